@@ -1,0 +1,23 @@
+# Decides whether the CUDA backend is built (EMBER_WITH_CUDA) and, if so, how.
+# AUTO builds it when a CUDA compiler is found and the backend's sources exist; the result
+# always compiles and links, and CUDA tests skip at run time on machines without a GPU.
+set(EMBER_WITH_CUDA OFF)
+set(EMBER_CUDA_SOURCES "")
+if(NOT EMBER_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  set(_have_backend FALSE)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/src/cuda)
+    set(_have_backend TRUE)
+  endif()
+  if(CMAKE_CUDA_COMPILER AND _have_backend)
+    set(EMBER_WITH_CUDA ON)
+  elseif(EMBER_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "EMBER_CUDA=ON but no CUDA compiler was found (or the CUDA backend is absent)")
+  else()
+    message(STATUS "ember: building without CUDA (no CUDA compiler or backend found)")
+  endif()
+endif()
+if(EMBER_WITH_CUDA)
+  include(cmake/cuda_backend.cmake)
+endif()

@@ -1,0 +1,338 @@
+#pragma once
+// Tensor: a shared handle to storage plus shape, strides, offset, dtype, device and autograd
+// state. Copying a Tensor copies the handle, as in LibTorch; in-place methods are const on the
+// handle (w.grad().zero_() works) and mutate the shared data.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <tuple>
+#include <vector>
+
+#include "ember/types.h"
+
+namespace ember {
+
+struct TensorImpl;
+class Tensor;
+namespace autograd { struct Node; }
+using TensorList = ArrayRef<Tensor>;
+
+class EMBER_API Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // --- metadata --------------------------------------------------------------------------
+  bool defined() const { return impl_ != nullptr; }
+  IntArrayRef sizes() const;
+  IntArrayRef strides() const;
+  int64_t size(int64_t dim) const;
+  int64_t stride(int64_t dim) const;
+  int64_t dim() const;
+  int64_t ndimension() const { return dim(); }
+  int64_t numel() const;
+  int64_t storage_offset() const;
+  ScalarType dtype() const;
+  ScalarType scalar_type() const { return dtype(); }
+  Device device() const;
+  TensorOptions options() const;
+  bool is_cuda() const { return device().is_cuda(); }
+  bool is_cpu() const { return device().is_cpu(); }
+  bool is_contiguous() const;
+  bool is_floating_point() const { return ember::is_floating_point(dtype()); }
+  size_t element_size() const { return ember::element_size(dtype()); }
+  size_t nbytes() const { return size_t(numel()) * element_size(); }
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  /// Pointer to the first element; T must match dtype() (checked). CUDA tensors give device pointers.
+  template <typename T> T* data_ptr() const;
+  void* raw_data_ptr() const;
+  /// The single value of a one-element tensor, copied to the host.
+  template <typename T> T item() const;
+  Scalar item() const;
+  TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+
+  // --- conversion and copies -------------------------------------------------------------
+  Tensor to(Device device, std::optional<ScalarType> dtype = std::nullopt, bool non_blocking = false,
+            bool copy = false) const;
+  Tensor to(DeviceType device) const { return to(Device(device)); }
+  Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
+  Tensor to(const TensorOptions& options, bool non_blocking = false, bool copy = false) const;
+  Tensor cpu() const { return to(Device(kCPU)); }
+  Tensor cuda() const { return to(Device(kCUDA)); }
+  Tensor contiguous() const;
+  Tensor clone() const;
+  Tensor detach() const;
+  const Tensor& detach_() const;
+
+  // --- views (share storage) ---------------------------------------------------------------
+  Tensor view(IntArrayRef size) const;
+  Tensor reshape(IntArrayRef size) const;
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor permute(IntArrayRef dims) const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor t() const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
+  Tensor slice(int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
+               std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
+  Tensor select(int64_t dim, int64_t index) const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor squeeze() const;
+  Tensor squeeze(int64_t dim) const;
+  Tensor expand(IntArrayRef size) const;
+  Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
+  Tensor view_as(const Tensor& other) const { return view(other.sizes()); }
+  Tensor operator[](int64_t index) const { return select(0, index); }
+
+  // --- autograd ---------------------------------------------------------------------------
+  bool requires_grad() const;
+  const Tensor& requires_grad_(bool requires_grad = true) const;
+  const Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
+  bool is_leaf() const;
+  /// The accumulated gradient of a leaf (undefined until a backward reaches it).
+  const Tensor& grad() const;
+  Tensor& mutable_grad() const;
+  void retain_grad() const;
+  bool retains_grad() const;
+  const std::shared_ptr<autograd::Node>& grad_fn() const;
+  void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  /// Incremented by every in-place change; autograd uses it to detect stale saved tensors.
+  uint32_t _version() const;
+
+  // --- in-place ------------------------------------------------------------------------------
+  const Tensor& zero_() const;
+  const Tensor& fill_(const Scalar& value) const;
+  const Tensor& copy_(const Tensor& src, bool non_blocking = false) const;
+  const Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
+  const Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;
+  const Tensor& sub_(const Tensor& other, const Scalar& alpha = 1) const;
+  const Tensor& sub_(const Scalar& other, const Scalar& alpha = 1) const;
+  const Tensor& mul_(const Tensor& other) const;
+  const Tensor& mul_(const Scalar& other) const;
+  const Tensor& div_(const Tensor& other) const;
+  const Tensor& div_(const Scalar& other) const;
+  const Tensor& clamp_(std::optional<Scalar> min = std::nullopt,
+                       std::optional<Scalar> max = std::nullopt) const;
+  const Tensor& clamp_min_(const Scalar& min) const;
+  const Tensor& relu_() const;
+  const Tensor& neg_() const;
+  const Tensor& normal_(double mean = 0, double std = 1) const;
+  const Tensor& uniform_(double from = 0, double to = 1) const;
+
+  // --- math ------------------------------------------------------------------------------------
+  Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor add(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor sub(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor sub(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor mul(const Scalar& other) const;
+  Tensor div(const Tensor& other) const;
+  Tensor div(const Scalar& other) const;
+  Tensor neg() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor relu() const;
+  Tensor sigmoid() const;
+  Tensor tanh() const;
+  Tensor pow(const Scalar& exponent) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor clamp(std::optional<Scalar> min = std::nullopt, std::optional<Scalar> max = std::nullopt) const;
+  Tensor clamp_min(const Scalar& min) const;
+  Tensor clamp_max(const Scalar& max) const;
+  Tensor mm(const Tensor& other) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor sum(std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor sum(IntArrayRef dim, bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor mean(std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor mean(IntArrayRef dim, bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor max() const;
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  Tensor min() const;
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor eq(const Tensor& other) const;
+  Tensor eq(const Scalar& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor ne(const Scalar& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor lt(const Scalar& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor le(const Scalar& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor gt(const Scalar& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor ge(const Scalar& other) const;
+  Tensor index_select(int64_t dim, const Tensor& index) const;
+  Tensor log_softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+  Tensor softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+  bool equal(const Tensor& other) const;
+  bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+
+  // Compound assignment (in place, like the *_ methods).
+  Tensor& operator+=(const Tensor& o) { add_(o); return *this; }
+  Tensor& operator+=(const Scalar& o) { add_(o); return *this; }
+  Tensor& operator-=(const Tensor& o) { sub_(o); return *this; }
+  Tensor& operator-=(const Scalar& o) { sub_(o); return *this; }
+  Tensor& operator*=(const Tensor& o) { mul_(o); return *this; }
+  Tensor& operator*=(const Scalar& o) { mul_(o); return *this; }
+  Tensor& operator/=(const Tensor& o) { div_(o); return *this; }
+  Tensor& operator/=(const Scalar& o) { div_(o); return *this; }
+  Tensor operator-() const { return neg(); }
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+EMBER_API std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// --- operators --------------------------------------------------------------------------------
+EMBER_API Tensor operator+(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator+(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator+(const Scalar& a, const Tensor& b);
+EMBER_API Tensor operator-(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator-(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator-(const Scalar& a, const Tensor& b);
+EMBER_API Tensor operator*(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator*(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator*(const Scalar& a, const Tensor& b);
+EMBER_API Tensor operator/(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator/(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator/(const Scalar& a, const Tensor& b);
+EMBER_API Tensor operator==(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator==(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator!=(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator!=(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator<(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator<(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator<=(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator<=(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator>(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator>(const Tensor& a, const Scalar& b);
+EMBER_API Tensor operator>=(const Tensor& a, const Tensor& b);
+EMBER_API Tensor operator>=(const Tensor& a, const Scalar& b);
+
+// --- free functions ------------------------------------------------------------------------------
+EMBER_API Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
+EMBER_API Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
+EMBER_API Tensor mul(const Tensor& a, const Tensor& b);
+EMBER_API Tensor div(const Tensor& a, const Tensor& b);
+EMBER_API Tensor neg(const Tensor& x);
+EMBER_API Tensor exp(const Tensor& x);
+EMBER_API Tensor log(const Tensor& x);
+EMBER_API Tensor sqrt(const Tensor& x);
+EMBER_API Tensor abs(const Tensor& x);
+EMBER_API Tensor relu(const Tensor& x);
+EMBER_API Tensor sigmoid(const Tensor& x);
+EMBER_API Tensor tanh(const Tensor& x);
+EMBER_API Tensor pow(const Tensor& x, const Scalar& exponent);
+EMBER_API Tensor pow(const Tensor& x, const Tensor& exponent);
+EMBER_API Tensor clamp(const Tensor& x, std::optional<Scalar> min = std::nullopt,
+                       std::optional<Scalar> max = std::nullopt);
+EMBER_API Tensor clamp_min(const Tensor& x, const Scalar& min);
+EMBER_API Tensor clamp_max(const Tensor& x, const Scalar& max);
+EMBER_API Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+EMBER_API Tensor mm(const Tensor& a, const Tensor& b);
+EMBER_API Tensor matmul(const Tensor& a, const Tensor& b);
+EMBER_API Tensor sum(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor sum(const Tensor& x, IntArrayRef dim, bool keepdim = false,
+                     std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor mean(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor mean(const Tensor& x, IntArrayRef dim, bool keepdim = false,
+                      std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor max(const Tensor& x);
+EMBER_API std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+EMBER_API Tensor min(const Tensor& x);
+EMBER_API std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+EMBER_API Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+EMBER_API Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+EMBER_API Tensor eq(const Tensor& a, const Tensor& b);
+EMBER_API Tensor ne(const Tensor& a, const Tensor& b);
+EMBER_API Tensor lt(const Tensor& a, const Tensor& b);
+EMBER_API Tensor le(const Tensor& a, const Tensor& b);
+EMBER_API Tensor gt(const Tensor& a, const Tensor& b);
+EMBER_API Tensor ge(const Tensor& a, const Tensor& b);
+EMBER_API Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+EMBER_API Tensor cat(TensorList tensors, int64_t dim = 0);
+EMBER_API Tensor stack(TensorList tensors, int64_t dim = 0);
+EMBER_API Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+EMBER_API Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// conv2d as torch::conv2d; a one-element stride/padding/dilation applies to both dims.
+EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                        IntArrayRef stride = 1, IntArrayRef padding = 0, IntArrayRef dilation = 1,
+                        int64_t groups = 1);
+EMBER_API Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
+                            IntArrayRef padding = 0, IntArrayRef dilation = 1, bool ceil_mode = false);
+EMBER_API Tensor dropout(const Tensor& input, double p, bool train);
+EMBER_API bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08,
+                        bool equal_nan = false);
+EMBER_API bool equal(const Tensor& a, const Tensor& b);
+
+// --- factories ------------------------------------------------------------------------------------
+EMBER_API Tensor empty(IntArrayRef size, const TensorOptions& options = {});
+EMBER_API Tensor zeros(IntArrayRef size, const TensorOptions& options = {});
+EMBER_API Tensor ones(IntArrayRef size, const TensorOptions& options = {});
+EMBER_API Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& options = {});
+EMBER_API Tensor randn(IntArrayRef size, const TensorOptions& options = {});
+EMBER_API Tensor rand(IntArrayRef size, const TensorOptions& options = {});
+EMBER_API Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options = kLong);
+EMBER_API Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& options = kLong);
+EMBER_API Tensor randperm(int64_t n, const TensorOptions& options = kLong);
+EMBER_API Tensor arange(const Scalar& end, const TensorOptions& options = {});
+EMBER_API Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& options = {});
+EMBER_API Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
+                        const TensorOptions& options = {});
+EMBER_API Tensor eye(int64_t n, const TensorOptions& options = {});
+EMBER_API Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {});
+/// Wraps memory owned by the caller (no copy); the caller keeps it alive.
+EMBER_API Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {});
+EMBER_API Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
+                           const TensorOptions& options = {});
+EMBER_API Tensor empty_like(const Tensor& t, const TensorOptions& options = {});
+EMBER_API Tensor zeros_like(const Tensor& t, const TensorOptions& options = {});
+EMBER_API Tensor ones_like(const Tensor& t, const TensorOptions& options = {});
+EMBER_API Tensor full_like(const Tensor& t, const Scalar& value, const TensorOptions& options = {});
+EMBER_API Tensor randn_like(const Tensor& t, const TensorOptions& options = {});
+EMBER_API Tensor rand_like(const Tensor& t, const TensorOptions& options = {});
+/// Seeds the default generators (CPU and CUDA) so random factories repeat run to run.
+EMBER_API void manual_seed(uint64_t seed);
+
+/// Nested braced data for tensor(): tensor({{1., 2.}, {3., 4.}}). Floating literals give
+/// float32 (LibTorch's default dtype), integer literals int64, bools bool.
+class EMBER_API TensorDataContainer {
+ public:
+  template <typename T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+  TensorDataContainer(T v)  // NOLINT
+      : scalar_(v), dtype_(std::is_same<T, bool>::value ? kBool
+                           : std::is_floating_point<T>::value ? kFloat : kLong),
+        is_scalar_(true) {}
+  TensorDataContainer(std::initializer_list<TensorDataContainer> list);  // NOLINT
+  template <typename T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+  TensorDataContainer(const std::vector<T>& v) {  // NOLINT
+    for (const T& x : v) children_.emplace_back(x);
+    finish_list();
+  }
+  bool is_scalar() const { return is_scalar_; }
+  ScalarType dtype() const { return dtype_; }
+  std::vector<int64_t> sizes() const;
+  void flatten_into(std::vector<double>& out) const;
+
+ private:
+  void finish_list();
+  Scalar scalar_;
+  ScalarType dtype_ = kFloat;
+  bool is_scalar_ = false;
+  std::vector<TensorDataContainer> children_;
+};
+EMBER_API Tensor tensor(const TensorDataContainer& data, const TensorOptions& options = {});
+
+/// One knob for every CPU thread ember uses: OpenBLAS's and ember's own loops.
+EMBER_API void set_num_threads(int n);
+EMBER_API int get_num_threads();
+
+}  // namespace ember

@@ -1,0 +1,180 @@
+#pragma once
+// The small value types of the public API: ScalarType, Device, IntArrayRef, Scalar and
+// TensorOptions, with LibTorch's names and implicit conversions.
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "ember/error.h"
+#include "ember/export.h"
+
+namespace ember {
+
+enum class ScalarType : int8_t { Float, Double, Long, Bool, Half, BFloat16 };
+constexpr ScalarType kFloat32 = ScalarType::Float;
+constexpr ScalarType kFloat = ScalarType::Float;
+constexpr ScalarType kFloat64 = ScalarType::Double;
+constexpr ScalarType kDouble = ScalarType::Double;
+constexpr ScalarType kInt64 = ScalarType::Long;
+constexpr ScalarType kLong = ScalarType::Long;
+constexpr ScalarType kBool = ScalarType::Bool;
+constexpr ScalarType kHalf = ScalarType::Half;  // reserved for mixed precision
+constexpr ScalarType kBFloat16 = ScalarType::BFloat16;  // reserved for mixed precision
+
+EMBER_API const char* to_string(ScalarType t);
+EMBER_API std::ostream& operator<<(std::ostream& os, ScalarType t);
+EMBER_API size_t element_size(ScalarType t);
+inline bool is_floating_point(ScalarType t) {
+  return t == kFloat || t == kDouble || t == kHalf || t == kBFloat16;
+}
+
+/// Compile-time map from a C++ type to its ScalarType.
+template <typename T> struct ScalarTypeOf;
+template <> struct ScalarTypeOf<float> { static constexpr ScalarType value = kFloat; };
+template <> struct ScalarTypeOf<double> { static constexpr ScalarType value = kDouble; };
+template <> struct ScalarTypeOf<int64_t> { static constexpr ScalarType value = kLong; };
+template <> struct ScalarTypeOf<bool> { static constexpr ScalarType value = kBool; };
+
+enum class DeviceType : int8_t { CPU, CUDA };
+constexpr DeviceType kCPU = DeviceType::CPU;
+constexpr DeviceType kCUDA = DeviceType::CUDA;
+
+/// A device: a type and an index (-1 = the current device of that type).
+class EMBER_API Device {
+ public:
+  Device(DeviceType type, int index = -1) : type_(type), index_(index) {}  // NOLINT
+  Device(const std::string& spec);  // NOLINT  "cpu", "cuda", "cuda:1"
+  Device(const char* spec) : Device(std::string(spec)) {}  // NOLINT
+  DeviceType type() const { return type_; }
+  int index() const { return index_; }
+  bool has_index() const { return index_ >= 0; }
+  bool is_cpu() const { return type_ == kCPU; }
+  bool is_cuda() const { return type_ == kCUDA; }
+  std::string str() const;
+  bool operator==(const Device& o) const {
+    return type_ == o.type_ && (index_ == o.index_ || type_ == kCPU);
+  }
+  bool operator!=(const Device& o) const { return !(*this == o); }
+
+ private:
+  DeviceType type_;
+  int index_;
+};
+EMBER_API std::ostream& operator<<(std::ostream& os, const Device& d);
+EMBER_API std::ostream& operator<<(std::ostream& os, DeviceType d);
+
+/// A non-owning view of a contiguous array, as c10::ArrayRef. Like LibTorch's, it must not
+/// outlive what it points to: it is for arguments and for sizes()/strides() of a live tensor.
+template <typename T>
+class ArrayRef {
+ public:
+  ArrayRef() = default;
+  ArrayRef(const T& one) : data_(&one), size_(1) {}  // NOLINT
+  ArrayRef(const T* data, size_t n) : data_(data), size_(n) {}
+  ArrayRef(const std::vector<T>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT
+  ArrayRef(const std::initializer_list<T>& l)  // NOLINT
+      : data_(l.begin() == l.end() ? nullptr : l.begin()), size_(l.size()) {}
+  template <size_t N>
+  ArrayRef(const T (&arr)[N]) : data_(arr), size_(N) {}  // NOLINT
+
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+  const T* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  const T& front() const { return data_[0]; }
+  const T& back() const { return data_[size_ - 1]; }
+  std::vector<T> vec() const { return std::vector<T>(begin(), end()); }
+  operator std::vector<T>() const { return vec(); }  // NOLINT
+  bool equals(ArrayRef o) const {
+    if (size_ != o.size_) return false;
+    for (size_t i = 0; i < size_; ++i)
+      if (!(data_[i] == o.data_[i])) return false;
+    return true;
+  }
+  bool operator==(ArrayRef o) const { return equals(o); }
+  bool operator!=(ArrayRef o) const { return !equals(o); }
+
+ private:
+  const T* data_ = nullptr;
+  size_t size_ = 0;
+};
+using IntArrayRef = ArrayRef<int64_t>;
+
+template <typename T>
+std::ostream& operator<<(std::ostream& os, ArrayRef<T> a) {
+  os << "[";
+  for (size_t i = 0; i < a.size(); ++i) os << (i ? ", " : "") << a[i];
+  return os << "]";
+}
+
+/// A number passed to an op: integral, floating or boolean, as c10::Scalar.
+class EMBER_API Scalar {
+ public:
+  Scalar() : Scalar(int64_t(0)) {}
+  template <typename T, std::enable_if_t<std::is_floating_point<T>::value, int> = 0>
+  Scalar(T v) : d_(double(v)), kind_(kDouble) {}  // NOLINT
+  template <typename T, std::enable_if_t<std::is_integral<T>::value && !std::is_same<T, bool>::value, int> = 0>
+  Scalar(T v) : i_(int64_t(v)), kind_(kLong) {}  // NOLINT
+  Scalar(bool v) : i_(v), kind_(kBool) {}  // NOLINT
+
+  bool isFloatingPoint() const { return kind_ == kDouble; }
+  bool isIntegral(bool include_bool = false) const {
+    return kind_ == kLong || (include_bool && kind_ == kBool);
+  }
+  bool isBoolean() const { return kind_ == kBool; }
+  ScalarType type() const { return kind_; }
+  double toDouble() const { return kind_ == kDouble ? d_ : double(i_); }
+  float toFloat() const { return float(toDouble()); }
+  int64_t toLong() const { return kind_ == kDouble ? int64_t(d_) : i_; }
+  bool toBool() const { return kind_ == kDouble ? d_ != 0 : i_ != 0; }
+  template <typename T> T to() const;
+
+ private:
+  double d_ = 0;
+  int64_t i_ = 0;
+  ScalarType kind_;
+};
+template <> inline double Scalar::to<double>() const { return toDouble(); }
+template <> inline float Scalar::to<float>() const { return toFloat(); }
+template <> inline int64_t Scalar::to<int64_t>() const { return toLong(); }
+template <> inline bool Scalar::to<bool>() const { return toBool(); }
+EMBER_API std::ostream& operator<<(std::ostream& os, const Scalar& s);
+
+/// What a factory makes: dtype, device and requires_grad. Converts implicitly from a dtype or
+/// a device, so zeros({2}, kInt64) and zeros({2}, kCUDA) work, as in LibTorch.
+class EMBER_API TensorOptions {
+ public:
+  TensorOptions() = default;
+  TensorOptions(ScalarType t) : dtype_(t) {}  // NOLINT
+  TensorOptions(Device d) : device_(d) {}  // NOLINT
+  TensorOptions(DeviceType d) : device_(Device(d)) {}  // NOLINT
+
+  TensorOptions dtype(ScalarType t) const { TensorOptions o = *this; o.dtype_ = t; return o; }
+  TensorOptions device(Device d) const { TensorOptions o = *this; o.device_ = d; return o; }
+  TensorOptions requires_grad(bool r = true) const {
+    TensorOptions o = *this; o.requires_grad_ = r; return o;
+  }
+  ScalarType dtype() const { return dtype_.value_or(kFloat); }
+  bool has_dtype() const { return dtype_.has_value(); }
+  Device device() const { return device_.value_or(Device(kCPU)); }
+  bool has_device() const { return device_.has_value(); }
+  bool requires_grad() const { return requires_grad_; }
+
+ private:
+  std::optional<ScalarType> dtype_;
+  std::optional<Device> device_;
+  bool requires_grad_ = false;
+};
+
+// Free builders, as torch::dtype(...), torch::device(...), torch::requires_grad().
+inline TensorOptions dtype(ScalarType t) { return TensorOptions().dtype(t); }
+inline TensorOptions device(Device d) { return TensorOptions().device(d); }
+inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+
+}  // namespace ember

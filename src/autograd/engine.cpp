@@ -1,0 +1,231 @@
+// The autograd engine: an iterative topological walk from the roots (no recursion, so deep
+// graphs cannot overflow the stack), summing gradients per node input and releasing each
+// node's saved tensors after it ran.
+#include <unordered_map>
+#include <unordered_set>
+
+#include "function.h"
+
+namespace ember {
+namespace {
+thread_local bool grad_enabled = true;
+}
+
+bool GradMode::is_enabled() { return grad_enabled; }
+void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
+
+namespace autograd {
+
+SavedTensor::SavedTensor(const Tensor& t, const char* op) : op_(op) {
+  if (!t.defined()) return;
+  data_ = t.detach();
+  version_ = t._version();
+}
+
+const Tensor& SavedTensor::get() const {
+  EMBER_CHECK(!data_.defined() || data_._version() == version_,
+              "autograd: one of the tensors needed for the gradient of '", op_,
+              "' has been modified by an in-place operation (", describe(data_), " is at version ",
+              data_._version(), ", expected version ", version_,
+              "). Use an out-of-place op, or clone() the tensor before changing it.");
+  return data_;
+}
+
+variable_list FunctionNode::apply(variable_list&& grads) {
+  EMBER_CHECK(fn, "autograd: trying to backward through the graph a second time (node '", op,
+              "'): its saved tensors were freed after the first backward. Pass retain_graph=true "
+              "to the first backward() to keep them.");
+  return fn(grads[0], needs);
+}
+
+variable_list AccumulateGrad::apply(variable_list&& grads) {
+  Tensor& g = grads[0];
+  Tensor& acc = leaf->grad;
+  if (!acc.defined()) {
+    // Steal the gradient when nobody else holds it; otherwise copy, so that two leaves never
+    // share one .grad() buffer (zero_() on one would clear the other).
+    bool unique = g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1 && g.is_contiguous();
+    acc = unique ? g.detach() : g.clone();
+  } else {
+    acc.add_(g);
+  }
+  return {};
+}
+
+bool needs_grad(std::initializer_list<Tensor> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+bool needs_grad(const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (!t.defined() || !t.requires_grad()) return {};
+  TensorImpl* impl = t.unsafeGetTensorImpl();
+  if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+  std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t.impl());
+    impl->grad_accumulator = acc;
+  }
+  return {acc, 0};
+}
+
+void record_fn(const char* op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn) {
+  if (!needs_grad(inputs)) return;
+  auto node = std::make_shared<FunctionNode>();
+  node->op = op;
+  node->fn = std::move(fn);
+  for (const Tensor& in : inputs) {
+    node->next_edges.push_back(gradient_edge(in));
+    node->needs.push_back(in.defined() && in.requires_grad());
+    node->input_sizes.push_back(in.defined() ? in.sizes().vec() : std::vector<int64_t>{});
+  }
+  TensorImpl* o = out.unsafeGetTensorImpl();
+  o->grad_fn = std::move(node);
+  o->output_nr = 0;
+  o->requires_grad = true;
+}
+
+void check_inplace(const Tensor& self, const char* op) {
+  EMBER_CHECK(!(GradMode::is_enabled() && self.requires_grad() && self.is_leaf()), op,
+              ": a leaf tensor that requires grad (", describe(self),
+              ") is being used in an in-place operation. Wrap the update in ember::NoGradGuard, "
+              "as the tutorial's SGD step does.");
+}
+
+void rebase_history(const Tensor& self, const Tensor& result) {
+  TensorImpl* s = self.unsafeGetTensorImpl();
+  {
+    NoGradGuard guard;
+    backend(self).copy(self, result);
+  }
+  bump_version(self);
+  if (result.defined() && result.requires_grad() && GradMode::is_enabled()) {
+    s->grad_fn = result.grad_fn();
+    s->output_nr = result.unsafeGetTensorImpl()->output_nr;
+    s->requires_grad = true;
+  }
+}
+
+namespace {
+
+struct GradBuffer {
+  variable_list grads;
+  void add(uint32_t i, Tensor g) {
+    if (grads.size() <= i) grads.resize(i + 1);
+    if (!g.defined()) return;
+    if (!grads[i].defined()) {
+      grads[i] = std::move(g);
+    } else {
+      grads[i] = grads[i] + g;  // out of place: g may alias another node's buffer
+    }
+  }
+};
+
+void check_grad_shape(const Node& node, size_t i, const Tensor& g) {
+  if (!g.defined() || i >= node.input_sizes.size() || node.input_sizes[i].empty() && g.dim() == 0) return;
+  EMBER_CHECK(g.sizes().equals(node.input_sizes[i]), "autograd: backward of '", node.name(),
+              "' returned a gradient of shape ", g.sizes(), " for input ", i, " of shape ",
+              IntArrayRef(node.input_sizes[i]), " (this is a bug in that op's backward)");
+}
+
+}  // namespace
+
+void backward(const variable_list& roots, const variable_list& grad_roots,
+              std::optional<bool> retain_graph, bool create_graph) {
+  EMBER_CHECK(!create_graph, "backward: create_graph=true (higher-order gradients) is not supported by ember yet");
+  EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), "backward: got ", roots.size(),
+              " tensors but ", grad_roots.size(), " gradients");
+  const bool keep = retain_graph.value_or(create_graph);
+  NoGradGuard no_grad;
+
+  // Seed the buffers of the roots' nodes.
+  std::unordered_map<Node*, GradBuffer> buffers;
+  std::vector<std::shared_ptr<Node>> stack;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const Tensor& r = roots[i];
+    EMBER_CHECK(r.defined(), "backward: called on an undefined tensor");
+    EMBER_CHECK(r.requires_grad(), "backward: element ", i, " of tensors does not require grad and "
+                "does not have a grad_fn (", describe(r), "). Create the leaves with requires_grad(true).");
+    Tensor g = grad_roots.empty() ? Tensor() : grad_roots[i];
+    if (!g.defined()) {
+      EMBER_CHECK(r.numel() == 1, "backward: grad can be implicitly created only for scalar outputs; "
+                  "got ", describe(r), ". Pass a gradient of the same shape.");
+      g = ones_like(r);
+    } else {
+      EMBER_CHECK(g.sizes().equals(r.sizes()), "backward: gradient of shape ", g.sizes(),
+                  " does not match the tensor's shape ", r.sizes());
+      EMBER_CHECK(g.device() == r.device(), "backward: gradient on ", g.device(),
+                  " but the tensor is on ", r.device());
+      if (g.dtype() != r.dtype()) g = g.to(r.dtype());
+    }
+    Edge e = gradient_edge(r);
+    buffers[e.fn.get()].add(e.input_nr, g);
+    stack.push_back(e.fn);
+  }
+
+  // Count, for every reachable node, how many edges lead into it.
+  std::unordered_map<Node*, int> deps;
+  std::unordered_set<Node*> seen;
+  std::vector<std::shared_ptr<Node>> walk = stack;
+  for (auto& n : stack) seen.insert(n.get());
+  while (!walk.empty()) {
+    std::shared_ptr<Node> n = std::move(walk.back());
+    walk.pop_back();
+    for (const Edge& e : n->next_edges) {
+      if (!e.fn) continue;
+      deps[e.fn.get()]++;
+      if (seen.insert(e.fn.get()).second) walk.push_back(e.fn);
+    }
+  }
+
+  // Run nodes whose every consumer has already sent its gradient.
+  std::vector<std::shared_ptr<Node>> ready;
+  std::unordered_set<Node*> queued;
+  for (auto& n : stack)
+    if (deps[n.get()] == 0 && queued.insert(n.get()).second) ready.push_back(n);
+  while (!ready.empty()) {
+    std::shared_ptr<Node> node = std::move(ready.back());
+    ready.pop_back();
+    variable_list in = std::move(buffers[node.get()].grads);
+    buffers.erase(node.get());
+    bool any = false;
+    for (auto& g : in) any = any || g.defined();
+    variable_list out;
+    if (any) {
+      for (auto& w : node->retained_outputs) {
+        if (auto impl = w.lock()) {
+          Tensor& g = impl->grad;
+          g = g.defined() ? g + in[0] : in[0].clone();
+        }
+      }
+      out = node->apply(std::move(in));
+      if (!keep) node->release_variables();
+    }
+    for (size_t i = 0; i < node->next_edges.size(); ++i) {
+      const Edge& e = node->next_edges[i];
+      if (!e.fn) continue;
+      if (i < out.size() && out[i].defined()) {
+        check_grad_shape(*node, i, out[i]);
+        buffers[e.fn.get()].add(e.input_nr, std::move(out[i]));
+      }
+      if (--deps[e.fn.get()] == 0) ready.push_back(e.fn);
+    }
+  }
+}
+
+}  // namespace autograd
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+}  // namespace ember

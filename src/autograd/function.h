@@ -1,0 +1,85 @@
+#pragma once
+// How an op records itself for backward. Typical front half:
+//
+//   Tensor out = ...compute...;
+//   if (autograd::needs_grad({a, b})) {
+//     auto sa = autograd::save(a), sb = autograd::save(b);
+//     autograd::record("mul", out, {a, b}, [sa, sb](const Tensor& g) -> variable_list {
+//       return {g * sb.get(), g * sa.get()};
+//     });
+//   }
+//
+// The lambda returns one gradient per input (undefined where none flows). A lambda taking
+// (g, needs) also gets which inputs need a gradient, to skip work. Backward runs with grad mode
+// off; the lambda, and with it the saved tensors, is freed after use unless retain_graph is set.
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../tensor_impl.h"
+
+namespace ember {
+namespace autograd {
+
+/// A tensor kept for backward: a detached alias plus the storage version at save time, so that
+/// use after an in-place change is reported instead of giving a silently wrong gradient.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, const char* op);
+  const Tensor& get() const;
+  bool defined() const { return data_.defined(); }
+
+ private:
+  Tensor data_;
+  uint32_t version_ = 0;
+  const char* op_ = "";
+};
+inline SavedTensor save(const Tensor& t, const char* op = "") { return SavedTensor(t, op); }
+
+using BackwardFn = std::function<variable_list(const Tensor& grad, const std::vector<bool>& needs)>;
+
+struct FunctionNode : Node {
+  std::string op;
+  BackwardFn fn;
+  std::vector<bool> needs;
+  variable_list apply(variable_list&& grads) override;
+  void release_variables() override { fn = nullptr; }
+  std::string name() const override { return op; }
+};
+
+/// Accumulates the incoming gradient into a leaf's .grad().
+struct AccumulateGrad : Node {
+  std::shared_ptr<TensorImpl> leaf;
+  explicit AccumulateGrad(std::shared_ptr<TensorImpl> l) : leaf(std::move(l)) {}
+  variable_list apply(variable_list&& grads) override;
+  std::string name() const override { return "AccumulateGrad"; }
+};
+
+/// True when grad mode is on and any defined input requires grad.
+bool needs_grad(std::initializer_list<Tensor> inputs);
+bool needs_grad(const std::vector<Tensor>& inputs);
+
+void record_fn(const char* op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn);
+
+template <typename F>
+void record(const char* op, const Tensor& out, const std::vector<Tensor>& inputs, F&& f) {
+  if constexpr (std::is_invocable_v<F, const Tensor&, const std::vector<bool>&>) {
+    record_fn(op, out, inputs, BackwardFn(std::forward<F>(f)));
+  } else {
+    record_fn(op, out, inputs,
+              [f = std::forward<F>(f)](const Tensor& g, const std::vector<bool>&) { return f(g); });
+  }
+}
+
+/// The edge along which a gradient for `t` flows (its grad_fn, or its leaf accumulator).
+Edge gradient_edge(const Tensor& t);
+
+/// For in-place ops: rejects a leaf that requires grad while grad mode is on (as PyTorch does).
+void check_inplace(const Tensor& self, const char* op);
+/// For in-place ops on non-leaves: `self` takes over `result`'s data and history.
+void rebase_history(const Tensor& self, const Tensor& result);
+
+}  // namespace autograd
+}  // namespace ember

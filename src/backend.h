@@ -1,0 +1,110 @@
+#pragma once
+// The backend interface: one pure-virtual entry per kernel. The CPU backend (src/cpu/) and the
+// CUDA backend implement every entry, so a missing kernel is a compile error. Op front halves
+// (src/ops/) validate everything before calling in: kernels may assume valid shapes, dtypes and
+// devices, and that outputs are freshly allocated and contiguous unless an entry says otherwise.
+#include <memory>
+
+#include "functors.h"
+#include "tensor_impl.h"
+
+namespace ember {
+
+struct ConvParams {
+  int64_t stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
+};
+struct PoolParams {
+  int64_t kernel[2] = {1, 1}, stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
+};
+enum class ReduceOp { Sum, Mean, Max, Min };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // --- memory -----------------------------------------------------------------------------
+  /// nbytes of device memory; the deleter returns it to the backend's allocator.
+  virtual std::shared_ptr<void> allocate(size_t nbytes) = 0;
+  /// dst and src have the same shape; either may be strided and of any dtype (cast on copy).
+  /// Both live on this backend's device.
+  virtual void copy(const Tensor& dst, const Tensor& src) = 0;
+  /// Contiguous bytes between host memory and this device (either direction).
+  virtual void copy_from_host(void* dst_device, const void* src_host, size_t nbytes) = 0;
+  virtual void copy_to_host(void* dst_host, const void* src_device, size_t nbytes) = 0;
+  /// Fills a (possibly strided) tensor with one value.
+  virtual void fill(const Tensor& out, const Scalar& value) = 0;
+  virtual void synchronize() {}
+
+  // --- random (the backend owns its generator; manual_seed reseeds it) -----------------------
+  virtual void manual_seed(uint64_t seed) = 0;
+  virtual void uniform(const Tensor& out, double low, double high) = 0;
+  virtual void normal(const Tensor& out, double mean, double std) = 0;
+  /// Integers in [low, high).
+  virtual void randint(const Tensor& out, int64_t low, int64_t high) = 0;
+
+  // --- pointwise (out contiguous; inputs strided views already broadcast to out's shape,
+  //     of one common dtype; comparisons write bool) --------------------------------------------
+  virtual void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) = 0;
+  virtual void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
+                      const PointwiseParams& p) = 0;
+  /// out = op(a, s), or op(s, a) when `reversed`.
+  virtual void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,
+                             const PointwiseParams& p) = 0;
+  /// out = cond ? a : b; cond is bool, all three broadcast to out's shape.
+  virtual void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) = 0;
+
+  // --- reductions: `in` is contiguous, viewed as (outer, k, inner), reduced over k into out
+  //     (outer * inner, contiguous). indices (int64, same shape) is filled for Max/Min when defined.
+  virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in,
+                      int64_t outer, int64_t k, int64_t inner) = 0;
+
+  // --- linear algebra: c = alpha * op(a) @ op(b) + beta * c for 2-D a, b, c of one dtype.
+  //     Each of a and b has unit stride in one of its dims; c is contiguous.
+  virtual void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) = 0;
+
+  // --- convolution (NCHW, contiguous input/weight; groups = 1) ---------------------------------
+  virtual void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight,
+                              const Tensor& bias, const ConvParams& p) = 0;
+  virtual void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out,
+                                     const Tensor& weight, const ConvParams& p) = 0;
+  virtual void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out,
+                                      const Tensor& in, const ConvParams& p) = 0;
+
+  // --- pooling (NCHW contiguous; indices are flat h*W+w positions within each plane) ----------
+  virtual void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
+                                  const PoolParams& p) = 0;
+  /// grad_in is zeroed by the kernel.
+  virtual void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out,
+                                   const Tensor& indices) = 0;
+
+  // --- softmax family over the middle dim of a contiguous (outer, c, inner) tensor -------------
+  virtual void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c,
+                               int64_t inner, bool log) = 0;
+  /// grad_in from grad_out and the forward output `out`.
+  virtual void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out,
+                                int64_t outer, int64_t c, int64_t inner, bool log) = 0;
+  /// Per-sample loss of a fused cross entropy: logp (N, C) log-probabilities, target (N) int64.
+  /// losses (N) gets -(1-eps) logp[target] - eps/C sum(logp); 0 where target == ignore_index.
+  virtual void nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target,
+                           int64_t ignore_index, double label_smoothing) = 0;
+  /// grad_logits (N, C) = scale * (softmax - smoothed one-hot), 0 on ignored rows.
+  virtual void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp,
+                                      const Tensor& target, int64_t ignore_index,
+                                      double label_smoothing, double scale) = 0;
+
+  // --- indexing (out/in contiguous; index int64 1-D, validated) ------------------------------
+  virtual void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) = 0;
+  /// out.index_select(dim, index) += src; out is contiguous.
+  virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) = 0;
+};
+
+/// The backend for a device; throws a clear Error for CUDA in a build without CUDA.
+Backend& backend(Device device);
+inline Backend& backend(const Tensor& t) { return backend(t.device()); }
+Backend& cpu_backend();
+/// Defined by the CUDA backend, or by the stub in builds without CUDA.
+Backend& cuda_backend();
+bool cuda_backend_available(std::string* why);
+
+}  // namespace ember

@@ -1,0 +1,24 @@
+// Linked in builds without CUDA: every request for the CUDA backend explains why it is absent.
+#include "backend.h"
+#include "ember/cuda.h"
+
+namespace ember {
+
+static const char* kNoCuda =
+    "ember was built without CUDA: reconfigure with -DEMBER_CUDA=ON on a machine with the CUDA "
+    "Toolkit to use Device(kCUDA)";
+
+Backend& cuda_backend() { throw Error(kNoCuda); }
+bool cuda_backend_available(std::string* why) {
+  if (why) *why = kNoCuda;
+  return false;
+}
+
+namespace cuda {
+bool is_available() { return false; }
+std::string unavailable_reason() { return kNoCuda; }
+int device_count() { return 0; }
+void synchronize() {}
+}  // namespace cuda
+
+}  // namespace ember

@@ -1,0 +1,259 @@
+// Tensor metadata, storage allocation, autograd accessors and dtype/device conversion.
+#include <cmath>
+#include <cstring>
+
+#include "autograd/function.h"
+#include "backend.h"
+#include "dtype_dispatch.h"
+
+namespace ember {
+
+const char* to_string(ScalarType t) {
+  switch (t) {
+    case kFloat: return "float32";
+    case kDouble: return "float64";
+    case kLong: return "int64";
+    case kBool: return "bool";
+    case kHalf: return "float16";
+    case kBFloat16: return "bfloat16";
+  }
+  return "unknown";
+}
+std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << to_string(t); }
+
+size_t element_size(ScalarType t) {
+  switch (t) {
+    case kFloat: return 4;
+    case kDouble: return 8;
+    case kLong: return 8;
+    case kBool: return 1;
+    case kHalf: case kBFloat16: return 2;
+  }
+  return 0;
+}
+
+Device::Device(const std::string& spec) : type_(kCPU), index_(-1) {
+  std::string kind = spec.substr(0, spec.find(':'));
+  if (kind == "cpu") {
+    type_ = kCPU;
+  } else if (kind == "cuda") {
+    type_ = kCUDA;
+  } else {
+    throw Error("Device: expected 'cpu', 'cuda' or 'cuda:N', got '" + spec + "'");
+  }
+  if (spec.size() > kind.size()) {
+    std::string idx = spec.substr(kind.size() + 1);
+    EMBER_CHECK(!idx.empty() && idx.find_first_not_of("0123456789") == std::string::npos,
+                "Device: bad device index in '", spec, "'");
+    index_ = std::stoi(idx);
+  }
+}
+std::string Device::str() const {
+  std::string s = type_ == kCPU ? "cpu" : "cuda";
+  return index_ >= 0 ? s + ":" + std::to_string(index_) : s;
+}
+std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
+std::ostream& operator<<(std::ostream& os, DeviceType d) { return os << (d == kCPU ? "cpu" : "cuda"); }
+std::ostream& operator<<(std::ostream& os, const Scalar& s) {
+  if (s.isFloatingPoint()) return os << s.toDouble();
+  if (s.isBoolean()) return os << (s.toBool() ? "true" : "false");
+  return os << s.toLong();
+}
+
+// --- internals -----------------------------------------------------------------------------------
+std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
+  std::vector<int64_t> strides(sizes.size());
+  int64_t s = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= std::max<int64_t>(sizes[i], 1);
+  }
+  return strides;
+}
+
+int64_t shape_numel(IntArrayRef sizes, const char* op) {
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    EMBER_CHECK(s >= 0, op, ": negative dimension in shape ", sizes);
+    n *= s;
+  }
+  return n;
+}
+
+Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
+  EMBER_CHECK(dtype == kFloat || dtype == kDouble || dtype == kLong || dtype == kBool, "empty: dtype ",
+              dtype, " is reserved and not supported yet (float32, float64, int64, bool are)");
+  int64_t n = shape_numel(sizes, "empty");
+  auto storage = std::make_shared<Storage>();
+  storage->nbytes = size_t(n) * element_size(dtype);
+  storage->device = device;
+  storage->data = backend(device).allocate(storage->nbytes);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->sizes = sizes.vec();
+  impl->strides = contiguous_strides(sizes);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
+                 int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.impl()->storage;
+  impl->sizes = std::move(sizes);
+  impl->strides = std::move(strides);
+  impl->offset = offset;
+  impl->dtype = base.dtype();
+  return Tensor(std::move(impl));
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  int64_t n = std::max<int64_t>(ndim, 1);  // a 0-dim tensor accepts dim 0 and -1
+  EMBER_CHECK(dim >= -n && dim < n, op, ": dimension out of range (expected to be in range of [",
+              -n, ", ", n - 1, "], but got ", dim, ")");
+  return dim < 0 ? dim + n : dim;
+}
+
+std::string describe(const Tensor& t) {
+  if (!t.defined()) return "undefined tensor";
+  return detail::str(t.sizes(), " ", t.dtype(), " ", t.device());
+}
+
+// --- metadata ------------------------------------------------------------------------------------
+#define EMBER_IMPL() \
+  (EMBER_CHECK(impl_ != nullptr, "Tensor: operation on an undefined tensor"), impl_.get())
+
+IntArrayRef Tensor::sizes() const { return EMBER_IMPL()->sizes; }
+IntArrayRef Tensor::strides() const { return EMBER_IMPL()->strides; }
+int64_t Tensor::size(int64_t d) const { return sizes()[wrap_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim(), "stride")]; }
+int64_t Tensor::dim() const { return int64_t(EMBER_IMPL()->sizes.size()); }
+int64_t Tensor::numel() const { return EMBER_IMPL()->numel(); }
+int64_t Tensor::storage_offset() const { return EMBER_IMPL()->offset; }
+ScalarType Tensor::dtype() const { return EMBER_IMPL()->dtype; }
+Device Tensor::device() const { return EMBER_IMPL()->storage->device; }
+TensorOptions Tensor::options() const { return TensorOptions(dtype()).device(device()); }
+uint32_t Tensor::_version() const { return EMBER_IMPL()->storage->version.load(); }
+void* Tensor::raw_data_ptr() const { return EMBER_IMPL()->data(); }
+
+bool Tensor::is_contiguous() const {
+  const TensorImpl* t = EMBER_IMPL();
+  int64_t expected = 1;
+  for (size_t i = t->sizes.size(); i-- > 0;) {
+    if (t->sizes[i] == 1) continue;
+    if (t->strides[i] != expected) return false;
+    expected *= t->sizes[i];
+  }
+  return true;
+}
+
+template <typename T>
+T* Tensor::data_ptr() const {
+  EMBER_CHECK(dtype() == ScalarTypeOf<T>::value, "data_ptr: the tensor is ", dtype(),
+              " but data_ptr was asked for ", ScalarTypeOf<T>::value);
+  return reinterpret_cast<T*>(EMBER_IMPL()->data());
+}
+template EMBER_API float* Tensor::data_ptr<float>() const;
+template EMBER_API double* Tensor::data_ptr<double>() const;
+template EMBER_API int64_t* Tensor::data_ptr<int64_t>() const;
+template EMBER_API bool* Tensor::data_ptr<bool>() const;
+
+Scalar Tensor::item() const {
+  EMBER_CHECK(numel() == 1, "item: a tensor with ", numel(), " elements cannot be converted to a "
+              "scalar (shape ", sizes(), ")");
+  Tensor c = device().is_cpu() ? *this : to(Device(kCPU));
+  return dispatch_all(dtype(), "item", [&](auto tag) -> Scalar {
+    using T = typename decltype(tag)::type;
+    return Scalar(*reinterpret_cast<const T*>(c.impl()->data()));
+  });
+}
+template <typename T>
+T Tensor::item() const {
+  return item().to<T>();
+}
+template EMBER_API float Tensor::item<float>() const;
+template EMBER_API double Tensor::item<double>() const;
+template EMBER_API int64_t Tensor::item<int64_t>() const;
+template EMBER_API bool Tensor::item<bool>() const;
+template <> EMBER_API int Tensor::item<int>() const { return int(item().toLong()); }
+
+// --- autograd accessors ------------------------------------------------------------------------------
+bool Tensor::requires_grad() const {
+  const TensorImpl* t = EMBER_IMPL();
+  return t->requires_grad || t->grad_fn != nullptr;
+}
+const Tensor& Tensor::requires_grad_(bool r) const {
+  EMBER_CHECK(is_leaf() || r, "requires_grad_: you can only change requires_grad flags of leaf "
+              "tensors; use detach() to get a tensor that does not require grad");
+  EMBER_CHECK(!r || is_floating_point(), "requires_grad_: only floating-point tensors can require "
+              "gradients, got ", describe(*this));
+  impl_->requires_grad = r;
+  return *this;
+}
+bool Tensor::is_leaf() const { return EMBER_IMPL()->grad_fn == nullptr; }
+const Tensor& Tensor::grad() const { return EMBER_IMPL()->grad; }
+Tensor& Tensor::mutable_grad() const { return EMBER_IMPL()->grad; }
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return EMBER_IMPL()->grad_fn; }
+bool Tensor::retains_grad() const { return EMBER_IMPL()->retains_grad; }
+void Tensor::retain_grad() const {
+  EMBER_CHECK(requires_grad(), "retain_grad: can't retain_grad on a tensor that does not require grad");
+  if (is_leaf() || impl_->retains_grad) return;
+  impl_->retains_grad = true;
+  impl_->grad_fn->retained_outputs.push_back(impl_);
+}
+
+Tensor Tensor::detach() const {
+  const TensorImpl* t = EMBER_IMPL();
+  return make_view(*this, t->sizes, t->strides, t->offset);
+}
+const Tensor& Tensor::detach_() const {
+  EMBER_IMPL()->grad_fn = nullptr;
+  impl_->requires_grad = false;
+  return *this;
+}
+
+// --- conversion ----------------------------------------------------------------------------------
+Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
+  Device dev = o.has_device() ? o.device() : device();
+  ScalarType dt = o.has_dtype() ? o.dtype() : dtype();
+  if (!copy && dev == device() && dt == dtype()) return *this;
+  Tensor out;
+  if (dev == device()) {
+    out = make_empty(sizes(), dt, dev);
+    backend(dev).copy(out, *this);
+  } else {
+    // Cross-device: make a contiguous copy of the source dtype, move bytes, then cast there.
+    Tensor src = contiguous();
+    Tensor moved = make_empty(sizes(), dtype(), dev);
+    if (dev.is_cpu()) {
+      backend(device()).copy_to_host(moved.raw_data_ptr(), src.raw_data_ptr(), src.nbytes());
+    } else {
+      backend(dev).copy_from_host(moved.raw_data_ptr(), src.raw_data_ptr(), src.nbytes());
+    }
+    out = moved;
+    if (dt != dtype()) {
+      out = make_empty(sizes(), dt, dev);
+      backend(dev).copy(out, moved);
+    }
+  }
+  (void)non_blocking;
+  if (autograd::needs_grad({*this}) && is_floating_point(dt)) {
+    Device src_dev = device();
+    ScalarType src_dt = dtype();
+    autograd::record("to", out, {*this}, [src_dev, src_dt](const Tensor& g) -> variable_list {
+      return {g.to(TensorOptions(src_dt).device(src_dev))};
+    });
+  }
+  return out;
+}
+Tensor Tensor::to(Device d, std::optional<ScalarType> dt, bool nb, bool copy) const {
+  TensorOptions o = TensorOptions(d);
+  if (dt) o = o.dtype(*dt);
+  return to(o, nb, copy);
+}
+Tensor Tensor::to(ScalarType dt, bool nb, bool copy) const { return to(TensorOptions(dt), nb, copy); }
+
+Tensor Tensor::clone() const { return to(options(), false, true); }
+Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
+
+}  // namespace ember

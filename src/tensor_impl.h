@@ -1,0 +1,62 @@
+#pragma once
+// The internals behind a Tensor handle. Not installed: ops and backends include it.
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "ember/autograd.h"
+#include "ember/tensor.h"
+
+namespace ember {
+
+/// A block of memory on one device. Views share it; its version counter is shared by all of
+/// them, so an in-place change through any view is seen by autograd's saved-tensor checks.
+struct Storage {
+  std::shared_ptr<void> data;  // owns the memory (deleter returns it to its allocator)
+  size_t nbytes = 0;
+  Device device = Device(kCPU);
+  std::atomic<uint32_t> version{0};
+};
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  std::vector<int64_t> sizes;
+  std::vector<int64_t> strides;
+  int64_t offset = 0;  // in elements
+  ScalarType dtype = kFloat;
+
+  // Autograd state.
+  bool requires_grad = false;  // meaningful for leaves; non-leaves have grad_fn
+  bool retains_grad = false;
+  Tensor grad;
+  std::shared_ptr<autograd::Node> grad_fn;
+  uint32_t output_nr = 0;
+  std::weak_ptr<autograd::Node> grad_accumulator;
+
+  char* data() const {
+    return static_cast<char*>(storage->data.get()) + offset * int64_t(element_size(dtype));
+  }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t s : sizes) n *= s;
+    return n;
+  }
+};
+
+/// Row-major strides for a shape.
+std::vector<int64_t> contiguous_strides(IntArrayRef sizes);
+/// Product of sizes, checking each is non-negative.
+int64_t shape_numel(IntArrayRef sizes, const char* op);
+/// A new tensor of `sizes` on `device` with fresh (uninitialised) storage.
+Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device);
+/// A view of `base`'s storage with the given geometry (no autograd recording).
+Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
+                 int64_t offset);
+/// Wraps a dimension index, accepting -ndim..ndim-1, with an ember::Error naming the op otherwise.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+/// "[2, 3] float32 cpu" — for error messages.
+std::string describe(const Tensor& t);
+/// Marks an in-place change of the storage (autograd's version counter).
+inline void bump_version(const Tensor& t) { t.impl()->storage->version++; }
+
+}  // namespace ember
