@@ -16,7 +16,7 @@
 
 namespace ember {
 
-enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, PowScalar, Clamp, Identity };
+enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Erf, PowScalar, Clamp, Identity };
 enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad };
 
 /// Parameters of parameterised pointwise ops: PowScalar uses a, Clamp uses [a, b], Add/Sub scale
@@ -43,6 +43,7 @@ struct Sigmoid {
   template <typename T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + T(::exp(-x))); }
 };
 struct Tanh { template <typename T> EMBER_HD T operator()(T x) const { return T(::tanh(x)); } };
+struct Erf { template <typename T> EMBER_HD T operator()(T x) const { return T(::erf(x)); } };
 struct Identity { template <typename T> EMBER_HD T operator()(T x) const { return x; } };
 struct PowScalar {
   double e;
@@ -100,6 +101,7 @@ decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
     case UnaryOp::Relu: return f(fn::Relu{});
     case UnaryOp::Sigmoid: return f(fn::Sigmoid{});
     case UnaryOp::Tanh: return f(fn::Tanh{});
+    case UnaryOp::Erf: return f(fn::Erf{});
     case UnaryOp::PowScalar: return f(fn::PowScalar{p.a});
     case UnaryOp::Clamp: return f(fn::Clamp{p.a, p.b});
     case UnaryOp::Identity: return f(fn::Identity{});

@@ -120,8 +120,12 @@ std::string describe(const Tensor& t) {
 }
 
 // --- metadata ------------------------------------------------------------------------------------
-#define EMBER_IMPL() \
-  (EMBER_CHECK(impl_ != nullptr, "Tensor: operation on an undefined tensor"), impl_.get())
+static TensorImpl* checked(const std::shared_ptr<TensorImpl>& impl) {
+  EMBER_CHECK(impl != nullptr, "Tensor: operation on an undefined tensor (a default-constructed Tensor, "
+              "or a grad() that no backward has reached yet)");
+  return impl.get();
+}
+#define EMBER_IMPL() checked(impl_)
 
 IntArrayRef Tensor::sizes() const { return EMBER_IMPL()->sizes; }
 IntArrayRef Tensor::strides() const { return EMBER_IMPL()->strides; }
@@ -237,7 +241,7 @@ Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
     }
   }
   (void)non_blocking;
-  if (autograd::needs_grad({*this}) && is_floating_point(dt)) {
+  if (autograd::needs_grad({*this}) && ember::is_floating_point(dt)) {
     Device src_dev = device();
     ScalarType src_dt = dtype();
     autograd::record("to", out, {*this}, [src_dev, src_dt](const Tensor& g) -> variable_list {

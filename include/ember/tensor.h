@@ -138,6 +138,7 @@ class EMBER_API Tensor {
   Tensor relu() const;
   Tensor sigmoid() const;
   Tensor tanh() const;
+  Tensor erf() const;
   Tensor pow(const Scalar& exponent) const;
   Tensor pow(const Tensor& exponent) const;
   Tensor clamp(std::optional<Scalar> min = std::nullopt, std::optional<Scalar> max = std::nullopt) const;
@@ -229,6 +230,7 @@ EMBER_API Tensor abs(const Tensor& x);
 EMBER_API Tensor relu(const Tensor& x);
 EMBER_API Tensor sigmoid(const Tensor& x);
 EMBER_API Tensor tanh(const Tensor& x);
+EMBER_API Tensor erf(const Tensor& x);
 EMBER_API Tensor pow(const Tensor& x, const Scalar& exponent);
 EMBER_API Tensor pow(const Tensor& x, const Tensor& exponent);
 EMBER_API Tensor clamp(const Tensor& x, std::optional<Scalar> min = std::nullopt,
@@ -320,7 +322,7 @@ class EMBER_API TensorDataContainer {
   bool is_scalar() const { return is_scalar_; }
   ScalarType dtype() const { return dtype_; }
   std::vector<int64_t> sizes() const;
-  void flatten_into(std::vector<double>& out) const;
+  void flatten_into(std::vector<Scalar>& out) const;
 
  private:
   void finish_list();

@@ -76,8 +76,16 @@ class ArrayRef {
   ArrayRef(const T& one) : data_(&one), size_(1) {}  // NOLINT
   ArrayRef(const T* data, size_t n) : data_(data), size_(n) {}
   ArrayRef(const std::vector<T>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
+  // Like c10::ArrayRef: valid for the full expression a braced list appears in (a call's arguments).
   ArrayRef(const std::initializer_list<T>& l)  // NOLINT
       : data_(l.begin() == l.end() ? nullptr : l.begin()), size_(l.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
   template <size_t N>
   ArrayRef(const T (&arr)[N]) : data_(arr), size_(N) {}  // NOLINT
 
@@ -157,7 +165,7 @@ class EMBER_API TensorOptions {
 
   TensorOptions dtype(ScalarType t) const { TensorOptions o = *this; o.dtype_ = t; return o; }
   TensorOptions device(Device d) const { TensorOptions o = *this; o.device_ = d; return o; }
-  TensorOptions requires_grad(bool r = true) const {
+  TensorOptions requires_grad(bool r) const {
     TensorOptions o = *this; o.requires_grad_ = r; return o;
   }
   ScalarType dtype() const { return dtype_.value_or(kFloat); }

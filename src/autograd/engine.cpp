@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "../backend.h"
 #include "function.h"
 
 namespace ember {
@@ -131,7 +132,7 @@ struct GradBuffer {
 };
 
 void check_grad_shape(const Node& node, size_t i, const Tensor& g) {
-  if (!g.defined() || i >= node.input_sizes.size() || node.input_sizes[i].empty() && g.dim() == 0) return;
+  if (!g.defined() || i >= node.input_sizes.size() || (node.input_sizes[i].empty() && g.dim() == 0)) return;
   EMBER_CHECK(g.sizes().equals(node.input_sizes[i]), "autograd: backward of '", node.name(),
               "' returned a gradient of shape ", g.sizes(), " for input ", i, " of shape ",
               IntArrayRef(node.input_sizes[i]), " (this is a bug in that op's backward)");

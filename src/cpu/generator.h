@@ -3,27 +3,51 @@
 // torch.manual_seed does, and the same transforms for uniform, normal and randint), so that
 // ember::manual_seed(s); ember::randn(...) gives the same numbers as torch.manual_seed(s);
 // torch.randn(...) for float32 and float64.
+//
+// The reference is PyTorch 1.13 running its AVX2 kernels (what an x86-64 build picks on any
+// CPU with AVX2). Those kernels are compiled with -mfma, so GCC fuses a multiply feeding an add;
+// generator.cpp writes those fusions as explicit std::fma so the numbers do not depend on how
+// ember itself is compiled.
 #include <cstdint>
 
 namespace ember {
 
 class CpuGenerator {
  public:
-  CpuGenerator() { seed(67280421310721ULL); }  // PyTorch's default CPU seed
+  static constexpr uint64_t kDefaultSeed = 67280421310721ULL;  // PyTorch's default CPU seed
+
+  CpuGenerator() { seed(kDefaultSeed); }
   void seed(uint64_t s);
+  uint64_t initial_seed() const { return seed_; }
+
   // Fill n contiguous values, as the matching torch call on a contiguous tensor would.
   void uniform(float* out, int64_t n, double low, double high);
   void uniform(double* out, int64_t n, double low, double high);
   void normal(float* out, int64_t n, double mean, double std);
   void normal(double* out, int64_t n, double mean, double std);
+  // normal_ on a non-contiguous tensor: PyTorch then draws every element on its own (two
+  // doubles per Box-Muller pair, second value cached), in memory order. out is that order.
+  void normal_serial(float* out, int64_t n, double mean, double std);
+  void normal_serial(double* out, int64_t n, double mean, double std);
+  // Values in [low, high); needs low < high.
   void randint(int64_t* out, int64_t n, int64_t low, int64_t high);
   void randint(float* out, int64_t n, int64_t low, int64_t high);
   void randint(double* out, int64_t n, int64_t low, int64_t high);
+  // torch.randperm(n) for n below 2^24 on the CPU (Fisher-Yates with random() % (n - i)).
+  void randperm(int64_t* out, int64_t n);
+
   uint32_t random();      // next 32 bits of mt19937
-  uint64_t random64();    // two draws, as PyTorch's random64()
+  uint64_t random64();    // two draws, first one high, as PyTorch's random64()
+  double normal_double(); // one standard normal, PyTorch's at::normal_distribution<double>
 
  private:
   static constexpr int kN = 624;
+  static constexpr int kM = 397;
+  void twist();
+  template <typename T> void uniform_impl(T* out, int64_t n, double low, double high);
+  template <typename T> void randint_impl(T* out, int64_t n, int64_t low, int64_t high);
+  template <typename T> void normal_serial_impl(T* out, int64_t n, double mean, double std);
+
   uint32_t state_[kN];
   int left_ = 1, next_ = 0;
   uint64_t seed_ = 0;

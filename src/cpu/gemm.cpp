@@ -1,0 +1,135 @@
+// CPU GEMM: c = alpha * a @ b + beta * c. float32/float64 go to OpenBLAS; int64 (no BLAS
+// routine exists) gets a plain loop. a and b arrive as strided 2-D views with unit stride in one
+// dim, so a transposed operand is passed to BLAS as a transpose flag instead of being copied.
+#include <cblas.h>
+
+#include <algorithm>
+#include <climits>
+#include <type_traits>
+#include <vector>
+
+#include "../dtype_dispatch.h"
+#include "cpu_backend.h"
+
+namespace ember {
+namespace {
+
+// How BLAS should read one row-major (rows x cols) operand.
+struct BlasOperand {
+  CBLAS_TRANSPOSE trans = CblasNoTrans;
+  int64_t ld = 1;
+  bool usable = false;  // false: the strides fit neither layout and the operand must be packed
+};
+
+// A dim of size 1 has an arbitrary stride (it is never stepped over), so it may be read either
+// way; BLAS still insists on ld >= the length of the unit-stride dim, which we then supply.
+BlasOperand blas_layout(const Tensor& t) {
+  const int64_t rows = t.size(0), cols = t.size(1), s0 = t.stride(0), s1 = t.stride(1);
+  BlasOperand op;
+  if (s1 == 1 || cols == 1) {  // row-major: element (i, j) at i * ld + j
+    op.trans = CblasNoTrans;
+    op.ld = rows == 1 ? std::max<int64_t>(cols, 1) : s0;
+    op.usable = op.ld >= std::max<int64_t>(cols, 1);
+    if (op.usable) return op;
+  }
+  if (s0 == 1 || rows == 1) {  // column-major: element (i, j) at j * ld + i
+    op.trans = CblasTrans;
+    op.ld = cols == 1 ? std::max<int64_t>(rows, 1) : s1;
+    op.usable = op.ld >= std::max<int64_t>(rows, 1);
+  }
+  return op;
+}
+
+// A contiguous copy of a strided 2-D operand (only for layouts BLAS cannot read, such as the
+// zero strides of an expanded tensor).
+template <typename T>
+std::vector<T> pack(const Tensor& t) {
+  const int64_t rows = t.size(0), cols = t.size(1), s0 = t.stride(0), s1 = t.stride(1);
+  const T* src = t.data_ptr<T>();
+  std::vector<T> out(size_t(rows * cols));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) out[size_t(i * cols + j)] = src[i * s0 + j * s1];
+  return out;
+}
+
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, float alpha,
+               const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
+              blasint(ldb), beta, c, blasint(ldc));
+}
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha,
+               const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
+               int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
+              blasint(ldb), beta, c, blasint(ldc));
+}
+
+// beta == 0 overwrites c without reading it (BLAS semantics: NaN in c does not leak through).
+template <typename T>
+void scale_c(T* c, int64_t count, T beta) {
+  if (beta == T(0)) {
+    std::fill(c, c + count, T(0));
+  } else if (beta != T(1)) {
+#pragma omp parallel for if (count > (1 << 16))
+    for (int64_t i = 0; i < count; ++i) c[i] *= beta;
+  }
+}
+
+template <typename T>
+void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T beta) {
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  T* cp = c.data_ptr<T>();
+  if (k == 0) return scale_c(cp, m * n, beta);
+  EMBER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "mm: ", describe(a), " @ ", describe(b),
+              " has a dimension past the 2^31-1 limit of the BLAS interface");
+  BlasOperand la = blas_layout(a), lb = blas_layout(b);
+  std::vector<T> packed_a, packed_b;
+  const T* ap = a.data_ptr<T>();
+  const T* bp = b.data_ptr<T>();
+  if (!la.usable) {
+    packed_a = pack<T>(a);
+    ap = packed_a.data();
+    la = {CblasNoTrans, std::max<int64_t>(k, 1), true};
+  }
+  if (!lb.usable) {
+    packed_b = pack<T>(b);
+    bp = packed_b.data();
+    lb = {CblasNoTrans, std::max<int64_t>(n, 1), true};
+  }
+  blas_gemm(la.trans, lb.trans, m, n, k, alpha, ap, la.ld, bp, lb.ld, beta, cp, n);
+}
+
+// int64 has no BLAS routine: an i-k-j loop keeps the innermost access to c and b sequential
+// when b is row-major, which is the common case.
+void int_gemm(const Tensor& a, const Tensor& b, const Tensor& c, int64_t alpha, int64_t beta) {
+  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+  const int64_t as0 = a.stride(0), as1 = a.stride(1), bs0 = b.stride(0), bs1 = b.stride(1);
+  const int64_t* ap = a.data_ptr<int64_t>();
+  const int64_t* bp = b.data_ptr<int64_t>();
+  int64_t* cp = c.data_ptr<int64_t>();
+#pragma omp parallel for if (m * n * k > (1 << 16))
+  for (int64_t i = 0; i < m; ++i) {
+    int64_t* crow = cp + i * n;
+    for (int64_t j = 0; j < n; ++j) crow[j] = beta == 0 ? 0 : beta * crow[j];
+    for (int64_t p = 0; p < k; ++p) {
+      const int64_t av = alpha * ap[i * as0 + p * as1];
+      const int64_t* brow = bp + p * bs0;
+      for (int64_t j = 0; j < n; ++j) crow[j] += av * brow[j * bs1];
+    }
+  }
+}
+
+}  // namespace
+
+void CpuBackend::gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) {
+  if (c.numel() == 0) return;
+  dispatch_numeric(c.dtype(), "mm", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, int64_t>)
+      int_gemm(a, b, c, int64_t(alpha), int64_t(beta));
+    else
+      float_gemm<T>(a, b, c, T(alpha), T(beta));
+  });
+}
+
+}  // namespace ember

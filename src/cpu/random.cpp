@@ -1,0 +1,116 @@
+// CpuBackend random entries: fill a (possibly strided) tensor from the PyTorch-compatible
+// generator in generator.h.
+//
+// To give torch's numbers, values must be drawn in the order torch draws them. For a
+// contiguous tensor that is plain index order, and normal_ of 16+ values uses the block
+// Box-Muller path. For any other layout torch's TensorIterator walks memory order (dimensions
+// sorted by stride, largest outermost) and normal_ draws element by element; we do the same
+// into a buffer and scatter it.
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "../dtype_dispatch.h"
+#include "../tensor_impl.h"
+#include "cpu_backend.h"
+
+namespace ember {
+
+namespace {
+
+// One generator, many callers (data-loader threads): serialise draws as torch does.
+std::mutex& generator_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// torch's notion: row-major once size-1 dimensions are ignored.
+bool row_major(const Tensor& t) {
+  int64_t expected = 1;
+  for (int64_t d = t.dim() - 1; d >= 0; --d) {
+    if (t.size(d) == 1) continue;
+    if (t.stride(d) != expected) return false;
+    expected *= t.size(d);
+  }
+  return true;
+}
+
+// Writes vals[k] to the k-th element of out in memory order.
+template <typename T>
+void scatter_memory_order(const Tensor& out, const T* vals) {
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < out.dim(); ++d)
+    if (out.size(d) != 1) dims.push_back(d);
+  std::stable_sort(dims.begin(), dims.end(),
+                   [&](int64_t a, int64_t b) { return out.stride(a) > out.stride(b); });
+  const size_t nd = dims.size();
+  std::vector<int64_t> size(nd), stride(nd), idx(nd, 0);
+  for (size_t i = 0; i < nd; ++i) {
+    size[i] = out.size(dims[i]);
+    stride[i] = out.stride(dims[i]);
+  }
+  T* base = out.data_ptr<T>();
+  const int64_t n = out.numel();
+  int64_t offset = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    base[offset] = vals[k];
+    // Odometer step over the sorted dimensions, innermost last.
+    for (size_t i = nd; i-- > 0;) {
+      offset += stride[i];
+      if (++idx[i] < size[i]) break;
+      offset -= stride[i] * size[i];
+      idx[i] = 0;
+    }
+  }
+}
+
+// Runs fill(ptr, n, contiguous) straight into out when it is row-major, else into a buffer
+// that is then scattered in memory order.
+template <typename T, typename Fill>
+void fill_tensor(const Tensor& out, Fill&& fill) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  std::lock_guard<std::mutex> lock(generator_mutex());
+  if (row_major(out)) {
+    fill(out.data_ptr<T>(), n, true);
+    return;
+  }
+  std::vector<T> buf(static_cast<size_t>(n));
+  fill(buf.data(), n, false);
+  scatter_memory_order(out, buf.data());
+}
+
+}  // namespace
+
+void CpuBackend::manual_seed(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(generator_mutex());
+  gen_.seed(seed);
+}
+
+void CpuBackend::uniform(const Tensor& out, double low, double high) {
+  dispatch_floating(out.dtype(), "uniform_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_tensor<T>(out, [&](T* p, int64_t n, bool) { gen_.uniform(p, n, low, high); });
+  });
+}
+
+void CpuBackend::normal(const Tensor& out, double mean, double std) {
+  dispatch_floating(out.dtype(), "normal_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_tensor<T>(out, [&](T* p, int64_t n, bool contiguous) {
+      if (contiguous) gen_.normal(p, n, mean, std);
+      else gen_.normal_serial(p, n, mean, std);
+    });
+  });
+}
+
+void CpuBackend::randint(const Tensor& out, int64_t low, int64_t high) {
+  EMBER_CHECK(low < high, "random_: expects 'from' to be less than 'to', but got from=", low,
+              " >= to=", high, " for ", describe(out));
+  dispatch_numeric(out.dtype(), "random_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_tensor<T>(out, [&](T* p, int64_t n, bool) { gen_.randint(p, n, low, high); });
+  });
+}
+
+}  // namespace ember

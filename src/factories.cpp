@@ -1,0 +1,193 @@
+// Factories: empty/zeros/ones/full, random, arange/eye, tensor({...}), from_blob and *_like.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "backend.h"
+#include "dtype_dispatch.h"
+
+namespace ember {
+namespace {
+
+Tensor finish(Tensor t, const TensorOptions& o) {
+  if (o.requires_grad()) t.requires_grad_(true);
+  return t;
+}
+
+/// Fills a host buffer then moves it to the requested device (small, setup-time factories).
+template <typename Fill>
+Tensor host_filled(IntArrayRef sizes, ScalarType dt, Device dev, Fill fill) {
+  Tensor h = make_empty(sizes, dt, Device(kCPU));
+  dispatch_all(dt, "factory", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = h.data_ptr<T>();
+    for (int64_t i = 0; i < h.numel(); ++i) p[i] = T(fill(i));
+  });
+  return dev.is_cpu() ? h : h.to(dev);
+}
+
+}  // namespace
+
+Tensor empty(IntArrayRef size, const TensorOptions& o) {
+  return finish(make_empty(size, o.dtype(), o.device()), o);
+}
+Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& o) {
+  // Without a dtype, the fill value decides, as LibTorch does (full({2}, 1) is int64).
+  ScalarType dt = o.has_dtype() ? o.dtype() : v.isFloatingPoint() ? kFloat : v.isBoolean() ? kBool : kLong;
+  Tensor t = make_empty(size, dt, o.device());
+  backend(t).fill(t, v);
+  return finish(t, o);
+}
+Tensor zeros(IntArrayRef size, const TensorOptions& o) { return full(size, 0, o.dtype(o.dtype())); }
+Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o.dtype(o.dtype())); }
+
+Tensor rand(IntArrayRef size, const TensorOptions& o) {
+  EMBER_CHECK(is_floating_point(o.dtype()), "rand: expected a floating-point dtype, got ", o.dtype());
+  Tensor t = make_empty(size, o.dtype(), o.device());
+  backend(t).uniform(t, 0, 1);
+  return finish(t, o);
+}
+Tensor randn(IntArrayRef size, const TensorOptions& o) {
+  EMBER_CHECK(is_floating_point(o.dtype()), "randn: expected a floating-point dtype, got ", o.dtype());
+  Tensor t = make_empty(size, o.dtype(), o.device());
+  backend(t).normal(t, 0, 1);
+  return finish(t, o);
+}
+Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& o) {
+  EMBER_CHECK(low < high, "randint: expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
+  ScalarType dt = o.has_dtype() ? o.dtype() : kLong;
+  EMBER_CHECK(dt != kBool, "randint: bool is not a valid dtype");
+  Tensor t = make_empty(size, dt, o.device());
+  backend(t).randint(t, low, high);
+  return finish(t, o);
+}
+Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) { return randint(0, high, size, o); }
+
+Tensor randperm(int64_t n, const TensorOptions& o) {
+  EMBER_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
+  // Fisher-Yates on the host, drawing from the seeded CPU generator.
+  Tensor r = make_empty({n}, kLong, Device(kCPU));
+  int64_t* p = r.data_ptr<int64_t>();
+  std::iota(p, p + n, int64_t(0));
+  if (n > 1) {
+    Tensor draws = make_empty({n - 1}, kDouble, Device(kCPU));
+    cpu_backend().uniform(draws, 0, 1);
+    const double* u = draws.data_ptr<double>();
+    for (int64_t i = n - 1; i > 0; --i) {
+      int64_t j = std::min<int64_t>(int64_t(u[n - 1 - i] * double(i + 1)), i);
+      std::swap(p[i], p[j]);
+    }
+  }
+  Tensor out = o.has_dtype() && o.dtype() != kLong ? r.to(o.dtype()) : r;
+  return finish(o.device().is_cpu() ? out : out.to(o.device()), o);
+}
+
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& o) {
+  double s = start.toDouble(), e = end.toDouble(), st = step.toDouble();
+  EMBER_CHECK(st != 0, "arange: step must be nonzero");
+  EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "arange: unsupported range: ", s, " -> ", e);
+  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "arange: upper bound and larger bound inconsistent "
+              "with step sign (start ", s, ", end ", e, ", step ", st, ")");
+  bool any_float = start.isFloatingPoint() || end.isFloatingPoint() || step.isFloatingPoint();
+  ScalarType dt = o.has_dtype() ? o.dtype() : any_float ? kFloat : kLong;
+  int64_t n = int64_t(std::ceil((e - s) / st));
+  return finish(host_filled({n}, dt, o.device(), [&](int64_t i) { return s + double(i) * st; }), o);
+}
+Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& o) { return arange(start, end, 1, o); }
+Tensor arange(const Scalar& end, const TensorOptions& o) { return arange(0, end, 1, o); }
+
+Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
+  EMBER_CHECK(n >= 0 && m >= 0, "eye: n and m must be non-negative, got ", n, " and ", m);
+  return finish(host_filled({n, m}, o.dtype(), o.device(), [m](int64_t i) { return i / m == i % m ? 1 : 0; }), o);
+}
+Tensor eye(int64_t n, const TensorOptions& o) { return eye(n, n, o); }
+
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o) {
+  EMBER_CHECK(sizes.size() == strides.size(), "from_blob: ", sizes.size(), " sizes but ", strides.size(), " strides");
+  int64_t span = 1;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    EMBER_CHECK(sizes[i] >= 0 && strides[i] >= 0, "from_blob: negative size or stride");
+    if (sizes[i] == 0) span = 0;
+    if (span) span += (sizes[i] - 1) * strides[i];
+  }
+  auto storage = std::make_shared<Storage>();
+  storage->data = std::shared_ptr<void>(data, [](void*) {});  // the caller owns the memory
+  storage->nbytes = size_t(span) * element_size(o.dtype());
+  storage->device = o.device();
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->sizes = sizes.vec();
+  impl->strides = strides.vec();
+  impl->dtype = o.dtype();
+  return finish(Tensor(std::move(impl)), o);
+}
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {
+  return from_blob(data, sizes, contiguous_strides(sizes), o);
+}
+
+namespace {
+TensorOptions like(const Tensor& t, const TensorOptions& o) {
+  TensorOptions r = TensorOptions(o.has_dtype() ? o.dtype() : t.dtype()).device(o.has_device() ? o.device() : t.device());
+  return r.requires_grad(o.requires_grad());
+}
+}  // namespace
+Tensor empty_like(const Tensor& t, const TensorOptions& o) { return empty(t.sizes(), like(t, o)); }
+Tensor zeros_like(const Tensor& t, const TensorOptions& o) { return zeros(t.sizes(), like(t, o)); }
+Tensor ones_like(const Tensor& t, const TensorOptions& o) { return ones(t.sizes(), like(t, o)); }
+Tensor full_like(const Tensor& t, const Scalar& v, const TensorOptions& o) { return full(t.sizes(), v, like(t, o)); }
+Tensor randn_like(const Tensor& t, const TensorOptions& o) { return randn(t.sizes(), like(t, o)); }
+Tensor rand_like(const Tensor& t, const TensorOptions& o) { return rand(t.sizes(), like(t, o)); }
+
+// --- tensor({...}) ----------------------------------------------------------------------------------------
+TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list)
+    : children_(list) {
+  finish_list();
+}
+
+void TensorDataContainer::finish_list() {
+  is_scalar_ = false;
+  dtype_ = kBool;
+  bool any = false;
+  for (const auto& c : children_) {
+    EMBER_CHECK(c.sizes() == children_.front().sizes(), "tensor: expected all sub-lists to have the same "
+                "shape, got ", IntArrayRef(children_.front().sizes()), " and ", IntArrayRef(c.sizes()));
+    ScalarType d = c.dtype_;
+    if (!any || d == kFloat || (d == kLong && dtype_ == kBool)) dtype_ = d;
+    any = true;
+  }
+  if (!any) dtype_ = kFloat;  // tensor({}) is an empty float tensor, as in LibTorch
+}
+
+std::vector<int64_t> TensorDataContainer::sizes() const {
+  if (is_scalar_) return {};
+  std::vector<int64_t> s{int64_t(children_.size())};
+  if (!children_.empty()) {
+    std::vector<int64_t> inner = children_.front().sizes();
+    s.insert(s.end(), inner.begin(), inner.end());
+  }
+  return s;
+}
+
+void TensorDataContainer::flatten_into(std::vector<Scalar>& out) const {
+  if (is_scalar_) {
+    out.push_back(scalar_);
+    return;
+  }
+  for (const auto& c : children_) c.flatten_into(out);
+}
+
+Tensor tensor(const TensorDataContainer& data, const TensorOptions& o) {
+  std::vector<Scalar> values;
+  data.flatten_into(values);
+  ScalarType dt = o.has_dtype() ? o.dtype() : data.dtype();
+  Tensor h = make_empty(data.sizes(), dt, Device(kCPU));
+  dispatch_all(dt, "tensor", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = h.data_ptr<T>();
+    for (size_t i = 0; i < values.size(); ++i) p[i] = values[i].to<T>();
+  });
+  Tensor t = o.device().is_cpu() ? h : h.to(o.device());
+  return finish(t, o);
+}
+
+}  // namespace ember

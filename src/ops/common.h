@@ -1,0 +1,28 @@
+#pragma once
+// Helpers shared by the op front halves (src/ops/*.cpp).
+#include <array>
+#include <vector>
+
+#include "../autograd/function.h"
+#include "../backend.h"
+
+namespace ember {
+
+/// PyTorch broadcasting of two shapes; the error names the op and both shapes.
+std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op);
+/// A stride-0 view of t broadcast to `shape` (no autograd; shapes already checked).
+Tensor broadcast_view(const Tensor& t, IntArrayRef shape);
+/// Sums a gradient down to `shape` (the reverse of broadcasting).
+Tensor sum_to(const Tensor& grad, IntArrayRef shape);
+/// The dtype of a binary op's result, with LibTorch's promotion (categories bool < int < float;
+/// zero-dim tensors only lift the category).
+ScalarType result_type(const Tensor& a, const Tensor& b);
+ScalarType result_type(const Tensor& a, const Scalar& s);
+/// Throws unless all defined tensors share one device.
+void check_same_device(const char* op, std::initializer_list<Tensor> tensors);
+/// Throws unless t is floating point.
+void check_floating(const char* op, const Tensor& t);
+/// Expands one or two ints (LibTorch's ExpandingArray<2>) into a pair; names op and argument.
+std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* arg);
+
+}  // namespace ember

@@ -1,0 +1,115 @@
+// conv2d: checks in PyTorch's words, the output shape, one backend call forward, and the two
+// fused backward kernels (input, weight) plus a plain sum for the bias.
+#include "common.h"
+
+namespace ember {
+namespace {
+
+std::string pair_str(const std::array<int64_t, 2>& v) {
+  return detail::str("(", v[0], ", ", v[1], ")");
+}
+
+/// (H + 2p - d (k - 1) - 1) / s + 1, per spatial dim.
+int64_t conv_out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
+  return (in + 2 * p - d * (k - 1) - 1) / s + 1;
+}
+
+Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                      const ConvParams& p) {
+  const int64_t n = input.size(0), h = input.size(2), w = input.size(3);
+  const int64_t out_c = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+  const int64_t eff_kh = p.dilation[0] * (kh - 1) + 1, eff_kw = p.dilation[1] * (kw - 1) + 1;
+  EMBER_CHECK(h + 2 * p.padding[0] >= eff_kh && w + 2 * p.padding[1] >= eff_kw,
+              "conv2d: calculated padded input size per channel: (", h + 2 * p.padding[0], " x ",
+              w + 2 * p.padding[1], "). Kernel size: (", eff_kh, " x ", eff_kw,
+              "). Kernel size can't be greater than actual input size");
+  const int64_t oh = conv_out_size(h, kh, p.stride[0], p.padding[0], p.dilation[0]);
+  const int64_t ow = conv_out_size(w, kw, p.stride[1], p.padding[1], p.dilation[1]);
+
+  Tensor in_c, w_c, b_c;
+  {
+    NoGradGuard no_grad;  // layout copies for the kernel are not graph nodes
+    in_c = input.contiguous();
+    w_c = weight.contiguous();
+    if (bias.defined()) b_c = bias.contiguous();
+  }
+  Tensor out = make_empty({n, out_c, oh, ow}, input.dtype(), input.device());
+  if (out.numel() > 0) backend(input).conv2d_forward(out, in_c, w_c, b_c, p);
+
+  if (autograd::needs_grad({input, weight, bias})) {
+    // The input gradient needs the weight, the weight gradient needs the input: save only what
+    // a gradient that is wanted will read (the first layer's input never needs a gradient).
+    // The contiguous copies are saved, so backward does not copy again.
+    auto s_in = weight.requires_grad() ? autograd::save(in_c, "conv2d") : autograd::SavedTensor();
+    auto s_w = input.requires_grad() ? autograd::save(w_c, "conv2d") : autograd::SavedTensor();
+    std::vector<int64_t> in_shape = input.sizes().vec(), w_shape = weight.sizes().vec();
+    autograd::record("conv2d", out, {input, weight, bias},
+                     [s_in, s_w, in_shape, w_shape, p](const Tensor& grad, const std::vector<bool>& needs) {
+      variable_list grads(3);
+      const Tensor g = grad.contiguous();
+      if (needs[0]) {
+        grads[0] = make_empty(in_shape, g.dtype(), g.device());
+        if (grads[0].numel() > 0)
+          backend(g).conv2d_backward_input(grads[0], g, s_w.get(), p);
+      }
+      if (needs[1]) {
+        grads[1] = make_empty(w_shape, g.dtype(), g.device());
+        if (g.numel() > 0) {
+          backend(g).conv2d_backward_weight(grads[1], g, s_in.get(), p);
+        } else {
+          backend(g).fill(grads[1], 0);
+        }
+      }
+      if (needs[2]) grads[2] = g.sum({0, 2, 3});
+      return grads;
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  EMBER_CHECK(input.defined() && weight.defined(), "conv2d: undefined input or weight");
+  EMBER_CHECK(groups == 1, "conv2d: groups = ", groups, " is not supported yet (only groups = 1)");
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
+              "conv2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", describe(input));
+  EMBER_CHECK(weight.dim() == 4, "conv2d: expected a 4-D weight (out_channels, in_channels, kH, kW), got ",
+              describe(weight));
+  check_floating("conv2d", input);
+  EMBER_CHECK(weight.dtype() == input.dtype() && (!bias.defined() || bias.dtype() == input.dtype()),
+              "conv2d: input, weight and bias must have the same dtype, got input ", describe(input),
+              ", weight ", describe(weight), bias.defined() ? ", bias " + describe(bias) : std::string());
+  check_same_device("conv2d", {input, weight, bias});
+
+  const int64_t in_channels = input.size(input.dim() - 3);
+  EMBER_CHECK(in_channels == weight.size(1), "conv2d: given groups=1, weight of size ", weight.sizes(),
+              ", expected input", input.sizes(), " to have ", weight.size(1), " channels, but got ",
+              in_channels, " channels instead");
+  EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
+              "conv2d: given weight of size ", weight.sizes(), ", expected bias to be 1-dimensional with ",
+              weight.size(0), " elements, but got bias of size ", bias.sizes(), " instead");
+  for (int64_t i = 2; i < 4; ++i)
+    EMBER_CHECK(weight.size(i) > 0, "conv2d: kernel size must be positive, got weight of size ",
+                weight.sizes());
+
+  ConvParams p;
+  const auto s = expand_pair(stride, "conv2d", "stride");
+  const auto pad = expand_pair(padding, "conv2d", "padding");
+  const auto dil = expand_pair(dilation, "conv2d", "dilation");
+  EMBER_CHECK(s[0] > 0 && s[1] > 0, "conv2d: stride must be positive, got ", pair_str(s));
+  EMBER_CHECK(pad[0] >= 0 && pad[1] >= 0, "conv2d: padding must be non-negative, got ", pair_str(pad));
+  EMBER_CHECK(dil[0] > 0 && dil[1] > 0, "conv2d: dilation must be positive, got ", pair_str(dil));
+  for (int i = 0; i < 2; ++i) {
+    p.stride[i] = s[i];
+    p.padding[i] = pad[i];
+    p.dilation[i] = dil[i];
+  }
+
+  // Unbatched (C, H, W) input, as torch accepts: run it as a batch of one.
+  if (input.dim() == 3) return conv2d_batched(input.unsqueeze(0), weight, bias, p).squeeze(0);
+  return conv2d_batched(input, weight, bias, p);
+}
+
+}  // namespace ember

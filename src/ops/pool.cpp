@@ -1,0 +1,90 @@
+// max_pool2d: PyTorch's argument checks and output-size rule (ceil_mode included), the forward
+// kernel that also records each window's argmax, and the backward that routes gradients there.
+#include "common.h"
+
+namespace ember {
+namespace {
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// PyTorch's pooling_output_shape: with ceil_mode the last window may hang over the right edge,
+/// but it must start inside the input or the left padding.
+int64_t pool_out_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode) {
+  int64_t out = floor_div(in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+Tensor max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mode) {
+  const int64_t n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
+  const int64_t oh = pool_out_size(h, p.kernel[0], p.padding[0], p.stride[0], p.dilation[0], ceil_mode);
+  const int64_t ow = pool_out_size(w, p.kernel[1], p.padding[1], p.stride[1], p.dilation[1], ceil_mode);
+  EMBER_CHECK(oh >= 1 && ow >= 1, "max_pool2d: given input size (", c, "x", h, "x", w,
+              "), the calculated output size (", c, "x", oh, "x", ow, ") is too small");
+
+  Tensor in_c;
+  {
+    NoGradGuard no_grad;
+    in_c = input.contiguous();
+  }
+  Tensor out = make_empty({n, c, oh, ow}, input.dtype(), input.device());
+  Tensor indices = make_empty({n, c, oh, ow}, kLong, input.device());
+  if (out.numel() > 0) backend(input).max_pool2d_forward(out, indices, in_c, p);
+
+  if (autograd::needs_grad({input})) {
+    // Backward needs only where each maximum came from; the indices are ours, never changed.
+    std::vector<int64_t> in_shape = input.sizes().vec();
+    autograd::record("max_pool2d", out, {input}, [indices, in_shape](const Tensor& grad) -> variable_list {
+      Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
+      if (grad.numel() > 0) {
+        backend(grad).max_pool2d_backward(grad_in, grad.contiguous(), indices);
+      } else if (grad_in.numel() > 0) {
+        backend(grad).fill(grad_in, 0);
+      }
+      return {grad_in};
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
+                  IntArrayRef dilation, bool ceil_mode) {
+  EMBER_CHECK(input.defined(), "max_pool2d: undefined input");
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
+              "max_pool2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", describe(input));
+  check_floating("max_pool2d", input);
+  for (int64_t d = input.dim() - 3; d < input.dim(); ++d)
+    EMBER_CHECK(input.size(d) > 0, "max_pool2d: expected non-empty channel and spatial dims, got ",
+                describe(input));
+
+  const auto k = expand_pair(kernel_size, "max_pool2d", "kernel_size");
+  const auto s = stride.empty() ? k : expand_pair(stride, "max_pool2d", "stride");
+  const auto pad = expand_pair(padding, "max_pool2d", "padding");
+  const auto dil = expand_pair(dilation, "max_pool2d", "dilation");
+  EMBER_CHECK(k[0] > 0 && k[1] > 0, "max_pool2d: kernel size should be greater than zero, got (", k[0],
+              ", ", k[1], ")");
+  EMBER_CHECK(s[0] > 0 && s[1] > 0, "max_pool2d: stride should be greater than zero, got (", s[0], ", ",
+              s[1], ")");
+  EMBER_CHECK(dil[0] > 0 && dil[1] > 0, "max_pool2d: dilation should be greater than zero, got (", dil[0],
+              ", ", dil[1], ")");
+  EMBER_CHECK(pad[0] >= 0 && pad[1] >= 0 && pad[0] <= k[0] / 2 && pad[1] <= k[1] / 2,
+              "max_pool2d: pad should be at most half of kernel size, but got padding (", pad[0], ", ",
+              pad[1], ") and kernel_size (", k[0], ", ", k[1], ")");
+
+  PoolParams p;
+  for (int i = 0; i < 2; ++i) {
+    p.kernel[i] = k[i];
+    p.stride[i] = s[i];
+    p.padding[i] = pad[i];
+    p.dilation[i] = dil[i];
+  }
+  if (input.dim() == 3) return max_pool2d_batched(input.unsqueeze(0), p, ceil_mode).squeeze(0);
+  return max_pool2d_batched(input, p, ceil_mode);
+}
+
+}  // namespace ember

@@ -1,0 +1,254 @@
+// Views: results share their input's storage (only sizes, strides and offset change), and
+// each records a backward that maps the gradient back to the input's shape.
+#include <algorithm>
+#include <numeric>
+
+#include "common.h"
+
+namespace ember {
+namespace {
+
+using autograd::record;
+
+/// Makes a view and records `back(g)` as its gradient.
+template <typename Back>
+Tensor view_of(const char* name, const Tensor& x, std::vector<int64_t> sizes, std::vector<int64_t> strides,
+               int64_t offset, Back back) {
+  Tensor out = make_view(x, std::move(sizes), std::move(strides), offset);
+  if (autograd::needs_grad({x})) record(name, out, {x}, [back](const Tensor& g) -> variable_list { return {back(g)}; });
+  return out;
+}
+
+/// The gradient of a view that picks part of x: zeros of x's shape with g written into the part.
+template <typename Part>
+Tensor scatter_into_zeros(const Tensor& g, const std::vector<int64_t>& sizes, Part part) {
+  Tensor z = zeros(sizes, g.options());
+  part(z).copy_(g);
+  return z;
+}
+
+std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op) {
+  std::vector<int64_t> out = shape.vec();
+  int64_t known = 1;
+  int infer = -1;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == -1) {
+      EMBER_CHECK(infer < 0, op, ": only one dimension can be inferred in shape ", shape);
+      infer = int(i);
+    } else {
+      EMBER_CHECK(out[i] >= 0, op, ": invalid shape dimension ", out[i], " in ", shape);
+      known *= out[i];
+    }
+  }
+  if (infer >= 0) {
+    EMBER_CHECK(known != 0 && numel % known == 0, op, ": shape ", shape, " is invalid for input of size ", numel);
+    out[size_t(infer)] = numel / known;
+  } else {
+    EMBER_CHECK(known == numel, op, ": shape ", shape, " is invalid for input of size ", numel);
+  }
+  return out;
+}
+
+/// Strides for viewing (sizes, strides) as new_sizes without a copy, if possible (PyTorch's rule:
+/// each run of dims that is contiguous in memory can be re-split freely).
+bool view_strides(IntArrayRef sizes, IntArrayRef strides, const std::vector<int64_t>& new_sizes,
+                  std::vector<int64_t>& out) {
+  out.assign(new_sizes.size(), 0);
+  int64_t numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  if (numel == 0) {
+    out = contiguous_strides(new_sizes);
+    return true;
+  }
+  int64_t view_d = int64_t(new_sizes.size()) - 1;
+  int64_t chunk_base_stride = strides.empty() ? 1 : strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = int64_t(sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= sizes[size_t(d)];
+    if (d == 0 || (sizes[size_t(d - 1)] != 1 && strides[size_t(d - 1)] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[size_t(view_d)] == 1)) {
+        out[size_t(view_d)] = view_numel * chunk_base_stride;
+        view_numel *= new_sizes[size_t(view_d)];
+        view_d--;
+      }
+      if (view_numel != tensor_numel) return false;
+      if (d > 0) {
+        chunk_base_stride = strides[size_t(d - 1)];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  return view_d == -1;
+}
+
+}  // namespace
+
+Tensor Tensor::view(IntArrayRef size) const {
+  std::vector<int64_t> shape = infer_size(size, numel(), "view");
+  std::vector<int64_t> st;
+  EMBER_CHECK(view_strides(sizes(), strides(), shape, st), "view: view size ", IntArrayRef(shape),
+              " is not compatible with input tensor's size ", sizes(), " and stride ", strides(),
+              " (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+  std::vector<int64_t> in_sizes = sizes().vec();
+  return view_of("view", *this, shape, st, storage_offset(),
+                 [in_sizes](const Tensor& g) { return g.reshape(in_sizes); });
+}
+
+Tensor Tensor::reshape(IntArrayRef size) const {
+  std::vector<int64_t> shape = infer_size(size, numel(), "reshape");
+  std::vector<int64_t> st;
+  if (view_strides(sizes(), strides(), shape, st)) return view(shape);
+  return contiguous().view(shape);
+}
+
+Tensor Tensor::flatten(int64_t start, int64_t end) const {
+  if (dim() == 0) return reshape({1});
+  start = wrap_dim(start, dim(), "flatten");
+  end = wrap_dim(end, dim(), "flatten");
+  EMBER_CHECK(start <= end, "flatten: start_dim (", start, ") cannot come after end_dim (", end, ")");
+  std::vector<int64_t> shape;
+  for (int64_t i = 0; i < start; ++i) shape.push_back(size(i));
+  int64_t n = 1;
+  for (int64_t i = start; i <= end; ++i) n *= size(i);
+  shape.push_back(n);
+  for (int64_t i = end + 1; i < dim(); ++i) shape.push_back(size(i));
+  return reshape(shape);
+}
+Tensor flatten(const Tensor& x, int64_t start, int64_t end) { return x.flatten(start, end); }
+
+Tensor Tensor::permute(IntArrayRef dims) const {
+  EMBER_CHECK(int64_t(dims.size()) == dim(), "permute: number of dims in ", dims,
+              " doesn't match the tensor's ", dim(), " dims (shape ", sizes(), ")");
+  std::vector<int64_t> sz(dims.size()), st(dims.size()), inverse(dims.size());
+  std::vector<bool> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    int64_t d = wrap_dim(dims[i], dim(), "permute");
+    EMBER_CHECK(!seen[size_t(d)], "permute: dims ", dims, " repeat dimension ", d);
+    seen[size_t(d)] = true;
+    sz[i] = size(d);
+    st[i] = stride(d);
+    inverse[size_t(d)] = int64_t(i);
+  }
+  return view_of("permute", *this, sz, st, storage_offset(),
+                 [inverse](const Tensor& g) { return g.permute(inverse); });
+}
+
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  if (dim() == 0) return *this;
+  d0 = wrap_dim(d0, dim(), "transpose");
+  d1 = wrap_dim(d1, dim(), "transpose");
+  std::vector<int64_t> perm(static_cast<size_t>(dim()));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm[size_t(d0)], perm[size_t(d1)]);
+  return permute(perm);
+}
+
+Tensor Tensor::t() const {
+  EMBER_CHECK(dim() <= 2, "t: expects a tensor with <= 2 dimensions, but got ", describe(*this));
+  return dim() < 2 ? *this : transpose(0, 1);
+}
+
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
+  EMBER_CHECK(dim() > 0, "narrow: cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "narrow");
+  int64_t n = size(d);
+  if (start < 0) start += n;
+  EMBER_CHECK(start >= 0 && start <= n, "narrow: start (", start, ") is out of range for dimension ", d,
+              " of size ", n);
+  EMBER_CHECK(length >= 0 && start + length <= n, "narrow: start (", start, ") + length (", length,
+              ") exceeds dimension size (", n, ")");
+  return slice(d, start, start + length, 1);
+}
+
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt, int64_t step) const {
+  EMBER_CHECK(dim() > 0, "slice: cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "slice");
+  EMBER_CHECK(step > 0, "slice: step must be positive, got ", step);
+  int64_t n = size(d);
+  int64_t start = start_opt.value_or(0), end = end_opt.value_or(n);
+  if (start < 0) start += n;
+  if (end < 0) end += n;
+  start = std::clamp<int64_t>(start, 0, n);
+  end = std::clamp<int64_t>(end, start, n);
+  std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  sz[size_t(d)] = (end - start + step - 1) / step;
+  st[size_t(d)] *= step;
+  std::vector<int64_t> in_sizes = sizes().vec();
+  return view_of("slice", *this, sz, st, storage_offset() + start * stride(d), [=](const Tensor& g) {
+    return scatter_into_zeros(g, in_sizes, [&](const Tensor& z) { return z.slice(d, start, end, step); });
+  });
+}
+
+Tensor Tensor::select(int64_t d, int64_t index) const {
+  EMBER_CHECK(dim() > 0, "select: cannot be applied to a 0-dim tensor");
+  d = wrap_dim(d, dim(), "select");
+  int64_t n = size(d);
+  EMBER_CHECK(index >= -n && index < n, "select: index ", index, " out of range for tensor of size ",
+              sizes(), " at dimension ", d);
+  if (index < 0) index += n;
+  std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  sz.erase(sz.begin() + d);
+  st.erase(st.begin() + d);
+  std::vector<int64_t> in_sizes = sizes().vec();
+  return view_of("select", *this, sz, st, storage_offset() + index * stride(d), [=](const Tensor& g) {
+    return scatter_into_zeros(g, in_sizes, [&](const Tensor& z) { return z.select(d, index); });
+  });
+}
+
+Tensor Tensor::unsqueeze(int64_t d) const {
+  d = wrap_dim(d, dim() + 1, "unsqueeze");
+  std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  int64_t new_stride = d < dim() ? sz[size_t(d)] * st[size_t(d)] : 1;
+  sz.insert(sz.begin() + d, 1);
+  st.insert(st.begin() + d, new_stride);
+  return view_of("unsqueeze", *this, sz, st, storage_offset(), [d](const Tensor& g) { return g.squeeze(d); });
+}
+
+Tensor Tensor::squeeze() const {
+  std::vector<int64_t> sz, st;
+  for (int64_t i = 0; i < dim(); ++i)
+    if (size(i) != 1) {
+      sz.push_back(size(i));
+      st.push_back(stride(i));
+    }
+  std::vector<int64_t> in_sizes = sizes().vec();
+  return view_of("squeeze", *this, sz, st, storage_offset(), [in_sizes](const Tensor& g) { return g.reshape(in_sizes); });
+}
+
+Tensor Tensor::squeeze(int64_t d) const {
+  if (dim() == 0) return *this;
+  d = wrap_dim(d, dim(), "squeeze");
+  if (size(d) != 1) return *this;
+  std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  sz.erase(sz.begin() + d);
+  st.erase(st.begin() + d);
+  return view_of("squeeze", *this, sz, st, storage_offset(), [d](const Tensor& g) { return g.unsqueeze(d); });
+}
+
+Tensor Tensor::expand(IntArrayRef size) const {
+  EMBER_CHECK(int64_t(size.size()) >= dim(), "expand: the number of sizes provided (", size.size(),
+              ") must be greater or equal to the number of dimensions in the tensor (", dim(), ")");
+  std::vector<int64_t> shape = size.vec();
+  size_t lead = size.size() - size_t(dim());
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i < lead) {
+      EMBER_CHECK(shape[i] >= 0, "expand: the expanded size ", shape[i], " is not allowed in a leading, "
+                  "non-existing dimension (sizes ", size, ")");
+      continue;
+    }
+    int64_t cur = this->size(int64_t(i - lead));
+    if (shape[i] == -1) shape[i] = cur;
+    EMBER_CHECK(cur == shape[i] || cur == 1, "expand: the expanded size of the tensor (", shape[i],
+                ") must match the existing size (", cur, ") at non-singleton dimension ", i,
+                ". Target sizes: ", size, ". Tensor sizes: ", sizes());
+  }
+  Tensor v = broadcast_view(*this, shape);
+  std::vector<int64_t> in_sizes = sizes().vec();
+  Tensor out = make_view(*this, v.sizes().vec(), v.strides().vec(), v.storage_offset());
+  if (autograd::needs_grad({*this}))
+    record("expand", out, {*this}, [in_sizes](const Tensor& g) -> variable_list { return {sum_to(g, in_sizes)}; });
+  return out;
+}
+
+}  // namespace ember

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch reference values that ember's tests compare against (tests/fixtures/*.txt).
+
+Regenerate (from the repository root) with Debian's PyTorch 1.13:
+
+    /usr/bin/python3 tools/gen_fixtures.py            # writes tests/fixtures/
+    /usr/bin/python3 tools/gen_fixtures.py OUTDIR     # writes somewhere else
+
+Inputs are drawn from fixed seeds (or written out explicitly), rounded to float32 so that a
+test can run the same case in float32 and float64 from exactly the same numbers; references are
+computed in float64, and inputs are stored as float32 (exactly what they are). Each case NAME stores NAME.in0, NAME.in1, ... (inputs), NAME.out (and
+NAME.out1 for an op's second output, e.g. the indices of max(dim)), and, for differentiable
+ops, NAME.gout (a fixed upstream gradient) and NAME.grad0, NAME.grad1, ... (the gradient of
+sum(out * gout) with respect to each floating input).
+
+The file format, one tensor per line, read by tests/helpers.cpp:
+
+    <name> <dtype> <ndim> <size0> ... <sizeN-1> : <values in row-major order>
+
+dtype is float32, float64, int64 or bool; float64 values carry 17 significant digits and
+float32 values 9, so both parse back to the exact same number.
+"""
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+class FixtureFile:
+    def __init__(self, name):
+        self.name = name
+        self.lines = []
+        self.names = set()
+
+    def add(self, name, t):
+        assert name not in self.names, name
+        self.names.add(name)
+        t = t.detach().contiguous()
+        kinds = {torch.float32: ("float32", "%.9g"), torch.float64: ("float64", "%.17g"),
+                 torch.int64: ("int64", "%d"), torch.bool: ("bool", "%d")}
+        dtype, fmt = kinds[t.dtype]
+        flat = t.reshape(-1).tolist()
+        vals = " ".join(fmt % (int(v) if dtype == "bool" else v) for v in flat)
+        dims = " ".join(str(s) for s in t.shape)
+        self.lines.append(f"{name} {dtype} {t.dim()} {dims} : {vals}".replace("  ", " "))
+
+    def write(self, outdir):
+        path = os.path.join(outdir, self.name + ".txt")
+        with open(path, "w") as f:
+            f.write(f"# ember test fixtures from PyTorch {torch.__version__}: written by "
+                    "tools/gen_fixtures.py, do not edit by hand.\n")
+            f.write("\n".join(self.lines) + "\n")
+        return path
+
+
+_gen = torch.Generator().manual_seed(1234)
+
+
+def rnd(*shape):
+    """Standard normal values, rounded to float32, as float64."""
+    return torch.randn(tuple(shape), generator=_gen, dtype=torch.float32).double()
+
+
+def pos(*shape):
+    """Positive values in [0.5, 2.5), for log, sqrt, pow and divisors."""
+    return (torch.rand(tuple(shape), generator=_gen, dtype=torch.float32) * 2 + 0.5).double()
+
+
+def away_from_zero(*shape):
+    """Values with |v| in [0.5, 2.5) and random sign (safe divisors)."""
+    sign = torch.randint(0, 2, shape, generator=_gen).double() * 2 - 1
+    return pos(*shape) * sign
+
+
+def as_stored(x):
+    """Inputs are float32 numbers held in float64: store them as float32 (shorter, and exact)."""
+    if x.dtype == torch.float64 and torch.equal(x.float().double(), x):
+        return x.float()
+    return x
+
+
+def case(ff, name, fn, inputs, grad=True):
+    """Runs fn on float64 copies of inputs; stores inputs, outputs and gradients."""
+    ins = []
+    for x in inputs:
+        x = x.clone()
+        if grad and x.is_floating_point():
+            x.requires_grad_(True)
+        ins.append(x)
+    out = fn(*ins)
+    second = None
+    if isinstance(out, tuple):
+        out, second = out
+    for i, x in enumerate(inputs):
+        ff.add(f"{name}.in{i}", as_stored(x))
+    ff.add(f"{name}.out", out)
+    if second is not None:
+        ff.add(f"{name}.out1", second)
+    if grad and out.requires_grad:
+        gout = rnd(*out.shape)
+        out.backward(gout)
+        ff.add(f"{name}.gout", as_stored(gout))
+        for i, x in enumerate(ins):
+            if x.grad is not None:
+                ff.add(f"{name}.grad{i}", x.grad)
+
+
+def elementwise():
+    ff = FixtureFile("elementwise")
+    # Binary arithmetic: same shape, broadcasting both ways, and scalars in both orders.
+    case(ff, "add", lambda a, b: a + b, [rnd(3, 4), rnd(3, 4)])
+    case(ff, "add_bcast", lambda a, b: a + b, [rnd(2, 3, 4), rnd(3, 1)])
+    case(ff, "add_bcast2", lambda a, b: a + b, [rnd(4, 1), rnd(1, 5)])
+    case(ff, "add_alpha", lambda a, b: torch.add(a, b, alpha=2.5), [rnd(3, 4), rnd(4)])
+    case(ff, "add_scalar", lambda a: a + 2.5, [rnd(3, 4)])
+    case(ff, "radd_scalar", lambda a: 2.5 + a, [rnd(3, 4)])
+    case(ff, "sub", lambda a, b: a - b, [rnd(3, 4), rnd(3, 4)])
+    case(ff, "sub_bcast", lambda a, b: a - b, [rnd(3, 1), rnd(2, 3, 4)])
+    case(ff, "sub_alpha", lambda a, b: torch.sub(a, b, alpha=0.5), [rnd(3, 4), rnd(3, 4)])
+    case(ff, "sub_scalar", lambda a: a - 2.5, [rnd(3, 4)])
+    case(ff, "rsub_scalar", lambda a: 2.5 - a, [rnd(3, 4)])
+    case(ff, "mul", lambda a, b: a * b, [rnd(3, 4), rnd(3, 4)])
+    case(ff, "mul_bcast", lambda a, b: a * b, [rnd(2, 1, 4), rnd(3, 1)])
+    case(ff, "mul_scalar", lambda a: a * 2.5, [rnd(3, 4)])
+    case(ff, "rmul_scalar", lambda a: 2.5 * a, [rnd(3, 4)])
+    case(ff, "div", lambda a, b: a / b, [rnd(3, 4), away_from_zero(3, 4)])
+    case(ff, "div_bcast", lambda a, b: a / b, [rnd(2, 3, 4), away_from_zero(4)])
+    case(ff, "div_scalar", lambda a: a / 2.5, [rnd(3, 4)])
+    case(ff, "rdiv_scalar", lambda a: 2.5 / a, [away_from_zero(3, 4)])
+    # Unary ops.
+    case(ff, "neg", lambda a: -a, [rnd(3, 4)])
+    case(ff, "exp", lambda a: a.exp(), [rnd(3, 4)])
+    case(ff, "log", lambda a: a.log(), [pos(3, 4)])
+    case(ff, "sqrt", lambda a: a.sqrt(), [pos(3, 4)])
+    case(ff, "abs", lambda a: a.abs(), [away_from_zero(3, 4)])
+    case(ff, "relu", lambda a: a.relu(), [away_from_zero(3, 4)])
+    case(ff, "sigmoid", lambda a: a.sigmoid(), [rnd(3, 4)])
+    case(ff, "tanh", lambda a: a.tanh(), [rnd(3, 4)])
+    case(ff, "pow_scalar", lambda a: a.pow(2.5), [pos(3, 4)])
+    case(ff, "pow_int", lambda a: a.pow(3), [rnd(3, 4)])
+    case(ff, "pow_square", lambda a: a.pow(2), [rnd(3, 4)])
+    case(ff, "pow_tensor", lambda a, b: a.pow(b), [pos(3, 4), rnd(3, 4)])
+    case(ff, "pow_tensor_bcast", lambda a, b: a.pow(b), [pos(2, 3), rnd(3)])
+    # Clamp: the inputs keep a distance from the bounds so finite differences stay smooth.
+    clamp_in = torch.tensor([[-2.0, -1.2, -0.7, -0.2], [0.1, 0.4, 0.9, 1.6], [2.2, -0.4, 0.3, 3.0]],
+                            dtype=torch.float64)
+    case(ff, "clamp", lambda a: a.clamp(-0.5, 1.0), [clamp_in])
+    case(ff, "clamp_min_only", lambda a: a.clamp(min=-0.5), [clamp_in])
+    case(ff, "clamp_max_only", lambda a: a.clamp(max=1.0), [clamp_in])
+    case(ff, "clamp_min", lambda a: a.clamp_min(0.25), [clamp_in])
+    case(ff, "clamp_max", lambda a: a.clamp_max(0.25), [clamp_in])
+    # Comparisons (bool results), with ties on purpose.
+    ca = torch.tensor([[1.0, 2.0, 3.0], [4.0, 2.0, 0.0]], dtype=torch.float64)
+    cb = torch.tensor([[1.0, 3.0, 2.0], [4.0, 1.0, 0.5]], dtype=torch.float64)
+    crow = torch.tensor([2.0, 2.0, 1.0], dtype=torch.float64)
+    for op in ["eq", "ne", "lt", "le", "gt", "ge"]:
+        case(ff, f"{op}", lambda a, b, op=op: getattr(a, op)(b), [ca, cb], grad=False)
+        case(ff, f"{op}_bcast", lambda a, b, op=op: getattr(a, op)(b), [ca, crow], grad=False)
+        case(ff, f"{op}_scalar", lambda a, op=op: getattr(a, op)(2.0), [ca], grad=False)
+    # where: a bool condition choosing between two (broadcast) tensors.
+    cond = torch.tensor([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+    case(ff, "where", lambda c, a, b: torch.where(c, a, b), [cond, rnd(3, 4), rnd(3, 4)])
+    case(ff, "where_bcast", lambda c, a, b: torch.where(c, a, b), [cond, rnd(3, 1), rnd(4)])
+    # Functional activations.
+    case(ff, "gelu", lambda a: F.gelu(a), [rnd(3, 4)])
+    case(ff, "linear", lambda x, w, b: F.linear(x, w, b), [rnd(4, 3), rnd(5, 3), rnd(5)])
+    case(ff, "linear_nobias", lambda x, w: F.linear(x, w), [rnd(2, 4, 3), rnd(5, 3)])
+    return ff
+
+
+def reduce():
+    ff = FixtureFile("reduce")
+    x = rnd(2, 3, 4)
+    case(ff, "sum_all", lambda a: a.sum(), [x])
+    case(ff, "sum_dim1", lambda a: a.sum(1), [x])
+    case(ff, "sum_dim_neg_keepdim", lambda a: a.sum(-1, keepdim=True), [x])
+    case(ff, "sum_dims02", lambda a: a.sum((0, 2)), [x])
+    case(ff, "sum_dims02_keepdim", lambda a: a.sum((0, 2), keepdim=True), [x])
+    case(ff, "mean_all", lambda a: a.mean(), [x])
+    case(ff, "mean_dim0", lambda a: a.mean(0), [x])
+    case(ff, "mean_dim_neg_keepdim", lambda a: a.mean(-1, keepdim=True), [x])
+    case(ff, "mean_dims12", lambda a: a.mean((1, 2)), [x])
+    case(ff, "mean_dims01_keepdim", lambda a: a.mean((0, 1), keepdim=True), [x])
+    case(ff, "max_all", lambda a: a.max(), [x])
+    case(ff, "min_all", lambda a: a.min(), [x])
+    case(ff, "max_dim1", lambda a: tuple(a.max(1)), [x])
+    case(ff, "max_dim_neg_keepdim", lambda a: tuple(a.max(-1, keepdim=True)), [x])
+    case(ff, "min_dim0", lambda a: tuple(a.min(0)), [x])
+    case(ff, "min_dim2_keepdim", lambda a: tuple(a.min(2, keepdim=True)), [x])
+    case(ff, "argmax_all", lambda a: a.argmax(), [x], grad=False)
+    case(ff, "argmax_dim1", lambda a: a.argmax(1), [x], grad=False)
+    case(ff, "argmax_dim_neg_keepdim", lambda a: a.argmax(-1, keepdim=True), [x], grad=False)
+    case(ff, "argmin_dim2", lambda a: a.argmin(2), [x], grad=False)
+    y = rnd(3, 5)
+    case(ff, "log_softmax_dim1", lambda a: F.log_softmax(a, 1), [y])
+    case(ff, "log_softmax_dim0", lambda a: F.log_softmax(a, 0), [y])
+    case(ff, "log_softmax_3d", lambda a: F.log_softmax(a, -1), [x])
+    case(ff, "log_softmax_3d_mid", lambda a: F.log_softmax(a, 1), [x])
+    case(ff, "softmax_dim1", lambda a: F.softmax(a, 1), [y])
+    case(ff, "softmax_3d", lambda a: F.softmax(a, 1), [x])
+    # Large logits: a naive exp overflows; the result must stay finite.
+    big = torch.tensor([[1000.0, 1001.0, 999.0], [-1000.0, -1002.0, -999.0]], dtype=torch.float64)
+    case(ff, "log_softmax_large", lambda a: F.log_softmax(a, 1), [big])
+    case(ff, "softmax_large", lambda a: F.softmax(a, 1), [big])
+    return ff
+
+
+def linalg():
+    ff = FixtureFile("linalg")
+    case(ff, "mm", lambda a, b: a.mm(b), [rnd(3, 4), rnd(4, 5)])
+    case(ff, "mm_transposed", lambda a, b: a.t().mm(b.t()), [rnd(4, 3), rnd(5, 4)])
+    case(ff, "matmul_1d_1d", lambda a, b: a.matmul(b), [rnd(4), rnd(4)])
+    case(ff, "matmul_2d_1d", lambda a, b: a.matmul(b), [rnd(3, 4), rnd(4)])
+    case(ff, "matmul_1d_2d", lambda a, b: a.matmul(b), [rnd(4), rnd(4, 5)])
+    case(ff, "matmul_2d_2d", lambda a, b: a.matmul(b), [rnd(3, 4), rnd(4, 5)])
+    case(ff, "matmul_3d_3d", lambda a, b: a.matmul(b), [rnd(2, 3, 4), rnd(2, 4, 5)])
+    case(ff, "matmul_3d_2d", lambda a, b: a.matmul(b), [rnd(2, 3, 4), rnd(4, 5)])
+    case(ff, "matmul_2d_3d", lambda a, b: a.matmul(b), [rnd(3, 4), rnd(2, 4, 5)])
+    case(ff, "matmul_3d_1d", lambda a, b: a.matmul(b), [rnd(2, 3, 4), rnd(4)])
+    case(ff, "matmul_bcast_batch", lambda a, b: a.matmul(b), [rnd(2, 1, 3, 4), rnd(3, 4, 2)])
+    return ff
+
+
+def conv_pool():
+    ff = FixtureFile("conv_pool")
+    x = rnd(2, 3, 6, 5)
+    case(ff, "conv2d", lambda x, w: F.conv2d(x, w), [x, rnd(4, 3, 3, 3)])
+    case(ff, "conv2d_bias", lambda x, w, b: F.conv2d(x, w, b), [x, rnd(4, 3, 3, 3), rnd(4)])
+    case(ff, "conv2d_stride2_pad1", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+         [x, rnd(4, 3, 3, 3), rnd(4)])
+    case(ff, "conv2d_stride21_pad12", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2)),
+         [x, rnd(2, 3, 3, 2), rnd(2)])
+    case(ff, "conv2d_dilation2", lambda x, w, b: F.conv2d(x, w, b, padding=1, dilation=2),
+         [x, rnd(3, 3, 3, 3), rnd(3)])
+    case(ff, "conv2d_1x1", lambda x, w: F.conv2d(x, w), [x, rnd(5, 3, 1, 1)])
+    case(ff, "conv2d_groups", lambda x, w, b: F.conv2d(x, w, b, groups=2), [rnd(1, 4, 4, 4), rnd(6, 2, 3, 3), rnd(6)])
+    p = rnd(2, 2, 7, 6)
+    case(ff, "max_pool2d_k2", lambda a: F.max_pool2d(a, 2), [p])
+    case(ff, "max_pool2d_k3_s2_p1", lambda a: F.max_pool2d(a, 3, stride=2, padding=1), [p])
+    case(ff, "max_pool2d_k2_s1", lambda a: F.max_pool2d(a, 2, stride=1), [p])
+    case(ff, "max_pool2d_ceil", lambda a: F.max_pool2d(a, 2, stride=2, ceil_mode=True), [p])
+    case(ff, "max_pool2d_k3_s2_ceil", lambda a: F.max_pool2d(a, 3, stride=2, padding=1, ceil_mode=True), [p])
+    case(ff, "max_pool2d_rect", lambda a: F.max_pool2d(a, (3, 2), stride=(2, 1)), [p])
+    case(ff, "max_pool2d_dilation", lambda a: F.max_pool2d(a, 2, stride=1, dilation=2), [p])
+    return ff
+
+
+def loss():
+    ff = FixtureFile("loss")
+    logits = rnd(5, 4)
+    target = torch.tensor([2, 0, 3, 1, 3])
+    case(ff, "ce_mean", lambda x, t: F.cross_entropy(x, t), [logits, target])
+    case(ff, "ce_sum", lambda x, t: F.cross_entropy(x, t, reduction="sum"), [logits, target])
+    case(ff, "ce_none", lambda x, t: F.cross_entropy(x, t, reduction="none"), [logits, target])
+    case(ff, "ce_smooth", lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1), [logits, target])
+    case(ff, "ce_smooth_sum", lambda x, t: F.cross_entropy(x, t, reduction="sum", label_smoothing=0.2),
+         [logits, target])
+    case(ff, "ce_smooth_none", lambda x, t: F.cross_entropy(x, t, reduction="none", label_smoothing=0.3),
+         [logits, target])
+    ignored = torch.tensor([2, -100, 3, 1, -100])
+    case(ff, "ce_ignore_default", lambda x, t: F.cross_entropy(x, t), [logits, ignored])
+    case(ff, "ce_ignore_none", lambda x, t: F.cross_entropy(x, t, reduction="none"), [logits, ignored])
+    ig1 = torch.tensor([2, 1, 3, 1, 0])
+    case(ff, "ce_ignore_index1", lambda x, t: F.cross_entropy(x, t, ignore_index=1), [logits, ig1])
+    case(ff, "ce_ignore_index1_sum", lambda x, t: F.cross_entropy(x, t, ignore_index=1, reduction="sum"),
+         [logits, ig1])
+    case(ff, "ce_ignore_smooth", lambda x, t: F.cross_entropy(x, t, ignore_index=1, label_smoothing=0.1),
+         [logits, ig1])
+    big = torch.tensor([[1000.0, -1000.0, 0.0], [50.0, 60.0, 70.0]], dtype=torch.float64)
+    case(ff, "ce_large_logits", lambda x, t: F.cross_entropy(x, t), [big, torch.tensor([1, 0])])
+    return ff
+
+
+def index():
+    ff = FixtureFile("index")
+    x = rnd(4, 3)
+    case(ff, "index_select_dim0", lambda a, i: a.index_select(0, i), [x, torch.tensor([2, 0, 2, 3])])
+    case(ff, "index_select_dim1", lambda a, i: a.index_select(1, i), [x, torch.tensor([1, 1, 0])])
+    case(ff, "index_select_3d", lambda a, i: a.index_select(-1, i), [rnd(2, 3, 4), torch.tensor([3, 0])])
+    case(ff, "cat_dim0", lambda a, b, c: torch.cat([a, b, c], 0), [rnd(2, 3), rnd(1, 3), rnd(3, 3)])
+    case(ff, "cat_dim1", lambda a, b: torch.cat([a, b], 1), [rnd(2, 3), rnd(2, 2)])
+    case(ff, "cat_neg", lambda a, b: torch.cat([a, b], -1), [rnd(2, 2, 1), rnd(2, 2, 3)])
+    case(ff, "stack_dim0", lambda a, b, c: torch.stack([a, b, c], 0), [rnd(2, 3), rnd(2, 3), rnd(2, 3)])
+    case(ff, "stack_dim1", lambda a, b: torch.stack([a, b], 1), [rnd(2, 3), rnd(2, 3)])
+    case(ff, "stack_neg", lambda a, b: torch.stack([a, b], -1), [rnd(2, 3), rnd(2, 3)])
+    # Views in the autograd graph.
+    y = rnd(2, 3, 4)
+    case(ff, "permute", lambda a: a.permute(2, 0, 1) * 1.0, [y])
+    case(ff, "transpose_mm", lambda a, b: a.transpose(0, 1).mm(b), [rnd(4, 3), rnd(4, 2)])
+    case(ff, "narrow", lambda a: a.narrow(1, 1, 2).exp(), [y])
+    case(ff, "select", lambda a: a.select(2, 1).exp(), [y])
+    case(ff, "slice_step", lambda a: a[:, :, 1::2].exp(), [y])
+    case(ff, "view_reshape", lambda a: a.view(6, 4).exp().reshape(4, 6), [y])
+    case(ff, "unsqueeze_squeeze", lambda a: a.unsqueeze(1).exp().squeeze(1), [rnd(3, 4)])
+    case(ff, "expand", lambda a: a.expand(2, 3, 4).exp(), [rnd(3, 1)])
+    case(ff, "flatten", lambda a: a.flatten(1).exp(), [y])
+    return ff
+
+
+def tensor_random():
+    ff = FixtureFile("tensor")
+    for n in (5, 40):
+        for dt, tag in ((torch.float32, "f32"), (torch.float64, "f64")):
+            torch.manual_seed(0)
+            ff.add(f"randn_seed0_{tag}_{n}", torch.randn(n, dtype=dt))
+            torch.manual_seed(0)
+            ff.add(f"rand_seed0_{tag}_{n}", torch.rand(n, dtype=dt))
+        torch.manual_seed(0)
+        ff.add(f"randint_seed0_0_10_{n}", torch.randint(0, 10, (n,)))
+    torch.manual_seed(42)
+    ff.add("randn_seed42_f32_3x4", torch.randn(3, 4))
+    return ff
+
+
+def main():
+    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
+    os.makedirs(outdir, exist_ok=True)
+    torch.set_default_dtype(torch.float32)
+    total = 0
+    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index):
+        path = make().write(outdir)
+        size = os.path.getsize(path)
+        total += size
+        print(f"{os.path.normpath(path)}: {size} bytes")
+    print(f"total: {total} bytes")
+
+
+if __name__ == "__main__":
+    main()
