@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "backend.h"
+#include "cpu/cpu_backend.h"
 #include "dtype_dispatch.h"
 
 namespace ember {
@@ -65,19 +66,9 @@ Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) { return 
 
 Tensor randperm(int64_t n, const TensorOptions& o) {
   EMBER_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
-  // Fisher-Yates on the host, drawing from the seeded CPU generator.
+  // Drawn on the CPU generator exactly as torch.randperm, then moved.
   Tensor r = make_empty({n}, kLong, Device(kCPU));
-  int64_t* p = r.data_ptr<int64_t>();
-  std::iota(p, p + n, int64_t(0));
-  if (n > 1) {
-    Tensor draws = make_empty({n - 1}, kDouble, Device(kCPU));
-    cpu_backend().uniform(draws, 0, 1);
-    const double* u = draws.data_ptr<double>();
-    for (int64_t i = n - 1; i > 0; --i) {
-      int64_t j = std::min<int64_t>(int64_t(u[n - 1 - i] * double(i + 1)), i);
-      std::swap(p[i], p[j]);
-    }
-  }
+  static_cast<CpuBackend&>(cpu_backend()).randperm(r.data_ptr<int64_t>(), n);
   Tensor out = o.has_dtype() && o.dtype() != kLong ? r.to(o.dtype()) : r;
   return finish(o.device().is_cpu() ? out : out.to(o.device()), o);
 }

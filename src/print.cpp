@@ -42,7 +42,8 @@ Format choose_format(const std::vector<double>& v, bool floating) {
   for (double x : v) {
     std::ostringstream s;
     if (f.scientific) s << std::scientific << std::setprecision(f.precision) << x;
-    else if (f.integral) s << (floating && std::isfinite(x) ? std::fixed : std::defaultfloat) << std::setprecision(0) << x;
+    else if (!floating) s << int64_t(x);
+    else if (f.integral) s << std::fixed << std::setprecision(0) << x;
     else s << std::fixed << std::setprecision(f.precision) << x;
     f.width = std::max<int>(f.width, int(s.str().size()));
   }

@@ -20,6 +20,8 @@ class CpuBackend final : public Backend {
   void uniform(const Tensor& out, double low, double high) override;
   void normal(const Tensor& out, double mean, double std) override;
   void randint(const Tensor& out, int64_t low, int64_t high) override;
+  /// torch.randperm(n) on the CPU generator (no other backend needs it: randperm is made here).
+  void randperm(int64_t* out, int64_t n);
   // pointwise.cpp
   void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) override;
   void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,

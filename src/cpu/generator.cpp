@@ -16,6 +16,13 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
+// The float normal path is inlined into an FMA-enabled copy (see normal_fill_16_fma).
+#if defined(__GNUC__) || defined(__clang__)
+#define EMBER_RNG_INLINE inline __attribute__((always_inline))
+#else
+#define EMBER_RNG_INLINE inline
+#endif
+
 namespace ember {
 
 namespace {
@@ -49,9 +56,10 @@ double to_uniform(uint64_t bits, double from, double to) {
 // sincos256_ps (avx_mathfun.h), not libm. These are the same polynomials evaluated lane by lane
 // with the same rounding steps, so the results match to the bit.
 
-float cephes_logf(float x) {
+EMBER_RNG_INLINE float cephes_logf(float x) {
   const bool invalid = !(x > 0.0f);                   // log of <= 0 (or NaN) is NaN
-  x = std::fmax(x, bits_float(0x00800000u));          // flush denormals up to the smallest normal
+  const float min_normal = bits_float(0x00800000u);
+  x = x > min_normal ? x : min_normal;                // denormals up to the smallest normal (maxps)
   const uint32_t bits = float_bits(x);
   // Split into mantissa in [0.5, 1) and exponent e.
   x = bits_float((bits & ~0x7f800000u) | float_bits(0.5f));
@@ -81,7 +89,7 @@ float cephes_logf(float x) {
 }
 
 // sin and cos of x >= 0 together (x = 2*pi*u here, so never negative).
-void cephes_sincosf(float x, float* s, float* c) {
+EMBER_RNG_INLINE void cephes_sincosf(float x, float* s, float* c) {
   const uint32_t sign_sin_in = float_bits(x) & 0x80000000u;
   x = std::fabs(x);
   // Octant j of x, rounded up to even; y = j as a float.
@@ -121,7 +129,7 @@ void cephes_sincosf(float x, float* s, float* c) {
 }
 
 // 16 uniforms in data[0..16) become 16 normals: lane j pairs data[j] with data[j + 8].
-void normal_fill_16(float* data, float mean, float std) {
+EMBER_RNG_INLINE void normal_fill_16(float* data, float mean, float std) {
   const float two_pi = float(2.0 * kPi);
   for (int j = 0; j < 8; ++j) {
     const float u1 = 1.0f - data[j];  // (0, 1] for the log
@@ -133,6 +141,22 @@ void normal_fill_16(float* data, float mean, float std) {
     data[j + 8] = std::fma(radius * s, std, mean);
   }
 }
+
+// std::fma is a libm call unless the compiler may emit FMA instructions; on x86-64 CPUs that
+// have them, a copy of the float path built for FMA runs about 4x faster (same bits: fma is
+// exactly rounded either way).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("fma"))) void normal_fill_16_fma(float* data, float mean, float std) {
+  normal_fill_16(data, mean, std);
+}
+bool cpu_has_fma() {
+  static const bool has = __builtin_cpu_supports("fma");
+  return has;
+}
+#else
+void normal_fill_16_fma(float* data, float mean, float std) { normal_fill_16(data, mean, std); }
+bool cpu_has_fma() { return false; }
+#endif
 
 // The float64 version uses libm (as PyTorch's scalar normal_fill_16 does).
 void normal_fill_16(double* data, double mean, double std) {
@@ -235,12 +259,16 @@ void CpuGenerator::normal_serial(double* out, int64_t n, double mean, double std
 // multiple of 16 draw 16 fresh uniforms over the last 16 slots and transform those again.
 template <typename T>
 static void normal_fill(CpuGenerator& gen, T* out, int64_t n, T mean, T std) {
+  void (*fill16)(T*, T, T) = normal_fill_16;
+  if constexpr (sizeof(T) == sizeof(float)) {
+    if (cpu_has_fma()) fill16 = normal_fill_16_fma;
+  }
   gen.uniform(out, n, 0.0, 1.0);
-  for (int64_t i = 0; i + 16 <= n; i += 16) normal_fill_16(out + i, mean, std);
+  for (int64_t i = 0; i + 16 <= n; i += 16) fill16(out + i, mean, std);
   if (n % 16 != 0) {
     T* tail = out + n - 16;
     gen.uniform(tail, 16, 0.0, 1.0);
-    normal_fill_16(tail, mean, std);
+    fill16(tail, mean, std);
   }
 }
 

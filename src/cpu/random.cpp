@@ -87,6 +87,11 @@ void CpuBackend::manual_seed(uint64_t seed) {
   gen_.seed(seed);
 }
 
+void CpuBackend::randperm(int64_t* out, int64_t n) {
+  std::lock_guard<std::mutex> lock(generator_mutex());
+  gen_.randperm(out, n);
+}
+
 void CpuBackend::uniform(const Tensor& out, double low, double high) {
   dispatch_floating(out.dtype(), "uniform_", [&](auto tag) {
     using T = typename decltype(tag)::type;

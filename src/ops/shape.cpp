@@ -54,6 +54,10 @@ std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op
 bool view_strides(IntArrayRef sizes, IntArrayRef strides, const std::vector<int64_t>& new_sizes,
                   std::vector<int64_t>& out) {
   out.assign(new_sizes.size(), 0);
+  if (sizes.empty()) {  // a 0-dim tensor views as any all-ones shape
+    out = contiguous_strides(new_sizes);
+    return true;
+  }
   int64_t numel = 1;
   for (int64_t s : sizes) numel *= s;
   if (numel == 0) {

@@ -1,0 +1,146 @@
+#pragma once
+// ember::nn::functional, the tutorial's `F`: stateless layers and losses taking LibTorch's
+// ...FuncOptions structs, with LibTorch's names, defaults and implicit conversions, so that
+//   namespace F = ember::nn::functional;
+//   F::conv2d(x, w, F::Conv2dFuncOptions().bias(b).padding(1));
+//   F::cross_entropy(scores, y, F::CrossEntropyFuncOptions().label_smoothing(0.1));
+//   F::log_softmax(x, 1);
+// read as they do with LibTorch.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "ember/expanding_array.h"
+#include "ember/tensor.h"
+
+namespace ember {
+
+/// How a loss reduces its per-sample values, as LibTorch's torch::kNone / kMean / kSum.
+enum class Reduction { None, Mean, Sum };
+constexpr Reduction kNone = Reduction::None;
+constexpr Reduction kMean = Reduction::Mean;
+constexpr Reduction kSum = Reduction::Sum;
+
+namespace nn {
+namespace functional {
+
+// One option: a chainable setter `name(value)` returning the struct, and getters `name()`, the
+// pattern of LibTorch's TORCH_ARG. The member initialiser after the macro is the default.
+#define EMBER_FUNC_OPTION(T, name)                                      \
+ public:                                                                \
+  auto name(const T& new_value)->decltype(*this) {                      \
+    name##_ = new_value;                                                \
+    return *this;                                                       \
+  }                                                                     \
+  const T& name() const noexcept { return name##_; }                    \
+  T& name() noexcept { return name##_; }                                \
+                                                                        \
+ private:                                                               \
+  T name##_
+
+/// F::conv2d options. Only integer paddings (not kSame/kValid) and groups = 1 are supported.
+struct Conv2dFuncOptions {
+  EMBER_FUNC_OPTION(Tensor, bias) = Tensor();
+  EMBER_FUNC_OPTION(ExpandingArray<2>, stride) = 1;
+  EMBER_FUNC_OPTION(ExpandingArray<2>, padding) = 0;
+  EMBER_FUNC_OPTION(ExpandingArray<2>, dilation) = 1;
+  EMBER_FUNC_OPTION(int64_t, groups) = 1;
+};
+
+/// F::max_pool2d options; the stride defaults to the kernel size, as in LibTorch.
+struct MaxPool2dFuncOptions {
+  MaxPool2dFuncOptions(ExpandingArray<2> kernel_size)  // NOLINT
+      : kernel_size_(kernel_size), stride_(kernel_size) {}
+  EMBER_FUNC_OPTION(ExpandingArray<2>, kernel_size);
+  EMBER_FUNC_OPTION(ExpandingArray<2>, stride);
+  EMBER_FUNC_OPTION(ExpandingArray<2>, padding) = 0;
+  EMBER_FUNC_OPTION(ExpandingArray<2>, dilation) = 1;
+  EMBER_FUNC_OPTION(bool, ceil_mode) = false;
+};
+
+/// F::cross_entropy options. Class weights are not supported yet (a defined weight throws).
+struct CrossEntropyFuncOptions {
+  EMBER_FUNC_OPTION(Tensor, weight) = Tensor();
+  EMBER_FUNC_OPTION(int64_t, ignore_index) = -100;
+  EMBER_FUNC_OPTION(Reduction, reduction) = kMean;
+  EMBER_FUNC_OPTION(double, label_smoothing) = 0.0;
+};
+
+/// F::nll_loss options. Class weights are not supported yet (a defined weight throws).
+struct NLLLossFuncOptions {
+  EMBER_FUNC_OPTION(Tensor, weight) = Tensor();
+  EMBER_FUNC_OPTION(int64_t, ignore_index) = -100;
+  EMBER_FUNC_OPTION(Reduction, reduction) = kMean;
+};
+
+struct SoftmaxFuncOptions {
+  SoftmaxFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT  F::softmax(x, 1)
+  EMBER_FUNC_OPTION(int64_t, dim);
+  EMBER_FUNC_OPTION(std::optional<ScalarType>, dtype) = std::nullopt;
+};
+
+struct LogSoftmaxFuncOptions {
+  LogSoftmaxFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT  F::log_softmax(x, 1)
+  EMBER_FUNC_OPTION(int64_t, dim);
+  EMBER_FUNC_OPTION(std::optional<ScalarType>, dtype) = std::nullopt;
+};
+
+struct DropoutFuncOptions {
+  EMBER_FUNC_OPTION(double, p) = 0.5;
+  EMBER_FUNC_OPTION(bool, training) = true;
+  EMBER_FUNC_OPTION(bool, inplace) = false;
+};
+
+/// Options of F::flatten (ember's own: LibTorch has only torch::flatten and nn::Flatten). The
+/// defaults are nn::Flatten's: keep the batch dim, flatten the rest.
+struct FlattenFuncOptions {
+  EMBER_FUNC_OPTION(int64_t, start_dim) = 1;
+  EMBER_FUNC_OPTION(int64_t, end_dim) = -1;
+};
+
+struct BatchNormFuncOptions {
+  EMBER_FUNC_OPTION(Tensor, weight) = Tensor();
+  EMBER_FUNC_OPTION(Tensor, bias) = Tensor();
+  EMBER_FUNC_OPTION(bool, training) = false;
+  EMBER_FUNC_OPTION(std::optional<double>, momentum) = 0.1;
+  EMBER_FUNC_OPTION(double, eps) = 1e-5;
+};
+
+/// approximate: "none" (exact, with erf) or "tanh".
+struct GELUFuncOptions {
+  EMBER_FUNC_OPTION(std::string, approximate) = "none";
+};
+
+struct ReLUFuncOptions {
+  ReLUFuncOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT
+  EMBER_FUNC_OPTION(bool, inplace);
+};
+
+#undef EMBER_FUNC_OPTION
+
+/// max(x, 0); with inplace, x itself is changed and returned.
+EMBER_API Tensor relu(Tensor input, const ReLUFuncOptions& options = {});
+/// input @ weight^T + bias; weight is (out_features, in_features).
+EMBER_API Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
+EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options = {});
+EMBER_API Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options);
+EMBER_API Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options);
+EMBER_API Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options);
+/// Cross entropy of logits against int64 class indices: input (N, C) with target (N), input (C)
+/// with a 0-dim target, or (N, C, d1, ...) with (N, d1, ...). Mean over non-ignored samples by
+/// default.
+EMBER_API Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                               const CrossEntropyFuncOptions& options = {});
+/// Negative log-likelihood of log-probabilities (the output of log_softmax).
+EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options = {});
+EMBER_API Tensor dropout(Tensor input, const DropoutFuncOptions& options = {});
+/// Batch norm over dim 1 of (N, C, ...). In training, batch statistics normalise and the
+/// running statistics (when defined) are updated in place with the unbiased variance, as PyTorch.
+EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                            const BatchNormFuncOptions& options = {});
+EMBER_API Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});
+EMBER_API Tensor flatten(const Tensor& input, const FlattenFuncOptions& options = {});
+
+}  // namespace functional
+}  // namespace nn
+}  // namespace ember

@@ -1,0 +1,95 @@
+#pragma once
+// nn::init: in-place weight initialisers, as torch::nn::init. Each one fills the tensor
+// without recording a graph and returns it, so `init::kaiming_normal_(w)` works on a
+// parameter that requires grad.
+//
+// The nonlinearity and fan-mode arguments are spelt as in LibTorch: each is a tag constant
+// (ember::kReLU, ember::kFanIn, ...) of its own type, and the argument is a std::variant of
+// the tags it accepts, so `kaiming_normal_(w, 0.0, ember::kFanOut, ember::kReLU)` compiles
+// as it does with torch::, and passing a tag the function does not take is a compile error.
+#include <cstdint>
+#include <tuple>
+#include <variant>
+
+#include "ember/tensor.h"
+
+namespace ember {
+namespace enumtype {
+// One empty type per tag. operator== lets two variants holding tags be compared.
+#define EMBER_INIT_ENUM(Name)                                              \
+  struct k##Name {                                                         \
+    constexpr bool operator==(k##Name) const { return true; }              \
+    constexpr bool operator!=(k##Name) const { return false; }             \
+  };
+EMBER_INIT_ENUM(Linear)
+EMBER_INIT_ENUM(Conv1D)
+EMBER_INIT_ENUM(Conv2D)
+EMBER_INIT_ENUM(Conv3D)
+EMBER_INIT_ENUM(ConvTranspose1D)
+EMBER_INIT_ENUM(ConvTranspose2D)
+EMBER_INIT_ENUM(ConvTranspose3D)
+EMBER_INIT_ENUM(Sigmoid)
+EMBER_INIT_ENUM(Tanh)
+EMBER_INIT_ENUM(ReLU)
+EMBER_INIT_ENUM(LeakyReLU)
+EMBER_INIT_ENUM(FanIn)
+EMBER_INIT_ENUM(FanOut)
+#undef EMBER_INIT_ENUM
+}  // namespace enumtype
+
+constexpr enumtype::kLinear kLinear{};
+constexpr enumtype::kConv1D kConv1D{};
+constexpr enumtype::kConv2D kConv2D{};
+constexpr enumtype::kConv3D kConv3D{};
+constexpr enumtype::kConvTranspose1D kConvTranspose1D{};
+constexpr enumtype::kConvTranspose2D kConvTranspose2D{};
+constexpr enumtype::kConvTranspose3D kConvTranspose3D{};
+constexpr enumtype::kSigmoid kSigmoid{};
+constexpr enumtype::kTanh kTanh{};
+constexpr enumtype::kReLU kReLU{};
+constexpr enumtype::kLeakyReLU kLeakyReLU{};
+constexpr enumtype::kFanIn kFanIn{};
+constexpr enumtype::kFanOut kFanOut{};
+
+namespace nn {
+namespace init {
+
+using NonlinearityType =
+    std::variant<enumtype::kLinear, enumtype::kConv1D, enumtype::kConv2D, enumtype::kConv3D,
+                 enumtype::kConvTranspose1D, enumtype::kConvTranspose2D, enumtype::kConvTranspose3D,
+                 enumtype::kSigmoid, enumtype::kTanh, enumtype::kReLU, enumtype::kLeakyReLU>;
+using FanModeType = std::variant<enumtype::kFanIn, enumtype::kFanOut>;
+
+/// The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh,
+/// sqrt(2) for ReLU, sqrt(2 / (1 + param^2)) for leaky ReLU with negative slope `param`.
+EMBER_API double calculate_gain(NonlinearityType nonlinearity, double param = 0.01);
+
+/// (fan_in, fan_out) of a weight of at least 2 dims: dim 1 and dim 0 sizes, each times the
+/// receptive field (the product of the remaining dims), so a conv weight [out, in, kH, kW]
+/// has fan_in = in * kH * kW.
+EMBER_API std::tuple<int64_t, int64_t> _calculate_fan_in_and_fan_out(const Tensor& tensor);
+
+EMBER_API Tensor constant_(Tensor tensor, Scalar value);
+EMBER_API Tensor ones_(Tensor tensor);
+EMBER_API Tensor zeros_(Tensor tensor);
+/// Fills with N(mean, std^2).
+EMBER_API Tensor normal_(Tensor tensor, double mean = 0, double std = 1);
+/// Fills with U(low, high).
+EMBER_API Tensor uniform_(Tensor tensor, double low = 0, double high = 1);
+/// The 2-D identity (rectangular matrices get ones on the main diagonal).
+EMBER_API Tensor eye_(Tensor matrix);
+/// He et al.: N(0, std^2) with std = gain(nonlinearity, a) / sqrt(fan). The defaults give
+/// std = sqrt(2 / fan_in) (leaky ReLU with a = 0 has ReLU's gain).
+EMBER_API Tensor kaiming_normal_(Tensor tensor, double a = 0, FanModeType mode = kFanIn,
+                                 NonlinearityType nonlinearity = kLeakyReLU);
+/// He et al.: U(-bound, bound) with bound = sqrt(3) * gain(nonlinearity, a) / sqrt(fan).
+EMBER_API Tensor kaiming_uniform_(Tensor tensor, double a = 0, FanModeType mode = kFanIn,
+                                  NonlinearityType nonlinearity = kLeakyReLU);
+/// Glorot & Bengio: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+EMBER_API Tensor xavier_normal_(Tensor tensor, double gain = 1.0);
+/// Glorot & Bengio: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
+EMBER_API Tensor xavier_uniform_(Tensor tensor, double gain = 1.0);
+
+}  // namespace init
+}  // namespace nn
+}  // namespace ember

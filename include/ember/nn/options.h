@@ -1,0 +1,106 @@
+#pragma once
+// The option structs of ember's layers, with LibTorch's names, constructors and defaults:
+//   Linear(LinearOptions(3072, 100).bias(false))
+//   Conv2d(Conv2dOptions(3, 32, 5).stride(1).padding(2))
+//   MaxPool2d(MaxPool2dOptions(2).stride(2))
+// (The option structs of the functional ops live in ember/functional.h, under
+// nn::functional, as LibTorch's ...FuncOptions.)
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "ember/expanding_array.h"
+
+/// One option: a chainable setter `name(value)` returning the struct and getters `name()`,
+/// as LibTorch's TORCH_ARG. A member initialiser after the macro gives the default:
+///   struct MyOptions { EMBER_ARG(double, scale) = 1.0; };
+#define EMBER_ARG(T, name)                                       \
+ public:                                                         \
+  auto name(T new_##name)->decltype(*this) {                     \
+    this->name##_ = std::move(new_##name);                       \
+    return *this;                                                \
+  }                                                              \
+  const T& name() const noexcept { return this->name##_; }       \
+  T& name() noexcept { return this->name##_; }                   \
+                                                                 \
+ private:                                                        \
+  T name##_
+
+namespace ember {
+namespace nn {
+
+/// Linear(in_features, out_features), with a bias unless bias(false).
+struct LinearOptions {
+  LinearOptions(int64_t in_features, int64_t out_features)
+      : in_features_(in_features), out_features_(out_features) {}
+  EMBER_ARG(int64_t, in_features);
+  EMBER_ARG(int64_t, out_features);
+  EMBER_ARG(bool, bias) = true;
+};
+
+/// Flatten dims start_dim..end_dim (by default all but the batch dim).
+struct FlattenOptions {
+  EMBER_ARG(int64_t, start_dim) = 1;
+  EMBER_ARG(int64_t, end_dim) = -1;
+};
+
+/// Conv2d(in_channels, out_channels, kernel_size): kernel_size, stride, padding and dilation
+/// take one value for both dims or {h, w}. Padding is with zeros (LibTorch's default
+/// padding_mode; the others are not supported).
+struct Conv2dOptions {
+  Conv2dOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+  EMBER_ARG(int64_t, in_channels);
+  EMBER_ARG(int64_t, out_channels);
+  EMBER_ARG(ExpandingArray<2>, kernel_size);
+  EMBER_ARG(ExpandingArray<2>, stride) = 1;
+  EMBER_ARG(ExpandingArray<2>, padding) = 0;
+  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+  EMBER_ARG(int64_t, groups) = 1;
+  EMBER_ARG(bool, bias) = true;
+};
+
+/// MaxPool2d(kernel_size); the stride defaults to the kernel size, as in LibTorch.
+struct MaxPool2dOptions {
+  MaxPool2dOptions(ExpandingArray<2> kernel_size)  // NOLINT
+      : kernel_size_(kernel_size), stride_(kernel_size) {}
+  EMBER_ARG(ExpandingArray<2>, kernel_size);
+  EMBER_ARG(ExpandingArray<2>, stride);
+  EMBER_ARG(ExpandingArray<2>, padding) = 0;
+  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+  EMBER_ARG(bool, ceil_mode) = false;
+};
+
+/// Dropout(p): zeroes each element with probability p in training, scaling the rest by 1/(1-p).
+struct DropoutOptions {
+  DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT
+  EMBER_ARG(double, p);
+  EMBER_ARG(bool, inplace) = false;
+};
+
+/// BatchNorm2d(num_features). momentum = nullopt means a cumulative moving average.
+struct BatchNormOptions {
+  BatchNormOptions(int64_t num_features) : num_features_(num_features) {}  // NOLINT
+  EMBER_ARG(int64_t, num_features);
+  EMBER_ARG(double, eps) = 1e-5;
+  EMBER_ARG(std::optional<double>, momentum) = 0.1;
+  EMBER_ARG(bool, affine) = true;
+  EMBER_ARG(bool, track_running_stats) = true;
+};
+using BatchNorm1dOptions = BatchNormOptions;
+using BatchNorm2dOptions = BatchNormOptions;
+
+/// ReLU(inplace).
+struct ReLUOptions {
+  ReLUOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT
+  EMBER_ARG(bool, inplace);
+};
+
+/// GELU: approximate "none" (exact, with erf) or "tanh".
+struct GELUOptions {
+  EMBER_ARG(std::string, approximate) = "none";
+};
+
+}  // namespace nn
+}  // namespace ember

@@ -1,0 +1,4 @@
+#pragma once
+// ember::optim: optimizers with LibTorch's names (torch::optim::...).
+#include "ember/optim/optimizer.h"
+#include "ember/optim/sgd.h"

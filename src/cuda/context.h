@@ -1,0 +1,61 @@
+#pragma once
+// The per-device CUDA context owned by the backend (no global device state elsewhere): the
+// stream all work is queued on, the cuBLAS and cuDNN handles, and a capped workspace. Also the
+// checking macros: every CUDA, cuBLAS and cuDNN call goes through one of them, so a failure
+// becomes an ember::Error naming the call, file and line.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#if EMBER_WITH_CUDNN
+#include <cudnn.h>
+#endif
+#include <string>
+
+#include "ember/error.h"
+
+namespace ember {
+namespace cuda_detail {
+
+[[noreturn]] void throw_cuda(cudaError_t err, const char* call, const char* file, int line);
+[[noreturn]] void throw_cublas(cublasStatus_t st, const char* call, const char* file, int line);
+#if EMBER_WITH_CUDNN
+[[noreturn]] void throw_cudnn(cudnnStatus_t st, const char* call, const char* file, int line);
+#endif
+
+struct CudaContext {
+  int device = 0;
+  cudaStream_t stream = nullptr;
+  cublasHandle_t cublas = nullptr;
+#if EMBER_WITH_CUDNN
+  cudnnHandle_t cudnn = nullptr;
+#endif
+  bool allow_tf32 = false;  // PyTorch's default for matmul (torch.backends.cuda.matmul.allow_tf32)
+  /// Scratch memory for cuBLAS/cuDNN, grown on demand up to a cap; valid until the next call.
+  void* workspace(size_t nbytes);
+  size_t workspace_cap = size_t(256) << 20;
+  void* workspace_ptr = nullptr;
+  size_t workspace_size = 0;
+};
+
+/// The context of the current device, created on first use.
+CudaContext& context();
+
+}  // namespace cuda_detail
+}  // namespace ember
+
+#define EMBER_CUDA_CHECK(call)                                                                  \
+  do {                                                                                          \
+    cudaError_t ember_err_ = (call);                                                            \
+    if (ember_err_ != cudaSuccess) ::ember::cuda_detail::throw_cuda(ember_err_, #call, __FILE__, __LINE__); \
+  } while (0)
+/// After every kernel launch: reports bad launch configurations at the launch site.
+#define EMBER_CUDA_LAUNCH_CHECK() EMBER_CUDA_CHECK(cudaGetLastError())
+#define EMBER_CUBLAS_CHECK(call)                                                                \
+  do {                                                                                          \
+    cublasStatus_t ember_st_ = (call);                                                          \
+    if (ember_st_ != CUBLAS_STATUS_SUCCESS) ::ember::cuda_detail::throw_cublas(ember_st_, #call, __FILE__, __LINE__); \
+  } while (0)
+#define EMBER_CUDNN_CHECK(call)                                                                 \
+  do {                                                                                          \
+    cudnnStatus_t ember_st_ = (call);                                                           \
+    if (ember_st_ != CUDNN_STATUS_SUCCESS) ::ember::cuda_detail::throw_cudnn(ember_st_, #call, __FILE__, __LINE__); \
+  } while (0)

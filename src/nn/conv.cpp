@@ -1,0 +1,85 @@
+// nn::Conv2d and nn::MaxPool2d.
+#include <cmath>
+#include <ostream>
+
+#include "ember/functional.h"
+#include "ember/nn/init.h"
+#include "ember/nn/modules.h"
+
+namespace ember {
+namespace nn {
+
+Conv2dImpl::Conv2dImpl(Conv2dOptions options_) : options(std::move(options_)) { reset(); }
+
+void Conv2dImpl::reset() {
+  const int64_t in = options.in_channels(), out = options.out_channels(), groups = options.groups();
+  EMBER_CHECK(in > 0 && out > 0, "Conv2d: in_channels and out_channels must be positive, got ", in, " and ", out);
+  EMBER_CHECK(groups > 0 && in % groups == 0 && out % groups == 0, "Conv2d: groups (", groups,
+              ") must be positive and divide both in_channels (", in, ") and out_channels (", out, ")");
+  for (size_t i = 0; i < 2; ++i) {
+    EMBER_CHECK(options.kernel_size()[i] > 0 && options.stride()[i] > 0 && options.dilation()[i] > 0 &&
+                    options.padding()[i] >= 0,
+                "Conv2d: kernel_size ", options.kernel_size(), ", stride ", options.stride(), " and dilation ",
+                options.dilation(), " must be positive and padding ", options.padding(), " non-negative");
+  }
+  weight = register_parameter(
+      "weight", empty({out, in / groups, options.kernel_size()[0], options.kernel_size()[1]}));
+  if (options.bias()) {
+    bias = register_parameter("bias", empty({out}));
+  } else {
+    bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
+  }
+  reset_parameters();
+}
+
+void Conv2dImpl::reset_parameters() {
+  // As Linear: bound 1 / sqrt(fan_in), with fan_in = in_channels / groups * kH * kW.
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias.defined()) {
+    int64_t fan_in = 0, fan_out = 0;
+    std::tie(fan_in, fan_out) = init::_calculate_fan_in_and_fan_out(weight);
+    const double bound = 1.0 / std::sqrt(double(fan_in));
+    init::uniform_(bias, -bound, bound);
+  }
+}
+
+void Conv2dImpl::pretty_print(std::ostream& stream) const {
+  // LibTorch's format: kernel_size and stride always; padding, dilation, groups and bias only
+  // when they differ from the defaults.
+  stream << "ember::nn::Conv2d(" << options.in_channels() << ", " << options.out_channels()
+         << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
+  if (*options.padding() != *ExpandingArray<2>(0)) stream << ", padding=" << options.padding();
+  if (*options.dilation() != *ExpandingArray<2>(1)) stream << ", dilation=" << options.dilation();
+  if (options.groups() != 1) stream << ", groups=" << options.groups();
+  if (!options.bias()) stream << ", bias=false";
+  stream << ")";
+}
+
+Tensor Conv2dImpl::forward(const Tensor& input) {
+  return functional::conv2d(input, weight,
+                            functional::Conv2dFuncOptions()
+                                .bias(bias)
+                                .stride(options.stride())
+                                .padding(options.padding())
+                                .dilation(options.dilation())
+                                .groups(options.groups()));
+}
+
+MaxPool2dImpl::MaxPool2dImpl(const MaxPool2dOptions& options_) : options(options_) {}
+
+void MaxPool2dImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "ember::nn::MaxPool2d(kernel_size=" << options.kernel_size()
+         << ", stride=" << options.stride() << ", padding=" << options.padding()
+         << ", dilation=" << options.dilation() << ", ceil_mode=" << options.ceil_mode() << ")";
+}
+
+Tensor MaxPool2dImpl::forward(const Tensor& input) {
+  return functional::max_pool2d(input, functional::MaxPool2dFuncOptions(options.kernel_size())
+                                           .stride(options.stride())
+                                           .padding(options.padding())
+                                           .dilation(options.dilation())
+                                           .ceil_mode(options.ceil_mode()));
+}
+
+}  // namespace nn
+}  // namespace ember

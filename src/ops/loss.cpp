@@ -1,0 +1,200 @@
+// Fused cross entropy and nll_loss. Cross entropy never materialises softmax for autograd: the
+// forward runs the log_softmax kernel and a per-sample nll kernel, and backward is one kernel,
+// scale * (softmax - smoothed one-hot), read back from the saved log-probabilities.
+#include "loss.h"
+
+#include <limits>
+
+#include "common.h"
+
+namespace ember {
+namespace detail {
+namespace {
+
+/// Checks every target is a class in [0, classes) or ignore_index, and returns how many are not
+/// ignored (the divisor of a mean). CPU targets are read in place; device targets cost one small
+/// copy (min, max, count) to the host.
+int64_t check_targets(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index) {
+  const int64_t n = target.numel();
+  if (n == 0) return 0;
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min(), count = 0;
+  if (target.is_cpu()) {
+    const int64_t* t = target.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      if (t[i] == ignore_index) continue;
+      lo = std::min(lo, t[i]);
+      hi = std::max(hi, t[i]);
+      ++count;
+    }
+  } else {
+    NoGradGuard no_grad;
+    Tensor valid = target.ne(Scalar(ignore_index));
+    // Ignored entries become 0, a valid class, so they cannot spoil min or max.
+    Tensor masked = where(valid, target, zeros_like(target));
+    Tensor stats = stack({masked.min(), masked.max(), valid.sum()}, 0).cpu();
+    const int64_t* s = stats.data_ptr<int64_t>();
+    lo = s[0];
+    hi = s[1];
+    count = s[2];
+  }
+  if (count > 0)
+    EMBER_CHECK(lo >= 0 && hi < classes, op, ": target ", lo < 0 ? lo : hi, " is out of bounds for ",
+                classes, " classes (targets must be in [0, ", classes, ") or equal ignore_index = ",
+                ignore_index, ")");
+  return count;
+}
+
+/// The shared checks and the reshape to 2-D: returns logits (M, C) and targets (M), and the shape
+/// a 'none' reduction gives back.
+struct LossInputs {
+  Tensor input, target;
+  std::vector<int64_t> none_shape;
+};
+
+LossInputs as_2d(const char* op, const Tensor& input, const Tensor& target) {
+  EMBER_CHECK(input.defined() && target.defined(), op, ": undefined input or target");
+  check_floating(op, input);
+  EMBER_CHECK(target.dtype() == kLong, op, ": expected target of dtype int64 (class indices), got ",
+              describe(target));
+  check_same_device(op, {input, target});
+  EMBER_CHECK(input.dim() >= 1, op, ": expected input of shape (C), (N, C) or (N, C, d1, ...), got ",
+              describe(input));
+  if (input.dim() == 1) {
+    EMBER_CHECK(target.dim() == 0, op, ": for an input of shape (C) ", input.sizes(),
+                " expected a 0-dim target, got ", describe(target));
+    return {input.unsqueeze(0), target.reshape({1}), {}};
+  }
+  EMBER_CHECK(target.dim() == input.dim() - 1, op, ": expected target of shape (N) for input (N, C) (or (N, d1, ...) for (N, C, d1, ...)), got input ",
+              describe(input), " and target ", describe(target));
+  EMBER_CHECK(input.size(0) == target.size(0), op, ": expected input batch_size (", input.size(0),
+              ") to match target batch_size (", target.size(0), ")");
+  if (input.dim() == 2) return {input, target, target.sizes().vec()};
+  for (int64_t d = 2; d < input.dim(); ++d)
+    EMBER_CHECK(input.size(d) == target.size(d - 1), op, ": input ", describe(input),
+                " and target ", describe(target), " disagree in their spatial dims");
+  // (N, C, d1, ...) -> (N, d1, ..., C) -> (N * d1 * ..., C): classes last, one row per position.
+  std::vector<int64_t> perm{0};
+  for (int64_t d = 2; d < input.dim(); ++d) perm.push_back(d);
+  perm.push_back(1);
+  const int64_t c = input.size(1);
+  return {input.permute(perm).reshape({target.numel(), c}), target.reshape({target.numel()}),
+          target.sizes().vec()};
+}
+
+Tensor reduce_losses(const Tensor& losses, Reduction reduction, int64_t count,
+                     const std::vector<int64_t>& none_shape) {
+  switch (reduction) {
+    case Reduction::None: return losses.view(none_shape);
+    case Reduction::Sum: return losses.sum();
+    case Reduction::Mean: return losses.sum() / double(count);  // 0 / 0 = nan when all are ignored, as PyTorch
+  }
+  throw Error("loss: unknown reduction");
+}
+
+/// Scales a (M, C) gradient by the incoming gradient: per row for 'none', by a scalar otherwise.
+/// A CPU scalar is folded into the kernel's scale; a device scalar is multiplied afterwards so
+/// that backward never waits for the device.
+double host_scale(const Tensor& g, Reduction reduction) {
+  return reduction != Reduction::None && g.is_cpu() ? g.item().toDouble() : 1.0;
+}
+void apply_incoming(const Tensor& grad, const Tensor& g, Reduction reduction) {
+  if (reduction == Reduction::None) {
+    grad.mul_(g.reshape({grad.size(0), 1}));
+  } else if (!g.is_cpu()) {
+    grad.mul_(g);
+  }
+}
+
+}  // namespace
+
+Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction,
+                          int64_t ignore_index, double label_smoothing) {
+  const char* op = "cross_entropy";
+  EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
+              ": label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
+  LossInputs li = as_2d(op, input_in, target_in);
+  const Tensor& input = li.input;
+  const int64_t m = input.size(0), c = input.size(1);
+  EMBER_CHECK(c >= 1 || m == 0, op, ": expected at least one class, got input ", describe(input_in));
+
+  Tensor x, target;
+  {
+    NoGradGuard no_grad;
+    x = input.contiguous();
+    target = li.target.contiguous();
+  }
+  const int64_t count = check_targets(op, target, c, ignore_index);
+
+  Tensor logp = make_empty({m, c}, input.dtype(), input.device());
+  Tensor losses = make_empty({m}, input.dtype(), input.device());
+  if (m > 0) {
+    Backend& be = backend(input);
+    be.softmax_forward(logp, x, m, c, 1, /*log=*/true);
+    be.nll_forward(losses, logp, target, ignore_index, label_smoothing);
+  }
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = reduce_losses(losses, reduction, count, li.none_shape);
+  }
+
+  if (autograd::needs_grad({input})) {
+    auto saved_target = autograd::save(target, op);
+    // A mean divides by the number of targets that count; none counting gives a zero gradient.
+    const double base = reduction == Reduction::Mean ? (count > 0 ? 1.0 / double(count) : 0.0) : 1.0;
+    autograd::record(op, out, {input},
+                     [logp, saved_target, ignore_index, label_smoothing, reduction, base](const Tensor& g) -> variable_list {
+      Tensor grad = make_empty(logp.sizes(), logp.dtype(), logp.device());
+      if (grad.numel() == 0) return {grad};
+      backend(logp).cross_entropy_backward(grad, logp, saved_target.get(), ignore_index, label_smoothing,
+                                           base * host_scale(g, reduction));
+      apply_incoming(grad, g, reduction);
+      return {grad};
+    });
+  }
+  return out;
+}
+
+Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction, int64_t ignore_index) {
+  const char* op = "nll_loss";
+  LossInputs li = as_2d(op, input_in, target_in);
+  const Tensor& input = li.input;
+  const int64_t m = input.size(0), c = input.size(1);
+
+  Tensor x, target;
+  {
+    NoGradGuard no_grad;
+    x = input.contiguous();
+    target = li.target.contiguous();
+  }
+  const int64_t count = check_targets(op, target, c, ignore_index);
+
+  Tensor losses = make_empty({m}, input.dtype(), input.device());
+  if (m > 0) backend(input).nll_forward(losses, x, target, ignore_index, 0.0);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = reduce_losses(losses, reduction, count, li.none_shape);
+  }
+
+  if (autograd::needs_grad({input})) {
+    auto saved_target = autograd::save(target, op);
+    const double base = reduction == Reduction::Mean ? (count > 0 ? 1.0 / double(count) : 0.0) : 1.0;
+    const ScalarType dtype = input.dtype();
+    autograd::record(op, out, {input},
+                     [saved_target, m, c, dtype, ignore_index, reduction, base](const Tensor& g) -> variable_list {
+      // d loss_i / d input[i, j] = -1 where j == target_i, and 0 on ignored rows: a masked one-hot.
+      const Tensor& t = saved_target.get();
+      Tensor classes = arange(c, TensorOptions(kLong).device(t.device()));
+      Tensor t_col = t.reshape({m, 1});
+      Tensor grad = (classes.reshape({1, c}) == t_col).to(dtype) * (t_col != Scalar(ignore_index)).to(dtype);
+      grad.mul_(-base * host_scale(g, reduction));
+      apply_incoming(grad, g, reduction);
+      return {grad};
+    });
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace ember

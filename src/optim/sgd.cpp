@@ -1,0 +1,123 @@
+// optim::SGD: PyTorch's update rule, applied in place under NoGradGuard. Every term is folded
+// into the parameter or the momentum buffer with add_(x, alpha) and mul_, so a step allocates
+// nothing but the momentum buffer on its first use: with d_p = g + wd * p,
+//   no momentum:  p += (-lr*wd) * p;  p += -lr * g
+//   momentum:     buf = m * buf + (1 - dampening) * g + (1 - dampening) * wd * p
+//                 (the first step: buf = g + wd * p)
+//                 plain:    p += -lr * buf
+//                 nesterov: p += (-lr*wd) * p;  p += -lr * g;  p += (-lr*m) * buf
+// which is PyTorch's rule up to the rounding of the regrouped sums (a few ulps).
+#include "ember/optim/sgd.h"
+
+#include "tensor_impl.h"
+
+namespace ember {
+namespace optim {
+
+namespace {
+
+// PyTorch's constructor checks, applied to the defaults and to every group's own options.
+void check_options(const SGDOptions& o, const std::string& where) {
+  EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
+  EMBER_CHECK(o.momentum() >= 0, where, ": invalid momentum value ", o.momentum(), " (must be >= 0)");
+  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(),
+              " (must be >= 0)");
+  EMBER_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), where,
+              ": Nesterov momentum requires a momentum and zero dampening (got momentum ", o.momentum(),
+              ", dampening ", o.dampening(), ")");
+}
+
+const SGDOptions& sgd_options(const OptimizerParamGroup& group, size_t index, const char* op) {
+  const auto* o = dynamic_cast<const SGDOptions*>(&group.options());
+  EMBER_CHECK(o != nullptr, op, ": the options of parameter group ", index, " are not SGDOptions");
+  return *o;
+}
+
+}  // namespace
+
+SGDOptions::SGDOptions(double lr) : lr_(lr) {}
+
+bool operator==(const SGDOptions& a, const SGDOptions& b) {
+  return a.lr() == b.lr() && a.momentum() == b.momentum() && a.dampening() == b.dampening() &&
+         a.weight_decay() == b.weight_decay() && a.nesterov() == b.nesterov();
+}
+
+bool operator==(const SGDParamState& a, const SGDParamState& b) {
+  const Tensor& x = a.momentum_buffer();
+  const Tensor& y = b.momentum_buffer();
+  if (x.defined() != y.defined()) return false;
+  return !x.defined() || ember::equal(x, y);
+}
+
+SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
+    : Optimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {
+  check_options(defaults, "SGD");
+  for (size_t i = 0; i < param_groups_.size(); ++i)
+    check_options(sgd_options(param_groups_[i], i, "SGD"), "SGD (parameter group " + std::to_string(i) + ")");
+}
+
+SGD::SGD(std::vector<Tensor> params, SGDOptions defaults)
+    : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
+
+Tensor SGD::step(LossClosure closure) {
+  Tensor loss;
+  if (closure) {
+    // The closure runs forward and backward, so it needs the graph even if the caller is
+    // inside a NoGradGuard.
+    AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  NoGradGuard no_grad;
+  for (size_t gi = 0; gi < param_groups_.size(); ++gi) {
+    auto& group = param_groups_[gi];
+    const SGDOptions& o = sgd_options(group, gi, "SGD::step");
+    // Options may have been changed (or a group added) since construction: recheck them here.
+    check_options(o, "SGD::step (parameter group " + std::to_string(gi) + ")");
+    const double lr = o.lr(), m = o.momentum(), damp = o.dampening(), wd = o.weight_decay();
+
+    for (size_t pi = 0; pi < group.params().size(); ++pi) {
+      const Tensor& p = group.params()[pi];
+      const Tensor& g = p.grad();
+      if (!g.defined()) continue;
+      EMBER_CHECK(g.sizes().equals(p.sizes()) && g.dtype() == p.dtype() && g.device() == p.device(),
+                  "SGD::step: parameter ", pi, " of group ", gi, " (", describe(p), ") has a gradient of ",
+                  describe(g), "; they must agree in shape, dtype and device");
+      if (m == 0) {
+        if (wd != 0) p.add_(p, -lr * wd);
+        p.add_(g, -lr);
+        continue;
+      }
+
+      auto& slot = state_[p.unsafeGetTensorImpl()];
+      auto* st = dynamic_cast<SGDParamState*>(slot.get());
+      if (st == nullptr || !st->momentum_buffer().defined()) {
+        Tensor buf = g.detach().clone();
+        if (wd != 0) buf.add_(p, wd);
+        auto fresh = std::make_unique<SGDParamState>();
+        fresh->momentum_buffer(buf);
+        st = fresh.get();
+        slot = std::move(fresh);
+      } else {
+        const Tensor& buf = st->momentum_buffer();
+        EMBER_CHECK(buf.sizes().equals(p.sizes()) && buf.dtype() == p.dtype() && buf.device() == p.device(),
+                    "SGD::step: the momentum buffer of parameter ", pi, " of group ", gi, " (",
+                    describe(buf), ") does not match the parameter (", describe(p),
+                    "); was the parameter moved or converted after the optimizer stepped?");
+        buf.mul_(m).add_(g, 1 - damp);
+        if (wd != 0) buf.add_(p, wd * (1 - damp));
+      }
+      const Tensor& buf = st->momentum_buffer();
+      if (o.nesterov()) {
+        if (wd != 0) p.add_(p, -lr * wd);
+        p.add_(g, -lr);
+        p.add_(buf, -lr * m);
+      } else {
+        p.add_(buf, -lr);
+      }
+    }
+  }
+  return loss;
+}
+
+}  // namespace optim
+}  // namespace ember

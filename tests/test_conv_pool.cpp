@@ -1,0 +1,93 @@
+// conv2d (stride, padding, bias, dilation, groups) and max_pool2d (stride, padding, ceil_mode,
+// dilation): values and gradients against PyTorch (tests/fixtures/conv_pool.txt), plus float64
+// gradchecks.
+#include "helpers.h"
+#if __has_include("ember/functional.h")
+#include "ember/functional.h"
+#define EMBER_TEST_HAVE_FUNCTIONAL 1
+#endif
+
+using namespace ember;
+using ember_test::check_case;
+using V = std::vector<Tensor>;
+
+TEST_CASE("conv2d: no bias, bias, 1x1", "[conv]") {
+  check_case("conv_pool", "conv2d", [](const V& v) { return conv2d(v[0], v[1]); });
+  check_case("conv_pool", "conv2d_bias", [](const V& v) { return conv2d(v[0], v[1], v[2]); });
+  check_case("conv_pool", "conv2d_1x1", [](const V& v) { return conv2d(v[0], v[1]); });
+}
+
+TEST_CASE("conv2d: stride, padding, per-dimension stride and padding", "[conv]") {
+  check_case("conv_pool", "conv2d_stride2_pad1", [](const V& v) { return conv2d(v[0], v[1], v[2], 2, 1); });
+  check_case("conv_pool", "conv2d_stride21_pad12",
+             [](const V& v) { return conv2d(v[0], v[1], v[2], {2, 1}, {1, 2}); });
+}
+
+TEST_CASE("conv2d: dilation", "[conv]") {
+  check_case("conv_pool", "conv2d_dilation2", [](const V& v) { return conv2d(v[0], v[1], v[2], 1, 1, 2); });
+}
+
+TEST_CASE("conv2d: groups", "[conv]") {
+  check_case("conv_pool", "conv2d_groups", [](const V& v) { return conv2d(v[0], v[1], v[2], 1, 0, 1, 2); });
+}
+
+TEST_CASE("max_pool2d: kernel only, stride, padding", "[pool]") {
+  check_case("conv_pool", "max_pool2d_k2", [](const V& v) { return max_pool2d(v[0], 2); });
+  check_case("conv_pool", "max_pool2d_k3_s2_p1", [](const V& v) { return max_pool2d(v[0], 3, 2, 1); });
+  check_case("conv_pool", "max_pool2d_k2_s1", [](const V& v) { return max_pool2d(v[0], 2, 1); });
+  check_case("conv_pool", "max_pool2d_rect", [](const V& v) { return max_pool2d(v[0], {3, 2}, {2, 1}); });
+}
+
+TEST_CASE("max_pool2d: ceil_mode and dilation", "[pool]") {
+  check_case("conv_pool", "max_pool2d_ceil", [](const V& v) { return max_pool2d(v[0], 2, 2, 0, 1, true); });
+  check_case("conv_pool", "max_pool2d_k3_s2_ceil", [](const V& v) { return max_pool2d(v[0], 3, 2, 1, 1, true); });
+  check_case("conv_pool", "max_pool2d_dilation", [](const V& v) { return max_pool2d(v[0], 2, 1, 0, 2); });
+}
+
+#if defined(EMBER_TEST_HAVE_FUNCTIONAL)
+namespace F = ember::nn::functional;
+
+TEST_CASE("F::conv2d and F::max_pool2d with their options structs", "[conv][pool][functional]") {
+  check_case("conv_pool", "conv2d_stride2_pad1",
+             [](const V& v) { return F::conv2d(v[0], v[1], F::Conv2dFuncOptions().bias(v[2]).stride(2).padding(1)); });
+  check_case("conv_pool", "conv2d", [](const V& v) { return F::conv2d(v[0], v[1]); });
+  check_case("conv_pool", "conv2d_dilation2", [](const V& v) {
+    return F::conv2d(v[0], v[1], F::Conv2dFuncOptions().bias(v[2]).padding(1).dilation(2));
+  });
+  check_case("conv_pool", "conv2d_groups",
+             [](const V& v) { return F::conv2d(v[0], v[1], F::Conv2dFuncOptions().bias(v[2]).groups(2)); });
+  check_case("conv_pool", "max_pool2d_k2", [](const V& v) { return F::max_pool2d(v[0], F::MaxPool2dFuncOptions(2)); });
+  check_case("conv_pool", "max_pool2d_k3_s2_ceil", [](const V& v) {
+    return F::max_pool2d(v[0], F::MaxPool2dFuncOptions(3).stride(2).padding(1).ceil_mode(true));
+  });
+}
+#endif
+
+TEST_CASE("conv2d of a larger random input matches a direct loop", "[conv]") {
+  // N=2, C=5, H=W=9, 7 filters of 3x3, stride 2, padding 1: exercises the im2col/gemm path with
+  // sizes that are not multiples of a block.
+  manual_seed(7);
+  Tensor x = randn({2, 5, 9, 9}, kDouble), w = randn({7, 5, 3, 3}, kDouble), b = randn({7}, kDouble);
+  std::vector<double> xv = ember_test::values(x), wv = ember_test::values(w), bv = ember_test::values(b);
+  const int OH = 5, OW = 5;
+  std::vector<double> ref(2 * 7 * OH * OW);
+  for (int n = 0; n < 2; ++n)
+    for (int o = 0; o < 7; ++o)
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox) {
+          double s = bv[o];
+          for (int c = 0; c < 5; ++c)
+            for (int ky = 0; ky < 3; ++ky)
+              for (int kx = 0; kx < 3; ++kx) {
+                int iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+                if (iy < 0 || iy >= 9 || ix < 0 || ix >= 9) continue;
+                s += xv[((n * 5 + c) * 9 + iy) * 9 + ix] * wv[((o * 5 + c) * 3 + ky) * 3 + kx];
+              }
+          ref[((n * 7 + o) * OH + oy) * OW + ox] = s;
+        }
+  Tensor expected = from_blob(ref.data(), {2, 7, OH, OW}, kDouble).clone();
+  for (Device d : ember_test::test_devices()) {
+    INFO("device " << d);
+    ember_test::require_close(conv2d(x.to(d), w.to(d), b.to(d), 2, 1), expected, 1e-12, 1e-12);
+  }
+}
