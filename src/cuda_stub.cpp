@@ -19,6 +19,11 @@ bool is_available() { return false; }
 std::string unavailable_reason() { return kNoCuda; }
 int device_count() { return 0; }
 void synchronize() {}
+void empty_cache() {}
+int64_t memory_allocated(int) { return 0; }
+int64_t memory_reserved(int) { return 0; }
+int64_t max_memory_allocated(int) { return 0; }
+void reset_peak_memory_stats(int) {}
 }  // namespace cuda
 
 }  // namespace ember

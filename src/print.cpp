@@ -68,8 +68,9 @@ void print_matrix(std::ostream& os, const double* v, int64_t rows, int64_t cols,
 
 }  // namespace
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) {
-  if (!t.defined()) return os << "[ Tensor (undefined) ]";
+std::ostream& operator<<(std::ostream& out, const Tensor& t) {
+  if (!t.defined()) return out << "[ Tensor (undefined) ]";
+  std::ostringstream os;  // formatting flags stay local: the caller's stream is left as it was
   Tensor c = t.detach().to(Device(kCPU)).to(kDouble).contiguous();
   std::vector<double> v(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
   bool floating = t.is_floating_point();
@@ -101,7 +102,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   os << "[ " << (t.is_cuda() ? "CUDA" : "CPU") << type_name(t.dtype()) << "Type{";
   for (int64_t i = 0; i < t.dim(); ++i) os << (i ? "," : "") << t.size(i);
   os << "} ]";
-  return os;
+  return out << os.str();
 }
 
 }  // namespace ember

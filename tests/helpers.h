@@ -67,6 +67,9 @@ using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
 /// `device`. Non-floating inputs (indices, targets, conditions) are passed through unchanged.
 void gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device = ember::kCPU,
                double eps = 1e-6, double atol = 1e-6, double rtol = 1e-6);
+/// The same check, returning "" on agreement or a description of the first disagreement.
+std::string gradcheck_report(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device = ember::kCPU,
+                             double eps = 1e-6, double atol = 1e-6, double rtol = 1e-6);
 
 struct CaseOptions {
   std::string out = "out";      // which stored output fn's result is compared with

@@ -98,18 +98,45 @@ TEST_CASE("using a saved tensor modified in place is an error", "[autograd]") {
   ember_test::require_throws_with([&] { z.sum().backward(); }, {"modified", "in-place"});
 }
 
-TEST_CASE("in-place on a non-leaf keeps gradients right", "[autograd]") {
+TEST_CASE("in-place scalar arithmetic on a non-leaf keeps gradients right", "[autograd][inplace]") {
   Tensor x = leaf({1.0, -2.0, 3.0}, Device(kCPU));
   Tensor y = x * 2.0;
   y.mul_(3.0);  // y = 6x
   y.add_(1.0);
   y.sum().backward();
   require_close(x.grad(), full({3}, 6.0, kDouble), 0, 0);
+}
+
+// Values as PyTorch 1.13 gives them for x = [1, -2, 3], z = [2, 3, 4], y = x * 1, then y.op_(...),
+// y.sum().backward().
+TEST_CASE("in-place mul_ and div_ by a tensor on a non-leaf", "[autograd][inplace]") {
+  Tensor x = leaf({1.0, -2.0, 3.0}, Device(kCPU)), z = leaf({2.0, 3.0, 4.0}, Device(kCPU));
+  Tensor y = x * 1.0;
+  y.mul_(z);
+  y.sum().backward();
+  require_close(x.grad(), tensor({2.0, 3.0, 4.0}, kDouble), 0, 0);
+  require_close(z.grad(), tensor({1.0, -2.0, 3.0}, kDouble), 0, 0);
   Tensor x2 = leaf({1.0, -2.0, 3.0}, Device(kCPU));
-  Tensor r = x2 * 1.0;
+  Tensor y2 = x2 * 1.0;
+  y2.div_(z.detach());
+  y2.sum().backward();
+  require_close(x2.grad(), tensor({0.5, 1.0 / 3.0, 0.25}, kDouble), 1e-15, 0);
+}
+
+TEST_CASE("in-place relu_ on a non-leaf", "[autograd][inplace]") {
+  Tensor x = leaf({1.0, -2.0, 3.0}, Device(kCPU));
+  Tensor r = x * 1.0;
   r.relu_();
   r.sum().backward();
-  require_close(x2.grad(), tensor({1.0, 0.0, 1.0}, kDouble), 0, 0);
+  require_close(x.grad(), tensor({1.0, 0.0, 1.0}, kDouble), 0, 0);
+}
+
+TEST_CASE("in-place clamp_ on a non-leaf", "[autograd][inplace]") {
+  Tensor x = leaf({1.0, -2.0, 3.0}, Device(kCPU));
+  Tensor r = x * 1.0;
+  r.clamp_(-1.0, 2.0);
+  r.sum().backward();
+  require_close(x.grad(), tensor({1.0, 0.0, 0.0}, kDouble), 0, 0);
 }
 
 TEST_CASE("backward twice needs retain_graph", "[autograd]") {

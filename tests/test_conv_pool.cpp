@@ -29,6 +29,11 @@ TEST_CASE("conv2d: dilation", "[conv]") {
 
 TEST_CASE("conv2d: groups", "[conv]") {
   check_case("conv_pool", "conv2d_groups", [](const V& v) { return conv2d(v[0], v[1], v[2], 1, 0, 1, 2); });
+#if defined(EMBER_TEST_HAVE_FUNCTIONAL)
+  check_case("conv_pool", "conv2d_groups", [](const V& v) {
+    return ember::nn::functional::conv2d(v[0], v[1], ember::nn::functional::Conv2dFuncOptions().bias(v[2]).groups(2));
+  });
+#endif
 }
 
 TEST_CASE("max_pool2d: kernel only, stride, padding", "[pool]") {
@@ -54,12 +59,52 @@ TEST_CASE("F::conv2d and F::max_pool2d with their options structs", "[conv][pool
   check_case("conv_pool", "conv2d_dilation2", [](const V& v) {
     return F::conv2d(v[0], v[1], F::Conv2dFuncOptions().bias(v[2]).padding(1).dilation(2));
   });
-  check_case("conv_pool", "conv2d_groups",
-             [](const V& v) { return F::conv2d(v[0], v[1], F::Conv2dFuncOptions().bias(v[2]).groups(2)); });
   check_case("conv_pool", "max_pool2d_k2", [](const V& v) { return F::max_pool2d(v[0], F::MaxPool2dFuncOptions(2)); });
   check_case("conv_pool", "max_pool2d_k3_s2_ceil", [](const V& v) {
     return F::max_pool2d(v[0], F::MaxPool2dFuncOptions(3).stride(2).padding(1).ceil_mode(true));
   });
+}
+
+namespace {
+// batch_norm with running statistics taken from the fixture (fresh copies per call, since
+// training mode updates them in place); returns the output.
+Tensor batch_norm_case(const std::string& name, const V& v, bool training, Tensor* rm_out = nullptr,
+                       Tensor* rv_out = nullptr) {
+  const auto& f = ember_test::fixtures("conv_pool");
+  Tensor rm = f[name + ".rm"].to(v[0].device(), v[0].dtype()).clone();
+  Tensor rv = f[name + ".rv"].to(v[0].device(), v[0].dtype()).clone();
+  Tensor out = F::batch_norm(v[0], rm, rv,
+                             F::BatchNormFuncOptions().weight(v[1]).bias(v[2]).training(training).momentum(0.1).eps(1e-5));
+  if (rm_out) *rm_out = rm;
+  if (rv_out) *rv_out = rv;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("F::batch_norm in training and eval mode", "[norm][functional]") {
+  check_case("conv_pool", "batch_norm_train", [](const V& v) { return batch_norm_case("batch_norm_train", v, true); });
+  check_case("conv_pool", "batch_norm_eval", [](const V& v) { return batch_norm_case("batch_norm_eval", v, false); });
+}
+
+TEST_CASE("F::batch_norm updates the running statistics in training mode only", "[norm][functional]") {
+  const auto& f = ember_test::fixtures("conv_pool");
+  for (Device d : ember_test::test_devices()) {
+    for (const char* name : {"batch_norm_train", "batch_norm_eval"}) {
+      INFO("device " << d << ", " << name);
+      std::string n = name;
+      V in{f[n + ".in0"].to(d, kDouble), f[n + ".in1"].to(d, kDouble), f[n + ".in2"].to(d, kDouble)};
+      Tensor rm, rv;
+      batch_norm_case(n, in, n == "batch_norm_train", &rm, &rv);
+      ember_test::require_close(rm, f[n + ".rm_after"], 1e-12, 1e-14);
+      ember_test::require_close(rv, f[n + ".rv_after"], 1e-12, 1e-14);
+    }
+  }
+}
+
+TEST_CASE("F::flatten and F::relu", "[functional]") {
+  check_case("index", "flatten", [](const V& v) { return F::flatten(v[0]).exp(); });
+  check_case("elementwise", "relu", [](const V& v) { return F::relu(v[0]); });
+  check_case("elementwise", "relu", [](const V& v) { return F::relu(v[0] * 1.0, F::ReLUFuncOptions(true)); });
 }
 #endif
 

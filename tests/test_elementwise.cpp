@@ -164,6 +164,9 @@ TEST_CASE("type promotion of arithmetic and comparisons", "[elementwise]") {
 #if defined(EMBER_TEST_HAVE_FUNCTIONAL)
 TEST_CASE("functional: gelu and linear", "[elementwise][functional]") {
   elementwise_case("gelu", [](const V& v) { return nn::functional::gelu(v[0]); });
+  elementwise_case("gelu_tanh", [](const V& v) {
+    return nn::functional::gelu(v[0], nn::functional::GELUFuncOptions().approximate("tanh"));
+  });
   elementwise_case("linear", [](const V& v) { return nn::functional::linear(v[0], v[1], v[2]); });
   elementwise_case("linear_nobias", [](const V& v) { return nn::functional::linear(v[0], v[1]); });
 }

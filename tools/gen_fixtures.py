@@ -164,6 +164,7 @@ def elementwise():
     case(ff, "where_bcast", lambda c, a, b: torch.where(c, a, b), [cond, rnd(3, 1), rnd(4)])
     # Functional activations.
     case(ff, "gelu", lambda a: F.gelu(a), [rnd(3, 4)])
+    case(ff, "gelu_tanh", lambda a: F.gelu(a, approximate="tanh"), [rnd(3, 4)])
     case(ff, "linear", lambda x, w, b: F.linear(x, w, b), [rnd(4, 3), rnd(5, 3), rnd(5)])
     case(ff, "linear_nobias", lambda x, w: F.linear(x, w), [rnd(2, 4, 3), rnd(5, 3)])
     return ff
@@ -243,6 +244,17 @@ def conv_pool():
     case(ff, "max_pool2d_k3_s2_ceil", lambda a: F.max_pool2d(a, 3, stride=2, padding=1, ceil_mode=True), [p])
     case(ff, "max_pool2d_rect", lambda a: F.max_pool2d(a, (3, 2), stride=(2, 1)), [p])
     case(ff, "max_pool2d_dilation", lambda a: F.max_pool2d(a, 2, stride=1, dilation=2), [p])
+    # batch_norm: running statistics are passed as constants (they are updated in place in
+    # training mode); NAME.rm / NAME.rv hold them before, NAME.rm_after / NAME.rv_after after.
+    for name, training in (("batch_norm_train", True), ("batch_norm_eval", False)):
+        rm, rv = rnd(3) * 0.1, pos(3)
+        ff.add(f"{name}.rm", as_stored(rm))
+        ff.add(f"{name}.rv", as_stored(rv))
+        rm_run, rv_run = rm.clone(), rv.clone()
+        case(ff, name, lambda x, w, b, training=training, rm_run=rm_run, rv_run=rv_run: F.batch_norm(
+            x, rm_run, rv_run, w, b, training=training, momentum=0.1, eps=1e-5), [rnd(4, 3, 2, 2), pos(3), rnd(3)])
+        ff.add(f"{name}.rm_after", rm_run)
+        ff.add(f"{name}.rv_after", rv_run)
     return ff
 
 
@@ -267,6 +279,10 @@ def loss():
          [logits, ig1])
     case(ff, "ce_ignore_smooth", lambda x, t: F.cross_entropy(x, t, ignore_index=1, label_smoothing=0.1),
          [logits, ig1])
+    # Spatial targets: input (N, C, d1) with target (N, d1).
+    case(ff, "ce_kdim", lambda x, t: F.cross_entropy(x, t), [rnd(2, 3, 4), torch.tensor([[0, 2, 1, 1], [2, 0, 0, 1]])])
+    case(ff, "nll_mean", lambda x, t: F.nll_loss(x, t), [F.log_softmax(logits, 1), target])
+    case(ff, "nll_sum_ignore", lambda x, t: F.nll_loss(x, t, reduction="sum", ignore_index=1), [logits, ig1])
     big = torch.tensor([[1000.0, -1000.0, 0.0], [50.0, 60.0, 70.0]], dtype=torch.float64)
     case(ff, "ce_large_logits", lambda x, t: F.cross_entropy(x, t), [big, torch.tensor([1, 0])])
     return ff

@@ -48,7 +48,8 @@ struct Edge {
 
 /// One recorded op. apply() maps the gradients of its outputs to those of its inputs.
 struct EMBER_API Node {
-  virtual ~Node() = default;
+  /// Releases the edges iteratively: dropping a long chain recursively would overflow the stack.
+  virtual ~Node();
   virtual variable_list apply(variable_list&& grad_outputs) = 0;
   /// Frees saved tensors once backward has used them (unless the graph is retained).
   virtual void release_variables() {}

@@ -17,6 +17,23 @@ void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
 
 namespace autograd {
 
+Node::~Node() {
+  // Nodes whose last owner is this one are queued and destroyed by the outermost destructor
+  // in a loop, so destroying a graph of any depth uses constant stack.
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  for (Edge& e : next_edges)
+    if (e.fn && e.fn.use_count() == 1) pending.push_back(std::move(e.fn));
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    n.reset();  // may push more nodes onto `pending`
+  }
+  draining = false;
+}
+
 SavedTensor::SavedTensor(const Tensor& t, const char* op) : op_(op) {
   if (!t.defined()) return;
   data_ = t.detach();

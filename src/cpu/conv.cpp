@@ -1,23 +1,30 @@
-// CPU 2-D convolution (NCHW, groups = 1) as im2col + one large GEMM per chunk of the batch.
+// CPU 2-D convolution (NCHW, groups = 1) as im2col + GEMM.
 //
-// The column buffer holds a whole chunk of images side by side: cols is (C*KH*KW, nb*OH*OW),
-// so each pass is a single GEMM whose long dim is nb*OH*OW. A loop of per-image GEMMs (M = Cout,
-// N = OH*OW) would leave OpenBLAS too little work per call to keep its threads busy; one big
-// call is ~1.5-2x faster at the tutorial's shapes. The price is a reshuffle between the GEMM's
-// (Cout, nb*P) layout and the tensors' (nb, Cout, P) layout, done by parallel copy loops below.
+// The batch is cut into units of several whole images (or, for one huge image, a block of its
+// output pixels). A unit's columns sit side by side: cols is (C*KH*KW, nb*OH*OW), so each unit
+// is ONE GEMM whose long dim is nb*OH*OW, not nb small per-image GEMMs:
 //
-//   forward          tmp(Cout, L) = W(Cout, CKK) @ cols(CKK, L);   scatter tmp (+ bias) -> out
-//   backward_input   gcols(CKK, L) = W^T @ gather(grad_out);       col2im gcols -> grad_in
-//   backward_weight  gW(Cout, CKK) += gather(grad_out) @ cols^T
+//   forward          tmp(Cout, L) = W(Cout, CKK) @ cols(CKK, L);   tmp (+ bias) -> out (nb, Cout, P)
+//   backward_input   gcols(CKK, L) = W^T @ grad_out(Cout, L);      col2im gcols -> grad_in
+//   backward_weight  gW(Cout, CKK) += grad_out(Cout, L) @ cols^T
 //
-// Buffers are thread-local and only ever grow, so a training loop stops page-faulting after its
-// first step. A chunk is capped at kScratchBudget bytes of buffers; bigger batches loop.
+// Threading: each OpenMP thread takes a contiguous share of the units and runs im2col, a serial
+// OpenBLAS GEMM and the reshuffle on them. Units are sized (kUnitBytes) so the columns a thread
+// just wrote are still in its L2 cache when the GEMM reads them; measured on 2 cores this beats
+// one whole-batch GEMM threaded by OpenBLAS, whose pthreads fight the OpenMP team for the cores
+// (see ensure_blas_serial) and whose 20-100 MB column buffer round-trips through DRAM.
+//
+// Buffers are thread-local and only ever grow (to about kUnitBytes), so a training loop does
+// not page-fault after its first step.
 #include <cblas.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
+
+#include <omp.h>
 
 #include "../dtype_dispatch.h"
 #include "cpu_backend.h"
@@ -25,7 +32,20 @@
 namespace ember {
 namespace {
 
-constexpr size_t kScratchBudget = size_t(256) << 20;
+// Bytes of buffers (columns + one (Cout, L) matrix) per unit of work: small enough that a
+// unit's im2col output is still in the core's L2 cache when its GEMM reads it.
+constexpr size_t kUnitBytes = size_t(1) << 20;
+
+// OpenBLAS's own pthreads would compete with our OpenMP team for the same cores (each pool
+// spins while the other works, which on a 2-core machine doubles the run time). So ember keeps
+// OpenBLAS serial and parallelises around it, as PyTorch does with its BLAS.
+void ensure_blas_serial() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
 
 // A growable, 64-byte aligned, uninitialised buffer (std::vector would zero it on every growth).
 class Scratch {
@@ -71,14 +91,6 @@ Geometry geometry(const Tensor& in, const Tensor& weight, const Tensor& out, con
                   p.stride[1],    p.padding[0],   p.padding[1],   p.dilation[0],  p.dilation[1]};
 }
 
-// Images per chunk, so that the buffers of one chunk (cols + one (Cout, L) matrix) fit the budget.
-template <typename T>
-int64_t chunk_images(const Geometry& g) {
-  const size_t per_image = size_t(g.ckk() + g.cout) * size_t(g.plane_out()) * sizeof(T);
-  const int64_t fit = per_image == 0 ? g.n : int64_t(kScratchBudget / per_image);
-  return std::max<int64_t>(1, std::min<int64_t>(g.n, fit));
-}
-
 // The output columns [lo, hi) whose input column ow*sw + off falls inside [0, w): outside it the
 // column reads zero padding.
 inline void valid_range(int64_t off, int64_t stride, int64_t w, int64_t ow, int64_t& lo, int64_t& hi) {
@@ -88,112 +100,170 @@ inline void valid_range(int64_t off, int64_t stride, int64_t w, int64_t ow, int6
   hi = std::max(lo, std::min(hi, ow));
 }
 
-// in: (nb, C, H, W) -> cols: (CKK, nb*P). One task per (row, image) pair writes a disjoint block.
-template <typename T>
-void im2col(const T* in, T* cols, const Geometry& g, int64_t nb) {
-  const int64_t rows = g.ckk(), P = g.plane_out(), ld = nb * P, kk = g.kh * g.kw;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = 0; i < nb; ++i) {
-      const int64_t c = r / kk, ki = (r / g.kw) % g.kh, kj = r % g.kw;
-      const int64_t off = kj * g.dw - g.pw;
-      int64_t lo, hi;
-      valid_range(off, g.sw, g.w, g.ow, lo, hi);
-      const T* plane = in + (i * g.c + c) * g.plane_in();
-      T* dst = cols + r * ld + i * P;
-      for (int64_t oh = 0; oh < g.oh; ++oh, dst += g.ow) {
-        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-        if (ih < 0 || ih >= g.h) {
-          std::fill(dst, dst + g.ow, T(0));
-          continue;
-        }
-        const T* src = plane + ih * g.w + off;  // src[ow * sw] is input column ow*sw + off
-        std::fill(dst, dst + lo, T(0));
-        if (g.sw == 1) {
-          std::memcpy(dst + lo, src + lo, size_t(hi - lo) * sizeof(T));
-        } else {
-          for (int64_t x = lo; x < hi; ++x) dst[x] = src[x * g.sw];
-        }
-        std::fill(dst + hi, dst + g.ow, T(0));
-      }
-    }
+// Calls f(oh, ow0, ow1, col) for each output row touched by the pixel range [p0, p1), where
+// [ow0, ow1) is the part of row oh inside the range and col its first column in the block.
+template <typename F>
+inline void for_each_row(const Geometry& g, int64_t p0, int64_t p1, F&& f) {
+  for (int64_t oh = p0 / g.ow; oh * g.ow < p1; ++oh) {
+    const int64_t ow0 = std::max<int64_t>(p0 - oh * g.ow, 0), ow1 = std::min(g.ow, p1 - oh * g.ow);
+    f(oh, ow0, ow1, oh * g.ow + ow0 - p0);
   }
 }
 
-// cols: (CKK, nb*P) -> grad_in: (nb, C, H, W), summing overlapping windows. One task per input
-// plane owns every write into it, so no atomics are needed.
+// One image's pixels [p0, p1) -> cols[r * ld + (p - p0)] for every row r = (c, ki, kj).
 template <typename T>
-void col2im(const T* cols, T* out, const Geometry& g, int64_t nb) {
-  const int64_t P = g.plane_out(), ld = nb * P;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t i = 0; i < nb; ++i) {
-    for (int64_t c = 0; c < g.c; ++c) {
-      T* plane = out + (i * g.c + c) * g.plane_in();
-      std::fill(plane, plane + g.plane_in(), T(0));
-      for (int64_t ki = 0; ki < g.kh; ++ki) {
-        for (int64_t kj = 0; kj < g.kw; ++kj) {
-          const int64_t r = (c * g.kh + ki) * g.kw + kj;
-          const int64_t off = kj * g.dw - g.pw;
-          int64_t lo, hi;
-          valid_range(off, g.sw, g.w, g.ow, lo, hi);
-          const T* src = cols + r * ld + i * P;
-          for (int64_t oh = 0; oh < g.oh; ++oh, src += g.ow) {
-            const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-            if (ih < 0 || ih >= g.h) continue;
-            T* row = plane + ih * g.w + off;
-            if (g.sw == 1) {
-              for (int64_t x = lo; x < hi; ++x) row[x] += src[x];
-            } else {
-              for (int64_t x = lo; x < hi; ++x) row[x * g.sw] += src[x];
-            }
+void im2col(const T* image, T* cols, int64_t ld, const Geometry& g, int64_t p0, int64_t p1) {
+  for (int64_t c = 0; c < g.c; ++c) {
+    const T* plane = image + c * g.plane_in();
+    for (int64_t ki = 0; ki < g.kh; ++ki) {
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        T* dst = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
+        const int64_t off = kj * g.dw - g.pw;
+        int64_t lo, hi;
+        valid_range(off, g.sw, g.w, g.ow, lo, hi);
+        for_each_row(g, p0, p1, [&](int64_t oh, int64_t ow0, int64_t ow1, int64_t col) {
+          T* d = dst + col - ow0;  // d[ow] is output column ow of this row
+          const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+          if (ih < 0 || ih >= g.h) {
+            std::fill(d + ow0, d + ow1, T(0));
+            return;
           }
-        }
+          const int64_t a = std::max(lo, ow0), b = std::max(a, std::min(hi, ow1));
+          const T* src = plane + ih * g.w + off;  // src[ow * sw] is input column ow*sw + off
+          std::fill(d + ow0, d + a, T(0));
+          if (g.sw == 1) {
+            std::memcpy(d + a, src + a, size_t(b - a) * sizeof(T));
+          } else {
+            for (int64_t x = a; x < b; ++x) d[x] = src[x * g.sw];
+          }
+          std::fill(d + b, d + ow1, T(0));
+        });
       }
     }
   }
 }
 
-// tmp: (Cout, nb*P) -> out: (nb, Cout, P), adding bias[co] when given.
+// The adjoint: adds cols (laid out as in im2col) into one image's planes.
 template <typename T>
-void scatter_output(const T* tmp, T* out, const T* bias, int64_t nb, int64_t cout, int64_t P) {
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t i = 0; i < nb; ++i) {
-    for (int64_t co = 0; co < cout; ++co) {
-      const T* src = tmp + co * nb * P + i * P;
-      T* dst = out + (i * cout + co) * P;
-      const T b = bias ? bias[co] : T(0);
-      for (int64_t x = 0; x < P; ++x) dst[x] = src[x] + b;
+void col2im(const T* cols, int64_t ld, T* image, const Geometry& g, int64_t p0, int64_t p1) {
+  for (int64_t c = 0; c < g.c; ++c) {
+    T* plane = image + c * g.plane_in();
+    for (int64_t ki = 0; ki < g.kh; ++ki) {
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const T* src_row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
+        const int64_t off = kj * g.dw - g.pw;
+        int64_t lo, hi;
+        valid_range(off, g.sw, g.w, g.ow, lo, hi);
+        for_each_row(g, p0, p1, [&](int64_t oh, int64_t ow0, int64_t ow1, int64_t col) {
+          const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+          if (ih < 0 || ih >= g.h) return;
+          const T* s = src_row + col - ow0;
+          T* row = plane + ih * g.w + off;
+          const int64_t a = std::max(lo, ow0), b = std::max(a, std::min(hi, ow1));
+          if (g.sw == 1) {
+            for (int64_t x = a; x < b; ++x) row[x] += s[x];
+          } else {
+            for (int64_t x = a; x < b; ++x) row[x * g.sw] += s[x];
+          }
+        });
+      }
     }
   }
 }
 
-// grad_out: (nb, Cout, P) -> g: (Cout, nb*P).
-template <typename T>
-void gather_grad(const T* go, T* g, int64_t nb, int64_t cout, int64_t P) {
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t co = 0; co < cout; ++co)
-    for (int64_t i = 0; i < nb; ++i)
-      std::memcpy(g + co * nb * P + i * P, go + (i * cout + co) * P, size_t(P) * sizeof(T));
-}
-
-// Row-major GEMM; k == 0 is handled here because BLAS rejects a zero leading dimension.
+// Row-major GEMM with single-threaded OpenBLAS (the parallelism is ours, see ensure_blas_serial);
+// k == 0 is handled here because BLAS rejects a zero leading dimension.
 void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const float* a,
-             int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
+             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (k == 0) {
-    if (beta == 0.f) std::fill(c, c + m * n, 0.f);
+    if (beta == 0.f)
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.f);
     return;
   }
   cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), 1.f, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(n));
+              blasint(ldb), beta, c, blasint(ldc));
 }
 void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const double* a,
-             int64_t lda, const double* b, int64_t ldb, double beta, double* c) {
+             int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
   if (k == 0) {
-    if (beta == 0.0) std::fill(c, c + m * n, 0.0);
+    if (beta == 0.0)
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0);
     return;
   }
   cblas_dgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), 1.0, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(n));
+              blasint(ldb), beta, c, blasint(ldc));
+}
+
+// A unit of work: images [n0, n0 + nb) whole (p0 = 0, p1 = P), or the pixels [p0, p1) of the
+// single image n0 (nb = 1) when one image's buffers would exceed the budget.
+struct Unit {
+  int64_t n0, nb, p0, p1;
+  int64_t cols() const { return nb * (p1 - p0); }
+};
+
+// Splits the batch into units and hands each thread a contiguous share of them: whole images
+// are grouped up to `group` per unit, an image too big for one unit is cut into pixel blocks.
+// split_pixels lets threads share one image's pixel blocks (fine for forward and weight
+// gradient, whose units write disjoint outputs; not for the input gradient, whose windows
+// overlap in the input).
+class Plan {
+ public:
+  template <typename T>
+  static Plan make(const Geometry& g, bool split_pixels) {
+    Plan plan;
+    plan.g_ = g;
+    plan.split_pixels_ = split_pixels;
+    const size_t per_pixel = size_t(g.ckk() + g.cout) * sizeof(T);
+    const int64_t P = g.plane_out();
+    const int64_t pixels = std::max<int64_t>(g.ow, int64_t(kUnitBytes / std::max<size_t>(per_pixel, 1)));
+    plan.threads_ = omp_in_parallel() ? 1 : omp_get_max_threads();
+    // Worth threads at all? Tiny convolutions run faster on one thread than waking a team.
+    if (double(g.n) * double(P) * double(g.ckk()) * double(g.cout) < 2e5) plan.threads_ = 1;
+    if (P <= pixels) {
+      plan.group_ = std::max<int64_t>(1, pixels / std::max<int64_t>(P, 1));
+      plan.block_ = P;
+    } else {
+      plan.group_ = 1;
+      plan.block_ = pixels;
+    }
+    // A batch smaller than the team: cut images into per-thread pixel blocks where allowed.
+    if (split_pixels && g.n < plan.threads_ && plan.block_ == P && P >= 2 * g.ow)
+      plan.block_ = std::max(g.ow, (P + plan.threads_ - 1) / plan.threads_);
+    if (!split_pixels || plan.block_ == P) plan.threads_ = std::min<int64_t>(plan.threads_, std::max<int64_t>(g.n, 1));
+    return plan;
+  }
+
+  int threads() const { return int(threads_); }
+
+  // Runs f(unit) over thread t's share, in order.
+  template <typename F>
+  void for_each_unit(int t, F&& f) const {
+    const int64_t P = g_.plane_out(), blocks = (P + block_ - 1) / block_;
+    if (blocks == 1) {  // whole images: split images evenly, then group them
+      const int64_t i0 = g_.n * t / threads_, i1 = g_.n * (t + 1) / threads_;
+      for (int64_t n = i0; n < i1; n += group_) f(Unit{n, std::min(group_, i1 - n), 0, P});
+    } else {  // pixel blocks: split the (image, block) pairs evenly, or whole images' blocks
+      const int64_t total = g_.n * blocks;
+      int64_t u0 = total * t / threads_, u1 = total * (t + 1) / threads_;
+      if (!split_pixels_) u0 = g_.n * t / threads_ * blocks, u1 = g_.n * (t + 1) / threads_ * blocks;
+      for (int64_t u = u0; u < u1; ++u) {
+        const int64_t p0 = (u % blocks) * block_;
+        f(Unit{u / blocks, 1, p0, std::min(P, p0 + block_)});
+      }
+    }
+  }
+
+ private:
+  Geometry g_{};
+  int64_t threads_ = 1, group_ = 1, block_ = 1;
+  bool split_pixels_ = false;
+};
+
+template <typename F>
+void run_plan(const Plan& plan, F&& per_thread) {
+  if (plan.threads() <= 1) return per_thread(0);
+#pragma omp parallel num_threads(plan.threads())
+  per_thread(omp_get_thread_num());
 }
 
 template <typename T>
@@ -205,21 +275,50 @@ void forward_impl(const Tensor& out, const Tensor& in, const Tensor& weight, con
   const T* w = weight.data_ptr<T>();
   const T* b = bias.defined() ? bias.data_ptr<T>() : nullptr;
   T* y = out.data_ptr<T>();
-  const int64_t chunk = chunk_images<T>(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0), L = nb * P;
-    T* cols = cols_scratch.get<T>(size_t(ckk * L));
-    im2col(x + n0 * g.c * g.plane_in(), cols, g, nb);
-    T* dst = y + n0 * g.cout * P;
-    if (nb == 1) {  // a single image is already in (Cout, P) layout: no reshuffle
-      gemm_rm(CblasNoTrans, CblasNoTrans, g.cout, L, ckk, w, ckk, cols, L, T(0), dst);
-      if (b) scatter_output<T>(dst, dst, b, 1, g.cout, P);
-    } else {
+  ensure_blas_serial();
+  const Plan plan = Plan::make<T>(g, /*split_pixels=*/true);
+  run_plan(plan, [&](int t) {
+    plan.for_each_unit(t, [&](const Unit& u) {
+      const int64_t L = u.cols(), len = u.p1 - u.p0;
+      T* cols = cols_scratch.get<T>(size_t(ckk * L));
+      for (int64_t i = 0; i < u.nb; ++i)
+        im2col(x + (u.n0 + i) * g.c * g.plane_in(), cols + i * len, L, g, u.p0, u.p1);
+      if (u.nb == 1) {  // one image (block) is already in (Cout, P) layout: write in place
+        T* dst = y + u.n0 * g.cout * P + u.p0;
+        gemm_rm(CblasNoTrans, CblasNoTrans, g.cout, L, ckk, w, ckk, cols, L, T(0), dst, P);
+        if (b)
+          for (int64_t co = 0; co < g.cout; ++co)
+            for (int64_t p = 0; p < len; ++p) dst[co * P + p] += b[co];
+        return;
+      }
       T* tmp = mat_scratch.get<T>(size_t(g.cout * L));
-      gemm_rm(CblasNoTrans, CblasNoTrans, g.cout, L, ckk, w, ckk, cols, L, T(0), tmp);
-      scatter_output<T>(tmp, dst, b, nb, g.cout, P);
-    }
+      gemm_rm(CblasNoTrans, CblasNoTrans, g.cout, L, ckk, w, ckk, cols, L, T(0), tmp, L);
+      for (int64_t i = 0; i < u.nb; ++i)  // (Cout, nb*P) -> (nb, Cout, P), adding the bias
+        for (int64_t co = 0; co < g.cout; ++co) {
+          const T* src = tmp + co * L + i * P;
+          T* dst = y + ((u.n0 + i) * g.cout + co) * P;
+          const T bv = b ? b[co] : T(0);
+          for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + bv;
+        }
+    });
+  });
+}
+
+// grad_out's rows for a unit as one (Cout, L) matrix: a view for a single image, a gathered
+// copy for a group.
+template <typename T>
+const T* unit_grad(const T* go, const Geometry& g, const Unit& u, int64_t& ld) {
+  const int64_t P = g.plane_out(), L = u.cols();
+  if (u.nb == 1) {
+    ld = P;
+    return go + u.n0 * g.cout * P + u.p0;
   }
+  T* m = mat_scratch.get<T>(size_t(g.cout * L));
+  for (int64_t co = 0; co < g.cout; ++co)
+    for (int64_t i = 0; i < u.nb; ++i)
+      std::memcpy(m + co * L + i * P, go + ((u.n0 + i) * g.cout + co) * P, size_t(P) * sizeof(T));
+  ld = L;
+  return m;
 }
 
 template <typename T>
@@ -234,45 +333,53 @@ void backward_input_impl(const Tensor& grad_in, const Tensor& grad_out, const Te
   }
   const T* go = grad_out.data_ptr<T>();
   const T* w = weight.data_ptr<T>();
-  const int64_t chunk = chunk_images<T>(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0), L = nb * P;
-    const T* src = go + n0 * g.cout * P;
-    if (nb > 1) {
-      T* gathered = mat_scratch.get<T>(size_t(g.cout * L));
-      gather_grad(src, gathered, nb, g.cout, P);
-      src = gathered;
-    }
-    T* cols = cols_scratch.get<T>(size_t(ckk * L));
-    gemm_rm(CblasTrans, CblasNoTrans, ckk, L, g.cout, w, ckk, src, L, T(0), cols);
-    col2im(cols, gi + n0 * g.c * g.plane_in(), g, nb);
-  }
+  ensure_blas_serial();
+  const Plan plan = Plan::make<T>(g, /*split_pixels=*/false);
+  run_plan(plan, [&](int t) {
+    plan.for_each_unit(t, [&](const Unit& u) {
+      const int64_t L = u.cols(), len = u.p1 - u.p0;
+      int64_t ldg;
+      const T* gmat = unit_grad(go, g, u, ldg);
+      T* cols = cols_scratch.get<T>(size_t(ckk * L));
+      gemm_rm(CblasTrans, CblasNoTrans, ckk, L, g.cout, w, ckk, gmat, ldg, T(0), cols, L);
+      for (int64_t i = 0; i < u.nb; ++i) {
+        T* image = gi + (u.n0 + i) * g.c * g.plane_in();
+        if (u.p0 == 0) std::fill(image, image + g.c * g.plane_in(), T(0));  // first block of it
+        col2im(cols + i * len, L, image, g, u.p0, u.p1);
+      }
+    });
+  });
 }
 
 template <typename T>
 void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
                           const Geometry& g) {
-  const int64_t P = g.plane_out(), ckk = g.ckk();
+  const int64_t P = g.plane_out(), ckk = g.ckk(), wsize = g.cout * ckk;
   T* gw = grad_weight.data_ptr<T>();
-  if (g.cout == 0 || ckk == 0) return;
-  if (g.n == 0 || P == 0) {
-    std::fill(gw, gw + grad_weight.numel(), T(0));
-    return;
-  }
+  if (wsize == 0) return;
+  std::fill(gw, gw + wsize, T(0));
+  if (g.n == 0 || P == 0) return;
   const T* go = grad_out.data_ptr<T>();
   const T* x = in.data_ptr<T>();
-  const int64_t chunk = chunk_images<T>(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0), L = nb * P;
-    const T* src = go + n0 * g.cout * P;
-    if (nb > 1) {
-      T* gathered = mat_scratch.get<T>(size_t(g.cout * L));
-      gather_grad(src, gathered, nb, g.cout, P);
-      src = gathered;
-    }
-    T* cols = cols_scratch.get<T>(size_t(ckk * L));
-    im2col(x + n0 * g.c * g.plane_in(), cols, g, nb);
-    gemm_rm(CblasNoTrans, CblasTrans, g.cout, ckk, L, src, L, cols, L, n0 == 0 ? T(0) : T(1), gw);
+  ensure_blas_serial();
+  const Plan plan = Plan::make<T>(g, /*split_pixels=*/true);
+  // Thread 0 accumulates into grad_weight, the others into partial sums added at the end.
+  std::vector<T> partial(size_t((plan.threads() - 1) * wsize), T(0));
+  run_plan(plan, [&](int t) {
+    T* acc = t == 0 ? gw : partial.data() + (t - 1) * wsize;
+    plan.for_each_unit(t, [&](const Unit& u) {
+      const int64_t L = u.cols(), len = u.p1 - u.p0;
+      int64_t ldg;
+      const T* gmat = unit_grad(go, g, u, ldg);
+      T* cols = cols_scratch.get<T>(size_t(ckk * L));
+      for (int64_t i = 0; i < u.nb; ++i)
+        im2col(x + (u.n0 + i) * g.c * g.plane_in(), cols + i * len, L, g, u.p0, u.p1);
+      gemm_rm(CblasNoTrans, CblasTrans, g.cout, ckk, L, gmat, ldg, cols, L, T(1), acc, ckk);
+    });
+  });
+  for (int t = 1; t < plan.threads(); ++t) {
+    const T* part = partial.data() + (t - 1) * wsize;
+    for (int64_t i = 0; i < wsize; ++i) gw[i] += part[i];
   }
 }
 

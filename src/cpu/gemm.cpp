@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <omp.h>
+
 #include "../dtype_dispatch.h"
 #include "cpu_backend.h"
 
@@ -75,6 +77,17 @@ void scale_c(T* c, int64_t count, T beta) {
   }
 }
 
+// OpenBLAS's own pthreads would compete with ember's OpenMP team for the same cores (conv.cpp
+// runs im2col in OpenMP threads around serial GEMMs), so OpenBLAS is kept serial and large
+// products are split across the OpenMP team here instead.
+void ensure_blas_serial() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
+
 template <typename T>
 void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T beta) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
@@ -82,6 +95,7 @@ void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T be
   if (k == 0) return scale_c(cp, m * n, beta);
   EMBER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "mm: ", describe(a), " @ ", describe(b),
               " has a dimension past the 2^31-1 limit of the BLAS interface");
+  ensure_blas_serial();
   BlasOperand la = blas_layout(a), lb = blas_layout(b);
   std::vector<T> packed_a, packed_b;
   const T* ap = a.data_ptr<T>();
@@ -96,7 +110,25 @@ void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T be
     bp = packed_b.data();
     lb = {CblasNoTrans, std::max<int64_t>(n, 1), true};
   }
-  blas_gemm(la.trans, lb.trans, m, n, k, alpha, ap, la.ld, bp, lb.ld, beta, cp, n);
+  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (double(m) * double(n) * double(k) < 1e6) threads = 1;  // waking the team costs more
+  // Split the longer of C's dims into one block per thread (multiples of 16 keep the blocks
+  // aligned with the BLAS kernels' tiles); each block is an independent serial GEMM.
+  const bool split_cols = n >= m;
+  const int64_t extent = split_cols ? n : m;
+  const int64_t block = std::max<int64_t>(16, (extent / threads + 15) / 16 * 16);
+  const int64_t blocks = (extent + block - 1) / block;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && blocks > 1)
+  for (int64_t i = 0; i < blocks; ++i) {
+    const int64_t lo = i * block, len = std::min(block, extent - lo);
+    if (split_cols) {  // columns [lo, lo + len) of b and c
+      const T* bq = bp + (lb.trans == CblasNoTrans ? lo : lo * lb.ld);
+      blas_gemm(la.trans, lb.trans, m, len, k, alpha, ap, la.ld, bq, lb.ld, beta, cp + lo, n);
+    } else {  // rows [lo, lo + len) of a and c
+      const T* aq = ap + (la.trans == CblasNoTrans ? lo * la.ld : lo);
+      blas_gemm(la.trans, lb.trans, len, n, k, alpha, aq, la.ld, bp, lb.ld, beta, cp + lo * n, n);
+    }
+  }
 }
 
 // int64 has no BLAS routine: an i-k-j loop keeps the innermost access to c and b sequential

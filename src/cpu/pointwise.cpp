@@ -231,9 +231,23 @@ void where_loop(const Tensor& out, const Tensor& cond, const Tensor& a, const Te
   });
 }
 
-[[noreturn]] void unsupported(const char* entry, int op, ScalarType t) {
-  throw Error(detail::str(entry, ": op #", op, " is not defined for ", t,
-                          " tensors (the op's front half should promote them to floating point)"));
+// Names for error messages only, in the order of the enums in functors.h.
+const char* op_name(UnaryOp op) {
+  static const char* const names[] = {"neg",  "exp",     "log",  "sqrt", "abs",   "sign",
+                                      "relu", "sigmoid", "tanh", "pow",  "clamp", "identity"};
+  return names[int(op)];
+}
+const char* op_name(BinaryOp op) {
+  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                      "eq",  "ne",  "lt",  "le",  "gt",  "ge",      "relu_grad"};
+  return names[int(op)];
+}
+
+template <typename Op>
+[[noreturn]] void unsupported(const char* entry, Op op, ScalarType t) {
+  throw Error(detail::str(entry, ": ", op_name(op), " is not defined for ", t,
+                          " tensors here (the front half should promote them: bool to int64 for "
+                          "arithmetic, integers to floating point for ", op_name(op), ")"));
 }
 
 }  // namespace
@@ -244,7 +258,7 @@ void CpuBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const Po
     using T = typename decltype(tag)::type;
     dispatch_unary(op, p, [&](auto f) {
       if constexpr (supported<T, decltype(f)>()) unary_loop<T>(f, out, in);
-      else unsupported("unary", int(op), in.dtype());
+      else unsupported("unary", op, in.dtype());
     });
   });
 }
@@ -256,7 +270,7 @@ void CpuBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const T
     using T = typename decltype(tag)::type;
     dispatch_binary(op, p, [&](auto f) {
       if constexpr (supported<T, decltype(f)>()) binary_loop<T>(f, out, a, b);
-      else unsupported("binary", int(op), a.dtype());
+      else unsupported("binary", op, a.dtype());
     });
   });
 }
@@ -271,7 +285,7 @@ void CpuBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, 
         if (reversed) scalar_loop<T, true>(f, out, a, T(s));
         else scalar_loop<T, false>(f, out, a, T(s));
       } else {
-        unsupported("binary_scalar", int(op), a.dtype());
+        unsupported("binary_scalar", op, a.dtype());
       }
     });
   });

@@ -104,8 +104,15 @@ void Module::apply(const NamedModuleApplyFunction& function, const std::string& 
                       name_prefix);
 }
 
+std::shared_ptr<Module> Module::shared_from_this_checked(const char* op) const {
+  // shared_from_this needs an owner; a module on the stack has none (as in LibTorch).
+  EMBER_CHECK(!weak_from_this().expired(), "Module::", op, ": needs the module to be owned by a ",
+              "std::shared_ptr (a holder, or std::make_shared); this one is not");
+  return std::const_pointer_cast<Module>(shared_from_this());
+}
+
 void Module::apply(const ModulePointerApplyFunction& function) const {
-  function(std::const_pointer_cast<Module>(shared_from_this()));
+  function(shared_from_this_checked("apply"));
   apply_to_submodules([&](const std::string&, const std::shared_ptr<Module>& m) { function(m); }, "");
 }
 
@@ -140,13 +147,7 @@ std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(r
 OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const std::string& name_prefix,
                                                                        bool include_self) const {
   OrderedDict<std::string, std::shared_ptr<Module>> result;
-  if (include_self) {
-    // shared_from_this needs an owner; a module on the stack has none (as in LibTorch).
-    EMBER_CHECK(!weak_from_this().expired(), "Module::named_modules: include_self needs the module ",
-                "to be owned by a std::shared_ptr (or a holder); construct it with "
-                "std::make_shared or pass include_self=false");
-    result.insert(name_prefix, std::const_pointer_cast<Module>(shared_from_this()));
-  }
+  if (include_self) result.insert(name_prefix, shared_from_this_checked("named_modules (include_self)"));
   apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { result.insert(n, m); },
                       name_prefix);
   return result;

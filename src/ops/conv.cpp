@@ -1,5 +1,6 @@
 // conv2d: checks in PyTorch's words, the output shape, one backend call forward, and the two
-// fused backward kernels (input, weight) plus a plain sum for the bias.
+// fused backward kernels (input, weight) plus a plain sum for the bias. Grouped convolutions are
+// composed from per-group convolutions.
 #include "common.h"
 
 namespace ember {
@@ -72,7 +73,7 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
   EMBER_CHECK(input.defined() && weight.defined(), "conv2d: undefined input or weight");
-  EMBER_CHECK(groups == 1, "conv2d: groups = ", groups, " is not supported yet (only groups = 1)");
+  EMBER_CHECK(groups >= 1, "conv2d: groups must be positive, got ", groups);
   EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
               "conv2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", describe(input));
   EMBER_CHECK(weight.dim() == 4, "conv2d: expected a 4-D weight (out_channels, in_channels, kH, kW), got ",
@@ -84,9 +85,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   check_same_device("conv2d", {input, weight, bias});
 
   const int64_t in_channels = input.size(input.dim() - 3);
-  EMBER_CHECK(in_channels == weight.size(1), "conv2d: given groups=1, weight of size ", weight.sizes(),
-              ", expected input", input.sizes(), " to have ", weight.size(1), " channels, but got ",
-              in_channels, " channels instead");
+  EMBER_CHECK(in_channels == weight.size(1) * groups, "conv2d: given groups=", groups, ", weight of size ",
+              weight.sizes(), ", expected input", input.sizes(), " to have ", weight.size(1) * groups,
+              " channels, but got ", in_channels, " channels instead");
+  EMBER_CHECK(weight.size(0) % groups == 0, "conv2d: given groups=", groups, ", expected weight ",
+              weight.sizes(), " to have out_channels divisible by groups");
   EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
               "conv2d: given weight of size ", weight.sizes(), ", expected bias to be 1-dimensional with ",
               weight.size(0), " elements, but got bias of size ", bias.sizes(), " instead");
@@ -108,8 +111,23 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   }
 
   // Unbatched (C, H, W) input, as torch accepts: run it as a batch of one.
-  if (input.dim() == 3) return conv2d_batched(input.unsqueeze(0), weight, bias, p).squeeze(0);
-  return conv2d_batched(input, weight, bias, p);
+  const Tensor batched = input.dim() == 3 ? input.unsqueeze(0) : input;
+  Tensor out;
+  if (groups == 1) {
+    out = conv2d_batched(batched, weight, bias, p);
+  } else {
+    // Grouped: each group of input channels meets its own slice of filters. The kernels know only
+    // groups = 1, so run one convolution per group and join the outputs; autograd flows through
+    // narrow and cat. Rare in the models ember targets, so simplicity wins over a fused kernel.
+    const int64_t cg = weight.size(1), og = weight.size(0) / groups;
+    std::vector<Tensor> outs;
+    for (int64_t g = 0; g < groups; ++g) {
+      outs.push_back(conv2d_batched(batched.narrow(1, g * cg, cg), weight.narrow(0, g * og, og),
+                                    bias.defined() ? bias.narrow(0, g * og, og) : Tensor(), p));
+    }
+    out = cat(outs, 1);
+  }
+  return input.dim() == 3 ? out.squeeze(0) : out;
 }
 
 }  // namespace ember

@@ -178,6 +178,14 @@ const Tensor& assign(const Tensor& self, const char* name, const Tensor& result)
   return self;
 }
 
+/// An in-place op through the graph: computes `op(source)` out of place and writes it into self.
+/// The source is a clone when autograd records, so tensors the backward saved are never the ones
+/// overwritten (PyTorch saves an "original_self" for the same reason).
+template <typename Op>
+const Tensor& inplace_via(const Tensor& self, const char* name, bool recording, Op op) {
+  return assign(self, name, op(recording ? self.clone() : self));
+}
+
 /// Fast path for in-place arithmetic under no-grad: the kernel writes straight into self.
 bool direct_inplace_ok(const Tensor& self, const Tensor& other) {
   return !autograd::needs_grad({self, other}) && self.is_contiguous() &&
@@ -196,7 +204,8 @@ const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, 
     bump_version(self);
     return self;
   }
-  return assign(self, name, arith(op, name, self, other, alpha));
+  bool rec = autograd::needs_grad({self, other});
+  return inplace_via(self, name, rec, [&](const Tensor& src) { return arith(op, name, src, other, alpha); });
 }
 
 const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, const Scalar& s,
@@ -210,7 +219,8 @@ const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, 
     bump_version(self);
     return self;
   }
-  return assign(self, name, arith_scalar(op, name, self, s, false, alpha));
+  return inplace_via(self, name, autograd::needs_grad({self}),
+                     [&](const Tensor& src) { return arith_scalar(op, name, src, s, false, alpha); });
 }
 
 }  // namespace
@@ -255,14 +265,19 @@ Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
 
 // --- unary ----------------------------------------------------------------------------------------
 namespace {
-/// A unary op whose gradient is g * dfdx(x, out).
+/// What a unary op's backward reads: its input, its output, or both. Saving only that keeps
+/// in-place forms (relu_, whose input is overwritten) legal, as in PyTorch.
+enum Uses { kIn = 1, kOut = 2 };
+
+/// A unary op whose gradient is dfdx(g, x, out).
 template <typename Grad>
-Tensor unary(UnaryOp op, const char* name, const Tensor& x, ScalarType out_dtype, Grad dfdx,
+Tensor unary(UnaryOp op, const char* name, const Tensor& x, ScalarType out_dtype, int uses, Grad dfdx,
              const PointwiseParams& p = {}) {
   check_defined(name, x);
   Tensor out = unary_kernel(op, x, out_dtype, p);
   if (autograd::needs_grad({x}) && out.is_floating_point()) {
-    auto sx = save(x, name), so = save(out, name);
+    auto sx = uses & kIn ? save(x, name) : autograd::SavedTensor();
+    auto so = uses & kOut ? save(out, name) : autograd::SavedTensor();
     record(name, out, {x}, [sx, so, dfdx](const Tensor& g) -> variable_list {
       return {dfdx(g, sx.get(), so.get())};
     });
@@ -276,43 +291,43 @@ ScalarType numeric(const Tensor& x, const char* name) {
 }  // namespace
 
 Tensor neg(const Tensor& x) {
-  return unary(UnaryOp::Neg, "neg", x, numeric(x, "neg"),
+  return unary(UnaryOp::Neg, "neg", x, numeric(x, "neg"), 0,
                [](const Tensor& g, const Tensor&, const Tensor&) { return -g; });
 }
 Tensor exp(const Tensor& x) {
-  return unary(UnaryOp::Exp, "exp", x, float_result(x),
+  return unary(UnaryOp::Exp, "exp", x, float_result(x), kOut,
                [](const Tensor& g, const Tensor&, const Tensor& out) { return g * out; });
 }
 Tensor log(const Tensor& x) {
-  return unary(UnaryOp::Log, "log", x, float_result(x),
+  return unary(UnaryOp::Log, "log", x, float_result(x), kIn,
                [](const Tensor& g, const Tensor& in, const Tensor&) { return g / in; });
 }
 Tensor sqrt(const Tensor& x) {
-  return unary(UnaryOp::Sqrt, "sqrt", x, float_result(x),
+  return unary(UnaryOp::Sqrt, "sqrt", x, float_result(x), kOut,
                [](const Tensor& g, const Tensor&, const Tensor& out) { return g / (out * 2); });
 }
 Tensor abs(const Tensor& x) {
-  return unary(UnaryOp::Abs, "abs", x, numeric(x, "abs"), [](const Tensor& g, const Tensor& in, const Tensor&) {
+  return unary(UnaryOp::Abs, "abs", x, numeric(x, "abs"), kIn, [](const Tensor& g, const Tensor& in, const Tensor&) {
     return g * unary_kernel(UnaryOp::Sign, in, in.dtype());
   });
 }
 Tensor relu(const Tensor& x) {
-  return unary(UnaryOp::Relu, "relu", x, numeric(x, "relu"), [](const Tensor& g, const Tensor&, const Tensor& out) {
+  return unary(UnaryOp::Relu, "relu", x, numeric(x, "relu"), kOut, [](const Tensor& g, const Tensor&, const Tensor& out) {
     Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
     backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
     return gi;
   });
 }
 Tensor sigmoid(const Tensor& x) {
-  return unary(UnaryOp::Sigmoid, "sigmoid", x, float_result(x),
+  return unary(UnaryOp::Sigmoid, "sigmoid", x, float_result(x), kOut,
                [](const Tensor& g, const Tensor&, const Tensor& out) { return g * out * (1 - out); });
 }
 Tensor tanh(const Tensor& x) {
-  return unary(UnaryOp::Tanh, "tanh", x, float_result(x),
+  return unary(UnaryOp::Tanh, "tanh", x, float_result(x), kOut,
                [](const Tensor& g, const Tensor&, const Tensor& out) { return g * (1 - out * out); });
 }
 Tensor erf(const Tensor& x) {
-  return unary(UnaryOp::Erf, "erf", x, float_result(x), [](const Tensor& g, const Tensor& in, const Tensor&) {
+  return unary(UnaryOp::Erf, "erf", x, float_result(x), kIn, [](const Tensor& g, const Tensor& in, const Tensor&) {
     return g * (2.0 / std::sqrt(M_PI)) * ember::exp(-(in * in));
   });
 }
@@ -321,7 +336,7 @@ Tensor pow(const Tensor& x, const Scalar& e) {
   p.a = e.toDouble();
   ScalarType dt = e.isFloatingPoint() ? float_result(x) : numeric(x, "pow");
   double ev = p.a;
-  return unary(UnaryOp::PowScalar, "pow", x, dt, [ev](const Tensor& g, const Tensor& in, const Tensor&) {
+  return unary(UnaryOp::PowScalar, "pow", x, dt, kIn, [ev](const Tensor& g, const Tensor& in, const Tensor&) {
     if (ev == 0) return zeros_like(g);
     return g * ev * ember::pow(in, ev - 1);
   }, p);
@@ -334,7 +349,7 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
   bool float_bound = (lo && lo->isFloatingPoint()) || (hi && hi->isFloatingPoint());
   ScalarType dt = float_bound ? float_result(x) : numeric(x, "clamp");
   double a = p.a, b = p.b;
-  return unary(UnaryOp::Clamp, "clamp", x, dt, [a, b](const Tensor& g, const Tensor& in, const Tensor&) {
+  return unary(UnaryOp::Clamp, "clamp", x, dt, kIn, [a, b](const Tensor& g, const Tensor& in, const Tensor&) {
     // The gradient passes where min <= x <= max, as in PyTorch.
     Tensor zero = zeros_like(g);
     return where(in >= a, where(in <= b, g, zero), zero);
@@ -435,16 +450,17 @@ const Tensor& Tensor::div_(const Scalar& o) const { return inplace_scalar(Binary
 
 const Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) const {
   autograd::check_inplace(*this, "clamp_");
-  return assign(*this, "clamp_", ember::clamp(*this, lo, hi));
+  return inplace_via(*this, "clamp_", autograd::needs_grad({*this}),
+                     [&](const Tensor& src) { return ember::clamp(src, lo, hi); });
 }
 const Tensor& Tensor::clamp_min_(const Scalar& lo) const { return clamp_(lo, std::nullopt); }
 const Tensor& Tensor::relu_() const {
   autograd::check_inplace(*this, "relu_");
-  return assign(*this, "relu_", ember::relu(*this));
+  return inplace_via(*this, "relu_", autograd::needs_grad({*this}), [](const Tensor& src) { return ember::relu(src); });
 }
 const Tensor& Tensor::neg_() const {
   autograd::check_inplace(*this, "neg_");
-  return assign(*this, "neg_", ember::neg(*this));
+  return inplace_via(*this, "neg_", autograd::needs_grad({*this}), [](const Tensor& src) { return ember::neg(src); });
 }
 
 const Tensor& Tensor::fill_(const Scalar& v) const {

@@ -67,7 +67,8 @@ LossInputs as_2d(const char* op, const Tensor& input, const Tensor& target) {
   EMBER_CHECK(target.dim() == input.dim() - 1, op, ": expected target of shape (N) for input (N, C) (or (N, d1, ...) for (N, C, d1, ...)), got input ",
               describe(input), " and target ", describe(target));
   EMBER_CHECK(input.size(0) == target.size(0), op, ": expected input batch_size (", input.size(0),
-              ") to match target batch_size (", target.size(0), ")");
+              ") to match target batch_size (", target.size(0), "); input ", describe(input), ", target ",
+              describe(target));
   if (input.dim() == 2) return {input, target, target.sizes().vec()};
   for (int64_t d = 2; d < input.dim(); ++d)
     EMBER_CHECK(input.size(d) == target.size(d - 1), op, ": input ", describe(input),
@@ -188,7 +189,8 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduc
       Tensor classes = arange(c, TensorOptions(kLong).device(t.device()));
       Tensor t_col = t.reshape({m, 1});
       Tensor grad = (classes.reshape({1, c}) == t_col).to(dtype) * (t_col != Scalar(ignore_index)).to(dtype);
-      grad.mul_(-base * host_scale(g, reduction));
+      grad.mul_(base * host_scale(g, reduction));
+      grad = 0.0 - grad;  // not neg(): 0 - 0 is +0, so untouched entries print as 0, as PyTorch's
       apply_incoming(grad, g, reduction);
       return {grad};
     });

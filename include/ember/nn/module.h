@@ -127,6 +127,7 @@ class EMBER_API Module : public std::enable_shared_from_this<Module> {
   EMBER_API friend std::ostream& operator<<(std::ostream& stream, const Module& module);
 
   void check_child_name(const std::string& name, bool non_null) const;
+  std::shared_ptr<Module> shared_from_this_checked(const char* op) const;
   void pretty_print_recursive(std::ostream& stream, const std::string& indentation) const;
   void apply_to_submodules(const std::function<void(const std::string&, const std::shared_ptr<Module>&)>& fn,
                            const std::string& name_prefix) const;

@@ -8,6 +8,7 @@
 // refuses to compile that nesting, because its forward is a template.
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -75,6 +76,32 @@ class EMBER_API AnyModule {
   std::function<Tensor(const Tensor&)> forward_;
 };
 
+namespace detail {
+/// An AnyModule from a holder, an Impl shared_ptr or value, or an AnyModule (as is).
+template <typename M>
+AnyModule to_any_module(M&& module) {
+  if constexpr (std::is_same<std::decay_t<M>, AnyModule>::value) {
+    return std::forward<M>(module);
+  } else {
+    return AnyModule(std::forward<M>(module));
+  }
+}
+}  // namespace detail
+
+/// A name and a module, for Sequential({{"conv", Conv2d(...)}, {"act", ReLU()}}).
+class NamedAnyModule {
+ public:
+  template <typename ModuleType>
+  NamedAnyModule(std::string name, ModuleType&& module)  // NOLINT
+      : name_(std::move(name)), module_(detail::to_any_module(std::forward<ModuleType>(module))) {}
+  const std::string& name() const noexcept { return name_; }
+  const AnyModule& module() const noexcept { return module_; }
+
+ private:
+  std::string name_;
+  AnyModule module_;
+};
+
 class EMBER_API SequentialImpl : public Module {
  public:
   using Iterator = std::vector<AnyModule>::iterator;
@@ -92,6 +119,16 @@ class EMBER_API SequentialImpl : public Module {
     (push_back(std::forward<Modules>(modules)), ...);
   }
 
+  /// Named entries: Sequential({{"fc", Linear(3, 4)}, {"act", ReLU()}}).
+  explicit SequentialImpl(std::initializer_list<NamedAnyModule> named_modules) {
+    modules_.reserve(named_modules.size());
+    for (const NamedAnyModule& m : named_modules) push_back(m.name(), m.module());
+  }
+  explicit SequentialImpl(OrderedDict<std::string, AnyModule>&& ordered_dict) {
+    modules_.reserve(ordered_dict.size());
+    for (auto& item : ordered_dict) push_back(item.key(), std::move(item.value()));
+  }
+
   /// Appends a module named by its position ("3").
   template <typename ModuleType>
   void push_back(ModuleType&& module) {
@@ -100,7 +137,7 @@ class EMBER_API SequentialImpl : public Module {
   /// Appends a module under a name of your choosing.
   template <typename ModuleType>
   void push_back(std::string name, ModuleType&& module) {
-    push_back_any(std::move(name), to_any(std::forward<ModuleType>(module)));
+    push_back_any(std::move(name), detail::to_any_module(std::forward<ModuleType>(module)));
   }
 
   /// Appends every module of another Sequential (the same objects, not copies).
@@ -147,14 +184,6 @@ class EMBER_API SequentialImpl : public Module {
   void summary(IntArrayRef input_size) const;
 
  private:
-  template <typename M>
-  static AnyModule to_any(M&& module) {
-    if constexpr (std::is_same<std::decay_t<M>, AnyModule>::value) {
-      return module;
-    } else {
-      return AnyModule(std::forward<M>(module));
-    }
-  }
   void push_back_any(std::string name, AnyModule module);
   void check_index(size_t index, const char* what) const;
 
@@ -162,7 +191,15 @@ class EMBER_API SequentialImpl : public Module {
 };
 
 /// The holder: `Sequential seq(Linear(3, 4), ReLU());`, `seq->push_back(...)`, `seq(x)`.
-EMBER_MODULE(Sequential);
+/// Written out (not EMBER_MODULE) for the braced named form, as LibTorch's.
+class Sequential : public ModuleHolder<SequentialImpl> {
+ public:
+  using ModuleHolder<SequentialImpl>::ModuleHolder;
+  using Impl = SequentialImpl;
+  Sequential() : ModuleHolder() {}
+  Sequential(std::initializer_list<NamedAnyModule> named_modules)  // NOLINT
+      : ModuleHolder(std::make_shared<SequentialImpl>(named_modules)) {}
+};
 
 }  // namespace nn
 }  // namespace ember

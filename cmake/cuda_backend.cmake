@@ -1,0 +1,81 @@
+# The CUDA backend's build: the CUDA language, the kernels (kernels/*.cu), the CUDA Toolkit
+# libraries (cudart, cuBLAS) and, per EMBER_CUDNN, cuDNN. Included by cmake/cuda.cmake when
+# EMBER_WITH_CUDA; the top-level CMakeLists.txt adds EMBER_CUDA_SOURCES to the ember target and
+# calls ember_link_cuda(ember).
+
+# Ampere (A100) and Hopper (H100/H200) as real code, plus Hopper PTX so that newer GPUs can JIT
+# it. Set before enable_language, which would otherwise pick the compiler's default.
+if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "")
+  set(CMAKE_CUDA_ARCHITECTURES "80-real;90-real;90-virtual" CACHE STRING "CUDA architectures to build for")
+endif()
+enable_language(CUDA)
+set(CMAKE_CUDA_STANDARD 17)
+set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+set(CMAKE_CUDA_EXTENSIONS OFF)
+
+find_package(CUDAToolkit REQUIRED)
+
+file(GLOB EMBER_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/kernels/*.cu)
+
+# --- cuDNN: AUTO uses it when found, ON requires it, OFF never looks ------------------------------
+# The toolkit's own include/lib dirs hold it in tarball installs; Debian/Ubuntu packages put it
+# in the multiarch dirs.
+set(EMBER_WITH_CUDNN OFF)
+if(NOT EMBER_CUDNN STREQUAL "OFF")
+  get_filename_component(_ember_cuda_root "${CUDAToolkit_BIN_DIR}" DIRECTORY)
+  find_path(EMBER_CUDNN_INCLUDE_DIR cudnn.h
+    HINTS ENV CUDNN_ROOT ENV CUDNN_PATH
+    PATHS ${CUDAToolkit_INCLUDE_DIRS} ${_ember_cuda_root}/include /usr/include/x86_64-linux-gnu /usr/include
+    PATH_SUFFIXES include)
+  find_library(EMBER_CUDNN_LIBRARY cudnn
+    HINTS ENV CUDNN_ROOT ENV CUDNN_PATH
+    PATHS ${CUDAToolkit_LIBRARY_DIR} ${_ember_cuda_root}/lib64 ${_ember_cuda_root}/lib
+          /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib
+    PATH_SUFFIXES lib64 lib)
+  if(EMBER_CUDNN_INCLUDE_DIR AND EMBER_CUDNN_LIBRARY)
+    set(EMBER_WITH_CUDNN ON)
+    set(_ember_cudnn_version "")
+    foreach(_hdr cudnn_version.h cudnn.h)
+      if(_ember_cudnn_version STREQUAL "" AND EXISTS "${EMBER_CUDNN_INCLUDE_DIR}/${_hdr}")
+        file(STRINGS "${EMBER_CUDNN_INCLUDE_DIR}/${_hdr}" _major REGEX "^#define CUDNN_MAJOR +[0-9]+")
+        file(STRINGS "${EMBER_CUDNN_INCLUDE_DIR}/${_hdr}" _minor REGEX "^#define CUDNN_MINOR +[0-9]+")
+        if(_major)
+          string(REGEX REPLACE ".* ([0-9]+)$" "\\1" _major "${_major}")
+          string(REGEX REPLACE ".* ([0-9]+)$" "\\1" _minor "${_minor}")
+          set(_ember_cudnn_version "${_major}.${_minor}")
+        endif()
+      endif()
+    endforeach()
+    message(STATUS "ember: cuDNN ${_ember_cudnn_version} (${EMBER_CUDNN_LIBRARY}, headers in ${EMBER_CUDNN_INCLUDE_DIR})")
+  elseif(EMBER_CUDNN STREQUAL "ON")
+    message(FATAL_ERROR "EMBER_CUDNN=ON but cuDNN was not found (looked for cudnn.h in "
+      "${CUDAToolkit_INCLUDE_DIRS} and /usr/include/x86_64-linux-gnu, libcudnn in "
+      "${CUDAToolkit_LIBRARY_DIR} and /usr/lib/x86_64-linux-gnu; set CUDNN_ROOT)")
+  else()
+    message(STATUS "ember: cuDNN not found; CUDA convolutions use im2col + cuBLAS")
+  endif()
+endif()
+message(STATUS "ember: CUDA backend for architectures ${CMAKE_CUDA_ARCHITECTURES} (CUDA ${CUDAToolkit_VERSION})")
+
+# Links the CUDA backend's libraries into `target` and sets what its sources need to compile.
+# Everything is PRIVATE: no CUDA type or definition leaks through ember's public headers.
+function(ember_link_cuda target)
+  if(EMBER_WITH_CUDNN)
+    set(_cudnn 1)
+  else()
+    set(_cudnn 0)
+  endif()
+  string(REPLACE ";" " " _archs "${CMAKE_CUDA_ARCHITECTURES}")
+  target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas)
+  target_compile_definitions(${target} PRIVATE EMBER_WITH_CUDA=1 EMBER_WITH_CUDNN=${_cudnn}
+    EMBER_CUDA_ARCHS="${_archs}")
+  if(EMBER_WITH_CUDNN)
+    target_include_directories(${target} PRIVATE ${EMBER_CUDNN_INCLUDE_DIR})
+    target_link_libraries(${target} PRIVATE ${EMBER_CUDNN_LIBRARY})
+  endif()
+  # The shared runtime, as CUDA::cudart is; hidden symbols in the kernels too, like the C++ code.
+  set_target_properties(${target} PROPERTIES CUDA_RUNTIME_LIBRARY Shared CUDA_VISIBILITY_PRESET hidden)
+  # --expt-relaxed-constexpr lets device code call constexpr host functions (std::numeric_limits).
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo -Xcompiler=-Wall>)
+endfunction()

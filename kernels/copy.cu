@@ -1,0 +1,99 @@
+// Device-side copy (with a dtype cast, between any strided views of one shape) and fill.
+//
+// A same-dtype copy of two contiguous tensors is one cudaMemcpyAsync, and filling a contiguous
+// tensor with zero bits is one cudaMemsetAsync; everything else runs the shared elementwise
+// launcher (common.cuh), whose coalescing turns most layouts into a flat loop. Casts use
+// static_cast, as the CPU backend does: to bool is "!= 0" (NaN -> true), float to integer
+// truncates toward zero.
+#include <cstring>
+
+#include "common.cuh"
+#include "cuda/cuda_backend.h"
+#include "dtype_dispatch.h"
+
+namespace ember {
+namespace cuda_kernels {
+namespace {
+
+/// dst[i] = D(src[i]); operands (dst, src) of one shape.
+template <typename D, typename S>
+struct CastOp {
+  D* dst;
+  const S* src;
+  template <typename I>
+  __device__ __forceinline__ void operator()(const I (&off)[2]) const {
+    dst[off[0]] = static_cast<D>(src[off[1]]);
+  }
+  void shift(const int64_t (&b)[2]) {
+    dst += b[0];
+    src += b[1];
+  }
+};
+
+/// out[i] = value.
+template <typename T>
+struct FillOp {
+  T* out;
+  T value;
+  template <typename I>
+  __device__ __forceinline__ void operator()(const I (&off)[1]) const {
+    out[off[0]] = value;
+  }
+  void shift(const int64_t (&b)[1]) { out += b[0]; }
+};
+
+__global__ void probe_kernel() {}
+
+template <typename T>
+bool all_zero_bits(T v) {
+  unsigned char bytes[sizeof(T)];
+  std::memcpy(bytes, &v, sizeof(T));
+  for (unsigned char b : bytes)
+    if (b != 0) return false;
+  return true;
+}
+
+}  // namespace
+}  // namespace cuda_kernels
+
+namespace cuda_detail {
+cudaError_t probe_kernel_image() {
+  cudaFuncAttributes attr;
+  return cudaFuncGetAttributes(&attr, cuda_kernels::probe_kernel);
+}
+}  // namespace cuda_detail
+
+void CudaBackend::copy(const Tensor& dst, const Tensor& src) {
+  using namespace cuda_kernels;
+  if (dst.numel() == 0) return;
+  if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
+    if (dst.raw_data_ptr() == src.raw_data_ptr()) return;
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst.raw_data_ptr(), src.raw_data_ptr(), dst.nbytes(),
+                                     cudaMemcpyDeviceToDevice, current_stream()));
+    return;
+  }
+  dispatch_all(dst.dtype(), "copy", [&](auto dtag) {
+    using D = typename decltype(dtag)::type;
+    dispatch_all(src.dtype(), "copy", [&](auto stag) {
+      using S = typename decltype(stag)::type;
+      CastOp<D, S> op{static_cast<D*>(dst.raw_data_ptr()), static_cast<const S*>(src.raw_data_ptr())};
+      launch_elementwise<2>(op, {&dst, &src});
+    });
+  });
+}
+
+void CudaBackend::fill(const Tensor& out, const Scalar& value) {
+  using namespace cuda_kernels;
+  if (out.numel() == 0) return;
+  dispatch_all(out.dtype(), "fill", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T v = value.to<T>();
+    if (out.is_contiguous() && all_zero_bits(v)) {
+      EMBER_CUDA_CHECK(cudaMemsetAsync(out.raw_data_ptr(), 0, out.nbytes(), current_stream()));
+      return;
+    }
+    launch_elementwise<1>(FillOp<T>{static_cast<T*>(out.raw_data_ptr()), v}, {&out});
+  });
+}
+
+}  // namespace ember

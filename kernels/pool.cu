@@ -1,0 +1,117 @@
+// 2-D max pooling (NCHW) forward with argmax indices, and its backward.
+//
+// Forward: one thread per output element walks its window exactly as the CPU backend does
+// (src/cpu/pool.cpp, itself PyTorch's walk): the start is moved past the padding in dilation
+// steps, the running index starts at the first in-bounds tap, and a NaN always wins
+// (v > best || isnan(v)), so the indices agree with the CPU's bit for bit. Padding counts as
+// -inf: it never wins.
+//
+// Backward: grad_in is zeroed, then one thread per OUTPUT element adds its gradient at its
+// recorded argmax with atomicAdd (windows overlap when stride < kernel, so two outputs may hit
+// one input). The backward entry gets no window parameters, only the indices, which rules out
+// a gather over each input's windows. With non-overlapping windows (the usual kernel == stride)
+// every input receives at most one gradient, so the result is exact and deterministic; with
+// overlap, the order of a handful of float additions may vary from run to run.
+#include <limits>
+
+#include "common.cuh"
+#include "cuda/cuda_backend.h"
+#include "dtype_dispatch.h"
+
+namespace ember {
+namespace cuda_kernels {
+namespace {
+
+struct PoolGeom {
+  int64_t h, w, oh, ow;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+};
+
+__device__ __forceinline__ int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// First tap at or past 0 of the sequence start, start + step, ...
+__device__ __forceinline__ int64_t first_inside(int64_t start, int64_t step) {
+  return start >= 0 ? start : start + ((-start + step - 1) / step) * step;
+}
+
+// out, indices: (planes, OH, OW);  in: (planes, H, W).  indices may be null.
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    max_pool2d_forward_kernel(T* __restrict__ out, int64_t* __restrict__ indices, const T* __restrict__ in,
+                              PoolGeom g, int64_t total) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t ow = i % g.ow, oh = (i / g.ow) % g.oh, plane = i / (g.ow * g.oh);
+    const T* src = in + plane * g.h * g.w;
+    const int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+    const int64_t hend = min64(h0 + (g.kh - 1) * g.dh + 1, g.h), wend = min64(w0 + (g.kw - 1) * g.dw + 1, g.w);
+    const int64_t hstart = first_inside(h0, g.dh), wstart = first_inside(w0, g.dw);
+    T best = -std::numeric_limits<T>::infinity();
+    int64_t best_at = hstart * g.w + wstart;
+    for (int64_t ih = hstart; ih < hend; ih += g.dh) {
+      for (int64_t iw = wstart; iw < wend; iw += g.dw) {
+        const T v = src[ih * g.w + iw];
+        if (v > best || is_nan(v)) {
+          best = v;
+          best_at = ih * g.w + iw;
+        }
+      }
+    }
+    out[i] = best;
+    if (indices != nullptr) indices[i] = best_at;
+  }
+}
+
+// grad_in: (planes, H, W), zeroed before;  grad_out, indices: (planes, OH, OW).
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    max_pool2d_backward_kernel(T* __restrict__ grad_in, const T* __restrict__ grad_out,
+                               const int64_t* __restrict__ indices, int64_t in_plane, int64_t out_plane,
+                               int64_t total) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t at = indices[i];
+    // An index outside the plane only comes from a window lying wholly in padding (the CPU
+    // skips it too); never write out of bounds.
+    if (at >= 0 && at < in_plane) atomicAdd(grad_in + (i / out_plane) * in_plane + at, grad_out[i]);
+  }
+}
+
+PoolGeom pool_geom(const Tensor& in, const Tensor& out, const PoolParams& p) {
+  return PoolGeom{in.size(2),  in.size(3),  out.size(2), out.size(3), p.kernel[0],  p.kernel[1],
+                  p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
+}
+
+}  // namespace
+}  // namespace cuda_kernels
+
+void CudaBackend::max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolParams& p) {
+  const int64_t total = out.numel();
+  if (total == 0) return;
+  const cuda_kernels::PoolGeom g = cuda_kernels::pool_geom(in, out, p);
+  int64_t* idx = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
+  dispatch_floating(in.dtype(), "max_pool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    cuda_kernels::max_pool2d_forward_kernel<T>
+        <<<cuda_kernels::grid_for(total), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
+            out.data_ptr<T>(), idx, in.data_ptr<T>(), g, total);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+void CudaBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {
+  const int64_t total = grad_in.numel();
+  if (total == 0) return;
+  EMBER_CUDA_CHECK(cudaMemsetAsync(grad_in.raw_data_ptr(), 0, size_t(total) * element_size(grad_in.dtype()),
+                                   cuda_kernels::current_stream()));
+  const int64_t in_plane = grad_in.size(2) * grad_in.size(3), out_plane = grad_out.size(2) * grad_out.size(3);
+  const int64_t outs = grad_out.numel();
+  if (outs == 0) return;  // no window: the gradient is zero everywhere
+  dispatch_floating(grad_in.dtype(), "max_pool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    cuda_kernels::max_pool2d_backward_kernel<T>
+        <<<cuda_kernels::grid_for(outs), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
+            grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), in_plane, out_plane, outs);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+}  // namespace ember

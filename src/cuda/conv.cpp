@@ -1,0 +1,441 @@
+// CUDA 2-D convolution (NCHW, groups = 1): cuDNN when ember is built with it, else im2col +
+// cuBLAS over whole chunks of the batch (kernels/im2col.cu). The im2col path is always compiled:
+// it also serves when cuDNN offers no algorithm within the workspace cap, and when the
+// environment variable EMBER_CUDNN_DISABLE=1 asks for it (to test or compare the two paths).
+//
+// cuDNN: descriptors are made per call (cheap host calls), but the algorithm is chosen ONCE per
+// (pass, shape, parameters, dtype, TF32 setting, workspace cap) and cached: cuDNN's v7
+// heuristics rank the algorithms; we take the best whose workspace fits context().workspace_cap
+// and which respects allow_tf32 (float convolutions use CUDNN_FMA_MATH unless TF32 is allowed:
+// cuDNN's default math would use TF32 tensor cores on Ampere and later).
+//
+// im2col (layout in src/cuda/im2col.h), per chunk of nb images, P = OH*OW, R = C*KH*KW:
+//   forward          out_i (Cout, P) = W (Cout, R) @ cols_i (R, P)   one strided-batched GEMM,
+//                    writing straight into out; then + bias
+//   backward_input   gcols_i (R, P) = W^T @ grad_out_i (Cout, P)     strided-batched; col2im
+//   backward_weight  gW (Cout, R) += G (Cout, nb*P) @ cols^T          one GEMM, G = grad_out
+//                    with batch and channel swapped
+// The chunk keeps the column buffer under kIm2colBudget bytes.
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <type_traits>
+
+#include "../dtype_dispatch.h"
+#include "blas.h"
+#include "cuda_backend.h"
+#include "im2col.h"
+
+namespace ember {
+namespace {
+
+using cuda_detail::context;
+using cuda_detail::CudaContext;
+
+constexpr size_t kIm2colBudget = size_t(256) << 20;
+
+struct ConvGeom {
+  int64_t n, c, h, w;    // input
+  int64_t cout, kh, kw;  // weight
+  int64_t oh, ow;        // output
+  ConvParams p;
+  int64_t rows() const { return c * kh * kw; }
+  int64_t plane_out() const { return oh * ow; }
+  int64_t image_in() const { return c * h * w; }
+  int64_t image_out() const { return cout * oh * ow; }
+  cuda_detail::Im2colShape shape() const {
+    return {c, h, w, kh, kw, oh, ow, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0],
+            p.dilation[1]};
+  }
+};
+
+ConvGeom geometry(const Tensor& in, const Tensor& weight, const Tensor& out, const ConvParams& p) {
+  return ConvGeom{in.size(0),     in.size(1),     in.size(2),  in.size(3),  weight.size(0),
+                  weight.size(2), weight.size(3), out.size(2), out.size(3), p};
+}
+
+bool cudnn_disabled() {
+  static const bool disabled = [] {
+    const char* v = std::getenv("EMBER_CUDNN_DISABLE");
+    return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+  }();
+  return disabled;
+}
+
+/// A scratch device buffer of count elements, returned to the caching allocator when it goes
+/// out of scope; work queued with it before then is safe (one stream, see allocator.h).
+Tensor scratch(int64_t count, ScalarType dtype, Device device) { return make_empty({count}, dtype, device); }
+
+// --- im2col + cuBLAS ------------------------------------------------------------------------------
+
+/// Images per chunk: the buffers of one image are `per_image` elements; at least one image,
+/// and few enough that a GEMM's leading dimension nb*P fits cuBLAS's int.
+int64_t chunk_images(const ConvGeom& g, int64_t per_image, size_t elem) {
+  const size_t bytes = size_t(std::max<int64_t>(per_image, 1)) * elem;
+  int64_t nb = int64_t(std::max<size_t>(1, kIm2colBudget / bytes));
+  nb = std::min(nb, INT32_MAX / std::max<int64_t>(g.plane_out(), 1));
+  return std::max<int64_t>(1, std::min(nb, g.n));
+}
+
+template <typename T>
+void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                    const ConvGeom& g) {
+  const int64_t P = g.plane_out(), R = g.rows();
+  const int64_t chunk = chunk_images(g, R * P, sizeof(T));
+  Tensor cols = scratch(R * chunk * P, in.dtype(), in.device());
+  const T* x = in.data_ptr<T>();
+  const T* w = weight.data_ptr<T>();
+  T* y = out.data_ptr<T>();
+  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.n - n0);
+    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g.shape(), nb);
+    cuda_detail::gemm_row_major_batched<T>(false, false, g.cout, P, R, T(1), w, R, 0, cols.data_ptr<T>(), nb * P, P,
+                                           T(0), y + n0 * g.image_out(), P, g.image_out(), nb);
+    if (bias.defined())
+      cuda_detail::add_channel_bias<T>(y + n0 * g.image_out(), bias.data_ptr<T>(), nb, g.cout, P);
+  }
+}
+
+template <typename T>
+void im2col_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
+  const int64_t P = g.plane_out(), R = g.rows();
+  const int64_t chunk = chunk_images(g, R * P, sizeof(T));
+  Tensor cols = scratch(R * chunk * P, grad_in.dtype(), grad_in.device());
+  const T* go = grad_out.data_ptr<T>();
+  const T* w = weight.data_ptr<T>();
+  T* gi = grad_in.data_ptr<T>();
+  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.n - n0);
+    cuda_detail::gemm_row_major_batched<T>(true, false, R, P, g.cout, T(1), w, R, 0, go + n0 * g.image_out(), P,
+                                           g.image_out(), T(0), cols.data_ptr<T>(), nb * P, P, nb);
+    cuda_detail::col2im<T>(cols.data_ptr<T>(), gi + n0 * g.image_in(), g.shape(), nb);
+  }
+}
+
+template <typename T>
+void im2col_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
+  const int64_t P = g.plane_out(), R = g.rows();
+  const int64_t chunk = chunk_images(g, (R + g.cout) * P, sizeof(T));
+  Tensor cols = scratch(R * chunk * P, in.dtype(), in.device());
+  Tensor gathered = chunk > 1 ? scratch(g.cout * chunk * P, in.dtype(), in.device()) : Tensor();
+  const T* go = grad_out.data_ptr<T>();
+  const T* x = in.data_ptr<T>();
+  T* gw = grad_weight.data_ptr<T>();
+  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.n - n0), L = nb * P;
+    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g.shape(), nb);
+    const T* gmat = go + n0 * g.image_out();  // one image: already (Cout, P)
+    int64_t ldg = P;
+    if (nb > 1) {
+      cuda_detail::swap_batch_channel<T>(gmat, gathered.data_ptr<T>(), nb, g.cout, P);
+      gmat = gathered.data_ptr<T>();
+      ldg = L;
+    }
+    cuda_detail::gemm_row_major<T>(false, true, g.cout, R, L, T(1), gmat, ldg, cols.data_ptr<T>(), L,
+                                   n0 == 0 ? T(0) : T(1), gw, R);
+  }
+}
+
+// --- cuDNN ----------------------------------------------------------------------------------------
+#if EMBER_WITH_CUDNN
+
+template <typename T>
+cudnnDataType_t cudnn_dtype() {
+  return std::is_same_v<T, float> ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE;
+}
+
+int cudnn_int(int64_t v, const char* what) {
+  EMBER_CHECK(v >= 0 && v <= INT32_MAX, "conv2d (cuDNN): ", what, " = ", v, " is past cuDNN's 2^31-1 limit");
+  return int(v);
+}
+
+// Owning wrappers: a descriptor is destroyed on every path out, exceptions included.
+struct TensorDesc {
+  cudnnTensorDescriptor_t d = nullptr;
+  TensorDesc() { EMBER_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d)); }
+  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
+  TensorDesc(const TensorDesc&) = delete;
+  TensorDesc& operator=(const TensorDesc&) = delete;
+  void set(cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
+    EMBER_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, t, cudnn_int(n, "batch"),
+                                                 cudnn_int(c, "channels"), cudnn_int(h, "height"),
+                                                 cudnn_int(w, "width")));
+  }
+};
+struct FilterDesc {
+  cudnnFilterDescriptor_t d = nullptr;
+  FilterDesc() { EMBER_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d)); }
+  ~FilterDesc() { cudnnDestroyFilterDescriptor(d); }
+  FilterDesc(const FilterDesc&) = delete;
+  FilterDesc& operator=(const FilterDesc&) = delete;
+};
+struct ConvDesc {
+  cudnnConvolutionDescriptor_t d = nullptr;
+  ConvDesc() { EMBER_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d)); }
+  ~ConvDesc() { cudnnDestroyConvolutionDescriptor(d); }
+  ConvDesc(const ConvDesc&) = delete;
+  ConvDesc& operator=(const ConvDesc&) = delete;
+};
+
+/// The descriptors of one chunk of nb images.
+struct Descriptors {
+  TensorDesc x, y, bias;
+  FilterDesc w;
+  ConvDesc conv;
+  cudnnMathType_t math;
+
+  Descriptors(const ConvGeom& g, int64_t nb, cudnnDataType_t t, bool tf32) {
+    x.set(t, nb, g.c, g.h, g.w);
+    y.set(t, nb, g.cout, g.oh, g.ow);
+    bias.set(t, 1, g.cout, 1, 1);
+    EMBER_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w.d, t, CUDNN_TENSOR_NCHW, cudnn_int(g.cout, "out_channels"),
+                                                 cudnn_int(g.c, "in_channels"), cudnn_int(g.kh, "kernel height"),
+                                                 cudnn_int(g.kw, "kernel width")));
+    const ConvParams& p = g.p;
+    EMBER_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
+        conv.d, cudnn_int(p.padding[0], "padding"), cudnn_int(p.padding[1], "padding"),
+        cudnn_int(p.stride[0], "stride"), cudnn_int(p.stride[1], "stride"), cudnn_int(p.dilation[0], "dilation"),
+        cudnn_int(p.dilation[1], "dilation"), CUDNN_CROSS_CORRELATION, t));
+    math = t == CUDNN_DATA_FLOAT ? (tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH) : CUDNN_DEFAULT_MATH;
+    EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(conv.d, math));
+    // cuDNN's own output shape must be ours (the front half computed it with PyTorch's rule).
+    int dn = 0, dc = 0, dh = 0, dw = 0;
+    EMBER_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(conv.d, x.d, w.d, &dn, &dc, &dh, &dw));
+    EMBER_CHECK(dn == nb && dc == g.cout && dh == g.oh && dw == g.ow, "conv2d (cuDNN): cuDNN computes an output of [",
+                dn, ", ", dc, ", ", dh, ", ", dw, "], ember expects [", nb, ", ", g.cout, ", ", g.oh, ", ", g.ow, "]");
+  }
+};
+
+enum class Pass : int { Forward, BackwardData, BackwardFilter };
+
+struct AlgoChoice {
+  bool usable = false;
+  int algo = 0;
+  size_t workspace = 0;
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+};
+
+using AlgoKey = std::array<int64_t, 20>;
+
+AlgoKey make_key(Pass pass, const ConvGeom& g, int64_t nb, cudnnDataType_t t, bool tf32, size_t cap, int device) {
+  const ConvParams& p = g.p;
+  return AlgoKey{int64_t(pass), device, int64_t(t), tf32 ? 1 : 0, int64_t(cap), nb, g.c, g.h, g.w, g.cout, g.kh,
+                 g.kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], 0, 0};
+}
+
+/// The best of cuDNN's ranked candidates that succeeded, fits the workspace cap, and does not use
+/// TF32 tensor cores on float data unless allowed.
+template <typename Perf>
+AlgoChoice pick(const Perf* perf, int count, bool is_float, bool tf32, size_t cap) {
+  for (int i = 0; i < count; ++i) {
+    const Perf& c = perf[i];
+    if (c.status != CUDNN_STATUS_SUCCESS || c.memory > cap) continue;
+    const bool tensor_ops = c.mathType == CUDNN_TENSOR_OP_MATH || c.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    if (is_float && !tf32 && tensor_ops) continue;
+    AlgoChoice choice;
+    choice.usable = true;
+    choice.algo = int(c.algo);
+    choice.workspace = c.memory;
+    choice.math = c.mathType;
+    return choice;
+  }
+  return AlgoChoice{};
+}
+
+/// Looks up (or asks cuDNN once for) the algorithm of `pass` for these descriptors.
+AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descriptors& d, bool is_float, bool tf32) {
+  static std::mutex mutex;
+  static auto* cache = new std::map<AlgoKey, AlgoChoice>();  // leaked: used until process exit
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache->find(key);
+    if (it != cache->end()) return it->second;
+  }
+  AlgoChoice choice;
+  int count = 0;
+  switch (pass) {
+    case Pass::Forward: {
+      cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+      EMBER_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.x.d, d.w.d, d.conv.d, d.y.d,
+                                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
+      choice = pick(perf, count, is_float, tf32, ctx.workspace_cap);
+      break;
+    }
+    case Pass::BackwardData: {
+      cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+      EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+          ctx.cudnn, d.w.d, d.y.d, d.conv.d, d.x.d, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
+      choice = pick(perf, count, is_float, tf32, ctx.workspace_cap);
+      break;
+    }
+    case Pass::BackwardFilter: {
+      cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+      EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+          ctx.cudnn, d.x.d, d.y.d, d.conv.d, d.w.d, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
+      choice = pick(perf, count, is_float, tf32, ctx.workspace_cap);
+      break;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  (*cache)[key] = choice;
+  return choice;
+}
+
+/// Sets the math type the chosen algorithm was ranked with (only ever a tensor-op type when TF32
+/// is allowed; without TF32 the descriptor keeps CUDNN_FMA_MATH), and returns its workspace.
+void* prepare(CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, bool tf32) {
+  if (tf32 && choice.math != d.math) EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, choice.math));
+  return choice.workspace > 0 ? ctx.workspace(choice.workspace) : nullptr;
+}
+
+/// Images per cuDNN call: its legacy API takes int sizes, and many algorithms index tensors
+/// with 32-bit offsets, so each call's input and output stay under 2^31 elements.
+int64_t cudnn_chunk(const ConvGeom& g) {
+  const int64_t per_image = std::max<int64_t>({g.image_in(), g.image_out(), int64_t(1)});
+  EMBER_CHECK(per_image <= INT32_MAX, "conv2d (cuDNN): one image of input [", g.c, ", ", g.h, ", ", g.w,
+              "] or output [", g.cout, ", ", g.oh, ", ", g.ow, "] has 2^31 or more elements");
+  return std::max<int64_t>(1, std::min(g.n, INT32_MAX / per_image));
+}
+
+// Each returns false, having written nothing it will not overwrite, when cuDNN has no usable
+// algorithm (the caller then takes the im2col path, which overwrites everything).
+
+template <typename T>
+bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                   const ConvGeom& g) {
+  CudaContext& ctx = context();
+  const bool tf32 = ctx.allow_tf32, is_float = std::is_same_v<T, float>;
+  const T one = T(1), zero = T(0);
+  const int64_t chunk = cudnn_chunk(g);
+  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.n - n0);
+    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
+    const AlgoChoice choice = choose(Pass::Forward, make_key(Pass::Forward, g, nb, cudnn_dtype<T>(), tf32,
+                                                             ctx.workspace_cap, ctx.device),
+                                     ctx, d, is_float, tf32);
+    if (!choice.usable) return false;
+    void* ws = prepare(ctx, d, choice, tf32);
+    T* y = out.data_ptr<T>() + n0 * g.image_out();
+    EMBER_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.w.d,
+                                              weight.data_ptr<T>(), d.conv.d,
+                                              cudnnConvolutionFwdAlgo_t(choice.algo), ws, choice.workspace, &zero,
+                                              d.y.d, y));
+    if (bias.defined())
+      EMBER_CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, &one, d.bias.d, bias.data_ptr<T>(), &one, d.y.d, y));
+  }
+  return true;
+}
+
+template <typename T>
+bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
+  CudaContext& ctx = context();
+  const bool tf32 = ctx.allow_tf32, is_float = std::is_same_v<T, float>;
+  const T one = T(1), zero = T(0);
+  const int64_t chunk = cudnn_chunk(g);
+  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.n - n0);
+    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
+    const AlgoChoice choice = choose(Pass::BackwardData, make_key(Pass::BackwardData, g, nb, cudnn_dtype<T>(),
+                                                                  tf32, ctx.workspace_cap, ctx.device),
+                                     ctx, d, is_float, tf32);
+    if (!choice.usable) return false;
+    void* ws = prepare(ctx, d, choice, tf32);
+    EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(
+        ctx.cudnn, &one, d.w.d, weight.data_ptr<T>(), d.y.d, grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d,
+        cudnnConvolutionBwdDataAlgo_t(choice.algo), ws, choice.workspace, &zero, d.x.d,
+        grad_in.data_ptr<T>() + n0 * g.image_in()));
+  }
+  return true;
+}
+
+template <typename T>
+bool cudnn_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
+  CudaContext& ctx = context();
+  const bool tf32 = ctx.allow_tf32, is_float = std::is_same_v<T, float>;
+  const T one = T(1), zero = T(0);
+  const int64_t chunk = cudnn_chunk(g);
+  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
+    const int64_t nb = std::min(chunk, g.n - n0);
+    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
+    const AlgoChoice choice = choose(Pass::BackwardFilter, make_key(Pass::BackwardFilter, g, nb, cudnn_dtype<T>(),
+                                                                    tf32, ctx.workspace_cap, ctx.device),
+                                     ctx, d, is_float, tf32);
+    if (!choice.usable) return false;
+    void* ws = prepare(ctx, d, choice, tf32);
+    // Later chunks accumulate into the first chunk's gradient.
+    EMBER_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+        ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.y.d,
+        grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d, cudnnConvolutionBwdFilterAlgo_t(choice.algo), ws,
+        choice.workspace, n0 == 0 ? &zero : &one, d.w.d, grad_weight.data_ptr<T>()));
+  }
+  return true;
+}
+
+#endif  // EMBER_WITH_CUDNN
+
+bool use_cudnn() {
+#if EMBER_WITH_CUDNN
+  return !cudnn_disabled();
+#else
+  (void)cudnn_disabled;
+  return false;
+#endif
+}
+
+void zero(const Tensor& t) {
+  if (t.numel() > 0)
+    EMBER_CUDA_CHECK(cudaMemsetAsync(t.raw_data_ptr(), 0, size_t(t.numel()) * element_size(t.dtype()),
+                                     context().stream));
+}
+
+}  // namespace
+
+void CudaBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                                 const ConvParams& p) {
+  const ConvGeom g = geometry(in, weight, out, p);
+  if (out.numel() == 0) return;
+  dispatch_floating(in.dtype(), "conv2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (g.rows() == 0) {  // no input channels: every output is the bias (or 0)
+      zero(out);
+      if (bias.defined()) cuda_detail::add_channel_bias<T>(out.data_ptr<T>(), bias.data_ptr<T>(), g.n, g.cout, g.plane_out());
+      return;
+    }
+#if EMBER_WITH_CUDNN
+    if (use_cudnn() && cudnn_forward<T>(out, in, weight, bias, g)) return;
+#endif
+    im2col_forward<T>(out, in, weight, bias, g);
+  });
+}
+
+void CudaBackend::conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
+                                        const ConvParams& p) {
+  const ConvGeom g = geometry(grad_in, weight, grad_out, p);
+  if (grad_in.numel() == 0) return;
+  dispatch_floating(grad_in.dtype(), "conv2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (g.cout == 0 || g.plane_out() == 0) return zero(grad_in);  // no output reads the input
+#if EMBER_WITH_CUDNN
+    if (use_cudnn() && cudnn_backward_input<T>(grad_in, grad_out, weight, g)) return;
+#endif
+    im2col_backward_input<T>(grad_in, grad_out, weight, g);
+  });
+}
+
+void CudaBackend::conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
+                                         const ConvParams& p) {
+  const ConvGeom g = geometry(in, grad_weight, grad_out, p);
+  if (grad_weight.numel() == 0) return;
+  dispatch_floating(in.dtype(), "conv2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (g.n == 0 || g.plane_out() == 0) return zero(grad_weight);  // an empty sum
+#if EMBER_WITH_CUDNN
+    if (use_cudnn() && cudnn_backward_weight<T>(grad_weight, grad_out, in, g)) return;
+#endif
+    im2col_backward_weight<T>(grad_weight, grad_out, in, g);
+  });
+}
+
+}  // namespace ember

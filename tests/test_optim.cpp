@@ -1,0 +1,263 @@
+// optim::SGD against PyTorch: tools/gen_optim_fixtures.py records torch.optim.SGD's trajectory
+// on a tiny linear regression for several configs (tests/fixtures/optim.txt); each is replayed
+// here on every test device, in float64 (tight) and float32. Plus the Optimizer plumbing:
+// param groups, zero_grad, state, closures and the option checks.
+#include "helpers.h"
+
+#include "ember/optim.h"
+
+using namespace ember;
+using ember_test::fixtures;
+using ember_test::require_close;
+using ember_test::require_throws_with;
+
+namespace {
+
+constexpr int kSteps = 5;
+
+// The regression problem of gen_optim_fixtures.py, on `device` in `dtype`.
+struct Problem {
+  Tensor X, Y, W, b, z;
+  Problem(Device device, ScalarType dtype) {
+    const auto& f = fixtures("optim");
+    auto load = [&](const char* name) { return f[std::string("optim.") + name].to(device, dtype).clone(); };
+    X = load("X");
+    Y = load("Y");
+    W = load("W").requires_grad_();
+    b = load("b").requires_grad_();
+    z = load("z").requires_grad_();  // in the optimizer, never in the loss: its grad stays undefined
+  }
+  Tensor loss() const { return (X.mm(W.t()) + b - Y).pow(2).mean(); }
+};
+
+struct Config {
+  const char* name;
+  optim::SGDOptions defaults;
+  bool groups = false;  // the "groups" config: {W, z} with the defaults, {b} with its own options
+};
+
+std::vector<Config> configs() {
+  using O = optim::SGDOptions;
+  return {
+      {"plain", O(0.1)},
+      {"momentum", O(0.1).momentum(0.9)},
+      {"dampening", O(0.1).momentum(0.9).dampening(0.3)},
+      {"weight_decay", O(0.1).weight_decay(0.05)},
+      {"momentum_wd", O(0.1).momentum(0.8).dampening(0.1).weight_decay(0.05)},
+      {"nesterov", O(0.1).momentum(0.9).nesterov(true)},
+      {"nesterov_wd", O(0.05).momentum(0.9).nesterov(true).weight_decay(0.02)},
+      {"groups", O(0.1).momentum(0.5), true},
+  };
+}
+
+std::unique_ptr<optim::SGD> make_sgd(const Config& c, Problem& pr) {
+  if (!c.groups) return std::make_unique<optim::SGD>(std::vector<Tensor>{pr.W, pr.b, pr.z}, c.defaults);
+  std::vector<optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<Tensor>{pr.W, pr.z});
+  groups.emplace_back(std::vector<Tensor>{pr.b}, std::make_unique<optim::SGDOptions>(
+                                                     optim::SGDOptions(0.02).momentum(0.9).nesterov(true).weight_decay(0.1)));
+  return std::make_unique<optim::SGD>(std::move(groups), c.defaults);
+}
+
+}  // namespace
+
+TEST_CASE("SGD: trajectories match torch.optim.SGD (closure form)", "[optim]") {
+  const auto& f = fixtures("optim");
+  for (const Device& device : ember_test::test_devices()) {
+    for (ScalarType dtype : {kDouble, kFloat}) {
+      // float64 differs from PyTorch only by summation order and the regrouped update terms.
+      ember_test::Tol tol = dtype == kDouble ? ember_test::Tol{1e-10, 1e-12} : ember_test::Tol{1e-4, 1e-5};
+      for (const Config& c : configs()) {
+        INFO("config " << c.name << " on " << ember_test::device_name(device) << " in " << dtype);
+        Problem pr(device, dtype);
+        auto opt = make_sgd(c, pr);
+        std::string name = c.name;
+        const Tensor& losses = f[name + ".loss"];
+        for (int k = 1; k <= kSteps; ++k) {
+          INFO("step " << k);
+          Tensor loss = opt->step([&] {
+            opt->zero_grad();
+            Tensor l = pr.loss();
+            l.backward();
+            return l;
+          });
+          REQUIRE(loss.defined());
+          require_close(loss, losses[k - 1], tol);
+          require_close(pr.W, f[name + ".W." + std::to_string(k)], tol);
+          require_close(pr.b, f[name + ".b." + std::to_string(k)], tol);
+          require_close(pr.z, f[name + ".z." + std::to_string(k)], tol);
+          CHECK_FALSE(pr.z.grad().defined());
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("SGD: the tutorial's loop (zero_grad, backward, step) gives the same trajectory", "[optim]") {
+  const auto& f = fixtures("optim");
+  Problem pr(kCPU, kDouble);
+  optim::SGD opt({pr.W, pr.b, pr.z}, optim::SGDOptions(0.1).momentum(0.8).dampening(0.1).weight_decay(0.05));
+  for (int k = 1; k <= kSteps; ++k) {
+    opt.zero_grad();
+    pr.loss().backward();
+    Tensor none = opt.step();
+    CHECK_FALSE(none.defined());
+    require_close(pr.W, f["momentum_wd.W." + std::to_string(k)], 1e-10, 1e-12);
+    require_close(pr.b, f["momentum_wd.b." + std::to_string(k)], 1e-10, 1e-12);
+  }
+}
+
+TEST_CASE("SGD: a step inside NoGradGuard still runs the closure with grad on", "[optim]") {
+  Problem pr(kCPU, kDouble);
+  optim::SGD opt({pr.W, pr.b}, 0.1);  // implicit SGDOptions(lr), as LibTorch
+  NoGradGuard outer;
+  Tensor loss = opt.step([&] {
+    opt.zero_grad();
+    Tensor l = pr.loss();
+    l.backward();
+    return l;
+  });
+  CHECK(loss.defined());
+  CHECK(pr.W.grad().defined());
+  CHECK_FALSE(GradMode::is_enabled());
+  require_close(pr.W, fixtures("optim")["plain.W.1"], 1e-10, 1e-12);
+}
+
+TEST_CASE("SGD: momentum buffers are per-parameter state, in parameter order", "[optim]") {
+  Problem pr(kCPU, kDouble);
+  optim::SGD opt({pr.W, pr.b, pr.z}, optim::SGDOptions(0.1).momentum(0.9));
+  CHECK(opt.state().empty());
+  opt.zero_grad();
+  pr.loss().backward();
+  Tensor gW = pr.W.grad().clone();
+  opt.step();
+  // W and b have a buffer (the first step's is the gradient itself); z, never stepped, has none.
+  CHECK(opt.state().size() == 2);
+  auto* sW = dynamic_cast<optim::SGDParamState*>(opt.state_of(pr.W));
+  REQUIRE(sW != nullptr);
+  require_close(sW->momentum_buffer(), gW, 0, 0);
+  CHECK_FALSE(sW->momentum_buffer().is_same(pr.W.grad()));  // a copy, not the gradient itself
+  CHECK(opt.state_of(pr.b) != nullptr);
+  CHECK(opt.state_of(pr.z) == nullptr);
+  // Enumerating in parameter order, as a checkpoint writer would.
+  std::vector<bool> has;
+  for (const auto& group : opt.param_groups())
+    for (const auto& p : group.params()) has.push_back(opt.state_of(p) != nullptr);
+  CHECK(has == std::vector<bool>{true, true, false});
+  // Plain SGD keeps no state at all.
+  Problem pr2(kCPU, kDouble);
+  optim::SGD plain({pr2.W}, optim::SGDOptions(0.1));
+  pr2.loss().backward();
+  plain.step();
+  CHECK(plain.state().empty());
+}
+
+TEST_CASE("Optimizer: zero_grad keeps zeroed gradients by default (LibTorch 1.13), or sets them to none",
+          "[optim]") {
+  Problem pr(kCPU, kDouble);
+  optim::SGD opt({pr.W, pr.b, pr.z}, optim::SGDOptions(0.1));
+  pr.loss().backward();
+  REQUIRE(pr.W.grad().defined());
+  Tensor w_before = pr.W.clone();
+  opt.zero_grad();
+  REQUIRE(pr.W.grad().defined());
+  CHECK(pr.W.grad().abs().sum().item<double>() == 0);
+  CHECK_FALSE(pr.z.grad().defined());  // never had one: stays undefined
+  opt.step();  // zero gradients: the parameters do not move
+  require_close(pr.W, w_before, 0, 0);
+  pr.loss().backward();
+  opt.zero_grad(/*set_to_none=*/true);
+  CHECK_FALSE(pr.W.grad().defined());
+  CHECK_FALSE(pr.b.grad().defined());
+  opt.step();  // no gradient at all: skipped
+  require_close(pr.W, w_before, 0, 0);
+}
+
+TEST_CASE("Optimizer: param groups own their options; defaults, set_lr, add_param_group", "[optim]") {
+  Tensor a = ones({2}, kDouble).requires_grad_();
+  Tensor b = ones({3}, kDouble).requires_grad_();
+  Tensor c = ones({1}, kDouble).requires_grad_();
+  optim::SGD opt({a}, optim::SGDOptions(0.5).momentum(0.1));
+  REQUIRE(opt.param_groups().size() == 1);
+  CHECK(opt.param_groups()[0].options().get_lr() == 0.5);
+  // A group without options copies the defaults; one with options keeps its own.
+  opt.add_param_group(optim::OptimizerParamGroup({b}));
+  opt.add_param_group(optim::OptimizerParamGroup({c}, std::make_unique<optim::SGDOptions>(0.25)));
+  REQUIRE(opt.param_groups().size() == 3);
+  CHECK(static_cast<const optim::SGDOptions&>(opt.param_groups()[1].options()).momentum() == 0.1);
+  CHECK(opt.param_groups()[2].options().get_lr() == 0.25);
+  CHECK(opt.size() == 3);
+  CHECK(opt.parameters().size() == 1);  // LibTorch: the first group's
+  CHECK(opt.all_parameters().size() == 3);
+  // A scheduler sets each group's lr; the defaults are separate objects.
+  for (auto& g : opt.param_groups()) g.options().set_lr(0.125);
+  CHECK(opt.defaults().get_lr() == 0.5);
+  a.mutable_grad() = ones({2}, kDouble);
+  b.mutable_grad() = ones({3}, kDouble);
+  c.mutable_grad() = ones({1}, kDouble);
+  opt.step();
+  CHECK(a.sum().item<double>() == Approx(2 * (1 - 0.125)));
+  CHECK(c.item<double>() == Approx(1 - 0.125));
+  // add_parameters appends to the first group.
+  Tensor d = zeros({4}, kDouble).requires_grad_();
+  opt.add_parameters({d});
+  CHECK(opt.parameters().size() == 2);
+  CHECK(opt.size() == 4);
+}
+
+TEST_CASE("SGD: bad options and parameters throw ember::Error explaining the rule", "[optim][errors]") {
+  Tensor w = ones({2}, kDouble).requires_grad_();
+  using O = optim::SGDOptions;
+  require_throws_with([&] { optim::SGD({w}, O(0.1).nesterov(true)); }, {"Nesterov", "momentum", "dampening"});
+  require_throws_with([&] { optim::SGD({w}, O(0.1).momentum(0.9).dampening(0.1).nesterov(true)); },
+                      {"Nesterov", "dampening 0.1"});
+  require_throws_with([&] { optim::SGD({w}, O(-1)); }, {"SGD", "learning rate", "-1"});
+  require_throws_with([&] { optim::SGD({w}, O(0.1).momentum(-0.5)); }, {"momentum", "-0.5"});
+  require_throws_with([&] { optim::SGD({w}, O(0.1).weight_decay(-1)); }, {"weight_decay"});
+  require_throws_with([&] { optim::SGD({w, w}, O(0.1)); }, {"add_param_group", "more than once"});
+  require_throws_with([&] { optim::SGD({w * 2}, O(0.1)); }, {"non-leaf"});
+  require_throws_with([&] { optim::SGD({Tensor()}, O(0.1)); }, {"undefined"});
+  {
+    optim::SGD opt({w}, O(0.1));
+    require_throws_with([&] { opt.add_param_group(optim::OptimizerParamGroup({w})); }, {"more than once"});
+    // Options changed after construction are checked at step().
+    static_cast<O&>(opt.param_groups()[0].options()).nesterov(true);
+    w.mutable_grad() = ones({2}, kDouble);
+    require_throws_with([&] { opt.step(); }, {"SGD::step", "group 0", "Nesterov"});
+  }
+  {
+    // A gradient that does not fit its parameter.
+    Tensor p = ones({2}, kDouble).requires_grad_();
+    optim::SGD opt({p}, O(0.1));
+    p.mutable_grad() = ones({3}, kDouble);
+    require_throws_with([&] { opt.step(); }, {"SGD::step", "[2]", "[3]"});
+  }
+  require_throws_with([] { optim::OptimizerOptions().get_lr(); }, {"learning rate"});
+  require_throws_with([] { optim::OptimizerParamGroup(std::vector<Tensor>{}).options(); }, {"no options"});
+}
+
+TEST_CASE("SGD: float32 parameters stay float32 and are updated in place", "[optim]") {
+  for (const Device& device : ember_test::test_devices()) {
+    Tensor p = ones({4}, TensorOptions(kFloat).device(device)).requires_grad_();
+    Tensor alias = p;  // the handle a module holds
+    auto* data = p.raw_data_ptr();
+    optim::SGD opt({p}, optim::SGDOptions(0.5).momentum(0.9).weight_decay(0.1));
+    for (int k = 0; k < 3; ++k) {
+      p.mutable_grad() = full({4}, 0.25, TensorOptions(kFloat).device(device));
+      opt.step();
+    }
+    CHECK(p.raw_data_ptr() == data);
+    CHECK(alias.is_same(p));
+    CHECK(p.dtype() == kFloat);
+    CHECK(p.requires_grad());
+    CHECK(p.is_leaf());
+    // By hand: g = 0.25 + 0.1 p; buf = g, then 0.9 buf + g; p -= 0.5 buf.
+    double x = 1, buf = 0;
+    for (int k = 0; k < 3; ++k) {
+      double g = 0.25 + 0.1 * x;
+      buf = k == 0 ? g : 0.9 * buf + g;
+      x -= 0.5 * buf;
+    }
+    require_close(p, full({4}, x, kDouble), 1e-6, 1e-6);
+  }
+}

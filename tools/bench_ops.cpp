@@ -1,0 +1,70 @@
+// Times mm and conv2d, forward + backward, at the tutorial's batch-64 shapes, and prints one
+// line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch and prints ratios.
+// usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ember/ember.h"
+
+using ember::Tensor;
+namespace F = ember::nn::functional;
+
+static double median_ms(const std::function<void()>& step, int repeats, ember::Device dev) {
+  auto sync = [&] { if (dev.is_cuda()) ember::cuda::synchronize(); };
+  for (int i = 0; i < 3; ++i) step();  // warm-up: allocator caches, BLAS buffers
+  sync();
+  std::vector<double> ms;
+  for (int i = 0; i < repeats; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    step();
+    sync();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+int main(int argc, char** argv) {
+  int threads = 2, repeats = 10;
+  std::string device = "cpu";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
+    else { std::fprintf(stderr, "bench_ops: unknown flag %s\n", argv[i]); return 2; }
+  }
+  try {
+    ember::set_num_threads(threads);
+    ember::Device dev(device);
+    ember::manual_seed(0);
+    auto opts = ember::TensorOptions(dev);
+    auto param = [&](ember::IntArrayRef s) { return ember::randn(s, opts).requires_grad_(); };
+
+    Tensor x = ember::randn({64, 3072}, opts), w = param({3072, 4000});
+    std::printf("mm_64x3072x4000 %.3f\n", median_ms([&] {
+      Tensor y = x.mm(w);
+      y.backward(ember::ones_like(y));
+    }, repeats, dev));
+
+    Tensor img = ember::randn({64, 3, 32, 32}, opts), w1 = param({32, 3, 5, 5}), b1 = param({32});
+    std::printf("conv_3to32_5x5_pad2 %.3f\n", median_ms([&] {
+      Tensor y = F::conv2d(img, w1, F::Conv2dFuncOptions().bias(b1).padding(2));
+      y.backward(ember::ones_like(y));
+    }, repeats, dev));
+
+    Tensor h = ember::randn({64, 32, 32, 32}, opts).requires_grad_(), w2 = param({16, 32, 3, 3}), b2 = param({16});
+    std::printf("conv_32to16_3x3_pad1 %.3f\n", median_ms([&] {
+      Tensor y = F::conv2d(h, w2, F::Conv2dFuncOptions().bias(b2).padding(1));
+      y.backward(ember::ones_like(y));
+    }, repeats, dev));
+  } catch (const ember::Error& e) {
+    std::fprintf(stderr, "bench_ops: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
