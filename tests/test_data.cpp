@@ -3,6 +3,7 @@
 // (batch counts, drop_last, ranges, reproducible shuffles that cover every example once).
 #include "helpers.h"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>

@@ -22,6 +22,7 @@
 #include <map>
 #include <mutex>
 #include <type_traits>
+#include <vector>
 
 #include "../dtype_dispatch.h"
 #include "blas.h"
@@ -225,13 +226,14 @@ AlgoKey make_key(Pass pass, const ConvGeom& g, int64_t nb, cudnnDataType_t t, bo
                  g.kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], 0, 0};
 }
 
-/// The best of cuDNN's ranked candidates that succeeded, fits the workspace cap, and does not use
-/// TF32 tensor cores on float data unless allowed.
+/// cuDNN's ranked candidates that succeeded and do not use TF32 tensor cores on float data
+/// unless allowed, best first.
 template <typename Perf>
-AlgoChoice pick(const Perf* perf, int count, bool is_float, bool tf32, size_t cap) {
+std::vector<AlgoChoice> candidates(const Perf* perf, int count, bool is_float, bool tf32) {
+  std::vector<AlgoChoice> out;
   for (int i = 0; i < count; ++i) {
     const Perf& c = perf[i];
-    if (c.status != CUDNN_STATUS_SUCCESS || c.memory > cap) continue;
+    if (c.status != CUDNN_STATUS_SUCCESS) continue;
     const bool tensor_ops = c.mathType == CUDNN_TENSOR_OP_MATH || c.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
     if (is_float && !tf32 && tensor_ops) continue;
     AlgoChoice choice;
@@ -239,12 +241,20 @@ AlgoChoice pick(const Perf* perf, int count, bool is_float, bool tf32, size_t ca
     choice.algo = int(c.algo);
     choice.workspace = c.memory;
     choice.math = c.mathType;
-    return choice;
+    out.push_back(choice);
   }
-  return AlgoChoice{};
+  return out;
 }
 
-/// Looks up (or asks cuDNN once for) the algorithm of `pass` for these descriptors.
+/// The math type an algorithm runs with: the one it was ranked with when TF32 is allowed (as
+/// PyTorch does), else the descriptor's own (CUDNN_FMA_MATH for float keeps TF32 out).
+void set_math(const Descriptors& d, const AlgoChoice& choice, bool tf32) {
+  EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? choice.math : d.math));
+}
+
+/// Looks up (or asks cuDNN once for) the algorithm of `pass` for these descriptors: the best
+/// candidate whose exact workspace, asked of cuDNN for the math type it will run with, fits
+/// the cap. Not usable when none does.
 AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descriptors& d, bool is_float, bool tf32) {
   static std::mutex mutex;
   static auto* cache = new std::map<AlgoKey, AlgoChoice>();  // leaked: used until process exit
@@ -253,40 +263,64 @@ AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descrip
     auto it = cache->find(key);
     if (it != cache->end()) return it->second;
   }
-  AlgoChoice choice;
+  std::vector<AlgoChoice> ranked;
   int count = 0;
   switch (pass) {
     case Pass::Forward: {
       cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
       EMBER_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.x.d, d.w.d, d.conv.d, d.y.d,
                                                                CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
-      choice = pick(perf, count, is_float, tf32, ctx.workspace_cap);
+      ranked = candidates(perf, count, is_float, tf32);
       break;
     }
     case Pass::BackwardData: {
       cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
       EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
           ctx.cudnn, d.w.d, d.y.d, d.conv.d, d.x.d, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-      choice = pick(perf, count, is_float, tf32, ctx.workspace_cap);
+      ranked = candidates(perf, count, is_float, tf32);
       break;
     }
     case Pass::BackwardFilter: {
       cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
       EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
           ctx.cudnn, d.x.d, d.y.d, d.conv.d, d.w.d, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-      choice = pick(perf, count, is_float, tf32, ctx.workspace_cap);
+      ranked = candidates(perf, count, is_float, tf32);
       break;
     }
   }
+  AlgoChoice chosen;
+  for (AlgoChoice& c : ranked) {
+    set_math(d, c, tf32);
+    size_t bytes = 0;
+    cudnnStatus_t st = CUDNN_STATUS_SUCCESS;
+    switch (pass) {
+      case Pass::Forward:
+        st = cudnnGetConvolutionForwardWorkspaceSize(ctx.cudnn, d.x.d, d.w.d, d.conv.d, d.y.d,
+                                                     cudnnConvolutionFwdAlgo_t(c.algo), &bytes);
+        break;
+      case Pass::BackwardData:
+        st = cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.cudnn, d.w.d, d.y.d, d.conv.d, d.x.d,
+                                                          cudnnConvolutionBwdDataAlgo_t(c.algo), &bytes);
+        break;
+      case Pass::BackwardFilter:
+        st = cudnnGetConvolutionBackwardFilterWorkspaceSize(ctx.cudnn, d.x.d, d.y.d, d.conv.d, d.w.d,
+                                                            cudnnConvolutionBwdFilterAlgo_t(c.algo), &bytes);
+        break;
+    }
+    if (st != CUDNN_STATUS_SUCCESS || bytes > ctx.workspace_cap) continue;  // next candidate
+    c.workspace = std::max(c.workspace, bytes);
+    if (c.workspace > ctx.workspace_cap) c.workspace = bytes;
+    chosen = c;
+    break;
+  }
   std::lock_guard<std::mutex> lock(mutex);
-  (*cache)[key] = choice;
-  return choice;
+  (*cache)[key] = chosen;
+  return chosen;
 }
 
-/// Sets the math type the chosen algorithm was ranked with (only ever a tensor-op type when TF32
-/// is allowed; without TF32 the descriptor keeps CUDNN_FMA_MATH), and returns its workspace.
+/// Sets the chosen algorithm's math type and returns its workspace.
 void* prepare(CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, bool tf32) {
-  if (tf32 && choice.math != d.math) EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, choice.math));
+  set_math(d, choice, tf32);
   return choice.workspace > 0 ? ctx.workspace(choice.workspace) : nullptr;
 }
 

@@ -127,9 +127,7 @@ Tensor BatchNorm2dImpl::forward(const Tensor& input) {
   if (is_training() && options.track_running_stats() && num_batches_tracked.defined()) {
     {
       NoGradGuard no_grad;
-      // A tensor operand keeps the count in int64 arithmetic (add_ with a Scalar currently
-      // goes through double and refuses to write the result back into an int64 tensor).
-      num_batches_tracked.add_(ones_like(num_batches_tracked));
+      num_batches_tracked.add_(1);
     }
     if (!options.momentum()) factor = 1.0 / double(num_batches_tracked.item<int64_t>());
   }

@@ -225,7 +225,15 @@ const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, 
 
 }  // namespace
 
-// --- arithmetic -------------------------------------------------------------------------------------
+// --- arithmetic ------------------------------------------------------------------------------------
+namespace {
+/// other * alpha, keeping integer scalars integral (int64 += 1 stays integer arithmetic).
+Scalar scaled(const Scalar& o, const Scalar& alpha) {
+  if (!o.isFloatingPoint() && !alpha.isFloatingPoint()) return Scalar(o.toLong() * alpha.toLong());
+  return scaled(o, alpha);
+}
+}  // namespace
+-
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   return arith(BinaryOp::Add, "add", a, b, alpha.toDouble());
 }
@@ -251,11 +259,11 @@ Tensor operator/(const Scalar& a, const Tensor& b) { return arith_scalar(BinaryO
 
 Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const { return ember::add(*this, o, alpha); }
 Tensor Tensor::add(const Scalar& o, const Scalar& alpha) const {
-  return arith_scalar(BinaryOp::Add, "add", *this, Scalar(o.toDouble() * alpha.toDouble()), false);
+  return arith_scalar(BinaryOp::Add, "add", *this, scaled(o, alpha), false);
 }
 Tensor Tensor::sub(const Tensor& o, const Scalar& alpha) const { return ember::sub(*this, o, alpha); }
 Tensor Tensor::sub(const Scalar& o, const Scalar& alpha) const {
-  return arith_scalar(BinaryOp::Sub, "sub", *this, Scalar(o.toDouble() * alpha.toDouble()), false);
+  return arith_scalar(BinaryOp::Sub, "sub", *this, scaled(o, alpha), false);
 }
 Tensor Tensor::mul(const Tensor& o) const { return ember::mul(*this, o); }
 Tensor Tensor::mul(const Scalar& o) const { return *this * o; }
@@ -435,13 +443,13 @@ const Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) const {
   return inplace_binary(BinaryOp::Add, "add_", *this, o, alpha.toDouble());
 }
 const Tensor& Tensor::add_(const Scalar& o, const Scalar& alpha) const {
-  return inplace_scalar(BinaryOp::Add, "add_", *this, Scalar(o.toDouble() * alpha.toDouble()), 1);
+  return inplace_scalar(BinaryOp::Add, "add_", *this, scaled(o, alpha), 1);
 }
 const Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) const {
   return inplace_binary(BinaryOp::Sub, "sub_", *this, o, alpha.toDouble());
 }
 const Tensor& Tensor::sub_(const Scalar& o, const Scalar& alpha) const {
-  return inplace_scalar(BinaryOp::Sub, "sub_", *this, Scalar(o.toDouble() * alpha.toDouble()), 1);
+  return inplace_scalar(BinaryOp::Sub, "sub_", *this, scaled(o, alpha), 1);
 }
 const Tensor& Tensor::mul_(const Tensor& o) const { return inplace_binary(BinaryOp::Mul, "mul_", *this, o, 1); }
 const Tensor& Tensor::mul_(const Scalar& o) const { return inplace_scalar(BinaryOp::Mul, "mul_", *this, o, 1); }

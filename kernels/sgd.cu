@@ -1,0 +1,145 @@
+// The fused SGD step (src/cuda/sgd.h): one launch updates every parameter of a step.
+//
+// The host packs one descriptor {param, grad, momentum buffer, numel, first step} per parameter
+// into a small device array; the kernel's threads walk the descriptors in order and, for each,
+// cover its elements with a grid-stride loop. Sizing the grid for the largest parameter keeps
+// every thread busy on the big weights, while the many tiny ones (biases) cost a loop header.
+//
+// Rounding follows PyTorch's separate ops: buf.mul_(momentum) is rounded before the
+// (1 - dampening) * d_p term is added (an explicitly rounded multiply keeps nvcc from fusing the
+// two into one FMA), and each "x + alpha * y" of PyTorch's add kernels is one expression here.
+#include <vector>
+
+#include "common.cuh"
+#include "cuda/cuda_backend.h"
+#include "cuda/sgd.h"
+#include "dtype_dispatch.h"
+
+namespace ember {
+namespace cuda_kernels {
+namespace {
+
+template <typename T>
+struct SgdSlot {
+  T* param;
+  const T* grad;
+  T* buf;  // null without momentum
+  int64_t numel;
+  int64_t first_step;  // 0 or 1 (64-bit keeps the struct's layout free of padding questions)
+};
+
+template <typename T>
+struct SgdScalars {
+  T lr, momentum, one_minus_dampening, weight_decay;
+  bool nesterov, use_momentum, use_weight_decay;
+};
+
+__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
+__device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
+
+// slots: (count) descriptors, each over its own contiguous param/grad/buf of numel elements.
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    sgd_step_kernel(const SgdSlot<T>* __restrict__ slots, int64_t count, SgdScalars<T> h) {
+  const int64_t start = int64_t(blockIdx.x) * blockDim.x + threadIdx.x, step = int64_t(blockDim.x) * gridDim.x;
+  for (int64_t s = 0; s < count; ++s) {
+    const SgdSlot<T> slot = slots[s];
+    for (int64_t i = start; i < slot.numel; i += step) {
+      const T p = slot.param[i];
+      T d = slot.grad[i];
+      if (h.use_weight_decay) d = d + h.weight_decay * p;
+      if (h.use_momentum) {
+        const T b = slot.first_step ? d : mul_rn(slot.buf[i], h.momentum) + h.one_minus_dampening * d;
+        slot.buf[i] = b;
+        d = h.nesterov ? d + h.momentum * b : b;
+      }
+      slot.param[i] = p + (-h.lr) * d;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cuda_kernels
+
+namespace {
+
+void check_slot_tensor(const Tensor& t, const char* role, size_t i, const Tensor& param) {
+  EMBER_CHECK(t.defined(), "cuda_sgd_step: the ", role, " of parameter ", i, " (", describe(param),
+              ") is undefined");
+  EMBER_CHECK(t.device() == param.device() && t.dtype() == param.dtype() && t.numel() == param.numel(),
+              "cuda_sgd_step: the ", role, " of parameter ", i, " is ", describe(t), " but the parameter is ",
+              describe(param), "; they must agree in dtype, device and number of elements");
+  EMBER_CHECK(t.is_contiguous(), "cuda_sgd_step: the ", role, " of parameter ", i, " (", describe(t),
+              ") must be contiguous");
+}
+
+}  // namespace
+
+void cuda_sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                   const std::vector<Tensor>& momentum_buffers, const std::vector<bool>& first_step,
+                   const CudaSgdOptions& o) {
+  const size_t count = params.size();
+  if (count == 0) return;
+  const bool use_momentum = o.momentum != 0;
+  EMBER_CHECK(grads.size() == count, "cuda_sgd_step: ", count, " parameters but ", grads.size(), " gradients");
+  EMBER_CHECK(!use_momentum || (momentum_buffers.size() == count && first_step.size() == count),
+              "cuda_sgd_step: with momentum, every one of the ", count,
+              " parameters needs a momentum buffer and a first-step flag (got ", momentum_buffers.size(), " and ",
+              first_step.size(), ")");
+  EMBER_CHECK(!o.nesterov || (use_momentum && o.dampening == 0),
+              "cuda_sgd_step: Nesterov momentum requires a momentum and zero dampening");
+  const Tensor& p0 = params[0];
+  EMBER_CHECK(p0.defined() && p0.is_cuda(), "cuda_sgd_step: expected CUDA parameters, got ",
+              p0.defined() ? describe(p0) : std::string("an undefined tensor"));
+  for (size_t i = 0; i < count; ++i) {
+    EMBER_CHECK(params[i].defined() && params[i].device() == p0.device() && params[i].dtype() == p0.dtype(),
+                "cuda_sgd_step: parameter ", i, " (", params[i].defined() ? describe(params[i]) : "undefined",
+                ") differs in device or dtype from parameter 0 (", describe(p0), ")");
+    EMBER_CHECK(params[i].is_contiguous(), "cuda_sgd_step: parameter ", i, " (", describe(params[i]),
+                ") must be contiguous");
+    check_slot_tensor(grads[i], "gradient", i, params[i]);
+    if (use_momentum) check_slot_tensor(momentum_buffers[i], "momentum buffer", i, params[i]);
+  }
+
+  dispatch_floating(p0.dtype(), "cuda_sgd_step", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using Slot = cuda_kernels::SgdSlot<T>;
+    std::vector<Slot> host;
+    host.reserve(count);
+    int64_t largest = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t n = params[i].numel();
+      if (n == 0) continue;
+      largest = std::max(largest, n);
+      host.push_back(Slot{params[i].data_ptr<T>(), grads[i].data_ptr<T>(),
+                          use_momentum ? momentum_buffers[i].data_ptr<T>() : nullptr, n,
+                          use_momentum && first_step[i] ? 1 : 0});
+    }
+    if (host.empty()) return;
+    // The descriptors travel in an int64 tensor (Slot is five 8-byte fields); it returns to the
+    // caching allocator at scope exit, after the launch is queued, which the one stream makes safe.
+    static_assert(sizeof(Slot) % sizeof(int64_t) == 0, "SgdSlot must be a whole number of int64 words");
+    const size_t bytes = host.size() * sizeof(Slot);
+    Tensor table = make_empty({int64_t(bytes / sizeof(int64_t))}, kLong, p0.device());
+    cuda_backend().copy_from_host(table.raw_data_ptr(), host.data(), bytes);
+
+    cuda_kernels::SgdScalars<T> h;
+    h.lr = T(o.lr);
+    h.momentum = T(o.momentum);
+    h.one_minus_dampening = T(1 - o.dampening);
+    h.weight_decay = T(o.weight_decay);
+    h.nesterov = o.nesterov;
+    h.use_momentum = use_momentum;
+    h.use_weight_decay = o.weight_decay != 0;
+    cuda_kernels::sgd_step_kernel<T>
+        <<<cuda_kernels::grid_for(largest), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
+            static_cast<const Slot*>(table.raw_data_ptr()), int64_t(host.size()), h);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+  for (size_t i = 0; i < count; ++i) {
+    bump_version(params[i]);
+    if (use_momentum) bump_version(momentum_buffers[i]);
+  }
+}
+
+}  // namespace ember

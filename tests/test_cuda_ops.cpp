@@ -1,0 +1,254 @@
+// The CUDA backend's heavy kernels against the CPU backend, on fresh random inputs, forward and
+// backward through the public API: mm/matmul (cuBLAS, transposed operands, batches, int64),
+// conv2d (cuDNN or im2col), max_pool2d, softmax/log_softmax, cross_entropy, and three SGD steps
+// of a tiny conv net. Every case skips on machines without a usable GPU.
+//
+// Run with EMBER_CUDNN_DISABLE=1 in the environment to test the im2col convolution path of a
+// cuDNN build as well.
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "catch.h"
+#include "ember/functional.h"
+#include "ember/optim.h"
+#include "helpers.h"
+
+using namespace ember;
+using ember_test::require_close;
+using ember_test::require_equal;
+namespace F = ember::nn::functional;
+using V = std::vector<Tensor>;
+
+namespace {
+
+#define EMBER_REQUIRE_CUDA()                                                     \
+  do {                                                                           \
+    if (!ember::cuda::is_available())                                            \
+      EMBER_SKIP("no usable GPU: " + ember::cuda::unavailable_reason());         \
+  } while (0)
+
+struct Tols {
+  double rtol, atol;
+};
+// float32: a GPU sum of a few hundred products rounds differently from OpenBLAS's; float64 and
+// int64 agree to (nearly) the last bit.
+Tols tols_for(ScalarType t) { return t == kFloat ? Tols{1e-4, 1e-4} : Tols{1e-10, 1e-10}; }
+
+/// Runs fn on CPU copies and on CUDA copies of `inputs` (CPU tensors), compares the outputs, then
+/// backpropagates one random upstream gradient through both and compares the gradients of every
+/// floating input.
+void compare_devices(const std::function<Tensor(const V&)>& fn, const V& inputs, bool backward = true,
+                     Tols tol = Tols{-1, -1}) {
+  V on_cpu, on_cuda;
+  for (const Tensor& t : inputs) {
+    Tensor c = t.clone(), g = t.to(kCUDA);
+    if (backward && t.is_floating_point()) {
+      c.requires_grad_();
+      g.requires_grad_();
+    }
+    on_cpu.push_back(c);
+    on_cuda.push_back(g);
+  }
+  const Tensor y_cpu = fn(on_cpu), y_cuda = fn(on_cuda);
+  REQUIRE(y_cuda.is_cuda());
+  if (tol.rtol < 0) tol = tols_for(y_cpu.dtype());
+  require_close(y_cuda, y_cpu, tol.rtol, tol.atol);
+  if (!backward) return;
+  const Tensor upstream = randn(y_cpu.sizes(), TensorOptions(y_cpu.dtype()));
+  y_cpu.backward(upstream);
+  y_cuda.backward(upstream.to(kCUDA));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].is_floating_point()) continue;
+    INFO("gradient of input " << i);
+    REQUIRE(on_cuda[i].grad().defined());
+    REQUIRE(on_cuda[i].grad().is_cuda());
+    require_close(on_cuda[i].grad(), on_cpu[i].grad(), tol.rtol, tol.atol);
+  }
+}
+
+Tensor rnd(IntArrayRef sizes, ScalarType dtype = kFloat) { return randn(sizes, TensorOptions(dtype)); }
+
+}  // namespace
+
+TEST_CASE("cuda mm: plain and transposed operands, float32 and float64", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(1);
+  for (ScalarType dt : {kFloat, kDouble}) {
+    INFO("dtype " << dt);
+    const Tensor a = rnd({37, 53}, dt), b = rnd({53, 29}, dt);
+    const Tensor at = rnd({53, 37}, dt), bt = rnd({29, 53}, dt);  // stored transposed
+    compare_devices([](const V& v) { return mm(v[0], v[1]); }, {a, b});
+    compare_devices([](const V& v) { return mm(v[0].t(), v[1]); }, {at, b});
+    compare_devices([](const V& v) { return mm(v[0], v[1].t()); }, {a, bt});
+    compare_devices([](const V& v) { return mm(v[0].t(), v[1].t()); }, {at, bt});
+    // Vectors as matrices (size-1 dims with odd strides) and a column slice (ld > cols).
+    compare_devices([](const V& v) { return mm(v[0], v[1]); }, {rnd({1, 53}, dt), b});
+    compare_devices([](const V& v) { return mm(v[0], v[1]); }, {a, rnd({53, 1}, dt)});
+    compare_devices([](const V& v) { return mm(v[0].narrow(1, 3, 20), v[1]); }, {a, rnd({20, 7}, dt)});
+  }
+}
+
+TEST_CASE("cuda mm: the tutorial's fully connected shape", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(2);
+  compare_devices([](const V& v) { return mm(v[0], v[1]); }, {rnd({64, 3072}) * 0.1, rnd({3072, 100}) * 0.1});
+}
+
+TEST_CASE("cuda mm: int64 and the empty sum", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(3);
+  const Tensor a = randint(-50, 50, {19, 23}), b = randint(-50, 50, {23, 17});
+  require_equal(mm(a.to(kCUDA), b.to(kCUDA)).cpu(), mm(a, b));
+  require_equal(mm(a.to(kCUDA).t().t(), b.t().contiguous().to(kCUDA).t()).cpu(), mm(a, b));
+  const Tensor e1 = rnd({4, 0}), e2 = rnd({0, 5});
+  require_equal(mm(e1.to(kCUDA), e2.to(kCUDA)).cpu(), zeros({4, 5}));
+}
+
+TEST_CASE("cuda matmul: batched, broadcast and transposed batches", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(4);
+  compare_devices([](const V& v) { return matmul(v[0], v[1]); }, {rnd({3, 4, 5}), rnd({3, 5, 6})});
+  compare_devices([](const V& v) { return matmul(v[0], v[1]); }, {rnd({2, 3, 4, 5}), rnd({5, 6})});
+  compare_devices([](const V& v) { return matmul(v[0], v[1].transpose(1, 2)); }, {rnd({3, 4, 5}), rnd({3, 6, 5})});
+  compare_devices([](const V& v) { return matmul(v[0], v[1]); }, {rnd({7}), rnd({3, 7, 2})});
+  compare_devices([](const V& v) { return matmul(v[0], v[1]); }, {rnd({3, 4, 5}, kDouble), rnd({5}, kDouble)});
+}
+
+TEST_CASE("cuda conv2d: stride, padding, dilation, bias and no bias", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(5);
+  for (ScalarType dt : {kFloat, kDouble}) {
+    INFO("dtype " << dt);
+    const Tensor x = rnd({2, 3, 9, 8}, dt), w = rnd({4, 3, 3, 3}, dt), b = rnd({4}, dt);
+    compare_devices([](const V& v) { return conv2d(v[0], v[1]); }, {x, w});
+    compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2]); }, {x, w, b});
+    compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2], 2, 1); }, {x, w, b});
+    compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2], {2, 1}, {0, 2}); }, {x, w, b});
+    compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2], 1, 2, 2); }, {x, w, b});
+    compare_devices([](const V& v) { return conv2d(v[0], v[1], Tensor(), {1, 3}, {1, 0}, {2, 1}); }, {x, w});
+    compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2]); }, {x, rnd({5, 3, 1, 1}, dt), rnd({5}, dt)});
+    compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2], 1, 0, 1, 3); },  // groups, composed
+                    {rnd({2, 6, 5, 5}, dt), rnd({3, 2, 3, 3}, dt), rnd({3}, dt)});
+  }
+}
+
+TEST_CASE("cuda conv2d: the tutorial's two layers at batch 4", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(6);
+  compare_devices([](const V& v) { return F::conv2d(v[0], v[1], F::Conv2dFuncOptions().bias(v[2]).padding(2)); },
+                  {rnd({4, 3, 32, 32}), rnd({32, 3, 5, 5}) * 0.1, rnd({32})});
+  compare_devices([](const V& v) { return F::conv2d(v[0], v[1], F::Conv2dFuncOptions().bias(v[2]).padding(1)); },
+                  {rnd({4, 32, 32, 32}), rnd({16, 32, 3, 3}) * 0.1, rnd({16})});
+}
+
+TEST_CASE("cuda max_pool2d: windows, overlap, padding, dilation, ceil_mode, NaN", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(7);
+  for (ScalarType dt : {kFloat, kDouble}) {
+    INFO("dtype " << dt);
+    const Tensor x = rnd({2, 3, 10, 9}, dt);
+    compare_devices([](const V& v) { return max_pool2d(v[0], 2); }, {x});
+    compare_devices([](const V& v) { return max_pool2d(v[0], 3, 1, 1); }, {x});  // overlapping windows
+    compare_devices([](const V& v) { return max_pool2d(v[0], {3, 2}, {2, 1}, {1, 0}); }, {x});
+    compare_devices([](const V& v) { return max_pool2d(v[0], 2, 1, 0, 2); }, {x});
+    compare_devices([](const V& v) { return max_pool2d(v[0], 3, 2, 1, 1, true); }, {x});
+    compare_devices([](const V& v) { return max_pool2d(v[0], 2); }, {rnd({4, 3, 32, 32}, dt)});
+  }
+  // A NaN wins its window, as on the CPU.
+  Tensor x = rnd({1, 2, 6, 6});
+  x.narrow(2, 1, 1).narrow(3, 4, 1).fill_(std::numeric_limits<double>::quiet_NaN());
+  require_close(max_pool2d(x.to(kCUDA), 2).cpu(), max_pool2d(x, 2), 0, 0);
+}
+
+TEST_CASE("cuda softmax and log_softmax: rows, wide rows, inner dims", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(8);
+  for (ScalarType dt : {kFloat, kDouble}) {
+    INFO("dtype " << dt);
+    for (const auto& shape_dim : std::vector<std::pair<std::vector<int64_t>, int64_t>>{
+             {{8, 10}, 1}, {{5, 3000}, 1}, {{2, 5, 3, 4}, 1}, {{3, 4, 7}, -1}, {{6, 33}, 0}, {{1, 1}, 1}}) {
+      const Tensor x = rnd(shape_dim.first, dt) * 4;
+      const int64_t dim = shape_dim.second;
+      INFO("shape " << x.sizes() << " dim " << dim);
+      compare_devices([dim](const V& v) { return log_softmax(v[0], dim); }, {x});
+      compare_devices([dim](const V& v) { return softmax(v[0], dim); }, {x});
+    }
+  }
+}
+
+TEST_CASE("cuda log_softmax: large logits keep their precision", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(9);
+  // (x - max) - log(sum) is exact in its first step for logits near each other, so float32 on
+  // the GPU stays within ~1e-6 of the float64 result even where an ulp of x is 2e-3.
+  const Tensor x = (rnd({16, 10}, kDouble) * 3 + 20000).to(kFloat);
+  const Tensor reference = log_softmax(x.to(kDouble), 1);
+  require_close(log_softmax(x.to(kCUDA), 1).cpu().to(kDouble), reference, 0, 2e-5);
+}
+
+TEST_CASE("cuda cross_entropy: reductions, label smoothing, ignore_index", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(10);
+  for (ScalarType dt : {kFloat, kDouble}) {
+    INFO("dtype " << dt);
+    const Tensor logits = rnd({12, 7}, dt) * 2;
+    const Tensor target = randint(0, 7, {12});
+    for (double eps : {0.0, 0.1}) {
+      for (Reduction r : {kMean, kSum, kNone}) {
+        INFO("label_smoothing " << eps << " reduction " << int(r));
+        auto opts = F::CrossEntropyFuncOptions().label_smoothing(eps).reduction(r);
+        compare_devices([opts](const V& v) { return F::cross_entropy(v[0], v[1], opts); }, {logits, target});
+        // Class 3 ignored: its rows give 0 and no gradient.
+        auto ignoring = F::CrossEntropyFuncOptions().label_smoothing(eps).reduction(r).ignore_index(3);
+        compare_devices([ignoring](const V& v) { return F::cross_entropy(v[0], v[1], ignoring); }, {logits, target});
+      }
+    }
+    // Many classes (a wide softmax row) with the default -100 ignore value in the targets.
+    Tensor t2 = randint(0, 1500, {6});
+    t2.narrow(0, 2, 1).fill_(-100);
+    compare_devices([](const V& v) { return F::cross_entropy(v[0], v[1]); }, {rnd({6, 1500}, dt), t2});
+  }
+}
+
+TEST_CASE("cuda training: three SGD steps of a tiny conv net match the CPU", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(11);
+  // conv 3->8 (3x3, pad 1) -> relu -> max_pool 2 -> linear 8*4*4 -> 10 -> cross entropy.
+  const V init = {rnd({8, 3, 3, 3}) * 0.3, rnd({8}) * 0.1, rnd({10, 128}) * 0.1, rnd({10}) * 0.1};
+  const Tensor images = rnd({6, 3, 8, 8}), labels = randint(0, 10, {6});
+
+  auto train = [&](Device device) {
+    V params;
+    for (const Tensor& t : init) {
+      Tensor p = t.to(device);
+      p.requires_grad_();
+      params.push_back(p);
+    }
+    optim::SGD sgd(params, optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-3));
+    const Tensor x = images.to(device), y = labels.to(device);
+    std::vector<double> losses;
+    for (int step = 0; step < 3; ++step) {
+      sgd.zero_grad();
+      Tensor h = F::conv2d(x, params[0], F::Conv2dFuncOptions().bias(params[1]).padding(1));
+      h = F::max_pool2d(F::relu(h), F::MaxPool2dFuncOptions(2));
+      const Tensor scores = F::linear(h.reshape({h.size(0), -1}), params[2], params[3]);
+      const Tensor loss = F::cross_entropy(scores, y);
+      loss.backward();
+      sgd.step();
+      losses.push_back(loss.item<double>());
+    }
+    return std::make_pair(losses, params);
+  };
+  const auto cpu = train(kCPU);
+  const auto gpu = train(kCUDA);
+  for (int i = 0; i < 3; ++i) {
+    INFO("step " << i << ": cpu loss " << cpu.first[i] << ", cuda loss " << gpu.first[i]);
+    CHECK(std::abs(gpu.first[i] - cpu.first[i]) <= 1e-4 * std::abs(cpu.first[i]) + 1e-6);
+  }
+  for (size_t i = 0; i < init.size(); ++i) {
+    INFO("parameter " << i);
+    require_close(gpu.second[i], cpu.second[i], 1e-4, 1e-5);
+  }
+}

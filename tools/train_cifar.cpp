@@ -1,0 +1,219 @@
+// train_cifar: the tutorial's six CIFAR-10 trainings on the CPU or a GPU.
+//
+//   train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]
+//               [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]
+//               [--threads T] [--log FILE]
+//
+// Prints the tutorial's "Iteration t, loss = x" and "Got n / m correct (p%)" lines, a progress
+// line on stderr while an epoch runs, and last one JSON line with the run's figures.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "cifar_models.h"
+#include "ember/data.h"
+
+using ember::Tensor;
+
+namespace {
+
+struct Args {
+  std::string model, data, device, log;
+  int epochs = 1, print_every = 100;
+  int64_t batch_size = 64;
+  uint64_t seed = 0;
+  int threads = 0;
+  std::optional<double> lr, momentum;
+  bool nesterov = false;
+};
+
+const char* kUsage =
+    "usage: train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]\n"
+    "                   [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]\n"
+    "                   [--threads T] [--log FILE]\n"
+    "MODEL: barebones_fc, barebones_conv, module_fc, module_conv, sequential_fc, sequential_conv\n"
+    "DIR: a folder with CIFAR-10's binary batches (data_batch_1.bin .. data_batch_5.bin,\n"
+    "     optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <typename T>
+T parse_number(const std::string& flag, const std::string& text) {
+  std::istringstream in(text);
+  T v;
+  if (!(in >> v) || !in.eof()) throw UsageError("bad value '" + text + "' for " + flag);
+  return v;
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string f = argv[i];
+    if (f == "--help" || f == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+    if (f == "--nesterov") {
+      a.nesterov = true;
+      continue;
+    }
+    if (i + 1 >= argc) throw UsageError("missing value for " + f);
+    std::string v = argv[++i];
+    if (f == "--model") a.model = v;
+    else if (f == "--data") a.data = v;
+    else if (f == "--device") a.device = v;
+    else if (f == "--log") a.log = v;
+    else if (f == "--epochs") a.epochs = parse_number<int>(f, v);
+    else if (f == "--batch-size") a.batch_size = parse_number<int64_t>(f, v);
+    else if (f == "--print-every") a.print_every = parse_number<int>(f, v);
+    else if (f == "--seed") a.seed = parse_number<uint64_t>(f, v);
+    else if (f == "--threads") a.threads = parse_number<int>(f, v);
+    else if (f == "--lr") a.lr = parse_number<double>(f, v);
+    else if (f == "--momentum") a.momentum = parse_number<double>(f, v);
+    else throw UsageError("unknown flag " + f);
+  }
+  if (a.model.empty()) throw UsageError("--model is required");
+  if (a.data.empty()) throw UsageError("--data is required");
+  if (a.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (a.batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  if (a.print_every < 1) throw UsageError("--print-every must be at least 1");
+  if (a.threads < 0) throw UsageError("--threads must be positive");
+  if (a.lr && !(*a.lr > 0 && std::isfinite(*a.lr))) throw UsageError("--lr must be a positive number");
+  if (a.momentum && !(*a.momentum >= 0 && *a.momentum < 1)) throw UsageError("--momentum must be in [0, 1)");
+  if (!a.device.empty() && a.device != "cpu" && a.device.rfind("cuda", 0) != 0)
+    throw UsageError("--device must be cpu or cuda");
+  return a;
+}
+
+/// Top-1 accuracy over (x, y) in chunks of 1000, printed as the tutorial does.
+double check_accuracy(const cifar::Training& t, const Tensor& x, const Tensor& y) {
+  ember::NoGradGuard no_grad;
+  int64_t correct = 0, n = x.size(0);
+  for (int64_t i = 0; i < n; i += 1000) {
+    int64_t len = std::min<int64_t>(1000, n - i);
+    Tensor pred = t.infer(x.narrow(0, i, len)).argmax(1);
+    correct += (pred == y.narrow(0, i, len)).sum().item<int64_t>();
+  }
+  double acc = n ? double(correct) / double(n) : 0.0;
+  std::printf("Got %lld / %lld correct (%.2f%%)\n", (long long)correct, (long long)n, 100 * acc);
+  return acc;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int run(const Args& a) {
+  ember::set_num_threads(a.threads > 0 ? a.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+  std::string dev_name = a.device.empty() ? (ember::cuda::is_available() ? "cuda" : "cpu") : a.device;
+  ember::Device device(dev_name);
+  if (device.is_cuda() && !ember::cuda::is_available())
+    throw ember::Error("train_cifar: --device cuda, but no GPU is usable: " + ember::cuda::unavailable_reason());
+
+  cifar::Hyper h = cifar::defaults(a.model);
+  if (a.lr) h.lr = *a.lr;
+  if (a.momentum) h.momentum = *a.momentum;
+  if (a.nesterov) h.nesterov = true;
+  if (h.nesterov && h.momentum <= 0)
+    throw UsageError("--nesterov needs a positive --momentum");
+
+  // Data: the tutorial's split and per-channel normalisation, kept on the training device.
+  ember::data::Cifar10Split split = ember::data::load_cifar10_split(a.data);
+  auto prepare = [&](const ember::data::LabeledImages& d) {
+    return std::make_pair(ember::data::normalize(d.x).to(device), d.y.to(device));
+  };
+  auto [xtr, ytr] = prepare(split.train);
+  auto [xva, yva] = prepare(split.val);
+  std::optional<std::pair<Tensor, Tensor>> test;
+  if (split.has_test()) test = prepare(split.test);
+
+  ember::manual_seed(a.seed);
+  cifar::Training t = cifar::build(a.model, h, device);
+  ember::data::DataLoader loader(xtr, ytr, ember::data::DataLoaderOptions(a.batch_size).shuffle(true).seed(a.seed));
+
+  std::ofstream log;
+  if (!a.log.empty()) {
+    log.open(a.log);
+    if (!log) throw ember::Error("train_cifar: cannot open --log file '" + a.log + "' for writing");
+    log << "kind,epoch,step,value\n";
+  }
+
+  double train_seconds = 0;
+  int64_t steps = 0, images = 0;
+  const size_t batches = loader.size();
+  for (int epoch = 0; epoch < a.epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    int64_t it = 0;
+    for (auto& batch : loader) {
+      Tensor loss = t.step(batch.x, batch.y);
+      ++steps;
+      images += batch.size();
+      bool report = it % a.print_every == 0;
+      if (report || log.is_open()) {
+        double l = loss.item<double>();  // synchronises the device; only when we print or log
+        if (!std::isfinite(l)) {
+          throw ember::Error("train_cifar: the loss became " + std::to_string(l) + " at epoch " +
+                             std::to_string(epoch + 1) + ", iteration " + std::to_string(it) +
+                             "; lower --lr (now " + std::to_string(h.lr) + ")");
+        }
+        if (log.is_open()) log << "loss," << epoch + 1 << "," << steps << "," << l << "\n";
+        if (report) {
+          train_seconds += seconds_since(t0);
+          std::printf("Iteration %lld, loss = %.4f\n", (long long)it, l);
+          check_accuracy(t, xva, yva);
+          std::printf("\n");
+          std::fflush(stdout);
+          t0 = std::chrono::steady_clock::now();
+        }
+      }
+      if (it % 50 == 0) {
+        std::fprintf(stderr, "\r  epoch %d/%d: %lld/%zu batches, %.0f images/s   ", epoch + 1, a.epochs,
+                     (long long)it + 1, batches, double(images) / std::max(1e-9, train_seconds + seconds_since(t0)));
+      }
+      ++it;
+    }
+    if (device.is_cuda()) ember::cuda::synchronize();
+    train_seconds += seconds_since(t0);
+    std::fprintf(stderr, "\n");
+    std::printf("Epoch %d done: ", epoch + 1);
+    double va = check_accuracy(t, xva, yva);
+    if (log.is_open()) log << "val_accuracy," << epoch + 1 << "," << steps << "," << va << "\n";
+  }
+
+  std::printf("Validation: ");
+  double val_acc = check_accuracy(t, xva, yva);
+  std::string test_acc = "null";
+  if (test) {
+    std::printf("Test: ");
+    test_acc = std::to_string(check_accuracy(t, test->first, test->second));
+  }
+  std::printf("{\"model\": \"%s\", \"device\": \"%s\", \"epochs\": %d, \"steps\": %lld, \"train_seconds\": %.3f, "
+              "\"images_per_second\": %.1f, \"val_accuracy\": %.4f, \"test_accuracy\": %s}\n",
+              a.model.c_str(), device.str().c_str(), a.epochs, (long long)steps, train_seconds,
+              double(images) / std::max(train_seconds, 1e-9), val_acc, test_acc.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "train_cifar: %s\n%s", e.what(), kUsage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "train_cifar: error: %s\n", e.what());
+    return 1;
+  }
+}
