@@ -230,10 +230,9 @@ namespace {
 /// other * alpha, keeping integer scalars integral (int64 += 1 stays integer arithmetic).
 Scalar scaled(const Scalar& o, const Scalar& alpha) {
   if (!o.isFloatingPoint() && !alpha.isFloatingPoint()) return Scalar(o.toLong() * alpha.toLong());
-  return scaled(o, alpha);
+  return Scalar(o.toDouble() * alpha.toDouble());
 }
 }  // namespace
--
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   return arith(BinaryOp::Add, "add", a, b, alpha.toDouble());
 }
