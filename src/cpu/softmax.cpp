@@ -54,12 +54,14 @@ void softmax_forward_impl(T* out, const T* in, int64_t outer, int64_t c, int64_t
       }
     }
     if (log) {
-      T shift[kInnerBlock];  // log(sum exp(x)) = max + log(sum exp(x - max))
-      for (int64_t j = 0; j < n; ++j) shift[j] = max[j] + T(std::log(sum[j]));
+      // y = (x - max) - log(sum exp(x - max)): x - max is exact, whereas folding max into one
+      // shift first rounds it at the logits' magnitude (6e-5 at 1000 in float32).
+      T logsum[kInnerBlock];
+      for (int64_t j = 0; j < n; ++j) logsum[j] = T(std::log(sum[j]));
       for (int64_t k = 0; k < c; ++k) {
         const T* x = in + base + k * inner + j0;
         T* y = out + base + k * inner + j0;
-        for (int64_t j = 0; j < n; ++j) y[j] = x[j] - shift[j];
+        for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - max[j]) - logsum[j];
       }
     } else {
       T scale[kInnerBlock];
