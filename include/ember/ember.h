@@ -7,4 +7,5 @@
 #include "ember/cuda.h"
 #include "ember/functional.h"
 #include "ember/nn.h"
-// To come: "ember/optim.h" (Optimizer, SGD, Adam) and "ember/data.h" (CIFAR-10, DataLoader).
+#include "ember/optim.h"
+#include "ember/data.h"

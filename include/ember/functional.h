@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "ember/arg.h"
 #include "ember/expanding_array.h"
 #include "ember/tensor.h"
 
@@ -24,99 +25,85 @@ constexpr Reduction kSum = Reduction::Sum;
 namespace nn {
 namespace functional {
 
-// One option: a chainable setter `name(value)` returning the struct, and getters `name()`, the
-// pattern of LibTorch's TORCH_ARG. The member initialiser after the macro is the default.
-#define EMBER_FUNC_OPTION(T, name)                                      \
- public:                                                                \
-  auto name(const T& new_value)->decltype(*this) {                      \
-    name##_ = new_value;                                                \
-    return *this;                                                       \
-  }                                                                     \
-  const T& name() const noexcept { return name##_; }                    \
-  T& name() noexcept { return name##_; }                                \
-                                                                        \
- private:                                                               \
-  T name##_
 
 /// F::conv2d options. Only integer paddings (not kSame/kValid) and groups = 1 are supported.
 struct Conv2dFuncOptions {
-  EMBER_FUNC_OPTION(Tensor, bias) = Tensor();
-  EMBER_FUNC_OPTION(ExpandingArray<2>, stride) = 1;
-  EMBER_FUNC_OPTION(ExpandingArray<2>, padding) = 0;
-  EMBER_FUNC_OPTION(ExpandingArray<2>, dilation) = 1;
-  EMBER_FUNC_OPTION(int64_t, groups) = 1;
+  EMBER_ARG(Tensor, bias) = Tensor();
+  EMBER_ARG(ExpandingArray<2>, stride) = 1;
+  EMBER_ARG(ExpandingArray<2>, padding) = 0;
+  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+  EMBER_ARG(int64_t, groups) = 1;
 };
 
 /// F::max_pool2d options; the stride defaults to the kernel size, as in LibTorch.
 struct MaxPool2dFuncOptions {
   MaxPool2dFuncOptions(ExpandingArray<2> kernel_size)  // NOLINT
       : kernel_size_(kernel_size), stride_(kernel_size) {}
-  EMBER_FUNC_OPTION(ExpandingArray<2>, kernel_size);
-  EMBER_FUNC_OPTION(ExpandingArray<2>, stride);
-  EMBER_FUNC_OPTION(ExpandingArray<2>, padding) = 0;
-  EMBER_FUNC_OPTION(ExpandingArray<2>, dilation) = 1;
-  EMBER_FUNC_OPTION(bool, ceil_mode) = false;
+  EMBER_ARG(ExpandingArray<2>, kernel_size);
+  EMBER_ARG(ExpandingArray<2>, stride);
+  EMBER_ARG(ExpandingArray<2>, padding) = 0;
+  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+  EMBER_ARG(bool, ceil_mode) = false;
 };
 
 /// F::cross_entropy options. Class weights are not supported yet (a defined weight throws).
 struct CrossEntropyFuncOptions {
-  EMBER_FUNC_OPTION(Tensor, weight) = Tensor();
-  EMBER_FUNC_OPTION(int64_t, ignore_index) = -100;
-  EMBER_FUNC_OPTION(Reduction, reduction) = kMean;
-  EMBER_FUNC_OPTION(double, label_smoothing) = 0.0;
+  EMBER_ARG(Tensor, weight) = Tensor();
+  EMBER_ARG(int64_t, ignore_index) = -100;
+  EMBER_ARG(Reduction, reduction) = kMean;
+  EMBER_ARG(double, label_smoothing) = 0.0;
 };
 
 /// F::nll_loss options. Class weights are not supported yet (a defined weight throws).
 struct NLLLossFuncOptions {
-  EMBER_FUNC_OPTION(Tensor, weight) = Tensor();
-  EMBER_FUNC_OPTION(int64_t, ignore_index) = -100;
-  EMBER_FUNC_OPTION(Reduction, reduction) = kMean;
+  EMBER_ARG(Tensor, weight) = Tensor();
+  EMBER_ARG(int64_t, ignore_index) = -100;
+  EMBER_ARG(Reduction, reduction) = kMean;
 };
 
 struct SoftmaxFuncOptions {
   SoftmaxFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT  F::softmax(x, 1)
-  EMBER_FUNC_OPTION(int64_t, dim);
-  EMBER_FUNC_OPTION(std::optional<ScalarType>, dtype) = std::nullopt;
+  EMBER_ARG(int64_t, dim);
+  EMBER_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
 };
 
 struct LogSoftmaxFuncOptions {
   LogSoftmaxFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT  F::log_softmax(x, 1)
-  EMBER_FUNC_OPTION(int64_t, dim);
-  EMBER_FUNC_OPTION(std::optional<ScalarType>, dtype) = std::nullopt;
+  EMBER_ARG(int64_t, dim);
+  EMBER_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
 };
 
 struct DropoutFuncOptions {
-  EMBER_FUNC_OPTION(double, p) = 0.5;
-  EMBER_FUNC_OPTION(bool, training) = true;
-  EMBER_FUNC_OPTION(bool, inplace) = false;
+  EMBER_ARG(double, p) = 0.5;
+  EMBER_ARG(bool, training) = true;
+  EMBER_ARG(bool, inplace) = false;
 };
 
 /// Options of F::flatten (ember's own: LibTorch has only torch::flatten and nn::Flatten). The
 /// defaults are nn::Flatten's: keep the batch dim, flatten the rest.
 struct FlattenFuncOptions {
-  EMBER_FUNC_OPTION(int64_t, start_dim) = 1;
-  EMBER_FUNC_OPTION(int64_t, end_dim) = -1;
+  EMBER_ARG(int64_t, start_dim) = 1;
+  EMBER_ARG(int64_t, end_dim) = -1;
 };
 
 struct BatchNormFuncOptions {
-  EMBER_FUNC_OPTION(Tensor, weight) = Tensor();
-  EMBER_FUNC_OPTION(Tensor, bias) = Tensor();
-  EMBER_FUNC_OPTION(bool, training) = false;
-  EMBER_FUNC_OPTION(std::optional<double>, momentum) = 0.1;
-  EMBER_FUNC_OPTION(double, eps) = 1e-5;
+  EMBER_ARG(Tensor, weight) = Tensor();
+  EMBER_ARG(Tensor, bias) = Tensor();
+  EMBER_ARG(bool, training) = false;
+  EMBER_ARG(std::optional<double>, momentum) = 0.1;
+  EMBER_ARG(double, eps) = 1e-5;
 };
 
 /// approximate: "none" (exact, with erf) or "tanh".
 struct GELUFuncOptions {
-  EMBER_FUNC_OPTION(std::string, approximate) = "none";
+  EMBER_ARG(std::string, approximate) = "none";
 };
 
 struct ReLUFuncOptions {
   ReLUFuncOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT
-  EMBER_FUNC_OPTION(bool, inplace);
+  EMBER_ARG(bool, inplace);
 };
 
-#undef EMBER_FUNC_OPTION
 
 /// max(x, 0); with inplace, x itself is changed and returned.
 EMBER_API Tensor relu(Tensor input, const ReLUFuncOptions& options = {});

@@ -16,7 +16,7 @@
 #include <optional>
 
 #include "ember/data/labeled_images.h"
-#include "ember/nn/options.h"  // EMBER_ARG
+#include "ember/arg.h"  // EMBER_ARG
 
 namespace ember {
 namespace data {

@@ -10,22 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "ember/arg.h"
 #include "ember/expanding_array.h"
-
-/// One option: a chainable setter `name(value)` returning the struct and getters `name()`,
-/// as LibTorch's TORCH_ARG. A member initialiser after the macro gives the default:
-///   struct MyOptions { EMBER_ARG(double, scale) = 1.0; };
-#define EMBER_ARG(T, name)                                       \
- public:                                                         \
-  auto name(T new_##name)->decltype(*this) {                     \
-    this->name##_ = std::move(new_##name);                       \
-    return *this;                                                \
-  }                                                              \
-  const T& name() const noexcept { return this->name##_; }       \
-  T& name() noexcept { return this->name##_; }                   \
-                                                                 \
- private:                                                        \
-  T name##_
 
 namespace ember {
 namespace nn {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "ember/nn/options.h"  // EMBER_ARG
+#include "ember/arg.h"  // EMBER_ARG
 #include "ember/optim/optimizer.h"
 
 namespace ember {
