@@ -65,7 +65,7 @@ inline Hyper defaults(const std::string& model) {
   if (model == "barebones_fc" || model == "module_fc") return {1e-2, 0, false};
   if (model == "barebones_conv" || model == "module_conv") return {3e-3, 0, false};
   if (model == "sequential_fc" || model == "sequential_conv") return {1e-2, 0.9, true};
-  throw ember::Error("train_cifar: unknown model '" + model + "' (expected barebones_fc, barebones_conv, "
+  throw ember::Error("unknown model '" + model + "' (expected barebones_fc, barebones_conv, "
                      "module_fc, module_conv, sequential_fc or sequential_conv)");
 }
 

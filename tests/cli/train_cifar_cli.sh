@@ -28,7 +28,7 @@ expect 2 "missing value for --lr" -- --model module_fc --data "$tmp/empty" --lr
 expect 2 "--lr must be a positive number" -- --model module_fc --data "$tmp/empty" --lr -1
 expect 2 "--batch-size must be at least 1" -- --model module_fc --data "$tmp/empty" --batch-size 0
 expect 2 "--device must be cpu or cuda" -- --model module_fc --data "$tmp/empty" --device tpu
-expect 1 "unknown model 'resnet'" -- --model resnet --data "$tmp/empty"
+expect 1 "error: unknown model 'resnet'" -- --model resnet --data "$tmp/empty"
 expect 1 "data_batch_1.bin" -- --model module_fc --data "$tmp/empty" --device cpu
 expect 1 "does not exist\|not a folder\|missing" -- --model module_fc --data "$tmp/nope" --device cpu
 expect 1 "data_batch_1.bin" -- --model module_fc --data "$tmp/short" --device cpu
