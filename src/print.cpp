@@ -1,11 +1,12 @@
-// Printing in LibTorch's layout: values (a column for 1-D, rows for 2-D, "(i,.,.) =" blocks for
-// higher dims), then a footer like "[ CPUFloatType{2,3} ]".
+// Printing in LibTorch's exact layout, so a program ported from LibTorch prints the same text:
+// one shared number format per matrix (integers, fixed with 4 decimals, a common "scale *"
+// factor, or scientific), 1-D tensors as a column, 2-D as rows wrapped at 80 characters,
+// higher dims as "(i,j,.,.) = " slices, then a footer such as "[ CPUFloatType{2,3} ]".
 #include <cmath>
 #include <iomanip>
 #include <sstream>
 
 #include "backend.h"
-#include "dtype_dispatch.h"
 
 namespace ember {
 namespace {
@@ -21,48 +22,98 @@ const char* type_name(ScalarType t) {
 }
 
 struct Format {
-  bool integral = true, scientific = false;
-  int width = 1, precision = 4;
+  double scale = 1;
+  int64_t width = 0;
 };
 
-Format choose_format(const std::vector<double>& v, bool floating) {
+/// Chooses the format from the values' magnitudes and sets the stream's float style.
+Format choose_format(std::ostream& os, const double* v, int64_t n) {
   Format f;
-  double max_abs = 0, min_abs = INFINITY;
-  for (double x : v) {
-    if (!std::isfinite(x)) continue;
-    max_abs = std::max(max_abs, std::fabs(x));
-    if (x != 0) min_abs = std::min(min_abs, std::fabs(x));
-    if (floating && x != std::floor(x)) f.integral = false;
+  if (n == 0) return f;
+  bool int_mode = true;
+  for (int64_t i = 0; i < n; ++i)
+    if (std::isfinite(v[i]) && v[i] != std::ceil(v[i])) {
+      int_mode = false;
+      break;
+    }
+  int64_t first = 0;
+  while (first < n && !std::isfinite(v[first])) ++first;
+  double exp_min = 1, exp_max = 1;
+  if (first < n) {
+    exp_min = exp_max = std::fabs(v[first]);
+    for (int64_t i = first; i < n; ++i) {
+      double z = std::fabs(v[i]);
+      if (!std::isfinite(z)) continue;
+      if (z < exp_min) exp_min = z;
+      if (v[i] > exp_max) exp_max = z;  // LibTorch compares the signed value here
+    }
+    exp_min = exp_min != 0 ? std::floor(std::log10(exp_min)) + 1 : 1;
+    exp_max = exp_max != 0 ? std::floor(std::log10(exp_max)) + 1 : 1;
   }
-  if (!floating) {
-    f.integral = true;
-  } else if (max_abs >= 1e8 || (min_abs < 1e-4 && !f.integral)) {
-    f.scientific = true;
-  }
-  for (double x : v) {
-    std::ostringstream s;
-    if (f.scientific) s << std::scientific << std::setprecision(f.precision) << x;
-    else if (!floating) s << int64_t(x);
-    else if (f.integral) s << std::fixed << std::setprecision(0) << x;
-    else s << std::fixed << std::setprecision(f.precision) << x;
-    f.width = std::max<int>(f.width, int(s.str().size()));
+  if (int_mode) {
+    if (exp_max > 9) {
+      f.width = 11;
+      os << std::scientific << std::setprecision(4);
+    } else {
+      f.width = int64_t(exp_max) + 1;
+      os << std::defaultfloat;
+    }
+  } else if (exp_max - exp_min > 4) {
+    f.width = 11;
+    if (std::fabs(exp_max) > 99 || std::fabs(exp_min) > 99) f.width += 1;
+    os << std::scientific << std::setprecision(4);
+  } else if (exp_max > 5 || exp_max < 0) {
+    f.width = 7;
+    f.scale = std::pow(10, exp_max - 1);
+    os << std::fixed << std::setprecision(4);
+  } else {
+    f.width = exp_max == 0 ? 7 : int64_t(exp_max) + 6;
+    os << std::fixed << std::setprecision(4);
   }
   return f;
 }
 
-void put(std::ostream& os, double x, const Format& f, bool floating) {
-  os << std::setw(f.width + 1);
-  if (f.scientific) os << std::scientific << std::setprecision(f.precision) << x;
-  else if (f.integral && !floating) os << std::defaultfloat << int64_t(x);
-  else if (f.integral) os << std::fixed << std::setprecision(0) << x;
-  else os << std::fixed << std::setprecision(f.precision) << x;
-  os << std::defaultfloat;
+void print_scale(std::ostream& os, double scale) {
+  std::ostringstream s;
+  s << std::defaultfloat << scale << " *";
+  os << s.str() << "\n";
 }
 
-void print_matrix(std::ostream& os, const double* v, int64_t rows, int64_t cols, const Format& f, bool floating) {
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) put(os, v[r * cols + c], f, floating);
-    os << "\n";
+void indent(std::ostream& os, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) os << " ";
+}
+
+/// A (rows, cols) row-major matrix, columns wrapped to fit `linesize`.
+void print_matrix(std::ostream& os, const double* v, int64_t rows, int64_t cols, int64_t linesize, int64_t ind) {
+  Format f = choose_format(os, v, rows * cols);
+  indent(os, ind);
+  int64_t per_line = std::max<int64_t>(1, (linesize - ind) / (f.width + 1));
+  for (int64_t first = 0; first < cols;) {
+    int64_t last = std::min(first + per_line, cols) - 1;
+    if (per_line < cols) {
+      if (first != 0) os << "\n";
+      os << "Columns " << first + 1 << " to " << last + 1;
+      indent(os, ind);
+    }
+    if (f.scale != 1) {
+      print_scale(os, f.scale);
+      indent(os, ind);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = first; c <= last; ++c) {
+        os << std::setw(int(f.width)) << v[r * cols + c] / f.scale;
+        if (c == last) {
+          os << "\n";
+          if (r != rows - 1) {
+            indent(os, ind);
+            if (f.scale != 1) os << " ";
+          }
+        } else {
+          os << " ";
+        }
+      }
+    }
+    first = last + 1;
   }
 }
 
@@ -72,36 +123,50 @@ std::ostream& operator<<(std::ostream& out, const Tensor& t) {
   if (!t.defined()) return out << "[ Tensor (undefined) ]";
   std::ostringstream os;  // formatting flags stay local: the caller's stream is left as it was
   Tensor c = t.detach().to(Device(kCPU)).to(kDouble).contiguous();
-  std::vector<double> v(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-  bool floating = t.is_floating_point();
-  Format f = choose_format(v, floating);
+  const double* v = c.data_ptr<double>();
+  const std::string type = std::string(t.is_cuda() ? "CUDA" : "CPU") + type_name(t.dtype()) + "Type";
   if (t.dim() == 0) {
-    put(os, v[0], f, floating);
-    os << "\n";
+    os << std::defaultfloat << v[0] << "\n[ " << type << "{}";
   } else if (t.dim() == 1) {
-    print_matrix(os, v.data(), t.size(0), 1, f, floating);
-  } else if (t.dim() == 2) {
-    print_matrix(os, v.data(), t.size(0), t.size(1), f, floating);
-  } else {
-    int64_t rows = t.size(-2), cols = t.size(-1), plane = rows * cols;
-    int64_t planes = plane ? int64_t(v.size()) / plane : 0;
-    for (int64_t p = 0; p < planes; ++p) {
-      os << "(";
-      int64_t rem = p;
-      std::vector<int64_t> idx(size_t(t.dim() - 2));
-      for (int64_t d = t.dim() - 3; d >= 0; --d) {
-        idx[size_t(d)] = rem % t.size(d);
-        rem /= t.size(d);
-      }
-      for (int64_t i : idx) os << i + 1 << ",";
-      os << ".,.) = \n";
-      print_matrix(os, v.data() + p * plane, rows, cols, f, floating);
-      if (p + 1 < planes) os << "\n";
+    if (t.numel() > 0) {
+      Format f = choose_format(os, v, t.numel());
+      if (f.scale != 1) print_scale(os, f.scale);
+      for (int64_t i = 0; i < t.size(0); ++i) os << std::setw(int(f.width)) << v[i] / f.scale << "\n";
     }
+    os << "[ " << type << "{" << t.size(0) << "}";
+  } else if (t.dim() == 2) {
+    if (t.numel() > 0) print_matrix(os, v, t.size(0), t.size(1), 80, 0);
+    os << "[ " << type << "{" << t.size(0) << "," << t.size(1) << "}";
+  } else {
+    if (t.numel() > 0) {
+      // Slices in LibTorch's order: the first index runs fastest.
+      int64_t rows = t.size(-2), cols = t.size(-1), outer = t.dim() - 2;
+      std::vector<int64_t> idx(size_t(outer), 0);
+      for (bool first = true;; first = false) {
+        if (!first) {
+          int64_t i = 0;
+          for (; i < outer; ++i) {
+            if (++idx[size_t(i)] < t.size(i)) break;
+            idx[size_t(i)] = 0;
+          }
+          if (i == outer) break;
+          os << "\n";
+        }
+        os << "(";
+        int64_t offset = 0;
+        for (int64_t i = 0; i < outer; ++i) {
+          os << idx[size_t(i)] + 1 << ",";
+          offset += idx[size_t(i)] * c.stride(i);
+        }
+        os << ".,.) = \n";
+        print_matrix(os, v + offset, rows, cols, 80, 1);
+      }
+    }
+    os << "[ " << type << "{" << t.size(0);
+    for (int64_t i = 1; i < t.dim(); ++i) os << "," << t.size(i);
+    os << "}";
   }
-  os << "[ " << (t.is_cuda() ? "CUDA" : "CPU") << type_name(t.dtype()) << "Type{";
-  for (int64_t i = 0; i < t.dim(); ++i) os << (i ? "," : "") << t.size(i);
-  os << "} ]";
+  os << " ]";
   return out << os.str();
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/determinism.h"
 #include "ember/tensor.h"
 
 namespace ember {
@@ -59,6 +60,38 @@ struct EMBER_API Node {
   std::vector<std::vector<int64_t>> input_sizes;
   /// Non-leaf outputs that asked for retain_grad(): they receive the node's incoming gradient.
   std::vector<std::weak_ptr<TensorImpl>> retained_outputs;
+};
+
+/// Anomaly detection, as LibTorch's torch::autograd::AnomalyMode. While it is on, for this thread:
+///  - forward: the output of every op that records a graph node (some input requires grad and
+///    grad mode is on) is checked for NaN and Inf; the first such output throws ember::Error
+///    naming the op, the output's shape, dtype and device, and the module path when the op ran
+///    inside a module's forward called as `net(x)` or from a Sequential ("Sequential/2/Conv2d");
+///  - backward: every gradient a node returns is checked the same way; the first non-finite one
+///    throws naming the node's op, the input index, its shape and the module path the node was
+///    recorded in.
+/// It costs a reduction and a device sync per op, so use it to debug, not to train. Unlike
+/// LibTorch, where the mode is global, it is per thread (like GradMode): a data-loading thread
+/// is not slowed down by a guard on the training thread.
+struct EMBER_API AnomalyMode {
+  static bool is_enabled();
+  /// Whether NaN/Inf checks run (LibTorch's check_nan); false keeps only the module paths.
+  static bool should_check_nan();
+  static void set_enabled(bool enabled, bool check_nan = true);
+};
+
+/// Turns anomaly mode on for a scope and restores the previous state (enabled and check_nan)
+/// on exit, so guards nest: `{ DetectAnomalyGuard g; ... loss.backward(); }`.
+class EMBER_API DetectAnomalyGuard {
+ public:
+  explicit DetectAnomalyGuard(bool check_nan = true);
+  ~DetectAnomalyGuard();
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+ private:
+  bool prev_enabled_;
+  bool prev_check_nan_;
 };
 
 /// The same as Tensor::backward, for several roots at once.

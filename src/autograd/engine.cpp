@@ -98,9 +98,12 @@ Edge gradient_edge(const Tensor& t) {
 
 void record_fn(const char* op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn) {
   if (!needs_grad(inputs)) return;
+  const bool anomaly = AnomalyMode::is_enabled();
+  if (anomaly && AnomalyMode::should_check_nan()) check_forward_output(op, out, inputs);
   auto node = std::make_shared<FunctionNode>();
   node->op = op;
   node->fn = std::move(fn);
+  if (anomaly) node->module_path = current_module_path();
   for (const Tensor& in : inputs) {
     node->next_edges.push_back(gradient_edge(in));
     node->needs.push_back(in.defined() && in.requires_grad());
@@ -163,6 +166,7 @@ void backward(const variable_list& roots, const variable_list& grad_roots,
   EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), "backward: got ", roots.size(),
               " tensors but ", grad_roots.size(), " gradients");
   const bool keep = retain_graph.value_or(create_graph);
+  const bool check_gradients = AnomalyMode::is_enabled() && AnomalyMode::should_check_nan();
   NoGradGuard no_grad;
 
   // Seed the buffers of the roots' nodes.
@@ -227,6 +231,7 @@ void backward(const variable_list& roots, const variable_list& grad_roots,
       }
       out = node->apply(std::move(in));
       if (!keep) node->release_variables();
+      if (check_gradients) check_backward_gradients(*node, out);
     }
     for (size_t i = 0; i < node->next_edges.size(); ++i) {
       const Edge& e = node->next_edges[i];

@@ -44,6 +44,9 @@ struct FunctionNode : Node {
   std::string op;
   BackwardFn fn;
   std::vector<bool> needs;
+  /// The module path ("Sequential/2/Conv2d") the op ran in; filled only in anomaly mode, so
+  /// normal runs pay for an empty string and nothing else.
+  std::string module_path;
   variable_list apply(variable_list&& grads) override;
   void release_variables() override { fn = nullptr; }
   std::string name() const override { return op; }
@@ -72,6 +75,24 @@ void record(const char* op, const Tensor& out, const std::vector<Tensor>& inputs
               [f = std::forward<F>(f)](const Tensor& g, const std::vector<bool>&) { return f(g); });
   }
 }
+
+// --- anomaly mode (anomaly.cpp) ---------------------------------------------------------------
+
+/// Throws when the output of `op` holds NaN or Inf (anomaly mode, forward). Skips outputs that
+/// are not floating point, are empty, or share storage with an input (views: their values were
+/// checked where they were computed).
+void check_forward_output(const char* op, const Tensor& out, const std::vector<Tensor>& inputs);
+/// Throws at the first non-finite gradient among those `node` returned (anomaly mode, backward).
+void check_backward_gradients(const Node& node, const variable_list& grads);
+
+/// The thread's stack of modules whose forward is running, kept only in anomaly mode (pushed by
+/// nn::detail::ForwardScope). `segment` is what this module adds to its parent's path.
+void push_module_frame(const void* module, const std::string& segment);
+void pop_module_frame();
+/// The innermost module on the stack, or nullptr.
+const void* current_module();
+/// "Sequential/2/Conv2d", or "" outside any module.
+const std::string& current_module_path();
 
 /// The edge along which a gradient for `t` flows (its grad_fn, or its leaf accumulator).
 Edge gradient_edge(const Tensor& t);

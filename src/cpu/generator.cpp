@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "ember/error.h"
+
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -212,6 +214,46 @@ uint64_t CpuGenerator::random64() {
   const uint32_t hi = random();
   const uint32_t lo = random();
   return (uint64_t(hi) << 32) | lo;
+}
+
+// --- state save / restore ------------------------------------------------------------------
+
+void CpuGenerator::get_state(int64_t* out) const {
+  for (int j = 0; j < kN; ++j) out[j] = int64_t(state_[j]);
+  out[kN] = left_;
+  out[kN + 1] = next_;
+  int64_t seed_bits, normal_bits;
+  std::memcpy(&seed_bits, &seed_, sizeof seed_bits);
+  std::memcpy(&normal_bits, &next_normal_, sizeof normal_bits);
+  out[kN + 2] = seed_bits;
+  out[kN + 3] = have_next_normal_ ? 1 : 0;
+  out[kN + 4] = normal_bits;
+}
+
+void CpuGenerator::set_state(const int64_t* in, const char* what) {
+  bool any_nonzero = false;
+  for (int j = 0; j < kN; ++j) {
+    EMBER_CHECK(in[j] >= 0 && in[j] <= int64_t(0xffffffffu), what, ": word ", j, " of the mt19937 state is ", in[j],
+                ", outside [0, 2^32)");
+    any_nonzero = any_nonzero || in[j] != 0;
+  }
+  // An all-zero state would make mt19937 return zeros forever.
+  EMBER_CHECK(any_nonzero, what, ": the mt19937 state words are all zero");
+  const int64_t left = in[kN], next = in[kN + 1];
+  // random() keeps left + next == kN + 1 between draws; seed() sets left 1, next 0.
+  EMBER_CHECK(left >= 1 && left <= kN && (left + next == kN + 1 || (left == 1 && next == 0)), what,
+              ": position words (left ", left, ", next ", next, ") are inconsistent (expected 1 <= left <= ", kN,
+              " and left + next == ", kN + 1, ", or left 1 and next 0 right after seeding)");
+  EMBER_CHECK(in[kN + 3] == 0 || in[kN + 3] == 1, what, ": the cached-normal flag is ", in[kN + 3], ", not 0 or 1");
+  double cached;
+  std::memcpy(&cached, &in[kN + 4], sizeof cached);
+  EMBER_CHECK(std::isfinite(cached), what, ": the cached normal value is not finite");
+  for (int j = 0; j < kN; ++j) state_[j] = uint32_t(in[j]);
+  left_ = int(left);
+  next_ = int(next);
+  std::memcpy(&seed_, &in[kN + 2], sizeof seed_);
+  have_next_normal_ = in[kN + 3] == 1;
+  next_normal_ = cached;
 }
 
 // --- uniform ---------------------------------------------------------------------------------

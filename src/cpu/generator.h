@@ -36,6 +36,19 @@ class CpuGenerator {
   // torch.randperm(n) for n below 2^24 on the CPU (Fisher-Yates with random() % (n - i)).
   void randperm(int64_t* out, int64_t n);
 
+  // The whole state as kStateSize int64 words, the layout of ember::get_rng_state():
+  //   [0, 624)  the mt19937 state words (each in [0, 2^32))
+  //   [624]     left: draws until the next twist (1..624)
+  //   [625]     next: index of the next state word to temper (0..624)
+  //   [626]     the seed given to seed(), as its uint64 bit pattern
+  //   [627]     1 when a second Box-Muller value is cached for normal_double(), else 0
+  //   [628]     that cached value, as its IEEE-754 double bit pattern
+  static constexpr int kStateSize = 629;
+  void get_state(int64_t* out) const;
+  // Restores a state from get_state(); throws ember::Error (naming `what`) when the words
+  // could not have come from a generator, leaving this one unchanged.
+  void set_state(const int64_t* in, const char* what);
+
   uint32_t random();      // next 32 bits of mt19937
   uint64_t random64();    // two draws, first one high, as PyTorch's random64()
   double normal_double(); // one standard normal, PyTorch's at::normal_distribution<double>

@@ -13,6 +13,7 @@
 #include "../dtype_dispatch.h"
 #include "../tensor_impl.h"
 #include "cpu_backend.h"
+#include "ember/random.h"
 
 namespace ember {
 
@@ -80,7 +81,38 @@ void fill_tensor(const Tensor& out, Fill&& fill) {
   scatter_memory_order(out, buf.data());
 }
 
+// TEMPORARY route to CpuBackend's private generator, until cpu_backend.h gains a public
+// `CpuGenerator& generator() { return gen_; }`. Explicit instantiation may name a private
+// member ([temp.spec.general]/6), and the friend it defines hands the member pointer out.
+template <CpuGenerator CpuBackend::*Member>
+struct GeneratorAccess {
+  friend CpuGenerator& backend_generator(CpuBackend& backend) { return backend.*Member; }
+};
+CpuGenerator& backend_generator(CpuBackend& backend);
+template struct GeneratorAccess<&CpuBackend::gen_>;
+
+CpuGenerator& default_cpu_generator() { return backend_generator(static_cast<CpuBackend&>(cpu_backend())); }
+
 }  // namespace
+
+static_assert(CpuGenerator::kStateSize == kRngStateSize, "random.h documents the generator's layout");
+
+Tensor get_rng_state() {
+  Tensor state = empty({kRngStateSize}, kLong);
+  std::lock_guard<std::mutex> lock(generator_mutex());
+  default_cpu_generator().get_state(state.data_ptr<int64_t>());
+  return state;
+}
+
+void set_rng_state(const Tensor& state) {
+  EMBER_CHECK(state.defined(), "set_rng_state: the state tensor is undefined");
+  EMBER_CHECK(state.dtype() == kLong && state.dim() == 1 && state.numel() == kRngStateSize,
+              "set_rng_state: expected a 1-D int64 tensor of ", kRngStateSize, " words (from get_rng_state()), got ",
+              describe(state));
+  const Tensor words = state.to(Device(kCPU)).contiguous();
+  std::lock_guard<std::mutex> lock(generator_mutex());
+  default_cpu_generator().set_state(words.data_ptr<int64_t>(), "set_rng_state");
+}
 
 void CpuBackend::manual_seed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(generator_mutex());

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <typeinfo>
 
+#include "autograd/function.h"
 #include "tensor_impl.h"
 
 namespace ember {
@@ -46,7 +47,41 @@ void check_name(const std::string& name, const char* what) {
               "' must not contain a dot (dots join the names of nested modules)");
 }
 
+// The type as a path segment: "ember::nn::Conv2dImpl" -> "Conv2d", "NetImpl" -> "Net".
+std::string path_type_name(const Module& m) {
+  std::string s = m.name();
+  const size_t colons = s.rfind("::");
+  if (s.find('<') == std::string::npos && colons != std::string::npos) s = s.substr(colons + 2);
+  const std::string impl = "Impl";
+  if (s.size() > impl.size() && s.compare(s.size() - impl.size(), impl.size(), impl) == 0)
+    s.resize(s.size() - impl.size());
+  return s;
+}
+
 }  // namespace
+
+// --- the running-forward stack (anomaly mode) -----------------------------------------------------
+
+bool detail::ForwardScope::enter(const Module* module) {
+  if (!autograd::AnomalyMode::is_enabled() || module == nullptr) return false;
+  const auto* parent = static_cast<const Module*>(autograd::current_module());
+  if (parent == module) return false;  // entered already (the holder, then Sequential::forward)
+  // A child of the running module is named as registered ("2/Conv2d", "fc1/Linear"); a module
+  // called from outside its parent's tree gets its type alone.
+  std::string segment = path_type_name(*module);
+  if (parent != nullptr) {
+    for (const auto& child : parent->named_children()) {
+      if (child.value().get() == module) {
+        segment = child.key() + "/" + segment;
+        break;
+      }
+    }
+  }
+  autograd::push_module_frame(module, segment);
+  return true;
+}
+
+void detail::ForwardScope::leave() { autograd::pop_module_frame(); }
 
 Module::Module(std::string name) : name_(std::move(name)) {}
 Module::Module() = default;

@@ -23,6 +23,8 @@ void SequentialImpl::extend(const SequentialImpl& other) {
 
 Tensor SequentialImpl::forward(const Tensor& input) {
   EMBER_CHECK(!modules_.empty(), "Sequential::forward: cannot call forward() on an empty Sequential");
+  // Called as seq->forward(x) the holder did not enter this module; a repeat is ignored.
+  detail::ForwardScope scope(this);
   Tensor x = modules_.front().forward(input);
   for (size_t i = 1; i < modules_.size(); ++i) x = modules_[i].forward(x);
   return x;

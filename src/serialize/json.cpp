@@ -3,6 +3,7 @@
 #include "json.h"
 
 #include <cstdint>
+#include <set>
 
 #include "ember/error.h"
 
@@ -138,6 +139,7 @@ class Parser {
     check_depth(depth);
     Value v;
     v.kind = Value::Kind::Object;
+    std::set<std::string> seen;
     ++i_;  // '{'
     skip_ws();
     if (peek() == '}') { ++i_; return v; }
@@ -146,11 +148,9 @@ class Parser {
       if (peek() != '"') fail("expected '\"' to start an object key");
       const size_t key_at = i_;
       std::string key = string();
-      for (const auto& k : v.keys) {
-        if (k == key) {
-          i_ = key_at;
-          fail(detail::str("duplicate key ", quote(key), " in an object"));
-        }
+      if (!seen.insert(key).second) {
+        i_ = key_at;
+        fail(detail::str("duplicate key ", quote(key), " in an object"));
       }
       skip_ws();
       expect(':', "after an object key");

@@ -13,10 +13,32 @@
 #include <utility>
 
 #include "ember/error.h"
+#include "ember/export.h"
 
 namespace ember {
 namespace nn {
+
+class Module;
+
 namespace detail {
+
+/// While alive, `module` is on this thread's stack of running forwards, so that anomaly mode
+/// can say where an op ran ("Sequential/2/Conv2d"). Outside anomaly mode it does nothing but
+/// test one thread-local flag. The holder's call operator and Sequential use it.
+class EMBER_API ForwardScope {
+ public:
+  explicit ForwardScope(const Module* module) : pushed_(enter(module)) {}
+  ~ForwardScope() {
+    if (pushed_) leave();
+  }
+  ForwardScope(const ForwardScope&) = delete;
+  ForwardScope& operator=(const ForwardScope&) = delete;
+
+ private:
+  static bool enter(const Module* module);  // false when nothing was pushed
+  static void leave();
+  bool pushed_;
+};
 
 /// Base of every ModuleHolder, so templates can tell holders from other types.
 struct ModuleHolderIndicator {};
@@ -92,11 +114,13 @@ class ModuleHolder : detail::ModuleHolderIndicator {
     return impl_.get();
   }
 
-  /// net(x, ...) is net->forward(x, ...).
+  /// net(x, ...) is net->forward(x, ...) (which anomaly mode sees as entering this module).
   template <typename... Args>
   auto operator()(Args&&... args)
       -> decltype(std::declval<Contained&>().forward(std::forward<Args>(args)...)) {
-    return get()->forward(std::forward<Args>(args)...);
+    Contained* module = get();
+    detail::ForwardScope scope(module);
+    return module->forward(std::forward<Args>(args)...);
   }
 
   /// seq[i] is (*seq)[i], for containers.

@@ -35,7 +35,11 @@ class EMBER_API AnyModule {
                   "a module in nn::Sequential needs a forward(Tensor) that returns a Tensor");
     ModuleType* raw = module.get();
     // A raw pointer: module_ keeps the module alive as long as this function exists.
-    forward_ = [raw](const Tensor& input) -> Tensor { return raw->forward(input); };
+    forward_ = [raw](const Tensor& input) -> Tensor {
+      // A Sequential's entries run through here, so anomaly mode sees each one entered.
+      detail::ForwardScope scope(raw);
+      return raw->forward(input);
+    };
   }
 
   /// From a module value (an Impl, moved into a new shared_ptr).

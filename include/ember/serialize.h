@@ -1,0 +1,131 @@
+#pragma once
+// Saving and loading tensors, modules, optimizers and whole training checkpoints in the
+// safetensors format (https://github.com/huggingface/safetensors), which Python reads with
+// safetensors.torch.load_file or a few lines of numpy (tools/check_safetensors_interop.py).
+//
+// A file is: 8 bytes, little-endian, giving the header length N; N bytes of JSON
+//   {"__metadata__": {"key": "value", ...},
+//    "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...}
+// padded with spaces to a multiple of 8; then the raw little-endian data of every tensor,
+// packed back to back (offsets are relative to the end of the header). ember writes F32, F64,
+// I64 and BOOL tensors, keys in sorted order and data in that order, so the same state always
+// gives the same bytes. Writes are atomic (a temporary file in the same folder, fsync, rename).
+//
+// Every load checks the whole file before building any tensor (sizes, JSON syntax, dtypes,
+// shapes against offsets, regions that tile the data section exactly, duplicate keys) and
+// throws ember::Error naming the file and the rule broken. Loading into a module or optimizer
+// checks every name, shape and dtype first and changes nothing unless all agree.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ember/nn/module.h"
+#include "ember/optim/optimizer.h"
+#include "ember/tensor.h"
+
+namespace ember {
+
+using TensorMap = std::map<std::string, Tensor>;
+using MetadataMap = std::map<std::string, std::string>;
+
+/// What a safetensors file holds.
+struct SafeTensors {
+  TensorMap tensors;      // CPU tensors, contiguous
+  MetadataMap metadata;   // the "__metadata__" strings (empty when absent)
+};
+
+/// Writes tensors (any device or layout; copied to the CPU) and metadata to `path`.
+EMBER_API void save_tensors(const TensorMap& tensors, const std::string& path, const MetadataMap& metadata = {});
+/// Reads and validates a whole safetensors file.
+EMBER_API SafeTensors load_tensors(const std::string& path);
+/// The same from bytes in memory; `name` stands for the file in error messages.
+EMBER_API SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::string& name = "<memory>");
+/// The bytes save_tensors would write.
+EMBER_API std::string save_tensors_to_bytes(const TensorMap& tensors, const MetadataMap& metadata = {});
+
+// --- modules ------------------------------------------------------------------------------
+
+/// A module's parameters and buffers by dotted name ("fc1.weight", "bn.running_mean"): the
+/// keys of PyTorch's state_dict(). The tensors are the module's own (not copies).
+EMBER_API TensorMap state_dict(const nn::Module& module);
+/// Copies `tensors` into the module's parameters and buffers in place (under NoGradGuard, onto
+/// each tensor's own device). Names, shapes and dtypes must match exactly; every problem
+/// (missing keys, unexpected keys, shape or dtype mismatches) is reported at once, naming
+/// `source`, and nothing is copied unless all match.
+EMBER_API void load_state_dict(nn::Module& module, const TensorMap& tensors, const std::string& source = "state_dict");
+
+/// torch::save(module, path) / torch::load(module, path), in safetensors.
+EMBER_API void save(const nn::Module& module, const std::string& path);
+EMBER_API void load(nn::Module& module, const std::string& path);
+template <typename M>
+void save(const std::shared_ptr<M>& module, const std::string& path) {
+  EMBER_CHECK(module != nullptr, "save: module is null (writing '", path, "')");
+  save(static_cast<const nn::Module&>(*module), path);
+}
+template <typename M>
+void load(const std::shared_ptr<M>& module, const std::string& path) {
+  EMBER_CHECK(module != nullptr, "load: module is null (reading '", path, "')");
+  load(static_cast<nn::Module&>(*module), path);
+}
+template <typename M>
+void save(const nn::ModuleHolder<M>& module, const std::string& path) {
+  save(module.ptr(), path);
+}
+template <typename M>
+void load(nn::ModuleHolder<M>& module, const std::string& path) {
+  load(module.ptr(), path);
+}
+
+// --- optimizers ---------------------------------------------------------------------------
+
+/// An optimizer's state as tensors plus metadata. For SGD: "state.<i>.momentum_buffer" for
+/// every parameter that has one (i counts parameters over all groups, in order), and metadata
+/// "optimizer" = "SGD", "param_groups" = G, "param_groups.<g>.num_params", and the options
+/// "param_groups.<g>.lr" / momentum / dampening / weight_decay (round-trip decimal strings)
+/// and nesterov ("true"/"false"). Only SGD is supported so far; others throw.
+EMBER_API SafeTensors optimizer_state(const optim::Optimizer& optimizer);
+/// Replaces the optimizer's per-parameter state and each group's options with `state`, after
+/// checking the optimizer type, group count and sizes, and every buffer's shape and dtype
+/// against its parameter. Buffers are copied onto the parameter's device.
+EMBER_API void load_optimizer_state(optim::Optimizer& optimizer, const SafeTensors& state,
+                                    const std::string& source = "optimizer state");
+EMBER_API void save(const optim::Optimizer& optimizer, const std::string& path);
+EMBER_API void load(optim::Optimizer& optimizer, const std::string& path);
+
+// --- checkpoints --------------------------------------------------------------------------
+
+/// Everything needed to resume training, in one safetensors file: modules and optimizers
+/// under key prefixes ("model.", "optimizer."), free tensors (get_rng_state(), ...) and
+/// metadata strings (epoch, ...).
+///   Checkpoint ck;
+///   ck.add_module("model.", *net);
+///   ck.add_optimizer("optimizer.", sgd);
+///   ck.tensors["rng_state"] = ember::get_rng_state();
+///   ck.metadata["epoch"] = std::to_string(epoch);
+///   ck.save(path);
+///   ...
+///   Checkpoint ck = Checkpoint::load(path);
+///   ck.load_module("model.", *net);
+///   ck.load_optimizer("optimizer.", sgd);
+struct EMBER_API Checkpoint {
+  TensorMap tensors;
+  MetadataMap metadata;
+  std::string source = "checkpoint";  // the file name once loaded, for error messages
+
+  /// Adds the module's state_dict under `prefix` (tensors are referenced, copied at save()).
+  void add_module(const std::string& prefix, const nn::Module& module);
+  /// Adds the optimizer's state; its metadata keys get the prefix too.
+  void add_optimizer(const std::string& prefix, const optim::Optimizer& optimizer);
+  /// Loads the tensors under `prefix` into the module; keys under the prefix must match it exactly.
+  void load_module(const std::string& prefix, nn::Module& module) const;
+  void load_optimizer(const std::string& prefix, optim::Optimizer& optimizer) const;
+  /// The tensor stored as `key`; throws naming the file and the keys present when absent.
+  const Tensor& tensor(const std::string& key) const;
+  /// The metadata value of `key`; throws when absent.
+  const std::string& meta(const std::string& key) const;
+
+  void save(const std::string& path) const;
+  static Checkpoint load(const std::string& path);
+};
+
+}  // namespace ember

@@ -1,0 +1,376 @@
+// The safetensors format itself: encoding tensors into bytes, the atomic file write, and the
+// validating decoder (see include/ember/serialize.h for the layout). Nothing here knows about
+// modules or optimizers (checkpoint.cpp builds those on top).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "../tensor_impl.h"
+#include "ember/serialize.h"
+#include "json.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "ember's safetensors code copies raw little-endian bytes; port it before building for a big-endian host"
+#endif
+
+namespace ember {
+
+namespace {
+
+// As the reference implementation: a header above 100 MB is not a header but an attack or garbage.
+constexpr uint64_t kMaxHeaderBytes = 100000000;
+// More dimensions than any real tensor has; bounds the work a hostile header can ask for.
+constexpr size_t kMaxDims = 64;
+const char* const kMetadataKey = "__metadata__";
+
+std::optional<ScalarType> dtype_from_name(const std::string& s) {
+  if (s == "F32") return kFloat;
+  if (s == "F64") return kDouble;
+  if (s == "I64") return kLong;
+  if (s == "BOOL") return kBool;
+  return std::nullopt;
+}
+
+const char* dtype_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float: return "F32";
+    case ScalarType::Double: return "F64";
+    case ScalarType::Long: return "I64";
+    case ScalarType::Bool: return "BOOL";
+    default: return nullptr;
+  }
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) { return detail::str(IntArrayRef(shape)); }
+
+// --- encoding -----------------------------------------------------------------------------
+
+struct Entry {
+  const std::string* name;
+  Tensor data;  // contiguous CPU copy (or the tensor itself when already so)
+};
+
+void check_text(const std::string& s, const char* what, const char* op) {
+  size_t bad = 0;
+  EMBER_CHECK(json::valid_utf8(s.data(), s.size(), &bad), op, ": ", what, " ", json::quote(s),
+              " is not valid UTF-8 (bad byte at offset ", bad, "); safetensors headers are UTF-8 JSON");
+}
+
+// The header (padded) and the tensors in the order their bytes follow it.
+std::string encode_header(const TensorMap& tensors, const MetadataMap& metadata, std::vector<Entry>& entries,
+                          const char* op) {
+  std::string h = "{";
+  if (!metadata.empty()) {
+    h += json::quote(kMetadataKey);
+    h += ":{";
+    bool first = true;
+    for (const auto& kv : metadata) {
+      check_text(kv.first, "metadata key", op);
+      check_text(kv.second, "metadata value", op);
+      if (!first) h += ',';
+      first = false;
+      h += json::quote(kv.first) + ":" + json::quote(kv.second);
+    }
+    h += "}";
+  }
+  uint64_t offset = 0;
+  for (const auto& kv : tensors) {
+    const std::string& name = kv.first;
+    const Tensor& t = kv.second;
+    EMBER_CHECK(name != kMetadataKey, op, ": a tensor may not be named \"", kMetadataKey,
+                "\" (safetensors reserves it for the metadata)");
+    check_text(name, "tensor name", op);
+    EMBER_CHECK(t.defined(), op, ": tensor '", name, "' is undefined");
+    const char* dname = dtype_name(t.dtype());
+    EMBER_CHECK(dname != nullptr, op, ": tensor '", name, "' has dtype ", t.dtype(),
+                ", which ember cannot write (supported: float32, float64, int64, bool)");
+    Tensor c = t.detach();
+    if (!c.device().is_cpu()) c = c.to(Device(kCPU));
+    c = c.contiguous();
+    const uint64_t nbytes = c.nbytes();
+    if (h.size() > 1) h += ',';
+    h += json::quote(name) + ":{\"dtype\":\"" + dname + "\",\"shape\":[";
+    for (int64_t d = 0; d < c.dim(); ++d) h += (d ? "," : "") + std::to_string(c.size(d));
+    h += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + nbytes) + "]}";
+    offset += nbytes;
+    entries.push_back({&name, c});
+  }
+  h += "}";
+  // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
+  h.append((8 - h.size() % 8) % 8, ' ');
+  return h;
+}
+
+std::string length_prefix(uint64_t n) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[size_t(i)] = char((n >> (8 * i)) & 0xFF);
+  return s;
+}
+
+// --- the atomic write ---------------------------------------------------------------------
+
+class TempFile {
+ public:
+  TempFile(const std::string& path, const char* op)
+      : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())), op_(op) {
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    EMBER_CHECK(fd_ >= 0, op_, ": cannot create '", tmp_, "' (to be renamed to '", path_, "'): ", std::strerror(errno));
+  }
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+  }
+  void write(const void* data, size_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      EMBER_CHECK(w > 0, op_, ": writing '", tmp_, "' failed: ", w < 0 ? std::strerror(errno) : "no progress");
+      p += w;
+      n -= size_t(w);
+    }
+  }
+  void commit() {
+    EMBER_CHECK(::fsync(fd_) == 0, op_, ": fsync of '", tmp_, "' failed: ", std::strerror(errno));
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    EMBER_CHECK(rc == 0, op_, ": closing '", tmp_, "' failed: ", std::strerror(errno));
+    EMBER_CHECK(::rename(tmp_.c_str(), path_.c_str()) == 0, op_, ": renaming '", tmp_, "' to '", path_,
+                "' failed: ", std::strerror(errno));
+    committed_ = true;
+    // Make the rename itself durable; a failure here loses nothing already written, so ignore it.
+    const auto slash = path_.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      (void)::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+
+ private:
+  std::string path_, tmp_;
+  const char* op_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// --- decoding -----------------------------------------------------------------------------
+
+struct Decoder {
+  const std::string& file;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(detail::str("load_tensors: '", file, "': ", what));
+  }
+
+  // A JSON integer literal that fits in int64 and is >= 0.
+  int64_t count(const json::Value& v, const std::string& what) const {
+    if (v.kind != json::Value::Kind::Number)
+      fail(detail::str(what, " must be a non-negative integer, got ", json::kind_name(v.kind)));
+    const std::string& s = v.text;
+    const bool digits_only = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits_only) fail(detail::str(what, " must be a non-negative integer, got ", s));
+    uint64_t n = 0;
+    for (const char c : s) {
+      const uint64_t d = uint64_t(c - '0');
+      if (n > (uint64_t(std::numeric_limits<int64_t>::max()) - d) / 10)
+        fail(detail::str(what, " ", s, " is too large"));
+      n = n * 10 + d;
+    }
+    return int64_t(n);
+  }
+
+  const json::Value& array(const json::Value& v, const std::string& what) const {
+    if (v.kind != json::Value::Kind::Array) fail(detail::str(what, " must be an array, got ", json::kind_name(v.kind)));
+    return v;
+  }
+};
+
+struct Region {
+  const std::string* name;
+  ScalarType dtype;
+  std::vector<int64_t> shape;
+  int64_t begin, end;
+};
+
+}  // namespace
+
+std::string save_tensors_to_bytes(const TensorMap& tensors, const MetadataMap& metadata) {
+  std::vector<Entry> entries;
+  const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
+  std::string out = length_prefix(header.size()) + header;
+  for (const Entry& e : entries) out.append(static_cast<const char*>(e.data.raw_data_ptr()), e.data.nbytes());
+  return out;
+}
+
+void save_tensors(const TensorMap& tensors, const std::string& path, const MetadataMap& metadata) {
+  std::vector<Entry> entries;
+  // Everything that can fail on bad input fails here, before a file is touched.
+  const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
+  const std::string prefix = length_prefix(header.size());
+  TempFile out(path, "save_tensors");
+  out.write(prefix.data(), prefix.size());
+  out.write(header.data(), header.size());
+  for (const Entry& e : entries)
+    if (e.data.nbytes() > 0) out.write(e.data.raw_data_ptr(), e.data.nbytes());
+  out.commit();
+}
+
+SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::string& name) {
+  const Decoder d{name};
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  if (size < 8)
+    d.fail(detail::str("the file is ", size, " bytes, shorter than the 8-byte header length that starts a safetensors file"));
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
+  if (n > kMaxHeaderBytes)
+    d.fail(detail::str("the header length field says ", n, " bytes, more than the ", kMaxHeaderBytes,
+                       "-byte limit (not a safetensors file, or a corrupt one)"));
+  if (n > size - 8)
+    d.fail(detail::str("the header length field says ", n, " bytes but only ", size - 8,
+                       " bytes follow it (the file is truncated)"));
+  const char* header = reinterpret_cast<const char*>(bytes + 8);
+  if (n == 0 || header[0] != '{') d.fail("the header must be a JSON object starting with '{' right after the length field");
+  const json::Value root = json::parse(header, size_t(n), detail::str("load_tensors: '", name, "': header"));
+  if (root.kind != json::Value::Kind::Object) d.fail("the header must be a JSON object");
+
+  const unsigned char* payload = bytes + 8 + n;
+  const int64_t payload_size = int64_t(size - 8 - n);
+  SafeTensors out;
+  std::vector<Region> regions;
+  for (size_t k = 0; k < root.keys.size(); ++k) {
+    const std::string& key = root.keys[k];
+    const json::Value& v = root.items[k];
+    if (key == kMetadataKey) {
+      if (v.kind != json::Value::Kind::Object)
+        d.fail(detail::str("\"", kMetadataKey, "\" must be an object of strings, got ", json::kind_name(v.kind)));
+      for (size_t m = 0; m < v.keys.size(); ++m) {
+        if (v.items[m].kind != json::Value::Kind::String)
+          d.fail(detail::str("metadata ", json::quote(v.keys[m]), " must be a string, got ", json::kind_name(v.items[m].kind)));
+        out.metadata[v.keys[m]] = v.items[m].text;
+      }
+      continue;
+    }
+    const std::string what = "tensor " + json::quote(key);
+    if (v.kind != json::Value::Kind::Object)
+      d.fail(detail::str(what, " must be described by an object, got ", json::kind_name(v.kind)));
+    const json::Value *dtype = nullptr, *shape = nullptr, *offsets = nullptr;
+    for (size_t f = 0; f < v.keys.size(); ++f) {
+      if (v.keys[f] == "dtype") dtype = &v.items[f];
+      else if (v.keys[f] == "shape") shape = &v.items[f];
+      else if (v.keys[f] == "data_offsets") offsets = &v.items[f];
+      else d.fail(detail::str(what, " has unknown field ", json::quote(v.keys[f]), " (expected dtype, shape, data_offsets)"));
+    }
+    if (!dtype || !shape || !offsets)
+      d.fail(detail::str(what, " lacks the field \"", !dtype ? "dtype" : !shape ? "shape" : "data_offsets", "\""));
+    if (dtype->kind != json::Value::Kind::String)
+      d.fail(detail::str(what, ": dtype must be a string, got ", json::kind_name(dtype->kind)));
+    const auto st = dtype_from_name(dtype->text);
+    if (!st)
+      d.fail(detail::str(what, " has dtype ", json::quote(dtype->text),
+                         ", which ember does not support (supported: F32, F64, I64, BOOL)"));
+
+    Region r{&key, *st, {}, 0, 0};
+    d.array(*shape, what + ": shape");
+    if (shape->items.size() > kMaxDims)
+      d.fail(detail::str(what, " has ", shape->items.size(), " dimensions, more than the ", kMaxDims, " allowed"));
+    // numel, and the product of the non-zero sizes, must fit: strides are computed from them.
+    int64_t numel = 1, extent = 1;
+    for (size_t i = 0; i < shape->items.size(); ++i) {
+      const int64_t s = d.count(shape->items[i], detail::str(what, ": shape[", i, "]"));
+      r.shape.push_back(s);
+      if (s == 0) { numel = 0; continue; }
+      if (extent > std::numeric_limits<int64_t>::max() / s)
+        d.fail(detail::str(what, " has a shape whose element count overflows int64: ", shape_str(r.shape), "..."));
+      extent *= s;
+    }
+    if (numel != 0) numel = extent;
+    d.array(*offsets, what + ": data_offsets");
+    if (offsets->items.size() != 2)
+      d.fail(detail::str(what, ": data_offsets must be [begin, end], got ", offsets->items.size(), " numbers"));
+    r.begin = d.count(offsets->items[0], what + ": data_offsets[0]");
+    r.end = d.count(offsets->items[1], what + ": data_offsets[1]");
+    if (r.begin > r.end)
+      d.fail(detail::str(what, ": data_offsets [", r.begin, ", ", r.end, "] end before they begin"));
+    if (r.end > payload_size)
+      d.fail(detail::str(what, ": data_offsets [", r.begin, ", ", r.end, "] run past the data section, which holds ",
+                         payload_size, " bytes"));
+    const int64_t item = int64_t(element_size(*st));
+    if (numel > std::numeric_limits<int64_t>::max() / item)
+      d.fail(detail::str(what, ": shape ", shape_str(r.shape), " of ", dtype->text, " has more bytes than int64 can count"));
+    if (r.end - r.begin != numel * item)
+      d.fail(detail::str(what, ": shape ", shape_str(r.shape), " of ", dtype->text, " needs ", numel * item,
+                         " bytes but data_offsets [", r.begin, ", ", r.end, "] span ", r.end - r.begin));
+    regions.push_back(std::move(r));
+  }
+
+  // The regions must tile the data section exactly: no overlap, no gap, nothing after.
+  std::vector<const Region*> order;
+  for (const Region& r : regions) order.push_back(&r);
+  std::stable_sort(order.begin(), order.end(), [](const Region* a, const Region* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
+  int64_t covered = 0;
+  const Region* prev = nullptr;
+  for (const Region* r : order) {
+    if (r->begin < covered)
+      d.fail(detail::str("tensor ", json::quote(*r->name), " (bytes [", r->begin, ", ", r->end,
+                         ")) overlaps tensor ", json::quote(*prev->name), " (bytes [", prev->begin, ", ", prev->end, "))"));
+    if (r->begin > covered)
+      d.fail(detail::str("data bytes [", covered, ", ", r->begin, ") belong to no tensor (before tensor ",
+                         json::quote(*r->name), "); regions must be contiguous"));
+    covered = r->end;
+    prev = r;
+  }
+  if (covered != payload_size)
+    d.fail(detail::str(payload_size - covered, " trailing bytes after the last tensor: the data section holds ",
+                       payload_size, " bytes but the tensors cover ", covered));
+
+  for (const Region& r : regions) {
+    const unsigned char* src = payload + r.begin;
+    const size_t nbytes = size_t(r.end - r.begin);
+    if (r.dtype == kBool) {
+      // Any byte but 0 and 1 is not a bool; reading it as one would be undefined behaviour.
+      for (size_t i = 0; i < nbytes; ++i)
+        if (src[i] > 1)
+          d.fail(detail::str("tensor ", json::quote(*r.name), " is BOOL but element ", i, " is byte ", int(src[i]),
+                             " (must be 0 or 1)"));
+    }
+    Tensor t = empty(r.shape, r.dtype);
+    if (nbytes > 0) std::memcpy(t.raw_data_ptr(), src, nbytes);
+    out.tensors.emplace(*r.name, std::move(t));
+  }
+  return out;
+}
+
+SafeTensors load_tensors(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EMBER_CHECK(fd >= 0, "load_tensors: cannot open '", path, "': ", std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  EMBER_CHECK(::fstat(fd, &st) == 0, "load_tensors: cannot stat '", path, "': ", std::strerror(errno));
+  EMBER_CHECK(S_ISREG(st.st_mode), "load_tensors: '", path, "' is not a regular file");
+  std::vector<char> buf(size_t(st.st_size));
+  size_t got = 0;
+  while (got < buf.size()) {
+    const ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    EMBER_CHECK(r >= 0, "load_tensors: reading '", path, "' failed: ", std::strerror(errno));
+    EMBER_CHECK(r > 0, "load_tensors: '", path, "' shrank while being read (", got, " of ", buf.size(), " bytes)");
+    got += size_t(r);
+  }
+  return load_tensors_from_bytes(buf.data(), buf.size(), path);
+}
+
+}  // namespace ember
