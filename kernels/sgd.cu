@@ -1,4 +1,4 @@
-// The fused SGD step (src/cuda/sgd.h): one launch updates every parameter of a step.
+// The fused SGD step (Backend::sgd_step, src/backend.h): one launch updates every parameter of a step.
 //
 // The host packs one descriptor {param, grad, momentum buffer, numel, first step} per parameter
 // into a small device array; the kernel's threads walk the descriptors in order and, for each,
@@ -12,7 +12,6 @@
 
 #include "common.cuh"
 #include "cuda/cuda_backend.h"
-#include "cuda/sgd.h"
 #include "dtype_dispatch.h"
 
 namespace ember {
@@ -64,44 +63,44 @@ __global__ void __launch_bounds__(kBlockSize)
 namespace {
 
 void check_slot_tensor(const Tensor& t, const char* role, size_t i, const Tensor& param) {
-  EMBER_CHECK(t.defined(), "cuda_sgd_step: the ", role, " of parameter ", i, " (", describe(param),
+  EMBER_CHECK(t.defined(), "sgd_step: the ", role, " of parameter ", i, " (", describe(param),
               ") is undefined");
   EMBER_CHECK(t.device() == param.device() && t.dtype() == param.dtype() && t.numel() == param.numel(),
-              "cuda_sgd_step: the ", role, " of parameter ", i, " is ", describe(t), " but the parameter is ",
+              "sgd_step: the ", role, " of parameter ", i, " is ", describe(t), " but the parameter is ",
               describe(param), "; they must agree in dtype, device and number of elements");
-  EMBER_CHECK(t.is_contiguous(), "cuda_sgd_step: the ", role, " of parameter ", i, " (", describe(t),
+  EMBER_CHECK(t.is_contiguous(), "sgd_step: the ", role, " of parameter ", i, " (", describe(t),
               ") must be contiguous");
 }
 
 }  // namespace
 
-void cuda_sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                   const std::vector<Tensor>& momentum_buffers, const std::vector<bool>& first_step,
-                   const CudaSgdOptions& o) {
+void CudaBackend::sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                           const std::vector<Tensor>& momentum_buffers, const std::vector<bool>& first_step,
+                           const SgdParams& o) {
   const size_t count = params.size();
   if (count == 0) return;
   const bool use_momentum = o.momentum != 0;
-  EMBER_CHECK(grads.size() == count, "cuda_sgd_step: ", count, " parameters but ", grads.size(), " gradients");
+  EMBER_CHECK(grads.size() == count, "sgd_step: ", count, " parameters but ", grads.size(), " gradients");
   EMBER_CHECK(!use_momentum || (momentum_buffers.size() == count && first_step.size() == count),
-              "cuda_sgd_step: with momentum, every one of the ", count,
+              "sgd_step: with momentum, every one of the ", count,
               " parameters needs a momentum buffer and a first-step flag (got ", momentum_buffers.size(), " and ",
               first_step.size(), ")");
   EMBER_CHECK(!o.nesterov || (use_momentum && o.dampening == 0),
-              "cuda_sgd_step: Nesterov momentum requires a momentum and zero dampening");
+              "sgd_step: Nesterov momentum requires a momentum and zero dampening");
   const Tensor& p0 = params[0];
-  EMBER_CHECK(p0.defined() && p0.is_cuda(), "cuda_sgd_step: expected CUDA parameters, got ",
+  EMBER_CHECK(p0.defined() && p0.is_cuda(), "sgd_step: expected CUDA parameters, got ",
               p0.defined() ? describe(p0) : std::string("an undefined tensor"));
   for (size_t i = 0; i < count; ++i) {
     EMBER_CHECK(params[i].defined() && params[i].device() == p0.device() && params[i].dtype() == p0.dtype(),
-                "cuda_sgd_step: parameter ", i, " (", params[i].defined() ? describe(params[i]) : "undefined",
+                "sgd_step: parameter ", i, " (", params[i].defined() ? describe(params[i]) : "undefined",
                 ") differs in device or dtype from parameter 0 (", describe(p0), ")");
-    EMBER_CHECK(params[i].is_contiguous(), "cuda_sgd_step: parameter ", i, " (", describe(params[i]),
+    EMBER_CHECK(params[i].is_contiguous(), "sgd_step: parameter ", i, " (", describe(params[i]),
                 ") must be contiguous");
     check_slot_tensor(grads[i], "gradient", i, params[i]);
     if (use_momentum) check_slot_tensor(momentum_buffers[i], "momentum buffer", i, params[i]);
   }
 
-  dispatch_floating(p0.dtype(), "cuda_sgd_step", [&](auto tag) {
+  dispatch_floating(p0.dtype(), "sgd_step", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using Slot = cuda_kernels::SgdSlot<T>;
     std::vector<Slot> host;

@@ -17,6 +17,11 @@ struct PoolParams {
   int64_t kernel[2] = {1, 1}, stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
 };
 enum class ReduceOp { Sum, Mean, Max, Min };
+/// Hyper-parameters of one SGD step (PyTorch's rule, see Backend::sgd_step).
+struct SgdParams {
+  double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false;
+};
 
 class Backend {
  public:
@@ -92,6 +97,17 @@ class Backend {
   virtual void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp,
                                       const Tensor& target, int64_t ignore_index,
                                       double label_smoothing, double scale) = 0;
+
+  // --- optimizer: one fused SGD step over many parameters (PyTorch's rule, per element):
+  //       d_p = g + weight_decay * p
+  //       buf = first[i] ? d_p : momentum * buf + (1 - dampening) * d_p   (when momentum != 0)
+  //       d_p = nesterov ? d_p + momentum * buf : buf                      (when momentum != 0)
+  //       p  -= lr * d_p
+  //     All tensors contiguous, of one floating dtype, on this device; bufs (and first) are
+  //     empty without momentum; a buffer flagged first need not be initialised.
+  virtual void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                        const std::vector<Tensor>& bufs, const std::vector<bool>& first,
+                        const SgdParams& p) = 0;
 
   // --- indexing (out/in contiguous; index int64 1-D, validated) ------------------------------
   virtual void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) = 0;

@@ -26,12 +26,25 @@ struct PointwiseParams {
 };
 
 namespace fn {
-template <typename T> EMBER_HD T to_math(T x) { return x; }
+// Transcendentals in the operand's own precision: float calls the f-suffixed function (on the
+// host, plain ::exp would compute float inputs in double, several times slower); other types
+// compute in double.
+#define EMBER_MATH1(name)                                                  \
+  template <typename T> EMBER_HD T name##_of(T x) {                       \
+    if constexpr (std::is_same<T, float>::value) return ::name##f(x);     \
+    else return T(::name(double(x)));                                     \
+  }
+EMBER_MATH1(exp)
+EMBER_MATH1(log)
+EMBER_MATH1(sqrt)
+EMBER_MATH1(tanh)
+EMBER_MATH1(erf)
+#undef EMBER_MATH1
 
 struct Neg { template <typename T> EMBER_HD T operator()(T x) const { return -x; } };
-struct Exp { template <typename T> EMBER_HD T operator()(T x) const { return T(::exp(x)); } };
-struct Log { template <typename T> EMBER_HD T operator()(T x) const { return T(::log(x)); } };
-struct Sqrt { template <typename T> EMBER_HD T operator()(T x) const { return T(::sqrt(x)); } };
+struct Exp { template <typename T> EMBER_HD T operator()(T x) const { return exp_of(x); } };
+struct Log { template <typename T> EMBER_HD T operator()(T x) const { return log_of(x); } };
+struct Sqrt { template <typename T> EMBER_HD T operator()(T x) const { return sqrt_of(x); } };
 struct Abs { template <typename T> EMBER_HD T operator()(T x) const { return x < T(0) ? -x : x; } };
 struct Sign {
   template <typename T> EMBER_HD T operator()(T x) const { return T((x > T(0)) - (x < T(0))); }
@@ -40,10 +53,10 @@ struct Relu {  // NaN propagates, as in PyTorch
   template <typename T> EMBER_HD T operator()(T x) const { return x < T(0) ? T(0) : x; }
 };
 struct Sigmoid {
-  template <typename T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + T(::exp(-x))); }
+  template <typename T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + exp_of(-x)); }
 };
-struct Tanh { template <typename T> EMBER_HD T operator()(T x) const { return T(::tanh(x)); } };
-struct Erf { template <typename T> EMBER_HD T operator()(T x) const { return T(::erf(x)); } };
+struct Tanh { template <typename T> EMBER_HD T operator()(T x) const { return tanh_of(x); } };
+struct Erf { template <typename T> EMBER_HD T operator()(T x) const { return erf_of(x); } };
 struct Identity { template <typename T> EMBER_HD T operator()(T x) const { return x; } };
 struct PowScalar {
   double e;

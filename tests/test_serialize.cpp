@@ -5,6 +5,8 @@
 #include "helpers.h"
 
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -443,4 +445,32 @@ TEST_CASE("rng state: invalid states are rejected and change nothing", "[seriali
   const Tensor x = randn({4});
   set_rng_state(good);
   require_equal(randn({4}), x);
+}
+
+// Hidden (run with `ember_tests "[.interop]"`): needs /usr/bin/python3 with numpy.
+TEST_CASE("safetensors: interop with an independent numpy reader and writer", "[.interop]") {
+  const std::string script = std::string(EMBER_FIXTURES_DIR) + "/../../tools/check_safetensors_interop.py";
+  TempDir dir;
+  // The sample of check_safetensors_interop.py.
+  const TensorMap sample{
+      {"f32", arange(6, kFloat).reshape({2, 3}) * 0.5},
+      {"f64", tensor({1e-300, -2.5, M_PI}, kDouble)},
+      {"i64", tensor({-(int64_t(1) << 40), int64_t(7)})},
+      {"bool", tensor({true, false, true})},
+      {"scalar", tensor(3.25f)},
+      {"empty", zeros({0, 4})},
+  };
+  const MetadataMap meta{{"writer", "numpy"}, {"unicode", "\xc3\xa9\xe4\xb8\xad"}};
+  save_tensors(sample, dir.file("ember.safetensors"), meta);
+  const std::string read_cmd = "/usr/bin/python3 " + script + " read " + dir.file("ember.safetensors");
+  REQUIRE(std::system(read_cmd.c_str()) == 0);
+  const std::string write_cmd = "/usr/bin/python3 " + script + " write " + dir.file("numpy.safetensors");
+  REQUIRE(std::system(write_cmd.c_str()) == 0);
+  const SafeTensors back = load_tensors(dir.file("numpy.safetensors"));
+  REQUIRE(back.metadata == meta);
+  REQUIRE(back.tensors.size() == sample.size());
+  for (const auto& kv : sample) {
+    INFO(kv.first);
+    require_equal(back.tensors.at(kv.first), kv.second);
+  }
 }

@@ -12,7 +12,7 @@
 // OpenBLAS GEMM and the reshuffle on them. Units are sized (kUnitBytes) so the columns a thread
 // just wrote are still in its L2 cache when the GEMM reads them; measured on 2 cores this beats
 // one whole-batch GEMM threaded by OpenBLAS, whose pthreads fight the OpenMP team for the cores
-// (see ensure_blas_serial) and whose 20-100 MB column buffer round-trips through DRAM.
+// (see src/threads.cpp) and whose 20-100 MB column buffer round-trips through DRAM.
 //
 // Buffers are thread-local and only ever grow (to about kUnitBytes), so a training loop does
 // not page-fault after its first step.
@@ -35,17 +35,6 @@ namespace {
 // Bytes of buffers (columns + one (Cout, L) matrix) per unit of work: small enough that a
 // unit's im2col output is still in the core's L2 cache when its GEMM reads it.
 constexpr size_t kUnitBytes = size_t(1) << 20;
-
-// OpenBLAS's own pthreads would compete with our OpenMP team for the same cores (each pool
-// spins while the other works, which on a 2-core machine doubles the run time). So ember keeps
-// OpenBLAS serial and parallelises around it, as PyTorch does with its BLAS.
-void ensure_blas_serial() {
-  static const bool once = [] {
-    openblas_set_num_threads(1);
-    return true;
-  }();
-  (void)once;
-}
 
 // A growable, 64-byte aligned, uninitialised buffer (std::vector would zero it on every growth).
 class Scratch {
@@ -171,7 +160,7 @@ void col2im(const T* cols, int64_t ld, T* image, const Geometry& g, int64_t p0, 
   }
 }
 
-// Row-major GEMM with single-threaded OpenBLAS (the parallelism is ours, see ensure_blas_serial);
+// Row-major GEMM with single-threaded OpenBLAS (the parallelism is ours, see src/threads.cpp);
 // k == 0 is handled here because BLAS rejects a zero leading dimension.
 void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const float* a,
              int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
@@ -275,7 +264,6 @@ void forward_impl(const Tensor& out, const Tensor& in, const Tensor& weight, con
   const T* w = weight.data_ptr<T>();
   const T* b = bias.defined() ? bias.data_ptr<T>() : nullptr;
   T* y = out.data_ptr<T>();
-  ensure_blas_serial();
   const Plan plan = Plan::make<T>(g, /*split_pixels=*/true);
   run_plan(plan, [&](int t) {
     plan.for_each_unit(t, [&](const Unit& u) {
@@ -333,7 +321,6 @@ void backward_input_impl(const Tensor& grad_in, const Tensor& grad_out, const Te
   }
   const T* go = grad_out.data_ptr<T>();
   const T* w = weight.data_ptr<T>();
-  ensure_blas_serial();
   const Plan plan = Plan::make<T>(g, /*split_pixels=*/false);
   run_plan(plan, [&](int t) {
     plan.for_each_unit(t, [&](const Unit& u) {
@@ -361,7 +348,6 @@ void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, con
   if (g.n == 0 || P == 0) return;
   const T* go = grad_out.data_ptr<T>();
   const T* x = in.data_ptr<T>();
-  ensure_blas_serial();
   const Plan plan = Plan::make<T>(g, /*split_pixels=*/true);
   // Thread 0 accumulates into grad_weight, the others into partial sums added at the end.
   std::vector<T> partial(size_t((plan.threads() - 1) * wsize), T(0));

@@ -77,17 +77,6 @@ void scale_c(T* c, int64_t count, T beta) {
   }
 }
 
-// OpenBLAS's own pthreads would compete with ember's OpenMP team for the same cores (conv.cpp
-// runs im2col in OpenMP threads around serial GEMMs), so OpenBLAS is kept serial and large
-// products are split across the OpenMP team here instead.
-void ensure_blas_serial() {
-  static const bool once = [] {
-    openblas_set_num_threads(1);
-    return true;
-  }();
-  (void)once;
-}
-
 template <typename T>
 void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T beta) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
@@ -95,7 +84,6 @@ void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T be
   if (k == 0) return scale_c(cp, m * n, beta);
   EMBER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "mm: ", describe(a), " @ ", describe(b),
               " has a dimension past the 2^31-1 limit of the BLAS interface");
-  ensure_blas_serial();
   BlasOperand la = blas_layout(a), lb = blas_layout(b);
   std::vector<T> packed_a, packed_b;
   const T* ap = a.data_ptr<T>();

@@ -14,8 +14,9 @@
 namespace ember {
 namespace {
 
-constexpr int64_t kParallelMin = 32768;  // elements moved; below this threads cost more than they save
-constexpr int64_t kTile = 4096;          // inner elements one index_add task owns
+// Elements moved below which waking threads costs more than it saves.
+constexpr int64_t kParallelMin = 32768;
+constexpr int64_t kTile = 4096;  // inner elements one index_add task owns
 
 struct Dims {
   int64_t outer = 1, n = 1, inner = 1;
@@ -25,9 +26,12 @@ Dims split_at(const Tensor& t, int64_t dim) {
   Dims d;
   IntArrayRef s = t.sizes();
   for (int64_t i = 0; i < int64_t(s.size()); ++i) {
-    if (i < dim) d.outer *= s[i];
-    else if (i == dim) d.n = s[i];
-    else d.inner *= s[i];
+    if (i < dim)
+      d.outer *= s[i];
+    else if (i == dim)
+      d.n = s[i];
+    else
+      d.inner *= s[i];
   }
   return d;
 }
@@ -58,8 +62,10 @@ void select_slices(T* out, const T* in, const int64_t* ix, int64_t ist, Dims d, 
       if (s < 0) s += d.n;
       const T* src = in + (o * d.n + s) * d.inner;
       T* dst = out + it * d.inner;
-      if (d.inner == 1) *dst = *src;
-      else std::copy_n(src, d.inner, dst);
+      if (d.inner == 1)
+        *dst = *src;
+      else
+        std::copy_n(src, d.inner, dst);
       if (++j == count) {
         j = 0;
         ++o;
@@ -91,7 +97,8 @@ void add_slices(T* out, const T* src, const int64_t* ix, int64_t ist, Dims d, in
 
 }  // namespace
 
-void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
+void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
+                              const Tensor& index) {
   if (out.numel() == 0) return;
   Tensor src = in;
   if (!src.is_contiguous()) {
@@ -102,8 +109,8 @@ void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim, 
   const int64_t* ix = index.data_ptr<int64_t>();
   dispatch_all(out.dtype(), "index_select", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    select_slices(static_cast<T*>(out.raw_data_ptr()), static_cast<const T*>(src.raw_data_ptr()), ix,
-                  index_stride(index), d, index.numel());
+    select_slices(static_cast<T*>(out.raw_data_ptr()), static_cast<const T*>(src.raw_data_ptr()),
+                  ix, index_stride(index), d, index.numel());
   });
 }
 

@@ -19,7 +19,7 @@ namespace ember {
 namespace {
 
 constexpr size_t kAlignment = 64;
-constexpr int kMaxDims = 64;  // at most 63 dims of size > 1 fit an int64 numel
+constexpr int kMaxDims = 64;             // at most 63 dims of size > 1 fit an int64 numel
 constexpr int64_t kParallelMin = 32768;  // elements; below this threads cost more than they save
 
 /// The coalesced iteration space of dst (operand 0) and, for copies, src (operand 1).
@@ -152,7 +152,8 @@ void fill_value(const Tensor& out, const T v) {
 std::shared_ptr<void> CpuBackend::allocate(size_t nbytes) {
   // aligned_alloc wants a multiple of the alignment; an empty tensor still gets a real (tiny)
   // block so that its data pointer is never null.
-  const size_t rounded = nbytes == 0 ? kAlignment : (nbytes + kAlignment - 1) / kAlignment * kAlignment;
+  const size_t rounded =
+      nbytes == 0 ? kAlignment : (nbytes + kAlignment - 1) / kAlignment * kAlignment;
   void* p = rounded < nbytes ? nullptr : std::aligned_alloc(kAlignment, rounded);
   if (p == nullptr)
     throw OutOfMemoryError(detail::str("CPU: out of memory: tried to allocate ", nbytes, " bytes (",

@@ -139,9 +139,13 @@ constexpr bool supported() {
 }
 
 template <typename T>
-const T* cdata(const Tensor& t) { return static_cast<const T*>(t.raw_data_ptr()); }
+const T* cdata(const Tensor& t) {
+  return static_cast<const T*>(t.raw_data_ptr());
+}
 template <typename T>
-T* mdata(const Tensor& t) { return static_cast<T*>(t.raw_data_ptr()); }
+T* mdata(const Tensor& t) {
+  return static_cast<T*>(t.raw_data_ptr());
+}
 
 template <typename T, typename F>
 void unary_loop(const F f, const Tensor& out, const Tensor& in) {
@@ -247,7 +251,8 @@ template <typename Op>
 [[noreturn]] void unsupported(const char* entry, Op op, ScalarType t) {
   throw Error(detail::str(entry, ": ", op_name(op), " is not defined for ", t,
                           " tensors here (the front half should promote them: bool to int64 for "
-                          "arithmetic, integers to floating point for ", op_name(op), ")"));
+                          "arithmetic, integers to floating point for ",
+                          op_name(op), ")"));
 }
 
 }  // namespace
@@ -257,8 +262,10 @@ void CpuBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const Po
   dispatch_all(in.dtype(), "unary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatch_unary(op, p, [&](auto f) {
-      if constexpr (supported<T, decltype(f)>()) unary_loop<T>(f, out, in);
-      else unsupported("unary", op, in.dtype());
+      if constexpr (supported<T, decltype(f)>())
+        unary_loop<T>(f, out, in);
+      else
+        unsupported("unary", op, in.dtype());
     });
   });
 }
@@ -269,8 +276,10 @@ void CpuBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const T
   dispatch_all(a.dtype(), "binary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatch_binary(op, p, [&](auto f) {
-      if constexpr (supported<T, decltype(f)>()) binary_loop<T>(f, out, a, b);
-      else unsupported("binary", op, a.dtype());
+      if constexpr (supported<T, decltype(f)>())
+        binary_loop<T>(f, out, a, b);
+      else
+        unsupported("binary", op, a.dtype());
     });
   });
 }
@@ -282,8 +291,10 @@ void CpuBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, 
     using T = typename decltype(tag)::type;
     dispatch_binary(op, p, [&](auto f) {
       if constexpr (supported<T, decltype(f)>()) {
-        if (reversed) scalar_loop<T, true>(f, out, a, T(s));
-        else scalar_loop<T, false>(f, out, a, T(s));
+        if (reversed)
+          scalar_loop<T, true>(f, out, a, T(s));
+        else
+          scalar_loop<T, false>(f, out, a, T(s));
       } else {
         unsupported("binary_scalar", op, a.dtype());
       }

@@ -26,15 +26,19 @@
 namespace ember {
 namespace {
 
-constexpr int64_t kParallelMin = 32768;  // elements read; below this threads cost more than they save
-constexpr int64_t kBlock = 16384;        // values of one row reduced by one task
-constexpr int64_t kTile = 1024;          // outputs one column task accumulates at once
+// Elements read below which waking threads costs more than it saves.
+constexpr int64_t kParallelMin = 32768;
+constexpr int64_t kBlock = 16384;  // values of one row reduced by one task
+constexpr int64_t kTile = 1024;    // outputs one column task accumulates at once
 
 template <typename T>
 using Acc = std::conditional_t<std::is_same<T, float>::value, double, T>;
 
+// False for integers and bool.
 template <typename T>
-bool is_nan(T x) { return x != x; }  // false for integers and bool
+bool is_nan(T x) {
+  return x != x;
+}
 
 /// Runs body(i) for i in [0, items); in parallel when `work` (elements read) is large.
 template <typename Body>
@@ -191,8 +195,8 @@ void extreme(T* out, int64_t* idx, const T* in, int64_t outer, int64_t k, int64_
 
 void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in,
                         int64_t outer, int64_t k, int64_t inner) {
-  EMBER_CHECK(out.dtype() == in.dtype(), "reduce: the output is ", out.dtype(), " but the input is ",
-              in.dtype(), " (the front half should cast first)");
+  EMBER_CHECK(out.dtype() == in.dtype(), "reduce: the output is ", out.dtype(),
+              " but the input is ", in.dtype(), " (the front half should cast first)");
   if (outer * inner == 0) return;
   const bool extreme_op = op == ReduceOp::Max || op == ReduceOp::Min;
   dispatch_all(in.dtype(), "reduce", [&](auto tag) {
@@ -202,12 +206,15 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, c
     if (extreme_op) {
       EMBER_CHECK(k > 0, "reduce: max/min over an empty dimension has no identity (k = 0)");
       int64_t* ix = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
-      if (op == ReduceOp::Max) extreme<true>(o, ix, x, outer, k, inner);
-      else extreme<false>(o, ix, x, outer, k, inner);
+      if (op == ReduceOp::Max)
+        extreme<true>(o, ix, x, outer, k, inner);
+      else
+        extreme<false>(o, ix, x, outer, k, inner);
       return;
     }
     if constexpr (std::is_same<T, bool>::value) {
-      throw Error("reduce: sum/mean of a bool tensor (the front half should cast it to int64 first)");
+      throw Error(
+          "reduce: sum/mean of a bool tensor (the front half should cast it to int64 first)");
     } else {
       if (k == 0) {  // empty sum is 0; empty mean is 0/0
         const T v = op == ReduceOp::Mean && std::numeric_limits<T>::has_quiet_NaN

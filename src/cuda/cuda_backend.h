@@ -53,6 +53,9 @@ class CudaBackend final : public Backend {
                    double label_smoothing) override;
   void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp, const Tensor& target,
                               int64_t ignore_index, double label_smoothing, double scale) override;
+  // kernels/sgd.cu
+  void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& bufs, const std::vector<bool>& first, const SgdParams& p) override;
   // index.cpp
   void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;

@@ -1,15 +1,11 @@
-// optim::SGD: PyTorch's update rule, applied in place under NoGradGuard. Every term is folded
-// into the parameter or the momentum buffer with add_(x, alpha) and mul_, so a step allocates
-// nothing but the momentum buffer on its first use: with d_p = g + wd * p,
-//   no momentum:  p += (-lr*wd) * p;  p += -lr * g
-//   momentum:     buf = m * buf + (1 - dampening) * g + (1 - dampening) * wd * p
-//                 (the first step: buf = g + wd * p)
-//                 plain:    p += -lr * buf
-//                 nesterov: p += (-lr*wd) * p;  p += -lr * g;  p += (-lr*m) * buf
-// which is PyTorch's rule up to the rounding of the regrouped sums (a few ulps).
+// optim::SGD: PyTorch's update rule, applied in place under NoGradGuard by one fused backend
+// entry (Backend::sgd_step) per device and dtype: one pass over each parameter, and no
+// allocation but the momentum buffer on its first use.
 #include "ember/optim/sgd.h"
 
-#include "tensor_impl.h"
+#include <map>
+
+#include "backend.h"
 
 namespace ember {
 namespace optim {
@@ -59,6 +55,14 @@ SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
 SGD::SGD(std::vector<Tensor> params, SGDOptions defaults)
     : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
 
+namespace {
+/// The parameters of one group that share a device and dtype: one fused step.
+struct Batch {
+  std::vector<Tensor> params, grads, bufs;
+  std::vector<bool> first;
+};
+}  // namespace
+
 Tensor SGD::step(LossClosure closure) {
   Tensor loss;
   if (closure) {
@@ -75,6 +79,8 @@ Tensor SGD::step(LossClosure closure) {
     check_options(o, "SGD::step (parameter group " + std::to_string(gi) + ")");
     const double lr = o.lr(), m = o.momentum(), damp = o.dampening(), wd = o.weight_decay();
 
+    // Gather the group's parameters per device, then one fused backend call per device.
+    std::map<std::string, Batch> batches;
     for (size_t pi = 0; pi < group.params().size(); ++pi) {
       const Tensor& p = group.params()[pi];
       const Tensor& g = p.grad();
@@ -82,19 +88,18 @@ Tensor SGD::step(LossClosure closure) {
       EMBER_CHECK(g.sizes().equals(p.sizes()) && g.dtype() == p.dtype() && g.device() == p.device(),
                   "SGD::step: parameter ", pi, " of group ", gi, " (", describe(p), ") has a gradient of ",
                   describe(g), "; they must agree in shape, dtype and device");
-      if (m == 0) {
-        if (wd != 0) p.add_(p, -lr * wd);
-        p.add_(g, -lr);
-        continue;
-      }
-
+      EMBER_CHECK(p.is_contiguous(), "SGD::step: parameter ", pi, " of group ", gi, " (", describe(p),
+                  ") is not contiguous; parameters are updated in place and must be");
+      Batch& batch = batches[p.device().str() + to_string(p.dtype())];
+      batch.params.push_back(p);
+      batch.grads.push_back(g.contiguous());
+      if (m == 0) continue;
       auto& slot = state_[p.unsafeGetTensorImpl()];
       auto* st = dynamic_cast<SGDParamState*>(slot.get());
-      if (st == nullptr || !st->momentum_buffer().defined()) {
-        Tensor buf = g.detach().clone();
-        if (wd != 0) buf.add_(p, wd);
+      bool first = st == nullptr || !st->momentum_buffer().defined();
+      if (first) {
         auto fresh = std::make_unique<SGDParamState>();
-        fresh->momentum_buffer(buf);
+        fresh->momentum_buffer(empty_like(p));  // the step writes d_p into it, as PyTorch's clone
         st = fresh.get();
         slot = std::move(fresh);
       } else {
@@ -103,17 +108,20 @@ Tensor SGD::step(LossClosure closure) {
                     "SGD::step: the momentum buffer of parameter ", pi, " of group ", gi, " (",
                     describe(buf), ") does not match the parameter (", describe(p),
                     "); was the parameter moved or converted after the optimizer stepped?");
-        buf.mul_(m).add_(g, 1 - damp);
-        if (wd != 0) buf.add_(p, wd * (1 - damp));
       }
-      const Tensor& buf = st->momentum_buffer();
-      if (o.nesterov()) {
-        if (wd != 0) p.add_(p, -lr * wd);
-        p.add_(g, -lr);
-        p.add_(buf, -lr * m);
-      } else {
-        p.add_(buf, -lr);
-      }
+      batch.bufs.push_back(st->momentum_buffer());
+      batch.first.push_back(first);
+    }
+    SgdParams hp;
+    hp.lr = lr;
+    hp.momentum = m;
+    hp.dampening = damp;
+    hp.weight_decay = wd;
+    hp.nesterov = o.nesterov();
+    for (auto& [key, batch] : batches) {
+      backend(batch.params[0]).sgd_step(batch.params, batch.grads, batch.bufs, batch.first, hp);
+      for (const Tensor& t : batch.params) bump_version(t);
+      for (const Tensor& t : batch.bufs) bump_version(t);
     }
   }
   return loss;
