@@ -37,7 +37,6 @@ void check(const ember::data::LabeledImages& d, int64_t records) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   ember::set_num_threads(1);
-  std::atexit([] { std::remove(input_path().c_str()); });
   return 0;
 }
 
@@ -55,5 +54,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(ember::data::read_cifar10_file(input_path(), 10000), 10000);
   } catch (const ember::Error&) {
   }
+  std::remove(input_path().c_str());  // libFuzzer exits without running atexit handlers
   return 0;
 }

@@ -1,6 +1,8 @@
 // Test machinery shared by the test files: see helpers.h.
 #include "helpers.h"
 
+#include <cstdlib>
+
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -71,7 +73,16 @@ Tensor parse_tensor(std::istringstream& in, const std::string& dtype, const std:
 
 }  // namespace
 
-Fixtures::Fixtures(const std::string& file) : path_(std::string(EMBER_FIXTURES_DIR) + "/" + file + ".txt") {
+namespace {
+/// The fixture folder: $EMBER_FIXTURES_DIR when set (a test binary run from a copy of the tree,
+/// as on the GPU machine), else the source tree it was built from.
+std::string fixtures_dir() {
+  const char* env = std::getenv("EMBER_FIXTURES_DIR");
+  return env && *env ? env : EMBER_FIXTURES_DIR;
+}
+}  // namespace
+
+Fixtures::Fixtures(const std::string& file) : path_(fixtures_dir() + "/" + file + ".txt") {
   std::ifstream f(path_);
   if (!f) throw std::runtime_error("cannot open fixture file " + path_ + " (run tools/gen_fixtures.py)");
   std::string line;
