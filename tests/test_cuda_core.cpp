@@ -382,7 +382,7 @@ TEST_CASE("cuda: the caching allocator reuses blocks and keeps statistics", "[cu
   REQUIRE(cuda::memory_allocated() == a0);
 }
 
-TEST_CASE("cuda: out of memory throws OutOfMemoryError with the numbers, and ember stays usable", "[cuda]") {
+TEST_CASE("cuda: out of memory throws OutOfMemoryError with the numbers, and ember stays usable", "[cuda][oom]") {
   REQUIRE_CUDA_OR_SKIP();
   const Tensor keep = ones({1000}, kGpu);  // something cached and something live
   std::string message;
