@@ -55,7 +55,7 @@ def main(out):
              ("fc.weight", "F32", [3, 2], f32(1, 2, 3, 4, 5, 6))]),
         "sgd_state": safetensors(
             [("state.0.momentum_buffer", "F32", [3, 2], f32(1, 2, 3, 4, 5, 6))],
-            {"optimizer": "SGD", "param_groups": "1", "param_groups.0.num_params": "6",
+            {"optimizer": "SGD", "param_groups": "1", "param_groups.0.num_params": "4",
              "param_groups.0.lr": "0.1", "param_groups.0.momentum": "0.9", "param_groups.0.dampening": "0",
              "param_groups.0.weight_decay": "0", "param_groups.0.nesterov": "false"}),
         "rng_state": safetensors([("rng", "I64", [629], i64(*([5489] * 624 + [1, 0, 5489, 0, 0])))]),

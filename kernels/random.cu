@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "common.cuh"
+#include "cuda/capture.h"
 #include "cuda/cuda_backend.h"
 #include "dtype_dispatch.h"
 
@@ -191,6 +192,11 @@ void fill_random(Backend& be, const Tensor& out, const Gen& gen, const uint64_t&
 
 }  // namespace
 
+// Each call takes its Philox offset on the host; a replayed graph would reuse the captured offset
+// and draw the same numbers every time.
+static const char* const kNoCaptureReason =
+    "random ops cannot be captured yet: their offsets would repeat on replay";
+
 void CudaBackend::manual_seed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(cuda_kernels::offset_mutex());
   seed_ = seed;
@@ -198,6 +204,7 @@ void CudaBackend::manual_seed(uint64_t seed) {
 }
 
 void CudaBackend::uniform(const Tensor& out, double low, double high) {
+  cuda_detail::check_not_capturing("uniform_ (random ops)", kNoCaptureReason);
   dispatch_floating(out.dtype(), "uniform_", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const cuda_kernels::Uniform<T> gen{T(low), T(high) - T(low), T(high)};
@@ -206,6 +213,7 @@ void CudaBackend::uniform(const Tensor& out, double low, double high) {
 }
 
 void CudaBackend::normal(const Tensor& out, double mean, double std) {
+  cuda_detail::check_not_capturing("normal_ (random ops)", kNoCaptureReason);
   dispatch_floating(out.dtype(), "normal_", [&](auto tag) {
     using T = typename decltype(tag)::type;
     fill_random<T>(*this, out, cuda_kernels::Normal<T>{T(mean), T(std)}, seed_, offset_);
@@ -213,6 +221,7 @@ void CudaBackend::normal(const Tensor& out, double mean, double std) {
 }
 
 void CudaBackend::randint(const Tensor& out, int64_t low, int64_t high) {
+  cuda_detail::check_not_capturing("random_ (random ops)", kNoCaptureReason);
   EMBER_CHECK(low < high, "random_: expects 'from' to be less than 'to', but got from=", low, " >= to=", high,
               " for ", describe(out));
   dispatch_numeric(out.dtype(), "random_", [&](auto tag) {

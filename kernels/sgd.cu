@@ -1,9 +1,12 @@
 // The fused SGD step (Backend::sgd_step, src/backend.h): one launch updates every parameter of a step.
 //
 // The host packs one descriptor {param, grad, momentum buffer, numel, first step} per parameter
-// into a small device array; the kernel's threads walk the descriptors in order and, for each,
-// cover its elements with a grid-stride loop. Sizing the grid for the largest parameter keeps
-// every thread busy on the big weights, while the many tiny ones (biases) cost a loop header.
+// into the kernel's arguments (up to kSgdSlotsPerLaunch per launch; more parameters take more
+// launches); the kernel's threads walk the descriptors in order and, for each, cover its
+// elements with a grid-stride loop. Sizing the grid for the largest parameter keeps every
+// thread busy on the big weights, while the many tiny ones (biases) cost a loop header.
+// Passing the descriptors by value (not through a device table filled from the host) keeps the
+// step free of host-to-device copies, so it can be captured in a CUDA graph.
 //
 // Rounding follows PyTorch's separate ops: buf.mul_(momentum) is rounded before the
 // (1 - dampening) * d_p term is added (an explicitly rounded multiply keeps nvcc from fusing the
@@ -36,13 +39,21 @@ struct SgdScalars {
 __device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
 __device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
 
-// slots: (count) descriptors, each over its own contiguous param/grad/buf of numel elements.
+// 32 descriptors of 40 bytes: about 1.3 KB of kernel arguments, well under the 4 KB limit.
+constexpr int kSgdSlotsPerLaunch = 32;
+
 template <typename T>
-__global__ void __launch_bounds__(kBlockSize)
-    sgd_step_kernel(const SgdSlot<T>* __restrict__ slots, int64_t count, SgdScalars<T> h) {
+struct SgdSlotPack {
+  SgdSlot<T> slot[kSgdSlotsPerLaunch];
+  int64_t count;
+};
+
+// pack: (count) descriptors, each over its own contiguous param/grad/buf of numel elements.
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize) sgd_step_kernel(const SgdSlotPack<T> pack, SgdScalars<T> h) {
   const int64_t start = int64_t(blockIdx.x) * blockDim.x + threadIdx.x, step = int64_t(blockDim.x) * gridDim.x;
-  for (int64_t s = 0; s < count; ++s) {
-    const SgdSlot<T> slot = slots[s];
+  for (int64_t s = 0; s < pack.count; ++s) {
+    const SgdSlot<T> slot = pack.slot[s];
     for (int64_t i = start; i < slot.numel; i += step) {
       const T p = slot.param[i];
       T d = slot.grad[i];
@@ -102,26 +113,6 @@ void CudaBackend::sgd_step(const std::vector<Tensor>& params, const std::vector<
 
   dispatch_floating(p0.dtype(), "sgd_step", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using Slot = cuda_kernels::SgdSlot<T>;
-    std::vector<Slot> host;
-    host.reserve(count);
-    int64_t largest = 0;
-    for (size_t i = 0; i < count; ++i) {
-      const int64_t n = params[i].numel();
-      if (n == 0) continue;
-      largest = std::max(largest, n);
-      host.push_back(Slot{params[i].data_ptr<T>(), grads[i].data_ptr<T>(),
-                          use_momentum ? momentum_buffers[i].data_ptr<T>() : nullptr, n,
-                          use_momentum && first_step[i] ? 1 : 0});
-    }
-    if (host.empty()) return;
-    // The descriptors travel in an int64 tensor (Slot is five 8-byte fields); it returns to the
-    // caching allocator at scope exit, after the launch is queued, which the one stream makes safe.
-    static_assert(sizeof(Slot) % sizeof(int64_t) == 0, "SgdSlot must be a whole number of int64 words");
-    const size_t bytes = host.size() * sizeof(Slot);
-    Tensor table = make_empty({int64_t(bytes / sizeof(int64_t))}, kLong, p0.device());
-    cuda_backend().copy_from_host(table.raw_data_ptr(), host.data(), bytes);
-
     cuda_kernels::SgdScalars<T> h;
     h.lr = T(o.lr);
     h.momentum = T(o.momentum);
@@ -130,10 +121,27 @@ void CudaBackend::sgd_step(const std::vector<Tensor>& params, const std::vector<
     h.nesterov = o.nesterov;
     h.use_momentum = use_momentum;
     h.use_weight_decay = o.weight_decay != 0;
-    cuda_kernels::sgd_step_kernel<T>
-        <<<cuda_kernels::grid_for(largest), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
-            static_cast<const Slot*>(table.raw_data_ptr()), int64_t(host.size()), h);
-    EMBER_CUDA_LAUNCH_CHECK();
+
+    cuda_kernels::SgdSlotPack<T> pack{};
+    int64_t largest = 0;
+    auto launch = [&] {
+      if (pack.count == 0) return;
+      cuda_kernels::sgd_step_kernel<T>
+          <<<cuda_kernels::grid_for(largest), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(pack, h);
+      EMBER_CUDA_LAUNCH_CHECK();
+      pack.count = 0;
+      largest = 0;
+    };
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t n = params[i].numel();
+      if (n == 0) continue;
+      largest = std::max(largest, n);
+      pack.slot[pack.count++] = cuda_kernels::SgdSlot<T>{params[i].data_ptr<T>(), grads[i].data_ptr<T>(),
+                                                         use_momentum ? momentum_buffers[i].data_ptr<T>() : nullptr, n,
+                                                         use_momentum && first_step[i] ? 1 : 0};
+      if (pack.count == cuda_kernels::kSgdSlotsPerLaunch) launch();
+    }
+    launch();
   });
   for (size_t i = 0; i < count; ++i) {
     bump_version(params[i]);

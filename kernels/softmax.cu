@@ -11,6 +11,7 @@
 // Numerics: the max is subtracted before exp (no overflow), a NaN anywhere in a row makes the
 // whole row NaN (as on the CPU), and log_softmax is computed as (x - max) - log(sum): forming
 // max + log(sum) first would round away low bits of large logits.
+#include <cmath>
 #include <limits>
 
 #include "common.cuh"
@@ -188,6 +189,12 @@ __global__ void nll_forward_kernel(T* __restrict__ losses, const T* __restrict__
       if (team.rank == 0) losses[i] = T(0);
       continue;
     }
+    // The host checks targets before launching, except inside a CUDA graph capture (it cannot
+    // read them then): a bad target must poison the loss, not read out of bounds.
+    if (t < 0 || t >= c) {
+      if (team.rank == 0) losses[i] = T(NAN);
+      continue;
+    }
     const T* row = logp + i * c;
     double loss = -(1.0 - eps) * double(row[t]);
     // Only with smoothing: with eps == 0 a -inf elsewhere in the row must not turn 0 * -inf
@@ -211,7 +218,8 @@ __global__ void __launch_bounds__(kBlockSize)
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
     const int64_t row = i / c, j = i % c;
     const int64_t t = target[row];
-    grad[i] = t == ignore_index ? T(0) : scale * (dev_exp(logp[i]) - (j == t ? on : off));
+    const bool bad = t != ignore_index && (t < 0 || t >= c);  // see nll_forward_kernel
+    grad[i] = t == ignore_index ? T(0) : bad ? T(NAN) : scale * (dev_exp(logp[i]) - (j == t ? on : off));
   }
 }
 

@@ -4,8 +4,7 @@
 // tensor's first element never straddle lines. Copies take memcpy when nothing but bytes need to
 // move; otherwise the shape is coalesced (size-1 dims dropped, neighbouring dims merged where
 // both tensors step through them as one) and walked with an N-d counter, one tight innermost-dim
-// loop per run. This mirrors the walker in pointwise.cpp (a shared src/cpu header would let the
-// two files use one copy of it).
+// loop per run (src/cpu/strided.h).
 #include <omp.h>
 
 #include <algorithm>
@@ -14,103 +13,22 @@
 
 #include "../dtype_dispatch.h"
 #include "cpu_backend.h"
+#include "strided.h"
 
 namespace ember {
 namespace {
 
 constexpr size_t kAlignment = 64;
-constexpr int kMaxDims = 64;             // at most 63 dims of size > 1 fit an int64 numel
-constexpr int64_t kParallelMin = 32768;  // elements; below this threads cost more than they save
-
-/// The coalesced iteration space of dst (operand 0) and, for copies, src (operand 1).
-template <int N>
-struct Geometry {
-  int ndim = 0;
-  int64_t numel = 1;
-  int64_t sizes[kMaxDims];
-  int64_t strides[N][kMaxDims];
-};
-
-template <int N>
-Geometry<N> make_geometry(const Tensor* const (&ops)[N]) {
-  Geometry<N> g;
-  IntArrayRef sizes = ops[0]->sizes();
-  IntArrayRef strides[N];
-  for (int i = 0; i < N; ++i) strides[i] = ops[i]->strides();
-  for (size_t d = 0; d < sizes.size(); ++d) {
-    const int64_t n = sizes[d];
-    g.numel *= n;
-    if (n == 1) continue;
-    bool merge = g.ndim > 0;
-    for (int i = 0; i < N && merge; ++i) merge = g.strides[i][g.ndim - 1] == strides[i][d] * n;
-    if (merge) {
-      g.sizes[g.ndim - 1] *= n;
-      for (int i = 0; i < N; ++i) g.strides[i][g.ndim - 1] = strides[i][d];
-    } else {
-      g.sizes[g.ndim] = n;
-      for (int i = 0; i < N; ++i) g.strides[i][g.ndim] = strides[i][d];
-      ++g.ndim;
-    }
-  }
-  if (g.ndim == 0) {
-    g.ndim = 1;
-    g.sizes[0] = 1;
-    for (int i = 0; i < N; ++i) g.strides[i][0] = 1;
-  }
-  return g;
-}
-
-/// row(off, n) for each innermost-dim run inside elements [begin, end).
-template <int N, typename Row>
-void walk(const Geometry<N>& g, int64_t begin, int64_t end, const Row& row) {
-  const int last = g.ndim - 1;
-  int64_t idx[kMaxDims];
-  int64_t off[N] = {};
-  int64_t rem = begin;
-  for (int d = last; d >= 0; --d) {
-    idx[d] = rem % g.sizes[d];
-    rem /= g.sizes[d];
-    for (int i = 0; i < N; ++i) off[i] += idx[d] * g.strides[i][d];
-  }
-  const int64_t inner = g.sizes[last];
-  while (begin < end) {
-    const int64_t n = std::min(inner - idx[last], end - begin);
-    row(off, n);
-    begin += n;
-    if (begin >= end) break;
-    for (int i = 0; i < N; ++i) off[i] -= idx[last] * g.strides[i][last];
-    idx[last] = 0;
-    for (int d = last - 1; d >= 0; --d) {
-      ++idx[d];
-      for (int i = 0; i < N; ++i) off[i] += g.strides[i][d];
-      if (idx[d] < g.sizes[d]) break;
-      for (int i = 0; i < N; ++i) off[i] -= g.sizes[d] * g.strides[i][d];
-      idx[d] = 0;
-    }
-  }
-}
-
-/// Splits [0, numel) into at most one chunk per thread (one chunk when small) and calls
-/// body(begin, end) for each; chunks are disjoint, so results do not depend on the split.
-template <typename Body>
-void parallel_chunks(int64_t numel, const Body& body) {
-  const int threads = omp_get_max_threads();
-  if (numel < kParallelMin || threads <= 1 || omp_in_parallel()) {
-    body(int64_t(0), numel);
-    return;
-  }
-  const int64_t chunks = std::min<int64_t>(threads, (numel + kParallelMin - 1) / kParallelMin);
-  const int64_t per = (numel + chunks - 1) / chunks;
-#pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < chunks; ++c) body(c * per, std::min(numel, (c + 1) * per));
-}
+using strided::Geometry;
+using strided::make_geometry;
+using strided::parallel_chunks;
+using strided::walk;
 
 // static_cast gives PyTorch's conversions: to bool is "!= 0" (NaN -> true), float to integer
 // truncates toward zero.
 template <typename D, typename S>
 void copy_cast(const Tensor& dst, const Tensor& src) {
-  const Tensor* ops[2] = {&dst, &src};
-  const auto g = make_geometry<2>(ops);
+  const auto g = make_geometry<2>({&dst, &src});
   D* d = static_cast<D*>(dst.raw_data_ptr());
   const S* s = static_cast<const S*>(src.raw_data_ptr());
   const int64_t sd = g.strides[0][g.ndim - 1], ss = g.strides[1][g.ndim - 1];
@@ -131,8 +49,7 @@ void copy_cast(const Tensor& dst, const Tensor& src) {
 
 template <typename T>
 void fill_value(const Tensor& out, const T v) {
-  const Tensor* ops[1] = {&out};
-  const auto g = make_geometry<1>(ops);
+  const auto g = make_geometry<1>({&out});
   T* p = static_cast<T*>(out.raw_data_ptr());
   const int64_t so = g.strides[0][g.ndim - 1];
   parallel_chunks(g.numel, [&](int64_t begin, int64_t end) {

@@ -30,14 +30,17 @@ int as_int(int64_t v, const char* what) {
 
 cublasOperation_t op(bool trans) { return trans ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
-/// The handle, with the math mode allow_tf32 asks for: the mode is a property of the handle, and
-/// allow_tf32 may change between calls, so it is checked each time (a host-side field, no sync).
+/// The handle, with the context workspace bound (ctx.blas(): cuBLAS then allocates nothing of
+/// its own, which a CUDA graph capture needs) and the math mode allow_tf32 asks for: the mode
+/// is a property of the handle, and allow_tf32 may change between calls, so it is checked each
+/// time (a host-side field, no sync).
 cublasHandle_t handle_for(CudaContext& ctx) {
+  cublasHandle_t h = ctx.blas();
   cublasMath_t mode;
-  EMBER_CUBLAS_CHECK(cublasGetMathMode(ctx.cublas, &mode));
+  EMBER_CUBLAS_CHECK(cublasGetMathMode(h, &mode));
   const cublasMath_t want = ctx.allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
-  if (mode != want) EMBER_CUBLAS_CHECK(cublasSetMathMode(ctx.cublas, want));
-  return ctx.cublas;
+  if (mode != want) EMBER_CUBLAS_CHECK(cublasSetMathMode(h, want));
+  return h;
 }
 
 // c (m, n) = beta * c, for the empty sum k == 0 (cuBLAS's quick return would be documented
@@ -54,11 +57,12 @@ void scale_rows(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   const T zero = T(0);
   const int rows = as_int(n, "n"), cols = as_int(m, "m"), ld = as_int(ldc, "ldc");
   // geam in place (C = beta * C + 0 * C): allowed when C aliases A with the same ld and no transpose.
+  cublasHandle_t h = handle_for(ctx);
   if constexpr (std::is_same_v<T, float>)
-    EMBER_CUBLAS_CHECK(cublasSgeam(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld,
+    EMBER_CUBLAS_CHECK(cublasSgeam(h, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld,
                                    c, ld));
   else
-    EMBER_CUBLAS_CHECK(cublasDgeam(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld,
+    EMBER_CUBLAS_CHECK(cublasDgeam(h, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld,
                                    c, ld));
 }
 

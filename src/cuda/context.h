@@ -9,6 +9,7 @@
 #include <cudnn.h>
 #endif
 #include <string>
+#include <vector>
 
 #include "ember/error.h"
 
@@ -30,10 +31,26 @@ struct CudaContext {
 #endif
   bool allow_tf32 = false;  // PyTorch's default for matmul (torch.backends.cuda.matmul.allow_tf32)
   /// Scratch memory for cuBLAS/cuDNN, grown on demand up to a cap; valid until the next call.
+  /// It never comes from a CUDA graph's pool, and while graphs live (graph_pins > 0) a block it
+  /// outgrows is retired, not freed: the graphs recorded its address.
   void* workspace(size_t nbytes);
   size_t workspace_cap = size_t(256) << 20;
   void* workspace_ptr = nullptr;
   size_t workspace_size = 0;
+
+  /// The cuBLAS handle with the context workspace bound to it (cublasSetWorkspace), grown to
+  /// kBlasWorkspace first: cuBLAS then never allocates memory of its own, which a CUDA graph
+  /// capture could not keep. Every cuBLAS call goes through it.
+  cublasHandle_t blas();
+  static constexpr size_t kBlasWorkspace = size_t(32) << 20;  // NVIDIA's recommendation for Hopper
+  void* blas_bound_ptr = nullptr;
+  size_t blas_bound_size = 0;
+
+  /// CUDA graphs alive on this device, counting one being captured (graph.cpp).
+  int graph_pins = 0;
+  std::vector<void*> retired_workspaces;
+  /// A graph is gone: when none is left, the retired workspaces return to the allocator.
+  void unpin_graph() noexcept;
 };
 
 /// The context of the current device, created on first use.

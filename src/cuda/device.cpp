@@ -11,6 +11,7 @@
 #include <string>
 
 #include "allocator.h"
+#include "capture.h"
 #include "context.h"
 #include "cuda_backend.h"
 #include "ember/cuda.h"
@@ -131,11 +132,14 @@ int device_count() { return probe().ok ? probe().count : 0; }
 
 void synchronize() {
   if (!probe().ok) return;
+  cuda_detail::check_not_capturing("cuda::synchronize()",
+                                   "a capture records work without running it, so there is nothing to wait for");
   EMBER_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 void empty_cache() {
   if (!probe().ok) return;
+  cuda_detail::check_not_capturing("cuda::empty_cache()", "returning memory to the driver waits for the GPU");
   for (int d = 0; d < probe().count; ++d) cuda_detail::allocator(d).empty_cache();
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "allocator.h"
+#include "capture.h"
 #include "context.h"
 #include "cuda_backend.h"
 
@@ -64,10 +65,19 @@ std::shared_ptr<void> CudaBackend::allocate(size_t nbytes) {
   });
 }
 
-void CudaBackend::synchronize() { EMBER_CUDA_CHECK(cudaStreamSynchronize(context().stream)); }
+void CudaBackend::synchronize() {
+  cuda_detail::check_not_capturing("synchronize", "a capture records work without running it, so there is nothing to wait for");
+  EMBER_CUDA_CHECK(cudaStreamSynchronize(context().stream));
+}
 
+// Neither transfer can be captured: both wait on the host for the staging buffers, and a
+// recorded copy would read or write the host buffer at replay time, long after this call.
 void CudaBackend::copy_from_host(void* dst, const void* src, size_t nbytes) {
   if (nbytes == 0) return;
+  cuda_detail::check_not_capturing(
+      "copying host data to the GPU (making a GPU tensor from host data, to(kCUDA) of a CPU tensor)",
+      "the recorded copy would read the host buffer again on every replay; copy the data to the GPU before "
+      "the capture and use that tensor inside it");
   CudaContext& ctx = context();
   Staging& st = staging(ctx.device);
   std::lock_guard<std::mutex> lock(st.mutex);
@@ -86,6 +96,10 @@ void CudaBackend::copy_from_host(void* dst, const void* src, size_t nbytes) {
 
 void CudaBackend::copy_to_host(void* dst, const void* src, size_t nbytes) {
   if (nbytes == 0) return;
+  cuda_detail::check_not_capturing(
+      "copying GPU data to the host (item(), cpu(), to(kCPU), printing a GPU tensor)",
+      "nothing runs during a capture, so there are no values to read yet; read the captured step's output "
+      "tensors after replay()");
   CudaContext& ctx = context();
   Staging& st = staging(ctx.device);
   std::lock_guard<std::mutex> lock(st.mutex);

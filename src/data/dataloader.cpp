@@ -5,6 +5,8 @@
 // standard libraries), so an epoch's order depends on (seed, epoch) alone.
 #include "ember/data/dataloader.h"
 
+#include "ops/index.h"
+
 #include <random>
 #include <vector>
 
@@ -94,8 +96,10 @@ Batch DataLoader::load(const Iterator::Epoch& epoch, int64_t batch) const {
   const int64_t len = std::min(bs, num_examples() - first);
   Batch b;
   if (epoch.order_x.defined()) {
-    b.x = x_.index_select(0, epoch.order_x.narrow(0, first, len));
-    if (y_.defined()) b.y = y_.index_select(0, epoch.order_y.narrow(0, first, len));
+    // The order is a permutation of [start, end) built here, so its range check (a GPU wait for
+    // device data) is skipped.
+    b.x = detail::index_select(x_, 0, epoch.order_x.narrow(0, first, len), /*check_range=*/false);
+    if (y_.defined()) b.y = detail::index_select(y_, 0, epoch.order_y.narrow(0, first, len), false);
   } else {
     b.x = x_.narrow(0, options_.start() + first, len);
     if (y_.defined()) b.y = y_.narrow(0, options_.start() + first, len);

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "common.h"
+#include "index.h"
 
 namespace ember {
 namespace {
@@ -31,7 +32,7 @@ void check_index_range(const Tensor& index, int64_t size, int64_t dim, const Ten
 
 }  // namespace
 
-Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+Tensor detail::index_select(const Tensor& x, int64_t dim, const Tensor& index, bool check_range) {
   EMBER_CHECK(x.defined() && index.defined(), "index_select: undefined input or index");
   EMBER_CHECK(index.dtype() == kLong, "index_select: expected an int64 index, got ", describe(index));
   EMBER_CHECK(index.dim() <= 1, "index_select: index must be a vector (0-D or 1-D), got ", describe(index));
@@ -45,7 +46,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     x_c = x.contiguous();
     idx = index.reshape({index.numel()}).contiguous();
   }
-  check_index_range(idx, x.size(d), d, x);
+  if (check_range) check_index_range(idx, x.size(d), d, x);
 
   std::vector<int64_t> shape = x.sizes().vec();
   shape[d] = idx.numel();
@@ -63,6 +64,10 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     });
   }
   return out;
+}
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  return detail::index_select(x, dim, index, /*check_range=*/true);
 }
 
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {

@@ -6,17 +6,33 @@
 #include <limits>
 
 #include "common.h"
+#include "ember/cuda.h"
 
 namespace ember {
 namespace detail {
 namespace {
 
-/// Checks every target is a class in [0, classes) or ignore_index, and returns how many are not
-/// ignored (the divisor of a mean). CPU targets are read in place; device targets cost one small
-/// copy (min, max, count) to the host.
-int64_t check_targets(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index) {
+/// How many targets are not ignored (the divisor of a mean): known on the host, or, while a CUDA
+/// graph is being captured (the host cannot wait for the device then), a 0-dim device tensor of
+/// the loss's dtype computed by the captured work itself.
+struct TargetCount {
+  int64_t host = 0;
+  Tensor device;  // defined only while capturing
+};
+
+/// Checks every target is a class in [0, classes) or ignore_index, and counts the ones not
+/// ignored. CPU targets are read in place; device targets cost one small copy (min, max, count)
+/// to the host, except during a CUDA graph capture, which forbids that copy: there the range
+/// check is skipped (docs/cuda_graphs.md; the loss kernels turn an out-of-range target into a
+/// NaN loss instead of reading out of bounds) and the count stays on the device.
+TargetCount check_targets(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index,
+                          ScalarType dtype) {
   const int64_t n = target.numel();
-  if (n == 0) return 0;
+  if (n == 0) return {};
+  if (!target.is_cpu() && cuda::is_capturing()) {
+    NoGradGuard no_grad;
+    return {0, target.ne(Scalar(ignore_index)).sum().to(dtype)};
+  }
   int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min(), count = 0;
   if (target.is_cpu()) {
     const int64_t* t = target.data_ptr<int64_t>();
@@ -41,7 +57,7 @@ int64_t check_targets(const char* op, const Tensor& target, int64_t classes, int
     EMBER_CHECK(lo >= 0 && hi < classes, op, ": target ", lo < 0 ? lo : hi, " is out of bounds for ",
                 classes, " classes (targets must be in [0, ", classes, ") or equal ignore_index = ",
                 ignore_index, ")");
-  return count;
+  return {count, Tensor()};
 }
 
 /// The shared checks and the reshape to 2-D: returns logits (M, C) and targets (M), and the shape
@@ -82,14 +98,32 @@ LossInputs as_2d(const char* op, const Tensor& input, const Tensor& target) {
           target.sizes().vec()};
 }
 
-Tensor reduce_losses(const Tensor& losses, Reduction reduction, int64_t count,
+Tensor reduce_losses(const Tensor& losses, Reduction reduction, const TargetCount& count,
                      const std::vector<int64_t>& none_shape) {
   switch (reduction) {
     case Reduction::None: return losses.view(none_shape);
     case Reduction::Sum: return losses.sum();
-    case Reduction::Mean: return losses.sum() / double(count);  // 0 / 0 = nan when all are ignored, as PyTorch
+    case Reduction::Mean:
+      // 0 / 0 = nan when all are ignored, as PyTorch. Both divisions round the same way (the
+      // host count becomes the dtype's scalar, the device count already is one).
+      return count.device.defined() ? losses.sum() / count.device : losses.sum() / double(count.host);
   }
   throw Error("loss: unknown reduction");
+}
+
+/// The factor a mean's gradient carries: 1 / count, or 0 when nothing counts. On the host it is
+/// folded into the backward kernel's scale (`base`); a device count gives a 0-dim tensor that
+/// multiplies the gradient afterwards, which rounds identically: the kernel's scale * x with
+/// scale = 1 is exact, and 1 / count rounds to the same value in either place.
+double host_mean_factor(Reduction reduction, const TargetCount& count) {
+  if (reduction != Reduction::Mean || count.device.defined()) return 1.0;
+  return count.host > 0 ? 1.0 / double(count.host) : 0.0;
+}
+Tensor device_mean_factor(Reduction reduction, const TargetCount& count) {
+  if (reduction != Reduction::Mean || !count.device.defined()) return Tensor();
+  NoGradGuard no_grad;
+  const Tensor& c = count.device;
+  return where(c > Scalar(0), 1.0 / c, zeros_like(c));
 }
 
 /// Scales a (M, C) gradient by the incoming gradient: per row for 'none', by a scalar otherwise.
@@ -124,7 +158,7 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduc
     x = input.contiguous();
     target = li.target.contiguous();
   }
-  const int64_t count = check_targets(op, target, c, ignore_index);
+  const TargetCount count = check_targets(op, target, c, ignore_index, input.dtype());
 
   Tensor logp = make_empty({m, c}, input.dtype(), input.device());
   Tensor losses = make_empty({m}, input.dtype(), input.device());
@@ -142,13 +176,15 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduc
   if (autograd::needs_grad({input})) {
     auto saved_target = autograd::save(target, op);
     // A mean divides by the number of targets that count; none counting gives a zero gradient.
-    const double base = reduction == Reduction::Mean ? (count > 0 ? 1.0 / double(count) : 0.0) : 1.0;
+    const double base = host_mean_factor(reduction, count);
+    const Tensor factor = device_mean_factor(reduction, count);
     autograd::record(op, out, {input},
-                     [logp, saved_target, ignore_index, label_smoothing, reduction, base](const Tensor& g) -> variable_list {
+                     [logp, saved_target, ignore_index, label_smoothing, reduction, base, factor](const Tensor& g) -> variable_list {
       Tensor grad = make_empty(logp.sizes(), logp.dtype(), logp.device());
       if (grad.numel() == 0) return {grad};
       backend(logp).cross_entropy_backward(grad, logp, saved_target.get(), ignore_index, label_smoothing,
                                            base * host_scale(g, reduction));
+      if (factor.defined()) grad.mul_(factor);
       apply_incoming(grad, g, reduction);
       return {grad};
     });
@@ -168,7 +204,7 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduc
     x = input.contiguous();
     target = li.target.contiguous();
   }
-  const int64_t count = check_targets(op, target, c, ignore_index);
+  const TargetCount count = check_targets(op, target, c, ignore_index, input.dtype());
 
   Tensor losses = make_empty({m}, input.dtype(), input.device());
   if (m > 0) backend(input).nll_forward(losses, x, target, ignore_index, 0.0);
@@ -180,16 +216,18 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduc
 
   if (autograd::needs_grad({input})) {
     auto saved_target = autograd::save(target, op);
-    const double base = reduction == Reduction::Mean ? (count > 0 ? 1.0 / double(count) : 0.0) : 1.0;
+    const double base = host_mean_factor(reduction, count);
+    const Tensor factor = device_mean_factor(reduction, count);
     const ScalarType dtype = input.dtype();
     autograd::record(op, out, {input},
-                     [saved_target, m, c, dtype, ignore_index, reduction, base](const Tensor& g) -> variable_list {
+                     [saved_target, m, c, dtype, ignore_index, reduction, base, factor](const Tensor& g) -> variable_list {
       // d loss_i / d input[i, j] = -1 where j == target_i, and 0 on ignored rows: a masked one-hot.
       const Tensor& t = saved_target.get();
       Tensor classes = arange(c, TensorOptions(kLong).device(t.device()));
       Tensor t_col = t.reshape({m, 1});
       Tensor grad = (classes.reshape({1, c}) == t_col).to(dtype) * (t_col != Scalar(ignore_index)).to(dtype);
       grad.mul_(base * host_scale(g, reduction));
+      if (factor.defined()) grad.mul_(factor);
       grad = 0.0 - grad;  // not neg(): 0 - 0 is +0, so untouched entries print as 0, as PyTorch's
       apply_incoming(grad, g, reduction);
       return {grad};

@@ -207,7 +207,8 @@ std::string save_tensors_to_bytes(const TensorMap& tensors, const MetadataMap& m
   std::vector<Entry> entries;
   const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
   std::string out = length_prefix(header.size()) + header;
-  for (const Entry& e : entries) out.append(static_cast<const char*>(e.data.raw_data_ptr()), e.data.nbytes());
+  for (const Entry& e : entries)
+    if (e.data.nbytes() > 0) out.append(static_cast<const char*>(e.data.raw_data_ptr()), e.data.nbytes());
   return out;
 }
 
