@@ -53,6 +53,7 @@ struct Training {
   std::function<Tensor(const Tensor& x)> infer;                  // scores, eval mode
   std::shared_ptr<nn::Module> module;                            // null for barebones
   std::shared_ptr<ember::optim::Optimizer> optimizer;            // null for barebones
+  std::vector<Tensor> params;                                    // barebones: the weights
 };
 
 struct Hyper {
@@ -79,6 +80,7 @@ inline Training barebones_training(std::function<Tensor(const Tensor&, const std
     return loss;
   };
   t.infer = [model, params](const Tensor& x) { return model(x, params); };
+  t.params = params;
   return t;
 }
 

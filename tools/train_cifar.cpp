@@ -3,6 +3,7 @@
 //   train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]
 //               [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]
 //               [--threads T] [--log FILE] [--no-cuda-graph]
+//               [--max-steps N] [--save FILE] [--resume FILE]
 //
 // Prints the tutorial's "Iteration t, loss = x" and "Got n / m correct (p%)" lines, a progress
 // line on stderr while an epoch runs, and last one JSON line with the run's figures.
@@ -27,6 +28,7 @@
 #include <thread>
 
 #include "cifar_models.h"
+#include "training_state.h"
 #include "ember/data.h"
 
 using ember::Tensor;
@@ -42,17 +44,24 @@ struct Args {
   std::optional<double> lr, momentum;
   bool nesterov = false;
   bool cuda_graph = true;
+  std::optional<int64_t> max_steps;
+  std::string save, resume;
 };
 
 const char* kUsage =
     "usage: train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]\n"
     "                   [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]\n"
     "                   [--threads T] [--log FILE] [--no-cuda-graph]\n"
+    "                   [--max-steps N] [--save FILE] [--resume FILE]\n"
     "MODEL: barebones_fc, barebones_conv, module_fc, module_conv, sequential_fc, sequential_conv\n"
     "DIR: a folder with CIFAR-10's binary batches (data_batch_1.bin .. data_batch_5.bin,\n"
     "     optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n"
     "--no-cuda-graph: on a GPU, launch every step's kernels one by one instead of capturing the\n"
-    "     step once in a CUDA graph and replaying it (the default; same results, less host time).\n";
+    "     step once in a CUDA graph and replaying it (the default; same results, less host time).\n"
+    "--max-steps N: stop after N optimizer steps in all, counting those before a --resume.\n"
+    "--save FILE: at the end, write a checkpoint (model, optimizer, generator, position).\n"
+    "--resume FILE: continue from a checkpoint saved with the same --model, --seed, --batch-size;\n"
+    "     with the same flags a resumed run ends in the same state as an uninterrupted one.\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -95,6 +104,9 @@ Args parse(int argc, char** argv) {
     else if (f == "--threads") a.threads = parse_number<int>(f, v);
     else if (f == "--lr") a.lr = parse_number<double>(f, v);
     else if (f == "--momentum") a.momentum = parse_number<double>(f, v);
+    else if (f == "--max-steps") a.max_steps = parse_number<int64_t>(f, v);
+    else if (f == "--save") a.save = v;
+    else if (f == "--resume") a.resume = v;
     else throw UsageError("unknown flag " + f);
   }
   if (a.model.empty()) throw UsageError("--model is required");
@@ -102,6 +114,7 @@ Args parse(int argc, char** argv) {
   if (a.epochs < 1) throw UsageError("--epochs must be at least 1");
   if (a.batch_size < 1) throw UsageError("--batch-size must be at least 1");
   if (a.print_every < 1) throw UsageError("--print-every must be at least 1");
+  if (a.max_steps && *a.max_steps < 0) throw UsageError("--max-steps must be at least 0");
   if (a.threads < 0) throw UsageError("--threads must be positive");
   if (a.lr && !(*a.lr > 0 && std::isfinite(*a.lr))) throw UsageError("--lr must be a positive number");
   if (a.momentum && !(*a.momentum >= 0 && *a.momentum < 1)) throw UsageError("--momentum must be in [0, 1)");
@@ -203,59 +216,91 @@ int run(const Args& a) {
     log << "kind,epoch,step,value\n";
   }
 
+  const cifar::RunKey key{a.model, a.seed, a.batch_size};
+  cifar::Position pos;
+  if (!a.resume.empty()) {
+    pos = cifar::load_state(a.resume, t, key);
+    std::printf("Resumed from %s: epoch %lld, batch %lld, %lld steps\n", a.resume.c_str(),
+                (long long)pos.epoch + 1, (long long)pos.batch, (long long)pos.steps);
+  }
+  auto reached_max = [&] { return a.max_steps && pos.steps >= *a.max_steps; };
+
   double train_seconds = 0;
-  int64_t steps = 0, images = 0;
+  int64_t run_steps = 0, run_images = 0;  // this run's share, for images/s
   const size_t batches = loader.size();
   const bool use_graph = device.is_cuda() && a.cuda_graph;
   GraphStep graph(t);
-  for (int epoch = 0; epoch < a.epochs; ++epoch) {
+  for (int64_t epoch = pos.epoch; epoch < a.epochs && !reached_max(); ++epoch) {
+    loader.set_epoch(epoch);
+    auto it = loader.begin();
+    for (int64_t skip = 0; skip < pos.batch && it != loader.end(); ++skip) ++it;  // resumed mid-epoch
     auto t0 = std::chrono::steady_clock::now();
-    int64_t it = 0;
-    for (auto& batch : loader) {
+    for (; it != loader.end() && !reached_max(); ++it) {
+      const ember::data::Batch& batch = *it;
+      const int64_t i = pos.batch;  // the tutorial's iteration number within the epoch
       // The loss tensor of a replay is the graph's: read it (below) before the next replay.
       Tensor loss;
       const bool full = batch.size() == a.batch_size;
       if (use_graph && graph.ready() && full) {
         loss = graph.step(batch.x, batch.y);
-      } else if (use_graph && !graph.ready() && full && steps >= kWarmupSteps) {
+      } else if (use_graph && !graph.ready() && full && run_steps >= kWarmupSteps) {
         loss = graph.capture(batch.x, batch.y);
         std::fprintf(stderr, "\n  captured the training step in a CUDA graph after %lld eager steps\n",
-                     (long long)steps);
+                     (long long)run_steps);
       } else {
         loss = t.step(batch.x, batch.y);
       }
-      ++steps;
-      images += batch.size();
-      bool report = it % a.print_every == 0;
-      if (report || log.is_open()) {
-        double l = loss.item<double>();  // synchronises the device; only when we print or log
+      ++pos.steps;
+      ++pos.batch;
+      ++run_steps;
+      pos.images += batch.size();
+      run_images += batch.size();
+      const bool report = i % a.print_every == 0;
+      // The loss is read every step on the CPU (free), on a GPU only when printed or logged (a
+      // read waits for the device) and at the end of the epoch.
+      if (report || log.is_open() || !device.is_cuda()) {
+        double l = loss.item<double>();
         if (!std::isfinite(l)) {
           throw ember::Error("train_cifar: the loss became " + std::to_string(l) + " at epoch " +
-                             std::to_string(epoch + 1) + ", iteration " + std::to_string(it) +
+                             std::to_string(epoch + 1) + ", iteration " + std::to_string(i) +
                              "; lower --lr (now " + std::to_string(h.lr) + ")");
         }
-        if (log.is_open()) log << "loss," << epoch + 1 << "," << steps << "," << l << "\n";
+        if (log.is_open()) log << "loss," << epoch + 1 << "," << pos.steps << "," << l << "\n";
         if (report) {
           train_seconds += seconds_since(t0);
-          std::printf("Iteration %lld, loss = %.4f\n", (long long)it, l);
+          std::printf("Iteration %lld, loss = %.4f\n", (long long)i, l);
           check_accuracy(t, xva, yva);
           std::printf("\n");
           std::fflush(stdout);
           t0 = std::chrono::steady_clock::now();
         }
+      } else if (size_t(pos.batch) == batches) {
+        double l = loss.item<double>();
+        if (!std::isfinite(l))
+          throw ember::Error("train_cifar: the loss became " + std::to_string(l) + " in epoch " +
+                             std::to_string(epoch + 1) + " (checked at its end); lower --lr (now " +
+                             std::to_string(h.lr) + ")");
       }
-      if (it % 50 == 0) {
-        std::fprintf(stderr, "\r  epoch %d/%d: %lld/%zu batches, %.0f images/s   ", epoch + 1, a.epochs,
-                     (long long)it + 1, batches, double(images) / std::max(1e-9, train_seconds + seconds_since(t0)));
+      if (i % 50 == 0) {
+        std::fprintf(stderr, "\r  epoch %lld/%d: %lld/%zu batches, %.0f images/s   ", (long long)epoch + 1,
+                     a.epochs, (long long)i + 1, batches,
+                     double(run_images) / std::max(1e-9, train_seconds + seconds_since(t0)));
       }
-      ++it;
     }
     if (device.is_cuda()) ember::cuda::synchronize();
     train_seconds += seconds_since(t0);
     std::fprintf(stderr, "\n");
-    std::printf("Epoch %d done: ", epoch + 1);
+    if (size_t(pos.batch) < batches) break;  // stopped by --max-steps inside the epoch
+    pos.epoch = epoch + 1;
+    pos.batch = 0;
+    std::printf("Epoch %lld done: ", (long long)epoch + 1);
     double va = check_accuracy(t, xva, yva);
-    if (log.is_open()) log << "val_accuracy," << epoch + 1 << "," << steps << "," << va << "\n";
+    if (log.is_open()) log << "val_accuracy," << epoch + 1 << "," << pos.steps << "," << va << "\n";
+  }
+  if (!a.save.empty()) {
+    cifar::save_state(a.save, t, key, pos);
+    std::printf("Saved %s: epoch %lld, batch %lld, %lld steps\n", a.save.c_str(), (long long)pos.epoch + 1,
+                (long long)pos.batch, (long long)pos.steps);
   }
 
   std::printf("Validation: ");
@@ -267,8 +312,8 @@ int run(const Args& a) {
   }
   std::printf("{\"model\": \"%s\", \"device\": \"%s\", \"epochs\": %d, \"steps\": %lld, \"train_seconds\": %.3f, "
               "\"images_per_second\": %.1f, \"val_accuracy\": %.4f, \"test_accuracy\": %s}\n",
-              a.model.c_str(), device.str().c_str(), a.epochs, (long long)steps, train_seconds,
-              double(images) / std::max(train_seconds, 1e-9), val_acc, test_acc.c_str());
+              a.model.c_str(), device.str().c_str(), a.epochs, (long long)pos.steps, train_seconds,
+              double(run_images) / std::max(train_seconds, 1e-9), val_acc, test_acc.c_str());
   return 0;
 }
 

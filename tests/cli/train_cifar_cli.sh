@@ -32,5 +32,30 @@ expect 1 "error: unknown model 'resnet'" -- --model resnet --data "$tmp/empty"
 expect 1 "data_batch_1.bin" -- --model module_fc --data "$tmp/empty" --device cpu
 expect 1 "does not exist\|not a folder\|missing" -- --model module_fc --data "$tmp/nope" --device cpu
 expect 1 "data_batch_1.bin" -- --model module_fc --data "$tmp/short" --device cpu
-echo "$((12 - fails)) passed, $fails failed"
+
+# A folder of the official shape (5 x 10,000 records) built by doubling one record.
+data="$tmp/cifar"
+mkdir -p "$data"
+{ printf '\003'; head -c 3072 /dev/urandom; } > "$tmp/rec"
+for _ in $(seq 14); do cat "$tmp/rec" "$tmp/rec" > "$tmp/rec2"; mv "$tmp/rec2" "$tmp/rec"; done
+for i in 1 2 3 4 5; do head -c 30730000 "$tmp/rec" > "$data/data_batch_$i.bin"; done
+rm -f "$tmp/rec"
+run() { "$exe" --model sequential_conv --data "$data" --device cpu --threads 1 --print-every 1000 "$@" >"$tmp/out" 2>"$tmp/err"; }
+
+# Resume equivalence: 4 steps straight == 2 steps, save, resume, 2 more (byte-identical checkpoints).
+n=12
+if run --max-steps 4 --save "$tmp/a.st" && run --max-steps 2 --save "$tmp/b.st" &&
+   run --max-steps 4 --resume "$tmp/b.st" --save "$tmp/c.st" && cmp -s "$tmp/a.st" "$tmp/c.st"; then
+  echo "ok: a run resumed after 2 of 4 steps ends byte-identical to an uninterrupted one"
+else
+  echo "FAIL: resume equivalence"; cat "$tmp/err"; fails=$((fails + 1))
+fi
+n=$((n + 1))
+expect 1 "nope.st" -- --model sequential_conv --data "$data" --device cpu --resume "$tmp/nope.st"
+expect 1 "was saved by a run with model sequential_conv" -- --model module_conv --data "$data" --device cpu --resume "$tmp/b.st"
+head -c 100 "$tmp/b.st" > "$tmp/short.st"
+expect 1 "short.st" -- --model sequential_conv --data "$data" --device cpu --resume "$tmp/short.st"
+expect 2 "--max-steps must be at least 0" -- --model sequential_conv --data "$data" --max-steps -1
+n=$((n + 4))
+echo "$((n - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
