@@ -142,6 +142,7 @@ void* Tensor::raw_data_ptr() const { return EMBER_IMPL()->data(); }
 
 bool Tensor::is_contiguous() const {
   const TensorImpl* t = EMBER_IMPL();
+  if (t->numel() == 0) return true;  // as PyTorch: an empty tensor has no layout to break
   int64_t expected = 1;
   for (size_t i = t->sizes.size(); i-- > 0;) {
     if (t->sizes[i] == 1) continue;

@@ -9,3 +9,5 @@
 #include "ember/nn.h"
 #include "ember/optim.h"
 #include "ember/data.h"
+#include "ember/random.h"
+#include "ember/serialize.h"

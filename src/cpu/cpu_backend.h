@@ -22,6 +22,8 @@ class CpuBackend final : public Backend {
   void randint(const Tensor& out, int64_t low, int64_t high) override;
   /// torch.randperm(n) on the CPU generator (no other backend needs it: randperm is made here).
   void randperm(int64_t* out, int64_t n);
+  /// The generator itself (get/set_rng_state in random.cpp; lock generator_mutex there).
+  CpuGenerator& generator() { return gen_; }
   // pointwise.cpp
   void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) override;
   void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,

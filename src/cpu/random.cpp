@@ -81,17 +81,7 @@ void fill_tensor(const Tensor& out, Fill&& fill) {
   scatter_memory_order(out, buf.data());
 }
 
-// TEMPORARY route to CpuBackend's private generator, until cpu_backend.h gains a public
-// `CpuGenerator& generator() { return gen_; }`. Explicit instantiation may name a private
-// member ([temp.spec.general]/6), and the friend it defines hands the member pointer out.
-template <CpuGenerator CpuBackend::*Member>
-struct GeneratorAccess {
-  friend CpuGenerator& backend_generator(CpuBackend& backend) { return backend.*Member; }
-};
-CpuGenerator& backend_generator(CpuBackend& backend);
-template struct GeneratorAccess<&CpuBackend::gen_>;
-
-CpuGenerator& default_cpu_generator() { return backend_generator(static_cast<CpuBackend&>(cpu_backend())); }
+CpuGenerator& default_cpu_generator() { return static_cast<CpuBackend&>(cpu_backend()).generator(); }
 
 }  // namespace
 
