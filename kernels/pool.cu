@@ -6,17 +6,24 @@
 // (v > best || isnan(v)), so the indices agree with the CPU's bit for bit. Padding counts as
 // -inf: it never wins.
 //
-// Backward: grad_in is zeroed, then one thread per OUTPUT element adds its gradient at its
-// recorded argmax with atomicAdd (windows overlap when stride < kernel, so two outputs may hit
-// one input). The backward entry gets no window parameters, only the indices, which rules out
-// a gather over each input's windows. With non-overlapping windows (the usual kernel == stride)
-// every input receives at most one gradient, so the result is exact and deterministic; with
-// overlap, the order of a handful of float additions may vary from run to run.
+// Backward, two kernels:
+//  - scatter (the default): grad_in is zeroed, then one thread per OUTPUT element adds its
+//    gradient at its recorded argmax with atomicAdd. Windows overlap when stride < kernel (or
+//    when dilation spreads the taps), so two outputs may hit one input and the order of those
+//    float additions can vary from run to run. With non-overlapping windows every input
+//    receives at most one gradient and the result is exact.
+//  - gather (deterministic mode, ember::is_deterministic(); docs/determinism.md): one thread per
+//    INPUT element visits every window that taps it, in increasing output order, and sums the
+//    gradients of those whose argmax is that element. No atomics, every element written once,
+//    and the same additions in the same order as the CPU backend's scatter, so the bits match
+//    the CPU's too. Output row oh taps input row oh*sh - ph + a*dh for a in [0, kh), so the
+//    windows tapping row ih are oh = (ih + ph - a*dh) / sh where that division is exact.
 #include <limits>
 
 #include "common.cuh"
 #include "cuda/cuda_backend.h"
 #include "dtype_dispatch.h"
+#include "ember/determinism.h"
 
 namespace ember {
 namespace cuda_kernels {
@@ -75,6 +82,37 @@ __global__ void __launch_bounds__(kBlockSize)
   }
 }
 
+// grad_in: (planes, H, W), every element written;  grad_out, indices: (planes, OH, OW).
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    max_pool2d_backward_gather_kernel(T* __restrict__ grad_in, const T* __restrict__ grad_out,
+                                      const int64_t* __restrict__ indices, PoolGeom g, int64_t total) {
+  const int64_t out_plane = g.oh * g.ow;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t iw = i % g.w, ih = (i / g.w) % g.h, plane = i / (g.w * g.h);
+    const int64_t at = ih * g.w + iw;
+    const T* go = grad_out + plane * out_plane;
+    const int64_t* ix = indices + plane * out_plane;
+    T acc = T(0);
+    // Decreasing taps a, b give increasing oh, ow: the CPU's order of additions.
+    for (int64_t a = g.kh - 1; a >= 0; --a) {
+      const int64_t th = ih + g.ph - a * g.dh;
+      if (th < 0 || th % g.sh != 0) continue;
+      const int64_t oh = th / g.sh;
+      if (oh >= g.oh) break;  // later taps give larger oh still
+      for (int64_t b = g.kw - 1; b >= 0; --b) {
+        const int64_t tw = iw + g.pw - b * g.dw;
+        if (tw < 0 || tw % g.sw != 0) continue;
+        const int64_t ow = tw / g.sw;
+        if (ow >= g.ow) break;
+        const int64_t o = oh * g.ow + ow;
+        if (ix[o] == at) acc += go[o];
+      }
+    }
+    grad_in[i] = acc;
+  }
+}
+
 PoolGeom pool_geom(const Tensor& in, const Tensor& out, const PoolParams& p) {
   return PoolGeom{in.size(2),  in.size(3),  out.size(2), out.size(3), p.kernel[0],  p.kernel[1],
                   p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
@@ -97,13 +135,25 @@ void CudaBackend::max_pool2d_forward(const Tensor& out, const Tensor& indices, c
   });
 }
 
-void CudaBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {
+void CudaBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
+                                      const PoolParams& p) {
   const int64_t total = grad_in.numel();
   if (total == 0) return;
+  const int64_t outs = grad_out.numel();
+  if (is_deterministic() && outs > 0) {
+    const cuda_kernels::PoolGeom g = cuda_kernels::pool_geom(grad_in, grad_out, p);
+    dispatch_floating(grad_in.dtype(), "max_pool2d_backward", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      cuda_kernels::max_pool2d_backward_gather_kernel<T>
+          <<<cuda_kernels::grid_for(total), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
+              grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), g, total);
+      EMBER_CUDA_LAUNCH_CHECK();
+    });
+    return;
+  }
   EMBER_CUDA_CHECK(cudaMemsetAsync(grad_in.raw_data_ptr(), 0, size_t(total) * element_size(grad_in.dtype()),
                                    cuda_kernels::current_stream()));
   const int64_t in_plane = grad_in.size(2) * grad_in.size(3), out_plane = grad_out.size(2) * grad_out.size(3);
-  const int64_t outs = grad_out.numel();
   if (outs == 0) return;  // no window: the gradient is zero everywhere
   dispatch_floating(grad_in.dtype(), "max_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;

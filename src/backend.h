@@ -79,9 +79,11 @@ class Backend {
   // --- pooling (NCHW contiguous; indices are flat h*W+w positions within each plane) ----------
   virtual void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
                                   const PoolParams& p) = 0;
-  /// grad_in is zeroed by the kernel.
+  /// grad_in is written whole (the kernel zeroes what no window routes a gradient to). p is the
+  /// forward's: it lets a backend gather each input's gradient from the windows that contain it
+  /// instead of scattering with atomics (CUDA's deterministic mode, docs/determinism.md).
   virtual void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out,
-                                   const Tensor& indices) = 0;
+                                   const Tensor& indices, const PoolParams& p) = 0;
 
   // --- softmax family over the middle dim of a contiguous (outer, c, inner) tensor -------------
   virtual void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c,

@@ -46,7 +46,8 @@ class CpuBackend final : public Backend {
   // pool.cpp
   void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
                           const PoolParams& p) override;
-  void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) override;
+  void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
+                           const PoolParams& p) override;
   // softmax.cpp
   void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,
                        bool log) override;

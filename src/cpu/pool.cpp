@@ -89,7 +89,10 @@ void CpuBackend::max_pool2d_forward(const Tensor& out, const Tensor& indices, co
   });
 }
 
-void CpuBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {
+// The window parameters are not needed here: planes are split between threads, so the scatter
+// along the indices is race-free and adds in output order, deterministic as it is.
+void CpuBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
+                                     const PoolParams& /*p*/) {
   dispatch_floating(grad_in.dtype(), "max_pool2d_backward", [&](auto tag) {
     max_pool_backward_impl<typename decltype(tag)::type>(grad_in, grad_out, indices);
   });

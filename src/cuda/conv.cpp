@@ -4,10 +4,22 @@
 // environment variable EMBER_CUDNN_DISABLE=1 asks for it (to test or compare the two paths).
 //
 // cuDNN: descriptors are made per call (cheap host calls), but the algorithm is chosen ONCE per
-// (pass, shape, parameters, dtype, TF32 setting, workspace cap) and cached: cuDNN's v7
-// heuristics rank the algorithms; we take the best whose workspace fits context().workspace_cap
-// and which respects allow_tf32 (float convolutions use CUDNN_FMA_MATH unless TF32 is allowed:
-// cuDNN's default math would use TF32 tensor cores on Ampere and later).
+// (pass, shape, parameters, dtype, TF32 setting, deterministic mode, workspace cap) and cached:
+// cuDNN's v7 heuristics rank the algorithms; we take the best whose workspace fits
+// context().workspace_cap and which respects allow_tf32 (float convolutions use CUDNN_FMA_MATH
+// unless TF32 is allowed: cuDNN's default math would use TF32 tensor cores on Ampere and later).
+//
+// Deterministic mode (ember::is_deterministic(), docs/determinism.md): only candidates that
+// cuDNN's heuristics mark CUDNN_DETERMINISTIC are taken (some backward-data and backward-filter
+// algorithms accumulate with atomics), the mode is part of the cache key, and when no
+// deterministic candidate fits the cap the im2col path runs. The choice itself never depends
+// on timing (heuristics, no cudnnFind benchmarking), so it is the same in every run.
+//
+// The im2col path is deterministic as it is: im2col and col2im write each element once (col2im
+// gathers, see kernels/im2col.cu), and cuBLAS documents bit-wise identical results run to run
+// for one toolkit version on GPUs of one architecture and SM count while a single stream is
+// active (ember queues everything on one stream per device, with a workspace set by
+// cublasSetWorkspace). The backward-weight chunks accumulate into gW in batch order.
 //
 // im2col (layout in src/cuda/im2col.h), per chunk of nb images, P = OH*OW, R = C*KH*KW:
 //   forward          out_i (Cout, P) = W (Cout, R) @ cols_i (R, P)   one strided-batched GEMM,
@@ -25,6 +37,7 @@
 #include <vector>
 
 #include "../dtype_dispatch.h"
+#include "ember/determinism.h"
 #include "blas.h"
 #include "cuda_backend.h"
 #include "im2col.h"
@@ -220,22 +233,32 @@ struct AlgoChoice {
 
 using AlgoKey = std::array<int64_t, 20>;
 
-AlgoKey make_key(Pass pass, const ConvGeom& g, int64_t nb, cudnnDataType_t t, bool tf32, size_t cap, int device) {
+/// The settings an algorithm choice depends on besides the shapes.
+struct Mode {
+  bool tf32;           // TF32 tensor cores allowed for float (ctx.allow_tf32)
+  bool deterministic;  // ember::is_deterministic()
+};
+
+Mode current_mode(const CudaContext& ctx) { return Mode{ctx.allow_tf32, is_deterministic()}; }
+
+AlgoKey make_key(Pass pass, const ConvGeom& g, int64_t nb, cudnnDataType_t t, Mode mode, size_t cap, int device) {
   const ConvParams& p = g.p;
-  return AlgoKey{int64_t(pass), device, int64_t(t), tf32 ? 1 : 0, int64_t(cap), nb, g.c, g.h, g.w, g.cout, g.kh,
-                 g.kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], 0, 0};
+  return AlgoKey{int64_t(pass), device, int64_t(t), mode.tf32 ? 1 : 0, int64_t(cap), nb, g.c, g.h, g.w, g.cout, g.kh,
+                 g.kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1],
+                 mode.deterministic ? 1 : 0, 0};
 }
 
-/// cuDNN's ranked candidates that succeeded and do not use TF32 tensor cores on float data
-/// unless allowed, best first.
+/// cuDNN's ranked candidates that succeeded, do not use TF32 tensor cores on float data unless
+/// allowed, and are deterministic when the mode asks for it; best first.
 template <typename Perf>
-std::vector<AlgoChoice> candidates(const Perf* perf, int count, bool is_float, bool tf32) {
+std::vector<AlgoChoice> candidates(const Perf* perf, int count, bool is_float, Mode mode) {
   std::vector<AlgoChoice> out;
   for (int i = 0; i < count; ++i) {
     const Perf& c = perf[i];
     if (c.status != CUDNN_STATUS_SUCCESS) continue;
     const bool tensor_ops = c.mathType == CUDNN_TENSOR_OP_MATH || c.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-    if (is_float && !tf32 && tensor_ops) continue;
+    if (is_float && !mode.tf32 && tensor_ops) continue;
+    if (mode.deterministic && c.determinism != CUDNN_DETERMINISTIC) continue;
     AlgoChoice choice;
     choice.usable = true;
     choice.algo = int(c.algo);
@@ -255,7 +278,8 @@ void set_math(const Descriptors& d, const AlgoChoice& choice, bool tf32) {
 /// Looks up (or asks cuDNN once for) the algorithm of `pass` for these descriptors: the best
 /// candidate whose exact workspace, asked of cuDNN for the math type it will run with, fits
 /// the cap. Not usable when none does.
-AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descriptors& d, bool is_float, bool tf32) {
+AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descriptors& d, bool is_float, Mode mode) {
+  const bool tf32 = mode.tf32;
   static std::mutex mutex;
   static auto* cache = new std::map<AlgoKey, AlgoChoice>();  // leaked: used until process exit
   {
@@ -270,21 +294,21 @@ AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descrip
       cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
       EMBER_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.x.d, d.w.d, d.conv.d, d.y.d,
                                                                CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
-      ranked = candidates(perf, count, is_float, tf32);
+      ranked = candidates(perf, count, is_float, mode);
       break;
     }
     case Pass::BackwardData: {
       cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
       EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
           ctx.cudnn, d.w.d, d.y.d, d.conv.d, d.x.d, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-      ranked = candidates(perf, count, is_float, tf32);
+      ranked = candidates(perf, count, is_float, mode);
       break;
     }
     case Pass::BackwardFilter: {
       cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
       EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
           ctx.cudnn, d.x.d, d.y.d, d.conv.d, d.w.d, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-      ranked = candidates(perf, count, is_float, tf32);
+      ranked = candidates(perf, count, is_float, mode);
       break;
     }
   }
@@ -340,15 +364,16 @@ template <typename T>
 bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                    const ConvGeom& g) {
   CudaContext& ctx = context();
-  const bool tf32 = ctx.allow_tf32, is_float = std::is_same_v<T, float>;
+  const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
+  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
   const T one = T(1), zero = T(0);
   const int64_t chunk = cudnn_chunk(g);
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0);
     Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
-    const AlgoChoice choice = choose(Pass::Forward, make_key(Pass::Forward, g, nb, cudnn_dtype<T>(), tf32,
+    const AlgoChoice choice = choose(Pass::Forward, make_key(Pass::Forward, g, nb, cudnn_dtype<T>(), mode,
                                                              ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, tf32);
+                                     ctx, d, is_float, mode);
     if (!choice.usable) return false;
     void* ws = prepare(ctx, d, choice, tf32);
     T* y = out.data_ptr<T>() + n0 * g.image_out();
@@ -365,15 +390,16 @@ bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, co
 template <typename T>
 bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
   CudaContext& ctx = context();
-  const bool tf32 = ctx.allow_tf32, is_float = std::is_same_v<T, float>;
+  const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
+  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
   const T one = T(1), zero = T(0);
   const int64_t chunk = cudnn_chunk(g);
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0);
     Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
     const AlgoChoice choice = choose(Pass::BackwardData, make_key(Pass::BackwardData, g, nb, cudnn_dtype<T>(),
-                                                                  tf32, ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, tf32);
+                                                                  mode, ctx.workspace_cap, ctx.device),
+                                     ctx, d, is_float, mode);
     if (!choice.usable) return false;
     void* ws = prepare(ctx, d, choice, tf32);
     EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(
@@ -387,15 +413,16 @@ bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const T
 template <typename T>
 bool cudnn_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
   CudaContext& ctx = context();
-  const bool tf32 = ctx.allow_tf32, is_float = std::is_same_v<T, float>;
+  const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
+  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
   const T one = T(1), zero = T(0);
   const int64_t chunk = cudnn_chunk(g);
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0);
     Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
     const AlgoChoice choice = choose(Pass::BackwardFilter, make_key(Pass::BackwardFilter, g, nb, cudnn_dtype<T>(),
-                                                                    tf32, ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, tf32);
+                                                                    mode, ctx.workspace_cap, ctx.device),
+                                     ctx, d, is_float, mode);
     if (!choice.usable) return false;
     void* ws = prepare(ctx, d, choice, tf32);
     // Later chunks accumulate into the first chunk's gradient.

@@ -35,12 +35,13 @@ Tensor max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mo
   if (out.numel() > 0) backend(input).max_pool2d_forward(out, indices, in_c, p);
 
   if (autograd::needs_grad({input})) {
-    // Backward needs only where each maximum came from; the indices are ours, never changed.
+    // Backward routes each gradient to where its maximum came from (the indices are ours, never
+    // changed); the window parameters let a backend gather instead of scatter (see backend.h).
     std::vector<int64_t> in_shape = input.sizes().vec();
-    autograd::record("max_pool2d", out, {input}, [indices, in_shape](const Tensor& grad) -> variable_list {
+    autograd::record("max_pool2d", out, {input}, [indices, in_shape, p](const Tensor& grad) -> variable_list {
       Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
       if (grad.numel() > 0) {
-        backend(grad).max_pool2d_backward(grad_in, grad.contiguous(), indices);
+        backend(grad).max_pool2d_backward(grad_in, grad.contiguous(), indices, p);
       } else if (grad_in.numel() > 0) {
         backend(grad).fill(grad_in, 0);
       }

@@ -19,7 +19,10 @@ struct Plan {
   std::vector<int64_t> keep_sizes;  // the keepdim=true shape (for backward)
 };
 
-Plan plan(const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* op) {
+/// The layout of a reduction. With `reduced_out`, the reduced dims are returned, and a
+/// contiguous input whose reduced dims form several blocks is left to the caller (p.in undefined).
+Plan plan(const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* op,
+          std::vector<int64_t>* reduced_out = nullptr) {
   std::vector<bool> red(size_t(x.dim()), dims_in.empty());
   for (int64_t d : dims_in) {
     int64_t w = wrap_dim(d, x.dim(), op);
@@ -35,6 +38,7 @@ Plan plan(const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* op) {
     if (!red[size_t(i)] || keepdim) p.out_sizes.push_back(red[size_t(i)] ? 1 : x.size(i));
   }
   for (int64_t d : reduced) p.k *= x.size(d);
+  if (reduced_out) *reduced_out = reduced;
   // When the reduced dims form one block of a contiguous tensor, no copy is needed.
   bool block = !reduced.empty() && reduced.back() - reduced.front() + 1 == int64_t(reduced.size());
   if (x.is_contiguous() && (block || reduced.empty())) {
@@ -45,6 +49,9 @@ Plan plan(const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* op) {
     } else {
       p.outer = x.numel();
     }
+  } else if (reduced_out && x.is_contiguous()) {
+    // Several blocks of a contiguous tensor: the caller reduces them one by one (p.in stays
+    // undefined), which needs no copy.
   } else {
     std::vector<int64_t> perm = kept;
     perm.insert(perm.end(), reduced.begin(), reduced.end());
@@ -68,8 +75,27 @@ Tensor sum_impl(const Tensor& x, IntArrayRef dims, bool keepdim, std::optional<S
   EMBER_CHECK(!mean || is_floating_point(dt), "mean: could not infer output dtype. Input dtype must be "
               "floating point, got ", describe(x), " (pass dtype=kFloat or convert with .to(kFloat))");
   Tensor xin = x.dtype() == dt ? x : x.to(dt);
-  Plan p = plan(xin, dims, keepdim, op);
-  Tensor out = run(mean ? ReduceOp::Mean : ReduceOp::Sum, p, dt);
+  std::vector<int64_t> reduced;
+  Plan p = plan(xin, dims, keepdim, op, &reduced);
+  Tensor out;
+  if (p.in.defined()) {
+    out = run(mean ? ReduceOp::Mean : ReduceOp::Sum, p, dt);
+  } else {
+    // The reduced dims of a contiguous tensor form several blocks (a conv bias gradient sums
+    // (N, C, H, W) over 0, 2, 3): reduce block by block from the innermost, each pass in place
+    // in memory order, instead of permuting a full copy first.
+    NoGradGuard no_grad;
+    Tensor cur = xin;
+    for (size_t end = reduced.size(); end > 0;) {
+      size_t begin = end - 1;
+      while (begin > 0 && reduced[begin - 1] == reduced[begin] - 1) --begin;
+      std::vector<int64_t> block(reduced.begin() + begin, reduced.begin() + end);
+      cur = run(ReduceOp::Sum, plan(cur, block, true, op), dt);
+      end = begin;
+    }
+    if (mean) cur = cur * (1.0 / double(std::max<int64_t>(p.k, 1)));
+    out = cur.reshape(p.out_sizes);
+  }
   if (autograd::needs_grad({x}) && is_floating_point(dt)) {
     std::vector<int64_t> in_sizes = x.sizes().vec(), keep = p.keep_sizes;
     double scale = mean ? 1.0 / double(std::max<int64_t>(p.k, 1)) : 1.0;
