@@ -144,6 +144,17 @@ TEST_CASE("reliability: safetensors header rules that test_serialize.cpp does no
                       {"save_tensors: metadata value", "is not valid UTF-8"});
 }
 
+TEST_CASE("reliability: a state_dict with an undefined tensor is rejected before anything is copied", "[serialize]") {
+  nn::Linear fc(2, 3);
+  TensorMap state = state_dict(*fc);
+  const Tensor before = fc->weight.clone();
+  state["weight"] = zeros({3, 2});
+  state["bias"] = Tensor();
+  require_throws_with([&] { load_state_dict(*fc, state, "my state"); },
+                      {"load(module): my state: tensor \"bias\" is undefined"});
+  ember_test::require_equal(fc->weight, before);
+}
+
 TEST_CASE("reliability: loading a folder as a safetensors file says it is not a regular file", "[serialize]") {
   static std::atomic<int> counter{0};
   const fs::path dir = fs::temp_directory_path() /

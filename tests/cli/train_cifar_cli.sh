@@ -77,12 +77,18 @@ expect 1 "was saved by a run with seed 0, but this run has seed 1" -- --model se
 expect 1 "with batch_size 64, but this run has batch_size 32" -- --model sequential_conv "${cpu[@]}" --batch-size 32 --resume "$tmp/b.st"
 head -c 100 "$tmp/b.st" > "$tmp/short.st"
 expect 1 "short.st.*(the file is truncated)" -- --model sequential_conv "${cpu[@]}" --resume "$tmp/short.st"
+# Cut inside the data section (an interrupted copy): the last tensor runs past the end.
+head -c $(($(wc -c < "$tmp/b.st") - 10)) "$tmp/b.st" > "$tmp/cut.st"
+expect 1 "cut.st': tensor \"rng_state\": data_offsets .* run past the data section" -- --model sequential_conv "${cpu[@]}" --resume "$tmp/cut.st"
 printf 'not a checkpoint, just text\n' > "$tmp/text.st"
 expect 1 "text.st.*-byte limit (not a safetensors file, or a corrupt one)" -- --model sequential_conv "${cpu[@]}" --resume "$tmp/text.st"
 # A checkpoint whose header is valid JSON but whose position is not a number (same length, so
 # the header length still fits).
 perl -0777 -pe 's/"steps":"2"/"steps":"x"/' "$tmp/b.st" > "$tmp/meta.st"
 expect 1 "metadata \"steps\" is 'x', expected a non-negative integer" -- --model sequential_conv "${cpu[@]}" --resume "$tmp/meta.st"
+# A safetensors file that is not a train_cifar checkpoint (no "model" metadata).
+perl -0777 -pe 's/"model":"/"mode1":"/' "$tmp/b.st" > "$tmp/nomodel.st"
+expect 1 "nomodel.st' has no metadata \"model\"" -- --model sequential_conv "${cpu[@]}" --resume "$tmp/nomodel.st"
 expect 2 "--max-steps must be at least 0" -- --model sequential_conv --data "$data" --max-steps -1
 
 # Runtime failures once the data has loaded: a --log path that cannot be created, and a loss
