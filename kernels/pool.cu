@@ -18,6 +18,13 @@
 //    and the same additions in the same order as the CPU backend's scatter, so the bits match
 //    the CPU's too. Output row oh taps input row oh*sh - ph + a*dh for a in [0, kh), so the
 //    windows tapping row ih are oh = (ih + ph - a*dh) / sh where that division is exact.
+//    One geometry escapes the gather: a dilated, padded window whose taps all miss the input's
+//    columns (e.g. kernel 2, dilation 3, padding 1 over 2 columns). Its argmax is then the
+//    forward's starting position hstart*W + wstart with wstart >= W, i.e. an element of the
+//    next row that the window does not tap, and the CPU (as PyTorch) routes the gradient
+//    there. For that case deterministic mode runs a per-plane kernel instead: one thread per
+//    (n, c) plane zeroes it and adds the gradients in output order, exactly the CPU's loop.
+#include <algorithm>
 #include <limits>
 
 #include "common.cuh"
@@ -83,34 +90,71 @@ __global__ void __launch_bounds__(kBlockSize)
 }
 
 // grad_in: (planes, H, W), every element written;  grad_out, indices: (planes, OH, OW).
-template <typename T>
+// I is int32_t when every element index fits (the decoding's divisions are then several times
+// cheaper), else int64_t; signed, since a tap row in the padding is negative.
+template <typename T, typename I>
 __global__ void __launch_bounds__(kBlockSize)
     max_pool2d_backward_gather_kernel(T* __restrict__ grad_in, const T* __restrict__ grad_out,
-                                      const int64_t* __restrict__ indices, PoolGeom g, int64_t total) {
-  const int64_t out_plane = g.oh * g.ow;
+                                      const int64_t* __restrict__ indices, PoolGeom geom, int64_t total) {
+  const I h = I(geom.h), w = I(geom.w), oh_n = I(geom.oh), ow_n = I(geom.ow);
+  const I kh = I(geom.kh), kw = I(geom.kw), sh = I(geom.sh), sw = I(geom.sw);
+  const I ph = I(geom.ph), pw = I(geom.pw), dh = I(geom.dh), dw = I(geom.dw);
+  const I out_plane = oh_n * ow_n;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
-    const int64_t iw = i % g.w, ih = (i / g.w) % g.h, plane = i / (g.w * g.h);
-    const int64_t at = ih * g.w + iw;
-    const T* go = grad_out + plane * out_plane;
-    const int64_t* ix = indices + plane * out_plane;
+    const I e = I(i);
+    const I iw = e % w, rest = e / w;
+    const I ih = rest % h, plane = rest / h;
+    const int64_t at = int64_t(ih) * w + iw;
+    const T* go = grad_out + int64_t(plane) * out_plane;
+    const int64_t* ix = indices + int64_t(plane) * out_plane;
     T acc = T(0);
     // Decreasing taps a, b give increasing oh, ow: the CPU's order of additions.
-    for (int64_t a = g.kh - 1; a >= 0; --a) {
-      const int64_t th = ih + g.ph - a * g.dh;
-      if (th < 0 || th % g.sh != 0) continue;
-      const int64_t oh = th / g.sh;
-      if (oh >= g.oh) break;  // later taps give larger oh still
-      for (int64_t b = g.kw - 1; b >= 0; --b) {
-        const int64_t tw = iw + g.pw - b * g.dw;
-        if (tw < 0 || tw % g.sw != 0) continue;
-        const int64_t ow = tw / g.sw;
-        if (ow >= g.ow) break;
-        const int64_t o = oh * g.ow + ow;
+    for (I a = kh - 1; a >= 0; --a) {
+      const I th = ih + ph - a * dh;
+      if (th < 0 || th % sh != 0) continue;
+      const I oh = th / sh;
+      if (oh >= oh_n) break;  // later taps give larger oh still
+      for (I b = kw - 1; b >= 0; --b) {
+        const I tw = iw + pw - b * dw;
+        if (tw < 0 || tw % sw != 0) continue;
+        const I ow = tw / sw;
+        if (ow >= ow_n) break;
+        const I o = oh * ow_n + ow;
         if (ix[o] == at) acc += go[o];
       }
     }
     grad_in[i] = acc;
   }
+}
+
+// Deterministic fallback (see the header). grad_in: (planes, H, W);  grad_out, indices:
+// (planes, OH, OW). One thread per plane.
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    max_pool2d_backward_plane_kernel(T* __restrict__ grad_in, const T* __restrict__ grad_out,
+                                     const int64_t* __restrict__ indices, int64_t in_plane, int64_t out_plane,
+                                     int64_t planes) {
+  for (int64_t pl = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; pl < planes;
+       pl += int64_t(blockDim.x) * gridDim.x) {
+    T* dst = grad_in + pl * in_plane;
+    const T* go = grad_out + pl * out_plane;
+    const int64_t* ix = indices + pl * out_plane;
+    for (int64_t i = 0; i < in_plane; ++i) dst[i] = T(0);
+    for (int64_t o = 0; o < out_plane; ++o)
+      if (ix[o] >= 0 && ix[o] < in_plane) dst[ix[o]] += go[o];
+  }
+}
+
+/// Whether some output column's window taps no input column (header: the gather cannot see
+/// where such a window's argmax points). Rows need no check: a window without rows points past
+/// the plane, and both backward kernels skip it.
+bool window_without_columns(const PoolGeom& g) {
+  for (int64_t ow = 0; ow < g.ow; ++ow) {
+    const int64_t w0 = ow * g.sw - g.pw;
+    const int64_t wstart = w0 >= 0 ? w0 : w0 + ((-w0 + g.dw - 1) / g.dw) * g.dw;
+    if (wstart >= std::min(w0 + (g.kw - 1) * g.dw + 1, g.w)) return true;
+  }
+  return false;
 }
 
 PoolGeom pool_geom(const Tensor& in, const Tensor& out, const PoolParams& p) {
@@ -142,11 +186,30 @@ void CudaBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_
   const int64_t outs = grad_out.numel();
   if (is_deterministic() && outs > 0) {
     const cuda_kernels::PoolGeom g = cuda_kernels::pool_geom(grad_in, grad_out, p);
+    const bool per_plane = cuda_kernels::window_without_columns(g);
     dispatch_floating(grad_in.dtype(), "max_pool2d_backward", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      cuda_kernels::max_pool2d_backward_gather_kernel<T>
-          <<<cuda_kernels::grid_for(total), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
-              grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), g, total);
+      if (per_plane) {
+        const int64_t planes = grad_in.size(0) * grad_in.size(1);
+        cuda_kernels::max_pool2d_backward_plane_kernel<T>
+            <<<cuda_kernels::grid_for(planes), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
+                grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), g.h * g.w,
+                g.oh * g.ow, planes);
+      } else {
+        // int32 when the planes, the window arithmetic (at most H + padding) and the element
+        // count all fit.
+        const bool fits32 = total <= cuda_kernels::kMax32 && grad_out.numel() <= cuda_kernels::kMax32 &&
+                            g.h + g.ph <= cuda_kernels::kMax32 && g.w + g.pw <= cuda_kernels::kMax32 &&
+                            (g.kh - 1) * g.dh <= cuda_kernels::kMax32 && (g.kw - 1) * g.dw <= cuda_kernels::kMax32;
+        if (fits32)
+          cuda_kernels::max_pool2d_backward_gather_kernel<T, int32_t>
+              <<<cuda_kernels::grid_for(total), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
+                  grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), g, total);
+        else
+          cuda_kernels::max_pool2d_backward_gather_kernel<T, int64_t>
+              <<<cuda_kernels::grid_for(total), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
+                  grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), g, total);
+      }
       EMBER_CUDA_LAUNCH_CHECK();
     });
     return;

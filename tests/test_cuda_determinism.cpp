@@ -158,15 +158,20 @@ TEST_CASE("cuda determinism: max_pool2d backward with overlapping windows is bit
   struct Case {
     int64_t k, stride, pad, dilation;
     bool ceil;
+    int64_t h, w;
   };
-  const std::vector<Case> cases = {{3, 1, 0, 1, false}, {3, 2, 1, 1, false}, {3, 2, 1, 1, true},
-                                   {2, 2, 0, 1, false}, {2, 1, 1, 2, false}, {5, 3, 2, 1, true}};
+  const std::vector<Case> cases = {{3, 1, 0, 1, false, 13, 11}, {3, 2, 1, 1, false, 13, 11},
+                                   {3, 2, 1, 1, true, 13, 11},  {2, 2, 0, 1, false, 13, 11},
+                                   {2, 1, 1, 2, false, 13, 11}, {5, 3, 2, 1, true, 13, 11},
+                                   // a window whose taps miss every column (the per-plane kernel)
+                                   {2, 2, 1, 3, false, 10, 2}};
   for (const Case& c : cases) {
     for (ScalarType dtype : {kFloat, kDouble}) {
       INFO("kernel " << c.k << ", stride " << c.stride << ", padding " << c.pad << ", dilation " << c.dilation
-                     << (c.ceil ? ", ceil_mode" : "") << (dtype == kFloat ? ", float32" : ", float64"));
+                     << (c.ceil ? ", ceil_mode" : "") << ", input " << c.h << "x" << c.w
+                     << (dtype == kFloat ? ", float32" : ", float64"));
       // Integer-valued inputs with few distinct values: ties, so many windows share an argmax.
-      const Tensor x = randint(0, 4, {4, 3, 13, 11}, kLong).to(dtype);
+      const Tensor x = randint(0, 4, {4, 3, c.h, c.w}, kLong).to(dtype);
       check_repeatable(
           [&](const V& t) {
             return F::max_pool2d(t[0], F::MaxPool2dFuncOptions(c.k)

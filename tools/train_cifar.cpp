@@ -35,6 +35,9 @@ using ember::Tensor;
 
 namespace {
 
+/// True while the progress line on stderr has no newline yet (an error then starts a new line).
+bool g_progress_open = false;
+
 struct Args {
   std::string model, data, device, log;
   int epochs = 1, print_every = 100;
@@ -115,7 +118,7 @@ Args parse(int argc, char** argv) {
   if (a.batch_size < 1) throw UsageError("--batch-size must be at least 1");
   if (a.print_every < 1) throw UsageError("--print-every must be at least 1");
   if (a.max_steps && *a.max_steps < 0) throw UsageError("--max-steps must be at least 0");
-  if (a.threads < 0) throw UsageError("--threads must be positive");
+  if (a.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
   if (a.lr && !(*a.lr > 0 && std::isfinite(*a.lr))) throw UsageError("--lr must be a positive number");
   if (a.momentum && !(*a.momentum >= 0 && *a.momentum < 1)) throw UsageError("--momentum must be in [0, 1)");
   if (!a.device.empty() && a.device != "cpu" && a.device.rfind("cuda", 0) != 0)
@@ -156,7 +159,7 @@ class GraphStep {
     try {
       graph_.capture([&] { loss_ = t_.step(x_, y_); });
     } catch (const std::exception& e) {
-      throw ember::Error(std::string("train_cifar: capturing the training step in a CUDA graph failed (") +
+      throw ember::Error(std::string("capturing the training step in a CUDA graph failed (") +
                          e.what() + "); rerun with --no-cuda-graph to train without graphs");
     }
     graph_.replay();
@@ -186,7 +189,7 @@ int run(const Args& a) {
   std::string dev_name = a.device.empty() ? (ember::cuda::is_available() ? "cuda" : "cpu") : a.device;
   ember::Device device(dev_name);
   if (device.is_cuda() && !ember::cuda::is_available())
-    throw ember::Error("train_cifar: --device cuda, but no GPU is usable: " + ember::cuda::unavailable_reason());
+    throw ember::Error("--device cuda, but no GPU is usable: " + ember::cuda::unavailable_reason());
 
   cifar::Hyper h = cifar::defaults(a.model);
   if (a.lr) h.lr = *a.lr;
@@ -212,7 +215,7 @@ int run(const Args& a) {
   std::ofstream log;
   if (!a.log.empty()) {
     log.open(a.log);
-    if (!log) throw ember::Error("train_cifar: cannot open --log file '" + a.log + "' for writing");
+    if (!log) throw ember::Error("cannot open --log file '" + a.log + "' for writing");
     log << "kind,epoch,step,value\n";
   }
 
@@ -261,9 +264,9 @@ int run(const Args& a) {
       if (report || log.is_open() || !device.is_cuda()) {
         double l = loss.item<double>();
         if (!std::isfinite(l)) {
-          throw ember::Error("train_cifar: the loss became " + std::to_string(l) + " at epoch " +
+          throw ember::Error("the loss became " + std::to_string(l) + " at epoch " +
                              std::to_string(epoch + 1) + ", iteration " + std::to_string(i) +
-                             "; lower --lr (now " + std::to_string(h.lr) + ")");
+                             "; lower --lr (now " + ember::detail::str(h.lr) + ")");
         }
         if (log.is_open()) log << "loss," << epoch + 1 << "," << pos.steps << "," << l << "\n";
         if (report) {
@@ -277,19 +280,21 @@ int run(const Args& a) {
       } else if (size_t(pos.batch) == batches) {
         double l = loss.item<double>();
         if (!std::isfinite(l))
-          throw ember::Error("train_cifar: the loss became " + std::to_string(l) + " in epoch " +
+          throw ember::Error("the loss became " + std::to_string(l) + " in epoch " +
                              std::to_string(epoch + 1) + " (checked at its end); lower --lr (now " +
-                             std::to_string(h.lr) + ")");
+                             ember::detail::str(h.lr) + ")");
       }
       if (i % 50 == 0) {
         std::fprintf(stderr, "\r  epoch %lld/%d: %lld/%zu batches, %.0f images/s   ", (long long)epoch + 1,
                      a.epochs, (long long)i + 1, batches,
                      double(run_images) / std::max(1e-9, train_seconds + seconds_since(t0)));
+        g_progress_open = true;
       }
     }
     if (device.is_cuda()) ember::cuda::synchronize();
     train_seconds += seconds_since(t0);
     std::fprintf(stderr, "\n");
+    g_progress_open = false;
     if (size_t(pos.batch) < batches) break;  // stopped by --max-steps inside the epoch
     pos.epoch = epoch + 1;
     pos.batch = 0;
@@ -326,7 +331,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "train_cifar: %s\n%s", e.what(), kUsage);
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "train_cifar: error: %s\n", e.what());
+    std::fprintf(stderr, "%strain_cifar: error: %s\n", g_progress_open ? "\n" : "", e.what());
     return 1;
   }
 }

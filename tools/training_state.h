@@ -56,7 +56,7 @@ inline int64_t meta_int(const ember::Checkpoint& ck, const std::string& key) {
     used = 0;
   }
   if (used != v.size() || v.empty() || x < 0)
-    throw ember::Error("train_cifar: checkpoint '" + ck.source + "': metadata \"" + key + "\" is '" + v +
+    throw ember::Error("checkpoint " + ck.source + ": metadata \"" + key + "\" is '" + v +
                        "', expected a non-negative integer");
   return x;
 }
@@ -68,7 +68,7 @@ inline Position load_state(const std::string& path, Training& t, const RunKey& k
   auto expect = [&](const std::string& name, const std::string& want) {
     const std::string& got = ck.meta(name);
     if (got != want)
-      throw ember::Error("train_cifar: --resume '" + path + "' was saved by a run with " + name + " " + got +
+      throw ember::Error("--resume '" + path + "' was saved by a run with " + name + " " + got +
                          ", but this run has " + name + " " + want + "; resume with the same flags");
   };
   expect("model", key.model);
@@ -81,7 +81,7 @@ inline Position load_state(const std::string& path, Training& t, const RunKey& k
     for (size_t i = 0; i < t.params.size(); ++i) {
       const ember::Tensor& saved = ck.tensor("model.params." + std::to_string(i));
       if (!saved.sizes().equals(t.params[i].sizes()) || saved.dtype() != t.params[i].dtype())
-        throw ember::Error("train_cifar: checkpoint '" + path + "': model.params." + std::to_string(i) +
+        throw ember::Error("checkpoint '" + path + "': model.params." + std::to_string(i) +
                            " does not match the model's parameter " + std::to_string(i));
       t.params[i].copy_(saved);
     }

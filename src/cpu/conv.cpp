@@ -28,6 +28,7 @@
 
 #include "../dtype_dispatch.h"
 #include "cpu_backend.h"
+#include "sgemm.h"
 
 namespace ember {
 namespace {
@@ -160,8 +161,9 @@ void col2im(const T* cols, int64_t ld, T* image, const Geometry& g, int64_t p0, 
   }
 }
 
-// Row-major GEMM with single-threaded OpenBLAS (the parallelism is ours, see src/threads.cpp);
-// k == 0 is handled here because BLAS rejects a zero leading dimension.
+// Row-major single-threaded GEMM (the parallelism is ours, see src/threads.cpp): float32 on our
+// AVX-512 kernels where available and faster (sgemm.h), else OpenBLAS; k == 0 is handled here
+// because BLAS rejects a zero leading dimension.
 void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const float* a,
              int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (k == 0) {
@@ -169,6 +171,8 @@ void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.f);
     return;
   }
+  if (cpu::sgemm_avx512_preferred(ta == CblasTrans, tb == CblasTrans, n, k))
+    return cpu::sgemm_avx512(ta == CblasTrans, tb == CblasTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
   cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), 1.f, a, blasint(lda), b,
               blasint(ldb), beta, c, blasint(ldc));
 }

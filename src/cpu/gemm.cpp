@@ -1,4 +1,5 @@
-// CPU GEMM: c = alpha * a @ b + beta * c. float32/float64 go to OpenBLAS; int64 (no BLAS
+// CPU GEMM: c = alpha * a @ b + beta * c. float32 goes to our AVX-512 kernels where the CPU has
+// them and they are faster (sgemm.h), else to OpenBLAS like float64; int64 (no BLAS
 // routine exists) gets a plain loop. a and b arrive as strided 2-D views with unit stride in one
 // dim, so a transposed operand is passed to BLAS as a transpose flag instead of being copied.
 #include <cblas.h>
@@ -12,6 +13,7 @@
 
 #include "../dtype_dispatch.h"
 #include "cpu_backend.h"
+#include "sgemm.h"
 
 namespace ember {
 namespace {
@@ -56,6 +58,8 @@ std::vector<T> pack(const Tensor& t) {
 
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, float alpha,
                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (cpu::sgemm_avx512_preferred(ta == CblasTrans, tb == CblasTrans, n, k))
+    return cpu::sgemm_avx512(ta == CblasTrans, tb == CblasTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
               blasint(ldb), beta, c, blasint(ldc));
 }

@@ -33,7 +33,7 @@ expect 2 "--batch-size must be at least 1" -- --model module_fc --data "$tmp/emp
 expect 2 "--device must be cpu or cuda" -- --model module_fc --data "$tmp/empty" --device tpu
 expect 2 "--epochs must be at least 1" -- --model module_fc --data "$tmp/empty" --epochs 0
 expect 2 "--print-every must be at least 1" -- --model module_fc --data "$tmp/empty" --print-every 0
-expect 2 "--threads must be positive" -- --model module_fc --data "$tmp/empty" --threads -1
+expect 2 "--threads must be 0 (all cores) or more" -- --model module_fc --data "$tmp/empty" --threads -1
 expect 2 "--momentum must be in \[0, 1)" -- --model module_fc --data "$tmp/empty" --momentum 1.5
 # module_fc's default momentum is 0, so Nesterov has nothing to work with.
 expect 2 "--nesterov needs a positive --momentum" -- --model module_fc --data "$tmp/empty" --device cpu --nesterov
