@@ -101,7 +101,7 @@ TEST_CASE("sgemm_avx512: alpha, beta, padded leading dimensions", "[sgemm]") {
           }
 }
 
-TEST_CASE("sgemm_avx512: k = 0 and alpha = 0 only scale C; beta = 0 ignores NaN", "[sgemm]") {
+TEST_CASE("sgemm_avx512: k = 0 and alpha = 0 only scale C, beta = 0 ignores NaN in C", "[sgemm]") {
   if (skip_without_avx512()) EMBER_SKIP("this CPU has no AVX-512");
   std::mt19937 rng(3);
   for (bool ta : {false, true})

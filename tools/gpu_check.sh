@@ -35,7 +35,7 @@ echo "== tests (CPU and CUDA)"
 tail -4 "$out/tests.log"
 echo "== compute-sanitizer memcheck on the [cuda] tests (less [oom]: its failed cudaMalloc is the point)"
 sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
-(cd "$build/tests" && EMBER_FIXTURES_DIR="$root/tests/fixtures" timeout 200 "$sanitizer" --tool memcheck --error-exitcode 3 ./ember_tests "[cuda]~[oom]" > "$out/memcheck.log" 2>&1)
+(cd "$build/tests" && EMBER_FIXTURES_DIR="$root/tests/fixtures" timeout 120 "$sanitizer" --tool memcheck --error-exitcode 3 ./ember_tests "[cuda]~[oom]" > "$out/memcheck.log" 2>&1)
 memcheck_rc=$?
 grep -E "ERROR SUMMARY|All tests passed|test cases" "$out/memcheck.log" | tail -3
 
@@ -49,6 +49,13 @@ for m in barebones_fc barebones_conv module_fc module_conv sequential_fc sequent
     --print-every 1000000 > "$out/train_$m.log" 2>&1
   tail -1 "$out/train_$m.log" | tee -a "$out/ember.jsonl"
 done
+
+echo "== ember eager (--no-cuda-graph), for comparison"
+for m in barebones_fc sequential_conv; do
+  "$build/tools/train_cifar" --model "$m" --data /tmp/cifar10 --device cuda --epochs "$epochs" \
+    --print-every 1000000 --no-cuda-graph 2>/dev/null | tail -1
+done
+grep -h "captured the training step" "$out"/train_*.log | head -1
 
 echo "== PyTorch: the same six trainings on the same GPU"
 python3 .device/seed_models_torch.py /tmp/cifar10 --device cuda --epochs "$epochs" 2>&1 | tee "$out/torch.txt"

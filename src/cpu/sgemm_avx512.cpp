@@ -16,6 +16,8 @@
 // library is compiled for the baseline ISA and this file is only entered after the run-time check.
 #include "sgemm.h"
 
+#include "ember/error.h"
+
 // GCC 12's AVX-512 headers initialise their "undefined" vectors from themselves, which
 // -Wuninitialized reports at every inlined shuffle (GCC bug 105593, fixed in later releases).
 #pragma GCC diagnostic push
@@ -27,7 +29,6 @@
 #include <array>
 #include <cstdlib>
 #include <memory>
-#include <new>
 #include <utility>
 
 #define EMBER_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
@@ -44,7 +45,8 @@ constexpr int64_t kMc = 144;  // rows of A per packed block (~180 KB, in L2)
 constexpr int64_t kNc = 2048; // columns of B per packed block (~2.5 MB, in L3)
 constexpr int kDotRows = 4, kDotCols = 6;  // the dot kernel's block of C
 constexpr int64_t kDotKc = 1024;           // k per pass of the dot kernel
-constexpr size_t kDotBBytes = size_t(512) << 10;  // B rows per pass of A's row blocks (kept in L2)
+constexpr size_t kDotBBytes = size_t(512) << 10;  // B rows that all of A's row blocks pass (L2)
+constexpr int64_t kShortK = 80;  // up to this kc the packed tiles are store-bound (see below)
 
 // A growable 64-byte aligned buffer, one per thread and purpose, reused across calls so a
 // training loop allocates only on its first steps.
@@ -54,7 +56,8 @@ class PackBuffer {
     if (count > capacity_) {
       const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
       void* p = std::aligned_alloc(64, bytes);
-      if (p == nullptr) throw std::bad_alloc();
+      EMBER_CHECK(p != nullptr, "mm: could not allocate ", bytes,
+                  " bytes of CPU scratch memory for the packed GEMM operands");
       mem_.reset(static_cast<float*>(p));
       capacity_ = bytes / sizeof(float);
     }
@@ -197,7 +200,7 @@ EMBER_AVX512 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, 
         };
         // Long k: a B panel (kc x 32) stays in L1 while the A panels pass. Short k: the tiles
         // are store-bound, so walk C row panel by row panel, a few contiguous streams.
-        if (kc > 80) {
+        if (kc > kShortK) {
           for (int64_t jr = 0; jr < nc; jr += kNr)
             for (int64_t ir = 0; ir < mc; ir += mr) tile(ir, jr);
         } else {
