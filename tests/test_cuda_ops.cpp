@@ -156,6 +156,38 @@ TEST_CASE("cuda conv2d: the tutorial's two layers at batch 4", "[cuda]") {
                   {rnd({4, 32, 32, 32}), rnd({16, 32, 3, 3}) * 0.1, rnd({16})});
 }
 
+TEST_CASE("TF32 switches: PyTorch's defaults, settable", "[tf32]") {
+  // (The test suite runs with cuDNN TF32 off: see tests/helpers.cpp.)
+  CHECK_FALSE(ember::cuda::matmul_allow_tf32());
+  ember::cuda::set_matmul_allow_tf32(true);
+  CHECK(ember::cuda::matmul_allow_tf32());
+  ember::cuda::set_matmul_allow_tf32(false);
+  ember::cuda::set_cudnn_allow_tf32(true);
+  CHECK(ember::cuda::cudnn_allow_tf32());
+  ember::cuda::set_cudnn_allow_tf32(false);
+  CHECK_FALSE(ember::cuda::cudnn_allow_tf32());
+}
+
+TEST_CASE("cuda conv2d with TF32 (PyTorch's cuDNN default) stays within TF32's rounding", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(7);
+  const Tensor x = rnd({4, 32, 32, 32}), w = rnd({16, 32, 3, 3}) * 0.1, b = rnd({16});
+  const Tensor expected = F::conv2d(x, w, F::Conv2dFuncOptions().bias(b).padding(1));  // CPU, FP32
+  ember::cuda::set_cudnn_allow_tf32(true);
+  Tensor got;
+  try {
+    got = F::conv2d(x.cuda(), w.cuda(), F::Conv2dFuncOptions().bias(b.cuda()).padding(1)).cpu();
+  } catch (...) {
+    ember::cuda::set_cudnn_allow_tf32(false);
+    throw;
+  }
+  ember::cuda::set_cudnn_allow_tf32(false);
+  // TF32 keeps 10 mantissa bits: each product is off by up to ~1e-3 relative; over 288 terms of
+  // random sign the sums stay within a few 1e-3 of their scale.
+  const double scale = expected.abs().max().item<double>();
+  require_close(got, expected, 0, 1e-2 * scale);
+}
+
 TEST_CASE("cuda max_pool2d: windows, overlap, padding, dilation, ceil_mode, NaN", "[cuda]") {
   EMBER_REQUIRE_CUDA();
   manual_seed(7);

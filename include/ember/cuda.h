@@ -20,6 +20,15 @@ EMBER_API int device_count();
 /// Waits for all work queued on the current GPU.
 EMBER_API void synchronize();
 
+/// TF32 tensor cores for float32 matmuls (cuBLAS); off by default, as PyTorch's
+/// torch.backends.cuda.matmul.allow_tf32.
+EMBER_API void set_matmul_allow_tf32(bool allow);
+EMBER_API bool matmul_allow_tf32();
+/// TF32 tensor cores for float32 convolutions (cuDNN); on by default, as PyTorch's
+/// torch.backends.cudnn.allow_tf32. Results then differ from FP32 by about 1e-3 relative.
+EMBER_API void set_cudnn_allow_tf32(bool allow);
+EMBER_API bool cudnn_allow_tf32();
+
 // --- the caching allocator (device -1 is the current device; all are 0 without a GPU) --------
 /// Returns the cached, unused device memory to the driver (other processes can then use it).
 EMBER_API void empty_cache();

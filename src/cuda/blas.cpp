@@ -7,7 +7,7 @@
 // the column-major (n, m) matrix, its transpose. So C = A B is computed as C^T = B^T A^T with the
 // operands swapped and m, n exchanged; no data moves.
 //
-// TF32: float products use TF32 tensor cores only when context().allow_tf32 (PyTorch's default
+// TF32: float products use TF32 tensor cores only when cuda::matmul_allow_tf32() (PyTorch's default
 // for matmul is false, and ember's tests compare with float32 CPU results at rtol 1e-4).
 #include "blas.h"
 
@@ -17,6 +17,7 @@
 
 #include "../dtype_dispatch.h"
 #include "cuda_backend.h"
+#include "ember/cuda.h"
 
 namespace ember {
 namespace cuda_detail {
@@ -38,7 +39,7 @@ cublasHandle_t handle_for(CudaContext& ctx) {
   cublasHandle_t h = ctx.blas();
   cublasMath_t mode;
   EMBER_CUBLAS_CHECK(cublasGetMathMode(h, &mode));
-  const cublasMath_t want = ctx.allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
+  const cublasMath_t want = cuda::matmul_allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
   if (mode != want) EMBER_CUBLAS_CHECK(cublasSetMathMode(h, want));
   return h;
 }
@@ -78,7 +79,7 @@ void gemm_row_major(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   const int im = as_int(m, "m"), in = as_int(n, "n"), ik = as_int(k, "k");
   const int ia = as_int(lda, "lda"), ib = as_int(ldb, "ldb"), ic = as_int(ldc, "ldc");
   if constexpr (std::is_same_v<T, float>) {
-    if (ctx.allow_tf32) {
+    if (cuda::matmul_allow_tf32()) {
       EMBER_CUBLAS_CHECK(cublasGemmEx(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, CUDA_R_32F, ib, a,
                                       CUDA_R_32F, ia, &beta, c, CUDA_R_32F, ic, CUBLAS_COMPUTE_32F_FAST_TF32,
                                       CUBLAS_GEMM_DEFAULT));
@@ -102,7 +103,7 @@ void gemm_row_major_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, in
   const int im = as_int(m, "m"), in = as_int(n, "n"), ik = as_int(k, "k"), ibatch = as_int(batch, "batch");
   const int ia = as_int(lda, "lda"), ib = as_int(ldb, "ldb"), ic = as_int(ldc, "ldc");
   if constexpr (std::is_same_v<T, float>) {
-    if (ctx.allow_tf32) {
+    if (cuda::matmul_allow_tf32()) {
       EMBER_CUBLAS_CHECK(cublasGemmStridedBatchedEx(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, CUDA_R_32F,
                                                     ib, stride_b, a, CUDA_R_32F, ia, stride_a, &beta, c, CUDA_R_32F,
                                                     ic, stride_c, ibatch, CUBLAS_COMPUTE_32F_FAST_TF32,

@@ -12,7 +12,7 @@ namespace cuda_detail {
 
 /// c (m, n), ldc = alpha * op(a) (m, k) @ op(b) (k, n) + beta * c. beta == 0 never reads c.
 /// k == 0 is allowed (c = beta * c). float uses TF32 tensor cores only when
-/// context().allow_tf32.
+/// cuda::matmul_allow_tf32().
 template <typename T>
 void gemm_row_major(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                     int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);

@@ -5,6 +5,7 @@
 // Contexts are never destroyed: destroying handles during static destruction, after the CUDA
 // runtime may have shut down, fails; the driver reclaims everything at process exit.
 #include "context.h"
+#include "ember/cuda.h"
 
 #include <algorithm>
 #include <mutex>
@@ -70,7 +71,7 @@ CudaContext* create_context(int device) {
   EMBER_CUBLAS_CHECK(cublasCreate(&ctx->cublas));
   EMBER_CUBLAS_CHECK(cublasSetStream(ctx->cublas, ctx->stream));
   EMBER_CUBLAS_CHECK(
-      cublasSetMathMode(ctx->cublas, ctx->allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+      cublasSetMathMode(ctx->cublas, cuda::matmul_allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
 #if EMBER_WITH_CUDNN
   EMBER_CUDNN_CHECK(cudnnCreate(&ctx->cudnn));
   EMBER_CUDNN_CHECK(cudnnSetStream(ctx->cudnn, ctx->stream));

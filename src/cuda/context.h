@@ -29,7 +29,6 @@ struct CudaContext {
 #if EMBER_WITH_CUDNN
   cudnnHandle_t cudnn = nullptr;
 #endif
-  bool allow_tf32 = false;  // PyTorch's default for matmul (torch.backends.cuda.matmul.allow_tf32)
   /// Scratch memory for cuBLAS/cuDNN, grown on demand up to a cap; valid until the next call.
   /// It never comes from a CUDA graph's pool, and while graphs live (graph_pins > 0) a block it
   /// outgrows is retired, not freed: the graphs recorded its address.

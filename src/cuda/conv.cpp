@@ -6,7 +6,7 @@
 // cuDNN: descriptors are made per call (cheap host calls), but the algorithm is chosen ONCE per
 // (pass, shape, parameters, dtype, TF32 setting, deterministic mode, workspace cap) and cached:
 // cuDNN's v7 heuristics rank the algorithms; we take the best whose workspace fits
-// context().workspace_cap and which respects allow_tf32 (float convolutions use CUDNN_FMA_MATH
+// context().workspace_cap and which respects cuda::cudnn_allow_tf32() (float convolutions use CUDNN_FMA_MATH
 // unless TF32 is allowed: cuDNN's default math would use TF32 tensor cores on Ampere and later).
 //
 // Deterministic mode (ember::is_deterministic(), docs/determinism.md): only candidates that
@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "../dtype_dispatch.h"
+#include "ember/cuda.h"
 #include "ember/determinism.h"
 #include "blas.h"
 #include "cuda_backend.h"
@@ -235,11 +236,11 @@ using AlgoKey = std::array<int64_t, 20>;
 
 /// The settings an algorithm choice depends on besides the shapes.
 struct Mode {
-  bool tf32;           // TF32 tensor cores allowed for float (ctx.allow_tf32)
+  bool tf32;           // TF32 tensor cores allowed for float (cuda::cudnn_allow_tf32())
   bool deterministic;  // ember::is_deterministic()
 };
 
-Mode current_mode(const CudaContext& ctx) { return Mode{ctx.allow_tf32, is_deterministic()}; }
+Mode current_mode(const CudaContext& ctx) { return Mode{cuda::cudnn_allow_tf32(), is_deterministic()}; }
 
 AlgoKey make_key(Pass pass, const ConvGeom& g, int64_t nb, cudnnDataType_t t, Mode mode, size_t cap, int device) {
   const ConvParams& p = g.p;

@@ -67,6 +67,11 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+/// A 2-D tensor laid out column by column (the transpose of a contiguous matrix).
+bool column_major(const Tensor& t) {
+  return t.size(0) > 1 && t.size(1) > 1 && t.stride(0) == 1 && t.stride(1) == t.size(0);
+}
+
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
@@ -82,10 +87,14 @@ Tensor mm(const Tensor& a, const Tensor& b) {
     // Each gradient needs only the other operand: keep just what will be used.
     auto sa = b.requires_grad() ? autograd::save(a, "mm") : autograd::SavedTensor();
     auto sb = a.requires_grad() ? autograd::save(b, "mm") : autograd::SavedTensor();
-    autograd::record("mm", out, {a, b}, [sa, sb](const Tensor& g, const std::vector<bool>& needs) {
+    // A gradient comes out in its operand's layout: for a transposed view (Linear's weight.t()),
+    // the product is computed transposed, so the view's backward hands the leaf a contiguous
+    // gradient (no strided accumulation into .grad(), no copy before the optimizer's step).
+    const bool a_cols = column_major(a), b_cols = column_major(b);
+    autograd::record("mm", out, {a, b}, [sa, sb, a_cols, b_cols](const Tensor& g, const std::vector<bool>& needs) {
       variable_list grads(2);
-      if (needs[0]) grads[0] = mm(g, sb.get().t());
-      if (needs[1]) grads[1] = mm(sa.get().t(), g);
+      if (needs[0]) grads[0] = a_cols ? mm(sb.get(), g.t()).t() : mm(g, sb.get().t());
+      if (needs[1]) grads[1] = b_cols ? mm(g.t(), sa.get()).t() : mm(sa.get().t(), g);
       return grads;
     });
   }
