@@ -156,7 +156,7 @@ TEST_CASE("cuda conv2d: the tutorial's two layers at batch 4", "[cuda]") {
                   {rnd({4, 32, 32, 32}), rnd({16, 32, 3, 3}) * 0.1, rnd({16})});
 }
 
-TEST_CASE("TF32 switches: PyTorch's defaults, settable", "[tf32]") {
+TEST_CASE("TF32 switches: off by default, settable", "[tf32]") {
   // (The test suite runs with cuDNN TF32 off: see tests/helpers.cpp.)
   CHECK_FALSE(ember::cuda::matmul_allow_tf32());
   ember::cuda::set_matmul_allow_tf32(true);
@@ -168,7 +168,7 @@ TEST_CASE("TF32 switches: PyTorch's defaults, settable", "[tf32]") {
   CHECK_FALSE(ember::cuda::cudnn_allow_tf32());
 }
 
-TEST_CASE("cuda conv2d with TF32 (PyTorch's cuDNN default) stays within TF32's rounding", "[cuda]") {
+TEST_CASE("cuda conv2d with TF32 (PyTorch's cuDNN default) stays within TF32's rounding", "[cuda][tf32]") {
   EMBER_REQUIRE_CUDA();
   manual_seed(7);
   const Tensor x = rnd({4, 32, 32, 32}), w = rnd({16, 32, 3, 3}) * 0.1, b = rnd({16});
