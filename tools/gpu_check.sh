@@ -4,7 +4,7 @@
 # [cuda] tests under compute-sanitizer memcheck, train the tutorial's six models on the GPU, run
 # PyTorch's reference (.device/seed_models_torch.py) on the same GPU in the same call, and print
 # the ratio table last. Stage the data first, here: ../shared/device/stage.sh (carry .device).
-# usage: tools/gpu_check.sh [--prebuilt BUILD_DIR] [--epochs N] [--no-memcheck]
+# usage: tools/gpu_check.sh [--prebuilt BUILD_DIR] [--epochs N] [--no-memcheck] [--data DIR]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -13,11 +13,13 @@ mkdir -p "$out"
 build=build-gpu
 epochs=1
 memcheck=1
+data="${TMPDIR:-/tmp}/cifar10"  # prepared here from .device/ when absent
 while [ $# -gt 0 ]; do
   case "$1" in
     --prebuilt) build="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
     --no-memcheck) memcheck=0; shift ;;
+    --data) data="$2"; shift 2 ;;
     *) echo "gpu_check: unknown argument $1"; exit 2 ;;
   esac
 done
@@ -45,25 +47,25 @@ if [ "$memcheck" = 1 ]; then
 fi
 
 echo "== data"
-[ -f /tmp/cifar10/data_batch_5.bin ] || .device/prepare.sh /tmp/cifar10 > "$out/prepare.log" 2>&1
+[ -f "$data/data_batch_5.bin" ] || .device/prepare.sh "$data" > "$out/prepare.log" 2>&1
 
 echo "== ember: six trainings on the GPU"
 : > "$out/ember.jsonl"
 for m in barebones_fc barebones_conv module_fc module_conv sequential_fc sequential_conv; do
-  "$build/tools/train_cifar" --model "$m" --data /tmp/cifar10 --device cuda --epochs "$epochs" \
+  "$build/tools/train_cifar" --model "$m" --data "$data" --device cuda --epochs "$epochs" \
     --print-every 1000000 > "$out/train_$m.log" 2>&1
   tail -1 "$out/train_$m.log" | tee -a "$out/ember.jsonl"
 done
 
 echo "== ember eager (--no-cuda-graph), for comparison"
 for m in barebones_fc sequential_conv; do
-  "$build/tools/train_cifar" --model "$m" --data /tmp/cifar10 --device cuda --epochs "$epochs" \
+  "$build/tools/train_cifar" --model "$m" --data "$data" --device cuda --epochs "$epochs" \
     --print-every 1000000 --no-cuda-graph 2>/dev/null | tail -1
 done
 grep -h "captured the training step" "$out"/train_*.log | head -1
 
 echo "== PyTorch: the same six trainings on the same GPU"
-python3 .device/seed_models_torch.py /tmp/cifar10 --device cuda --epochs "$epochs" 2>&1 | tee "$out/torch.txt"
+python3 .device/seed_models_torch.py "$data" --device cuda --epochs "$epochs" 2>&1 | tee "$out/torch.txt"
 
 echo "== ratio table ($gpu, batch 64, $epochs epoch(s))"
 python3 - "$out/ember.jsonl" "$out/torch.txt" <<'PY'
