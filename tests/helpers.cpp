@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -10,6 +12,11 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
+
+#include <unistd.h>
+
+#include "ember/determinism.h"
 
 #ifndef EMBER_FIXTURES_DIR
 #error "tests/CMakeLists.txt must define EMBER_FIXTURES_DIR"
@@ -367,5 +374,59 @@ void require_throws_with(const std::function<void()>& f, std::initializer_list<s
     CHECK(message.find(p) != std::string::npos);
   }
 }
+
+// --- small shared helpers -----------------------------------------------------------------------
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::string error_message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ember::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+Tensor rnd(IntArrayRef sizes, ScalarType dtype) { return randn(sizes, TensorOptions(dtype)); }
+
+std::vector<Tensor> copies_on(const std::vector<Tensor>& inputs, Device device, bool requires_grad) {
+  std::vector<Tensor> copies;
+  for (const Tensor& t : inputs) {
+    Tensor c = t.clone().to(device);
+    if (requires_grad && t.is_floating_point()) c.requires_grad_();
+    copies.push_back(c);
+  }
+  return copies;
+}
+
+double max_abs(const Tensor& t) {
+  double m = 0;
+  for (double v : values(t))
+    if (std::isfinite(v)) m = std::max(m, std::abs(v));
+  return m;
+}
+
+void require_close_scaled(const Tensor& actual, const Tensor& expected, Tol tol) {
+  require_close(actual, expected, tol.rtol, tol.atol * std::max(1.0, max_abs(expected)));
+}
+
+TempDir::TempDir() {
+  // The process id and a counter keep folders apart across concurrent test processes (ctest -j)
+  // and within one.
+  static std::atomic<int> counter{0};
+  path = std::filesystem::temp_directory_path() /
+         ("ember_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;  // never throw from a destructor: a leftover folder is harmless
+  std::filesystem::remove_all(path, ec);
+}
+
+DeterministicScope::DeterministicScope(bool on) : was_(is_deterministic()) { set_deterministic(on); }
+DeterministicScope::~DeterministicScope() { set_deterministic(was_); }
 
 }  // namespace ember_test

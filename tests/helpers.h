@@ -1,7 +1,9 @@
 #pragma once
 // Shared test machinery: the devices a test body runs on, the PyTorch fixture loader,
-// tolerance-aware comparisons with a useful failure message, and a float64 finite-difference
-// gradient checker.
+// tolerance-aware comparisons with a useful failure message, a float64 finite-difference
+// gradient checker, and the small helpers several test files need (skipping without a GPU,
+// random inputs and their per-device copies, temporary folders, deterministic mode, error text).
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -12,6 +14,21 @@
 #include "ember/autograd.h"
 #include "ember/cuda.h"
 #include "ember/tensor.h"
+
+// The functional API (F::...): test files guard their functional cases with
+// EMBER_TEST_HAVE_FUNCTIONAL, and test_loss.cpp fails loudly when the header is missing.
+#if __has_include("ember/functional.h")
+#include "ember/functional.h"
+#define EMBER_TEST_HAVE_FUNCTIONAL 1
+#endif
+
+/// Skips the rest of the test case, with the reason, unless a GPU is usable. Use it directly in
+/// a TEST_CASE body: with Catch2 v2 the skip is a warning and a `return`.
+#define EMBER_REQUIRE_CUDA()                                             \
+  do {                                                                   \
+    if (!ember::cuda::is_available())                                    \
+      EMBER_SKIP("no usable GPU: " + ember::cuda::unavailable_reason()); \
+  } while (0)
 
 namespace ember_test {
 
@@ -86,5 +103,48 @@ void check_case(const std::string& file, const std::string& name, const TensorFn
 /// Runs f and requires that it throws ember::Error whose message contains every one of
 /// `parts` (op names, shapes, the rule broken).
 void require_throws_with(const std::function<void()>& f, std::initializer_list<std::string> parts);
+
+/// Whether `part` occurs in `s`.
+bool contains(const std::string& s, const std::string& part);
+/// The message of the ember::Error f throws ("" when it throws nothing).
+std::string error_message(const std::function<void()>& f);
+
+/// Standard-normal random values of `sizes` in `dtype`, from ember's global generator.
+Tensor rnd(ember::IntArrayRef sizes, ScalarType dtype = ember::kFloat);
+/// A fresh copy of each of `inputs` on `device` (a clone first: to() onto the device a tensor is
+/// already on returns the tensor itself, which a backward or an SGD step would then touch); with
+/// `requires_grad`, the floating copies are autograd leaves.
+std::vector<Tensor> copies_on(const std::vector<Tensor>& inputs, Device device, bool requires_grad);
+
+/// The largest finite |value| of t (0 when it has none).
+double max_abs(const Tensor& t);
+/// require_close with the absolute tolerance scaled by max(1, max_abs(expected)): for sums whose
+/// terms cancel, an element that is small keeps the rounding error of the whole sum.
+void require_close_scaled(const Tensor& actual, const Tensor& expected, Tol tol);
+
+/// A fresh folder under the system temp dir, removed with its contents at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string str() const { return path.string(); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+/// Deterministic mode (ember::set_deterministic) set for one scope and restored on every way
+/// out (a failed REQUIRE throws), so one failing case cannot leave it set for the rest of the
+/// suite.
+class DeterministicScope {
+ public:
+  explicit DeterministicScope(bool on = true);
+  ~DeterministicScope();
+  DeterministicScope(const DeterministicScope&) = delete;
+  DeterministicScope& operator=(const DeterministicScope&) = delete;
+
+ private:
+  bool was_;
+};
 
 }  // namespace ember_test

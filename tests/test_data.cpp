@@ -4,39 +4,17 @@
 #include "helpers.h"
 
 #include <algorithm>
-#include <atomic>
-#include <filesystem>
 #include <fstream>
 #include <set>
-
-#include <unistd.h>
 
 #include "ember/data.h"
 
 using namespace ember;
 using ember_test::require_close;
 using ember_test::require_throws_with;
-namespace fs = std::filesystem;
+using ember_test::TempDir;
 
 namespace {
-
-// A fresh folder under the system temp dir, removed with its contents at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("ember_test_data_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 // The pixel byte i of record r of file f: distinct enough to catch any misplaced plane or row.
 unsigned char pixel(int f, int64_t r, int64_t i) { return static_cast<unsigned char>((f * 101 + r * 37 + i * 7) % 256); }
