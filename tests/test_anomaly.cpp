@@ -9,22 +9,12 @@
 #include "helpers.h"
 
 using namespace ember;
+using ember_test::error_message;
 using ember_test::require_throws_with;
 
 namespace {
 
 namespace nn = ember::nn;
-
-/// The message of the ember::Error f throws ("" when it throws nothing).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 /// Linear(2, 2) with every weight -1 and bias 0: positive inputs give negative outputs.
 nn::Linear negating_linear() {
@@ -101,14 +91,14 @@ TEST_CASE("anomaly: a NaN in the forward names the op and the module path", "[an
       NoGradGuard no_grad;
       net->fc->weight.fill_(std::numeric_limits<float>::infinity());
     }
-    const std::string msg = error_of([&] { net(x); });
+    const std::string msg = error_message([&] { net(x); });
     CHECK(msg.find("produced Inf") != std::string::npos);
     CHECK(msg.find("(in Net/fc/Linear)") != std::string::npos);
   }
   SECTION("the path stack unwinds after the error") {
     CHECK_THROWS_AS(seq(x), Error);
     const Tensor w = full({2}, -1.0).requires_grad_();
-    const std::string msg = error_of([&] { w.log(); });
+    const std::string msg = error_message([&] { w.log(); });
     CHECK(msg.find("'log' produced NaN") != std::string::npos);
     CHECK(msg.find("(in ") == std::string::npos);
   }
@@ -204,8 +194,10 @@ TEST_CASE("determinism: two identical CPU trainings give bitwise identical param
   REQUIRE(first.size() == second.size());
   for (size_t i = 0; i < first.size(); ++i) ember_test::require_equal(first[i], second[i]);
   // On the CPU every kernel is already deterministic: the switch changes nothing.
-  set_deterministic(true);
-  const std::vector<Tensor> third = train_tiny_convnet();
-  set_deterministic(false);
+  std::vector<Tensor> third;
+  {
+    ember_test::DeterministicScope deterministic;
+    third = train_tiny_convnet();
+  }
   for (size_t i = 0; i < first.size(); ++i) ember_test::require_equal(first[i], third[i]);
 }

@@ -13,16 +13,12 @@
 #include "helpers.h"
 
 using namespace ember;
+using ember_test::contains;
 using ember_test::require_close;
 using ember_test::require_equal;
+using ember_test::rnd;
 
 namespace {
-
-#define REQUIRE_CUDA_OR_SKIP()                                                       \
-  do {                                                                               \
-    if (!cuda::is_available())                                                       \
-      EMBER_SKIP(std::string("CUDA is not available: ") + cuda::unavailable_reason()); \
-  } while (0)
 
 const Device kGpu(kCUDA);
 
@@ -42,10 +38,6 @@ void same(const Tensor& gpu, const Tensor& cpu, double rtol = -1, double atol = 
   if (atol < 0) atol = f32 ? 1e-6 : 1e-12;
   require_close(gpu, cpu, rtol, atol);
 }
-
-Tensor randn_of(IntArrayRef sizes, ScalarType dt) { return randn(sizes, dt); }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 /// The same view built on a CPU tensor and on its GPU copy, so the kernels see strided operands.
 using ViewFn = std::function<Tensor(const Tensor&)>;
@@ -80,7 +72,7 @@ TEST_CASE("cuda: availability is reported without throwing", "[cuda]") {
 }
 
 TEST_CASE("cuda: host <-> device transfers round-trip exactly", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   // 3M floats = 12 MB: several staging chunks and a partial last one.
   for (int64_t n : {int64_t(1), int64_t(1000), int64_t(3000001)}) {
     Tensor x = randn({n}, kFloat);
@@ -97,9 +89,9 @@ TEST_CASE("cuda: host <-> device transfers round-trip exactly", "[cuda]") {
 }
 
 TEST_CASE("cuda: unary ops match the CPU, contiguous and strided", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   for (ScalarType dt : {kFloat, kDouble}) {
-    const Tensor base = randn_of({6, 10, 8}, dt);
+    const Tensor base = rnd({6, 10, 8}, dt);
     const Tensor gbase = base.cuda();
     for (const auto& view : views_3d()) {
       INFO("dtype " << dt << ", " << view.first);
@@ -129,7 +121,7 @@ TEST_CASE("cuda: unary ops match the CPU, contiguous and strided", "[cuda]") {
 }
 
 TEST_CASE("cuda: more dims than one launch decodes", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   // Ten dims, reversed: no two neighbours merge, so the host walks the outermost ones.
   const Tensor x = randn({2, 2, 2, 2, 2, 2, 2, 2, 2, 3});
   const std::vector<int64_t> rev = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
@@ -140,10 +132,10 @@ TEST_CASE("cuda: more dims than one launch decodes", "[cuda]") {
 }
 
 TEST_CASE("cuda: binary ops, broadcasting and scalars match the CPU", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   for (ScalarType dt : {kFloat, kDouble}) {
     INFO("dtype " << dt);
-    const Tensor a = randn_of({37, 1, 5}, dt), b = randn_of({1, 4, 5}, dt);
+    const Tensor a = rnd({37, 1, 5}, dt), b = rnd({1, 4, 5}, dt);
     const Tensor ga = a.cuda(), gb = b.cuda();
     same(ga + gb, a + b);
     same(ga.add(gb, 2.5), a.add(b, 2.5));
@@ -153,7 +145,7 @@ TEST_CASE("cuda: binary ops, broadcasting and scalars match the CPU", "[cuda]") 
     same(ga / gb, a / b);
     same(ga.abs().pow(gb), a.abs().pow(b));
     // Strided operands (transposed) against contiguous ones of the same shape.
-    const Tensor m = randn_of({20, 30}, dt), n = randn_of({30, 20}, dt);
+    const Tensor m = rnd({20, 30}, dt), n = rnd({30, 20}, dt);
     same(m.cuda() * n.cuda().t(), m * n.t());
     same(m.cuda().t() - n.cuda(), m.t() - n);
     // Scalars on either side.
@@ -176,7 +168,7 @@ TEST_CASE("cuda: binary ops, broadcasting and scalars match the CPU", "[cuda]") 
 }
 
 TEST_CASE("cuda: comparisons and where match the CPU", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   for (ScalarType dt : {kFloat, kDouble, kLong}) {
     INFO("dtype " << dt);
     // Small integers make ties common.
@@ -199,10 +191,10 @@ TEST_CASE("cuda: comparisons and where match the CPU", "[cuda]") {
 }
 
 TEST_CASE("cuda: sum and mean along several dims match the CPU", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   for (ScalarType dt : {kFloat, kDouble}) {
     INFO("dtype " << dt);
-    const Tensor x = randn_of({7, 300, 9}, dt);
+    const Tensor x = rnd({7, 300, 9}, dt);
     const Tensor g = x.cuda();
     same(g.sum(), x.sum(), 1e-5, 2e-3);
     same(g.mean(), x.mean(), 1e-5, 1e-6);
@@ -228,7 +220,7 @@ TEST_CASE("cuda: sum and mean along several dims match the CPU", "[cuda]") {
 }
 
 TEST_CASE("cuda: max and min with indices match the CPU (ties, NaN, long rows)", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   for (ScalarType dt : {kFloat, kDouble, kLong}) {
     INFO("dtype " << dt);
     // Few distinct values: ties everywhere, so the first-occurrence rule is exercised.
@@ -271,7 +263,7 @@ TEST_CASE("cuda: max and min with indices match the CPU (ties, NaN, long rows)",
 }
 
 TEST_CASE("cuda: index_select and index_add match the CPU", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   for (ScalarType dt : {kFloat, kDouble, kLong}) {
     INFO("dtype " << dt);
     const Tensor x = (randn({5, 7, 3}) * 10).to(dt);
@@ -291,7 +283,7 @@ TEST_CASE("cuda: index_select and index_add match the CPU", "[cuda]") {
   for (ScalarType dt : {kFloat, kDouble}) {
     for (int64_t d = 0; d < 3; ++d) {
       INFO("dtype " << dt << ", dim " << d);
-      const Tensor x = randn_of({5, 7, 3}, dt);
+      const Tensor x = rnd({5, 7, 3}, dt);
       const Tensor idx = tensor({1, 1, 0, 2, 1, 0});
       const Tensor xc = x.clone().requires_grad_();
       const Tensor xg = x.cuda().detach().requires_grad_();
@@ -305,7 +297,7 @@ TEST_CASE("cuda: index_select and index_add match the CPU", "[cuda]") {
 }
 
 TEST_CASE("cuda: copies with casts and strides, and fill, match the CPU", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   const std::vector<Tensor> sources = {
       randn({12, 10}) * 10,
       randn({12, 10}, kDouble) * 10,
@@ -350,7 +342,7 @@ TEST_CASE("cuda: copies with casts and strides, and fill, match the CPU", "[cuda
 }
 
 TEST_CASE("cuda: the caching allocator reuses blocks and keeps statistics", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   cuda::synchronize();
   cuda::empty_cache();
   const int64_t a0 = cuda::memory_allocated();
@@ -383,7 +375,7 @@ TEST_CASE("cuda: the caching allocator reuses blocks and keeps statistics", "[cu
 }
 
 TEST_CASE("cuda: out of memory throws OutOfMemoryError with the numbers, and ember stays usable", "[cuda][oom]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   const Tensor keep = ones({1000}, kGpu);  // something cached and something live
   std::string message;
   try {
@@ -404,7 +396,7 @@ TEST_CASE("cuda: out of memory throws OutOfMemoryError with the numbers, and emb
 }
 
 TEST_CASE("cuda: Philox random numbers repeat per seed and have the right moments", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   for (ScalarType dt : {kFloat, kDouble}) {
     INFO("dtype " << dt);
     const TensorOptions o = TensorOptions(dt).device(kGpu);

@@ -7,8 +7,6 @@
 //
 // Run with EMBER_CUDNN_DISABLE=1 in the environment to check the im2col convolution path of a
 // cuDNN build as well.
-#include <algorithm>
-#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -18,45 +16,19 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::require_close;
+using ember_test::DeterministicScope;
+using ember_test::require_close_scaled;
 using ember_test::require_equal;
 namespace F = ember::nn::functional;
 using V = std::vector<Tensor>;
 
 namespace {
 
-#define EMBER_REQUIRE_CUDA()                                             \
-  do {                                                                   \
-    if (!ember::cuda::is_available())                                    \
-      EMBER_SKIP("no usable GPU: " + ember::cuda::unavailable_reason()); \
-  } while (0)
-
-/// Turns deterministic mode on for one scope and off again on every way out (a failed REQUIRE
-/// throws), so one failing case cannot leave the mode on for the rest of the suite.
-struct DeterministicScope {
-  explicit DeterministicScope(bool on = true) { set_deterministic(on); }
-  ~DeterministicScope() { set_deterministic(false); }
-  DeterministicScope(const DeterministicScope&) = delete;
-  DeterministicScope& operator=(const DeterministicScope&) = delete;
-};
-
-double max_abs(const Tensor& t) {
-  double m = 0;
-  for (double v : ember_test::values(t))
-    if (std::isfinite(v)) m = std::max(m, std::abs(v));
-  return m;
-}
-
 /// Runs fn on fresh copies of `inputs` (CPU tensors) on `device`, backpropagates `upstream`,
 /// and returns the output followed by the gradient of every floating input, all on the CPU.
 V forward_backward(const std::function<Tensor(const V&)>& fn, const V& inputs, const Tensor& upstream,
                    Device device) {
-  V on_device;
-  for (const Tensor& t : inputs) {
-    Tensor c = t.clone().to(device);
-    if (t.is_floating_point()) c.requires_grad_();
-    on_device.push_back(c);
-  }
+  const V on_device = ember_test::copies_on(inputs, device, /*requires_grad=*/true);
   const Tensor y = fn(on_device);
   y.backward(upstream.to(device));
   V result{y.detach().cpu()};
@@ -81,7 +53,7 @@ void check_repeatable(const std::function<Tensor(const V&)>& fn, const V& inputs
       require_equal(first[i], cpu[i]);
     } else {
       const double atol = first[i].dtype() == kFloat ? 1e-4 : 1e-10;
-      require_close(first[i], cpu[i], atol, atol * std::max(1.0, max_abs(cpu[i])));
+      require_close_scaled(first[i], cpu[i], {atol, atol});
     }
   }
 }

@@ -11,10 +11,14 @@
 
 #include "helpers.h"
 
+#include "../tools/cifar_models.h"
 #include "ember/determinism.h"
 #include "ember/ember.h"
 
 using namespace ember;
+using ember_test::contains;
+using ember_test::DeterministicScope;  // cuDNN's atomic-free algorithms, where ember honours it
+using ember_test::error_message;
 using ember_test::require_close;
 using ember_test::require_equal;
 using ember_test::require_throws_with;
@@ -22,32 +26,7 @@ namespace F = ember::nn::functional;
 
 namespace {
 
-#define REQUIRE_CUDA_OR_SKIP()                                                       \
-  do {                                                                               \
-    if (!cuda::is_available())                                                       \
-      EMBER_SKIP(std::string("CUDA is not available: ") + cuda::unavailable_reason()); \
-  } while (0)
-
 const Device kGpu(kCUDA);
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-/// Deterministic mode for the duration of a test (cuDNN's atomic-free algorithms where ember
-/// honours it), restored after.
-struct DeterministicScope {
-  bool was = is_deterministic();
-  DeterministicScope() { set_deterministic(true); }
-  ~DeterministicScope() { set_deterministic(was); }
-};
 
 /// Memory that ember keeps for good once used (the cuBLAS workspace, which capture_begin() also
 /// makes sure of) is allocated before a test takes its baseline of memory_allocated().
@@ -143,6 +122,19 @@ void same_training(const std::vector<double>& eager_losses, const std::vector<Te
   REQUIRE(eager_losses.front() != eager_losses.back());
 }
 
+/// Two copies of one net (each from `make`), trained with the tutorial's Module SGD step
+/// (tools/cifar_models.h) under `sgd`: one eagerly, one by a captured step replayed; they must
+/// agree as same_training says.
+void same_module_training(const std::function<nn::Sequential()>& make, const cifar::Hyper& sgd, const Batches& b,
+                          bool exact) {
+  nn::Sequential eager_net = make();
+  const std::vector<double> eager_losses = train_eager(cifar::module_training(eager_net, sgd).step, b);
+  nn::Sequential graph_net = make();
+  const std::vector<double> graph_losses =
+      train_graph(cifar::module_training(graph_net, sgd).step, b, graph_net->parameters());
+  same_training(eager_losses, eager_net->parameters(), graph_losses, graph_net->parameters(), exact);
+}
+
 nn::Sequential small_convnet() {
   manual_seed(7);  // both copies start from the same parameters
   nn::Sequential net(nn::Conv2d(nn::Conv2dOptions(3, 4, 3).padding(1)), nn::ReLU(),
@@ -150,17 +142,6 @@ nn::Sequential small_convnet() {
                      nn::Linear(6 * 8 * 8, 5));
   net->to(kGpu);
   return net;
-}
-
-StepFn module_step(nn::Sequential net, std::shared_ptr<optim::SGD> opt) {
-  return [net, opt](const Tensor& x, const Tensor& y) mutable {
-    net->train();
-    Tensor loss = F::cross_entropy(net->forward(x), y);
-    opt->zero_grad();
-    loss.backward();
-    opt->step();
-    return loss;
-  };
 }
 
 /// The barebones parameters {w1, b1, w2, b2, fc_w, fc_b} of a small conv net, as leaves on the GPU.
@@ -200,39 +181,28 @@ TEST_CASE("cuda graphs: without a GPU every CUDAGraph method throws and says why
   REQUIRE_FALSE(graph.is_captured());
   REQUIRE_FALSE(cuda::is_capturing());
   const std::string why = cuda::unavailable_reason();
-  REQUIRE(contains(message_of([&] { graph.capture_begin(); }), why));
+  REQUIRE(contains(error_message([&] { graph.capture_begin(); }), why));
   REQUIRE_THROWS_AS(graph.capture_end(), Error);
   REQUIRE_THROWS_AS(graph.replay(), Error);
   REQUIRE_THROWS_AS(graph.capture([] {}), Error);
   if (contains(why, "built without CUDA")) {
     for (auto f : std::vector<std::function<void()>>{[&] { graph.capture_begin(); }, [&] { graph.capture_end(); },
                                                      [&] { graph.replay(); }, [&] { graph.reset(); }})
-      REQUIRE(contains(message_of(f), "built without CUDA"));
+      REQUIRE(contains(error_message(f), "built without CUDA"));
   }
   REQUIRE_FALSE(cuda::is_capturing());
 }
 
 TEST_CASE("cuda graphs: a replayed Module SGD step (momentum, Nesterov) trains as eager steps do", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   DeterministicScope deterministic;
   const Batches b = make_batches(kSteps);
-
-  nn::Sequential eager_net = small_convnet();
-  auto eager_opt = std::make_shared<optim::SGD>(eager_net->parameters(),
-                                                optim::SGDOptions(0.05).momentum(0.9).nesterov(true));
-  const std::vector<double> eager_losses = train_eager(module_step(eager_net, eager_opt), b);
-
-  nn::Sequential graph_net = small_convnet();
-  auto graph_opt = std::make_shared<optim::SGD>(graph_net->parameters(),
-                                                optim::SGDOptions(0.05).momentum(0.9).nesterov(true));
-  const std::vector<double> graph_losses = train_graph(module_step(graph_net, graph_opt), b, graph_net->parameters());
-
-  same_training(eager_losses, eager_net->parameters(), graph_losses, graph_net->parameters(), /*exact=*/false);
+  same_module_training(small_convnet, {/*lr=*/0.05, /*momentum=*/0.9, /*nesterov=*/true}, b, /*exact=*/false);
   cuda::synchronize();
 }
 
 TEST_CASE("cuda graphs: a replayed barebones SGD step trains as eager steps do", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   DeterministicScope deterministic;
   const Batches b = make_batches(kSteps);
   const std::vector<Tensor> eager_params = barebones_params();
@@ -243,7 +213,7 @@ TEST_CASE("cuda graphs: a replayed barebones SGD step trains as eager steps do",
 }
 
 TEST_CASE("cuda graphs: a replayed fully connected step gives the eager bits", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   // No convolution: cuBLAS GEMMs, pointwise kernels, reductions and the fused SGD step are all
   // deterministic, so a replay must reproduce the eager steps bit for bit.
   const Batches b = make_batches(kSteps);
@@ -253,17 +223,11 @@ TEST_CASE("cuda graphs: a replayed fully connected step gives the eager bits", "
     net->to(kGpu);
     return net;
   };
-  nn::Sequential eager_net = make();
-  auto eager_opt = std::make_shared<optim::SGD>(eager_net->parameters(), optim::SGDOptions(0.1).momentum(0.9));
-  const std::vector<double> eager_losses = train_eager(module_step(eager_net, eager_opt), b);
-  nn::Sequential graph_net = make();
-  auto graph_opt = std::make_shared<optim::SGD>(graph_net->parameters(), optim::SGDOptions(0.1).momentum(0.9));
-  const std::vector<double> graph_losses = train_graph(module_step(graph_net, graph_opt), b, graph_net->parameters());
-  same_training(eager_losses, eager_net->parameters(), graph_losses, graph_net->parameters(), /*exact=*/true);
+  same_module_training(make, {/*lr=*/0.1, /*momentum=*/0.9, /*nesterov=*/false}, b, /*exact=*/true);
 }
 
 TEST_CASE("cuda graphs: a mean cross entropy with ignored targets is captured with a device-side count", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   // During a capture the host cannot count the targets that are not ignored; the count stays on
   // the device and must give the eager loss and gradient.
   manual_seed(3);
@@ -286,12 +250,12 @@ TEST_CASE("cuda graphs: a mean cross entropy with ignored targets is captured wi
 }
 
 TEST_CASE("cuda graphs: item() inside a capture throws, ends the capture, and ember stays usable", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   const Tensor x = ones({16}, kGpu);
   cuda::CUDAGraph graph;
   graph.capture_begin();
   const Tensor y = x * 3;
-  const std::string msg = message_of([&] { (void)y.sum().item<float>(); });
+  const std::string msg = error_message([&] { (void)y.sum().item<float>(); });
   INFO(msg);
   REQUIRE(contains(msg, "CUDA graph"));
   REQUIRE(contains(msg, "item()"));
@@ -307,7 +271,7 @@ TEST_CASE("cuda graphs: item() inside a capture throws, ends the capture, and em
 }
 
 TEST_CASE("cuda graphs: random ops, host copies and synchronize cannot be captured", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   cuda::CUDAGraph graph;
   graph.capture_begin();
   require_throws_with([&] { (void)randn({8}, kGpu); }, {"random ops cannot be captured yet", "repeat on replay"});
@@ -347,7 +311,7 @@ TEST_CASE("cuda graphs: random ops, host copies and synchronize cannot be captur
 }
 
 TEST_CASE("cuda graphs: the private pool survives empty_cache and returns to the cache on reset", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   warm_workspace();
   cuda::empty_cache();
   const int64_t a0 = cuda::memory_allocated();
@@ -380,7 +344,7 @@ TEST_CASE("cuda graphs: the private pool survives empty_cache and returns to the
 }
 
 TEST_CASE("cuda graphs: outputs that outlive the graph stay valid and are freed later", "[cuda]") {
-  REQUIRE_CUDA_OR_SKIP();
+  EMBER_REQUIRE_CUDA();
   warm_workspace();
   const int64_t a0 = cuda::memory_allocated();
   const Tensor x = full({1000}, 2.0, kGpu);

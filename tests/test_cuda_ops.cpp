@@ -5,7 +5,6 @@
 //
 // Run with EMBER_CUDNN_DISABLE=1 in the environment to test the im2col convolution path of a
 // cuDNN build as well.
-#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -18,52 +17,28 @@
 
 using namespace ember;
 using ember_test::require_close;
+using ember_test::require_close_scaled;
 using ember_test::require_equal;
+using ember_test::rnd;
+using ember_test::Tol;
 namespace F = ember::nn::functional;
 using V = std::vector<Tensor>;
 
 namespace {
 
-#define EMBER_REQUIRE_CUDA()                                                     \
-  do {                                                                           \
-    if (!ember::cuda::is_available())                                            \
-      EMBER_SKIP("no usable GPU: " + ember::cuda::unavailable_reason());         \
-  } while (0)
-
-struct Tols {
-  double rtol, atol;
-};
 // float32: a GPU sum of thousands of products rounds differently from OpenBLAS's, and an element
 // that is small only because its terms cancel keeps the absolute error of the whole sum; so atol
-// is relative to the largest expected magnitude. float64 and int64 agree to (nearly) the last bit.
-Tols tols_for(ScalarType t) { return t == kFloat ? Tols{1e-4, 1e-4} : Tols{1e-10, 1e-10}; }
-
-double max_abs(const Tensor& t) {
-  double m = 0;
-  for (double v : ember_test::values(t))
-    if (std::isfinite(v)) m = std::max(m, std::abs(v));
-  return m;
-}
-
-void require_close_scaled(const Tensor& actual, const Tensor& expected, Tols tol) {
-  require_close(actual, expected, tol.rtol, tol.atol * std::max(1.0, max_abs(expected)));
-}
+// is relative to the largest expected magnitude (require_close_scaled). float64 and int64 agree
+// to (nearly) the last bit.
+Tol tols_for(ScalarType t) { return t == kFloat ? Tol{1e-4, 1e-4} : Tol{1e-10, 1e-10}; }
 
 /// Runs fn on CPU copies and on CUDA copies of `inputs` (CPU tensors), compares the outputs, then
 /// backpropagates one random upstream gradient through both and compares the gradients of every
 /// floating input.
 void compare_devices(const std::function<Tensor(const V&)>& fn, const V& inputs, bool backward = true,
-                     Tols tol = Tols{-1, -1}) {
-  V on_cpu, on_cuda;
-  for (const Tensor& t : inputs) {
-    Tensor c = t.clone(), g = t.to(kCUDA);
-    if (backward && t.is_floating_point()) {
-      c.requires_grad_();
-      g.requires_grad_();
-    }
-    on_cpu.push_back(c);
-    on_cuda.push_back(g);
-  }
+                     Tol tol = Tol{-1, -1}) {
+  const V on_cpu = ember_test::copies_on(inputs, kCPU, backward);
+  const V on_cuda = ember_test::copies_on(inputs, kCUDA, backward);
   const Tensor y_cpu = fn(on_cpu), y_cuda = fn(on_cuda);
   REQUIRE(y_cuda.is_cuda());
   if (tol.rtol < 0) tol = tols_for(y_cpu.dtype());
@@ -80,8 +55,6 @@ void compare_devices(const std::function<Tensor(const V&)>& fn, const V& inputs,
     require_close_scaled(on_cuda[i].grad(), on_cpu[i].grad(), tol);
   }
 }
-
-Tensor rnd(IntArrayRef sizes, ScalarType dtype = kFloat) { return randn(sizes, TensorOptions(dtype)); }
 
 }  // namespace
 
@@ -265,13 +238,8 @@ TEST_CASE("cuda training: three SGD steps of a tiny conv net match the CPU", "[c
   const Tensor images = rnd({6, 3, 8, 8}), labels = randint(0, 10, {6});
 
   auto train = [&](Device device) {
-    V params;
-    for (const Tensor& t : init) {
-      // A fresh copy per run: to(kCPU) would return `t` itself, which the steps update in place.
-      Tensor p = t.clone().to(device);
-      p.requires_grad_();
-      params.push_back(p);
-    }
+    // A fresh copy per run: to(kCPU) would return `t` itself, which the steps update in place.
+    const V params = ember_test::copies_on(init, device, /*requires_grad=*/true);
     optim::SGD sgd(params, optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-3));
     const Tensor x = images.to(device), y = labels.to(device);
     std::vector<double> losses;

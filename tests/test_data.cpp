@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -13,6 +14,7 @@ using namespace ember;
 using ember_test::require_close;
 using ember_test::require_throws_with;
 using ember_test::TempDir;
+namespace fs = std::filesystem;
 
 namespace {
 

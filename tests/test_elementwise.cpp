@@ -1,10 +1,6 @@
 // Pointwise arithmetic, unary math, clamp, comparisons and where: values and gradients against
 // PyTorch (tests/fixtures/elementwise.txt) on every device, plus float64 gradchecks.
 #include "helpers.h"
-#if __has_include("ember/functional.h")
-#include "ember/functional.h"
-#define EMBER_TEST_HAVE_FUNCTIONAL 1
-#endif
 
 using namespace ember;
 using ember_test::check_case;

@@ -2,10 +2,6 @@
 // ember::nn::functional: values and gradients against PyTorch (tests/fixtures/loss.txt), plus
 // float64 gradchecks.
 #include "helpers.h"
-#if __has_include("ember/functional.h")
-#include "ember/functional.h"
-#define EMBER_TEST_HAVE_FUNCTIONAL 1
-#endif
 
 using namespace ember;
 using ember_test::check_case;

@@ -4,11 +4,7 @@
 // names given to the writer, and (on a GPU) an op given tensors on two devices. Each check names the text the doc quotes.
 #include "helpers.h"
 
-#include <atomic>
-#include <filesystem>
 #include <functional>
-
-#include <unistd.h>
 
 #include "ember/nn.h"
 #include "ember/optim.h"
@@ -16,7 +12,6 @@
 
 using namespace ember;
 using ember_test::require_throws_with;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -156,17 +151,12 @@ TEST_CASE("reliability: a state_dict with an undefined tensor is rejected before
 }
 
 TEST_CASE("reliability: loading a folder as a safetensors file says it is not a regular file", "[serialize]") {
-  static std::atomic<int> counter{0};
-  const fs::path dir = fs::temp_directory_path() /
-                       ("ember_test_reliability_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  fs::create_directories(dir);
-  require_throws_with([&] { load_tensors(dir.string()); }, {"load_tensors: '" + dir.string() + "' is not a regular file"});
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  const ember_test::TempDir dir;
+  require_throws_with([&] { load_tensors(dir.str()); }, {"load_tensors: '" + dir.str() + "' is not a regular file"});
 }
 
 TEST_CASE("cuda: an op given tensors on two devices names both", "[cuda]") {
-  if (!cuda::is_available()) EMBER_SKIP("no usable GPU: " + cuda::unavailable_reason());
+  EMBER_REQUIRE_CUDA();
   const Tensor g = ones({2, 2}, kCUDA);
   const Tensor c = ones({2, 2});
   require_throws_with([&] { (void)(g + c); },

@@ -249,7 +249,7 @@ TEST_CASE("Device parsing and TensorOptions", "[tensor]") {
 }
 
 TEST_CASE("cuda: to(kCUDA) and back round-trips values and dtypes", "[cuda]") {
-  if (!cuda::is_available()) EMBER_SKIP("no usable GPU: " << cuda::unavailable_reason());
+  EMBER_REQUIRE_CUDA();
   manual_seed(11);
   Tensor x = randn({7, 5}, kDouble);
   Tensor g = x.cuda();
@@ -263,7 +263,7 @@ TEST_CASE("cuda: to(kCUDA) and back round-trips values and dtypes", "[cuda]") {
 }
 
 TEST_CASE("cuda: ops on random inputs agree with the CPU backend", "[cuda]") {
-  if (!cuda::is_available()) EMBER_SKIP("no usable GPU: " << cuda::unavailable_reason());
+  EMBER_REQUIRE_CUDA();
   manual_seed(12);
   Tensor a = randn({64, 48}), b = randn({48, 40}), x = randn({4, 3, 17, 15}), w = randn({8, 3, 3, 3});
   Tensor c = randn({64, 40});
