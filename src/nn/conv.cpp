@@ -6,6 +6,8 @@
 #include "ember/nn/init.h"
 #include "ember/nn/modules.h"
 
+#include "default_init.h"
+
 namespace ember {
 namespace nn {
 
@@ -33,14 +35,8 @@ void Conv2dImpl::reset() {
 }
 
 void Conv2dImpl::reset_parameters() {
-  // As Linear: bound 1 / sqrt(fan_in), with fan_in = in_channels / groups * kH * kW.
-  init::kaiming_uniform_(weight, std::sqrt(5.0));
-  if (bias.defined()) {
-    int64_t fan_in = 0, fan_out = 0;
-    std::tie(fan_in, fan_out) = init::_calculate_fan_in_and_fan_out(weight);
-    const double bound = 1.0 / std::sqrt(double(fan_in));
-    init::uniform_(bias, -bound, bound);
-  }
+  // As Linear, with fan_in = in_channels / groups * kH * kW.
+  default_reset(weight, bias);
 }
 
 void Conv2dImpl::pretty_print(std::ostream& stream) const {

@@ -1,6 +1,8 @@
 // nn::init: LibTorch's initialisers, each a NoGradGuard around an in-place fill.
 #include "ember/nn/init.h"
 
+#include "default_init.h"
+
 #include <cmath>
 
 #include "ember/autograd.h"
@@ -125,5 +127,18 @@ Tensor xavier_uniform_(Tensor tensor, double gain) {
 }
 
 }  // namespace init
+
+void default_reset(const Tensor& weight, const Tensor& bias) {
+  if (weight.numel() == 0) return;  // nothing to draw; fan_in would be 0
+  // a = sqrt(5) makes the bound gain * sqrt(3 / fan_in) = 1 / sqrt(fan_in) (LibTorch's choice).
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias.defined()) {
+    int64_t fan_in = 0, fan_out = 0;
+    std::tie(fan_in, fan_out) = init::_calculate_fan_in_and_fan_out(weight);
+    const double bound = 1.0 / std::sqrt(double(fan_in));
+    init::uniform_(bias, -bound, bound);
+  }
+}
+
 }  // namespace nn
 }  // namespace ember

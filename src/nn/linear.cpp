@@ -6,6 +6,8 @@
 #include "ember/nn/init.h"
 #include "ember/nn/modules.h"
 
+#include "default_init.h"
+
 namespace ember {
 namespace nn {
 
@@ -25,17 +27,7 @@ void LinearImpl::reset() {
   reset_parameters();
 }
 
-void LinearImpl::reset_parameters() {
-  if (weight.numel() == 0) return;  // nothing to draw; fan_in would be 0
-  // a = sqrt(5) makes the bound gain * sqrt(3 / fan_in) = 1 / sqrt(fan_in) (LibTorch's choice).
-  init::kaiming_uniform_(weight, std::sqrt(5.0));
-  if (bias.defined()) {
-    int64_t fan_in = 0, fan_out = 0;
-    std::tie(fan_in, fan_out) = init::_calculate_fan_in_and_fan_out(weight);
-    const double bound = 1.0 / std::sqrt(double(fan_in));
-    init::uniform_(bias, -bound, bound);
-  }
-}
+void LinearImpl::reset_parameters() { default_reset(weight, bias); }
 
 void LinearImpl::pretty_print(std::ostream& stream) const {
   stream << std::boolalpha << "ember::nn::Linear(in_features=" << options.in_features()
