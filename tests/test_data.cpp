@@ -1,5 +1,6 @@
 // ember::data: the CIFAR-10 reader on small files written here (values, labels, the split, and
-// every malformed case), normalisation against hand-computed values, and the DataLoader
+// every malformed case), normalisation against hand-computed values, augmentation (flips and
+// crops checked against mirrored images and brute-force window searches), and the DataLoader
 // (batch counts, drop_last, ranges, reproducible shuffles that cover every example once).
 #include "helpers.h"
 
@@ -240,6 +241,105 @@ TEST_CASE("normalize: per-channel (x - mean) / std, as T.Normalize", "[data][tra
   require_throws_with([] { data::normalize(zeros({5, 5})); }, {"normalize", "[5, 5]"});
   require_throws_with([] { data::normalize(zeros({3, 2, 2}, kLong)); }, {"normalize", "floating"});
   require_throws_with([] { data::normalize(zeros({3, 2, 2}), {0, 0, 0}, {1, 0, 1}); }, {"std of channel 1 is 0"});
+}
+
+// --- augmentation ---------------------------------------------------------------------------------
+
+namespace {
+// x mirrored left-right: the reference the flip is checked against.
+Tensor mirror(const Tensor& x) { return x.index_select(3, arange(x.size(3) - 1, -1, -1, kLong).to(x.device())); }
+
+// x zero-padded by p on each side of H and W (CPU), to search for crop windows in.
+Tensor zero_padded(const Tensor& x, int64_t p) {
+  Tensor out = zeros({x.size(0), x.size(1), x.size(2) + 2 * p, x.size(3) + 2 * p}, x.dtype());
+  out.narrow(2, p, x.size(2)).narrow(3, p, x.size(3)).copy_(x.cpu());
+  return out;
+}
+
+// The (top, left) offsets of every size x size window of padded[b] equal to crop (CPU tensors).
+std::vector<std::pair<int64_t, int64_t>> windows_matching(const Tensor& padded, const Tensor& crop, int64_t size) {
+  std::vector<std::pair<int64_t, int64_t>> found;
+  for (int64_t t = 0; t + size <= padded.size(1); ++t)
+    for (int64_t l = 0; l + size <= padded.size(2); ++l)
+      if (padded.narrow(1, t, size).narrow(2, l, size).equal(crop)) found.emplace_back(t, l);
+  return found;
+}
+}  // namespace
+
+TEST_CASE("random_horizontal_flip: p = 1 mirrors, p = 0 keeps, p = 0.5 mirrors about half", "[data][transforms]") {
+  for (const Device& device : ember_test::test_devices()) {
+    INFO(ember_test::device_name(device));
+    manual_seed(5);
+    Tensor x = rand({6, 3, 4, 5}).to(device);
+    ember_test::require_equal(data::random_horizontal_flip(x, 1.0).cpu(), mirror(x).cpu());
+    ember_test::require_equal(data::random_horizontal_flip(x, 0.0).cpu(), x.cpu());
+
+    Tensor many = rand({2000, 1, 2, 3}).to(device);
+    manual_seed(11);
+    Tensor y = data::random_horizontal_flip(many).cpu();
+    REQUIRE(y.sizes().equals(many.sizes()));
+    Tensor xc = many.cpu(), mc = mirror(many).cpu();
+    int64_t flipped = 0;
+    for (int64_t b = 0; b < 2000; ++b) {
+      const bool same = y[b].equal(xc[b]), mirrored = y[b].equal(mc[b]);
+      REQUIRE(same != mirrored);  // random images are never symmetric
+      flipped += mirrored;
+    }
+    CHECK(flipped > 850);  // Binomial(2000, 0.5): mean 1000, sd 22
+    CHECK(flipped < 1150);
+    manual_seed(11);
+    ember_test::require_equal(data::random_horizontal_flip(many).cpu(), y);
+
+    // Integer images, and inputs that require grad (the flip stays differentiable).
+    Tensor ints = arange(24, kLong).view({2, 1, 3, 4}).to(device);
+    ember_test::require_equal(data::random_horizontal_flip(ints, 1).cpu(), mirror(ints).cpu());
+    Tensor leaf = rand({2, 1, 2, 2}).to(device).requires_grad_();
+    data::random_horizontal_flip(leaf).sum().backward();
+    ember_test::require_equal(leaf.grad().cpu(), ones({2, 1, 2, 2}));
+  }
+  require_throws_with([] { data::random_horizontal_flip(zeros({3, 4, 4})); }, {"random_horizontal_flip", "N x C x H x W", "[3, 4, 4]"});
+  require_throws_with([] { data::random_horizontal_flip(zeros({1, 3, 4, 4}), 1.5); }, {"random_horizontal_flip", "p must be in [0, 1]", "1.5"});
+  require_throws_with([] { data::random_horizontal_flip(zeros({1, 3, 4, 4}), -0.1); }, {"p must be in [0, 1]"});
+}
+
+TEST_CASE("random_crop: random windows of the zero-padded images, as T.RandomCrop(size, padding)", "[data][transforms]") {
+  for (const Device& device : ember_test::test_devices()) {
+    INFO(ember_test::device_name(device));
+    manual_seed(7);
+    Tensor x = (rand({20, 3, 8, 8}) + 0.5).to(device);  // no pixel is 0, so padding is recognisable
+    ember_test::require_equal(data::random_crop(x, 8).cpu(), x.cpu());
+
+    manual_seed(3);
+    Tensor y = data::random_crop(x, 8, 4);
+    REQUIRE(y.sizes().equals({20, 3, 8, 8}));
+    CHECK(y.dtype() == kFloat);
+    CHECK(y.device() == device);
+    Tensor yc = y.cpu(), padded = zero_padded(x, 4);
+    std::set<std::pair<int64_t, int64_t>> offsets;
+    for (int64_t b = 0; b < 20; ++b) {
+      auto found = windows_matching(padded[b], yc[b], 8);
+      REQUIRE(found.size() == 1);
+      offsets.insert(found[0]);
+    }
+    CHECK(offsets.size() > 5);  // 20 draws from 81 offsets
+    manual_seed(3);
+    ember_test::require_equal(data::random_crop(x, 8, 4).cpu(), yc);
+
+    // Non-square images, a window smaller than the image, integer pixels.
+    Tensor r = (arange(5 * 2 * 6 * 7, kLong).view({5, 2, 6, 7}) + 1).to(device);
+    Tensor small = data::random_crop(r, 5, 1).cpu();
+    REQUIRE(small.sizes().equals({5, 2, 5, 5}));
+    Tensor rp = zero_padded(r, 1);
+    for (int64_t b = 0; b < 5; ++b) CHECK(windows_matching(rp[b], small[b], 5).size() == 1);
+
+    Tensor leaf = rand({2, 1, 4, 4}).to(device).requires_grad_();
+    CHECK(data::random_crop(leaf, 4, 2).sizes().equals({2, 1, 4, 4}));
+  }
+  require_throws_with([] { data::random_crop(zeros({3, 4, 4}), 4); }, {"random_crop", "N x C x H x W", "[3, 4, 4]"});
+  require_throws_with([] { data::random_crop(zeros({1, 3, 4, 4}), 9, 2); },
+                      {"random_crop", "9 x 9 window", "[1, 3, 4, 4]", "padded by 2", "8 x 8"});
+  require_throws_with([] { data::random_crop(zeros({1, 3, 4, 4}), 4, -1); }, {"random_crop", "padding must be non-negative", "-1"});
+  require_throws_with([] { data::random_crop(zeros({1, 3, 4, 4}), 0); }, {"random_crop", "size must be positive"});
 }
 
 // --- DataLoader -----------------------------------------------------------------------------------

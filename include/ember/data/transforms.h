@@ -1,5 +1,6 @@
 #pragma once
-// Transforms of in-memory image tensors, in the style of torchvision.transforms.
+// Transforms of in-memory image tensors, in the style of torchvision.transforms: normalisation,
+// and augmentation of N x C x H x W batches on whatever device they live.
 #include <vector>
 
 #include "ember/tensor.h"
@@ -19,6 +20,17 @@ EMBER_API Tensor normalize(const Tensor& x, const std::vector<double>& mean = ci
 /// The same, in place (no second copy of a 600 MB training set).
 EMBER_API const Tensor& normalize_(const Tensor& x, const std::vector<double>& mean = cifar10_mean(),
                                    const std::vector<double>& stddev = cifar10_std());
+
+/// Flips each image of an N x C x H x W batch left-right with probability p (in [0, 1]), as
+/// torchvision's T.RandomHorizontalFlip applied image by image. Runs on x's device and dtype; the
+/// N coin tosses come from ember's default CPU generator, so manual_seed makes them repeat.
+EMBER_API Tensor random_horizontal_flip(const Tensor& x, double p = 0.5);
+
+/// Zero-pads each image of an N x C x H x W batch by `padding` on every side, then cuts a
+/// size x size window at a random position per image, as torchvision's
+/// T.RandomCrop(size, padding) (the tutorial's RandomCrop(32, padding=4) on CIFAR-10). Runs on
+/// x's device and dtype; the offsets come from ember's default CPU generator (manual_seed).
+EMBER_API Tensor random_crop(const Tensor& x, int64_t size, int64_t padding = 0);
 
 }  // namespace data
 }  // namespace ember
