@@ -5,6 +5,7 @@
 #include "helpers.h"
 
 #include "ember/optim.h"
+#include "ember/serialize.h"
 
 using namespace ember;
 using ember_test::fixtures;
@@ -260,4 +261,189 @@ TEST_CASE("SGD: float32 parameters stay float32 and are updated in place", "[opt
     }
     require_close(p, full({4}, x, kDouble), 1e-6, 1e-6);
   }
+}
+
+// --- Adam and AdamW ----------------------------------------------------------------------------
+
+namespace {
+
+// One Adam/AdamW config of gen_optim_fixtures.py: builds the optimizer over the problem's
+// parameters, as the script does.
+struct AdamConfig {
+  const char* name;
+  std::function<std::unique_ptr<optim::Optimizer>(Problem&)> make;
+};
+
+template <typename Opt, typename Options>
+std::function<std::unique_ptr<optim::Optimizer>(Problem&)> one_group(Options o) {
+  return [o](Problem& pr) { return std::make_unique<Opt>(std::vector<Tensor>{pr.W, pr.b, pr.z}, o); };
+}
+
+// {W, z} with the defaults, {b} with its own options.
+template <typename Opt, typename Options>
+std::function<std::unique_ptr<optim::Optimizer>(Problem&)> two_groups(Options defaults, Options b_options) {
+  return [defaults, b_options](Problem& pr) {
+    std::vector<optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<Tensor>{pr.W, pr.z});
+    groups.emplace_back(std::vector<Tensor>{pr.b}, std::make_unique<Options>(b_options));
+    return std::make_unique<Opt>(std::move(groups), defaults);
+  };
+}
+
+std::vector<AdamConfig> adam_configs() {
+  using A = optim::AdamOptions;
+  using W = optim::AdamWOptions;
+  using optim::Adam;
+  using optim::AdamW;
+  return {
+      {"adam_plain", one_group<Adam>(A(0.05))},
+      {"adam_weight_decay", one_group<Adam>(A(0.05).weight_decay(0.1))},
+      {"adam_amsgrad", one_group<Adam>(A(0.05).betas(std::make_tuple(0.8, 0.9)).eps(1e-6).amsgrad(true))},
+      {"adam_amsgrad_wd", one_group<Adam>(A(0.05).betas(std::make_tuple(0.5, 0.6)).weight_decay(0.2).amsgrad(true))},
+      {"adamw_default", one_group<AdamW>(W(0.05))},
+      {"adamw_amsgrad", one_group<AdamW>(W(0.05).betas(std::make_tuple(0.5, 0.6)).weight_decay(0.2).amsgrad(true))},
+      {"adam_groups",
+       two_groups<Adam>(A(0.05), A(0.02).betas(std::make_tuple(0.5, 0.8)).weight_decay(0.1).amsgrad(true))},
+      // PyTorch fills the b group's missing options from the defaults: weight_decay 0.3 too.
+      {"adamw_groups", two_groups<AdamW>(W(0.05).weight_decay(0.3),
+                                         W(0.02).betas(std::make_tuple(0.5, 0.8)).eps(1e-4).amsgrad(true)
+                                             .weight_decay(0.3))},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("Adam, AdamW: trajectories match torch.optim.Adam / AdamW (closure form)", "[optim]") {
+  const auto& f = fixtures("optim");
+  for (const Device& device : ember_test::test_devices()) {
+    for (ScalarType dtype : {kDouble, kFloat}) {
+      ember_test::Tol tol = dtype == kDouble ? ember_test::Tol{1e-10, 1e-12} : ember_test::Tol{1e-4, 1e-5};
+      for (const AdamConfig& c : adam_configs()) {
+        INFO("config " << c.name << " on " << ember_test::device_name(device) << " in " << dtype);
+        Problem pr(device, dtype);
+        auto opt = c.make(pr);
+        std::string name = c.name;
+        const Tensor& losses = f[name + ".loss"];
+        for (int k = 1; k <= kSteps; ++k) {
+          INFO("step " << k);
+          Tensor loss = opt->step([&] {
+            opt->zero_grad();
+            Tensor l = pr.loss();
+            l.backward();
+            return l;
+          });
+          REQUIRE(loss.defined());
+          require_close(loss, losses[k - 1], tol);
+          require_close(pr.W, f[name + ".W." + std::to_string(k)], tol);
+          require_close(pr.b, f[name + ".b." + std::to_string(k)], tol);
+          require_close(pr.z, f[name + ".z." + std::to_string(k)], tol);
+          CHECK_FALSE(pr.z.grad().defined());
+          CHECK(pr.W.dtype() == dtype);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Adam: defaults as LibTorch; state holds step and moments, max_exp_avg_sq only with amsgrad",
+          "[optim]") {
+  optim::AdamOptions a;
+  CHECK(a.lr() == 1e-3);
+  CHECK(a.betas() == std::make_tuple(0.9, 0.999));
+  CHECK(a.eps() == 1e-8);
+  CHECK(a.weight_decay() == 0);
+  CHECK_FALSE(a.amsgrad());
+  CHECK(optim::AdamWOptions().weight_decay() == 1e-2);
+  CHECK(optim::AdamWOptions(0.5).lr() == 0.5);
+  CHECK(optim::AdamOptions(0.1) == optim::AdamOptions(0.1));
+  CHECK_FALSE(optim::AdamOptions(0.1) == optim::AdamOptions(0.1).amsgrad(true));
+
+  for (bool amsgrad : {false, true}) {
+    Problem pr(kCPU, kDouble);
+    optim::Adam opt({pr.W, pr.b, pr.z}, optim::AdamOptions(0.05).amsgrad(amsgrad));
+    Tensor data = pr.W;
+    for (int k = 0; k < 2; ++k) {
+      opt.zero_grad();
+      pr.loss().backward();
+      opt.step();
+    }
+    CHECK(data.is_same(pr.W));  // updated in place
+    CHECK(pr.W.is_leaf());
+    CHECK(opt.state().size() == 2);  // z never had a gradient
+    CHECK(opt.state_of(pr.z) == nullptr);
+    auto* s = dynamic_cast<optim::AdamParamState*>(opt.state_of(pr.W));
+    REQUIRE(s != nullptr);
+    CHECK(s->step() == 2);
+    CHECK(s->exp_avg().sizes().equals(pr.W.sizes()));
+    CHECK(s->exp_avg_sq().sizes().equals(pr.W.sizes()));
+    CHECK(s->max_exp_avg_sq().defined() == amsgrad);
+    auto copy = s->clone();
+    CHECK(*dynamic_cast<optim::AdamParamState*>(copy.get()) == *s);
+  }
+}
+
+TEST_CASE("AdamW with zero weight decay is Adam; lr changes through set_lr apply", "[optim]") {
+  Problem p1(kCPU, kDouble), p2(kCPU, kDouble);
+  optim::Adam adam({p1.W, p1.b}, optim::AdamOptions(0.05).amsgrad(true));
+  optim::AdamW adamw({p2.W, p2.b}, optim::AdamWOptions(0.05).amsgrad(true).weight_decay(0));
+  for (int k = 0; k < 3; ++k) {
+    if (k == 2) {
+      for (auto& g : adam.param_groups()) g.options().set_lr(0.01);
+      for (auto& g : adamw.param_groups()) g.options().set_lr(0.01);
+    }
+    adam.zero_grad();
+    p1.loss().backward();
+    adam.step();
+    adamw.zero_grad();
+    p2.loss().backward();
+    adamw.step();
+  }
+  require_close(p1.W, p2.W, 0, 0);
+  require_close(p1.b, p2.b, 0, 0);
+}
+
+TEST_CASE("Adam, AdamW: bad options throw ember::Error explaining the rule", "[optim][errors]") {
+  Tensor w = ones({2}, kDouble).requires_grad_();
+  using A = optim::AdamOptions;
+  using W = optim::AdamWOptions;
+  require_throws_with([&] { optim::Adam({w}, A(-1)); }, {"Adam", "learning rate", "-1"});
+  require_throws_with([&] { optim::Adam({w}, A(0.1).eps(-1e-8)); }, {"Adam", "epsilon"});
+  require_throws_with([&] { optim::Adam({w}, A(0.1).betas(std::make_tuple(1.0, 0.999))); },
+                      {"beta parameter at index 0", "[0, 1)"});
+  require_throws_with([&] { optim::Adam({w}, A(0.1).betas(std::make_tuple(0.9, -0.1))); },
+                      {"beta parameter at index 1", "-0.1"});
+  require_throws_with([&] { optim::Adam({w}, A(0.1).weight_decay(-0.5)); }, {"weight_decay", "-0.5"});
+  require_throws_with([&] { optim::AdamW({w}, W(-2)); }, {"AdamW", "learning rate"});
+  require_throws_with([&] { optim::AdamW({w}, W(0.1).weight_decay(-1)); }, {"AdamW", "weight_decay"});
+  require_throws_with([&] { optim::AdamW({w}, W(0.1).betas(std::make_tuple(0.9, 1.0))); }, {"index 1"});
+  {
+    // A group with options of another optimizer.
+    std::vector<optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<Tensor>{w}, std::make_unique<optim::SGDOptions>(0.1));
+    require_throws_with([&] { optim::Adam(std::move(groups), A(0.1)); }, {"Adam", "not AdamOptions"});
+  }
+  {
+    // Options changed after construction are checked at step().
+    optim::Adam opt({w}, A(0.1));
+    static_cast<A&>(opt.param_groups()[0].options()).eps(-1);
+    w.mutable_grad() = ones({2}, kDouble);
+    require_throws_with([&] { opt.step(); }, {"Adam::step", "group 0", "epsilon"});
+  }
+  {
+    Tensor p = ones({2}, kDouble).requires_grad_();
+    optim::AdamW opt({p}, W(0.1));
+    p.mutable_grad() = ones({3}, kDouble);
+    require_throws_with([&] { opt.step(); }, {"AdamW::step", "[2]", "[3]"});
+  }
+}
+
+TEST_CASE("Adam, AdamW: saving or loading their state is refused (not silently dropped)", "[optim][errors]") {
+  Problem pr(kCPU, kDouble);
+  optim::Adam adam({pr.W, pr.b}, optim::AdamOptions(0.05));
+  optim::AdamW adamw({pr.W, pr.b}, optim::AdamWOptions(0.05));
+  pr.loss().backward();
+  adam.step();
+  require_throws_with([&] { optimizer_state(adam); }, {"save(optimizer)", "only optim::SGD"});
+  require_throws_with([&] { optimizer_state(adamw); }, {"save(optimizer)", "only optim::SGD"});
+  require_throws_with([&] { load_optimizer_state(adam, SafeTensors{}, "x"); }, {"load(optimizer)", "only optim::SGD"});
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/optim.txt: PyTorch's torch.optim.SGD trajectories that
-tests/test_optim.cpp replays with ember's optim::SGD.
+"""Writes tests/fixtures/optim.txt: PyTorch's torch.optim.SGD, Adam and AdamW trajectories that
+tests/test_optim.cpp replays with ember's optim::SGD, optim::Adam and optim::AdamW.
 
 Regenerate (from the repository root) with Debian's PyTorch 1.13:
 
@@ -8,7 +8,8 @@ Regenerate (from the repository root) with Debian's PyTorch 1.13:
     /usr/bin/python3 tools/gen_optim_fixtures.py OUTDIR     # writes OUTDIR/optim.txt
 
 The problem: a tiny linear regression, loss = mean((X @ W.t() + b - Y) ** 2), all in float64,
-with a third parameter z that the loss never uses (its grad stays None: SGD must skip it).
+with a third parameter z that the loss never uses (its grad stays None: the optimizer must skip it).
+Adam and AdamW run their single-tensor path (foreach=False), the one ember follows.
 Each config runs STEPS steps of `opt.zero_grad(); loss = closure(); opt.step()` (the loss is
 computed inside step's closure, as in ember's test) and stores:
 
@@ -27,8 +28,8 @@ import torch
 
 STEPS = 5
 
-# name -> (defaults, groups); groups is None for one group of every parameter, else a list of
-# (parameter names, options that override the defaults).
+# name -> (defaults, groups[, optimizer class]); groups is None for one group of every parameter,
+# else a list of (parameter names, options that override the defaults). The class is SGD unless given.
 CONFIGS = {
     "plain": (dict(lr=0.1), None),
     "momentum": (dict(lr=0.1, momentum=0.9), None),
@@ -39,6 +40,18 @@ CONFIGS = {
     "nesterov_wd": (dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.02), None),
     "groups": (dict(lr=0.1, momentum=0.5),
                [(["W", "z"], {}), (["b"], dict(lr=0.02, momentum=0.9, nesterov=True, weight_decay=0.1))]),
+    "adam_plain": (dict(lr=0.05), None, torch.optim.Adam),
+    "adam_weight_decay": (dict(lr=0.05, weight_decay=0.1), None, torch.optim.Adam),
+    "adam_amsgrad": (dict(lr=0.05, betas=(0.8, 0.9), eps=1e-6, amsgrad=True), None, torch.optim.Adam),
+    "adam_amsgrad_wd": (dict(lr=0.05, betas=(0.5, 0.6), weight_decay=0.2, amsgrad=True), None, torch.optim.Adam),
+    "adamw_default": (dict(lr=0.05), None, torch.optim.AdamW),
+    "adamw_amsgrad": (dict(lr=0.05, betas=(0.5, 0.6), weight_decay=0.2, amsgrad=True), None, torch.optim.AdamW),
+    "adam_groups": (dict(lr=0.05),
+                    [(["W", "z"], {}), (["b"], dict(lr=0.02, betas=(0.5, 0.8), weight_decay=0.1, amsgrad=True))],
+                    torch.optim.Adam),
+    "adamw_groups": (dict(lr=0.05, weight_decay=0.3),
+                     [(["W", "z"], {}), (["b"], dict(lr=0.02, betas=(0.5, 0.8), eps=1e-4, amsgrad=True))],
+                     torch.optim.AdamW),
 }
 
 
@@ -75,13 +88,17 @@ def main():
     for name, t in [("X", X), ("Y", Y), ("W", W0), ("b", b0), ("z", z0)]:
         ff.add("optim." + name, t)
 
-    for cname, (defaults, groups) in CONFIGS.items():
+    for cname, config in CONFIGS.items():
+        defaults, groups = config[:2]
+        cls = config[2] if len(config) > 2 else torch.optim.SGD
+        if cls is not torch.optim.SGD:
+            defaults = dict(defaults, foreach=False)
         params = {n: t.double().clone().requires_grad_(True) for n, t in [("W", W0), ("b", b0), ("z", z0)]}
         x, y = X.double(), Y.double()
         if groups is None:
-            opt = torch.optim.SGD([params["W"], params["b"], params["z"]], **defaults)
+            opt = cls([params["W"], params["b"], params["z"]], **defaults)
         else:
-            opt = torch.optim.SGD([dict(params=[params[n] for n in names], **over) for names, over in groups],
+            opt = cls([dict(params=[params[n] for n in names], **over) for names, over in groups],
                                   **defaults)
 
         def closure():

@@ -2,3 +2,5 @@
 // ember::optim: optimizers with LibTorch's names (torch::optim::...).
 #include "ember/optim/optimizer.h"
 #include "ember/optim/sgd.h"
+#include "ember/optim/adam.h"
+#include "ember/optim/adamw.h"
