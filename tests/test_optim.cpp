@@ -437,13 +437,106 @@ TEST_CASE("Adam, AdamW: bad options throw ember::Error explaining the rule", "[o
   }
 }
 
-TEST_CASE("Adam, AdamW: saving or loading their state is refused (not silently dropped)", "[optim][errors]") {
+TEST_CASE("Adam, AdamW: state round-trips through save/load and resumes bitwise identically", "[optim][serialize]") {
+  ember_test::TempDir dir;
+  // Two groups (the second amsgrad, with its own betas) so every option and max_exp_avg_sq travel.
+  auto make = [](Problem& pr, bool decoupled) -> std::unique_ptr<optim::Optimizer> {
+    std::vector<optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<Tensor>{pr.W, pr.z});
+    if (decoupled) {
+      groups.emplace_back(std::vector<Tensor>{pr.b}, std::make_unique<optim::AdamWOptions>(
+                                                         optim::AdamWOptions(0.02).betas(std::make_tuple(0.5, 0.8)).amsgrad(true)));
+      return std::make_unique<optim::AdamW>(std::move(groups), optim::AdamWOptions(0.05).weight_decay(0.3));
+    }
+    groups.emplace_back(std::vector<Tensor>{pr.b}, std::make_unique<optim::AdamOptions>(
+                                                       optim::AdamOptions(0.02).betas(std::make_tuple(0.5, 0.8)).eps(1e-6).amsgrad(true)));
+    return std::make_unique<optim::Adam>(std::move(groups), optim::AdamOptions(0.05).weight_decay(0.1).amsgrad(true));
+  };
+  for (const bool decoupled : {false, true}) {
+    INFO((decoupled ? "AdamW" : "Adam"));
+    Problem a(kCPU, kDouble), b(kCPU, kDouble);
+    auto opt_a = make(a, decoupled);
+    auto step = [](Problem& pr, optim::Optimizer& opt) {
+      opt.zero_grad();
+      pr.loss().backward();
+      opt.step();
+    };
+    for (int k = 0; k < 3; ++k) step(a, *opt_a);
+    const std::string path = dir.file(decoupled ? "adamw.safetensors" : "adam.safetensors");
+    save(*opt_a, path);
+    const SafeTensors raw = load_tensors(path);
+    CHECK(raw.metadata.at("optimizer") == (decoupled ? "AdamW" : "Adam"));
+    CHECK(raw.metadata.at("param_groups.1.betas.0") == "0.5");
+    CHECK(raw.metadata.at("param_groups.1.amsgrad") == "true");
+    REQUIRE(raw.tensors.count("state.0.step") == 1);
+    CHECK(raw.tensors.at("state.0.step").dim() == 0);
+    CHECK(raw.tensors.at("state.0.step").dtype() == kLong);
+    CHECK(raw.tensors.at("state.0.step").item<int64_t>() == 3);
+    CHECK(raw.tensors.count("state.1.exp_avg") == 0);  // z never had a gradient: no state
+    CHECK(raw.tensors.count("state.2.max_exp_avg_sq") == 1);
+    CHECK(raw.tensors.count("state.0.max_exp_avg_sq") == (decoupled ? 0u : 1u));
+
+    // A fresh optimizer on identical parameters: copy the trained values, then load the state.
+    {
+      NoGradGuard no_grad;
+      b.W.copy_(a.W);
+      b.b.copy_(a.b);
+      b.z.copy_(a.z);
+    }
+    auto opt_b = make(b, decoupled);
+    opt_b->param_groups()[0].options().set_lr(0.7);  // overwritten by the file
+    load(*opt_b, path);
+    CHECK(opt_b->param_groups()[0].options().get_lr() == 0.05);
+    step(a, *opt_a);
+    step(b, *opt_b);
+    CHECK(a.W.equal(b.W));
+    CHECK(a.b.equal(b.b));
+    CHECK(a.z.equal(b.z));
+  }
+}
+
+TEST_CASE("Adam, AdamW: a file of another optimizer type is rejected and changes nothing", "[optim][serialize][errors]") {
+  ember_test::TempDir dir;
   Problem pr(kCPU, kDouble);
+  optim::SGD sgd({pr.W, pr.b}, optim::SGDOptions(0.1).momentum(0.9));
   optim::Adam adam({pr.W, pr.b}, optim::AdamOptions(0.05));
   optim::AdamW adamw({pr.W, pr.b}, optim::AdamWOptions(0.05));
   pr.loss().backward();
+  sgd.step();
   adam.step();
-  require_throws_with([&] { optimizer_state(adam); }, {"save(optimizer)", "only optim::SGD"});
-  require_throws_with([&] { optimizer_state(adamw); }, {"save(optimizer)", "only optim::SGD"});
-  require_throws_with([&] { load_optimizer_state(adam, SafeTensors{}, "x"); }, {"load(optimizer)", "only optim::SGD"});
+  adamw.step();
+  save(sgd, dir.file("sgd.safetensors"));
+  save(adam, dir.file("adam.safetensors"));
+  save(adamw, dir.file("adamw.safetensors"));
+  optim::Adam fresh_adam({pr.W, pr.b}, optim::AdamOptions(0.3));
+  optim::SGD fresh_sgd({pr.W, pr.b}, optim::SGDOptions(0.3));
+  require_throws_with([&] { load(fresh_adam, dir.file("sgd.safetensors")); },
+                      {"load(optimizer)", "sgd.safetensors", "SGD optimizer, not Adam"});
+  require_throws_with([&] { load(fresh_sgd, dir.file("adam.safetensors")); }, {"Adam optimizer, not SGD"});
+  require_throws_with([&] { load(fresh_adam, dir.file("adamw.safetensors")); }, {"AdamW optimizer, not Adam"});
+  CHECK(fresh_adam.state().empty());
+  CHECK(fresh_sgd.state().empty());
+  CHECK(fresh_adam.param_groups()[0].options().get_lr() == 0.3);
+
+  // Bad option values and a wrong-shaped moment are refused too, before anything changes.
+  SafeTensors s = optimizer_state(adam);
+  SafeTensors bad = s;
+  bad.metadata["param_groups.0.betas.1"] = "1";
+  require_throws_with([&] { load_optimizer_state(fresh_adam, bad, "x"); }, {"x", "beta parameter at index 1"});
+  bad = s;
+  bad.tensors["state.1.exp_avg"] = zeros({7, 7}, kDouble);
+  require_throws_with([&] { load_optimizer_state(fresh_adam, bad, "x"); }, {"state.1.exp_avg", "[7, 7]"});
+  bad = s;
+  bad.tensors.erase("state.0.step");
+  require_throws_with([&] { load_optimizer_state(fresh_adam, bad, "x"); }, {"parameter 0", "incomplete"});
+  bad = s;
+  bad.tensors["state.0.momentum_buffer"] = s.tensors.at("state.0.exp_avg");
+  require_throws_with([&] { load_optimizer_state(fresh_adam, bad, "x"); }, {"unexpected tensor", "momentum_buffer"});
+  bad = s;
+  bad.metadata["param_groups.0.momentum"] = "0.9";
+  require_throws_with([&] { load_optimizer_state(fresh_adam, bad, "x"); }, {"unexpected metadata", "momentum"});
+  CHECK(fresh_adam.state().empty());
+  CHECK(fresh_adam.param_groups()[0].options().get_lr() == 0.3);
+  load_optimizer_state(fresh_adam, s, "x");
+  CHECK(fresh_adam.state().size() == 2);
 }

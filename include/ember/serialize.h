@@ -78,11 +78,15 @@ void load(nn::ModuleHolder<M>& module, const std::string& path) {
 
 // --- optimizers ---------------------------------------------------------------------------
 
-/// An optimizer's state as tensors plus metadata. For SGD: "state.<i>.momentum_buffer" for
-/// every parameter that has one (i counts parameters over all groups, in order), and metadata
-/// "optimizer" = "SGD", "param_groups" = G, "param_groups.<g>.num_params", and the options
-/// "param_groups.<g>.lr" / momentum / dampening / weight_decay (round-trip decimal strings)
-/// and nesterov ("true"/"false"). Only SGD is supported so far; others throw.
+/// An optimizer's state as tensors plus metadata, with PyTorch's state_dict names (i counts
+/// parameters over all groups, in order). Metadata: "optimizer" = "SGD" / "Adam" / "AdamW",
+/// "param_groups" = G, "param_groups.<g>.num_params", and each group's options as round-trip
+/// decimal strings and "true"/"false":
+///   SGD:   lr, momentum, dampening, weight_decay, nesterov; tensors state.<i>.momentum_buffer.
+///   Adam, AdamW: lr, betas.0, betas.1, eps, weight_decay, amsgrad; tensors state.<i>.step
+///          (0-dim int64), state.<i>.exp_avg, state.<i>.exp_avg_sq, and
+///          state.<i>.max_exp_avg_sq with amsgrad.
+/// A parameter that has not stepped has no entries. Other optimizers throw.
 EMBER_API SafeTensors optimizer_state(const optim::Optimizer& optimizer);
 /// Replaces the optimizer's per-parameter state and each group's options with `state`, after
 /// checking the optimizer type, group count and sizes, and every buffer's shape and dtype
