@@ -60,10 +60,33 @@ std::unique_ptr<optim::SGD> make_sgd(const Config& c, Problem& pr) {
   return std::make_unique<optim::SGD>(std::move(groups), c.defaults);
 }
 
+/// Runs kSteps closure-form steps of `opt` on `pr` and compares the loss and the parameters
+/// after every step with PyTorch's trajectory `name` in fixtures/optim.txt.
+void replay_trajectory(optim::Optimizer& opt, Problem& pr, const std::string& name, ScalarType dtype,
+                       ember_test::Tol tol) {
+  const auto& f = fixtures("optim");
+  const Tensor& losses = f[name + ".loss"];
+  for (int k = 1; k <= kSteps; ++k) {
+    INFO("step " << k);
+    Tensor loss = opt.step([&] {
+      opt.zero_grad();
+      Tensor l = pr.loss();
+      l.backward();
+      return l;
+    });
+    REQUIRE(loss.defined());
+    require_close(loss, losses[k - 1], tol);
+    require_close(pr.W, f[name + ".W." + std::to_string(k)], tol);
+    require_close(pr.b, f[name + ".b." + std::to_string(k)], tol);
+    require_close(pr.z, f[name + ".z." + std::to_string(k)], tol);
+    CHECK_FALSE(pr.z.grad().defined());
+    CHECK(pr.W.dtype() == dtype);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("SGD: trajectories match torch.optim.SGD (closure form)", "[optim]") {
-  const auto& f = fixtures("optim");
   for (const Device& device : ember_test::test_devices()) {
     for (ScalarType dtype : {kDouble, kFloat}) {
       // float64 differs from PyTorch only by summation order and the regrouped update terms.
@@ -72,23 +95,7 @@ TEST_CASE("SGD: trajectories match torch.optim.SGD (closure form)", "[optim]") {
         INFO("config " << c.name << " on " << ember_test::device_name(device) << " in " << dtype);
         Problem pr(device, dtype);
         auto opt = make_sgd(c, pr);
-        std::string name = c.name;
-        const Tensor& losses = f[name + ".loss"];
-        for (int k = 1; k <= kSteps; ++k) {
-          INFO("step " << k);
-          Tensor loss = opt->step([&] {
-            opt->zero_grad();
-            Tensor l = pr.loss();
-            l.backward();
-            return l;
-          });
-          REQUIRE(loss.defined());
-          require_close(loss, losses[k - 1], tol);
-          require_close(pr.W, f[name + ".W." + std::to_string(k)], tol);
-          require_close(pr.b, f[name + ".b." + std::to_string(k)], tol);
-          require_close(pr.z, f[name + ".z." + std::to_string(k)], tol);
-          CHECK_FALSE(pr.z.grad().defined());
-        }
+        replay_trajectory(*opt, pr, c.name, dtype, tol);
       }
     }
   }
@@ -314,7 +321,6 @@ std::vector<AdamConfig> adam_configs() {
 }  // namespace
 
 TEST_CASE("Adam, AdamW: trajectories match torch.optim.Adam / AdamW (closure form)", "[optim]") {
-  const auto& f = fixtures("optim");
   for (const Device& device : ember_test::test_devices()) {
     for (ScalarType dtype : {kDouble, kFloat}) {
       ember_test::Tol tol = dtype == kDouble ? ember_test::Tol{1e-10, 1e-12} : ember_test::Tol{1e-4, 1e-5};
@@ -322,24 +328,7 @@ TEST_CASE("Adam, AdamW: trajectories match torch.optim.Adam / AdamW (closure for
         INFO("config " << c.name << " on " << ember_test::device_name(device) << " in " << dtype);
         Problem pr(device, dtype);
         auto opt = c.make(pr);
-        std::string name = c.name;
-        const Tensor& losses = f[name + ".loss"];
-        for (int k = 1; k <= kSteps; ++k) {
-          INFO("step " << k);
-          Tensor loss = opt->step([&] {
-            opt->zero_grad();
-            Tensor l = pr.loss();
-            l.backward();
-            return l;
-          });
-          REQUIRE(loss.defined());
-          require_close(loss, losses[k - 1], tol);
-          require_close(pr.W, f[name + ".W." + std::to_string(k)], tol);
-          require_close(pr.b, f[name + ".b." + std::to_string(k)], tol);
-          require_close(pr.z, f[name + ".z." + std::to_string(k)], tol);
-          CHECK_FALSE(pr.z.grad().defined());
-          CHECK(pr.W.dtype() == dtype);
-        }
+        replay_trajectory(*opt, pr, c.name, dtype, tol);
       }
     }
   }

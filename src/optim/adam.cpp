@@ -14,17 +14,10 @@ bool operator==(const AdamOptions& a, const AdamOptions& b) {
          a.weight_decay() == b.weight_decay() && a.amsgrad() == b.amsgrad();
 }
 
-namespace {
-bool same_tensor_state(const Tensor& x, const Tensor& y) {
-  if (x.defined() != y.defined()) return false;
-  return !x.defined() || ember::equal(x, y);
-}
-}  // namespace
-
 bool operator==(const AdamParamState& a, const AdamParamState& b) {
-  return a.step() == b.step() && same_tensor_state(a.exp_avg(), b.exp_avg()) &&
-         same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&
-         same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());
+  return a.step() == b.step() && detail::same_tensor_state(a.exp_avg(), b.exp_avg()) &&
+         detail::same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&
+         detail::same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());
 }
 
 Adam::Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults)
@@ -37,12 +30,7 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions defaults)
     : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
 
 Tensor Adam::step(LossClosure closure) {
-  Tensor loss;
-  if (closure) {
-    // The closure runs forward and backward, so it needs the graph even inside a NoGradGuard.
-    AutoGradMode enable_grad(true);
-    loss = closure();
-  }
+  Tensor loss = run_closure(closure);
   detail::adam_step<AdamOptions, AdamParamState>(param_groups_, state_, "Adam::step", "AdamOptions",
                                                  /*decoupled=*/false);
   return loss;

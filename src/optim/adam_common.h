@@ -17,6 +17,12 @@ namespace ember {
 namespace optim {
 namespace detail {
 
+/// Equal state tensors: both undefined, or equal values (for the ParamStates' operator==).
+inline bool same_tensor_state(const Tensor& x, const Tensor& y) {
+  if (x.defined() != y.defined()) return false;
+  return !x.defined() || ember::equal(x, y);
+}
+
 /// PyTorch's constructor checks, for the defaults and for every group's own options.
 template <typename Options>
 void check_adam_options(const Options& o, const std::string& where) {

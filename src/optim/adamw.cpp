@@ -14,17 +14,10 @@ bool operator==(const AdamWOptions& a, const AdamWOptions& b) {
          a.weight_decay() == b.weight_decay() && a.amsgrad() == b.amsgrad();
 }
 
-namespace {
-bool same_tensor_state(const Tensor& x, const Tensor& y) {
-  if (x.defined() != y.defined()) return false;
-  return !x.defined() || ember::equal(x, y);
-}
-}  // namespace
-
 bool operator==(const AdamWParamState& a, const AdamWParamState& b) {
-  return a.step() == b.step() && same_tensor_state(a.exp_avg(), b.exp_avg()) &&
-         same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&
-         same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());
+  return a.step() == b.step() && detail::same_tensor_state(a.exp_avg(), b.exp_avg()) &&
+         detail::same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&
+         detail::same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());
 }
 
 AdamW::AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions defaults)
@@ -37,11 +30,7 @@ AdamW::AdamW(std::vector<Tensor> params, AdamWOptions defaults)
     : AdamW(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
 
 Tensor AdamW::step(LossClosure closure) {
-  Tensor loss;
-  if (closure) {
-    AutoGradMode enable_grad(true);
-    loss = closure();
-  }
+  Tensor loss = run_closure(closure);
   detail::adam_step<AdamWOptions, AdamWParamState>(param_groups_, state_, "AdamW::step", "AdamWOptions",
                                                    /*decoupled=*/true);
   return loss;

@@ -156,5 +156,11 @@ const OptimizerParamState* Optimizer::state_of(const Tensor& param) const {
   return it == state_.end() ? nullptr : it->second.get();
 }
 
+Tensor Optimizer::run_closure(const LossClosure& closure) {
+  if (!closure) return Tensor();
+  AutoGradMode enable_grad(true);
+  return closure();
+}
+
 }  // namespace optim
 }  // namespace ember

@@ -64,13 +64,7 @@ struct Batch {
 }  // namespace
 
 Tensor SGD::step(LossClosure closure) {
-  Tensor loss;
-  if (closure) {
-    // The closure runs forward and backward, so it needs the graph even if the caller is
-    // inside a NoGradGuard.
-    AutoGradMode enable_grad(true);
-    loss = closure();
-  }
+  Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
   for (size_t gi = 0; gi < param_groups_.size(); ++gi) {
     auto& group = param_groups_[gi];

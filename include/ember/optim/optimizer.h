@@ -126,6 +126,10 @@ class EMBER_API Optimizer {
   const OptimizerParamState* state_of(const Tensor& param) const;
 
  protected:
+  /// Runs a step's closure, if any, with grad mode on (it runs forward and backward, so it
+  /// needs the graph even when step() is called inside a NoGradGuard); returns its loss.
+  static Tensor run_closure(const LossClosure& closure);
+
   std::vector<OptimizerParamGroup> param_groups_;
   StateMap state_;
   std::unique_ptr<OptimizerOptions> defaults_;
