@@ -1,7 +1,6 @@
-// The TF32 switches. Float matmuls run in full FP32 by default, as PyTorch's
-// torch.backends.cuda.matmul.allow_tf32 = False. cuDNN convolutions also default to full FP32,
-// unlike PyTorch's torch.backends.cudnn.allow_tf32 = True: ember's TF32 convolution path has not
-// yet run on a GPU, so it stays opt-in (set_cudnn_allow_tf32(true) gives PyTorch's behaviour).
+// The TF32 switches, with PyTorch's defaults: float matmuls run in full FP32
+// (torch.backends.cuda.matmul.allow_tf32 = False), cuDNN convolutions may use TF32 tensor cores
+// (torch.backends.cudnn.allow_tf32 = True), so a ported program computes what it did in PyTorch.
 // Plain flags, present in every build, read by the CUDA backend at each call.
 #include <atomic>
 
@@ -11,7 +10,7 @@ namespace ember {
 namespace cuda {
 namespace {
 std::atomic<bool> matmul_tf32{false};
-std::atomic<bool> cudnn_tf32{false};
+std::atomic<bool> cudnn_tf32{true};
 }  // namespace
 
 void set_matmul_allow_tf32(bool allow) { matmul_tf32 = allow; }

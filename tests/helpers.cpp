@@ -34,12 +34,13 @@ std::vector<Device> test_devices() {
 
 std::string device_name(const Device& d) { return d.str(); }
 
-// The suite compares CUDA with the CPU and with PyTorch at FP32 tolerances, so cuDNN's TF32 is
-// kept off for the whole run whatever the library's default; the one test of TF32 itself turns
-// it on locally.
-static const bool kExactConvolutions = [] {
+// The suite compares CUDA with the CPU and with PyTorch at FP32 tolerances, so cuDNN's TF32
+// (on by default, as in PyTorch) is switched off for the whole run before any test starts; the
+// library's default is kept for the test of the switch, and the TF32 test turns it on locally.
+const bool kCudnnTf32Default = [] {
+  const bool library_default = ember::cuda::cudnn_allow_tf32();
   ember::cuda::set_cudnn_allow_tf32(false);
-  return true;
+  return library_default;
 }();
 
 // --- fixtures -----------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ using ember::Device;
 using ember::ScalarType;
 using ember::Tensor;
 
+/// cuda::cudnn_allow_tf32() as the library set it, before the suite switched TF32 off.
+extern const bool kCudnnTf32Default;
+
 /// The devices every per-device test body runs on: the CPU, and CUDA when a GPU is usable.
 std::vector<Device> test_devices();
 /// Readable "cpu"/"cuda" for INFO messages.

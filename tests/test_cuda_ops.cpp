@@ -129,8 +129,9 @@ TEST_CASE("cuda conv2d: the tutorial's two layers at batch 4", "[cuda]") {
                   {rnd({4, 32, 32, 32}), rnd({16, 32, 3, 3}) * 0.1, rnd({16})});
 }
 
-TEST_CASE("TF32 switches: off by default, settable", "[tf32]") {
+TEST_CASE("TF32 switches: PyTorch's defaults (matmul off, cuDNN on), settable", "[tf32]") {
   // (The test suite runs with cuDNN TF32 off: see tests/helpers.cpp.)
+  CHECK(ember_test::kCudnnTf32Default);
   CHECK_FALSE(ember::cuda::matmul_allow_tf32());
   ember::cuda::set_matmul_allow_tf32(true);
   CHECK(ember::cuda::matmul_allow_tf32());

@@ -57,10 +57,12 @@ for m in barebones_fc barebones_conv module_fc module_conv sequential_fc sequent
   tail -1 "$out/train_$m.log" | tee -a "$out/ember.jsonl"
 done
 
-echo "== ember eager (--no-cuda-graph), for comparison"
-for m in barebones_fc sequential_conv; do
-  "$build/tools/train_cifar" --model "$m" --data "$data" --device cuda --epochs "$epochs" \
-    --print-every 1000000 --no-cuda-graph 2>/dev/null | tail -1
+echo "== ember variants, for comparison: eager (--no-cuda-graph), full FP32 convolutions (--no-tf32)"
+for v in "barebones_fc --no-cuda-graph" "sequential_conv --no-cuda-graph" "barebones_conv --no-tf32" \
+         "sequential_conv --no-tf32"; do
+  set -- $v
+  echo "$2 $("$build/tools/train_cifar" --model "$1" --data "$data" --device cuda --epochs "$epochs" \
+    --print-every 1000000 "$2" 2>/dev/null | tail -1)"
 done
 grep -h "captured the training step" "$out"/train_*.log | head -1
 

@@ -2,7 +2,7 @@
 //
 //   train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]
 //               [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]
-//               [--threads T] [--log FILE] [--no-cuda-graph]
+//               [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32]
 //               [--max-steps N] [--save FILE] [--resume FILE]
 //
 // Prints the tutorial's "Iteration t, loss = x" and "Got n / m correct (p%)" lines, a progress
@@ -15,6 +15,11 @@
 // full batch is copied into static input tensors, the step is captured and replayed, and every
 // later full batch is copied into the same tensors and replayed. A final partial batch has
 // another shape and trains eagerly. --no-cuda-graph trains every batch eagerly.
+//
+// Timing (train_seconds, images_per_second) covers the training steps only, as PyTorch's
+// seed_models_torch.py does: not the evaluations, and on a GPU not a warm-up step on a throwaway
+// copy of the model, which loads the kernels and picks the cuDNN algorithms before the clock
+// starts (PyTorch's script runs one warm-up step the same way, then rebuilds its model).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -47,6 +52,7 @@ struct Args {
   std::optional<double> lr, momentum;
   bool nesterov = false;
   bool cuda_graph = true;
+  bool tf32 = true;
   std::optional<int64_t> max_steps;
   std::string save, resume;
 };
@@ -54,13 +60,15 @@ struct Args {
 const char* kUsage =
     "usage: train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]\n"
     "                   [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]\n"
-    "                   [--threads T] [--log FILE] [--no-cuda-graph]\n"
+    "                   [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32]\n"
     "                   [--max-steps N] [--save FILE] [--resume FILE]\n"
     "MODEL: barebones_fc, barebones_conv, module_fc, module_conv, sequential_fc, sequential_conv\n"
     "DIR: a folder with CIFAR-10's binary batches (data_batch_1.bin .. data_batch_5.bin,\n"
     "     optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n"
     "--no-cuda-graph: on a GPU, launch every step's kernels one by one instead of capturing the\n"
     "     step once in a CUDA graph and replaying it (the default; same results, less host time).\n"
+    "--no-tf32: on a GPU, full FP32 convolutions; by default cuDNN may use TF32 tensor cores, as\n"
+    "     PyTorch's torch.backends.cudnn.allow_tf32 = True.\n"
     "--max-steps N: stop after N optimizer steps in all, counting those before a --resume.\n"
     "--save FILE: at the end, write a checkpoint (model, optimizer, generator, position).\n"
     "--resume FILE: continue from a checkpoint saved with the same --model, --seed, --batch-size;\n"
@@ -92,6 +100,10 @@ Args parse(int argc, char** argv) {
     }
     if (f == "--no-cuda-graph") {
       a.cuda_graph = false;
+      continue;
+    }
+    if (f == "--no-tf32") {
+      a.tf32 = false;
       continue;
     }
     if (i + 1 >= argc) throw UsageError("missing value for " + f);
@@ -180,6 +192,20 @@ class GraphStep {
   Tensor x_, y_, loss_;
 };
 
+/// One untimed step on a throwaway copy of the model for each batch size an epoch has (the full
+/// batch and a final partial one): loads the GPU kernels the step uses, asks cuDNN for its
+/// algorithms and fills the caching allocator, so the timed epoch measures training alone. The
+/// caller seeds the generator afterwards, so the real model is the same as without a warm-up.
+void warm_up(const std::string& model, const cifar::Hyper& h, ember::Device device, const Tensor& x,
+             const Tensor& y, int64_t batch_size) {
+  cifar::Training t = cifar::build(model, h, device);
+  const int64_t n = x.size(0);
+  for (int64_t size : {std::min(batch_size, n), n % batch_size}) {
+    if (size > 0) t.step(x.narrow(0, 0, size), y.narrow(0, 0, size));
+  }
+  ember::cuda::synchronize();
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -208,6 +234,10 @@ int run(const Args& a) {
   std::optional<std::pair<Tensor, Tensor>> test;
   if (split.has_test()) test = prepare(split.test);
 
+  if (device.is_cuda()) {
+    ember::cuda::set_cudnn_allow_tf32(a.tf32);
+    warm_up(a.model, h, device, xtr, ytr, a.batch_size);
+  }
   ember::manual_seed(a.seed);
   cifar::Training t = cifar::build(a.model, h, device);
   ember::data::DataLoader loader(xtr, ytr, ember::data::DataLoaderOptions(a.batch_size).shuffle(true).seed(a.seed));

@@ -24,9 +24,9 @@ EMBER_API void synchronize();
 /// torch.backends.cuda.matmul.allow_tf32.
 EMBER_API void set_matmul_allow_tf32(bool allow);
 EMBER_API bool matmul_allow_tf32();
-/// TF32 tensor cores for float32 convolutions (cuDNN). Off by default (PyTorch's
-/// torch.backends.cudnn.allow_tf32 defaults to on); with it on, results differ from FP32 by
-/// about 1e-3 relative.
+/// TF32 tensor cores for float32 convolutions (cuDNN); on by default, as PyTorch's
+/// torch.backends.cudnn.allow_tf32. TF32 rounds the operands to 10 mantissa bits, so results
+/// differ from FP32 by about 1e-3 relative; set it off for full FP32 convolutions.
 EMBER_API void set_cudnn_allow_tf32(bool allow);
 EMBER_API bool cudnn_allow_tf32();
 
