@@ -282,3 +282,45 @@ TEST_CASE("cuda: ops on random inputs agree with the CPU backend", "[cuda]") {
   ember_test::require_equal(argmax(c, 1), argmax(c.cuda(), 1).cpu());
   both(c.t().contiguous(), c.cuda().t().contiguous(), 0);
 }
+
+// The CPU allocator keeps large freed blocks for reuse (src/cpu/allocator.cpp); builds with
+// AddressSanitizer bypass that cache, so the reuse check applies only without it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCpuBlockCache = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCpuBlockCache = false;
+#else
+constexpr bool kCpuBlockCache = true;
+#endif
+#else
+constexpr bool kCpuBlockCache = true;
+#endif
+
+TEST_CASE("CPU memory: large blocks are reused, and a reused block holds the new tensor's values", "[tensor][memory]") {
+  const int64_t n = (int64_t(3) << 20) + 5;  // 12 MB of float: past the cache's 1 MiB floor
+  const void* first = nullptr;
+  {
+    Tensor a = full({n}, 7.f);
+    first = a.data_ptr<float>();
+    CHECK(reinterpret_cast<uintptr_t>(first) % 64 == 0);
+  }
+  Tensor b = zeros({n});
+  if (kCpuBlockCache) CHECK(b.data_ptr<float>() == first);  // same rounded size: the freed block
+  CHECK(b.sum().item<double>() == 0.0);               // zeros() wrote over the old 7s
+  Tensor c = ones({n + (int64_t(1) << 16)});            // a larger size: another block
+  CHECK(c.data_ptr<float>() != b.data_ptr<float>());
+  CHECK(c.sum().item<double>() == double(n + (int64_t(1) << 16)));
+  // Small tensors (heap blocks) are aligned too.
+  for (int64_t k : {1, 3, 17, 1000}) CHECK(reinterpret_cast<uintptr_t>(empty({k}).data_ptr<float>()) % 64 == 0);
+}
+
+TEST_CASE("CPU memory: an impossible allocation throws OutOfMemoryError and loses nothing", "[tensor][memory][errors]") {
+  Tensor keep = full({int64_t(1) << 20}, 3.f);  // a cached-size block that must survive
+  CHECK_THROWS_AS(empty({int64_t(1) << 60}), OutOfMemoryError);  // 4 EiB
+  ember_test::require_throws_with([] { empty({int64_t(1) << 60}); },
+                                  {"CPU: out of memory: tried to allocate 4611686018427387904 bytes"});
+  CHECK(keep.sum().item<double>() == 3.0 * double(int64_t(1) << 20));
+  Tensor after = ones({int64_t(1) << 20});  // allocation still works
+  CHECK(after.sum().item<double>() == double(int64_t(1) << 20));
+}

@@ -1,14 +1,11 @@
-// CPU memory: allocation, copies (with dtype casts between any strided views) and fill.
-//
-// Memory is 64-byte aligned, a cache line and a full AVX-512 vector, so vector loads of a
-// tensor's first element never straddle lines. Copies take memcpy when nothing but bytes need to
+// CPU memory: copies (with dtype casts between any strided views) and fill (allocation is in
+// allocator.cpp). Copies take memcpy when nothing but bytes need to
 // move; otherwise the shape is coalesced (size-1 dims dropped, neighbouring dims merged where
 // both tensors step through them as one) and walked with an N-d counter, one tight innermost-dim
 // loop per run (src/cpu/strided.h).
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "../dtype_dispatch.h"
@@ -18,7 +15,6 @@
 namespace ember {
 namespace {
 
-constexpr size_t kAlignment = 64;
 using strided::Geometry;
 using strided::make_geometry;
 using strided::parallel_chunks;
@@ -65,18 +61,6 @@ void fill_value(const Tensor& out, const T v) {
 }
 
 }  // namespace
-
-std::shared_ptr<void> CpuBackend::allocate(size_t nbytes) {
-  // aligned_alloc wants a multiple of the alignment; an empty tensor still gets a real (tiny)
-  // block so that its data pointer is never null.
-  const size_t rounded =
-      nbytes == 0 ? kAlignment : (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = rounded < nbytes ? nullptr : std::aligned_alloc(kAlignment, rounded);
-  if (p == nullptr)
-    throw OutOfMemoryError(detail::str("CPU: out of memory: tried to allocate ", nbytes, " bytes (",
-                                       double(nbytes) / double(1 << 30), " GiB)"));
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-}
 
 void CpuBackend::copy(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
