@@ -56,6 +56,8 @@ Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
 /// "[2, 3] float32 cpu" — for error messages.
 std::string describe(const Tensor& t);
+/// Whether two tensors are views of one storage.
+inline bool same_storage(const Tensor& a, const Tensor& b) { return a.impl()->storage == b.impl()->storage; }
 /// Marks an in-place change of the storage (autograd's version counter).
 inline void bump_version(const Tensor& t) { t.impl()->storage->version++; }
 

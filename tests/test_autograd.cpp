@@ -232,3 +232,96 @@ TEST_CASE("a chain of 500000 ops neither overflows the stack in backward nor in 
   deep_chain(500000, true);
   deep_chain(500000, false);
 }
+
+// --- in-place accumulation of product gradients (autograd::accumulation_target) ------------------
+
+namespace {
+Tensor matrix(std::vector<double> v, int64_t rows, int64_t cols, Device d, bool grad = false) {
+  Tensor t = tensor(v, kDouble).view({rows, cols}).to(d);
+  return grad ? t.requires_grad_(true) : t;
+}
+}  // namespace
+
+TEST_CASE("mm and linear add their weight gradient into an existing .grad() in place", "[autograd][accumulate]") {
+  for (Device d : ember_test::test_devices()) {
+    INFO("device " << d);
+    const Tensor x = matrix({1, 2, 3, -1, 0, 4}, 2, 3, d);             // (2, 3)
+    const Tensor c = matrix({1, -2, 0.5, 3, 2, 1, -1, 0}, 2, 4, d);    // d loss / d out
+    // d/dw sum((x @ w) * c) = x^T @ c, by hand:
+    const Tensor xtc = matrix({-1, -3, 1.5, 3, 2, -4, 1, 6, 11, -2, -2.5, 9}, 3, 4, d);
+    Tensor w = matrix({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2}, 3, 4, d, true);
+    (x.mm(w) * c).sum().backward();  // first: the gradient becomes .grad()
+    require_close(w.grad(), xtc, 1e-15, 0);
+    const double* buffer = w.grad().data_ptr<double>();
+    const uint32_t version = w.grad()._version();
+    (x.mm(w) * c).sum().backward();  // second: added into that buffer
+    require_close(w.grad(), xtc * 2.0, 1e-15, 0);
+    CHECK(w.grad().data_ptr<double>() == buffer);
+    CHECK(w.grad()._version() > version);
+    w.grad().zero_();
+    (x.mm(w) * c).sum().backward();  // after zero_(): the gradient alone
+    require_close(w.grad(), xtc, 1e-15, 0);
+
+    // linear: weight (4, 3) = w^T, so its gradient is c^T @ x = xtc^T; bias: c summed over rows.
+    Tensor lw = w.detach().t().contiguous().requires_grad_(true);
+    Tensor lb = zeros({4}, TensorOptions(kDouble).device(d)).requires_grad_(true);
+    for (int pass = 1; pass <= 2; ++pass) {
+      (nn::functional::linear(x, lw, lb) * c).sum().backward();
+      require_close(lw.grad(), xtc.t() * double(pass), 1e-15, 0);
+      require_close(lb.grad(), matrix({3, -1, -0.5, 3}, 1, 4, d).view({4}) * double(pass), 1e-15, 0);
+    }
+  }
+}
+
+TEST_CASE("in-place accumulation is skipped where it would be wrong", "[autograd][accumulate]") {
+  for (Device d : ember_test::test_devices()) {
+    INFO("device " << d);
+    const Tensor x = matrix({1, 2, 3, 4}, 2, 2, d);
+    const Tensor ones2 = ones({2, 2}, TensorOptions(kDouble).device(d));
+    Tensor w = matrix({1, 0, 0, 1}, 2, 2, d, true);
+    x.mm(w).sum().backward();
+    const Tensor g1 = matrix({4, 4, 6, 6}, 2, 2, d);  // x^T @ ones
+    require_close(w.grad(), g1, 0, 0);
+
+    // Two nodes send w a gradient: the engine sums them and accumulates once.
+    (x.mm(w) + x.mm(w)).sum().backward();
+    require_close(w.grad(), g1 * 3.0, 0, 0);
+
+    // The product reads w's own .grad() (as a constant): adding into it while reading it would
+    // be wrong, so the gradient is computed apart: new = old + old^T @ ones.
+    w.grad().copy_(x);
+    const Tensor old = w.grad().clone();
+    w.grad().mm(w).sum().backward();
+    require_close(w.grad(), old + old.t().mm(ones2), 0, 0);
+
+    // Anomaly mode checks every gradient, so it is computed apart and checked first.
+    w.grad().zero_();
+    {
+      autograd::DetectAnomalyGuard anomaly;
+      x.mm(w).sum().backward();
+    }
+    require_close(w.grad(), g1, 0, 0);
+  }
+}
+
+TEST_CASE("linear: one node for any input rank, gradients in float64 by finite differences", "[autograd][accumulate]") {
+  manual_seed(3);
+  const Tensor w = randn({4, 3}, kDouble), b = randn({4}, kDouble);
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{3}, {5, 3}, {2, 5, 3}}) {
+    INFO("input shape " << IntArrayRef(shape));
+    const Tensor x = randn(shape, kDouble);
+    Tensor out = nn::functional::linear(x, w, b);
+    std::vector<int64_t> expected_shape(shape.begin(), shape.end() - 1);
+    expected_shape.push_back(4);
+    CHECK(out.sizes() == IntArrayRef(expected_shape));
+    require_close(out, x.matmul(w.t()) + b, 1e-14, 1e-14);
+    ember_test::gradcheck([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1], v[2]); },
+                          {x, w, b});
+    ember_test::gradcheck([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1]); }, {x, w});
+  }
+  // A non-contiguous input (a transposed view) gives the same values and gradients.
+  const Tensor xt = randn({3, 6}, kDouble).t();
+  require_close(nn::functional::linear(xt, w, b), xt.contiguous().matmul(w.t()) + b, 1e-14, 1e-14);
+  ember_test::gradcheck([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1], v[2]); },
+                        {xt, w, b});
+}

@@ -138,6 +138,21 @@ void rebase_history(const Tensor& self, const Tensor& result) {
 
 namespace {
 
+/// The accumulation targets of the backward function now running on this thread (null outside).
+thread_local const variable_list* current_targets = nullptr;
+
+/// Sets current_targets for the lifetime of the scope.
+class TargetScope {
+ public:
+  explicit TargetScope(const variable_list* targets) : saved_(current_targets) { current_targets = targets; }
+  ~TargetScope() { current_targets = saved_; }
+  TargetScope(const TargetScope&) = delete;
+  TargetScope& operator=(const TargetScope&) = delete;
+
+ private:
+  const variable_list* saved_;
+};
+
 struct GradBuffer {
   variable_list grads;
   void add(uint32_t i, Tensor g) {
@@ -151,6 +166,25 @@ struct GradBuffer {
   }
 };
 
+/// For each input of `node`: its leaf's .grad() when the node may add the gradient into it in
+/// place (see accumulation_target), else undefined. `deps` and `buffers` tell whether any other
+/// node still sends, or already sent, the leaf a gradient.
+template <typename Buffers>
+variable_list accumulation_targets(const Node& node, std::unordered_map<Node*, int>& deps, const Buffers& buffers) {
+  variable_list targets(node.next_edges.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto* acc = dynamic_cast<AccumulateGrad*>(node.next_edges[i].fn.get());
+    if (acc == nullptr || deps[acc] != 1 || buffers.count(acc) != 0) continue;
+    const TensorImpl& leaf = *acc->leaf;
+    const Tensor& grad = leaf.grad;
+    if (!grad.defined() || grad.requires_grad() || grad.grad_fn() || !grad.is_contiguous() ||
+        grad.dtype() != leaf.dtype || grad.device() != leaf.storage->device || grad.sizes() != IntArrayRef(leaf.sizes))
+      continue;
+    targets[i] = grad;
+  }
+  return targets;
+}
+
 void check_grad_shape(const Node& node, size_t i, const Tensor& g) {
   if (!g.defined() || i >= node.input_sizes.size() || (node.input_sizes[i].empty() && g.dim() == 0)) return;
   EMBER_CHECK(g.sizes().equals(node.input_sizes[i]), "autograd: backward of '", node.name(),
@@ -159,6 +193,10 @@ void check_grad_shape(const Node& node, size_t i, const Tensor& g) {
 }
 
 }  // namespace
+
+Tensor accumulation_target(size_t i) {
+  return current_targets != nullptr && i < current_targets->size() ? (*current_targets)[i] : Tensor();
+}
 
 void backward(const variable_list& roots, const variable_list& grad_roots,
               std::optional<bool> retain_graph, bool create_graph) {
@@ -229,6 +267,8 @@ void backward(const variable_list& roots, const variable_list& grad_roots,
           g = g.defined() ? g + in[0] : in[0].clone();
         }
       }
+      const variable_list targets = check_gradients ? variable_list() : accumulation_targets(*node, deps, buffers);
+      TargetScope scope(&targets);
       out = node->apply(std::move(in));
       if (!keep) node->release_variables();
       if (check_gradients) check_backward_gradients(*node, out);

@@ -60,6 +60,16 @@ struct AccumulateGrad : Node {
   std::string name() const override { return "AccumulateGrad"; }
 };
 
+/// In-place gradient accumulation (engine.cpp). While a backward function runs: the leaf
+/// gradient buffer that input i's gradient may be added into directly, else an undefined tensor.
+/// It is offered when input i is a leaf whose .grad() already exists (contiguous, of the leaf's
+/// shape, dtype and device, outside any graph), this node is the only one sending the leaf a
+/// gradient, and anomaly checks are off. A backward function that adds its gradient into the
+/// buffer itself (a product with beta = 1: no temporary, no separate pass over the buffer) bumps
+/// its version and returns an undefined gradient for input i; it must not do so when the
+/// buffer overlaps anything it reads. Ignoring the offer is always correct.
+Tensor accumulation_target(size_t i);
+
 /// True when grad mode is on and any defined input requires grad.
 bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);

@@ -137,6 +137,15 @@ EMBER_AVX512 void micro_kernel(int64_t kc, const float* ap, const float* bp, flo
   __m512 lo[R], hi[R];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
+  // The tile's C is read (beta != 0) or written at the end: start fetching its lines now, so the
+  // memory latency overlaps the k loop. With a short k (weight gradients: k = the batch) an
+  // unfetched C stalls every tile; prefetching made a 3072 x 64 x 4000 product with beta = 1
+  // twice as fast on Zen 5.
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
+  }
 #pragma GCC unroll 2
   for (int64_t p = 0; p < kc; ++p, ap += R, bp += kNr) {
     const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);

@@ -53,9 +53,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
               input.dim() >= 1 ? input.size(-1) : 0, " != ", weight.size(1), ")");
   EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
               "linear: expected a bias of shape [", weight.size(0), "], got ", describe(bias));
-  // weight.t() is a transposed view: the product reads it in place, no copy.
-  Tensor out = input.matmul(weight.t());
-  return bias.defined() ? out + bias : out;
+  return ember::detail::linear(input, weight, bias);
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options) {

@@ -25,4 +25,10 @@ void check_floating(const char* op, const Tensor& t);
 /// Expands one or two ints (LibTorch's ExpandingArray<2>) into a pair; names op and argument.
 std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* arg);
 
+namespace detail {
+/// nn::functional::linear after its argument checks: input (..., in) @ weight (out, in)^T + bias,
+/// recorded as one graph node.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias);
+}  // namespace detail
+
 }  // namespace ember

@@ -1,5 +1,11 @@
-// Matrix products: mm (2-D x 2-D), a batched product, and matmul with torch.matmul's rules for
-// 1-D, 2-D and batched operands. Every product ends in the backend's one gemm entry.
+// Matrix products: mm (2-D x 2-D), a batched product, matmul with torch.matmul's rules for
+// 1-D, 2-D and batched operands, and linear (nn::functional::linear as one graph node). Every
+// product ends in the backend's one gemm entry.
+//
+// Weight gradients are added straight into an existing .grad() when the autograd engine offers
+// it (autograd::accumulation_target): the product runs with beta = 1 on the gradient buffer,
+// instead of writing a temporary that AccumulateGrad then adds in a second pass. For a 3072 x 4000
+// Linear that is 49 MB less written and 98 MB less read per step.
 #include <algorithm>
 
 #include "common.h"
@@ -33,15 +39,30 @@ void check_matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
   check_same_device(op, {a, b});
 }
 
-/// c = a @ b into a fresh contiguous c; a: (n, k), b: (k, m), c: (n, m).
-void gemm_into(const Tensor& c, const Tensor& a, const Tensor& b) {
+/// c = a @ b + beta * c into a contiguous c (beta 0: c's old values are never read); a: (n, k),
+/// b: (k, m), c: (n, m).
+void gemm_into(const Tensor& c, const Tensor& a, const Tensor& b, double beta = 0.0) {
   if (c.numel() == 0) return;
   NoGradGuard no_grad;  // operand copies and views here are not part of the graph
   if (a.size(1) == 0) {  // an empty sum: BLAS may not touch c at all
-    backend(c).fill(c, 0);
+    if (beta == 0.0) backend(c).fill(c, 0);
     return;
   }
-  backend(c).gemm(as_gemm_operand(a), as_gemm_operand(b), c, 1.0, 0.0);
+  backend(c).gemm(as_gemm_operand(a), as_gemm_operand(b), c, 1.0, beta);
+}
+
+/// The gradient a @ b of input `input` of the node whose backward is running: added into the
+/// leaf's .grad() when the engine offers it and it overlaps neither operand (then undefined is
+/// returned), else a new tensor; `transposed` computes it as (b^T a^T)^T, so that a gradient for
+/// a column-major operand (Linear's weight.t()) comes out in that operand's layout.
+Tensor product_grad(size_t input, const Tensor& a, const Tensor& b, bool transposed = false) {
+  const Tensor target = autograd::accumulation_target(input);
+  if (target.defined() && !same_storage(target, a) && !same_storage(target, b)) {
+    gemm_into(target, a, b, 1.0);
+    bump_version(target);
+    return Tensor();
+  }
+  return transposed ? mm(b.t(), a.t()).t() : mm(a, b);
 }
 
 /// (B, n, k) @ (B, k, m) -> (B, n, m), one gemm per batch entry.
@@ -93,8 +114,8 @@ Tensor mm(const Tensor& a, const Tensor& b) {
     const bool a_cols = column_major(a), b_cols = column_major(b);
     autograd::record("mm", out, {a, b}, [sa, sb, a_cols, b_cols](const Tensor& g, const std::vector<bool>& needs) {
       variable_list grads(2);
-      if (needs[0]) grads[0] = a_cols ? mm(sb.get(), g.t()).t() : mm(g, sb.get().t());
-      if (needs[1]) grads[1] = b_cols ? mm(g.t(), sa.get()).t() : mm(sa.get().t(), g);
+      if (needs[0]) grads[0] = product_grad(0, g, sb.get().t(), a_cols);
+      if (needs[1]) grads[1] = product_grad(1, sa.get().t(), g, b_cols);
       return grads;
     });
   }
@@ -148,6 +169,48 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (db > 1) out_shape.push_back(m);
   return out.reshape(out_shape);
 }
+
+namespace detail {
+
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  const int64_t in = weight.size(1), out_features = weight.size(0);
+  check_matmul_dtype("linear", input, weight);
+  EMBER_CHECK(input.dtype() != kLong, "linear: expected float32 or float64 operands, got ", describe(input));
+  if (bias.defined()) {
+    EMBER_CHECK(bias.dtype() == input.dtype(), "linear: bias ", describe(bias), " has another dtype than input ",
+                describe(input));
+    check_same_device("linear", {input, bias});
+  }
+  std::vector<int64_t> out_shape(input.sizes().begin(), input.sizes().end() - 1);
+  out_shape.push_back(out_features);
+  Tensor x, y;
+  {
+    NoGradGuard no_grad;  // one node for the whole layer, recorded below
+    x = input.reshape({-1, in});
+    y = make_empty({x.size(0), out_features}, input.dtype(), input.device());
+    gemm_into(y, x, weight.t());
+    if (bias.defined()) y.add_(bias);
+  }
+  Tensor out = y.view(out_shape);
+  if (autograd::needs_grad({input, weight, bias})) {
+    auto sx = weight.requires_grad() ? autograd::save(x, "linear") : autograd::SavedTensor();
+    auto sw = input.requires_grad() ? autograd::save(weight, "linear") : autograd::SavedTensor();
+    const std::vector<int64_t> in_shape = input.sizes().vec();
+    autograd::record("linear", out, {input, weight, bias},
+                     [sx, sw, in_shape, out_features](const Tensor& grad, const std::vector<bool>& needs) {
+                       const Tensor g = grad.reshape({-1, out_features});
+                       variable_list grads(3);
+                       if (needs[0]) grads[0] = mm(g, sw.get()).view(in_shape);
+                       // (out, rows) @ (rows, in): contiguous like the weight.
+                       if (needs[1]) grads[1] = product_grad(1, g.t(), sx.get());
+                       if (needs[2]) grads[2] = g.sum({0});
+                       return grads;
+                     });
+  }
+  return out;
+}
+
+}  // namespace detail
 
 Tensor Tensor::mm(const Tensor& other) const { return ember::mm(*this, other); }
 Tensor Tensor::matmul(const Tensor& other) const { return ember::matmul(*this, other); }
