@@ -3,6 +3,7 @@
 // reproduce PyTorch's (tests/fixtures/tensor.txt).
 #include <sstream>
 
+#include "../src/cpu/allocator.h"
 #include "helpers.h"
 
 using namespace ember;
@@ -283,20 +284,6 @@ TEST_CASE("cuda: ops on random inputs agree with the CPU backend", "[cuda]") {
   both(c.t().contiguous(), c.cuda().t().contiguous(), 0);
 }
 
-// The CPU allocator keeps large freed blocks for reuse (src/cpu/allocator.cpp); builds with
-// AddressSanitizer bypass that cache, so the reuse check applies only without it.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCpuBlockCache = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kCpuBlockCache = false;
-#else
-constexpr bool kCpuBlockCache = true;
-#endif
-#else
-constexpr bool kCpuBlockCache = true;
-#endif
-
 TEST_CASE("CPU memory: large blocks are reused, and a reused block holds the new tensor's values", "[tensor][memory]") {
   const int64_t n = (int64_t(3) << 20) + 5;  // 12 MB of float: past the cache's 1 MiB floor
   const void* first = nullptr;
@@ -306,7 +293,7 @@ TEST_CASE("CPU memory: large blocks are reused, and a reused block holds the new
     CHECK(reinterpret_cast<uintptr_t>(first) % 64 == 0);
   }
   Tensor b = zeros({n});
-  if (kCpuBlockCache) CHECK(b.data_ptr<float>() == first);  // same rounded size: the freed block
+  if (cpu::kCachesLargeBlocks) CHECK(b.data_ptr<float>() == first);  // same rounded size: the freed block
   CHECK(b.sum().item<double>() == 0.0);               // zeros() wrote over the old 7s
   Tensor c = ones({n + (int64_t(1) << 16)});            // a larger size: another block
   CHECK(c.data_ptr<float>() != b.data_ptr<float>());

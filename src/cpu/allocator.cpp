@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 
+#include "allocator.h"
 #include "cpu_backend.h"
 
 namespace ember {
@@ -23,18 +24,6 @@ constexpr size_t kAlignment = 64;
 constexpr size_t kMinCached = size_t(1) << 20;   // 1 MiB: smaller blocks come from malloc's heap
 constexpr size_t kGranule = size_t(64) << 10;    // large requests round up to 64 KiB
 constexpr size_t kMaxCached = size_t(1) << 30;   // 1 GiB of idle blocks at most
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCacheEnabled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kCacheEnabled = false;
-#else
-constexpr bool kCacheEnabled = true;
-#endif
-#else
-constexpr bool kCacheEnabled = true;
-#endif
 
 class BlockCache {
  public:
@@ -92,7 +81,7 @@ size_t round_up(size_t n, size_t to) { return n + (to - n % to) % to; }
 
 std::shared_ptr<void> CpuBackend::allocate(size_t nbytes) {
   // An empty tensor still gets a real (tiny) block, so its data pointer is never null.
-  const bool large = kCacheEnabled && nbytes >= kMinCached;
+  const bool large = cpu::kCachesLargeBlocks && nbytes >= kMinCached;
   const size_t rounded = nbytes == 0 ? kAlignment : round_up(nbytes, large ? kGranule : kAlignment);
   void* p = nullptr;
   if (rounded >= nbytes) {  // no overflow in the rounding
