@@ -298,6 +298,17 @@ TEST_CASE("CPU memory: large blocks are reused, and a reused block holds the new
   Tensor c = ones({n + (int64_t(1) << 16)});            // a larger size: another block
   CHECK(c.data_ptr<float>() != b.data_ptr<float>());
   CHECK(c.sum().item<double>() == double(n + (int64_t(1) << 16)));
+  if (cpu::kCachesLargeBlocks) {
+    const size_t held = size_t(c.numel()) * sizeof(float);
+    c = Tensor();
+    CHECK(cpu::cached_bytes() >= held);  // the newest idle block is never the one pushed out
+    // Idle blocks past the cap push out the longest-idle ones (untouched memory: cheap).
+    for (int64_t i = 0; i < 6; ++i) {
+      Tensor t = empty({(int64_t(75) << 20) + i * (int64_t(1) << 16)});  // 300 MB, each size new
+    }
+    CHECK(cpu::cached_bytes() <= cpu::kMaxCachedBytes);
+    CHECK(cpu::cached_bytes() >= size_t(3) * (size_t(300) << 20));
+  }
   // Small tensors (heap blocks) are aligned too.
   for (int64_t k : {1, 3, 17, 1000}) CHECK(reinterpret_cast<uintptr_t>(empty({k}).data_ptr<float>()) % 64 == 0);
 }
@@ -307,6 +318,7 @@ TEST_CASE("CPU memory: an impossible allocation throws OutOfMemoryError and lose
   CHECK_THROWS_AS(empty({int64_t(1) << 60}), OutOfMemoryError);  // 4 EiB
   ember_test::require_throws_with([] { empty({int64_t(1) << 60}); },
                                   {"CPU: out of memory: tried to allocate 4611686018427387904 bytes"});
+  if (cpu::kCachesLargeBlocks) CHECK(cpu::cached_bytes() == 0);  // emptied before giving up
   CHECK(keep.sum().item<double>() == 3.0 * double(int64_t(1) << 20));
   Tensor after = ones({int64_t(1) << 20});  // allocation still works
   CHECK(after.sum().item<double>() == double(int64_t(1) << 20));

@@ -1,6 +1,10 @@
 #pragma once
-// The CPU allocator's block cache (allocator.cpp) is off in AddressSanitizer builds, so that a
-// use after free of a large block is still caught. Included by the tests to know which to expect.
+// The CPU allocator's cache of large idle blocks (allocator.cpp). It is off in AddressSanitizer
+// builds, so that a use after free of a large block is still caught.
+#include <cstddef>
+
+#include "ember/export.h"
+
 namespace ember {
 namespace cpu {
 
@@ -17,6 +21,11 @@ constexpr bool kCachesLargeBlocks = false;
 #else
 constexpr bool kCachesLargeBlocks = true;
 #endif
+
+/// Bytes held in idle cached blocks (exported for the tests).
+EMBER_API size_t cached_bytes();
+/// Maximum of cached_bytes().
+constexpr size_t kMaxCachedBytes = size_t(1) << 30;
 
 }  // namespace cpu
 }  // namespace ember
