@@ -132,3 +132,45 @@ TEST_CASE("conv2d of a larger random input matches a direct loop", "[conv]") {
     ember_test::require_close(conv2d(x.to(d), w.to(d), b.to(d), 2, 1), expected, 1e-12, 1e-12);
   }
 }
+
+TEST_CASE("conv2d float32 (im2col into GEMM panels) matches float64 where panels, rows and units are cut", "[conv]") {
+  // float32 forwards (and stride-1 input gradients, computed as forwards) take the AVX-512 path
+  // that writes columns straight into the GEMM's 32-wide panels (src/cpu/conv_panels.cpp) where
+  // the CPU has it; float64 takes im2col + OpenBLAS.
+  struct Case {
+    std::vector<int64_t> x, w;
+    std::vector<int64_t> stride, padding, dilation;
+  };
+  const std::vector<Case> cases = {
+      {{3, 4, 11, 13}, {5, 4, 3, 3}, {1, 1}, {1, 1}, {1, 1}},    // rows of 13: runs cross panels
+      {{64, 32, 32, 32}, {16, 32, 3, 3}, {1, 1}, {1, 1}, {1, 1}},  // the tutorial's: units cut images
+      {{200, 3, 5, 5}, {4, 3, 3, 3}, {1, 1}, {0, 0}, {1, 1}},      // many images per unit
+      {{2, 3, 40, 70}, {2, 3, 5, 5}, {1, 1}, {2, 0}, {1, 1}},      // rows of 66 pixels
+      {{2, 4, 9, 10}, {6, 4, 3, 2}, {2, 3}, {2, 1}, {2, 1}},       // strides and dilation
+      {{1, 2, 4, 4}, {3, 2, 2, 2}, {1, 1}, {3, 3}, {1, 1}},        // padding wider than the kernel
+  };
+  manual_seed(11);
+  for (const Case& c : cases) {
+    INFO("x " << IntArrayRef(c.x) << " w " << IntArrayRef(c.w) << " stride " << IntArrayRef(c.stride) << " padding "
+              << IntArrayRef(c.padding) << " dilation " << IntArrayRef(c.dilation));
+    const Tensor x = randn(c.x), w = randn(c.w), b = randn({c.w[0]});
+    const Tensor gout = randn(conv2d(x, w, b, c.stride, c.padding, c.dilation).sizes());
+    // Forward and all three gradients, in float32 and in float64.
+    auto run = [&](ScalarType dt) {
+      std::vector<Tensor> leaves{x.to(dt).detach().requires_grad_(true), w.to(dt).detach().requires_grad_(true),
+                                 b.to(dt).detach().requires_grad_(true)};
+      Tensor out = conv2d(leaves[0], leaves[1], leaves[2], c.stride, c.padding, c.dilation);
+      (out * gout.to(dt)).sum().backward();
+      return std::vector<Tensor>{out.detach(), leaves[0].grad(), leaves[1].grad(), leaves[2].grad()};
+    };
+    const std::vector<Tensor> got = run(kFloat), expected = run(kDouble);
+    const char* names[] = {"output", "input gradient", "weight gradient", "bias gradient"};
+    for (size_t i = 0; i < got.size(); ++i) {
+      INFO(names[i]);
+      // Each value is a sum of n products of N(0, 1) values: about sqrt(n) in size.
+      const double terms = i == 0 || i == 1 ? double(c.w[1] * c.w[2] * c.w[3] + c.w[0] * c.w[2] * c.w[3])
+                                            : double(c.x[0] * c.x[2] * c.x[3]);
+      ember_test::require_close(got[i].to(kDouble), expected[i], 0, 1e-5 * std::sqrt(terms));
+    }
+  }
+}

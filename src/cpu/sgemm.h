@@ -28,6 +28,17 @@ EMBER_API void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, in
                             const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                             int64_t ldc);
 
+// The packed-B layout sgemm_avx512_packed_b reads: op(B) (k x n) as ceil(n / kSgemmPanel)
+// panels of kSgemmPanel columns, panel after panel, each k rows of kSgemmPanel floats (columns
+// past n zero), 64-byte aligned. conv2d's im2col writes its columns in this layout directly
+// (conv_panels.h), sparing the GEMM a packing pass over data that was just written.
+constexpr int64_t kSgemmPanel = 32;
+
+// C(m, n) = A(m, k) @ B + beta * C, A row-major with leading dimension lda, B pre-packed as
+// above. Any k (the panels are not cut into k blocks). Precondition: sgemm_avx512_available().
+EMBER_API void sgemm_avx512_packed_b(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                     const float* b_panels, float beta, float* c, int64_t ldc);
+
 // Shortest k for which the dot kernel is used (A row-major, B transposed).
 constexpr int64_t kSgemmDotMinK = 128;
 

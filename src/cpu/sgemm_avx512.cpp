@@ -179,13 +179,18 @@ constexpr auto micro_table(std::integer_sequence<int, R...>) {
 }
 const auto kMicro = micro_table(std::make_integer_sequence<int, kMaxMr>{});  // [R - 1]
 
+// Rows per A panel for m rows: panels of equal height, at most kMaxMr.
+int panel_rows(int64_t m) {
+  const int64_t mpanels = (m + kMaxMr - 1) / kMaxMr;
+  return int((m + mpanels - 1) / mpanels);
+}
+
 EMBER_AVX512 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                               float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
                               float beta, float* c, int64_t ldc) {
   // Equal-sized blocks: k = 330 as 2 x 165 rather than 320 + 10, m = 16 as 2 x 8 not 12 + 4.
   const int64_t kblocks = (k + kKc - 1) / kKc, kc_max = (k + kblocks - 1) / kblocks;
-  const int64_t mpanels = (m + kMaxMr - 1) / kMaxMr;
-  const int mr = int((m + mpanels - 1) / mpanels);
+  const int mr = panel_rows(m);
   const int64_t mc_max = std::max<int64_t>(1, kMc / mr) * mr;
   const int64_t nc_max = std::min<int64_t>(kNc, (n + kNr - 1) / kNr * kNr);
   float* bbuf = b_pack.get(size_t(kc_max * nc_max));
@@ -217,6 +222,24 @@ EMBER_AVX512 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, 
             for (int64_t jr = 0; jr < nc; jr += kNr) tile(ir, jr);
         }
       }
+    }
+  }
+}
+
+// The packed algorithm on B panels the caller already wrote (sgemm.h's layout, k rows each).
+EMBER_AVX512 void prepacked_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                 const float* b_panels, float beta, float* c, int64_t ldc) {
+  const int mr = panel_rows(m);
+  float* abuf = a_pack.get(size_t(k * m));
+  for (int64_t ir = 0; ir < m; ir += mr)
+    pack_a_panel(false, a, lda, ir, int(std::min<int64_t>(mr, m - ir)), 0, k, abuf + ir * k);
+  for (int64_t jr = 0; jr < n; jr += kNr) {
+    const int64_t cols = std::min<int64_t>(kNr, n - jr);
+    const float* bp = b_panels + (jr / kNr) * k * kNr;
+    for (int64_t ir = 0; ir < m; ir += mr) {
+      const int rows = int(std::min<int64_t>(mr, m - ir));
+      kMicro[size_t(rows - 1)](k, abuf + ir * k, bp, c + ir * ldc + jr, ldc, 1.f, beta, lanes(cols),
+                               lanes(cols - 16));
     }
   }
 }
@@ -329,6 +352,14 @@ void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
     dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else
     packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void sgemm_avx512_packed_b(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b_panels,
+                           float beta, float* c, int64_t ldc) {
+  static_assert(kSgemmPanel == kNr, "sgemm.h's panel width is the micro-kernel's");
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) return scale_c(m, n, beta, c, ldc);
+  prepacked_gemm(m, n, k, a, lda, b_panels, beta, c, ldc);
 }
 
 }  // namespace cpu
