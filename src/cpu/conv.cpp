@@ -263,6 +263,14 @@ class Plan {
   bool split_pixels_ = false;
 };
 
+// The unit's columns as a row-major (ckk, L) matrix (row by row: sequential writes).
+template <typename T>
+void unit_im2col(const T* x, const Geometry& g, const Unit& u, T* cols) {
+  const T* images = x + u.n0 * g.c * g.plane_in();
+  const int64_t L = u.cols(), len = u.p1 - u.p0;
+  for (int64_t i = 0; i < u.nb; ++i) im2col(images + i * g.c * g.plane_in(), cols + i * len, L, g, u.p0, u.p1);
+}
+
 template <typename F>
 void run_plan(const Plan& plan, F&& per_thread) {
   if (plan.threads() <= 1) return per_thread(0);
@@ -279,18 +287,17 @@ void forward_impl(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
   const bool panels = std::is_same_v<T, float> && cpu::sgemm_avx512_available();
   // A unit's product: W (cout, ckk) @ its columns (ckk, L) -> c (cout, L), row stride ldc.
   auto product = [&](const Unit& u, T* c, int64_t ldc) {
-    const int64_t L = u.cols(), len = u.p1 - u.p0;
-    const T* images = x + u.n0 * g.c * g.plane_in();
+    const int64_t L = u.cols();
     if constexpr (std::is_same_v<T, float>) {
       if (panels) {
         float* p = cols_scratch.get<float>(size_t(ckk * ((L + cpu::kSgemmPanel - 1) / cpu::kSgemmPanel) *
                                                   cpu::kSgemmPanel));
-        cpu::im2col_panels(images, g.c * g.plane_in(), u.nb, u.p0, u.p1, conv_shape(g), p);
+        cpu::im2col_panels(x + u.n0 * g.c * g.plane_in(), g.c * g.plane_in(), u.nb, u.p0, u.p1, conv_shape(g), p);
         return cpu::sgemm_avx512_packed_b(g.cout, L, ckk, w, ckk, p, 0.f, c, ldc);
       }
     }
     T* cols = cols_scratch.get<T>(size_t(ckk * L));
-    for (int64_t i = 0; i < u.nb; ++i) im2col(images + i * g.c * g.plane_in(), cols + i * len, L, g, u.p0, u.p1);
+    unit_im2col(x, g, u, cols);
     gemm_rm(CblasNoTrans, CblasNoTrans, g.cout, L, ckk, w, ckk, cols, L, T(0), c, ldc);
   };
   run_plan(plan, [&](int t) {
@@ -401,12 +408,11 @@ void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, con
   run_plan(plan, [&](int t) {
     T* acc = t == 0 ? gw : partial.data() + (t - 1) * wsize;
     plan.for_each_unit(t, [&](const Unit& u) {
-      const int64_t L = u.cols(), len = u.p1 - u.p0;
+      const int64_t L = u.cols();
       int64_t ldg;
       const T* gmat = unit_grad(go, g, u, ldg);
       T* cols = cols_scratch.get<T>(size_t(ckk * L));
-      for (int64_t i = 0; i < u.nb; ++i)
-        im2col(x + (u.n0 + i) * g.c * g.plane_in(), cols + i * len, L, g, u.p0, u.p1);
+      unit_im2col(x, g, u, cols);
       gemm_rm(CblasNoTrans, CblasTrans, g.cout, ckk, L, gmat, ldg, cols, L, T(1), acc, ckk);
     });
   });
