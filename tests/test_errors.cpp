@@ -81,3 +81,16 @@ TEST_CASE("bad factory arguments are rejected", "[errors]") {
   require_throws_with([&] { randint(5, 3, {2}); }, {"randint"});
   require_throws_with([&] { zeros({-1}); }, {"negative"});
 }
+
+TEST_CASE("linear: weight, input and bias that do not fit", "[errors]") {
+  namespace F = nn::functional;
+  const Tensor w = zeros({4, 3});
+  require_throws_with([&] { F::linear(zeros({2, 5}), w); }, {"linear", "[2, 5]", "[4, 3]", "in_features 5 != 3"});
+  require_throws_with([&] { F::linear(zeros({2, 3}), zeros({4, 3, 1})); }, {"linear", "2-D weight", "[4, 3, 1]"});
+  require_throws_with([&] { F::linear(zeros({2, 3}), w, zeros({3})); }, {"linear", "bias of shape [4]", "[3]"});
+  require_throws_with([&] { F::linear(zeros({2, 3}, kDouble), w); }, {"linear", "same dtype", "float64", "float32"});
+  require_throws_with([&] { F::linear(zeros({2, 3}), w, zeros({4}, kDouble)); }, {"linear", "bias", "float64"});
+  require_throws_with([&] { F::linear(zeros({2, 3}, kLong), zeros({4, 3}, kLong)); },
+                      {"linear", "float32 or float64", "int64"});
+  require_throws_with([&] { F::linear(zeros({3}), w.flatten()); }, {"linear", "2-D weight", "[12]"});
+}
