@@ -319,6 +319,13 @@ TEST_CASE("linear: one node for any input rank, gradients in float64 by finite d
                           {x, w, b});
     ember_test::gradcheck([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1]); }, {x, w});
   }
+  // Empty batches and empty features: shapes as torch's, zero gradients.
+  const Tensor x0 = zeros({0, 3}, kDouble).requires_grad_(true), w0 = w.clone().requires_grad_(true);
+  nn::functional::linear(x0, w0, b).sum().backward();
+  CHECK(nn::functional::linear(x0, w0, b).sizes() == IntArrayRef({0, 4}));
+  require_close(w0.grad(), zeros({4, 3}, kDouble), 0, 0);
+  const Tensor empty_in = zeros({2, 0}, kDouble), empty_w = zeros({4, 0}, kDouble);
+  require_close(nn::functional::linear(empty_in, empty_w, b), b.expand({2, 4}), 0, 0);
   // A non-contiguous input (a transposed view) gives the same values and gradients.
   const Tensor xt = randn({3, 6}, kDouble).t();
   require_close(nn::functional::linear(xt, w, b), xt.contiguous().matmul(w.t()) + b, 1e-14, 1e-14);

@@ -182,11 +182,13 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     check_same_device("linear", {input, bias});
   }
   std::vector<int64_t> out_shape(input.sizes().begin(), input.sizes().end() - 1);
+  int64_t rows = 1;
+  for (int64_t s : out_shape) rows *= s;
   out_shape.push_back(out_features);
   Tensor x, y;
   {
     NoGradGuard no_grad;  // one node for the whole layer, recorded below
-    x = input.reshape({-1, in});
+    x = input.reshape({rows, in});
     y = make_empty({x.size(0), out_features}, input.dtype(), input.device());
     gemm_into(y, x, weight.t());
     if (bias.defined()) y.add_(bias);
@@ -197,8 +199,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     auto sw = input.requires_grad() ? autograd::save(weight, "linear") : autograd::SavedTensor();
     const std::vector<int64_t> in_shape = input.sizes().vec();
     autograd::record("linear", out, {input, weight, bias},
-                     [sx, sw, in_shape, out_features](const Tensor& grad, const std::vector<bool>& needs) {
-                       const Tensor g = grad.reshape({-1, out_features});
+                     [sx, sw, in_shape, rows, out_features](const Tensor& grad, const std::vector<bool>& needs) {
+                       const Tensor g = grad.reshape({rows, out_features});
                        variable_list grads(3);
                        if (needs[0]) grads[0] = mm(g, sw.get()).view(in_shape);
                        // (out, rows) @ (rows, in): contiguous like the weight.
