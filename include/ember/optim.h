@@ -1,6 +1,7 @@
 #pragma once
-// ember::optim: optimizers with LibTorch's names (torch::optim::...).
+// ember::optim: optimizers and learning-rate schedulers with LibTorch's names (torch::optim::...).
 #include "ember/optim/optimizer.h"
 #include "ember/optim/sgd.h"
 #include "ember/optim/adam.h"
 #include "ember/optim/adamw.h"
+#include "ember/optim/schedulers.h"

@@ -1,7 +1,8 @@
 // A LibTorch program using the Module API: TwoLayerFC and ThreeLayerConvNet through TORCH_MODULE,
 // a Sequential, kaiming_normal_, LibTorch's default initialisation and SGD with momentum, weight
-// decay, dampening and Nesterov. Built against LibTorch and against ember, the losses, parameters
-// and printed modules must match (module names print with ember:: where LibTorch prints torch::).
+// decay, dampening and Nesterov, then StepLR. Built against LibTorch and against ember, the losses,
+// parameters, learning rates and printed modules must match (module names print with ember::
+// where LibTorch prints torch::).
 #ifdef USE_TORCH
 #include <torch/torch.h>
 #else
@@ -72,6 +73,11 @@ int main() {
   torch::nn::Sequential seq(torch::nn::Flatten(), torch::nn::Linear(3 * 8 * 8, 20), torch::nn::ReLU(), torch::nn::Linear(20, 10));
   torch::optim::SGD opt3(seq->parameters(), torch::optim::SGDOptions(1e-2).momentum(0.5).dampening(0.1));
   train(seq, opt3, "seq");
+  torch::optim::StepLR sched(opt3, 2, 0.5);
+  for (int i = 0; i < 6; ++i) {
+    sched.step();
+    std::cout << "StepLR step " << i << " lr " << opt3.param_groups()[0].options().get_lr() << "\n";
+  }
   std::cout << seq << "\n";
   std::cout << conv << "\n";
 }
