@@ -213,7 +213,9 @@ struct Descriptors {
         conv.d, cudnn_int(p.padding[0], "padding"), cudnn_int(p.padding[1], "padding"),
         cudnn_int(p.stride[0], "stride"), cudnn_int(p.stride[1], "stride"), cudnn_int(p.dilation[0], "dilation"),
         cudnn_int(p.dilation[1], "dilation"), CUDNN_CROSS_CORRELATION, t));
-    math = t == CUDNN_DATA_FLOAT ? (tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH) : CUDNN_DEFAULT_MATH;
+    // As PyTorch: FMA-only kernels for float without TF32, else the default math, which lets the
+    // heuristics rank TF32 tensor-core kernels for float on Ampere and later.
+    math = t == CUDNN_DATA_FLOAT && !tf32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
     EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(conv.d, math));
     // cuDNN's own output shape must be ours (the front half computed it with PyTorch's rule).
     int dn = 0, dc = 0, dh = 0, dw = 0;
