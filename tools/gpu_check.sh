@@ -4,7 +4,9 @@
 # [cuda] tests under compute-sanitizer memcheck, train the tutorial's six models on the GPU, run
 # PyTorch's reference (.device/seed_models_torch.py) on the same GPU in the same call, and print
 # the ratio table last. Stage the data first, here: ../shared/device/stage.sh (carry .device).
-# usage: tools/gpu_check.sh [--prebuilt BUILD_DIR] [--epochs N] [--no-memcheck] [--data DIR]
+# --nsys: also profile 300 steps of barebones_fc and module_conv with Nsight Systems (when nsys
+# is installed; kernels inside the CUDA graph are traced one by one) and print the top kernels.
+# usage: tools/gpu_check.sh [--prebuilt BUILD_DIR] [--epochs N] [--no-memcheck] [--nsys] [--data DIR]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -13,12 +15,14 @@ mkdir -p "$out"
 build=build-gpu
 epochs=1
 memcheck=1
+nsys_profile=0
 data="${TMPDIR:-/tmp}/cifar10"  # prepared here from .device/ when absent
 while [ $# -gt 0 ]; do
   case "$1" in
     --prebuilt) build="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
     --no-memcheck) memcheck=0; shift ;;
+    --nsys) nsys_profile=1; shift ;;
     --data) data="$2"; shift 2 ;;
     *) echo "gpu_check: unknown argument $1"; exit 2 ;;
   esac
@@ -65,6 +69,24 @@ for v in "barebones_fc --no-cuda-graph" "sequential_conv --no-cuda-graph" "bareb
     --print-every 1000000 "$2" 2>/dev/null | tail -1)"
 done
 grep -h "captured the training step" "$out"/train_*.log | head -1
+
+if [ "$nsys_profile" = 1 ]; then
+  echo "== where the GPU time goes (nsys, 300 steps, kernels by total time)"
+  if command -v nsys >/dev/null; then
+    for m in barebones_fc module_conv; do
+      nsys profile --cuda-graph-trace=node --force-overwrite=true -o "$out/nsys_$m" \
+        "$build/tools/train_cifar" --model "$m" --data "$data" --device cuda --max-steps 300 \
+        --print-every 1000000 > "$out/nsys_$m.log" 2>&1
+      echo "-- $m"
+      nsys stats --report cuda_gpu_kern_sum --format csv "$out/nsys_$m.nsys-rep" 2>/dev/null \
+        | python3 -c 'import csv, sys
+rows = [r for r in csv.reader(sys.stdin) if len(r) > 8]
+for r in rows[1:13]: print(f"{float(r[0]):5.1f}%  {float(r[1]) / 1e6:8.2f} ms  {r[2]:>6} calls  {r[-1][:90]}")'
+    done
+  else
+    echo "nsys not found: no profile"
+  fi
+fi
 
 echo "== PyTorch: the same six trainings on the same GPU"
 python3 .device/seed_models_torch.py "$data" --device cuda --epochs "$epochs" 2>&1 | tee "$out/torch.txt"
