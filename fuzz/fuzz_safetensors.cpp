@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const ember::Tensor& a = kv.second;
     const ember::Tensor& b = it->second;
     require(a.dtype() == b.dtype() && a.sizes() == b.sizes(), "a tensor changed shape or dtype in a round trip");
-    require(a.nbytes() == 0 || std::memcmp(a.raw_data_ptr(), b.raw_data_ptr(), a.nbytes()) == 0,
+    require(a.nbytes() == 0 || std::memcmp(a.data_ptr(), b.data_ptr(), a.nbytes()) == 0,
             "a tensor changed bytes in a round trip");
   }
   // A canonical file is a fixed point.

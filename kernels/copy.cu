@@ -67,8 +67,8 @@ void CudaBackend::copy(const Tensor& dst, const Tensor& src) {
   using namespace cuda_kernels;
   if (dst.numel() == 0) return;
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
-    if (dst.raw_data_ptr() == src.raw_data_ptr()) return;
-    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst.raw_data_ptr(), src.raw_data_ptr(), dst.nbytes(),
+    if (dst.data_ptr() == src.data_ptr()) return;
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst.data_ptr(), src.data_ptr(), dst.nbytes(),
                                      cudaMemcpyDeviceToDevice, current_stream()));
     return;
   }
@@ -76,7 +76,7 @@ void CudaBackend::copy(const Tensor& dst, const Tensor& src) {
     using D = typename decltype(dtag)::type;
     dispatch_all(src.dtype(), "copy", [&](auto stag) {
       using S = typename decltype(stag)::type;
-      CastOp<D, S> op{static_cast<D*>(dst.raw_data_ptr()), static_cast<const S*>(src.raw_data_ptr())};
+      CastOp<D, S> op{static_cast<D*>(dst.data_ptr()), static_cast<const S*>(src.data_ptr())};
       launch_elementwise<2>(op, {&dst, &src});
     });
   });
@@ -89,10 +89,10 @@ void CudaBackend::fill(const Tensor& out, const Scalar& value) {
     using T = typename decltype(tag)::type;
     const T v = value.to<T>();
     if (out.is_contiguous() && all_zero_bits(v)) {
-      EMBER_CUDA_CHECK(cudaMemsetAsync(out.raw_data_ptr(), 0, out.nbytes(), current_stream()));
+      EMBER_CUDA_CHECK(cudaMemsetAsync(out.data_ptr(), 0, out.nbytes(), current_stream()));
       return;
     }
-    launch_elementwise<1>(FillOp<T>{static_cast<T*>(out.raw_data_ptr()), v}, {&out});
+    launch_elementwise<1>(FillOp<T>{static_cast<T*>(out.data_ptr()), v}, {&out});
   });
 }
 

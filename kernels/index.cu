@@ -175,7 +175,7 @@ void sort_index(uint64_t* buf, const Tensor& index, int64_t ist, int64_t count, 
   uint64_t* pos_out = buf + 3 * count;
   const cudaStream_t stream = current_stream();
   index_keys_kernel<<<grid_for(count), kBlockSize, 0, stream>>>(
-      keys_in, pos_in, static_cast<const int64_t*>(index.raw_data_ptr()), ist, count, n);
+      keys_in, pos_in, static_cast<const int64_t*>(index.data_ptr()), ist, count, n);
   EMBER_CUDA_LAUNCH_CHECK();
   int end_bit = 1;  // the bits of n - 1 (at least one: CUB wants a non-empty bit range)
   while (end_bit < 64 && (uint64_t(n - 1) >> end_bit) != 0) ++end_bit;
@@ -184,7 +184,7 @@ void sort_index(uint64_t* buf, const Tensor& index, int64_t ist, int64_t count, 
                                                    0, end_bit, stream));
   // CUB's scratch, from the caching allocator; freed (stream-ordered) when this returns.
   Tensor temp = make_empty({int64_t((temp_bytes + 7) / 8) + 1}, kLong, device);
-  EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp.raw_data_ptr(), temp_bytes, keys_in, keys_out, pos_in,
+  EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp.data_ptr(), temp_bytes, keys_in, keys_out, pos_in,
                                                    pos_out, count, 0, end_bit, stream));
 }
 
@@ -196,13 +196,13 @@ void deterministic_index_add(T* out, const T* src, const Tensor& index, int64_t 
   const int64_t total = d.outer * count * d.inner;
   if (count <= kScanMaxCount) {
     index_add_scan_kernel<T, Index><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-        out, src, static_cast<const int64_t*>(index.raw_data_ptr()), ist, Index(count), Index(d.n), Index(d.inner),
+        out, src, static_cast<const int64_t*>(index.data_ptr()), ist, Index(count), Index(d.n), Index(d.inner),
         Index(total));
     EMBER_CUDA_LAUNCH_CHECK();
     return;
   }
   Tensor buf = make_empty({4 * count}, kLong, device);
-  uint64_t* b = static_cast<uint64_t*>(buf.raw_data_ptr());
+  uint64_t* b = static_cast<uint64_t*>(buf.data_ptr());
   sort_index(b, index, ist, count, d.n, device);
   index_add_sorted_kernel<T, Index><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
       out, src, b + 2 * count, b + 3 * count, Index(count), Index(d.n), Index(d.inner), Index(total));
@@ -218,12 +218,12 @@ void CudaBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
   const Tensor src = contiguous_on_device(*this, in);
   const Dims d = split_at(src, dim);
   const int64_t count = index.numel(), total = d.outer * count * d.inner;
-  const int64_t* ix = static_cast<const int64_t*>(index.raw_data_ptr());
+  const int64_t* ix = static_cast<const int64_t*>(index.data_ptr());
   const int64_t ist = index_stride(index);
   dispatch_all(out.dtype(), "index_select", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    T* o = static_cast<T*>(out.raw_data_ptr());
-    const T* x = static_cast<const T*>(src.raw_data_ptr());
+    T* o = static_cast<T*>(out.data_ptr());
+    const T* x = static_cast<const T*>(src.data_ptr());
     if (fits32(d, count))
       index_select_kernel<T, uint32_t><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
           o, x, ix, ist, uint32_t(count), uint32_t(d.n), uint32_t(d.inner), uint32_t(total));
@@ -240,13 +240,13 @@ void CudaBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index,
   const Tensor from = contiguous_on_device(*this, src);
   const Dims d = split_at(out, dim);
   const int64_t count = index.numel(), total = d.outer * count * d.inner;
-  const int64_t* ix = static_cast<const int64_t*>(index.raw_data_ptr());
+  const int64_t* ix = static_cast<const int64_t*>(index.data_ptr());
   const int64_t ist = index_stride(index);
   const bool deterministic = is_deterministic();
   dispatch_all(out.dtype(), "index_add", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    T* o = static_cast<T*>(out.raw_data_ptr());
-    const T* s = static_cast<const T*>(from.raw_data_ptr());
+    T* o = static_cast<T*>(out.data_ptr());
+    const T* s = static_cast<const T*>(from.data_ptr());
     if constexpr (std::is_floating_point_v<T>) {
       if (deterministic) {
         if (fits32(d, count))

@@ -110,9 +110,9 @@ struct WhereOp {
 };
 
 template <typename T>
-const T* cdata(const Tensor& t) { return static_cast<const T*>(t.raw_data_ptr()); }
+const T* cdata(const Tensor& t) { return static_cast<const T*>(t.data_ptr()); }
 template <typename T>
-T* mdata(const Tensor& t) { return static_cast<T*>(t.raw_data_ptr()); }
+T* mdata(const Tensor& t) { return static_cast<T*>(t.data_ptr()); }
 
 }  // namespace
 }  // namespace cuda_kernels

@@ -214,7 +214,7 @@ void CudaBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_
     });
     return;
   }
-  EMBER_CUDA_CHECK(cudaMemsetAsync(grad_in.raw_data_ptr(), 0, size_t(total) * element_size(grad_in.dtype()),
+  EMBER_CUDA_CHECK(cudaMemsetAsync(grad_in.data_ptr(), 0, size_t(total) * element_size(grad_in.dtype()),
                                    cuda_kernels::current_stream()));
   const int64_t in_plane = grad_in.size(2) * grad_in.size(3), out_plane = grad_out.size(2) * grad_out.size(3);
   if (outs == 0) return;  // no window: the gradient is zero everywhere

@@ -185,7 +185,7 @@ void fill_random(Backend& be, const Tensor& out, const Gen& gen, const uint64_t&
   }
   const Tensor target = out.is_contiguous() ? out : make_empty(out.sizes(), out.dtype(), out.device());
   random_kernel<T><<<grid_for(int64_t(groups)), kBlockSize, 0, current_stream()>>>(
-      static_cast<T*>(target.raw_data_ptr()), n, gen, seed, start);
+      static_cast<T*>(target.data_ptr()), n, gen, seed, start);
   EMBER_CUDA_LAUNCH_CHECK();
   if (!target.is_same(out)) be.copy(out, target);
 }

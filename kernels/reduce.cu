@@ -247,11 +247,11 @@ void CudaBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, 
   const bool extreme = op == ReduceOp::Max || op == ReduceOp::Min;
   dispatch_all(in.dtype(), "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    T* o = static_cast<T*>(out.raw_data_ptr());
-    const T* x = static_cast<const T*>(in.raw_data_ptr());
+    T* o = static_cast<T*>(out.data_ptr());
+    const T* x = static_cast<const T*>(in.data_ptr());
     if (extreme) {
       EMBER_CHECK(k > 0, "reduce: max/min over an empty dimension has no identity (k = 0)");
-      int64_t* ix = indices.defined() ? static_cast<int64_t*>(indices.raw_data_ptr()) : nullptr;
+      int64_t* ix = indices.defined() ? static_cast<int64_t*>(indices.data_ptr()) : nullptr;
       if (op == ReduceOp::Max) run_reducer(ExtremeReducer<T, true>{o, ix}, x, outer, k, inner);
       else run_reducer(ExtremeReducer<T, false>{o, ix}, x, outer, k, inner);
       return;

@@ -138,7 +138,7 @@ ScalarType Tensor::dtype() const { return EMBER_IMPL()->dtype; }
 Device Tensor::device() const { return EMBER_IMPL()->storage->device; }
 TensorOptions Tensor::options() const { return TensorOptions(dtype()).device(device()); }
 uint32_t Tensor::_version() const { return EMBER_IMPL()->storage->version.load(); }
-void* Tensor::raw_data_ptr() const { return EMBER_IMPL()->data(); }
+void* Tensor::data_ptr() const { return EMBER_IMPL()->data(); }
 
 bool Tensor::is_contiguous() const {
   const TensorImpl* t = EMBER_IMPL();
@@ -231,9 +231,9 @@ Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
     Tensor src = contiguous();
     Tensor moved = make_empty(sizes(), dtype(), dev);
     if (dev.is_cpu()) {
-      backend(device()).copy_to_host(moved.raw_data_ptr(), src.raw_data_ptr(), src.nbytes());
+      backend(device()).copy_to_host(moved.data_ptr(), src.data_ptr(), src.nbytes());
     } else {
-      backend(dev).copy_from_host(moved.raw_data_ptr(), src.raw_data_ptr(), src.nbytes());
+      backend(dev).copy_from_host(moved.data_ptr(), src.data_ptr(), src.nbytes());
     }
     out = moved;
     if (dt != dtype()) {

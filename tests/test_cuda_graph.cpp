@@ -63,7 +63,7 @@ std::vector<double> train_eager(const StepFn& step, const Batches& b) {
 
 std::vector<void*> grad_addresses(const std::vector<Tensor>& params) {
   std::vector<void*> out;
-  for (const Tensor& p : params) out.push_back(p.grad().defined() ? p.grad().raw_data_ptr() : nullptr);
+  for (const Tensor& p : params) out.push_back(p.grad().defined() ? p.grad().data_ptr() : nullptr);
   return out;
 }
 
@@ -356,7 +356,7 @@ TEST_CASE("cuda graphs: outputs that outlive the graph stay valid and are freed 
   }  // the graph is gone; out still holds its block
   REQUIRE(out.sum().item<float>() == 4000.0f);
   const Tensor other = zeros({1000}, kGpu);  // must not receive out's block
-  REQUIRE(other.raw_data_ptr() != out.raw_data_ptr());
+  REQUIRE(other.data_ptr() != out.data_ptr());
   REQUIRE(out.sum().item<float>() == 4000.0f);
   out = Tensor();
   REQUIRE(cuda::memory_allocated() == a0 + 2 * 4096);  // x and other: 4000 bytes round to 4096

@@ -380,9 +380,9 @@ TEST_CASE("DataLoader: batch counts, drop_last and the last partial batch", "[da
   // Unshuffled batches are views of the data, not copies.
   data::DataLoader views(d, data::DataLoaderOptions(3));
   auto it = views.begin();
-  CHECK(it->x.raw_data_ptr() == d.x.raw_data_ptr());
+  CHECK(it->x.data_ptr() == d.x.data_ptr());
   ++it;
-  CHECK(static_cast<char*>(it->x.raw_data_ptr()) == static_cast<char*>(d.x.raw_data_ptr()) + 3 * 2 * sizeof(float));
+  CHECK(static_cast<char*>(it->x.data_ptr()) == static_cast<char*>(d.x.data_ptr()) + 3 * 2 * sizeof(float));
   // An empty range has no batches.
   data::DataLoader none(d, data::DataLoaderOptions(4).start(5).end(5));
   CHECK(none.size() == 0);

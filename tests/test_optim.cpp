@@ -248,13 +248,13 @@ TEST_CASE("SGD: float32 parameters stay float32 and are updated in place", "[opt
   for (const Device& device : ember_test::test_devices()) {
     Tensor p = ones({4}, TensorOptions(kFloat).device(device)).requires_grad_();
     Tensor alias = p;  // the handle a module holds
-    auto* data = p.raw_data_ptr();
+    auto* data = p.data_ptr();
     optim::SGD opt({p}, optim::SGDOptions(0.5).momentum(0.9).weight_decay(0.1));
     for (int k = 0; k < 3; ++k) {
       p.mutable_grad() = full({4}, 0.25, TensorOptions(kFloat).device(device));
       opt.step();
     }
-    CHECK(p.raw_data_ptr() == data);
+    CHECK(p.data_ptr() == data);
     CHECK(alias.is_same(p));
     CHECK(p.dtype() == kFloat);
     CHECK(p.requires_grad());

@@ -118,17 +118,17 @@ TEST_CASE("contiguous, clone and reshape copy only when needed", "[tensor][views
     INFO("device " << d);
     Tensor a = arange(6, TensorOptions(kFloat).device(d)).view({2, 3});
     Tensor c = a.contiguous();
-    CHECK(c.raw_data_ptr() == a.raw_data_ptr());  // already contiguous: same data
+    CHECK(c.data_ptr() == a.data_ptr());  // already contiguous: same data
     Tensor t = a.t();
     Tensor tc = t.contiguous();
     CHECK(tc.is_contiguous());
-    CHECK(tc.raw_data_ptr() != a.raw_data_ptr());
+    CHECK(tc.data_ptr() != a.data_ptr());
     require_close(tc, tensor({{0.f, 3.f}, {1.f, 4.f}, {2.f, 5.f}}), 0, 0);
     // reshape of a non-contiguous tensor copies; view of it is an error.
     require_close(t.reshape({6}), tensor({0.f, 3.f, 1.f, 4.f, 2.f, 5.f}), 0, 0);
     CHECK_THROWS_AS(t.view({6}), ember::Error);
     Tensor r = a.reshape({3, 2});
-    CHECK(r.raw_data_ptr() == a.raw_data_ptr());
+    CHECK(r.data_ptr() == a.data_ptr());
     require_close(a.view({-1}), arange(6, kFloat), 0, 0);
     Tensor cl = a.clone();
     cl.fill_(1.f);

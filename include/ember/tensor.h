@@ -46,7 +46,8 @@ class EMBER_API Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
   /// Pointer to the first element; T must match dtype() (checked). CUDA tensors give device pointers.
   template <typename T> T* data_ptr() const;
-  void* raw_data_ptr() const;
+  /// The same, untyped (LibTorch's data_ptr()).
+  void* data_ptr() const;
   /// The single value of a one-element tensor, copied to the host.
   template <typename T> T item() const;
   Scalar item() const;

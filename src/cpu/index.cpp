@@ -109,7 +109,7 @@ void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
   const int64_t* ix = index.data_ptr<int64_t>();
   dispatch_all(out.dtype(), "index_select", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    select_slices(static_cast<T*>(out.raw_data_ptr()), static_cast<const T*>(src.raw_data_ptr()),
+    select_slices(static_cast<T*>(out.data_ptr()), static_cast<const T*>(src.data_ptr()),
                   ix, index_stride(index), d, index.numel());
   });
 }
@@ -125,7 +125,7 @@ void CpuBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index, 
   const int64_t* ix = index.data_ptr<int64_t>();
   dispatch_all(out.dtype(), "index_add", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    add_slices(static_cast<T*>(out.raw_data_ptr()), static_cast<const T*>(from.raw_data_ptr()), ix,
+    add_slices(static_cast<T*>(out.data_ptr()), static_cast<const T*>(from.data_ptr()), ix,
                index_stride(index), d, index.numel());
   });
 }

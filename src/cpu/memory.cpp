@@ -25,8 +25,8 @@ using strided::walk;
 template <typename D, typename S>
 void copy_cast(const Tensor& dst, const Tensor& src) {
   const auto g = make_geometry<2>({&dst, &src});
-  D* d = static_cast<D*>(dst.raw_data_ptr());
-  const S* s = static_cast<const S*>(src.raw_data_ptr());
+  D* d = static_cast<D*>(dst.data_ptr());
+  const S* s = static_cast<const S*>(src.data_ptr());
   const int64_t sd = g.strides[0][g.ndim - 1], ss = g.strides[1][g.ndim - 1];
   parallel_chunks(g.numel, [&](int64_t begin, int64_t end) {
     walk(g, begin, end, [=](const int64_t* off, int64_t n) {
@@ -46,7 +46,7 @@ void copy_cast(const Tensor& dst, const Tensor& src) {
 template <typename T>
 void fill_value(const Tensor& out, const T v) {
   const auto g = make_geometry<1>({&out});
-  T* p = static_cast<T*>(out.raw_data_ptr());
+  T* p = static_cast<T*>(out.data_ptr());
   const int64_t so = g.strides[0][g.ndim - 1];
   parallel_chunks(g.numel, [&](int64_t begin, int64_t end) {
     walk(g, begin, end, [=](const int64_t* off, int64_t n) {
@@ -65,8 +65,8 @@ void fill_value(const Tensor& out, const T v) {
 void CpuBackend::copy(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
-    char* d = static_cast<char*>(dst.raw_data_ptr());
-    const char* s = static_cast<const char*>(src.raw_data_ptr());
+    char* d = static_cast<char*>(dst.data_ptr());
+    const char* s = static_cast<const char*>(src.data_ptr());
     if (d == s) return;
     const int64_t es = int64_t(dst.element_size());
     parallel_chunks(dst.numel(), [&](int64_t begin, int64_t end) {

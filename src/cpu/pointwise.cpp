@@ -51,11 +51,11 @@ constexpr bool supported() {
 
 template <typename T>
 const T* cdata(const Tensor& t) {
-  return static_cast<const T*>(t.raw_data_ptr());
+  return static_cast<const T*>(t.data_ptr());
 }
 template <typename T>
 T* mdata(const Tensor& t) {
-  return static_cast<T*>(t.raw_data_ptr());
+  return static_cast<T*>(t.data_ptr());
 }
 
 template <typename T, typename F>

@@ -201,8 +201,8 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, c
   const bool extreme_op = op == ReduceOp::Max || op == ReduceOp::Min;
   dispatch_all(in.dtype(), "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    T* o = static_cast<T*>(out.raw_data_ptr());
-    const T* x = static_cast<const T*>(in.raw_data_ptr());
+    T* o = static_cast<T*>(out.data_ptr());
+    const T* x = static_cast<const T*>(in.data_ptr());
     if (extreme_op) {
       EMBER_CHECK(k > 0, "reduce: max/min over an empty dimension has no identity (k = 0)");
       int64_t* ix = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;

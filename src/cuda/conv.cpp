@@ -450,7 +450,7 @@ bool use_cudnn() {
 
 void zero(const Tensor& t) {
   if (t.numel() > 0)
-    EMBER_CUDA_CHECK(cudaMemsetAsync(t.raw_data_ptr(), 0, size_t(t.numel()) * element_size(t.dtype()),
+    EMBER_CUDA_CHECK(cudaMemsetAsync(t.data_ptr(), 0, size_t(t.numel()) * element_size(t.dtype()),
                                      context().stream));
 }
 

@@ -208,7 +208,7 @@ std::string save_tensors_to_bytes(const TensorMap& tensors, const MetadataMap& m
   const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
   std::string out = length_prefix(header.size()) + header;
   for (const Entry& e : entries)
-    if (e.data.nbytes() > 0) out.append(static_cast<const char*>(e.data.raw_data_ptr()), e.data.nbytes());
+    if (e.data.nbytes() > 0) out.append(static_cast<const char*>(e.data.data_ptr()), e.data.nbytes());
   return out;
 }
 
@@ -221,7 +221,7 @@ void save_tensors(const TensorMap& tensors, const std::string& path, const Metad
   out.write(prefix.data(), prefix.size());
   out.write(header.data(), header.size());
   for (const Entry& e : entries)
-    if (e.data.nbytes() > 0) out.write(e.data.raw_data_ptr(), e.data.nbytes());
+    if (e.data.nbytes() > 0) out.write(e.data.data_ptr(), e.data.nbytes());
   out.commit();
 }
 
@@ -346,7 +346,7 @@ SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::st
                              " (must be 0 or 1)"));
     }
     Tensor t = empty(r.shape, r.dtype);
-    if (nbytes > 0) std::memcpy(t.raw_data_ptr(), src, nbytes);
+    if (nbytes > 0) std::memcpy(t.data_ptr(), src, nbytes);
     out.tensors.emplace(*r.name, std::move(t));
   }
   return out;
