@@ -1,5 +1,8 @@
 // The autograd engine: accumulation, shared subexpressions, grad mode, detach, in-place rules,
 // retain_graph, and graphs deep enough to overflow a recursive implementation.
+#include <functional>
+
+#include "../src/cpu/allocator.h"
 #include "helpers.h"
 
 using namespace ember;
@@ -331,4 +334,35 @@ TEST_CASE("linear: one node for any input rank, gradients in float64 by finite d
   require_close(nn::functional::linear(xt, w, b), xt.contiguous().matmul(w.t()) + b, 1e-14, 1e-14);
   ember_test::gradcheck([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1], v[2]); },
                         {xt, w, b});
+}
+
+TEST_CASE("the in-place path writes no gradient temporary (seen through the CPU block cache)",
+          "[autograd][accumulate]") {
+  if (!cpu::kCachesLargeBlocks) EMBER_SKIP("this build does not cache CPU blocks (AddressSanitizer)");
+  // A weight of 4.4 MB: a temporary gradient of its size is a block of at least 1 MiB, which the
+  // CPU allocator keeps when it is freed, so it shows up in cpu::cached_bytes().
+  const int64_t in = 1000, out = 1100;
+  const size_t bytes = size_t(in * out) * sizeof(float);
+  manual_seed(4);
+  const Tensor x = randn({2, in});
+  Tensor w = randn({in, out}).requires_grad_(), lw = randn({out, in}).requires_grad_();
+  // Bytes newly cached by one more backward, after the first made .grad(): idle blocks of the
+  // weight's size are taken first, so a temporary would be a fresh block that stays cached.
+  auto cached_by_second_backward = [&](const std::function<Tensor()>& loss) {
+    loss().backward();
+    std::vector<Tensor> held;
+    for (;;) {
+      const size_t before = cpu::cached_bytes();
+      held.push_back(empty({in * out}));
+      if (cpu::cached_bytes() == before) break;  // a fresh block: none of this size is idle
+    }
+    const size_t before = cpu::cached_bytes();
+    loss().backward();
+    return cpu::cached_bytes() - before;
+  };
+  CHECK(cached_by_second_backward([&] { return x.mm(w).sum(); }) < bytes);
+  CHECK(cached_by_second_backward([&] { return nn::functional::linear(x, lw).sum(); }) < bytes);
+  // The control: two nodes send w a gradient, which is computed apart and then added.
+  w.mutable_grad() = Tensor();
+  CHECK(cached_by_second_backward([&] { return (x.mm(w) + x.mm(w)).sum(); }) >= bytes);
 }

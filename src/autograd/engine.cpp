@@ -70,6 +70,18 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   return {};
 }
 
+void clear_grad(const Tensor& param, bool set_to_none) {
+  if (!param.defined()) return;
+  Tensor& grad = param.mutable_grad();
+  if (!grad.defined()) return;
+  if (set_to_none) {
+    grad = Tensor();
+  } else {
+    grad = grad.detach();
+    grad.zero_();
+  }
+}
+
 bool needs_grad(std::initializer_list<Tensor> inputs) {
   if (!GradMode::is_enabled()) return false;
   for (const Tensor& t : inputs)
@@ -169,12 +181,12 @@ struct GradBuffer {
 /// For each input of `node`: its leaf's .grad() when the node may add the gradient into it in
 /// place (see accumulation_target), else undefined. `deps` and `buffers` tell whether any other
 /// node still sends, or already sent, the leaf a gradient.
-template <typename Buffers>
-variable_list accumulation_targets(const Node& node, std::unordered_map<Node*, int>& deps, const Buffers& buffers) {
+variable_list accumulation_targets(const Node& node, const std::unordered_map<Node*, int>& deps,
+                                   const std::unordered_map<Node*, GradBuffer>& buffers) {
   variable_list targets(node.next_edges.size());
   for (size_t i = 0; i < targets.size(); ++i) {
     auto* acc = dynamic_cast<AccumulateGrad*>(node.next_edges[i].fn.get());
-    if (acc == nullptr || deps[acc] != 1 || buffers.count(acc) != 0) continue;
+    if (acc == nullptr || deps.at(acc) != 1 || buffers.count(acc) != 0) continue;
     const TensorImpl& leaf = *acc->leaf;
     const Tensor& grad = leaf.grad;
     if (!grad.defined() || grad.requires_grad() || grad.grad_fn() || !grad.is_contiguous() ||

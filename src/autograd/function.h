@@ -70,6 +70,10 @@ struct AccumulateGrad : Node {
 /// buffer overlaps anything it reads. Ignoring the offer is always correct.
 Tensor accumulation_target(size_t i);
 
+/// Module::zero_grad and Optimizer::zero_grad for one parameter: its gradient undefined
+/// (set_to_none), or zeroed in place after cutting it off any graph that made it (create_graph).
+void clear_grad(const Tensor& param, bool set_to_none);
+
 /// True when grad mode is on and any defined input requires grad.
 bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);

@@ -14,15 +14,13 @@
 // (conv_panels.h), not as a cols matrix that the GEMM would copy into panels again.
 //
 // Threading: each OpenMP thread takes a contiguous share of the units and runs im2col, a serial
-// OpenBLAS GEMM and the reshuffle on them. Units are sized (kUnitBytes) so the columns a thread
-// just wrote are still in its L2 cache when the GEMM reads them; measured on 2 cores this beats
-// one whole-batch GEMM threaded by OpenBLAS, whose pthreads fight the OpenMP team for the cores
+// GEMM (cpu::blas_gemm) and the reshuffle on them. Units are sized (kUnitBytes) so the columns a
+// thread just wrote are still in its L2 cache when the GEMM reads them; measured on 2 cores this
+// beats one whole-batch GEMM threaded by OpenBLAS, whose pthreads fight the OpenMP team for the cores
 // (see src/threads.cpp) and whose 20-100 MB column buffer round-trips through DRAM.
 //
 // Buffers are thread-local and only ever grow (to about kUnitBytes), so a training loop does
 // not page-fault after its first step.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +31,7 @@
 #include <omp.h>
 
 #include "../dtype_dispatch.h"
+#include "blas.h"
 #include "conv_panels.h"
 #include "cpu_backend.h"
 #include "sgemm.h"
@@ -172,32 +171,6 @@ void col2im(const T* cols, int64_t ld, T* image, const Geometry& g, int64_t p0, 
   }
 }
 
-// Row-major single-threaded GEMM (the parallelism is ours, see src/threads.cpp): float32 on our
-// AVX-512 kernels where available and faster (sgemm.h), else OpenBLAS; k == 0 is handled here
-// because BLAS rejects a zero leading dimension.
-void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const float* a,
-             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (k == 0) {
-    if (beta == 0.f)
-      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.f);
-    return;
-  }
-  if (cpu::sgemm_avx512_preferred(ta == CblasTrans, tb == CblasTrans, n, k))
-    return cpu::sgemm_avx512(ta == CblasTrans, tb == CblasTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
-  cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), 1.f, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(ldc));
-}
-void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const double* a,
-             int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  if (k == 0) {
-    if (beta == 0.0)
-      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0);
-    return;
-  }
-  cblas_dgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), 1.0, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(ldc));
-}
-
 // A unit of work: images [n0, n0 + nb) whole (p0 = 0, p1 = P), or the pixels [p0, p1) of the
 // single image n0 (nb = 1) when one image's buffers would exceed the budget.
 struct Unit {
@@ -298,7 +271,7 @@ void forward_impl(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
     }
     T* cols = cols_scratch.get<T>(size_t(ckk * L));
     unit_im2col(x, g, u, cols);
-    gemm_rm(CblasNoTrans, CblasNoTrans, g.cout, L, ckk, w, ckk, cols, L, T(0), c, ldc);
+    cpu::blas_gemm(CblasNoTrans, CblasNoTrans, g.cout, L, ckk, T(1), w, ckk, cols, L, T(0), c, ldc);
   };
   run_plan(plan, [&](int t) {
     plan.for_each_unit(t, [&](const Unit& u) {
@@ -382,7 +355,7 @@ void backward_input_impl(const Tensor& grad_in, const Tensor& grad_out, const Te
       int64_t ldg;
       const T* gmat = unit_grad(go, g, u, ldg);
       T* cols = cols_scratch.get<T>(size_t(ckk * L));
-      gemm_rm(CblasTrans, CblasNoTrans, ckk, L, g.cout, w, ckk, gmat, ldg, T(0), cols, L);
+      cpu::blas_gemm(CblasTrans, CblasNoTrans, ckk, L, g.cout, T(1), w, ckk, gmat, ldg, T(0), cols, L);
       for (int64_t i = 0; i < u.nb; ++i) {
         T* image = gi + (u.n0 + i) * g.c * g.plane_in();
         if (u.p0 == 0) std::fill(image, image + g.c * g.plane_in(), T(0));  // first block of it
@@ -413,7 +386,7 @@ void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, con
       const T* gmat = unit_grad(go, g, u, ldg);
       T* cols = cols_scratch.get<T>(size_t(ckk * L));
       unit_im2col(x, g, u, cols);
-      gemm_rm(CblasNoTrans, CblasTrans, g.cout, ckk, L, gmat, ldg, cols, L, T(1), acc, ckk);
+      cpu::blas_gemm(CblasNoTrans, CblasTrans, g.cout, ckk, L, T(1), gmat, ldg, cols, L, T(1), acc, ckk);
     });
   });
   for (int t = 1; t < plan.threads(); ++t) {

@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "../dtype_dispatch.h"
+#include "blas.h"
 #include "cpu_backend.h"
 #include "sgemm.h"
 
@@ -56,36 +57,12 @@ std::vector<T> pack(const Tensor& t) {
   return out;
 }
 
-void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, float alpha,
-               const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (cpu::sgemm_avx512_preferred(ta == CblasTrans, tb == CblasTrans, n, k))
-    return cpu::sgemm_avx512(ta == CblasTrans, tb == CblasTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(ldc));
-}
-void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha,
-               const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
-               int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(ldc));
-}
-
-// beta == 0 overwrites c without reading it (BLAS semantics: NaN in c does not leak through).
-template <typename T>
-void scale_c(T* c, int64_t count, T beta) {
-  if (beta == T(0)) {
-    std::fill(c, c + count, T(0));
-  } else if (beta != T(1)) {
-#pragma omp parallel for if (count > (1 << 16))
-    for (int64_t i = 0; i < count; ++i) c[i] *= beta;
-  }
-}
-
 template <typename T>
 void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T beta) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   T* cp = c.data_ptr<T>();
-  if (k == 0) return scale_c(cp, m * n, beta);
+  if (k == 0) return cpu::blas_gemm(CblasNoTrans, CblasNoTrans, m, n, 0, alpha, a.data_ptr<T>(), 1, b.data_ptr<T>(),
+                                    1, beta, cp, n);
   EMBER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "mm: ", describe(a), " @ ", describe(b),
               " has a dimension past the 2^31-1 limit of the BLAS interface");
   BlasOperand la = blas_layout(a), lb = blas_layout(b);
@@ -115,10 +92,10 @@ void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T be
     const int64_t lo = i * block, len = std::min(block, extent - lo);
     if (split_cols) {  // columns [lo, lo + len) of b and c
       const T* bq = bp + (lb.trans == CblasNoTrans ? lo : lo * lb.ld);
-      blas_gemm(la.trans, lb.trans, m, len, k, alpha, ap, la.ld, bq, lb.ld, beta, cp + lo, n);
+      cpu::blas_gemm(la.trans, lb.trans, m, len, k, alpha, ap, la.ld, bq, lb.ld, beta, cp + lo, n);
     } else {  // rows [lo, lo + len) of a and c
       const T* aq = ap + (la.trans == CblasNoTrans ? lo * la.ld : lo);
-      blas_gemm(la.trans, lb.trans, len, n, k, alpha, aq, la.ld, bp, lb.ld, beta, cp + lo * n, n);
+      cpu::blas_gemm(la.trans, lb.trans, len, n, k, alpha, aq, la.ld, bp, lb.ld, beta, cp + lo * n, n);
     }
   }
 }
@@ -144,6 +121,43 @@ void int_gemm(const Tensor& a, const Tensor& b, const Tensor& c, int64_t alpha, 
 }
 
 }  // namespace
+
+namespace cpu {
+namespace {
+
+// c = beta * c on an (m, n) block; beta == 0 overwrites c without reading it (BLAS semantics:
+// NaN in c does not leak through).
+template <typename T>
+void scale_rows(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
+  if (beta == T(1)) return;
+  for (int64_t i = 0; i < m; ++i) {
+    T* row = c + i * ldc;
+    if (beta == T(0))
+      std::fill(row, row + n, T(0));
+    else
+      for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+  }
+}
+
+}  // namespace
+
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (k == 0) return scale_rows(m, n, beta, c, ldc);
+  if (sgemm_avx512_preferred(ta == CblasTrans, tb == CblasTrans, n, k))
+    return sgemm_avx512(ta == CblasTrans, tb == CblasTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
+              blasint(ldb), beta, c, blasint(ldc));
+}
+
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha,
+               const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  if (k == 0) return scale_rows(m, n, beta, c, ldc);
+  cblas_dgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
+              blasint(ldb), beta, c, blasint(ldc));
+}
+
+}  // namespace cpu
 
 void CpuBackend::gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) {
   if (c.numel() == 0) return;

@@ -140,7 +140,7 @@ EMBER_AVX512 void micro_kernel(int64_t kc, const float* ap, const float* bp, flo
   // The tile's C is read (beta != 0) or written at the end: start fetching its lines now, so the
   // memory latency overlaps the k loop. With a short k (weight gradients: k = the batch) an
   // unfetched C stalls every tile; prefetching made a 3072 x 64 x 4000 product with beta = 1
-  // twice as fast on Zen 5.
+  // about twice as fast (7 ms to 3.6 ms, 2 threads of this project's AMD EPYC).
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);

@@ -235,18 +235,7 @@ void Module::to(Device device, bool non_blocking) {
 
 void Module::zero_grad(bool set_to_none) {
   for (auto& child : children_) child.value()->zero_grad(set_to_none);
-  for (auto& p : parameters_) {
-    if (!p.value().defined()) continue;
-    Tensor& grad = p.value().mutable_grad();
-    if (!grad.defined()) continue;
-    if (set_to_none) {
-      grad = Tensor();
-    } else {
-      // Cut the gradient off any graph that made it (create_graph) before zeroing in place.
-      grad = grad.detach();
-      grad.zero_();
-    }
-  }
+  for (auto& p : parameters_) autograd::clear_grad(p.value(), set_to_none);
 }
 
 // --- printing --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include <unordered_set>
 
+#include "autograd/function.h"
 #include "tensor_impl.h"
 
 namespace ember {
@@ -109,19 +110,8 @@ void Optimizer::add_parameters(const std::vector<Tensor>& parameters) {
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
-  for (auto& group : param_groups_) {
-    for (auto& p : group.params()) {
-      Tensor& grad = p.mutable_grad();
-      if (!grad.defined()) continue;
-      if (set_to_none) {
-        grad = Tensor();
-      } else {
-        // A gradient made with create_graph carries a graph: cut it before zeroing in place.
-        grad = grad.detach();
-        grad.zero_();
-      }
-    }
-  }
+  for (auto& group : param_groups_)
+    for (auto& p : group.params()) autograd::clear_grad(p, set_to_none);
 }
 
 const std::vector<Tensor>& Optimizer::parameters() const {
