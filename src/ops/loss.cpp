@@ -98,8 +98,10 @@ LossInputs as_2d(const char* op, const Tensor& input, const Tensor& target) {
           target.sizes().vec()};
 }
 
+/// The per-row losses reduced as asked (outside the graph: the loss records its own node).
 Tensor reduce_losses(const Tensor& losses, Reduction reduction, const TargetCount& count,
                      const std::vector<int64_t>& none_shape) {
+  NoGradGuard no_grad;
   switch (reduction) {
     case Reduction::None: return losses.view(none_shape);
     case Reduction::Sum: return losses.sum();
@@ -167,11 +169,7 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduc
     be.softmax_forward(logp, x, m, c, 1, /*log=*/true);
     be.nll_forward(losses, logp, target, ignore_index, label_smoothing);
   }
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    out = reduce_losses(losses, reduction, count, li.none_shape);
-  }
+  Tensor out = reduce_losses(losses, reduction, count, li.none_shape);
 
   if (autograd::needs_grad({input})) {
     auto saved_target = autograd::save(target, op);
@@ -208,11 +206,7 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduc
 
   Tensor losses = make_empty({m}, input.dtype(), input.device());
   if (m > 0) backend(input).nll_forward(losses, x, target, ignore_index, 0.0);
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    out = reduce_losses(losses, reduction, count, li.none_shape);
-  }
+  Tensor out = reduce_losses(losses, reduction, count, li.none_shape);
 
   if (autograd::needs_grad({input})) {
     auto saved_target = autograd::save(target, op);
