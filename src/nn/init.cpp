@@ -34,6 +34,13 @@ void check_floating(const Tensor& tensor, const char* op) {
   EMBER_CHECK(tensor.is_floating_point(), op, ": needs a floating-point tensor, got ", describe(tensor));
 }
 
+/// Glorot's standard deviation: gain * sqrt(2 / (fan_in + fan_out)).
+double xavier_std(const Tensor& tensor, double gain) {
+  int64_t fan_in = 0, fan_out = 0;
+  std::tie(fan_in, fan_out) = _calculate_fan_in_and_fan_out(tensor);
+  return gain * std::sqrt(2.0 / double(fan_in + fan_out));
+}
+
 }  // namespace
 
 double calculate_gain(NonlinearityType nonlinearity, double param) {
@@ -110,18 +117,15 @@ Tensor kaiming_uniform_(Tensor tensor, double a, FanModeType mode, NonlinearityT
 Tensor xavier_normal_(Tensor tensor, double gain) {
   check_floating(tensor, "xavier_normal_");
   NoGradGuard guard;
-  int64_t fan_in = 0, fan_out = 0;
-  std::tie(fan_in, fan_out) = _calculate_fan_in_and_fan_out(tensor);
-  tensor.normal_(0, gain * std::sqrt(2.0 / double(fan_in + fan_out)));
+  tensor.normal_(0, xavier_std(tensor, gain));
   return tensor;
 }
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
   check_floating(tensor, "xavier_uniform_");
   NoGradGuard guard;
-  int64_t fan_in = 0, fan_out = 0;
-  std::tie(fan_in, fan_out) = _calculate_fan_in_and_fan_out(tensor);
-  const double bound = std::sqrt(3.0) * gain * std::sqrt(2.0 / double(fan_in + fan_out));
+  // U(-b, b) has standard deviation b / sqrt(3).
+  const double bound = std::sqrt(3.0) * xavier_std(tensor, gain);
   tensor.uniform_(-bound, bound);
   return tensor;
 }

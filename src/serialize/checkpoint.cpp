@@ -163,6 +163,14 @@ void sgd_state(const optim::Optimizer& optimizer, SafeTensors& out) {
   }
 }
 
+/// Throws unless parameter group g of the file has as many parameters as the optimizer's.
+void check_group_size(MetaReader& meta, const std::string& key, const optim::OptimizerParamGroup& group, size_t g,
+                      const std::string& source) {
+  const int64_t n = meta.count(key + "num_params");
+  EMBER_CHECK(n == int64_t(group.params().size()), "load(optimizer): ", source, ": parameter group ", g, " has ",
+              n, " parameters, the optimizer's ", group.params().size());
+}
+
 void load_sgd_state(optim::Optimizer& optimizer, const SafeTensors& state, MetaReader& meta,
                     const std::string& source) {
   auto& groups = optimizer.param_groups();
@@ -171,9 +179,7 @@ void load_sgd_state(optim::Optimizer& optimizer, const SafeTensors& state, MetaR
   std::vector<Tensor> params;
   for (size_t g = 0; g < groups.size(); ++g) {
     const std::string key = "param_groups." + std::to_string(g) + ".";
-    const int64_t n = meta.count(key + "num_params");
-    EMBER_CHECK(n == int64_t(groups[g].params().size()), "load(optimizer): ", source, ": parameter group ", g,
-                " has ", n, " parameters, the optimizer's ", groups[g].params().size());
+    check_group_size(meta, key, groups[g], g, source);
     optim::SGDOptions o(meta.number(key + "lr"));
     o.momentum(meta.number(key + "momentum"));
     o.dampening(meta.number(key + "dampening"));
@@ -259,9 +265,7 @@ void load_adam_state(optim::Optimizer& optimizer, const SafeTensors& state, Meta
   std::vector<Tensor> params;
   for (size_t g = 0; g < groups.size(); ++g) {
     const std::string key = "param_groups." + std::to_string(g) + ".";
-    const int64_t n = meta.count(key + "num_params");
-    EMBER_CHECK(n == int64_t(groups[g].params().size()), "load(optimizer): ", source, ": parameter group ", g,
-                " has ", n, " parameters, the optimizer's ", groups[g].params().size());
+    check_group_size(meta, key, groups[g], g, source);
     Options o(meta.number(key + "lr"));
     const double beta1 = meta.number(key + "betas.0");
     o.betas(std::make_tuple(beta1, meta.number(key + "betas.1")));
