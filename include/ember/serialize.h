@@ -9,11 +9,17 @@
 // padded with spaces to a multiple of 8; then the raw little-endian data of every tensor,
 // packed back to back (offsets are relative to the end of the header). ember writes F32, F64,
 // I64 and BOOL tensors, keys in sorted order and data in that order, so the same state always
-// gives the same bytes. Writes are atomic (a temporary file in the same folder, fsync, rename).
+// gives the same bytes. Writes are atomic: a new, uniquely named temporary in the same folder
+// (created exclusively, so no planted file or symlink is opened and concurrent saves never
+// share one), fsync, rename. A symlink at `path` is replaced by the new file; the file it
+// pointed to is left as it was. Temporaries a crashed save left are removed by the next save.
 //
-// Every load checks the whole file before building any tensor (sizes, JSON syntax, dtypes,
-// shapes against offsets, regions that tile the data section exactly, duplicate keys) and
-// throws ember::Error naming the file and the rule broken. Loading into a module or optimizer
+// Every load checks the whole header before building any tensor (sizes against the file size,
+// JSON syntax, dtypes, shapes against offsets, regions that tile the data section exactly,
+// duplicate keys), then reads each tensor's bytes straight into its storage, and throws
+// ember::Error naming the file and the rule broken (ember::OutOfMemoryError when a tensor
+// does not fit in memory). Only regular files are opened: a FIFO or device is refused, never
+// waited on. Loading into a module or optimizer
 // checks every name, shape and dtype first and changes nothing unless all agree.
 #include <map>
 #include <memory>

@@ -1,11 +1,16 @@
-// The CIFAR-10 binary reader (see include/ember/data/cifar10.h for the format). A file is read
-// whole, validated (size, record count, labels) before anything is converted, then its pixels
-// are scaled to float32 straight into the output tensor.
+// The CIFAR-10 binary reader (see include/ember/data/cifar10.h for the format). Every file is
+// opened (regular files only, see serialize/file_io.h) and its size checked against the record
+// size and count before anything is allocated; then it is read a chunk at a time, labels
+// checked, and its pixels scaled to float32 straight into the output tensor.
 #include "ember/data/cifar10.h"
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <limits>
+#include <sstream>
 #include <system_error>
+
+#include "../serialize/file_io.h"
 
 namespace ember {
 namespace data {
@@ -27,51 +32,70 @@ void check_folder(const std::string& dir) {
               "' is not a folder (expected the folder holding data_batch_1.bin .. data_batch_5.bin)");
 }
 
-// The size of `path` in records, after checking the file exists and is a whole, non-empty run
-// of records of the expected count.
-int64_t checked_records(const std::string& path, std::optional<int64_t> expected) {
+// A batch file, opened and checked (a whole, non-empty run of records of the expected count)
+// before anything is allocated for it.
+struct BatchFile {
+  file_io::InputFile file;
+  int64_t records;
+};
+
+BatchFile open_batch(const std::string& path, std::optional<int64_t> expected) {
   std::error_code ec;
   EMBER_CHECK(fs::exists(path, ec), "CIFAR-10: missing file '", path,
               "' (a CIFAR-10 binary folder holds data_batch_1.bin .. data_batch_5.bin, test_batch.bin "
               "and batches.meta.txt, as data/fetch_cifar10.sh extracts them)");
-  EMBER_CHECK(fs::is_regular_file(path, ec), "CIFAR-10: '", path, "' is not a regular file");
-  const auto size = int64_t(fs::file_size(path, ec));
-  EMBER_CHECK(!ec, "CIFAR-10: cannot read the size of '", path, "': ", ec.message());
+  file_io::InputFile file(path, "CIFAR-10");
+  const uint64_t size = file.size();
   EMBER_CHECK(size > 0, "CIFAR-10: file '", path, "' is empty (expected ",
               expected ? bytes_of(*expected) : std::string("records of 3073 bytes"), ")");
   EMBER_CHECK(size % kRecordBytes == 0, "CIFAR-10: file '", path, "' is truncated or corrupt: its ", size,
               " bytes are not a whole number of ", kRecordBytes, "-byte records (1 label byte + ", kImageBytes,
               " pixel bytes); it ends ", size % kRecordBytes, " bytes into record ", size / kRecordBytes);
-  const int64_t records = size / kRecordBytes;
+  const auto records = int64_t(size / kRecordBytes);
   if (expected) {
     EMBER_CHECK(records >= *expected, "CIFAR-10: file '", path, "' is truncated: it holds ", bytes_of(records),
                 ", expected ", bytes_of(*expected));
     EMBER_CHECK(records <= *expected, "CIFAR-10: file '", path, "' is oversized: it holds ", bytes_of(records),
                 ", expected ", bytes_of(*expected));
   }
-  return records;
+  return {std::move(file), records};
 }
 
-// Reads `records` records of `path` into rows [row, row + records) of x (float32) and y (int64).
-void read_into(const std::string& path, int64_t records, float* x, int64_t* y) {
-  std::vector<unsigned char> buf(size_t(records * kRecordBytes));
-  std::ifstream in(path, std::ios::binary);
-  EMBER_CHECK(in.good(), "CIFAR-10: cannot open '", path, "' for reading");
-  in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(buf.size()));
-  EMBER_CHECK(in.gcount() == std::streamsize(buf.size()), "CIFAR-10: file '", path, "' could only be read to byte ",
-              in.gcount(), " of ", buf.size());
-  // Labels first, so a corrupt file throws before any conversion work.
-  for (int64_t r = 0; r < records; ++r) {
-    const unsigned char label = buf[size_t(r * kRecordBytes)];
-    EMBER_CHECK(label < kNumClasses, "CIFAR-10: file '", path, "': record ", r, " (byte offset ", r * kRecordBytes,
-                ") has label ", int(label), ", outside 0..", kNumClasses - 1);
-    y[r] = label;
+// Reads a batch file's records into consecutive rows of x (float32) and y (int64), a bounded
+// chunk at a time, so reading costs no second copy of the file.
+void read_into(const BatchFile& batch, float* x, int64_t* y) {
+  constexpr int64_t kChunkRecords = 1024;  // 3 MB
+  const std::string& path = batch.file.path();
+  std::vector<unsigned char> buf(size_t(std::min(batch.records, kChunkRecords) * kRecordBytes));
+  for (int64_t first = 0; first < batch.records; first += kChunkRecords) {
+    const int64_t count = std::min(kChunkRecords, batch.records - first);
+    batch.file.read_at(uint64_t(first * kRecordBytes), buf.data(), size_t(count * kRecordBytes));
+    // Labels first, so a corrupt chunk throws before its conversion work.
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t r = first + i;
+      const unsigned char label = buf[size_t(i * kRecordBytes)];
+      EMBER_CHECK(label < kNumClasses, "CIFAR-10: file '", path, "': record ", r, " (byte offset ", r * kRecordBytes,
+                  ") has label ", int(label), ", outside 0..", kNumClasses - 1);
+      y[r] = label;
+    }
+    // A record's pixels are already CHW. Divide (not multiply by 1/255) to match ToTensor bit for bit.
+    for (int64_t i = 0; i < count; ++i) {
+      const unsigned char* px = buf.data() + i * kRecordBytes + 1;
+      float* out = x + (first + i) * kImageBytes;
+      for (int64_t k = 0; k < kImageBytes; ++k) out[k] = float(px[k]) / 255.0f;
+    }
   }
-  // A record's pixels are already CHW. Divide (not multiply by 1/255) to match ToTensor bit for bit.
-  for (int64_t r = 0; r < records; ++r) {
-    const unsigned char* px = buf.data() + r * kRecordBytes + 1;
-    float* out = x + r * kImageBytes;
-    for (int64_t i = 0; i < kImageBytes; ++i) out[i] = float(px[i]) / 255.0f;
+}
+
+// The output tensors for `total` images; running out of memory names the files being read.
+LabeledImages allocate_images(int64_t total, const std::vector<BatchFile>& batches) {
+  try {
+    return {empty({total, kChannels, kHeight, kWidth}, kFloat), empty({total}, kLong)};
+  } catch (const OutOfMemoryError& e) {
+    std::string names;
+    for (const BatchFile& b : batches) names += (names.empty() ? "'" : ", '") + b.file.path() + "'";
+    throw OutOfMemoryError(detail::str("CIFAR-10: out of memory for the ", total, " images (", total * kImageBytes * 4,
+                                       " bytes as float32) of ", names, ": ", e.what()));
   }
 }
 
@@ -89,20 +113,22 @@ LabeledImages read_cifar10_files(const std::vector<std::string>& paths, std::opt
   EMBER_CHECK(!paths.empty(), "read_cifar10_files: no file given");
   EMBER_CHECK(!records_per_file || *records_per_file > 0, "read_cifar10_files: records_per_file must be positive, got ",
               *records_per_file);
-  // Validate every file before allocating, so a bad fifth file fails fast and cheaply.
-  std::vector<int64_t> counts;
+  // Open and check every file before allocating, so a bad fifth file fails fast and cheaply.
+  std::vector<BatchFile> batches;
   int64_t total = 0;
   for (const auto& p : paths) {
-    counts.push_back(checked_records(p, records_per_file));
-    total += counts.back();
+    batches.push_back(open_batch(p, records_per_file));
+    EMBER_CHECK(batches.back().records <= std::numeric_limits<int64_t>::max() / (kImageBytes * 4) - total,
+                "CIFAR-10: file '", p, "' holds ", batches.back().records, " records: more images than memory can address");
+    total += batches.back().records;
   }
-  LabeledImages out{empty({total, kChannels, kHeight, kWidth}, kFloat), empty({total}, kLong)};
+  LabeledImages out = allocate_images(total, batches);
   float* x = out.x.data_ptr<float>();
   int64_t* y = out.y.data_ptr<int64_t>();
   int64_t row = 0;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    read_into(paths[i], counts[i], x + row * kImageBytes, y + row);
-    row += counts[i];
+  for (const BatchFile& b : batches) {
+    read_into(b, x + row * kImageBytes, y + row);
+    row += b.records;
   }
   return out;
 }
@@ -134,8 +160,14 @@ std::vector<std::string> load_cifar10_classes(const std::string& dir) {
   const std::string path = join(dir, "batches.meta.txt");
   std::error_code ec;
   if (!fs::exists(path, ec)) return default_classes();
-  std::ifstream in(path);
-  EMBER_CHECK(in.good(), "CIFAR-10: cannot open '", path, "' for reading");
+  const file_io::InputFile file(path, "CIFAR-10");
+  // Ten short names; a file far larger is not a class-names file and is not read into memory.
+  constexpr uint64_t kMaxBytes = 1 << 16;
+  EMBER_CHECK(file.size() <= kMaxBytes, "CIFAR-10: file '", path, "' is ", file.size(),
+              " bytes, too large for a class-names file (at most ", kMaxBytes, " bytes: one name per line)");
+  std::string text(size_t(file.size()), '\0');
+  file.read_at(0, &text[0], text.size());
+  std::istringstream in(text);
   std::vector<std::string> names;
   std::string line;
   while (std::getline(in, line)) {

@@ -1,19 +1,25 @@
 // The safetensors format itself: encoding tensors into bytes, the atomic file write, and the
 // validating decoder (see include/ember/serialize.h for the layout). Nothing here knows about
 // modules or optimizers (checkpoint.cpp builds those on top).
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <new>
 #include <optional>
+#include <random>
 #include <vector>
 
 #include "../tensor_impl.h"
 #include "ember/serialize.h"
+#include "file_io.h"
 #include "json.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -116,16 +122,88 @@ std::string length_prefix(uint64_t n) {
 
 // --- the atomic write ---------------------------------------------------------------------
 
+// A save writes "<path>.tmp.<random letters and digits>" and renames it over <path>. The name is
+// new for every save and created exclusively, so a file or symlink planted at a guessable name
+// is never opened and two saves to one path never share a temporary. The writer holds
+// flock(LOCK_EX) on it until the rename, which tells other saves' clean-up that it is alive.
+const char* const kTempInfix = ".tmp.";
+constexpr size_t kTempSuffixLength = 12;  // 62^12 names: a collision is a retry, never a failure
+constexpr int kTempAttempts = 100;
+
+bool is_temp_suffix_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+std::string random_temp_suffix() {
+  static const char kChars[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  std::random_device rd;  // the OS's entropy: ember's own generator must not move when a file is saved
+  std::string s;
+  for (size_t i = 0; i < kTempSuffixLength; ++i) s += kChars[rd() % (sizeof(kChars) - 1)];
+  return s;
+}
+
+// Whether `fd` is the file that `path` names now (not a symlink, not another file put there).
+bool names_file(const std::string& path, int fd) {
+  struct stat a {}, b {};
+  return ::fstat(fd, &a) == 0 && ::lstat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// Removes the temporaries of `base` in `dir` that a crashed save left behind: regular files named
+// "<base>.tmp.<letters and digits>" that no live save holds locked. Best effort: whatever cannot
+// be opened, locked or removed (symlinks, other users' files) is left alone.
+void remove_stale_temporaries(const std::string& dir, const std::string& base) {
+  const std::string prefix = base + kTempInfix;
+  std::vector<std::string> candidates;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+          std::all_of(name.begin() + std::ptrdiff_t(prefix.size()), name.end(), is_temp_suffix_char))
+        candidates.push_back(dir + "/" + name);
+    }
+    ::closedir(d);
+  }
+  for (const std::string& p : candidates) {
+    const int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0 && names_file(p, fd))
+      (void)::unlink(p.c_str());
+    ::close(fd);
+  }
+}
+
 class TempFile {
  public:
-  TempFile(const std::string& path, const char* op)
-      : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())), op_(op) {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    EMBER_CHECK(fd_ >= 0, op_, ": cannot create '", tmp_, "' (to be renamed to '", path_, "'): ", std::strerror(errno));
+  TempFile(const std::string& path, const char* op) : path_(path), op_(op) {
+    const auto slash = path_.find_last_of('/');
+    dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
+    const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+    if (!base.empty()) remove_stale_temporaries(dir_, base);
+    for (int attempt = 1;; ++attempt) {
+      tmp_ = path_ + kTempInfix + random_temp_suffix();
+      fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd_ < 0) {
+        EMBER_CHECK(errno == EEXIST && attempt < kTempAttempts, op_, ": cannot create '", tmp_,
+                    "' (to be renamed to '", path_, "'): ", std::strerror(errno));
+        continue;
+      }
+      int rc;
+      while ((rc = ::flock(fd_, LOCK_EX)) != 0 && errno == EINTR) {
+      }
+      // Where flock is unsupported the file stays unlocked; clean-up then cannot lock it either
+      // and leaves it alone. A clean-up that locked the file between our open and our lock has
+      // removed its name: start again with a new one.
+      if (rc != 0 || names_file(tmp_, fd_)) break;
+      ::close(fd_);
+      fd_ = -1;
+      EMBER_CHECK(attempt < kTempAttempts, op_, ": cannot keep a temporary file beside '", path_,
+                  "': another process keeps removing them");
+    }
   }
   ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(tmp_.c_str());
+    if (fd_ >= 0) ::close(fd_);
   }
   void write(const void* data, size_t n) {
     const char* p = static_cast<const char*>(data);
@@ -139,16 +217,16 @@ class TempFile {
   }
   void commit() {
     EMBER_CHECK(::fsync(fd_) == 0, op_, ": fsync of '", tmp_, "' failed: ", std::strerror(errno));
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    EMBER_CHECK(rc == 0, op_, ": closing '", tmp_, "' failed: ", std::strerror(errno));
+    // Renamed while still locked, so no clean-up can take it first. rename() replaces a symlink
+    // at path_ itself: the file the link points to is never written.
     EMBER_CHECK(::rename(tmp_.c_str(), path_.c_str()) == 0, op_, ": renaming '", tmp_, "' to '", path_,
                 "' failed: ", std::strerror(errno));
     committed_ = true;
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    EMBER_CHECK(rc == 0, op_, ": closing '", path_, "' failed: ", std::strerror(errno));
     // Make the rename itself durable; a failure here loses nothing already written, so ignore it.
-    const auto slash = path_.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
       (void)::fsync(dfd);
       ::close(dfd);
@@ -156,7 +234,7 @@ class TempFile {
   }
 
  private:
-  std::string path_, tmp_;
+  std::string path_, dir_, tmp_;
   const char* op_;
   int fd_ = -1;
   bool committed_ = false;
@@ -169,6 +247,9 @@ struct Decoder {
 
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(detail::str("load_tensors: '", file, "': ", what));
+  }
+  [[noreturn]] void out_of_memory(const std::string& what, const char* cause) const {
+    throw OutOfMemoryError(detail::str("load_tensors: '", file, "': out of memory ", what, ": ", cause));
   }
 
   // A JSON integer literal that fits in int64 and is >= 0.
@@ -195,57 +276,46 @@ struct Decoder {
 };
 
 struct Region {
-  const std::string* name;
+  std::string name;
   ScalarType dtype;
   std::vector<int64_t> shape;
   int64_t begin, end;
 };
 
-}  // namespace
+// Where the decoder's bytes come from: a file read piece by piece, or a buffer in memory. The
+// decoder asks only for bytes inside [0, size) that the header checks have vouched for.
+struct Source {
+  uint64_t size;
+  std::function<void(uint64_t offset, void* dst, size_t n)> read;  // exactly n bytes
+};
 
-std::string save_tensors_to_bytes(const TensorMap& tensors, const MetadataMap& metadata) {
-  std::vector<Entry> entries;
-  const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
-  std::string out = length_prefix(header.size()) + header;
-  for (const Entry& e : entries)
-    if (e.data.nbytes() > 0) out.append(static_cast<const char*>(e.data.data_ptr()), e.data.nbytes());
-  return out;
-}
-
-void save_tensors(const TensorMap& tensors, const std::string& path, const MetadataMap& metadata) {
-  std::vector<Entry> entries;
-  // Everything that can fail on bad input fails here, before a file is touched.
-  const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
-  const std::string prefix = length_prefix(header.size());
-  TempFile out(path, "save_tensors");
-  out.write(prefix.data(), prefix.size());
-  out.write(header.data(), header.size());
-  for (const Entry& e : entries)
-    if (e.data.nbytes() > 0) out.write(e.data.data_ptr(), e.data.nbytes());
-  out.commit();
-}
-
-SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::string& name) {
-  const Decoder d{name};
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  if (size < 8)
-    d.fail(detail::str("the file is ", size, " bytes, shorter than the 8-byte header length that starts a safetensors file"));
+// The header's length, read from the 8-byte field and checked against the limit and the size.
+uint64_t header_length(const Source& src, const Decoder& d) {
+  if (src.size < 8)
+    d.fail(detail::str("the file is ", src.size,
+                       " bytes, shorter than the 8-byte header length that starts a safetensors file"));
+  unsigned char field[8];
+  src.read(0, field, 8);
   uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
+  for (int i = 7; i >= 0; --i) n = (n << 8) | field[i];
   if (n > kMaxHeaderBytes)
     d.fail(detail::str("the header length field says ", n, " bytes, more than the ", kMaxHeaderBytes,
                        "-byte limit (not a safetensors file, or a corrupt one)"));
-  if (n > size - 8)
-    d.fail(detail::str("the header length field says ", n, " bytes but only ", size - 8,
+  if (n > src.size - 8)
+    d.fail(detail::str("the header length field says ", n, " bytes but only ", src.size - 8,
                        " bytes follow it (the file is truncated)"));
-  const char* header = reinterpret_cast<const char*>(bytes + 8);
-  if (n == 0 || header[0] != '{') d.fail("the header must be a JSON object starting with '{' right after the length field");
-  const json::Value root = json::parse(header, size_t(n), detail::str("load_tensors: '", name, "': header"));
+  return n;
+}
+
+// Checks every rule the header alone can break, against a data section of `payload_size` bytes,
+// and returns the tensors' regions in file order (they tile the data section exactly).
+std::vector<Region> parse_header(const std::string& header, int64_t payload_size, MetadataMap& metadata,
+                                 const Decoder& d) {
+  if (header.empty() || header[0] != '{')
+    d.fail("the header must be a JSON object starting with '{' right after the length field");
+  const json::Value root = json::parse(header.data(), header.size(), detail::str("load_tensors: '", d.file, "': header"));
   if (root.kind != json::Value::Kind::Object) d.fail("the header must be a JSON object");
 
-  const unsigned char* payload = bytes + 8 + n;
-  const int64_t payload_size = int64_t(size - 8 - n);
-  SafeTensors out;
   std::vector<Region> regions;
   for (size_t k = 0; k < root.keys.size(); ++k) {
     const std::string& key = root.keys[k];
@@ -256,7 +326,7 @@ SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::st
       for (size_t m = 0; m < v.keys.size(); ++m) {
         if (v.items[m].kind != json::Value::Kind::String)
           d.fail(detail::str("metadata ", json::quote(v.keys[m]), " must be a string, got ", json::kind_name(v.items[m].kind)));
-        out.metadata[v.keys[m]] = v.items[m].text;
+        metadata[v.keys[m]] = v.items[m].text;
       }
       continue;
     }
@@ -279,11 +349,12 @@ SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::st
       d.fail(detail::str(what, " has dtype ", json::quote(dtype->text),
                          ", which ember does not support (supported: F32, F64, I64, BOOL)"));
 
-    Region r{&key, *st, {}, 0, 0};
+    Region r{key, *st, {}, 0, 0};
     d.array(*shape, what + ": shape");
     if (shape->items.size() > kMaxDims)
       d.fail(detail::str(what, " has ", shape->items.size(), " dimensions, more than the ", kMaxDims, " allowed"));
     // numel, and the product of the non-zero sizes, must fit: strides are computed from them.
+    // (shape_numel cannot stand in: it does not bound the non-zero product, nor name the file.)
     int64_t numel = 1, extent = 1;
     for (size_t i = 0; i < shape->items.size(); ++i) {
       const int64_t s = d.count(shape->items[i], detail::str(what, ": shape[", i, "]"));
@@ -314,64 +385,99 @@ SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::st
   }
 
   // The regions must tile the data section exactly: no overlap, no gap, nothing after.
-  std::vector<const Region*> order;
-  for (const Region& r : regions) order.push_back(&r);
-  std::stable_sort(order.begin(), order.end(), [](const Region* a, const Region* b) {
-    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  std::stable_sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
   int64_t covered = 0;
   const Region* prev = nullptr;
-  for (const Region* r : order) {
-    if (r->begin < covered)
-      d.fail(detail::str("tensor ", json::quote(*r->name), " (bytes [", r->begin, ", ", r->end,
-                         ")) overlaps tensor ", json::quote(*prev->name), " (bytes [", prev->begin, ", ", prev->end, "))"));
-    if (r->begin > covered)
-      d.fail(detail::str("data bytes [", covered, ", ", r->begin, ") belong to no tensor (before tensor ",
-                         json::quote(*r->name), "); regions must be contiguous"));
-    covered = r->end;
-    prev = r;
+  for (const Region& r : regions) {
+    if (r.begin < covered)
+      d.fail(detail::str("tensor ", json::quote(r.name), " (bytes [", r.begin, ", ", r.end, ")) overlaps tensor ",
+                         json::quote(prev->name), " (bytes [", prev->begin, ", ", prev->end, "))"));
+    if (r.begin > covered)
+      d.fail(detail::str("data bytes [", covered, ", ", r.begin, ") belong to no tensor (before tensor ",
+                         json::quote(r.name), "); regions must be contiguous"));
+    covered = r.end;
+    prev = &r;
   }
   if (covered != payload_size)
     d.fail(detail::str(payload_size - covered, " trailing bytes after the last tensor: the data section holds ",
                        payload_size, " bytes but the tensors cover ", covered));
+  return regions;
+}
 
-  for (const Region& r : regions) {
-    const unsigned char* src = payload + r.begin;
-    const size_t nbytes = size_t(r.end - r.begin);
-    if (r.dtype == kBool) {
-      // Any byte but 0 and 1 is not a bool; reading it as one would be undefined behaviour.
-      for (size_t i = 0; i < nbytes; ++i)
-        if (src[i] > 1)
-          d.fail(detail::str("tensor ", json::quote(*r.name), " is BOOL but element ", i, " is byte ", int(src[i]),
-                             " (must be 0 or 1)"));
-    }
-    Tensor t = empty(r.shape, r.dtype);
-    if (nbytes > 0) std::memcpy(t.data_ptr(), src, nbytes);
-    out.tensors.emplace(*r.name, std::move(t));
+// A region's tensor, its bytes read straight into the tensor's storage.
+Tensor read_tensor(const Source& src, uint64_t data_start, const Region& r, const Decoder& d) {
+  const size_t nbytes = size_t(r.end - r.begin);
+  Tensor t;
+  try {
+    t = empty(r.shape, r.dtype);
+  } catch (const OutOfMemoryError& e) {
+    d.out_of_memory(detail::str("for tensor ", json::quote(r.name), " (", shape_str(r.shape), " of ",
+                                dtype_name(r.dtype), ", ", nbytes, " bytes)"),
+                    e.what());
   }
+  if (nbytes == 0) return t;
+  src.read(data_start + uint64_t(r.begin), t.data_ptr(), nbytes);
+  if (r.dtype == kBool) {
+    // Any byte but 0 and 1 is not a bool; reading it as one would be undefined behaviour.
+    const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
+    for (size_t i = 0; i < nbytes; ++i)
+      if (bytes[i] > 1)
+        d.fail(detail::str("tensor ", json::quote(r.name), " is BOOL but element ", i, " is byte ", int(bytes[i]),
+                           " (must be 0 or 1)"));
+  }
+  return t;
+}
+
+// The whole decode, one definition for files and memory: the length field, then the header
+// alone, checked in full against the size, and only then each tensor, allocated and filled.
+SafeTensors decode(const Source& src, const std::string& name) {
+  const Decoder d{name};
+  try {
+    const uint64_t n = header_length(src, d);
+    std::string header(size_t(n), '\0');
+    src.read(8, &header[0], size_t(n));
+    SafeTensors out;
+    const std::vector<Region> regions = parse_header(header, int64_t(src.size - 8 - n), out.metadata, d);
+    for (const Region& r : regions) out.tensors.emplace(r.name, read_tensor(src, 8 + n, r, d));
+    return out;
+  } catch (const std::bad_alloc&) {
+    d.out_of_memory("while decoding", "std::bad_alloc");
+  }
+}
+
+}  // namespace
+
+std::string save_tensors_to_bytes(const TensorMap& tensors, const MetadataMap& metadata) {
+  std::vector<Entry> entries;
+  const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
+  std::string out = length_prefix(header.size()) + header;
+  for (const Entry& e : entries)
+    if (e.data.nbytes() > 0) out.append(static_cast<const char*>(e.data.data_ptr()), e.data.nbytes());
   return out;
 }
 
+void save_tensors(const TensorMap& tensors, const std::string& path, const MetadataMap& metadata) {
+  std::vector<Entry> entries;
+  // Everything that can fail on bad input fails here, before a file is touched.
+  const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
+  const std::string prefix = length_prefix(header.size());
+  TempFile out(path, "save_tensors");
+  out.write(prefix.data(), prefix.size());
+  out.write(header.data(), header.size());
+  for (const Entry& e : entries)
+    if (e.data.nbytes() > 0) out.write(e.data.data_ptr(), e.data.nbytes());
+  out.commit();
+}
+SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::string& name) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  return decode({size, [bytes](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, bytes + offset, n); }}, name);
+}
+
 SafeTensors load_tensors(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  EMBER_CHECK(fd >= 0, "load_tensors: cannot open '", path, "': ", std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  EMBER_CHECK(::fstat(fd, &st) == 0, "load_tensors: cannot stat '", path, "': ", std::strerror(errno));
-  EMBER_CHECK(S_ISREG(st.st_mode), "load_tensors: '", path, "' is not a regular file");
-  std::vector<char> buf(size_t(st.st_size));
-  size_t got = 0;
-  while (got < buf.size()) {
-    const ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
-    if (r < 0 && errno == EINTR) continue;
-    EMBER_CHECK(r >= 0, "load_tensors: reading '", path, "' failed: ", std::strerror(errno));
-    EMBER_CHECK(r > 0, "load_tensors: '", path, "' shrank while being read (", got, " of ", buf.size(), " bytes)");
-    got += size_t(r);
-  }
-  return load_tensors_from_bytes(buf.data(), buf.size(), path);
+  const file_io::InputFile file(path, "load_tensors");
+  return decode({file.size(), [&file](uint64_t offset, void* dst, size_t n) { file.read_at(offset, dst, n); }}, path);
 }
 
 }  // namespace ember
