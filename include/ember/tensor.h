@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -75,6 +76,10 @@ class EMBER_API Tensor {
   /// The single value of a one-element tensor, copied to the host.
   template <typename T> T item() const;
   Scalar item() const;
+  /// "CPUFloatType", "CUDALongType", ... (LibTorch's toString()).
+  std::string toString() const;
+  /// Writes "[CPUFloatType [2, 3]]" (or "[UndefinedTensor]") to std::cerr, as LibTorch's print().
+  void print() const;
   TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
 

@@ -37,28 +37,35 @@ ScalarType compute_type(BinaryOp op, ScalarType promoted, const char* name) {
   return promoted;
 }
 
+/// LibTorch adds and multiplies bools as bools (or, and): computed in int64, cast back.
+Tensor bool_if_promoted(const Tensor& out, ScalarType promoted) {
+  return promoted == kBool && out.dtype() != kBool ? cast(out, kBool) : out;
+}
+
 Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, double alpha) {
   check_defined(name, a);
   check_defined(name, b);
   check_same_device(name, {a, b});
-  ScalarType ct = compute_type(op, result_type(a, b), name);
+  const ScalarType promoted = result_type(a, b);
+  ScalarType ct = compute_type(op, promoted, name);
   std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   Tensor out = make_empty(shape, is_comparison(op) ? kBool : ct, a.device());
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary(op, out, broadcast_view(cast(a, ct), shape), broadcast_view(cast(b, ct), shape), p);
-  return out;
+  return bool_if_promoted(out, promoted);
 }
 
 Tensor scalar_kernel(BinaryOp op, const char* name, const Tensor& a, const Scalar& s, bool reversed,
                      double alpha = 1) {
   check_defined(name, a);
-  ScalarType ct = compute_type(op, result_type(a, s), name);
+  const ScalarType promoted = result_type(a, s);
+  ScalarType ct = compute_type(op, promoted, name);
   Tensor out = make_empty(a.sizes(), is_comparison(op) ? kBool : ct, a.device());
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary_scalar(op, out, cast(a, ct), s.toDouble(), reversed, p);
-  return out;
+  return bool_if_promoted(out, promoted);
 }
 
 Tensor unary_kernel(UnaryOp op, const Tensor& x, ScalarType out_dtype, const PointwiseParams& p = {}) {
@@ -344,6 +351,8 @@ Tensor pow(const Tensor& x, const Scalar& e) {
   PointwiseParams p;
   p.a = e.toDouble();
   ScalarType dt = e.isFloatingPoint() ? float_result(x) : numeric(x, "pow");
+  EMBER_CHECK(is_floating_point(dt) || e.toLong() >= 0, "pow: Integers to negative integer powers are not allowed (",
+              describe(x), " to the power ", e, ")");
   double ev = p.a;
   return unary(UnaryOp::PowScalar, "pow", x, dt, kIn, [ev](const Tensor& g, const Tensor& in, const Tensor&) {
     if (ev == 0) return zeros_like(g);

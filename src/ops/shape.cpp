@@ -148,8 +148,10 @@ Tensor Tensor::permute(IntArrayRef dims) const {
 
 namespace {
 /// transpose and t: dims d0 and d1 swapped, recorded as `name` (TransposeBackward0, TBackward0).
+/// Like LibTorch, a new view even where nothing moves (a 0-dim or 1-D tensor).
 Tensor swap_dims(const char* name, const Tensor& x, int64_t d0, int64_t d1) {
   std::vector<int64_t> sz = x.sizes().vec(), st = x.strides().vec();
+  if (x.dim() < 2) return view_of(name, x, sz, st, x.storage_offset(), [](const Tensor& g) { return g; });
   std::swap(sz[size_t(d0)], sz[size_t(d1)]);
   std::swap(st[size_t(d0)], st[size_t(d1)]);
   return view_of(name, x, sz, st, x.storage_offset(), [d0, d1](const Tensor& g) { return g.transpose(d0, d1); });
@@ -157,7 +159,6 @@ Tensor swap_dims(const char* name, const Tensor& x, int64_t d0, int64_t d1) {
 }  // namespace
 
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
-  if (dim() == 0) return *this;
   d0 = wrap_dim(d0, dim(), "transpose");
   d1 = wrap_dim(d1, dim(), "transpose");
   return swap_dims("transpose", *this, d0, d1);
@@ -165,7 +166,7 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
 
 Tensor Tensor::t() const {
   EMBER_CHECK(dim() <= 2, "t: expects a tensor with <= 2 dimensions, but got ", describe(*this));
-  return dim() < 2 ? *this : swap_dims("t", *this, 0, 1);
+  return swap_dims("t", *this, 0, 1);
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
@@ -236,10 +237,10 @@ Tensor Tensor::squeeze() const {
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
-  if (dim() == 0) return *this;
   d = wrap_dim(d, dim(), "squeeze");
-  if (size(d) != 1) return *this;
   std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  if (dim() == 0 || size(d) != 1)  // nothing to squeeze: still a new view, as in LibTorch
+    return view_of({"squeeze", "SqueezeBackward1"}, *this, sz, st, storage_offset(), [](const Tensor& g) { return g; });
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
   return view_of({"squeeze", "SqueezeBackward1"}, *this, sz, st, storage_offset(),
