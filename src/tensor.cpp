@@ -154,17 +154,19 @@ bool partly_overlap(const TensorImpl& a, const TensorImpl& b) {
 
 void check_no_overlap(const char* op, const Tensor& out, std::initializer_list<Tensor> inputs) {
   const TensorImpl& o = *out.impl();
+  auto layout = [](const Tensor& t) {
+    return detail::str(describe(t), ", strides ", t.strides(), ", storage offset ", t.storage_offset());
+  };
   if (!non_overlapping_and_dense(o)) {
     for (size_t d = 0; d < o.sizes.size(); ++d)
       EMBER_CHECK(!(o.strides[d] == 0 && o.sizes[d] > 1), op, ": unsupported operation: more than one element "
-                  "of the written-to tensor (", describe(out), ", strides ", out.strides(), ") refers to a single "
-                  "memory location. Please clone() the tensor before performing the operation.");
+                  "of the written-to tensor (", layout(out), ") refers to a single memory location. Please "
+                  "clone() the tensor before performing the operation.");
   }
   for (const Tensor& in : inputs)
     EMBER_CHECK(!in.defined() || !partly_overlap(o, *in.impl()), op, ": unsupported operation: some elements of "
-                "the input tensor (", describe(in), ", strides ", in.strides(), ") and the written-to tensor (",
-                describe(out), ", strides ", out.strides(), ") refer to a single memory location. Please clone() "
-                "the tensor before performing the operation.");
+                "the input tensor (", layout(in), ") and the written-to tensor (", layout(out), ") refer to a "
+                "single memory location. Please clone() the tensor before performing the operation.");
 }
 
 // --- assignment ------------------------------------------------------------------------------------

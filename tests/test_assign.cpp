@@ -291,6 +291,8 @@ TEST_CASE("assignment to a named tensor rebinds it and leaves the viewed tensor 
   Tensor other = full({4}, 9.f);
   a = other;
   CHECK(a.is_same(other));
+  CHECK(!a.is_view());
+  require_throws_with([&] { a._base(); }, {"_base", "not a view", "[4] float32 cpu"});
   require_equal(t, grid(kCPU));
   Tensor b = t[1];
   b = ones({2, 2});  // another shape is fine: only the name moves
