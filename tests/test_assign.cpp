@@ -202,6 +202,14 @@ TEST_CASE("values that replace a non-leaf's in place send its old history zeros"
   (y * 2).sum().backward();
   require_close(x.grad(), zeros({2, 3}, kDouble), 0, 0);
   require_equal(src.grad(), tensor({4.f, 4.f, 4.f}));
+  // A source of the same shape stays the leaf it was.
+  Tensor same = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}, kDouble).requires_grad_();
+  Tensor y2 = x * 3;
+  y2.copy_(same);
+  CHECK(same.is_leaf());
+  CHECK(y2.grad_fn()->name() == "ember::autograd::CopyBackwards");
+  (y2 * y2).sum().backward();
+  require_close(same.grad(), same.detach() * 2, 0, 0);
   // Into an integer tensor nothing is recorded (LibTorch: integers carry no gradient).
   Tensor n = zeros({3}, kLong);
   n.copy_(src * 1);

@@ -522,7 +522,7 @@ const Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) const {
   }
   // LibTorch's CopyBackwards: src gets the gradient (summed over what was broadcast, in its own
   // dtype), the old values zeros. A view leaves the latter to its base's CopySlices.
-  Tensor r = broadcast_view(s, sizes());
+  Tensor r = broadcast_view(s.detach(), sizes());  // a new tensor: the node is r's, never src's
   Tensor old = is_view() ? Tensor() : *this;
   std::vector<int64_t> src_sizes = s.sizes().vec();
   ScalarType src_dtype = s.dtype();
