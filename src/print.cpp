@@ -4,6 +4,7 @@
 // higher dims as "(i,j,.,.) = " slices, then a footer such as "[ CPUFloatType{2,3} ]".
 #include <cmath>
 #include <iomanip>
+#include <iostream>
 #include <sstream>
 
 #include "backend.h"
@@ -119,12 +120,24 @@ void print_matrix(std::ostream& os, const double* v, int64_t rows, int64_t cols,
 
 }  // namespace
 
+std::string Tensor::toString() const {
+  return std::string(is_cuda() ? "CUDA" : "CPU") + type_name(dtype()) + "Type";
+}
+
+void Tensor::print() const {
+  if (defined()) {
+    std::cerr << "[" << toString() << " " << sizes() << "]" << std::endl;
+  } else {
+    std::cerr << "[UndefinedTensor]" << std::endl;
+  }
+}
+
 std::ostream& operator<<(std::ostream& out, const Tensor& t) {
   if (!t.defined()) return out << "[ Tensor (undefined) ]";
   std::ostringstream os;  // formatting flags stay local: the caller's stream is left as it was
   Tensor c = t.detach().to(Device(kCPU)).to(kDouble).contiguous();
   const double* v = c.data_ptr<double>();
-  const std::string type = std::string(t.is_cuda() ? "CUDA" : "CPU") + type_name(t.dtype()) + "Type";
+  const std::string type = t.toString();
   if (t.dim() == 0) {
     os << std::defaultfloat << v[0] << "\n[ " << type << "{}";
   } else if (t.dim() == 1) {

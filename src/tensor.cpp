@@ -1,4 +1,5 @@
 // Tensor metadata, storage allocation, autograd accessors and dtype/device conversion.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -119,6 +120,69 @@ std::string describe(const Tensor& t) {
   return detail::str(t.sizes(), " ", t.dtype(), " ", t.device());
 }
 
+namespace {
+/// LibTorch's is_non_overlapping_and_dense: the elements fill one block of memory, each once.
+bool non_overlapping_and_dense(const TensorImpl& t) {
+  const size_t n = t.sizes.size();
+  if (n == 1) return t.sizes[0] < 2 || t.strides[0] == 1;
+  std::vector<size_t> perm(n);
+  for (size_t i = 0; i < n; ++i) perm[i] = i;
+  std::sort(perm.begin(), perm.end(), [&](size_t a, size_t b) {
+    if (t.sizes[a] < 2 || t.sizes[b] < 2) return t.sizes[a] >= 2 && t.sizes[b] < 2;
+    return t.strides[a] < t.strides[b];
+  });
+  int64_t expected = 1;
+  for (size_t i : perm) {
+    if (t.sizes[i] < 2) return true;
+    if (t.strides[i] != expected) return false;
+    expected *= t.sizes[i];
+  }
+  return true;
+}
+
+/// LibTorch's get_overlap_status(a, b) == PARTIAL.
+bool partly_overlap(const TensorImpl& a, const TensorImpl& b) {
+  if (&a == &b || a.storage != b.storage || a.numel() == 0 || b.numel() == 0) return false;
+  if (!non_overlapping_and_dense(a) || !non_overlapping_and_dense(b)) return false;
+  const char *a_begin = a.data(), *b_begin = b.data();
+  const char* a_end = a_begin + a.numel() * int64_t(element_size(a.dtype));
+  const char* b_end = b_begin + b.numel() * int64_t(element_size(b.dtype));
+  if (a_begin == b_begin && a_end == b_end) return a.strides != b.strides;
+  return a_begin < b_end && b_begin < a_end;
+}
+}  // namespace
+
+void check_no_overlap(const char* op, const Tensor& out, std::initializer_list<Tensor> inputs) {
+  const TensorImpl& o = *out.impl();
+  auto layout = [](const Tensor& t) {
+    return detail::str(describe(t), ", strides ", t.strides(), ", storage offset ", t.storage_offset());
+  };
+  if (!non_overlapping_and_dense(o)) {
+    for (size_t d = 0; d < o.sizes.size(); ++d)
+      EMBER_CHECK(!(o.strides[d] == 0 && o.sizes[d] > 1), op, ": unsupported operation: more than one element "
+                  "of the written-to tensor (", layout(out), ") refers to a single memory location. Please "
+                  "clone() the tensor before performing the operation.");
+  }
+  for (const Tensor& in : inputs)
+    EMBER_CHECK(!in.defined() || !partly_overlap(o, *in.impl()), op, ": unsupported operation: some elements of "
+                "the input tensor (", layout(in), ") and the written-to tensor (", layout(out), ") refer to a "
+                "single memory location. Please clone() the tensor before performing the operation.");
+}
+
+// --- assignment ------------------------------------------------------------------------------------
+Tensor& Tensor::operator=(const Tensor& src) && {
+  copy_(src);
+  return *this;
+}
+Tensor& Tensor::operator=(Tensor&& src) && {
+  copy_(src);
+  return *this;
+}
+Tensor& Tensor::operator=(const Scalar& value) && {
+  fill_(value);
+  return *this;
+}
+
 // --- metadata ------------------------------------------------------------------------------------
 static TensorImpl* checked(const std::shared_ptr<TensorImpl>& impl) {
   EMBER_CHECK(impl != nullptr, "Tensor: operation on an undefined tensor (a default-constructed Tensor, "
@@ -185,7 +249,7 @@ template <> EMBER_API int Tensor::item<int>() const { return int(item().toLong()
 // --- autograd accessors ------------------------------------------------------------------------------
 bool Tensor::requires_grad() const {
   const TensorImpl* t = EMBER_IMPL();
-  return t->requires_grad || t->grad_fn != nullptr;
+  return t->requires_grad || grad_fn() != nullptr;
 }
 const Tensor& Tensor::requires_grad_(bool r) const {
   EMBER_CHECK(is_leaf() || r, "requires_grad_: you can only change requires_grad flags of leaf "
@@ -195,16 +259,24 @@ const Tensor& Tensor::requires_grad_(bool r) const {
   impl_->requires_grad = r;
   return *this;
 }
-bool Tensor::is_leaf() const { return EMBER_IMPL()->grad_fn == nullptr; }
+bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
 const Tensor& Tensor::grad() const { return EMBER_IMPL()->grad; }
 Tensor& Tensor::mutable_grad() const { return EMBER_IMPL()->grad; }
-const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return EMBER_IMPL()->grad_fn; }
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
+  EMBER_IMPL();
+  return autograd::current_grad_fn(impl_);
+}
+bool Tensor::is_view() const { return EMBER_IMPL()->view_base.defined(); }
+const Tensor& Tensor::_base() const {
+  EMBER_CHECK(is_view(), "_base: can't get the base of a tensor that is not a view (", describe(*this), ")");
+  return impl_->view_base;
+}
 bool Tensor::retains_grad() const { return EMBER_IMPL()->retains_grad; }
 void Tensor::retain_grad() const {
   EMBER_CHECK(requires_grad(), "retain_grad: can't retain_grad on a tensor that does not require grad");
   if (is_leaf() || impl_->retains_grad) return;
   impl_->retains_grad = true;
-  impl_->grad_fn->retained_outputs.push_back(impl_);
+  grad_fn()->retained_outputs.push_back(impl_);
 }
 
 Tensor Tensor::detach() const {
@@ -212,44 +284,54 @@ Tensor Tensor::detach() const {
   return make_view(*this, t->sizes, t->strides, t->offset);
 }
 const Tensor& Tensor::detach_() const {
-  EMBER_IMPL()->grad_fn = nullptr;
+  EMBER_CHECK(!is_view(), "detach_: can't detach views in-place (", describe(*this), " is a view). Use detach() "
+              "instead.");
+  impl_->grad_fn = nullptr;
   impl_->requires_grad = false;
   return *this;
 }
 
 // --- conversion ----------------------------------------------------------------------------------
-Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
-  Device dev = o.has_device() ? o.device() : device();
-  ScalarType dt = o.has_dtype() ? o.dtype() : dtype();
-  if (!copy && dev == device() && dt == dtype()) return *this;
+namespace {
+/// A copy of t on `dev` as `dt`, recorded as `op`: to() gives LibTorch's ToCopyBackward0,
+/// clone() its CloneBackward0.
+Tensor converted(const Tensor& t, Device dev, ScalarType dt, const char* op) {
   Tensor out;
-  if (dev == device()) {
-    out = make_empty(sizes(), dt, dev);
-    backend(dev).copy(out, *this);
+  if (dev == t.device()) {
+    out = make_empty(t.sizes(), dt, dev);
+    backend(dev).copy(out, t);
   } else {
     // Cross-device: make a contiguous copy of the source dtype, move bytes, then cast there.
-    Tensor src = contiguous();
-    Tensor moved = make_empty(sizes(), dtype(), dev);
+    Tensor src = t.contiguous();
+    Tensor moved = make_empty(t.sizes(), t.dtype(), dev);
     if (dev.is_cpu()) {
-      backend(device()).copy_to_host(moved.data_ptr(), src.data_ptr(), src.nbytes());
+      backend(t.device()).copy_to_host(moved.data_ptr(), src.data_ptr(), src.nbytes());
     } else {
       backend(dev).copy_from_host(moved.data_ptr(), src.data_ptr(), src.nbytes());
     }
     out = moved;
-    if (dt != dtype()) {
-      out = make_empty(sizes(), dt, dev);
+    if (dt != t.dtype()) {
+      out = make_empty(t.sizes(), dt, dev);
       backend(dev).copy(out, moved);
     }
   }
-  (void)non_blocking;
-  if (autograd::needs_grad({*this}) && ember::is_floating_point(dt)) {
-    Device src_dev = device();
-    ScalarType src_dt = dtype();
-    autograd::record("to", out, {*this}, [src_dev, src_dt](const Tensor& g) -> variable_list {
+  if (autograd::needs_grad({t}) && ember::is_floating_point(dt)) {
+    Device src_dev = t.device();
+    ScalarType src_dt = t.dtype();
+    autograd::record(op, out, {t}, [src_dev, src_dt](const Tensor& g) -> variable_list {
       return {g.to(TensorOptions(src_dt).device(src_dev))};
     });
   }
   return out;
+}
+}  // namespace
+
+Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
+  Device dev = o.has_device() ? o.device() : device();
+  ScalarType dt = o.has_dtype() ? o.dtype() : dtype();
+  (void)non_blocking;
+  if (!copy && dev == device() && dt == dtype()) return *this;
+  return converted(*this, dev, dt, "to");
 }
 Tensor Tensor::to(Device d, std::optional<ScalarType> dt, bool nb, bool copy) const {
   TensorOptions o = TensorOptions(d);
@@ -258,7 +340,7 @@ Tensor Tensor::to(Device d, std::optional<ScalarType> dt, bool nb, bool copy) co
 }
 Tensor Tensor::to(ScalarType dt, bool nb, bool copy) const { return to(TensorOptions(dt), nb, copy); }
 
-Tensor Tensor::clone() const { return to(options(), false, true); }
+Tensor Tensor::clone() const { return converted(*this, device(), dtype(), "clone"); }
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 
 }  // namespace ember

@@ -33,6 +33,12 @@ struct TensorImpl {
   uint32_t output_nr = 0;
   std::weak_ptr<autograd::Node> grad_accumulator;
 
+  // View tracking (LibTorch's DifferentiableViewMeta), set by the view ops: an in-place change
+  // through a view rewrites its base's history (autograd/views.cpp). Undefined for non-views.
+  Tensor view_base;            // the root base, never itself a view
+  uint32_t view_version = 0;   // storage version when grad_fn was last set for this view
+  bool view_made_in_no_grad = false;
+
   char* data() const {
     return static_cast<char*>(storage->data.get()) + offset * int64_t(element_size(dtype));
   }
@@ -56,6 +62,11 @@ Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
 /// "[2, 3] float32 cpu" — for error messages.
 std::string describe(const Tensor& t);
+/// LibTorch's memory-overlap rules for an op that writes `out`: refuses an `out` some of whose
+/// elements share memory (an expand()ed tensor) and an input that shares part of out's memory
+/// laid out otherwise. An input holding exactly out's elements is fine; layouts too irregular
+/// to judge cheaply pass, as in LibTorch.
+void check_no_overlap(const char* op, const Tensor& out, std::initializer_list<Tensor> inputs = {});
 /// Whether two tensors are views of one storage.
 inline bool same_storage(const Tensor& a, const Tensor& b) { return a.impl()->storage == b.impl()->storage; }
 /// Marks an in-place change of the storage (autograd's version counter).

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -22,6 +23,26 @@ class EMBER_API Tensor {
  public:
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  Tensor(const Tensor&) = default;
+  Tensor(Tensor&&) noexcept = default;
+  ~Tensor() = default;
+
+  // --- assignment, as LibTorch's ref-qualified overloads -----------------------------------
+  /// Assigning to a named tensor rebinds the name to the other's data; nothing is copied.
+  Tensor& operator=(const Tensor& other) & {
+    impl_ = other.impl_;
+    return *this;
+  }
+  Tensor& operator=(Tensor&& other) & noexcept {
+    impl_ = std::move(other.impl_);
+    return *this;
+  }
+  /// Assigning to a temporary writes into the storage it views: `t[1] = row` is
+  /// t[1].copy_(row) (broadcast, cast, recorded for autograd: t's history takes the new values)
+  /// and `t.narrow(0, 2, 1) = 7.5` is fill_(7.5).
+  Tensor& operator=(const Tensor& src) &&;
+  Tensor& operator=(Tensor&& src) &&;
+  Tensor& operator=(const Scalar& value) &&;
 
   // --- metadata --------------------------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }
@@ -44,6 +65,10 @@ class EMBER_API Tensor {
   size_t element_size() const { return ember::element_size(dtype()); }
   size_t nbytes() const { return size_t(numel()) * element_size(); }
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  /// Whether this tensor is a view (made by view, select, narrow, expand, ...) of another.
+  bool is_view() const;
+  /// The tensor a view was made from (the root one, for a view of a view); an error for a non-view.
+  const Tensor& _base() const;
   /// Pointer to the first element; T must match dtype() (checked). CUDA tensors give device pointers.
   template <typename T> T* data_ptr() const;
   /// The same, untyped (LibTorch's data_ptr()).
@@ -51,6 +76,10 @@ class EMBER_API Tensor {
   /// The single value of a one-element tensor, copied to the host.
   template <typename T> T item() const;
   Scalar item() const;
+  /// "CPUFloatType", "CUDALongType", ... (LibTorch's toString()).
+  std::string toString() const;
+  /// Writes "[CPUFloatType [2, 3]]" (or "[UndefinedTensor]") to std::cerr, as LibTorch's print().
+  void print() const;
   TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
 

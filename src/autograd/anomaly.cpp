@@ -92,7 +92,8 @@ void check_backward_gradients(const Node& node, const variable_list& grads) {
     if (!nf.any()) continue;
     const auto* fn = dynamic_cast<const FunctionNode*>(&node);
     const std::string path = fn && !fn->module_path.empty() ? " (recorded in " + fn->module_path + ")" : "";
-    throw Error(detail::str("anomaly: the backward of '", node.name(), "'", path, " returned ",
+    // ember's op name, as the forward check says it; LibTorch's node name would read SqrtBackward0.
+    throw Error(detail::str("anomaly: the backward of '", fn ? fn->op : node.name(), "'", path, " returned ",
                             nf.nan > 0 ? "NaN" : "Inf", " in its gradient for input ", i, ", ",
                             describe(grads[i]), "; ", what_is_wrong(nf, grads[i].numel()),
                             ". The gradients that reached it were finite (each node's are "

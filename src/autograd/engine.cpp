@@ -1,6 +1,7 @@
 // The autograd engine: an iterative topological walk from the roots (no recursion, so deep
 // graphs cannot overflow the stack), summing gradients per node input and releasing each
 // node's saved tensors after it ran.
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -99,7 +100,7 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return {};
   TensorImpl* impl = t.unsafeGetTensorImpl();
-  if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+  if (const auto& fn = current_grad_fn(t.impl())) return {fn, impl->output_nr};
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t.impl());
@@ -108,12 +109,26 @@ Edge gradient_edge(const Tensor& t) {
   return {acc, 0};
 }
 
-void record_fn(const char* op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn) {
+void set_grad_fn(const std::shared_ptr<TensorImpl>& t, std::shared_ptr<Node> fn, uint32_t output_nr) {
+  if (t->retains_grad && t->grad_fn != fn) {
+    if (t->grad_fn) {
+      auto& old = t->grad_fn->retained_outputs;
+      old.erase(std::remove_if(old.begin(), old.end(), [&](const std::weak_ptr<TensorImpl>& w) { return w.lock() == t; }),
+                old.end());
+    }
+    if (fn) fn->retained_outputs.push_back(t);
+  }
+  t->grad_fn = std::move(fn);
+  t->output_nr = output_nr;
+}
+
+void record_fn(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn) {
   if (!needs_grad(inputs)) return;
   const bool anomaly = AnomalyMode::is_enabled();
-  if (anomaly && AnomalyMode::should_check_nan()) check_forward_output(op, out, inputs);
+  if (anomaly && AnomalyMode::should_check_nan()) check_forward_output(op.op, out, inputs);
   auto node = std::make_shared<FunctionNode>();
-  node->op = op;
+  node->op = op.op;
+  node->node_name = op.node;
   node->fn = std::move(fn);
   if (anomaly) node->module_path = current_module_path();
   for (const Tensor& in : inputs) {
@@ -121,31 +136,8 @@ void record_fn(const char* op, const Tensor& out, const std::vector<Tensor>& inp
     node->needs.push_back(in.defined() && in.requires_grad());
     node->input_sizes.push_back(in.defined() ? in.sizes().vec() : std::vector<int64_t>{});
   }
-  TensorImpl* o = out.unsafeGetTensorImpl();
-  o->grad_fn = std::move(node);
-  o->output_nr = 0;
-  o->requires_grad = true;
-}
-
-void check_inplace(const Tensor& self, const char* op) {
-  EMBER_CHECK(!(GradMode::is_enabled() && self.requires_grad() && self.is_leaf()), op,
-              ": a leaf tensor that requires grad (", describe(self),
-              ") is being used in an in-place operation. Wrap the update in ember::NoGradGuard, "
-              "as the tutorial's SGD step does.");
-}
-
-void rebase_history(const Tensor& self, const Tensor& result) {
-  TensorImpl* s = self.unsafeGetTensorImpl();
-  {
-    NoGradGuard guard;
-    backend(self).copy(self, result);
-  }
-  bump_version(self);
-  if (result.defined() && result.requires_grad() && GradMode::is_enabled()) {
-    s->grad_fn = result.grad_fn();
-    s->output_nr = result.unsafeGetTensorImpl()->output_nr;
-    s->requires_grad = true;
-  }
+  set_grad_fn(out.impl(), std::move(node), 0);
+  out.unsafeGetTensorImpl()->requires_grad = true;
 }
 
 namespace {

@@ -40,8 +40,26 @@ inline SavedTensor save(const Tensor& t, const char* op = "") { return SavedTens
 
 using BackwardFn = std::function<variable_list(const Tensor& grad, const std::vector<bool>& needs)>;
 
+/// What a recorded node is called. `op` is ember's name for the op, which error messages quote
+/// ("mul: ..."); `node` is the class name LibTorch gives the same node, which grad_fn()->name()
+/// returns ("MulBackward0"). Left null, it is looked up from op and the number of inputs
+/// (node_names.cpp); the few ops whose LibTorch name depends on more (sum() is SumBackward0,
+/// sum(dim) SumBackward1) give it here.
+struct NodeName {
+  NodeName(const char* op) : op(op) {}  // NOLINT: every record("op", ...) call converts
+  NodeName(const char* op, const char* node) : op(op), node(node) {}
+  const char* op;
+  const char* node = nullptr;
+};
+
+/// LibTorch's node class name for ember's op `op` recorded with `n_inputs` inputs (its Tensor
+/// and Scalar overloads differ: AddBackward0, AddBackward1), or `op` itself for an op the
+/// table does not know.
+std::string libtorch_node_name(const std::string& op, size_t n_inputs);
+
 struct FunctionNode : Node {
   std::string op;
+  const char* node_name = nullptr;  // LibTorch's name when the recording op gave it
   BackwardFn fn;
   std::vector<bool> needs;
   /// The module path ("Sequential/2/Conv2d") the op ran in; filled only in anomaly mode, so
@@ -49,7 +67,9 @@ struct FunctionNode : Node {
   std::string module_path;
   variable_list apply(variable_list&& grads) override;
   void release_variables() override { fn = nullptr; }
-  std::string name() const override { return op; }
+  std::string name() const override {
+    return node_name != nullptr ? node_name : libtorch_node_name(op, next_edges.size());
+  }
 };
 
 /// Accumulates the incoming gradient into a leaf's .grad().
@@ -57,7 +77,7 @@ struct AccumulateGrad : Node {
   std::shared_ptr<TensorImpl> leaf;
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> l) : leaf(std::move(l)) {}
   variable_list apply(variable_list&& grads) override;
-  std::string name() const override { return "AccumulateGrad"; }
+  std::string name() const override { return "ember::autograd::AccumulateGrad"; }
 };
 
 /// In-place gradient accumulation (engine.cpp). While a backward function runs: the leaf
@@ -78,10 +98,10 @@ void clear_grad(const Tensor& param, bool set_to_none);
 bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 
-void record_fn(const char* op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn);
+void record_fn(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn);
 
 template <typename F>
-void record(const char* op, const Tensor& out, const std::vector<Tensor>& inputs, F&& f) {
+void record(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs, F&& f) {
   if constexpr (std::is_invocable_v<F, const Tensor&, const std::vector<bool>&>) {
     record_fn(op, out, inputs, BackwardFn(std::forward<F>(f)));
   } else {
@@ -111,10 +131,34 @@ const std::string& current_module_path();
 /// The edge along which a gradient for `t` flows (its grad_fn, or its leaf accumulator).
 Edge gradient_edge(const Tensor& t);
 
-/// For in-place ops: rejects a leaf that requires grad while grad mode is on (as PyTorch does).
-void check_inplace(const Tensor& self, const char* op);
-/// For in-place ops on non-leaves: `self` takes over `result`'s data and history.
+// --- views and in-place ops (views.cpp) --------------------------------------------------------
+//
+// As in LibTorch, a view remembers its root base. An in-place change through a view gives the
+// base a CopySlices node (the base's old value with the view's region replaced by the new
+// values), and a view whose storage changed in place since its grad_fn was set gets a new one,
+// AsStridedBackward0 over its base, when next asked. So `y[0] = z * 3` makes y.sum() send z
+// its gradient and stop sending the old y[0] any.
+
+/// Gives t the node `fn` (its output `output_nr`) as grad_fn. A retain_grad() on t moves to the
+/// new node, so t.grad() is the gradient of t's new value, as in LibTorch.
+void set_grad_fn(const std::shared_ptr<TensorImpl>& t, std::shared_ptr<Node> fn, uint32_t output_nr);
+/// Makes `view`, fresh from make_view over `input`'s storage, a view of input's root base.
+/// Call it before recording the view's node.
+void mark_view(const Tensor& view, const Tensor& input);
+/// t's grad_fn, regenerated first when t is a view whose storage changed in place since it was set.
+const std::shared_ptr<Node>& current_grad_fn(const std::shared_ptr<TensorImpl>& t);
+/// For in-place ops, while grad mode is on: rejects a leaf that requires grad, a view of a leaf
+/// that requires grad, and a view made in no-grad mode when the op would be recorded (self, its
+/// base or one of `others` requires grad), with LibTorch's messages.
+void check_inplace(const Tensor& self, const char* op, std::initializer_list<Tensor> others = {});
+/// For in-place ops: writes `result` (self's shape or broadcastable to it, any dtype) into self
+/// and gives self the history of its new value: a non-view takes result's node; a view's base
+/// gets a CopySlices node.
 void rebase_history(const Tensor& self, const Tensor& result);
+/// For in-place ops that wrote into self values that depend on no input (fill_, normal_): bumps
+/// the version and, when self requires grad, gives it a node named `op` that sends its old
+/// history zeros (a view: its base a CopySlices whose region gets no gradient).
+void overwrite_history(const Tensor& self, const char* op);
 
 }  // namespace autograd
 }  // namespace ember

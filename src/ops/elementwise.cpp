@@ -37,28 +37,35 @@ ScalarType compute_type(BinaryOp op, ScalarType promoted, const char* name) {
   return promoted;
 }
 
+/// LibTorch adds and multiplies bools as bools (or, and): computed in int64, cast back.
+Tensor bool_if_promoted(const Tensor& out, ScalarType promoted) {
+  return promoted == kBool && out.dtype() != kBool ? cast(out, kBool) : out;
+}
+
 Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, double alpha) {
   check_defined(name, a);
   check_defined(name, b);
   check_same_device(name, {a, b});
-  ScalarType ct = compute_type(op, result_type(a, b), name);
+  const ScalarType promoted = result_type(a, b);
+  ScalarType ct = compute_type(op, promoted, name);
   std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   Tensor out = make_empty(shape, is_comparison(op) ? kBool : ct, a.device());
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary(op, out, broadcast_view(cast(a, ct), shape), broadcast_view(cast(b, ct), shape), p);
-  return out;
+  return bool_if_promoted(out, promoted);
 }
 
 Tensor scalar_kernel(BinaryOp op, const char* name, const Tensor& a, const Scalar& s, bool reversed,
                      double alpha = 1) {
   check_defined(name, a);
-  ScalarType ct = compute_type(op, result_type(a, s), name);
+  const ScalarType promoted = result_type(a, s);
+  ScalarType ct = compute_type(op, promoted, name);
   Tensor out = make_empty(a.sizes(), is_comparison(op) ? kBool : ct, a.device());
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary_scalar(op, out, cast(a, ct), s.toDouble(), reversed, p);
-  return out;
+  return bool_if_promoted(out, promoted);
 }
 
 Tensor unary_kernel(UnaryOp op, const Tensor& x, ScalarType out_dtype, const PointwiseParams& p = {}) {
@@ -146,9 +153,9 @@ Tensor arith_scalar(BinaryOp op, const char* name, const Tensor& a, const Scalar
     case BinaryOp::Div:
       if (!reversed) {
         record(name, out, {a}, [=](const Tensor& g) -> variable_list { return {back(g / v)}; });
-      } else {  // s / a
+      } else {  // s / a: LibTorch divides by a tensor, so this is its Tensor overload's node
         auto sa = save(a, name), so = save(out, name);
-        record(name, out, {a}, [=](const Tensor& g) -> variable_list {
+        record({name, "DivBackward0"}, out, {a}, [=](const Tensor& g) -> variable_list {
           return {back(-g * so.get() / sa.get())};
         });
       }
@@ -196,7 +203,8 @@ bool direct_inplace_ok(const Tensor& self, const Tensor& other) {
 
 const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, const Tensor& other,
                              double alpha) {
-  autograd::check_inplace(self, name);
+  autograd::check_inplace(self, name, {other});
+  check_no_overlap(name, self, {other});
   if (direct_inplace_ok(self, other) && compute_type(op, self.dtype(), name) == self.dtype()) {
     PointwiseParams p;
     p.alpha = alpha;
@@ -211,6 +219,7 @@ const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, 
 const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, const Scalar& s,
                              double alpha) {
   autograd::check_inplace(self, name);
+  check_no_overlap(name, self);
   if (!autograd::needs_grad({self}) && self.is_contiguous() && result_type(self, s) == self.dtype() &&
       compute_type(op, self.dtype(), name) == self.dtype()) {
     PointwiseParams p;
@@ -342,13 +351,17 @@ Tensor pow(const Tensor& x, const Scalar& e) {
   PointwiseParams p;
   p.a = e.toDouble();
   ScalarType dt = e.isFloatingPoint() ? float_result(x) : numeric(x, "pow");
+  EMBER_CHECK(is_floating_point(dt) || e.toLong() >= 0, "pow: Integers to negative integer powers are not allowed (",
+              describe(x), " to the power ", e, ")");
   double ev = p.a;
   return unary(UnaryOp::PowScalar, "pow", x, dt, kIn, [ev](const Tensor& g, const Tensor& in, const Tensor&) {
     if (ev == 0) return zeros_like(g);
     return g * ev * ember::pow(in, ev - 1);
   }, p);
 }
-Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+namespace {
+/// clamp, clamp_min and clamp_max: `name` tells LibTorch's node (ClampBackward1, ClampMinBackward0, ...).
+Tensor clamp_as(const char* name, const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   EMBER_CHECK(lo || hi, "clamp: at least one of 'min' or 'max' must not be None");
   PointwiseParams p;
   p.a = lo ? lo->toDouble() : -std::numeric_limits<double>::infinity();
@@ -356,14 +369,16 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
   bool float_bound = (lo && lo->isFloatingPoint()) || (hi && hi->isFloatingPoint());
   ScalarType dt = float_bound ? float_result(x) : numeric(x, "clamp");
   double a = p.a, b = p.b;
-  return unary(UnaryOp::Clamp, "clamp", x, dt, kIn, [a, b](const Tensor& g, const Tensor& in, const Tensor&) {
+  return unary(UnaryOp::Clamp, name, x, dt, kIn, [a, b](const Tensor& g, const Tensor& in, const Tensor&) {
     // The gradient passes where min <= x <= max, as in PyTorch.
     Tensor zero = zeros_like(g);
     return where(in >= a, where(in <= b, g, zero), zero);
   }, p);
 }
-Tensor clamp_min(const Tensor& x, const Scalar& lo) { return clamp(x, lo, std::nullopt); }
-Tensor clamp_max(const Tensor& x, const Scalar& hi) { return clamp(x, std::nullopt, hi); }
+}  // namespace
+Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp_as("clamp", x, lo, hi); }
+Tensor clamp_min(const Tensor& x, const Scalar& lo) { return clamp_as("clamp_min", x, lo, std::nullopt); }
+Tensor clamp_max(const Tensor& x, const Scalar& hi) { return clamp_as("clamp_max", x, std::nullopt, hi); }
 
 Tensor Tensor::neg() const { return ember::neg(*this); }
 Tensor Tensor::exp() const { return ember::exp(*this); }
@@ -457,41 +472,68 @@ const Tensor& Tensor::div_(const Scalar& o) const { return inplace_scalar(Binary
 
 const Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) const {
   autograd::check_inplace(*this, "clamp_");
+  check_no_overlap("clamp_", *this);
   return inplace_via(*this, "clamp_", autograd::needs_grad({*this}),
                      [&](const Tensor& src) { return ember::clamp(src, lo, hi); });
 }
-const Tensor& Tensor::clamp_min_(const Scalar& lo) const { return clamp_(lo, std::nullopt); }
+const Tensor& Tensor::clamp_min_(const Scalar& lo) const {
+  autograd::check_inplace(*this, "clamp_min_");
+  check_no_overlap("clamp_min_", *this);
+  return inplace_via(*this, "clamp_min_", autograd::needs_grad({*this}),
+                     [&](const Tensor& src) { return ember::clamp_min(src, lo); });
+}
 const Tensor& Tensor::relu_() const {
   autograd::check_inplace(*this, "relu_");
+  check_no_overlap("relu_", *this);
   return inplace_via(*this, "relu_", autograd::needs_grad({*this}), [](const Tensor& src) { return ember::relu(src); });
 }
 const Tensor& Tensor::neg_() const {
   autograd::check_inplace(*this, "neg_");
+  check_no_overlap("neg_", *this);
   return inplace_via(*this, "neg_", autograd::needs_grad({*this}), [](const Tensor& src) { return ember::neg(src); });
 }
 
-const Tensor& Tensor::fill_(const Scalar& v) const {
-  autograd::check_inplace(*this, "fill_");
-  backend(*this).fill(*this, v);
-  bump_version(*this);
-  if (GradMode::is_enabled() && !is_leaf()) detach_();  // a filled tensor no longer depends on its inputs
-  return *this;
+namespace {
+/// fill_ and zero_: `op` names the node (LibTorch's FillBackward2 and ZeroBackward0).
+const Tensor& fill_as(const char* op, const Tensor& self, const Scalar& v) {
+  autograd::check_inplace(self, op);
+  backend(self).fill(self, v);
+  autograd::overwrite_history(self, op);
+  return self;
 }
-const Tensor& Tensor::zero_() const { return fill_(0); }
+}  // namespace
+const Tensor& Tensor::fill_(const Scalar& v) const { return fill_as("fill_", *this, v); }
+const Tensor& Tensor::zero_() const { return fill_as("zero_", *this, 0); }
 
 const Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) const {
-  autograd::check_inplace(*this, "copy_");
+  check_defined("copy_", *this);
   check_defined("copy_", src);
+  autograd::check_inplace(*this, "copy_", {src});
   std::vector<int64_t> shape = broadcast_shapes(sizes(), src.sizes(), "copy_");
   EMBER_CHECK(sizes().equals(shape), "copy_: source of shape ", src.sizes(),
               " cannot be broadcast to the destination's shape ", sizes());
+  check_no_overlap("copy_", *this, {src});
   Tensor s = src.device() == device() ? src : src.to(device(), std::nullopt, non_blocking);
-  if (!autograd::needs_grad({s})) {
+  // Only floating-point values carry gradients: a copy into an integer tensor is not recorded.
+  if (!autograd::needs_grad({*this, s}) || !is_floating_point()) {
     backend(*this).copy(*this, broadcast_view(s, sizes()));
     bump_version(*this);
     return *this;
   }
-  Tensor r = s.to(dtype()).expand(sizes());
+  // LibTorch's CopyBackwards: src gets the gradient (summed over what was broadcast, in its own
+  // dtype), the old values zeros. A view leaves the latter to its base's CopySlices.
+  Tensor r = broadcast_view(s.detach(), sizes());  // a new tensor: the node is r's, never src's
+  Tensor old = is_view() ? Tensor() : *this;
+  std::vector<int64_t> src_sizes = s.sizes().vec();
+  ScalarType src_dtype = s.dtype();
+  autograd::record("copy_", r, {old, s}, [src_sizes, src_dtype](const Tensor& g, const std::vector<bool>& n) {
+    Tensor gs;
+    if (n[1]) {
+      gs = sum_to(g, src_sizes);
+      if (gs.dtype() != src_dtype) gs = gs.to(src_dtype);
+    }
+    return variable_list{n[0] ? zeros_like(g) : Tensor(), gs};
+  });
   autograd::rebase_history(*this, r);
   return *this;
 }
@@ -500,16 +542,18 @@ const Tensor& Tensor::normal_(double mean, double std) const {
   autograd::check_inplace(*this, "normal_");
   check_floating("normal_", *this);
   EMBER_CHECK(std >= 0, "normal_: expects std >= 0.0, but found std ", std);
+  check_no_overlap("normal_", *this);
   backend(*this).normal(*this, mean, std);
-  bump_version(*this);
+  autograd::overwrite_history(*this, "normal_");
   return *this;
 }
 const Tensor& Tensor::uniform_(double from, double to) const {
   autograd::check_inplace(*this, "uniform_");
   check_floating("uniform_", *this);
   EMBER_CHECK(from <= to, "uniform_: expects from <= to, but got from=", from, " > to=", to);
+  check_no_overlap("uniform_", *this);
   backend(*this).uniform(*this, from, to);
-  bump_version(*this);
+  autograd::overwrite_history(*this, "uniform_");
   return *this;
 }
 

@@ -193,12 +193,17 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     gemm_into(y, x, weight.t());
     if (bias.defined()) y.add_(bias);
   }
-  Tensor out = y.view(out_shape);
+  // y is this call's own: the result is no view of it, as LibTorch's linear returns no view.
+  Tensor out = make_view(y, out_shape, contiguous_strides(out_shape), 0);
   if (autograd::needs_grad({input, weight, bias})) {
     auto sx = weight.requires_grad() ? autograd::save(x, "linear") : autograd::SavedTensor();
     auto sw = input.requires_grad() ? autograd::save(weight, "linear") : autograd::SavedTensor();
     const std::vector<int64_t> in_shape = input.sizes().vec();
-    autograd::record("linear", out, {input, weight, bias},
+    // The node LibTorch's linear ends with: addmm, mm, or matmul's reshape then add_ of the bias.
+    const char* node = input.dim() == 2 ? (bias.defined() ? "AddmmBackward0" : "MmBackward0")
+                       : bias.defined() ? "AddBackward0"
+                       : input.dim() == 1 ? "SqueezeBackward1" : "UnsafeViewBackward0";
+    autograd::record({"linear", node}, out, {input, weight, bias},
                      [sx, sw, in_shape, rows, out_features](const Tensor& grad, const std::vector<bool>& needs) {
                        const Tensor g = grad.reshape({rows, out_features});
                        variable_list grads(3);

@@ -100,7 +100,9 @@ Tensor sum_impl(const Tensor& x, IntArrayRef dims, bool keepdim, std::optional<S
     std::vector<int64_t> in_sizes = x.sizes().vec(), keep = p.keep_sizes;
     double scale = mean ? 1.0 / double(std::max<int64_t>(p.k, 1)) : 1.0;
     ScalarType xt = x.dtype();
-    record(op, out, {x}, [=](const Tensor& g) -> variable_list {
+    // LibTorch numbers the overloads: sum() is SumBackward0, sum(dim) SumBackward1.
+    const char* node = dims.empty() ? (mean ? "MeanBackward0" : "SumBackward0") : (mean ? "MeanBackward1" : "SumBackward1");
+    record({op, node}, out, {x}, [=](const Tensor& g) -> variable_list {
       Tensor r = g.reshape(keep).expand(in_sizes);
       if (scale != 1.0) r = r * scale;
       return {r.dtype() == xt ? r : r.to(xt)};
@@ -122,7 +124,7 @@ std::tuple<Tensor, Tensor> minmax_dim(const Tensor& x, int64_t dim, bool keepdim
     std::vector<int64_t> in_sizes = x.sizes().vec(), keep = p.keep_sizes;
     auto si = save(idx, op);
     int64_t k = x.dim() == 0 ? 1 : x.size(d);
-    record(op, vals, {x}, [=](const Tensor& g) -> variable_list {
+    record({op, is_max ? "MaxBackward0" : "MinBackward0"}, vals, {x}, [=](const Tensor& g) -> variable_list {
       // One-hot of the chosen index along d, times the gradient.
       std::vector<int64_t> pos_shape(in_sizes.size(), 1);
       if (!pos_shape.empty()) pos_shape[size_t(d)] = k;
@@ -143,7 +145,7 @@ Tensor minmax_all(const Tensor& x, bool is_max) {
   Tensor out = run(is_max ? ReduceOp::Max : ReduceOp::Min, p, x.dtype());
   if (autograd::needs_grad({x})) {
     auto sx = save(x, op), so = save(out, op);
-    record(op, out, {x}, [=](const Tensor& g) -> variable_list {
+    record({op, is_max ? "MaxBackward1" : "MinBackward1"}, out, {x}, [=](const Tensor& g) -> variable_list {
       // Ties share the gradient evenly, as PyTorch's max() does.
       Tensor hit = (sx.get() == so.get()).to(g.dtype());
       return {hit * (g / hit.sum())};

@@ -1,7 +1,6 @@
 // Views: results share their input's storage (only sizes, strides and offset change), and
 // each records a backward that maps the gradient back to the input's shape.
 #include <algorithm>
-#include <numeric>
 
 #include "common.h"
 
@@ -10,11 +9,13 @@ namespace {
 
 using autograd::record;
 
-/// Makes a view and records `back(g)` as its gradient.
+/// Makes a view (one autograd tracks as such: see autograd/views.cpp) and records `back(g)` as
+/// its gradient.
 template <typename Back>
-Tensor view_of(const char* name, const Tensor& x, std::vector<int64_t> sizes, std::vector<int64_t> strides,
+Tensor view_of(autograd::NodeName name, const Tensor& x, std::vector<int64_t> sizes, std::vector<int64_t> strides,
                int64_t offset, Back back) {
   Tensor out = make_view(x, std::move(sizes), std::move(strides), offset);
+  autograd::mark_view(out, x);
   if (autograd::needs_grad({x})) record(name, out, {x}, [back](const Tensor& g) -> variable_list { return {back(g)}; });
   return out;
 }
@@ -102,8 +103,15 @@ Tensor Tensor::view(IntArrayRef size) const {
 Tensor Tensor::reshape(IntArrayRef size) const {
   std::vector<int64_t> shape = infer_size(size, numel(), "reshape");
   std::vector<int64_t> st;
-  if (view_strides(sizes(), strides(), shape, st)) return view(shape);
-  return contiguous().view(shape);
+  std::vector<int64_t> in_sizes = sizes().vec();
+  auto back = [in_sizes](const Tensor& g) { return g.reshape(in_sizes); };
+  if (view_strides(sizes(), strides(), shape, st)) return view_of("reshape", *this, shape, st, storage_offset(), back);
+  // As LibTorch's _unsafe_view of a contiguous copy: the result is no view, nobody else sees the copy.
+  Tensor copy = contiguous();
+  Tensor out = make_view(copy, shape, contiguous_strides(shape), copy.storage_offset());
+  if (autograd::needs_grad({copy}))
+    record("_unsafe_view", out, {copy}, [back](const Tensor& g) -> variable_list { return {back(g)}; });
+  return out;
 }
 
 Tensor Tensor::flatten(int64_t start, int64_t end) const {
@@ -138,19 +146,27 @@ Tensor Tensor::permute(IntArrayRef dims) const {
                  [inverse](const Tensor& g) { return g.permute(inverse); });
 }
 
+namespace {
+/// transpose and t: dims d0 and d1 swapped, recorded as `name` (TransposeBackward0, TBackward0).
+/// Like LibTorch, a new view even where nothing moves (a 0-dim or 1-D tensor).
+Tensor swap_dims(const char* name, const Tensor& x, int64_t d0, int64_t d1) {
+  std::vector<int64_t> sz = x.sizes().vec(), st = x.strides().vec();
+  if (x.dim() < 2) return view_of(name, x, sz, st, x.storage_offset(), [](const Tensor& g) { return g; });
+  std::swap(sz[size_t(d0)], sz[size_t(d1)]);
+  std::swap(st[size_t(d0)], st[size_t(d1)]);
+  return view_of(name, x, sz, st, x.storage_offset(), [d0, d1](const Tensor& g) { return g.transpose(d0, d1); });
+}
+}  // namespace
+
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
-  if (dim() == 0) return *this;
   d0 = wrap_dim(d0, dim(), "transpose");
   d1 = wrap_dim(d1, dim(), "transpose");
-  std::vector<int64_t> perm(static_cast<size_t>(dim()));
-  std::iota(perm.begin(), perm.end(), 0);
-  std::swap(perm[size_t(d0)], perm[size_t(d1)]);
-  return permute(perm);
+  return swap_dims("transpose", *this, d0, d1);
 }
 
 Tensor Tensor::t() const {
   EMBER_CHECK(dim() <= 2, "t: expects a tensor with <= 2 dimensions, but got ", describe(*this));
-  return dim() < 2 ? *this : transpose(0, 1);
+  return swap_dims("t", *this, 0, 1);
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
@@ -221,13 +237,14 @@ Tensor Tensor::squeeze() const {
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
-  if (dim() == 0) return *this;
   d = wrap_dim(d, dim(), "squeeze");
-  if (size(d) != 1) return *this;
   std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
+  if (dim() == 0 || size(d) != 1)  // nothing to squeeze: still a new view, as in LibTorch
+    return view_of({"squeeze", "SqueezeBackward1"}, *this, sz, st, storage_offset(), [](const Tensor& g) { return g; });
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
-  return view_of("squeeze", *this, sz, st, storage_offset(), [d](const Tensor& g) { return g.unsqueeze(d); });
+  return view_of({"squeeze", "SqueezeBackward1"}, *this, sz, st, storage_offset(),
+                 [d](const Tensor& g) { return g.unsqueeze(d); });
 }
 
 Tensor Tensor::expand(IntArrayRef size) const {
@@ -250,6 +267,7 @@ Tensor Tensor::expand(IntArrayRef size) const {
   Tensor v = broadcast_view(*this, shape);
   std::vector<int64_t> in_sizes = sizes().vec();
   Tensor out = make_view(*this, v.sizes().vec(), v.strides().vec(), v.storage_offset());
+  autograd::mark_view(out, *this);
   if (autograd::needs_grad({*this}))
     record("expand", out, {*this}, [in_sizes](const Tensor& g) -> variable_list { return {sum_to(g, in_sizes)}; });
   return out;

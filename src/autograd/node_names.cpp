@@ -1,0 +1,72 @@
+// The names LibTorch 1.13 gives the autograd nodes of ember's ops, so that grad_fn()->name()
+// says what it says in LibTorch. Ops record under ember's op name (what error messages quote);
+// this table maps it. LibTorch's own C++ nodes are named with their namespace
+// ("torch::autograd::CopySlices"); ember says "ember::autograd::" there, as module names say
+// "ember::nn::" where LibTorch's say "torch::nn::".
+#include <cstring>
+
+#include "function.h"
+
+namespace ember {
+namespace autograd {
+namespace {
+
+struct Entry {
+  const char* op;
+  int inputs;  // the node's input count this name is for, or -1 for any
+  const char* node;
+};
+
+// A Tensor-Scalar overload records one input and its Tensor-Tensor sibling two; LibTorch numbers
+// them apart (x + y is AddBackward0, x + 2 AddBackward1). In-place forms record under the
+// out-of-place op's name plus "_" and share its node names (add_ gives AddBackward0 too).
+constexpr Entry kNames[] = {
+    {"add", 2, "AddBackward0"},           {"add", 1, "AddBackward1"},
+    {"sub", 2, "SubBackward0"},           {"sub", 1, "SubBackward1"},
+    {"rsub", 1, "SubBackward0"},          // 2 - x: LibTorch subtracts a wrapped-number tensor
+    {"mul", 2, "MulBackward0"},           {"mul", 1, "MulBackward1"},
+    {"div", 2, "DivBackward0"},           {"div", 1, "DivBackward1"},
+    {"pow", 2, "PowBackward1"},           {"pow", 1, "PowBackward0"},
+    {"neg", -1, "NegBackward0"},          {"exp", -1, "ExpBackward0"},
+    {"log", -1, "LogBackward0"},          {"sqrt", -1, "SqrtBackward0"},
+    {"abs", -1, "AbsBackward0"},          {"relu", -1, "ReluBackward0"},
+    {"sigmoid", -1, "SigmoidBackward0"},  {"tanh", -1, "TanhBackward0"},
+    {"erf", -1, "ErfBackward0"},          {"clamp", -1, "ClampBackward1"},
+    {"clamp_min", -1, "ClampMinBackward0"}, {"clamp_max", -1, "ClampMaxBackward0"},
+    {"where", -1, "WhereBackward0"},      {"mm", -1, "MmBackward0"},
+    {"bmm", -1, "BmmBackward0"},          {"conv2d", -1, "ConvolutionBackward0"},
+    {"max_pool2d", -1, "MaxPool2DWithIndicesBackward0"},
+    {"view", -1, "ViewBackward0"},        {"reshape", -1, "ReshapeAliasBackward0"},
+    {"_unsafe_view", -1, "UnsafeViewBackward0"},
+    {"permute", -1, "PermuteBackward0"},  {"transpose", -1, "TransposeBackward0"},
+    {"t", -1, "TBackward0"},              {"slice", -1, "SliceBackward0"},
+    {"select", -1, "SelectBackward0"},    {"unsqueeze", -1, "UnsqueezeBackward0"},
+    {"squeeze", -1, "SqueezeBackward0"},  {"expand", -1, "ExpandBackward0"},
+    {"to", -1, "ToCopyBackward0"},        {"clone", -1, "CloneBackward0"},
+    {"index_select", -1, "IndexSelectBackward0"},
+    {"cat", -1, "CatBackward0"},          {"log_softmax", -1, "LogSoftmaxBackward0"},
+    {"softmax", -1, "SoftmaxBackward0"},  {"nll_loss", -1, "NllLossBackward0"},
+    {"cross_entropy", -1, "NllLossBackward0"},  // LibTorch's last node: nll_loss after log_softmax
+    {"gelu", -1, "GeluBackward0"},
+    {"copy_", -1, "ember::autograd::CopyBackwards"},
+    {"fill_", -1, "FillBackward2"},       {"zero_", -1, "ZeroBackward0"},
+    {"normal_", -1, "NormalBackward0"},   {"uniform_", -1, "UniformBackward0"},
+};
+
+const char* find(const std::string& op, size_t n_inputs) {
+  for (const Entry& e : kNames)
+    if (op == e.op && (e.inputs < 0 || size_t(e.inputs) == n_inputs)) return e.node;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string libtorch_node_name(const std::string& op, size_t n_inputs) {
+  if (const char* node = find(op, n_inputs)) return node;
+  if (!op.empty() && op.back() == '_')
+    if (const char* node = find(op.substr(0, op.size() - 1), n_inputs)) return node;
+  return op;
+}
+
+}  // namespace autograd
+}  // namespace ember
