@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -65,8 +66,8 @@ std::string duration(double seconds) {
 
 /// The progress line on stderr. On a terminal it is redrawn in place ("\r") a few times a second,
 /// and erased before anything goes to stdout on the same terminal, so it never shares a line with
-/// the Iteration lines. Elsewhere (a log file, a pipe) it is a full line once a minute and at the
-/// end of each epoch, with no "\r".
+/// the Iteration lines. Elsewhere (a log file, a pipe) it is a full line after the first step, then
+/// once a minute and at the end of each epoch, with no "\r".
 class Progress {
  public:
   Progress() : tty_(isatty(STDERR_FILENO) == 1), shares_stdout_(tty_ && same_file(STDOUT_FILENO, STDERR_FILENO)) {}
