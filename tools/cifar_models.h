@@ -2,6 +2,8 @@
 // The tutorial's six CIFAR-10 trainings, each as a step function (one SGD step on a batch,
 // returning the loss) and an inference function, built the way the PyTorch tutorial builds them:
 // barebones (functional API, hand-written updates), Module subclasses, and Sequential.
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -48,39 +50,76 @@ struct ThreeLayerConvNetImpl : nn::Module {
 EMBER_MODULE(ThreeLayerConvNet);
 
 // --- a training: step and inference ------------------------------------------------------------------
+struct Hyper {
+  double lr = 0, momentum = 0;
+  bool nesterov = false;
+};
+
 struct Training {
   std::function<Tensor(const Tensor& x, const Tensor& y)> step;  // returns the loss
   std::function<Tensor(const Tensor& x)> infer;                  // scores, eval mode
   std::shared_ptr<nn::Module> module;                            // null for barebones
   std::shared_ptr<ember::optim::Optimizer> optimizer;            // null for barebones
   std::vector<Tensor> params;                                    // barebones: the weights
+  std::function<void(const Hyper&)> set_hyper;                   // new lr (momentum, nesterov) for later steps
 };
 
-struct Hyper {
-  double lr = 0, momentum = 0;
-  bool nesterov = false;
-};
+/// The trainings' names, in the order --help lists them.
+inline const std::vector<std::string>& model_names() {
+  static const std::vector<std::string> names{"barebones_fc", "barebones_conv", "module_fc",
+                                              "module_conv",  "sequential_fc",  "sequential_conv"};
+  return names;
+}
+
+/// Empty for one of model_names(), else the message that lists them.
+inline std::string unknown_model(const std::string& model) {
+  const auto& names = model_names();
+  if (std::find(names.begin(), names.end(), model) != names.end()) return "";
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) list += (i == 0 ? "" : i + 1 < names.size() ? ", " : " or ") + names[i];
+  return "unknown model '" + model + "' (expected " + list + ")";
+}
 
 /// The tutorial's defaults for each training (lr, momentum, nesterov).
 inline Hyper defaults(const std::string& model) {
   if (model == "barebones_fc" || model == "module_fc") return {1e-2, 0, false};
   if (model == "barebones_conv" || model == "module_conv") return {3e-3, 0, false};
   if (model == "sequential_fc" || model == "sequential_conv") return {1e-2, 0.9, true};
-  throw ember::Error("unknown model '" + model + "' (expected barebones_fc, barebones_conv, "
-                     "module_fc, module_conv, sequential_fc or sequential_conv)");
+  throw ember::Error(unknown_model(model));
+}
+
+/// Why `lr`, named `name` ("--lr", or "lr" in a checkpoint), cannot train; empty when it can.
+/// The parameters are float32, so a rate that rounds to 0 or to inf there does nothing or
+/// destroys them at the first step.
+inline std::string lr_problem(const std::string& name, double lr) {
+  if (!(lr > 0) || !std::isfinite(lr)) return name + " must be a positive number";
+  if (static_cast<float>(lr) == 0)
+    return name + " " + ember::detail::str(lr) + " rounds to 0 in float32, the parameters' type";
+  if (std::isinf(static_cast<float>(lr)))
+    return name + " " + ember::detail::str(lr) + " overflows float32, the parameters' type, to inf";
+  return "";
+}
+
+/// Why `momentum` cannot train; empty when it can.
+inline std::string momentum_problem(const std::string& name, double momentum) {
+  if (!(momentum >= 0 && momentum < 1)) return name + " must be in [0, 1)";
+  return "";
 }
 
 inline Training barebones_training(std::function<Tensor(const Tensor&, const std::vector<Tensor>&)> model,
                                    std::vector<Tensor> params, double lr) {
   Training t;
-  t.step = [model, params, lr](const Tensor& x, const Tensor& y) {
+  // Shared with set_hyper, so a resumed run can take the checkpoint's rate or a new --lr.
+  auto rate = std::make_shared<double>(lr);
+  t.step = [model, params, rate](const Tensor& x, const Tensor& y) {
     Tensor loss = F::cross_entropy(model(x, params), y);
     loss.backward();
-    barebones::sgd_step(params, lr);
+    barebones::sgd_step(params, *rate);
     return loss;
   };
   t.infer = [model, params](const Tensor& x) { return model(x, params); };
   t.params = params;
+  t.set_hyper = [rate](const Hyper& h) { *rate = h.lr; };
   return t;
 }
 
@@ -102,6 +141,12 @@ Training module_training(Net net, const Hyper& h) {
   t.infer = [net](const Tensor& x) mutable {
     net->eval();
     return net->forward(x);
+  };
+  t.set_hyper = [opt](const Hyper& h) {
+    for (auto& group : opt->param_groups()) {
+      auto& o = static_cast<ember::optim::SGDOptions&>(group.options());
+      o.lr(h.lr).momentum(h.momentum).nesterov(h.nesterov);
+    }
   };
   return t;
 }

@@ -1,12 +1,9 @@
-// train_cifar: the tutorial's six CIFAR-10 trainings on the CPU or a GPU.
+// train_cifar: the tutorial's six CIFAR-10 trainings on the CPU or a GPU (train_cifar --help).
 //
-//   train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]
-//               [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]
-//               [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32]
-//               [--max-steps N] [--save FILE] [--resume FILE]
-//
-// Prints the tutorial's "Iteration t, loss = x" and "Got n / m correct (p%)" lines, a progress
-// line on stderr while an epoch runs, and last one JSON line with the run's figures.
+// Prints a first line naming the model, device, threads, steps per epoch and data folder; the
+// tutorial's "Iteration t, loss = x" and "Got n / m correct (p%)" lines; a progress line on
+// stderr while an epoch runs (elapsed time, images/s, ETA); and last one JSON line with the
+// run's figures.
 //
 // On a GPU the training step is captured once in a CUDA graph and replayed (docs/cuda_graphs.md):
 // a step is ~40 small kernels, and launching them one by one from the host costs more than
@@ -20,19 +17,32 @@
 // seed_models_torch.py does: not the evaluations, and on a GPU not a warm-up step on a throwaway
 // copy of the model, which loads the kernels and picks the cuDNN algorithms before the clock
 // starts (PyTorch's script runs one warm-up step the same way, then rebuilds its model).
+//
+// Work is kept: --save and --log are checked before the data loads, --save-every N writes the
+// checkpoint every N steps, SIGINT and SIGTERM (a scheduler's time limit) end the current step,
+// write the checkpoint and exit with 128 + the signal, and parameters that stopped being finite
+// are never saved (the run stops with exit 1 instead).
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iostream>
-#include <map>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "cifar_models.h"
+#include "data_fingerprint.h"
 #include "training_state.h"
 #include "ember/data.h"
 
@@ -40,8 +50,117 @@ using ember::Tensor;
 
 namespace {
 
-/// True while the progress line on stderr has no newline yet (an error then starts a new line).
-bool g_progress_open = false;
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// "1h02m03s", "2m05s", "12s".
+std::string duration(double seconds) {
+  const long long s = std::llround(std::max(0.0, seconds));
+  char text[48];
+  if (s >= 3600) std::snprintf(text, sizeof text, "%lldh%02lldm%02llds", s / 3600, s / 60 % 60, s % 60);
+  else if (s >= 60) std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
+  else std::snprintf(text, sizeof text, "%llds", s);
+  return text;
+}
+
+/// The progress line on stderr. On a terminal it is redrawn in place ("\r") a few times a second,
+/// and erased before anything goes to stdout on the same terminal, so it never shares a line with
+/// the Iteration lines. Elsewhere (a log file, a pipe) it is a full line after the first step, then
+/// once a minute and at the end of each epoch, with no "\r".
+class Progress {
+ public:
+  Progress() : tty_(isatty(STDERR_FILENO) == 1), shares_stdout_(tty_ && same_file(STDOUT_FILENO, STDERR_FILENO)) {}
+
+  /// Whether an update is due (the caller then builds the text).
+  bool due() const { return seconds_since(last_) >= (tty_ ? 0.25 : 60.0); }
+
+  void show(const std::string& text) {
+    if (!tty_ && text == last_text_) return;  // a log file gets no repeated line
+    last_text_ = text;
+    if (tty_) {
+      const size_t pad = width_ > text.size() ? width_ - text.size() : 0;
+      std::fprintf(stderr, "\r%s%*s", text.c_str(), int(pad), "");
+      width_ = text.size();
+      open_ = true;
+    } else {
+      std::fprintf(stderr, "%s\n", text.c_str());
+    }
+    std::fflush(stderr);
+    last_ = std::chrono::steady_clock::now();
+  }
+
+  /// The line at the end of an epoch, kept.
+  void finish(const std::string& text) {
+    show(text);
+    end_line();
+  }
+
+  /// Before a line on stdout: erase an open progress line when stdout is the same terminal.
+  void before_stdout() {
+    if (open_ && shares_stdout_) {
+      std::fprintf(stderr, "\r%*s\r", int(width_), "");
+      std::fflush(stderr);
+      open_ = false;
+      width_ = 0;
+    }
+  }
+
+  /// Before a message on stderr: end an open progress line, so the message starts its own.
+  void end_line() {
+    if (open_) std::fputc('\n', stderr);
+    open_ = false;
+    width_ = 0;
+  }
+
+ private:
+  static bool same_file(int a, int b) {
+    struct stat sa, sb;
+    return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  }
+  bool tty_, shares_stdout_;
+  bool open_ = false;
+  size_t width_ = 0;
+  std::chrono::steady_clock::time_point last_{};
+  std::string last_text_;
+};
+
+Progress g_progress;
+
+/// Every line train_cifar prints to stdout goes through here: the progress line makes way first,
+/// and a failed write (a full disk, /dev/full) stops the run instead of passing unnoticed. The
+/// flush also makes each line reach a log file as it is printed.
+__attribute__((format(printf, 1, 2))) void out(const char* format, ...) {
+  g_progress.before_stdout();
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(stdout, format, args);
+  va_end(args);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    throw ember::Error(std::string("writing to stdout failed: ") + std::strerror(errno));
+}
+
+/// The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none has. The step in flight
+/// finishes, the checkpoint is written, and the run exits with 128 + the signal; a second signal
+/// exits at once (the last checkpoint written stays whole: writes are atomic).
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_signal != 0) _exit(128 + sig);
+  g_signal = sig;
+}
+
+void install_stop_handlers() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;  // reads and writes in flight carry on; the flag is checked after each step
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurrency())); }
 
 struct Args {
   std::string model, data, device, log;
@@ -54,25 +173,60 @@ struct Args {
   bool cuda_graph = true;
   bool tf32 = true;
   std::optional<int64_t> max_steps;
+  int64_t save_every = 0;
   std::string save, resume;
+  bool strict_resume = false;
 };
 
-const char* kUsage =
+/// The synopsis, printed after a usage error.
+const char* kSynopsis =
     "usage: train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]\n"
     "                   [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]\n"
-    "                   [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32]\n"
-    "                   [--max-steps N] [--save FILE] [--resume FILE]\n"
-    "MODEL: barebones_fc, barebones_conv, module_fc, module_conv, sequential_fc, sequential_conv\n"
-    "DIR: a folder with CIFAR-10's binary batches (data_batch_1.bin .. data_batch_5.bin,\n"
-    "     optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n"
-    "--no-cuda-graph: on a GPU, launch every step's kernels one by one instead of capturing the\n"
-    "     step once in a CUDA graph and replaying it (the default; same results, less host time).\n"
-    "--no-tf32: on a GPU, full FP32 convolutions; by default cuDNN may use TF32 tensor cores, as\n"
-    "     PyTorch's torch.backends.cudnn.allow_tf32 = True.\n"
-    "--max-steps N: stop after N optimizer steps in all, counting those before a --resume.\n"
-    "--save FILE: at the end, write a checkpoint (model, optimizer, generator, position).\n"
-    "--resume FILE: continue from a checkpoint saved with the same --model, --seed, --batch-size;\n"
-    "     with the same flags a resumed run ends in the same state as an uninterrupted one.\n";
+    "                   [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32] [--max-steps N]\n"
+    "                   [--save FILE] [--save-every N] [--resume FILE] [--strict-resume]\n";
+
+/// The whole usage text (--help), with every default (the models' own from cifar::defaults).
+std::string usage() {
+  std::string models;
+  for (const std::string& m : cifar::model_names()) {
+    const cifar::Hyper h = cifar::defaults(m);
+    models += "  " + m + std::string(17 - m.size(), ' ') + "lr " + ember::detail::str(h.lr) +
+              (h.momentum > 0 ? ", momentum " + ember::detail::str(h.momentum) : std::string()) +
+              (h.nesterov ? ", nesterov" : "") + "\n";
+  }
+  const std::string hw = std::to_string(hardware_threads());
+  return std::string(kSynopsis) +
+         "MODEL, with the tutorial's lr, momentum and nesterov as its defaults:\n" +
+         models +
+         "--data DIR       a folder with CIFAR-10's binary batches (data_batch_1.bin .. data_batch_5.bin,\n"
+         "                 optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n"
+         "--device D       cpu or cuda; default cuda when a GPU is usable, else cpu.\n"
+         "--epochs N       default 1.\n"
+         "--batch-size N   default 64.\n"
+         "--lr X           default the model's (above); a positive number that float32 holds.\n"
+         "--momentum X     in [0, 1); default the model's.\n"
+         "--nesterov       Nesterov momentum; default the model's.\n"
+         "--print-every N  print the loss and the validation accuracy every N iterations; default 100.\n"
+         "--seed S         in [0, 2^63); seeds the weights and the shuffle; default 0.\n"
+         "--threads T      CPU threads, at most 4 x the hardware threads; default 0 = all " + hw + " here.\n"
+         "--log FILE       write each step's loss and each epoch's validation accuracy as CSV; default none.\n"
+         "--no-cuda-graph  on a GPU, launch every step's kernels one by one instead of capturing the\n"
+         "                 step once in a CUDA graph and replaying it (the default; same results, less host time).\n"
+         "--no-tf32        on a GPU, full FP32 convolutions; by default cuDNN may use TF32 tensor cores, as\n"
+         "                 PyTorch's torch.backends.cudnn.allow_tf32 = True.\n"
+         "--max-steps N    stop after N optimizer steps in all, counting those before a --resume; default none.\n"
+         "--save FILE      write a checkpoint (model, optimizer, generator, position) at the end, and when\n"
+         "                 SIGINT or SIGTERM stops the run; default none. Never written with non-finite weights.\n"
+         "--save-every N   with --save, also write it every N steps; default 0 (only at the end).\n"
+         "--resume FILE    continue from a checkpoint saved with the same --model, --seed, --batch-size; with\n"
+         "                 the same flags a resumed run ends in the same state as an uninterrupted one. It\n"
+         "                 takes the checkpoint's lr, momentum and nesterov; --lr, --momentum, --nesterov\n"
+         "                 given here override them (a line says so) and the next checkpoint records them.\n"
+         "--strict-resume  refuse a --resume saved on another device type, with other --threads (on the\n"
+         "                 CPU) or other data files; by default a line warns that the results will differ.\n"
+         "Exit status: 0 done; 1 an error (data, checkpoint, files, a diverged training); 2 a bad command\n"
+         "line; 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM), after writing --save.\n";
+}
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -91,8 +245,8 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string f = argv[i];
     if (f == "--help" || f == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
+      std::fputs(usage().c_str(), stdout);
+      std::exit(std::fflush(stdout) == 0 && !std::ferror(stdout) ? 0 : 1);
     }
     if (f == "--nesterov") {
       a.nesterov = true;
@@ -106,6 +260,10 @@ Args parse(int argc, char** argv) {
       a.tf32 = false;
       continue;
     }
+    if (f == "--strict-resume") {
+      a.strict_resume = true;
+      continue;
+    }
     if (i + 1 >= argc) throw UsageError("missing value for " + f);
     std::string v = argv[++i];
     if (f == "--model") a.model = v;
@@ -115,28 +273,112 @@ Args parse(int argc, char** argv) {
     else if (f == "--epochs") a.epochs = parse_number<int>(f, v);
     else if (f == "--batch-size") a.batch_size = parse_number<int64_t>(f, v);
     else if (f == "--print-every") a.print_every = parse_number<int>(f, v);
-    else if (f == "--seed") a.seed = parse_number<uint64_t>(f, v);
+    else if (f == "--seed") {
+      // Parsed as signed: an unsigned parse would wrap "-1" to 2^64 - 1.
+      std::istringstream in(v);
+      int64_t s = -1;
+      if (!(in >> s) || !in.eof() || s < 0)
+        throw UsageError("bad value '" + v + "' for --seed (expected an integer in [0, 2^63))");
+      a.seed = uint64_t(s);
+    }
     else if (f == "--threads") a.threads = parse_number<int>(f, v);
     else if (f == "--lr") a.lr = parse_number<double>(f, v);
     else if (f == "--momentum") a.momentum = parse_number<double>(f, v);
     else if (f == "--max-steps") a.max_steps = parse_number<int64_t>(f, v);
     else if (f == "--save") a.save = v;
+    else if (f == "--save-every") a.save_every = parse_number<int64_t>(f, v);
     else if (f == "--resume") a.resume = v;
     else throw UsageError("unknown flag " + f);
   }
   if (a.model.empty()) throw UsageError("--model is required");
   if (a.data.empty()) throw UsageError("--data is required");
+  if (std::string m = cifar::unknown_model(a.model); !m.empty()) throw UsageError(m);
   if (a.epochs < 1) throw UsageError("--epochs must be at least 1");
   if (a.batch_size < 1) throw UsageError("--batch-size must be at least 1");
   if (a.print_every < 1) throw UsageError("--print-every must be at least 1");
   if (a.max_steps && *a.max_steps < 0) throw UsageError("--max-steps must be at least 0");
+  if (a.save_every < 0) throw UsageError("--save-every must be at least 0");
+  if (a.save_every > 0 && a.save.empty()) throw UsageError("--save-every needs --save FILE");
   if (a.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
-  if (a.lr && !(*a.lr > 0 && std::isfinite(*a.lr))) throw UsageError("--lr must be a positive number");
-  if (a.momentum && !(*a.momentum >= 0 && *a.momentum < 1)) throw UsageError("--momentum must be in [0, 1)");
+  // More threads than this only time-slice the cores (and take memory); a typo, most likely.
+  if (a.threads > 4 * hardware_threads())
+    throw UsageError("--threads " + std::to_string(a.threads) + " is more than 4 x the " +
+                     std::to_string(hardware_threads()) + " hardware threads of this machine");
+  if (a.lr) {
+    if (std::string p = cifar::lr_problem("--lr", *a.lr); !p.empty()) throw UsageError(p);
+  }
+  if (a.momentum) {
+    if (std::string p = cifar::momentum_problem("--momentum", *a.momentum); !p.empty()) throw UsageError(p);
+  }
   if (!a.device.empty() && a.device != "cpu" && a.device.rfind("cuda", 0) != 0)
     throw UsageError("--device must be cpu or cuda");
   return a;
 }
+
+/// Throws unless `path` (the value of `flag`) can be written: not a folder, in a folder that
+/// exists, and writable: the folder when the file is new or is replaced (`replaced`: --save
+/// writes a temporary file beside it and renames it), else the file itself. Creates nothing.
+void check_writable(const std::string& flag, const std::string& path, bool replaced) {
+  if (path.empty()) return;
+  auto refuse = [&](const std::string& why) {
+    throw ember::Error("cannot open " + flag + " file '" + path + "' for writing: " + why);
+  };
+  struct stat st;
+  const bool exists = stat(path.c_str(), &st) == 0;
+  if (path.back() == '/' || (exists && S_ISDIR(st.st_mode))) refuse("it is a folder");
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (stat(dir.c_str(), &st) != 0) refuse("the folder '" + dir + "' does not exist");
+  if (!S_ISDIR(st.st_mode)) refuse("'" + dir + "' is not a folder");
+  if (exists && !replaced) {
+    if (access(path.c_str(), W_OK) != 0) refuse(std::string("the file is not writable (") + std::strerror(errno) + ")");
+  } else if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    refuse("the folder '" + dir + "' is not writable (" + std::strerror(errno) + ")");
+  }
+}
+
+/// The --log file: CSV rows, each write checked, so a full disk is an error rather than a
+/// silently short log.
+class CsvLog {
+ public:
+  ~CsvLog() {
+    if (f_ != nullptr) std::fclose(f_);
+  }
+  void open(const std::string& path) {
+    path_ = path;
+    f_ = std::fopen(path.c_str(), "w");
+    if (f_ == nullptr)
+      throw ember::Error("cannot open --log file '" + path + "' for writing: " + std::strerror(errno));
+    std::fputs("kind,epoch,step,value\n", f_);
+    check();
+  }
+  bool is_open() const { return f_ != nullptr; }
+  void row(const char* kind, int64_t epoch, int64_t step, double value) {
+    std::fprintf(f_, "%s,%lld,%lld,%g\n", kind, (long long)epoch, (long long)step, value);
+    check();
+  }
+  /// Pushes the rows out (and so finds a full disk early).
+  void flush() {
+    if (f_ != nullptr && std::fflush(f_) != 0) fail();
+  }
+  void close() {
+    if (f_ == nullptr) return;
+    flush();
+    std::FILE* f = f_;
+    f_ = nullptr;
+    if (std::fclose(f) != 0) fail();
+  }
+
+ private:
+  void check() {
+    if (std::ferror(f_)) fail();
+  }
+  [[noreturn]] void fail() {
+    throw ember::Error("writing --log file '" + path_ + "' failed: " + std::strerror(errno));
+  }
+  std::FILE* f_ = nullptr;
+  std::string path_;
+};
 
 /// Top-1 accuracy over (x, y) in chunks of 1000, printed as the tutorial does.
 double check_accuracy(const cifar::Training& t, const Tensor& x, const Tensor& y) {
@@ -148,7 +390,7 @@ double check_accuracy(const cifar::Training& t, const Tensor& x, const Tensor& y
     correct += (pred == y.narrow(0, i, len)).sum().item<int64_t>();
   }
   double acc = n ? double(correct) / double(n) : 0.0;
-  std::printf("Got %lld / %lld correct (%.2f%%)\n", (long long)correct, (long long)n, 100 * acc);
+  out("Got %lld / %lld correct (%.2f%%)\n", (long long)correct, (long long)n, 100 * acc);
   return acc;
 }
 
@@ -206,13 +448,46 @@ void warm_up(const std::string& model, const cifar::Hyper& h, ember::Device devi
   ember::cuda::synchronize();
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+/// Throws when a parameter stopped being finite: the training diverged, and nothing it holds now
+/// is worth reporting or saving.
+void check_finite(const cifar::Training& t, int64_t steps, double lr) {
+  const std::string bad = cifar::first_nonfinite(t);
+  if (!bad.empty())
+    throw ember::Error("the training diverged: after step " + std::to_string(steps) + ", " + bad +
+                       " holds a NaN or an infinity (nothing saved); lower --lr (now " + ember::detail::str(lr) +
+                       ") or resume from an earlier checkpoint");
 }
 
+/// Takes the checkpoint's lr, momentum and nesterov where the command line gives none; a flag
+/// that is given wins, and a line says which value it replaces.
+void merge_hyper(const Args& a, const cifar::StoredHyper& s, cifar::Hyper& h) {
+  using ember::detail::str;
+  if (s.lr) {
+    if (!a.lr) h.lr = *s.lr;
+    else if (*a.lr != *s.lr) out("--lr %s overrides the checkpoint's lr %s\n", str(*a.lr).c_str(), str(*s.lr).c_str());
+  }
+  if (s.momentum) {
+    if (!a.momentum) h.momentum = *s.momentum;
+    else if (*a.momentum != *s.momentum)
+      out("--momentum %s overrides the checkpoint's momentum %s\n", str(*a.momentum).c_str(), str(*s.momentum).c_str());
+  }
+  if (s.nesterov) {
+    if (!a.nesterov) h.nesterov = *s.nesterov;
+    else if (!*s.nesterov) out("--nesterov overrides the checkpoint's nesterov false\n");
+  }
+}
+
+const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
+
 int run(const Args& a) {
-  ember::set_num_threads(a.threads > 0 ? a.threads : int(std::max(1u, std::thread::hardware_concurrency())));
-  std::string dev_name = a.device.empty() ? (ember::cuda::is_available() ? "cuda" : "cpu") : a.device;
+  install_stop_handlers();
+  ember::set_num_threads(a.threads > 0 ? a.threads : hardware_threads());
+  std::string dev_name = a.device, why = "--device " + a.device;
+  if (a.device.empty()) {
+    const bool gpu = ember::cuda::is_available();
+    dev_name = gpu ? "cuda" : "cpu";
+    why = gpu ? "a GPU is usable" : "no usable GPU: " + ember::cuda::unavailable_reason();
+  }
   ember::Device device(dev_name);
   if (device.is_cuda() && !ember::cuda::is_available())
     throw ember::Error("--device cuda, but no GPU is usable: " + ember::cuda::unavailable_reason());
@@ -223,9 +498,17 @@ int run(const Args& a) {
   if (a.nesterov) h.nesterov = true;
   if (h.nesterov && h.momentum <= 0)
     throw UsageError("--nesterov needs a positive --momentum");
+  check_writable("--save", a.save, /*replaced=*/true);
+  check_writable("--log", a.log, /*replaced=*/false);
+
+  const ember::data::Cifar10Options data_options;
+  out("train_cifar: %s on %s (%s), %d threads, %lld steps per epoch, data %s\n", a.model.c_str(),
+      device.str().c_str(), why.c_str(), ember::get_num_threads(),
+      (long long)((data_options.num_train + a.batch_size - 1) / a.batch_size),
+      std::filesystem::absolute(a.data).lexically_normal().string().c_str());
 
   // Data: the tutorial's split and per-channel normalisation, kept on the training device.
-  ember::data::Cifar10Split split = ember::data::load_cifar10_split(a.data);
+  ember::data::Cifar10Split split = ember::data::load_cifar10_split(a.data, data_options);
   auto prepare = [&](const ember::data::LabeledImages& d) {
     return std::make_pair(ember::data::normalize(d.x).to(device), d.y.to(device));
   };
@@ -234,6 +517,16 @@ int run(const Args& a) {
   std::optional<std::pair<Tensor, Tensor>> test;
   if (split.has_test()) test = prepare(split.test);
 
+  // What else decides this run's bytes, for the checkpoint: the device type, on the CPU the
+  // thread count (it splits the reductions), and the training files (tools/data_fingerprint.h).
+  cifar::RunRecord record;
+  record.entries.emplace_back("device", device.is_cuda() ? "cuda" : "cpu");
+  if (!device.is_cuda()) record.entries.emplace_back("threads", std::to_string(ember::get_num_threads()));
+  for (int i = 1; i <= data_options.train_files; ++i) {
+    const std::string name = "data_batch_" + std::to_string(i) + ".bin";
+    record.entries.emplace_back("data." + name, cifar::data_fingerprint(a.data + "/" + name));
+  }
+
   if (device.is_cuda()) {
     ember::cuda::set_cudnn_allow_tf32(a.tf32);
     warm_up(a.model, h, device, xtr, ytr, a.batch_size);
@@ -241,34 +534,61 @@ int run(const Args& a) {
   ember::manual_seed(a.seed);
   cifar::Training t = cifar::build(a.model, h, device);
   ember::data::DataLoader loader(xtr, ytr, ember::data::DataLoaderOptions(a.batch_size).shuffle(true).seed(a.seed));
+  const size_t batches = loader.size();
 
-  std::ofstream log;
-  if (!a.log.empty()) {
-    log.open(a.log);
-    if (!log) throw ember::Error("cannot open --log file '" + a.log + "' for writing");
-    log << "kind,epoch,step,value\n";
-  }
+  CsvLog log;
+  if (!a.log.empty()) log.open(a.log);
 
   const cifar::RunKey key{a.model, a.seed, a.batch_size};
   cifar::Position pos;
   if (!a.resume.empty()) {
-    pos = cifar::load_state(a.resume, t, key);
-    std::printf("Resumed from %s: epoch %lld, batch %lld, %lld steps\n", a.resume.c_str(),
-                (long long)pos.epoch + 1, (long long)pos.batch, (long long)pos.steps);
+    const cifar::Layout layout{int64_t(batches), xtr.size(0), a.batch_size, a.epochs};
+    cifar::Loaded loaded = cifar::load_state(a.resume, t, key, layout);
+    pos = loaded.pos;
+    out("Resumed from %s: epoch %lld, batch %lld, %lld steps\n", a.resume.c_str(), (long long)pos.epoch + 1,
+        (long long)pos.batch, (long long)pos.steps);
+    merge_hyper(a, loaded.hyper, h);
+    if (h.nesterov && h.momentum <= 0) throw UsageError("--nesterov needs a positive --momentum");
+    const std::string differs = cifar::record_differences(loaded.metadata, record);
+    if (!differs.empty() && a.strict_resume)
+      throw ember::Error("--strict-resume: this run differs from the one that saved '" + a.resume + "' in " + differs);
+    if (!differs.empty())
+      std::fprintf(stderr, "train_cifar: warning: this run differs from the one that saved '%s' in %s; it will not "
+                   "end as an uninterrupted run would (--strict-resume refuses)\n", a.resume.c_str(), differs.c_str());
   }
+  t.set_hyper(h);
   auto reached_max = [&] { return a.max_steps && pos.steps >= *a.max_steps; };
+
+  int64_t saved_steps = -1;
+  auto save = [&] {
+    check_finite(t, pos.steps, h.lr);
+    cifar::save_state(a.save, t, key, record, h, pos);
+    saved_steps = pos.steps;
+    out("Saved %s: epoch %lld, batch %lld, %lld steps\n", a.save.c_str(), (long long)pos.epoch + 1, (long long)pos.batch,
+        (long long)pos.steps);
+  };
 
   double train_seconds = 0;
   int64_t run_steps = 0, run_images = 0;  // this run's share, for images/s
-  const size_t batches = loader.size();
   const bool use_graph = device.is_cuda() && a.cuda_graph;
   GraphStep graph(t);
-  for (int64_t epoch = pos.epoch; epoch < a.epochs && !reached_max(); ++epoch) {
+  const int64_t planned = std::min<int64_t>(a.epochs * int64_t(batches), a.max_steps.value_or(INT64_MAX));
+  const auto started = std::chrono::steady_clock::now();
+  auto progress = [&](int64_t epoch, int64_t done, double seconds) {
+    const double per_step = run_steps ? seconds / double(run_steps) : 0;
+    char text[160];
+    std::snprintf(text, sizeof text, "  epoch %lld/%d: %lld/%zu batches, %s, %.0f images/s, ETA %s", (long long)epoch + 1,
+                  a.epochs, (long long)done, batches, duration(seconds_since(started)).c_str(),
+                  double(run_images) / std::max(1e-9, seconds),
+                  duration(per_step * double(std::max<int64_t>(0, planned - pos.steps))).c_str());
+    return std::string(text);
+  };
+  for (int64_t epoch = pos.epoch; epoch < a.epochs && !reached_max() && !g_signal; ++epoch) {
     loader.set_epoch(epoch);
     auto it = loader.begin();
     for (int64_t skip = 0; skip < pos.batch && it != loader.end(); ++skip) ++it;  // resumed mid-epoch
     auto t0 = std::chrono::steady_clock::now();
-    for (; it != loader.end() && !reached_max(); ++it) {
+    for (; it != loader.end() && !reached_max() && !g_signal; ++it) {
       const ember::data::Batch& batch = *it;
       const int64_t i = pos.batch;  // the tutorial's iteration number within the epoch
       // The loss tensor of a replay is the graph's: read it (below) before the next replay.
@@ -278,7 +598,8 @@ int run(const Args& a) {
         loss = graph.step(batch.x, batch.y);
       } else if (use_graph && !graph.ready() && full && run_steps >= kWarmupSteps) {
         loss = graph.capture(batch.x, batch.y);
-        std::fprintf(stderr, "\n  captured the training step in a CUDA graph after %lld eager steps\n",
+        g_progress.end_line();
+        std::fprintf(stderr, "  captured the training step in a CUDA graph after %lld eager steps\n",
                      (long long)run_steps);
       } else {
         loss = t.step(batch.x, batch.y);
@@ -298,13 +619,13 @@ int run(const Args& a) {
                              std::to_string(epoch + 1) + ", iteration " + std::to_string(i) +
                              "; lower --lr (now " + ember::detail::str(h.lr) + ")");
         }
-        if (log.is_open()) log << "loss," << epoch + 1 << "," << pos.steps << "," << l << "\n";
+        if (log.is_open()) log.row("loss", epoch + 1, pos.steps, l);
         if (report) {
           train_seconds += seconds_since(t0);
-          std::printf("Iteration %lld, loss = %.4f\n", (long long)i, l);
+          out("Iteration %lld, loss = %.4f\n", (long long)i, l);
           check_accuracy(t, xva, yva);
-          std::printf("\n");
-          std::fflush(stdout);
+          out("\n");
+          log.flush();
           t0 = std::chrono::steady_clock::now();
         }
       } else if (size_t(pos.batch) == batches) {
@@ -314,41 +635,44 @@ int run(const Args& a) {
                              std::to_string(epoch + 1) + " (checked at its end); lower --lr (now " +
                              ember::detail::str(h.lr) + ")");
       }
-      if (i % 50 == 0) {
-        std::fprintf(stderr, "\r  epoch %lld/%d: %lld/%zu batches, %.0f images/s   ", (long long)epoch + 1,
-                     a.epochs, (long long)i + 1, batches,
-                     double(run_images) / std::max(1e-9, train_seconds + seconds_since(t0)));
-        g_progress_open = true;
-      }
+      if (a.save_every > 0 && pos.steps % a.save_every == 0) save();
+      if (g_progress.due()) g_progress.show(progress(epoch, pos.batch, train_seconds + seconds_since(t0)));
     }
     if (device.is_cuda()) ember::cuda::synchronize();
     train_seconds += seconds_since(t0);
-    std::fprintf(stderr, "\n");
-    g_progress_open = false;
-    if (size_t(pos.batch) < batches) break;  // stopped by --max-steps inside the epoch
+    g_progress.finish(progress(epoch, pos.batch, train_seconds));
+    if (size_t(pos.batch) < batches) break;  // stopped by --max-steps or a signal inside the epoch
     pos.epoch = epoch + 1;
     pos.batch = 0;
-    std::printf("Epoch %lld done: ", (long long)epoch + 1);
+    check_finite(t, pos.steps, h.lr);
+    out("Epoch %lld done: ", (long long)epoch + 1);
     double va = check_accuracy(t, xva, yva);
-    if (log.is_open()) log << "val_accuracy," << epoch + 1 << "," << pos.steps << "," << va << "\n";
+    if (log.is_open()) log.row("val_accuracy", epoch + 1, pos.steps, va);
+    log.flush();
   }
-  if (!a.save.empty()) {
-    cifar::save_state(a.save, t, key, pos);
-    std::printf("Saved %s: epoch %lld, batch %lld, %lld steps\n", a.save.c_str(), (long long)pos.epoch + 1,
-                (long long)pos.batch, (long long)pos.steps);
+  if (g_signal) {
+    const int sig = g_signal;
+    if (!a.save.empty() && saved_steps != pos.steps) save();
+    log.close();
+    std::fprintf(stderr, "train_cifar: stopped by %s after step %lld; %s\n", signal_name(sig), (long long)pos.steps,
+                 a.save.empty() ? "nothing saved (no --save)" : ("continue with --resume " + a.save).c_str());
+    return 128 + sig;
   }
+  if (!a.save.empty() && saved_steps != pos.steps) save();
+  log.close();
 
-  std::printf("Validation: ");
+  check_finite(t, pos.steps, h.lr);
+  out("Validation: ");
   double val_acc = check_accuracy(t, xva, yva);
   std::string test_acc = "null";
   if (test) {
-    std::printf("Test: ");
+    out("Test: ");
     test_acc = std::to_string(check_accuracy(t, test->first, test->second));
   }
-  std::printf("{\"model\": \"%s\", \"device\": \"%s\", \"epochs\": %d, \"steps\": %lld, \"train_seconds\": %.3f, "
-              "\"images_per_second\": %.1f, \"val_accuracy\": %.4f, \"test_accuracy\": %s}\n",
-              a.model.c_str(), device.str().c_str(), a.epochs, (long long)pos.steps, train_seconds,
-              double(run_images) / std::max(train_seconds, 1e-9), val_acc, test_acc.c_str());
+  out("{\"model\": \"%s\", \"device\": \"%s\", \"epochs\": %d, \"steps\": %lld, \"train_seconds\": %.3f, "
+      "\"images_per_second\": %.1f, \"val_accuracy\": %.4f, \"test_accuracy\": %s}\n",
+      a.model.c_str(), device.str().c_str(), a.epochs, (long long)pos.steps, train_seconds,
+      double(run_images) / std::max(train_seconds, 1e-9), val_acc, test_acc.c_str());
   return 0;
 }
 
@@ -358,10 +682,13 @@ int main(int argc, char** argv) {
   try {
     return run(parse(argc, argv));
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "train_cifar: %s\n%s", e.what(), kUsage);
+    g_progress.end_line();
+    std::fprintf(stderr, "train_cifar: %s\n%s(train_cifar --help lists every flag and its default)\n", e.what(),
+                 kSynopsis);
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%strain_cifar: error: %s\n", g_progress_open ? "\n" : "", e.what());
+    g_progress.end_line();
+    std::fprintf(stderr, "train_cifar: error: %s\n", e.what());
     return 1;
   }
 }
