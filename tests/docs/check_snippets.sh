@@ -125,6 +125,10 @@ extract() {  # extract DOC_PATH DOC_NAME STEM
         next
       }
       if (line ~ /^```cpp[ \t]*$/) { in_block = 1; start = NR; code = ""; next }
+      if (line ~ /^[ \t]*```[ \t]*(cpp|c\+\+|C\+\+|cxx|cc)/) {
+        fail(NR, "a C++ block must open with ```cpp at the start of the line to be checked")
+        next
+      }
       if (line !~ /^[ \t]*$/ && has_marker) {
         fail(marker_line, "a snippet marker must be followed (after blank lines only) by a ```cpp block")
         has_marker = 0; marker = ""
