@@ -6,6 +6,7 @@
 #include "helpers.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -150,6 +151,140 @@ TEST_CASE("optimizer state: SGD, Adam and AdamW files of earlier versions load a
     require_same_state<optim::AdamWParamState>(*adamw, loaded, p, q);
     REQUIRE(state_bytes(loaded) == golden);
   }
+}
+
+namespace {
+
+// An optimizer the library does not know, checkpointing its own options and state through the
+// same virtual pair as SGD: plain gradient descent that also counts each parameter's steps.
+struct CountingOptions : optim::OptimizerCloneableOptions<CountingOptions> {
+  explicit CountingOptions(double lr) : lr(lr) {}
+  double lr;
+  double get_lr() const override { return lr; }
+  void set_lr(double v) override { lr = v; }
+};
+
+struct CountingState : optim::OptimizerCloneableParamState<CountingState> {
+  int64_t steps = 0;
+};
+
+class CountingGD : public optim::Optimizer {
+ public:
+  CountingGD(std::vector<Tensor> params, double lr)
+      : Optimizer(std::move(params), std::make_unique<CountingOptions>(lr)) {}
+
+  Tensor step(LossClosure closure = nullptr) override {
+    Tensor loss = run_closure(closure);
+    NoGradGuard no_grad;
+    for (auto& group : param_groups_) {
+      for (auto& p : group.params()) {
+        if (!p.grad().defined()) continue;
+        p.add_(p.grad(), -group.options().get_lr());
+        auto& slot = state_[p.unsafeGetTensorImpl()];
+        if (!slot) slot = std::make_unique<CountingState>();
+        static_cast<CountingState&>(*slot).steps += 1;
+      }
+    }
+    return loss;
+  }
+
+  void save(SafeTensors& archive) const override {
+    archive.metadata["optimizer"] = "CountingGD";
+    archive.metadata["lr"] = std::to_string(param_groups_.at(0).options().get_lr());
+    const std::vector<Tensor> params = all_parameters();
+    for (size_t i = 0; i < params.size(); ++i)
+      if (const auto* st = static_cast<const CountingState*>(state_of(params[i])))
+        archive.tensors["steps." + std::to_string(i)] = full(std::vector<int64_t>{}, Scalar(st->steps), kLong);
+  }
+
+  void load(const SafeTensors& archive, const std::string& source) override {
+    auto kind = archive.metadata.find("optimizer");
+    EMBER_CHECK(kind != archive.metadata.end() && kind->second == "CountingGD", "CountingGD::load: ", source,
+                " is not a CountingGD state");
+    const std::vector<Tensor> params = all_parameters();
+    StateMap fresh;
+    for (size_t i = 0; i < params.size(); ++i) {
+      auto it = archive.tensors.find("steps." + std::to_string(i));
+      if (it == archive.tensors.end()) continue;
+      auto st = std::make_unique<CountingState>();
+      st->steps = it->second.item<int64_t>();
+      fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
+    }
+    state_ = std::move(fresh);
+    param_groups_.at(0).options().set_lr(std::stod(archive.metadata.at("lr")));
+  }
+};
+
+// An optimizer that does not say how to checkpoint it.
+class Unsaveable : public optim::Optimizer {
+ public:
+  explicit Unsaveable(std::vector<Tensor> params) : Optimizer(std::move(params), std::make_unique<CountingOptions>(1)) {}
+  Tensor step(LossClosure closure = nullptr) override { return run_closure(closure); }
+};
+
+int64_t steps_of(const optim::Optimizer& opt, const Tensor& p) {
+  const auto* st = static_cast<const CountingState*>(opt.state_of(p));
+  return st == nullptr ? -1 : st->steps;
+}
+
+}  // namespace
+
+TEST_CASE("optimizer state: an optimizer defined outside the library saves and loads its own state",
+          "[serialize][optim]") {
+  TempDir dir;
+  Tensor a = exact({3}, 1).requires_grad_(), b = exact({2}, 0).requires_grad_();
+  CountingGD opt({a, b}, 0.25);
+  a.mutable_grad() = ones_like(a);
+  opt.step();
+  opt.step();
+  opt.param_groups()[0].options().set_lr(0.5);
+  save(opt, dir.file("counting.safetensors"));
+  Checkpoint ck;
+  ck.add_optimizer("optimizer.", opt);
+  ck.save(dir.file("ck.safetensors"));
+  REQUIRE(ck.metadata.at("optimizer.optimizer") == "CountingGD");
+  REQUIRE(ck.tensors.count("optimizer.steps.0") == 1);
+  REQUIRE(ck.tensors.count("optimizer.steps.1") == 0);  // b has no gradient: never stepped
+
+  Tensor a2 = exact({3}, 1).requires_grad_(), b2 = exact({2}, 0).requires_grad_();
+  CountingGD back({a2, b2}, 0.1);
+  load(back, dir.file("counting.safetensors"));
+  REQUIRE(steps_of(back, a2) == 2);
+  REQUIRE(steps_of(back, b2) == -1);
+  REQUIRE(back.param_groups()[0].options().get_lr() == 0.5);
+
+  CountingGD from_ck({a2, b2}, 0.1);
+  Checkpoint::load(dir.file("ck.safetensors")).load_optimizer("optimizer.", from_ck);
+  REQUIRE(steps_of(from_ck, a2) == 2);
+  REQUIRE(from_ck.param_groups()[0].options().get_lr() == 0.5);
+
+  // Each side refuses the other's file with its own message.
+  optim::SGD sgd({a2, b2}, optim::SGDOptions(0.1));
+  require_throws_with([&] { load(sgd, dir.file("counting.safetensors")); },
+                      {"load(optimizer): '", "counting.safetensors' holds the state of a CountingGD optimizer, not SGD"});
+  save(sgd, dir.file("sgd.safetensors"));
+  require_throws_with([&] { load(back, dir.file("sgd.safetensors")); }, {"CountingGD::load", "is not a CountingGD state"});
+  REQUIRE(steps_of(back, a2) == 2);
+}
+
+TEST_CASE("optimizer state: an optimizer that does not override save and load is refused, naming its type",
+          "[serialize][optim][errors]") {
+  TempDir dir;
+  Tensor a = exact({3}, 1).requires_grad_();
+  Unsaveable opt({a});
+  require_throws_with([&] { save(opt, dir.file("u.safetensors")); },
+                      {"save(optimizer): an optimizer of type (anonymous namespace)::Unsaveable cannot be saved",
+                       "does not override Optimizer::save and Optimizer::load"});
+  REQUIRE_FALSE(std::filesystem::exists(dir.file("u.safetensors")));
+  Checkpoint ck;
+  require_throws_with([&] { ck.add_optimizer("optimizer.", opt); }, {"Unsaveable cannot be saved"});
+  REQUIRE(ck.metadata.empty());
+
+  optim::SGD sgd({exact({3}, 1).requires_grad_()}, optim::SGDOptions(0.1));
+  save(sgd, dir.file("sgd.safetensors"));
+  require_throws_with([&] { load(opt, dir.file("sgd.safetensors")); },
+                      {"load(optimizer): '", "sgd.safetensors': an optimizer of type (anonymous namespace)::Unsaveable "
+                       "cannot be loaded"});
 }
 
 // Writes the fixtures above; run by hand (ember_tests "[.write_optim_fixtures]") only to add one
