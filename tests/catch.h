@@ -23,12 +23,11 @@ bool record_skip(const std::string& reason);
 #if defined(SKIP)
 #define EMBER_SKIP(msg) SKIP(msg)
 #else
-#define EMBER_SKIP(msg)                                    \
-  do {                                                     \
-    std::ostringstream ember_skip_reason_;                 \
-    ember_skip_reason_ << msg;                             \
-    if (ember_test::record_skip(ember_skip_reason_.str())) \
-      WARN("skipped: " << ember_skip_reason_.str());       \
-    return;                                                \
+#define EMBER_SKIP(msg)                                                                                   \
+  do {                                                                                                    \
+    std::ostringstream ember_skip_reason_;                                                                \
+    ember_skip_reason_ << msg;                                                                            \
+    if (ember_test::record_skip(ember_skip_reason_.str())) WARN("skipped: " << ember_skip_reason_.str()); \
+    return;                                                                                               \
   } while (0)
 #endif

@@ -23,10 +23,10 @@ namespace {
 constexpr int kSkipExitCode = 4;
 
 struct Tally {
-  std::string current;                 // the running test case
-  std::vector<std::string> reasons;    // its skips so far
+  std::string current;               // the running test case
+  std::vector<std::string> reasons;  // its skips so far
   int ran = 0, failed = 0;
-  std::vector<std::string> skipped;    // "name: reason; reason"
+  std::vector<std::string> skipped;  // "name: reason; reason"
 };
 
 Tally& tally() {

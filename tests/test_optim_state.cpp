@@ -41,8 +41,8 @@ Tensor exact(IntArrayRef sizes, double start, ScalarType dtype = kFloat) {
 
 // Four parameters in two groups: float32 and float64, and the last one never stepped (no state).
 std::vector<Tensor> make_params() {
-  return {exact({2, 3}, 1).requires_grad_(), exact({3}, -2).requires_grad_(),
-          exact({2}, 4, kDouble).requires_grad_(), exact({4}, 0).requires_grad_()};
+  return {exact({2, 3}, 1).requires_grad_(), exact({3}, -2).requires_grad_(), exact({2}, 4, kDouble).requires_grad_(),
+          exact({4}, 0).requires_grad_()};
 }
 
 template <typename Options>
@@ -54,9 +54,8 @@ std::vector<optim::OptimizerParamGroup> two_groups(const std::vector<Tensor>& p,
 }
 
 std::unique_ptr<optim::SGD> make_sgd(const std::vector<Tensor>& p) {
-  return std::make_unique<optim::SGD>(
-      two_groups(p, optim::SGDOptions(0.01).momentum(0.5).dampening(0.25)),
-      optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-4).nesterov(true));
+  return std::make_unique<optim::SGD>(two_groups(p, optim::SGDOptions(0.01).momentum(0.5).dampening(0.25)),
+                                      optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-4).nesterov(true));
 }
 
 template <typename Opt, typename Options>
@@ -218,7 +217,8 @@ class CountingGD : public optim::Optimizer {
 // An optimizer that does not say how to checkpoint it.
 class Unsaveable : public optim::Optimizer {
  public:
-  explicit Unsaveable(std::vector<Tensor> params) : Optimizer(std::move(params), std::make_unique<CountingOptions>(1)) {}
+  explicit Unsaveable(std::vector<Tensor> params)
+      : Optimizer(std::move(params), std::make_unique<CountingOptions>(1)) {}
   Tensor step(LossClosure closure = nullptr) override { return run_closure(closure); }
 };
 
@@ -260,10 +260,12 @@ TEST_CASE("optimizer state: an optimizer defined outside the library saves and l
 
   // Each side refuses the other's file with its own message.
   optim::SGD sgd({a2, b2}, optim::SGDOptions(0.1));
-  require_throws_with([&] { load(sgd, dir.file("counting.safetensors")); },
-                      {"load(optimizer): '", "counting.safetensors' holds the state of a CountingGD optimizer, not SGD"});
+  require_throws_with(
+      [&] { load(sgd, dir.file("counting.safetensors")); },
+      {"load(optimizer): '", "counting.safetensors' holds the state of a CountingGD optimizer, not SGD"});
   save(sgd, dir.file("sgd.safetensors"));
-  require_throws_with([&] { load(back, dir.file("sgd.safetensors")); }, {"CountingGD::load", "is not a CountingGD state"});
+  require_throws_with([&] { load(back, dir.file("sgd.safetensors")); },
+                      {"CountingGD::load", "is not a CountingGD state"});
   REQUIRE(steps_of(back, a2) == 2);
 }
 
@@ -283,7 +285,8 @@ TEST_CASE("optimizer state: an optimizer that does not override save and load is
   optim::SGD sgd({exact({3}, 1).requires_grad_()}, optim::SGDOptions(0.1));
   save(sgd, dir.file("sgd.safetensors"));
   require_throws_with([&] { load(opt, dir.file("sgd.safetensors")); },
-                      {"load(optimizer): '", "sgd.safetensors': an optimizer of type (anonymous namespace)::Unsaveable "
+                      {"load(optimizer): '",
+                       "sgd.safetensors': an optimizer of type (anonymous namespace)::Unsaveable "
                        "cannot be loaded"});
 }
 

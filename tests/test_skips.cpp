@@ -25,7 +25,8 @@ TEST_CASE("skip self-test: skipped entirely", "[.skip_selftest][whole]") {
 TEST_CASE("skip self-test: skipped in part", "[.skip_selftest][part]") {
   CHECK(ember_test::record_skip("self-test: one part"));
   CHECK_FALSE(ember_test::record_skip("self-test: one part"));  // once per test case
-  CHECK(1 + 1 == 2);  // the rest ran
+  // The rest ran.
+  CHECK(1 + 1 == 2);
 }
 
 TEST_CASE("skip self-test: failed, then skipped", "[.skip_selftest][fail]") {

@@ -64,8 +64,8 @@ void load_adam(Optimizer& optimizer, const char* kind, const SafeTensors& archiv
   // A parameter has either no state (never stepped) or step and both moments.
   for (size_t i = 0; i < params.size(); ++i) {
     const auto& fs = found[i];
-    const bool any = fs[kStep].defined() || fs[kExpAvg].defined() || fs[kExpAvgSq].defined() ||
-                     fs[kMaxExpAvgSq].defined();
+    const bool any =
+        fs[kStep].defined() || fs[kExpAvg].defined() || fs[kExpAvgSq].defined() || fs[kMaxExpAvgSq].defined();
     const bool core = fs[kStep].defined() && fs[kExpAvg].defined() && fs[kExpAvgSq].defined();
     EMBER_CHECK(!any || core, in.where(), ": the state of parameter ", i, " is incomplete (state.", i,
                 ".step, .exp_avg and .exp_avg_sq go together)");

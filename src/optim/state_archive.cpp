@@ -86,8 +86,7 @@ void StateWriter::tensor(const Tensor& param, const std::string& field, const Te
 
 // --- reader ---------------------------------------------------------------------------------
 
-StateReader::StateReader(const Optimizer& optimizer, const std::string& kind, const SafeTensors& in,
-                         std::string source)
+StateReader::StateReader(const Optimizer& optimizer, const std::string& kind, const SafeTensors& in, std::string source)
     : optimizer_(optimizer), in_(in), source_(std::move(source)), kind_(kind), params_(optimizer.all_parameters()) {
   const std::string& file_kind = get("optimizer");
   EMBER_CHECK(file_kind == kind, where(), " holds the state of a ", file_kind, " optimizer, not ", kind);
@@ -154,8 +153,8 @@ std::vector<std::vector<Tensor>> StateReader::state(const std::vector<Field>& fi
     size_t f = 0;
     for (; f < fields.size(); ++f)
       if ((i = state_index(kv.first, fields[f].name)) >= 0) break;
-    EMBER_CHECK(i >= 0, where(), " has unexpected tensor \"", kv.first, "\" (", kind_, " state is ",
-                field_list(fields), ")");
+    EMBER_CHECK(i >= 0, where(), " has unexpected tensor \"", kv.first, "\" (", kind_, " state is ", field_list(fields),
+                ")");
     EMBER_CHECK(i < int64_t(params_.size()), where(), ": \"", kv.first, "\" names parameter ", i,
                 " but the optimizer has ", params_.size());
     const Tensor& p = params_[size_t(i)];

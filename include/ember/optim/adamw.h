@@ -50,8 +50,8 @@ class EMBER_API AdamW : public Optimizer {
 
   Tensor step(LossClosure closure = nullptr) override;
 
-  /// Checkpoints (ember/serialize.h): kind "AdamW"; each group's lr, betas, eps, weight_decay and amsgrad; state.<i>.step, .exp_avg,
-  /// .exp_avg_sq and (amsgrad) .max_exp_avg_sq.
+  /// Checkpoints (ember/serialize.h): kind "AdamW"; each group's lr, betas, eps, weight_decay and amsgrad;
+  /// state.<i>.step, .exp_avg, .exp_avg_sq and (amsgrad) .max_exp_avg_sq.
   void save(SafeTensors& archive) const override;
   void load(const SafeTensors& archive, const std::string& source) override;
 };

@@ -48,7 +48,8 @@ class EMBER_API SGD : public Optimizer {
   /// a graph. Runs the closure (with grad mode on) first and returns its loss.
   Tensor step(LossClosure closure = nullptr) override;
 
-  /// Checkpoints (ember/serialize.h): kind "SGD"; each group's lr, momentum, dampening, weight_decay and nesterov; state.<i>.momentum_buffer.
+  /// Checkpoints (ember/serialize.h): kind "SGD"; each group's lr, momentum, dampening, weight_decay and nesterov;
+  /// state.<i>.momentum_buffer.
   void save(SafeTensors& archive) const override;
   void load(const SafeTensors& archive, const std::string& source) override;
 };
