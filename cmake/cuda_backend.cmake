@@ -17,40 +17,17 @@ find_package(CUDAToolkit REQUIRED)
 
 file(GLOB EMBER_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/kernels/*.cu)
 
-# --- cuDNN: AUTO uses it when found, ON requires it, OFF never looks ------------------------------
-# The toolkit's own include/lib dirs hold it in tarball installs; Debian/Ubuntu packages put it
-# in the multiarch dirs.
+# --- cuDNN: AUTO uses it when found, ON requires it, OFF never looks (cmake/FindCUDNN.cmake) ----
 set(EMBER_WITH_CUDNN OFF)
 if(NOT EMBER_CUDNN STREQUAL "OFF")
-  get_filename_component(_ember_cuda_root "${CUDAToolkit_BIN_DIR}" DIRECTORY)
-  find_path(EMBER_CUDNN_INCLUDE_DIR cudnn.h
-    HINTS ENV CUDNN_ROOT ENV CUDNN_PATH
-    PATHS ${CUDAToolkit_INCLUDE_DIRS} ${_ember_cuda_root}/include /usr/include/x86_64-linux-gnu /usr/include
-    PATH_SUFFIXES include)
-  find_library(EMBER_CUDNN_LIBRARY cudnn
-    HINTS ENV CUDNN_ROOT ENV CUDNN_PATH
-    PATHS ${CUDAToolkit_LIBRARY_DIR} ${_ember_cuda_root}/lib64 ${_ember_cuda_root}/lib
-          /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib
-    PATH_SUFFIXES lib64 lib)
-  if(EMBER_CUDNN_INCLUDE_DIR AND EMBER_CUDNN_LIBRARY)
+  find_package(CUDNN QUIET)
+  if(CUDNN_FOUND)
     set(EMBER_WITH_CUDNN ON)
-    set(_ember_cudnn_version "")
-    foreach(_hdr cudnn_version.h cudnn.h)
-      if(_ember_cudnn_version STREQUAL "" AND EXISTS "${EMBER_CUDNN_INCLUDE_DIR}/${_hdr}")
-        file(STRINGS "${EMBER_CUDNN_INCLUDE_DIR}/${_hdr}" _major REGEX "^#define CUDNN_MAJOR +[0-9]+")
-        file(STRINGS "${EMBER_CUDNN_INCLUDE_DIR}/${_hdr}" _minor REGEX "^#define CUDNN_MINOR +[0-9]+")
-        if(_major)
-          string(REGEX REPLACE ".* ([0-9]+)$" "\\1" _major "${_major}")
-          string(REGEX REPLACE ".* ([0-9]+)$" "\\1" _minor "${_minor}")
-          set(_ember_cudnn_version "${_major}.${_minor}")
-        endif()
-      endif()
-    endforeach()
-    message(STATUS "ember: cuDNN ${_ember_cudnn_version} (${EMBER_CUDNN_LIBRARY}, headers in ${EMBER_CUDNN_INCLUDE_DIR})")
+    message(STATUS "ember: cuDNN ${CUDNN_VERSION} (${CUDNN_LIBRARY}, headers in ${CUDNN_INCLUDE_DIR})")
   elseif(EMBER_CUDNN STREQUAL "ON")
-    message(FATAL_ERROR "EMBER_CUDNN=ON but cuDNN was not found (looked for cudnn.h in "
-      "${CUDAToolkit_INCLUDE_DIRS} and /usr/include/x86_64-linux-gnu, libcudnn in "
-      "${CUDAToolkit_LIBRARY_DIR} and /usr/lib/x86_64-linux-gnu; set CUDNN_ROOT)")
+    message(FATAL_ERROR "EMBER_CUDNN=ON but cuDNN was not found (looked for cudnn.h and libcudnn under "
+      "CUDNN_ROOT, CUDNN_PATH, ${CUDAToolkit_INCLUDE_DIRS}, ${CUDAToolkit_LIBRARY_DIR} and the system "
+      "dirs; set CUDNN_ROOT to the cuDNN install)")
   else()
     message(STATUS "ember: cuDNN not found; CUDA convolutions use im2col + cuBLAS")
   endif()
@@ -70,8 +47,7 @@ function(ember_link_cuda target)
   target_compile_definitions(${target} PRIVATE EMBER_WITH_CUDA=1 EMBER_WITH_CUDNN=${_cudnn}
     EMBER_CUDA_ARCHS="${_archs}")
   if(EMBER_WITH_CUDNN)
-    target_include_directories(${target} PRIVATE ${EMBER_CUDNN_INCLUDE_DIR})
-    target_link_libraries(${target} PRIVATE ${EMBER_CUDNN_LIBRARY})
+    target_link_libraries(${target} PRIVATE CUDNN::cudnn)
   endif()
   # The shared runtime, as CUDA::cudart is; hidden symbols in the kernels too, like the C++ code.
   set_target_properties(${target} PROPERTIES CUDA_RUNTIME_LIBRARY Shared CUDA_VISIBILITY_PRESET hidden)

@@ -26,10 +26,22 @@ namespace ember_test {
 
 using namespace ember;
 
+bool gpu_required() {
+  const char* required = std::getenv("EMBER_TEST_REQUIRE_GPU");
+  return required != nullptr && std::string(required) == "1";
+}
+
+bool skip_cuda() {
+  if (cuda::is_available()) return false;
+  if (gpu_required()) FAIL("EMBER_TEST_REQUIRE_GPU=1 but no GPU is usable: " << cuda::unavailable_reason());
+  return true;
+}
+
 std::vector<Device> test_devices() {
-  std::vector<Device> devices{Device(kCPU)};
-  if (cuda::is_available()) devices.emplace_back(kCUDA);
-  return devices;
+  if (!skip_cuda()) return {Device(kCPU), Device(kCUDA)};
+  const std::string why = "its CUDA part (no usable GPU: " + cuda::unavailable_reason() + ")";
+  if (record_skip(why)) WARN("skipped: " << why);
+  return {Device(kCPU)};
 }
 
 std::string device_name(const Device& d) { return d.str(); }

@@ -22,11 +22,11 @@
 #define EMBER_TEST_HAVE_FUNCTIONAL 1
 #endif
 
-/// Skips the rest of the test case, with the reason, unless a GPU is usable. Use it directly in
-/// a TEST_CASE body: with Catch2 v2 the skip is a warning and a `return`.
+/// Skips the rest of the test case, with the reason, unless a GPU is usable (see skip_cuda). Use
+/// it directly in a TEST_CASE body: with Catch2 v2 the skip is recorded and the body returns.
 #define EMBER_REQUIRE_CUDA()                                             \
   do {                                                                   \
-    if (!ember::cuda::is_available())                                    \
+    if (ember_test::skip_cuda())                                         \
       EMBER_SKIP("no usable GPU: " + ember::cuda::unavailable_reason()); \
   } while (0)
 
@@ -39,7 +39,16 @@ using ember::Tensor;
 /// cuda::cudnn_allow_tf32() as the library set it, before the suite switched TF32 off.
 extern const bool kCudnnTf32Default;
 
+/// Whether a test must leave out what needs a GPU: true when none is usable. On a machine that
+/// has one, set EMBER_TEST_REQUIRE_GPU=1: then a GPU the library cannot use fails the test
+/// (naming the reason) instead of skipping it, so a broken driver cannot pass as "no GPU".
+bool skip_cuda();
+/// Whether EMBER_TEST_REQUIRE_GPU is "1".
+bool gpu_required();
+
 /// The devices every per-device test body runs on: the CPU, and CUDA when a GPU is usable.
+/// Without one the test case's CUDA part is recorded as skipped (record_skip): it is then
+/// reported as skipped, not passed, although its CPU part ran (and still fails it if wrong).
 std::vector<Device> test_devices();
 /// Readable "cpu"/"cuda" for INFO messages.
 std::string device_name(const Device& d);

@@ -92,11 +92,13 @@ void load(nn::ModuleHolder<M>& module, const std::string& path) {
 ///   Adam, AdamW: lr, betas.0, betas.1, eps, weight_decay, amsgrad; tensors state.<i>.step
 ///          (0-dim int64), state.<i>.exp_avg, state.<i>.exp_avg_sq, and
 ///          state.<i>.max_exp_avg_sq with amsgrad.
-/// A parameter that has not stepped has no entries. Other optimizers throw.
+/// A parameter that has not stepped has no entries. Each optimizer writes its own part
+/// (Optimizer::save, src/optim/state_archive.h holds the common rules); an optimizer that does
+/// not override save and load throws, naming its type.
 EMBER_API SafeTensors optimizer_state(const optim::Optimizer& optimizer);
 /// Replaces the optimizer's per-parameter state and each group's options with `state`, after
 /// checking the optimizer type, group count and sizes, and every buffer's shape and dtype
-/// against its parameter. Buffers are copied onto the parameter's device.
+/// against its parameter (Optimizer::load). Buffers are copied onto the parameter's device.
 EMBER_API void load_optimizer_state(optim::Optimizer& optimizer, const SafeTensors& state,
                                     const std::string& source = "optimizer state");
 EMBER_API void save(const optim::Optimizer& optimizer, const std::string& path);

@@ -3,6 +3,7 @@
 #include "ember/optim/adam.h"
 
 #include "optim/adam_common.h"
+#include "optim/adam_state.h"
 
 namespace ember {
 namespace optim {
@@ -34,6 +35,14 @@ Tensor Adam::step(LossClosure closure) {
   detail::adam_step<AdamOptions, AdamParamState>(param_groups_, state_, "Adam::step", "AdamOptions",
                                                  /*decoupled=*/false);
   return loss;
+}
+
+void Adam::save(SafeTensors& archive) const {
+  detail::save_adam<AdamOptions, AdamParamState>(*this, "Adam", "AdamOptions", archive);
+}
+
+void Adam::load(const SafeTensors& archive, const std::string& source) {
+  detail::load_adam<AdamOptions, AdamParamState>(*this, "Adam", archive, source);
 }
 
 }  // namespace optim

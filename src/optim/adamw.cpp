@@ -3,6 +3,7 @@
 #include "ember/optim/adamw.h"
 
 #include "optim/adam_common.h"
+#include "optim/adam_state.h"
 
 namespace ember {
 namespace optim {
@@ -34,6 +35,14 @@ Tensor AdamW::step(LossClosure closure) {
   detail::adam_step<AdamWOptions, AdamWParamState>(param_groups_, state_, "AdamW::step", "AdamWOptions",
                                                    /*decoupled=*/true);
   return loss;
+}
+
+void AdamW::save(SafeTensors& archive) const {
+  detail::save_adam<AdamWOptions, AdamWParamState>(*this, "AdamW", "AdamWOptions", archive);
+}
+
+void AdamW::load(const SafeTensors& archive, const std::string& source) {
+  detail::load_adam<AdamWOptions, AdamWParamState>(*this, "AdamW", archive, source);
 }
 
 }  // namespace optim

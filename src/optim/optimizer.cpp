@@ -2,6 +2,10 @@
 // optimizer. The update rules live in one file per optimizer (sgd.cpp, ...).
 #include "ember/optim/optimizer.h"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <typeinfo>
 #include <unordered_set>
 
 #include "autograd/function.h"
@@ -144,6 +148,28 @@ OptimizerParamState* Optimizer::state_of(const Tensor& param) {
 const OptimizerParamState* Optimizer::state_of(const Tensor& param) const {
   auto it = state_.find(param.unsafeGetTensorImpl());
   return it == state_.end() ? nullptr : it->second.get();
+}
+
+namespace {
+// The optimizer's C++ type as a reader would write it ("MyOptimizer", not "N5ember11MyOptE").
+std::string type_name(const Optimizer& optimizer) {
+  const char* mangled = typeid(optimizer).name();
+  int status = 0;
+  char* out = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string name = status == 0 && out != nullptr ? out : mangled;
+  std::free(out);
+  return name;
+}
+}  // namespace
+
+void Optimizer::save(SafeTensors&) const {
+  EMBER_CHECK(false, "save(optimizer): an optimizer of type ", type_name(*this),
+              " cannot be saved: it does not override Optimizer::save and Optimizer::load with its options and state");
+}
+
+void Optimizer::load(const SafeTensors&, const std::string& source) {
+  EMBER_CHECK(false, "load(optimizer): ", source, ": an optimizer of type ", type_name(*this),
+              " cannot be loaded: it does not override Optimizer::save and Optimizer::load with its options and state");
 }
 
 Tensor Optimizer::run_closure(const LossClosure& closure) {

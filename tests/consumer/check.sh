@@ -13,6 +13,10 @@ export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 cmake -S "$here" -B "$tmp/cmake" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/cmake" >/dev/null
 echo "find_package(ember): $("$tmp/cmake/consumer")"
+# ember::ember carries cxx_std_17: a consumer that asks for an older standard still gets C++17.
+cmake -S "$here" -B "$tmp/cmake11" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_CXX_STANDARD=11 >/dev/null
+cmake --build "$tmp/cmake11" >/dev/null
+echo "find_package(ember), CMAKE_CXX_STANDARD=11: $("$tmp/cmake11/consumer")"
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # shellcheck disable=SC2046

@@ -9,6 +9,7 @@
 //   denom = sqrt(v) / sqrt(1 - beta2^step) + eps      (eps added after the bias correction)
 //   p -= lr / (1 - beta1^step) * m / denom
 #include <memory>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -57,6 +58,11 @@ class EMBER_API Adam : public Optimizer {
   /// One update of every parameter with a defined gradient, in place and without recording
   /// a graph. Runs the closure (with grad mode on) first and returns its loss.
   Tensor step(LossClosure closure = nullptr) override;
+
+  /// Checkpoints (ember/serialize.h): kind "Adam"; each group's lr, betas, eps, weight_decay and amsgrad;
+  /// state.<i>.step, .exp_avg, .exp_avg_sq and (amsgrad) .max_exp_avg_sq.
+  void save(SafeTensors& archive) const override;
+  void load(const SafeTensors& archive, const std::string& source) override;
 };
 
 }  // namespace optim

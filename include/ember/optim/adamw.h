@@ -4,6 +4,7 @@
 // shrinks the parameter, p *= 1 - lr * weight_decay, and then applies Adam's update to the raw
 // gradient (no L2 term folded into it). The default weight_decay is 1e-2, not 0.
 #include <memory>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -48,6 +49,11 @@ class EMBER_API AdamW : public Optimizer {
   explicit AdamW(std::vector<Tensor> params, AdamWOptions defaults = {});
 
   Tensor step(LossClosure closure = nullptr) override;
+
+  /// Checkpoints (ember/serialize.h): kind "AdamW"; each group's lr, betas, eps, weight_decay and amsgrad;
+  /// state.<i>.step, .exp_avg, .exp_avg_sq and (amsgrad) .max_exp_avg_sq.
+  void save(SafeTensors& archive) const override;
+  void load(const SafeTensors& archive, const std::string& source) override;
 };
 
 }  // namespace optim

@@ -4,12 +4,16 @@
 // per-parameter state (SGD's momentum buffer, Adam's moments) created lazily by step().
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "ember/tensor.h"
 
 namespace ember {
+
+struct SafeTensors;  // ember/serialize.h
+
 namespace optim {
 
 /// Per-parameter state of an optimizer (SGD's momentum buffer, ...). Subclasses derive from
@@ -124,6 +128,18 @@ class EMBER_API Optimizer {
   /// The state of one parameter, or nullptr before the first step that gave it one.
   OptimizerParamState* state_of(const Tensor& param);
   const OptimizerParamState* state_of(const Tensor& param) const;
+
+  /// Writes the state (each group's options, each parameter's state) into `archive` in the
+  /// checkpoint format that ember/serialize.h's optimizer_state describes, as LibTorch's
+  /// Optimizer::save(OutputArchive&); save(optimizer, path) and Checkpoint call it. Every
+  /// optimizer writes its own; this base, which knows no options or state, throws naming the
+  /// type rather than write a checkpoint that would resume without them.
+  virtual void save(SafeTensors& archive) const;
+  /// Replaces the per-parameter state and every group's options with those in `archive`, as
+  /// LibTorch's Optimizer::load(InputArchive&), after checking all of it against this optimizer
+  /// (its kind, the groups and their sizes, every tensor's name, shape and dtype): a mismatch
+  /// throws naming `source` and changes nothing. The base throws, as save() does.
+  virtual void load(const SafeTensors& archive, const std::string& source);
 
  protected:
   /// Runs a step's closure, if any, with grad mode on (it runs forward and backward, so it

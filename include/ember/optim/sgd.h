@@ -5,6 +5,7 @@
 //   d_p = nesterov ? d_p + momentum * buf : buf
 //   p  -= lr * d_p
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ember/arg.h"  // EMBER_ARG
@@ -46,6 +47,11 @@ class EMBER_API SGD : public Optimizer {
   /// One update of every parameter with a defined gradient, in place and without recording
   /// a graph. Runs the closure (with grad mode on) first and returns its loss.
   Tensor step(LossClosure closure = nullptr) override;
+
+  /// Checkpoints (ember/serialize.h): kind "SGD"; each group's lr, momentum, dampening, weight_decay and nesterov;
+  /// state.<i>.momentum_buffer.
+  void save(SafeTensors& archive) const override;
+  void load(const SafeTensors& archive, const std::string& source) override;
 };
 
 }  // namespace optim
