@@ -47,8 +47,8 @@ bool skip_cuda();
 bool gpu_required();
 
 /// The devices every per-device test body runs on: the CPU, and CUDA when a GPU is usable.
-/// Without one the test case's CUDA part is recorded as skipped (record_skip): it is then
-/// reported as skipped, not passed, although its CPU part ran (and still fails it if wrong).
+/// Without one the test case covers the CPU only and counts as run: its CPU part is real work
+/// (the [cuda] test cases, which have no CPU part, are the ones ctest reports as skipped).
 std::vector<Device> test_devices();
 /// Readable "cpu"/"cuda" for INFO messages.
 std::string device_name(const Device& d);

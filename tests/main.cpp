@@ -1,7 +1,6 @@
 // The test runner: Catch2's session, plus an honest account of skips for ctest. A test case that
-// skipped (EMBER_SKIP, or Catch2 v3's SKIP) or left a device's part out (test_devices() without
-// a GPU) and failed nothing counts as skipped; a run whose every test case was skipped exits with
-// kSkipExitCode, which tests/CMakeLists.txt gives ctest as SKIP_RETURN_CODE, so a GPU-less CI
+// skipped (EMBER_SKIP, or Catch2 v3's SKIP) and failed nothing counts as skipped; a run whose
+// every test case was skipped exits with kSkipExitCode, which tests/CMakeLists.txt gives ctest as SKIP_RETURN_CODE, so a GPU-less CI
 // lists those tests as not run rather than passed. A failure always exits 1.
 #if defined(EMBER_CATCH2_V3)
 #include <catch2/catch_all.hpp>
