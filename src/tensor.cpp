@@ -108,18 +108,6 @@ Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int
   return Tensor(std::move(impl));
 }
 
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
-  int64_t n = std::max<int64_t>(ndim, 1);  // a 0-dim tensor accepts dim 0 and -1
-  EMBER_CHECK(dim >= -n && dim < n, op, ": dimension out of range (expected to be in range of [",
-              -n, ", ", n - 1, "], but got ", dim, ")");
-  return dim < 0 ? dim + n : dim;
-}
-
-std::string describe(const Tensor& t) {
-  if (!t.defined()) return "undefined tensor";
-  return detail::str(t.sizes(), " ", t.dtype(), " ", t.device());
-}
-
 namespace {
 /// LibTorch's is_non_overlapping_and_dense: the elements fill one block of memory, each once.
 bool non_overlapping_and_dense(const TensorImpl& t) {

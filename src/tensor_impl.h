@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "check.h"
 #include "ember/autograd.h"
 #include "ember/tensor.h"
 
@@ -58,10 +59,6 @@ Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device);
 /// A view of `base`'s storage with the given geometry (no autograd recording).
 Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
                  int64_t offset);
-/// Wraps a dimension index, accepting -ndim..ndim-1, with an ember::Error naming the op otherwise.
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
-/// "[2, 3] float32 cpu" — for error messages.
-std::string describe(const Tensor& t);
 /// LibTorch's memory-overlap rules for an op that writes `out`: refuses an `out` some of whose
 /// elements share memory (an expand()ed tensor) and an input that shares part of out's memory
 /// laid out otherwise. An input holding exactly out's elements is fine; layouts too irregular

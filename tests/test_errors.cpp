@@ -94,3 +94,13 @@ TEST_CASE("linear: weight, input and bias that do not fit", "[errors]") {
                       {"linear", "float32 or float64", "int64"});
   require_throws_with([&] { F::linear(zeros({3}), w.flatten()); }, {"linear", "2-D weight", "[12]"});
 }
+
+TEST_CASE("EMBER_ASSERT: an internal invariant names itself as ember's bug", "[errors]") {
+  const int64_t rows = 3;
+  // A true invariant costs nothing visible; a broken one throws ember::Error (never aborts)
+  // saying the bug is ember's, with the condition and where it was checked.
+  EMBER_ASSERT(rows == 3, "never shown");
+  require_throws_with([&] { EMBER_ASSERT(rows == 2, "reduce: expected 2 rows, got ", rows); },
+                      {"internal error in ember (a bug: please report it)", "reduce: expected 2 rows, got 3",
+                       "rows == 2 failed at", "test_errors.cpp:"});
+}

@@ -28,8 +28,12 @@ import torch.nn.functional as F
 
 
 class FixtureFile:
-    def __init__(self, name):
+    """One fixture file, tests/fixtures/<name>.txt; also used by tools/gen_optim_fixtures.py."""
+
+    def __init__(self, name, kind="test", writer="tools/gen_fixtures.py"):
         self.name = name
+        self.kind = kind
+        self.writer = writer
         self.lines = []
         self.names = set()
 
@@ -48,8 +52,8 @@ class FixtureFile:
     def write(self, outdir):
         path = os.path.join(outdir, self.name + ".txt")
         with open(path, "w") as f:
-            f.write(f"# ember test fixtures from PyTorch {torch.__version__}: written by "
-                    "tools/gen_fixtures.py, do not edit by hand.\n")
+            f.write(f"# ember {self.kind} fixtures from PyTorch {torch.__version__}: written by "
+                    f"{self.writer}, do not edit by hand.\n")
             f.write("\n".join(self.lines) + "\n")
         return path
 

@@ -26,6 +26,8 @@ import sys
 
 import torch
 
+from gen_fixtures import FixtureFile  # same folder: the one writer of the fixture format
+
 STEPS = 5
 
 # name -> (defaults, groups[, optimizer class]); groups is None for one group of every parameter,
@@ -55,27 +57,6 @@ CONFIGS = {
 }
 
 
-class FixtureFile:
-    def __init__(self):
-        self.lines = []
-        self.names = set()
-
-    def add(self, name, t):
-        assert name not in self.names, name
-        self.names.add(name)
-        t = t.detach().contiguous()
-        dtype, fmt = {torch.float32: ("float32", "%.9g"), torch.float64: ("float64", "%.17g")}[t.dtype]
-        vals = " ".join(fmt % v for v in t.reshape(-1).tolist())
-        dims = " ".join(str(s) for s in t.shape)
-        self.lines.append(f"{name} {dtype} {t.dim()} {dims} : {vals}")
-
-    def write(self, path):
-        with open(path, "w") as f:
-            f.write(f"# ember optimizer fixtures from PyTorch {torch.__version__}: written by "
-                    "tools/gen_optim_fixtures.py, do not edit by hand.\n")
-            f.write("\n".join(self.lines) + "\n")
-
-
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
     gen = torch.Generator().manual_seed(2024)
@@ -84,7 +65,7 @@ def main():
         return torch.randn(shape, generator=gen, dtype=torch.float32)
 
     X, Y, W0, b0, z0 = f32(8, 4), f32(8, 3), f32(3, 4), f32(3), f32(2)
-    ff = FixtureFile()
+    ff = FixtureFile("optim", kind="optimizer", writer="tools/gen_optim_fixtures.py")
     for name, t in [("X", X), ("Y", Y), ("W", W0), ("b", b0), ("z", z0)]:
         ff.add("optim." + name, t)
 
@@ -115,8 +96,7 @@ def main():
                 ff.add(f"{cname}.{n}.{k}", params[n])
         ff.add(f"{cname}.loss", torch.tensor(losses, dtype=torch.float64))
 
-    path = os.path.join(outdir, "optim.txt")
-    ff.write(path)
+    path = ff.write(outdir)
     print("wrote", os.path.normpath(path))
 
 

@@ -42,3 +42,16 @@ std::string str(const Args&... args) {
   do {                                                              \
     if (!(cond)) throw ::ember::Error(::ember::detail::str(__VA_ARGS__)); \
   } while (0)
+
+/// EMBER_ASSERT(cond, "what should hold ", value, ...) guards an invariant that ember itself has
+/// already established (a backend's precondition that the front half checked, a backward's
+/// shape): when it fails the bug is ember's, not the caller's, and the message says so and where.
+/// Always on (a compare and a branch); it throws ember::Error like every check, so a bug surfaces
+/// as an exception a program can report, never as an abort.
+#define EMBER_ASSERT(cond, ...)                                                                      \
+  do {                                                                                               \
+    if (!(cond))                                                                                     \
+      throw ::ember::Error(::ember::detail::str("internal error in ember (a bug: please report it): ", \
+                                                __VA_ARGS__, " [", #cond, " failed at ", __FILE__, ":", \
+                                                __LINE__, "]"));                                     \
+  } while (0)

@@ -12,6 +12,7 @@
 
 #include "ember/arg.h"
 #include "ember/expanding_array.h"
+#include "ember/nn/options.h"
 #include "ember/tensor.h"
 
 namespace ember {
@@ -26,7 +27,7 @@ namespace nn {
 namespace functional {
 
 
-/// F::conv2d options. Only integer paddings (not kSame/kValid) and groups = 1 are supported.
+/// F::conv2d options. Only integer paddings (not kSame/kValid) are supported yet.
 struct Conv2dFuncOptions {
   EMBER_ARG(Tensor, bias) = Tensor();
   EMBER_ARG(ExpandingArray<2>, stride) = 1;
@@ -35,16 +36,8 @@ struct Conv2dFuncOptions {
   EMBER_ARG(int64_t, groups) = 1;
 };
 
-/// F::max_pool2d options; the stride defaults to the kernel size, as in LibTorch.
-struct MaxPool2dFuncOptions {
-  MaxPool2dFuncOptions(ExpandingArray<2> kernel_size)  // NOLINT
-      : kernel_size_(kernel_size), stride_(kernel_size) {}
-  EMBER_ARG(ExpandingArray<2>, kernel_size);
-  EMBER_ARG(ExpandingArray<2>, stride);
-  EMBER_ARG(ExpandingArray<2>, padding) = 0;
-  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
-  EMBER_ARG(bool, ceil_mode) = false;
-};
+/// F::max_pool2d options are the module's, as in LibTorch (the stride defaults to the kernel size).
+using MaxPool2dFuncOptions = MaxPool2dOptions;
 
 /// F::cross_entropy options. Class weights are not supported yet (a defined weight throws).
 struct CrossEntropyFuncOptions {

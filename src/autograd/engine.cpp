@@ -191,9 +191,9 @@ variable_list accumulation_targets(const Node& node, const std::unordered_map<No
 
 void check_grad_shape(const Node& node, size_t i, const Tensor& g) {
   if (!g.defined() || i >= node.input_sizes.size() || (node.input_sizes[i].empty() && g.dim() == 0)) return;
-  EMBER_CHECK(g.sizes().equals(node.input_sizes[i]), "autograd: backward of '", node.name(),
-              "' returned a gradient of shape ", g.sizes(), " for input ", i, " of shape ",
-              IntArrayRef(node.input_sizes[i]), " (this is a bug in that op's backward)");
+  EMBER_ASSERT(g.sizes().equals(node.input_sizes[i]), "autograd: backward of '", node.name(),
+               "' returned a gradient of shape ", g.sizes(), " for input ", i, " of shape ",
+               IntArrayRef(node.input_sizes[i]));
 }
 
 }  // namespace

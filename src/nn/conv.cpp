@@ -69,13 +69,7 @@ void MaxPool2dImpl::pretty_print(std::ostream& stream) const {
          << ", dilation=" << options.dilation() << ", ceil_mode=" << options.ceil_mode() << ")";
 }
 
-Tensor MaxPool2dImpl::forward(const Tensor& input) {
-  return functional::max_pool2d(input, functional::MaxPool2dFuncOptions(options.kernel_size())
-                                           .stride(options.stride())
-                                           .padding(options.padding())
-                                           .dilation(options.dilation())
-                                           .ceil_mode(options.ceil_mode()));
-}
+Tensor MaxPool2dImpl::forward(const Tensor& input) { return functional::max_pool2d(input, options); }
 
 }  // namespace nn
 }  // namespace ember

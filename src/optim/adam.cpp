@@ -1,6 +1,9 @@
-// optim::Adam: options, state and the constructor checks; the update itself is shared with
-// AdamW in adam_common.h.
+// optim::Adam and optim::AdamW: options, state, the constructor checks, and the entries that hand
+// over to the update and the checkpoint code they share (adam_common.h, adam_state.h). The two
+// classes differ only in their names and in decoupled weight decay, so they are defined once, by
+// EMBER_DEFINE_ADAM below, for both.
 #include "ember/optim/adam.h"
+#include "ember/optim/adamw.h"
 
 #include "optim/adam_common.h"
 #include "optim/adam_state.h"
@@ -8,42 +11,47 @@
 namespace ember {
 namespace optim {
 
-AdamOptions::AdamOptions(double lr) : lr_(lr) {}
+#define EMBER_DEFINE_ADAM(Name, kDecoupled)                                                              \
+  Name##Options::Name##Options(double lr) : lr_(lr) {}                                                   \
+                                                                                                         \
+  bool operator==(const Name##Options& a, const Name##Options& b) {                                      \
+    return a.lr() == b.lr() && a.betas() == b.betas() && a.eps() == b.eps() &&                           \
+           a.weight_decay() == b.weight_decay() && a.amsgrad() == b.amsgrad();                           \
+  }                                                                                                      \
+                                                                                                         \
+  bool operator==(const Name##ParamState& a, const Name##ParamState& b) {                                \
+    return a.step() == b.step() && detail::same_tensor_state(a.exp_avg(), b.exp_avg()) &&               \
+           detail::same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&                                  \
+           detail::same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());                            \
+  }                                                                                                      \
+                                                                                                         \
+  Name::Name(std::vector<OptimizerParamGroup> param_groups, Name##Options defaults)                      \
+      : Optimizer(std::move(param_groups), std::make_unique<Name##Options>(defaults)) {                  \
+    detail::check_adam_options(defaults, #Name);                                                         \
+    detail::check_all_groups<Name##Options>(param_groups_, #Name, #Name "Options");                      \
+  }                                                                                                      \
+                                                                                                         \
+  Name::Name(std::vector<Tensor> params, Name##Options defaults)                                         \
+      : Name(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {} \
+                                                                                                         \
+  Tensor Name::step(LossClosure closure) {                                                               \
+    Tensor loss = run_closure(closure);                                                                  \
+    detail::adam_step<Name##Options, Name##ParamState>(param_groups_, state_, #Name "::step",            \
+                                                      #Name "Options", kDecoupled);                      \
+    return loss;                                                                                         \
+  }                                                                                                      \
+                                                                                                         \
+  void Name::save(SafeTensors& archive) const {                                                          \
+    detail::save_adam<Name##Options, Name##ParamState>(*this, #Name, #Name "Options", archive);          \
+  }                                                                                                      \
+                                                                                                         \
+  void Name::load(const SafeTensors& archive, const std::string& source) {                               \
+    detail::load_adam<Name##Options, Name##ParamState>(*this, #Name, archive, source);                   \
+  }
 
-bool operator==(const AdamOptions& a, const AdamOptions& b) {
-  return a.lr() == b.lr() && a.betas() == b.betas() && a.eps() == b.eps() &&
-         a.weight_decay() == b.weight_decay() && a.amsgrad() == b.amsgrad();
-}
-
-bool operator==(const AdamParamState& a, const AdamParamState& b) {
-  return a.step() == b.step() && detail::same_tensor_state(a.exp_avg(), b.exp_avg()) &&
-         detail::same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&
-         detail::same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());
-}
-
-Adam::Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults)
-    : Optimizer(std::move(param_groups), std::make_unique<AdamOptions>(defaults)) {
-  detail::check_adam_options(defaults, "Adam");
-  detail::check_all_groups<AdamOptions>(param_groups_, "Adam", "AdamOptions");
-}
-
-Adam::Adam(std::vector<Tensor> params, AdamOptions defaults)
-    : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
-
-Tensor Adam::step(LossClosure closure) {
-  Tensor loss = run_closure(closure);
-  detail::adam_step<AdamOptions, AdamParamState>(param_groups_, state_, "Adam::step", "AdamOptions",
-                                                 /*decoupled=*/false);
-  return loss;
-}
-
-void Adam::save(SafeTensors& archive) const {
-  detail::save_adam<AdamOptions, AdamParamState>(*this, "Adam", "AdamOptions", archive);
-}
-
-void Adam::load(const SafeTensors& archive, const std::string& source) {
-  detail::load_adam<AdamOptions, AdamParamState>(*this, "Adam", archive, source);
-}
+EMBER_DEFINE_ADAM(Adam, /*decoupled weight decay:*/ false)
+EMBER_DEFINE_ADAM(AdamW, /*decoupled weight decay:*/ true)
+#undef EMBER_DEFINE_ADAM
 
 }  // namespace optim
 }  // namespace ember

@@ -165,20 +165,19 @@ if [ ! -e "$tmp/nan2.st" ]; then pass "nothing re-saved from a NaN checkpoint"; 
 
 # Values the command line refuses are refused from a checkpoint too, naming the file.
 # (--max-steps 2: a run that wrongly accepted one would not train on.)
-edit_header "$tmp/b.st" "$tmp/lr0.st" 's/"optimizer.param_groups.0.lr":"0.01"/"optimizer.param_groups.0.lr":"0"/'
-expect 1 "--resume '$tmp/lr0.st' holds a value the command line refuses: lr must be a positive number" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/lr0.st"
-edit_header "$tmp/b.st" "$tmp/lrtiny.st" 's/"optimizer.param_groups.0.lr":"0.01"/"optimizer.param_groups.0.lr":"1e-50"/'
-expect 1 "--resume '$tmp/lrtiny.st' holds a value the command line refuses: lr 1e-50 rounds to 0 in float32" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/lrtiny.st"
-edit_header "$tmp/b.st" "$tmp/mom.st" 's/"optimizer.param_groups.0.momentum":"0.9"/"optimizer.param_groups.0.momentum":"1.5"/'
-expect 1 "--resume '$tmp/mom.st' holds a value the command line refuses: momentum must be in \[0, 1)" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/mom.st"
-edit_header "$tmp/b.st" "$tmp/steps.st" 's/"steps":"2"/"steps":"3"/'
-expect 1 "--resume '$tmp/steps.st' holds an impossible position for this run: steps 3, but epoch 1, batch 2 make 2 at 766 batches per epoch" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/steps.st"
-edit_header "$tmp/b.st" "$tmp/batch.st" 's/"batch":"2"/"batch":"800"/'
-expect 1 "--resume '$tmp/batch.st' holds an impossible position for this run: batch 800 is not below the 766 batches of an epoch" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/batch.st"
-edit_header "$tmp/b.st" "$tmp/epoch.st" 's/"epoch":"0"/"epoch":"1"/'
-expect 1 "--resume '$tmp/epoch.st' holds an impossible position for this run: epoch 2, batch 2 is beyond --epochs 1" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/epoch.st"
-edit_header "$tmp/b.st" "$tmp/images.st" 's/"images":"128"/"images":"100"/'
-expect 1 "--resume '$tmp/images.st' holds an impossible position for this run: images 100, but epoch 1, batch 2 make 128 at 49000 images per epoch" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/images.st"
+# refused_from NAME SED MESSAGE: a copy of checkpoint b.st with its header edited by SED is
+# refused on --resume with "--resume '<it>' MESSAGE".
+refused_from() {
+  edit_header "$tmp/b.st" "$tmp/$1.st" "$2"
+  expect 1 "--resume '$tmp/$1.st' $3" -- --model sequential_conv "${cpu[@]}" --max-steps 2 --resume "$tmp/$1.st"
+}
+refused_from lr0 's/"optimizer.param_groups.0.lr":"0.01"/"optimizer.param_groups.0.lr":"0"/' "holds a value the command line refuses: lr must be a positive number"
+refused_from lrtiny 's/"optimizer.param_groups.0.lr":"0.01"/"optimizer.param_groups.0.lr":"1e-50"/' "holds a value the command line refuses: lr 1e-50 rounds to 0 in float32"
+refused_from mom 's/"optimizer.param_groups.0.momentum":"0.9"/"optimizer.param_groups.0.momentum":"1.5"/' "holds a value the command line refuses: momentum must be in \[0, 1)"
+refused_from steps 's/"steps":"2"/"steps":"3"/' "holds an impossible position for this run: steps 3, but epoch 1, batch 2 make 2 at 766 batches per epoch"
+refused_from batch 's/"batch":"2"/"batch":"800"/' "holds an impossible position for this run: batch 800 is not below the 766 batches of an epoch"
+refused_from epoch 's/"epoch":"0"/"epoch":"1"/' "holds an impossible position for this run: epoch 2, batch 2 is beyond --epochs 1"
+refused_from images 's/"images":"128"/"images":"100"/' "holds an impossible position for this run: images 100, but epoch 1, batch 2 make 128 at 49000 images per epoch"
 
 # What a byte-exact resume also needs (threads on the CPU, the data files) is recorded; a
 # resume that differs warns in one line, or with --strict-resume stops.

@@ -1,12 +1,11 @@
 // Assignment into views, as a LibTorch program writes it: `t[1] = row` copies into t, `a = b`
 // on a named tensor rebinds it, autograd sees the writes (CopySlices), and LibTorch's refusals
 // (a view of a leaf that requires grad, overlapping copies). Built against LibTorch and against
-// ember (namespace torch = ember), it must print the same text: tools/check_libtorch_compat.sh.
+// ember (ember/torch_compat.h), it must print the same text: tools/check_libtorch_compat.sh.
 #ifdef USE_TORCH
 #include <torch/torch.h>
 #else
-#include <ember/ember.h>
-namespace torch = ember;
+#include <ember/torch_compat.h>  // the one line a port changes
 #endif
 #include <functional>
 #include <iostream>

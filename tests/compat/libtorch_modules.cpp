@@ -6,9 +6,7 @@
 #ifdef USE_TORCH
 #include <torch/torch.h>
 #else
-#include <ember/ember.h>
-namespace torch = ember;
-#define TORCH_MODULE EMBER_MODULE
+#include <ember/torch_compat.h>  // the one line a port changes
 #endif
 #include <iostream>
 namespace F = torch::nn::functional;

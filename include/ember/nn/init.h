@@ -13,43 +13,27 @@
 
 #include "ember/tensor.h"
 
+// The tags, listed once: each is an empty type enumtype::kName (operator== lets two variants
+// holding tags be compared) and a constant ember::kName of that type.
+#define EMBER_INIT_TAGS(X) \
+  X(Linear) X(Conv1D) X(Conv2D) X(Conv3D) X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) \
+  X(Sigmoid) X(Tanh) X(ReLU) X(LeakyReLU) X(FanIn) X(FanOut)
+
 namespace ember {
 namespace enumtype {
-// One empty type per tag. operator== lets two variants holding tags be compared.
-#define EMBER_INIT_ENUM(Name)                                              \
-  struct k##Name {                                                         \
-    constexpr bool operator==(k##Name) const { return true; }              \
-    constexpr bool operator!=(k##Name) const { return false; }             \
+#define EMBER_INIT_TAG_TYPE(Name)                               \
+  struct k##Name {                                              \
+    constexpr bool operator==(k##Name) const { return true; }   \
+    constexpr bool operator!=(k##Name) const { return false; }  \
   };
-EMBER_INIT_ENUM(Linear)
-EMBER_INIT_ENUM(Conv1D)
-EMBER_INIT_ENUM(Conv2D)
-EMBER_INIT_ENUM(Conv3D)
-EMBER_INIT_ENUM(ConvTranspose1D)
-EMBER_INIT_ENUM(ConvTranspose2D)
-EMBER_INIT_ENUM(ConvTranspose3D)
-EMBER_INIT_ENUM(Sigmoid)
-EMBER_INIT_ENUM(Tanh)
-EMBER_INIT_ENUM(ReLU)
-EMBER_INIT_ENUM(LeakyReLU)
-EMBER_INIT_ENUM(FanIn)
-EMBER_INIT_ENUM(FanOut)
-#undef EMBER_INIT_ENUM
+EMBER_INIT_TAGS(EMBER_INIT_TAG_TYPE)
+#undef EMBER_INIT_TAG_TYPE
 }  // namespace enumtype
 
-constexpr enumtype::kLinear kLinear{};
-constexpr enumtype::kConv1D kConv1D{};
-constexpr enumtype::kConv2D kConv2D{};
-constexpr enumtype::kConv3D kConv3D{};
-constexpr enumtype::kConvTranspose1D kConvTranspose1D{};
-constexpr enumtype::kConvTranspose2D kConvTranspose2D{};
-constexpr enumtype::kConvTranspose3D kConvTranspose3D{};
-constexpr enumtype::kSigmoid kSigmoid{};
-constexpr enumtype::kTanh kTanh{};
-constexpr enumtype::kReLU kReLU{};
-constexpr enumtype::kLeakyReLU kLeakyReLU{};
-constexpr enumtype::kFanIn kFanIn{};
-constexpr enumtype::kFanOut kFanOut{};
+#define EMBER_INIT_TAG_CONSTANT(Name) constexpr enumtype::k##Name k##Name{};
+EMBER_INIT_TAGS(EMBER_INIT_TAG_CONSTANT)
+#undef EMBER_INIT_TAG_CONSTANT
+#undef EMBER_INIT_TAGS
 
 namespace nn {
 namespace init {
