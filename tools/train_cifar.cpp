@@ -248,20 +248,15 @@ Args parse(int argc, char** argv) {
       std::fputs(usage().c_str(), stdout);
       std::exit(std::fflush(stdout) == 0 && !std::ferror(stdout) ? 0 : 1);
     }
-    if (f == "--nesterov") {
-      a.nesterov = true;
-      continue;
-    }
-    if (f == "--no-cuda-graph") {
-      a.cuda_graph = false;
-      continue;
-    }
-    if (f == "--no-tf32") {
-      a.tf32 = false;
-      continue;
-    }
-    if (f == "--strict-resume") {
-      a.strict_resume = true;
+    // The flags that take no value: each sets one field.
+    const struct { const char* flag; bool* field; bool value; } switches[] = {
+        {"--nesterov", &a.nesterov, true},
+        {"--no-cuda-graph", &a.cuda_graph, false},
+        {"--no-tf32", &a.tf32, false},
+        {"--strict-resume", &a.strict_resume, true}};
+    const auto sw = std::find_if(std::begin(switches), std::end(switches), [&](const auto& s) { return f == s.flag; });
+    if (sw != std::end(switches)) {
+      *sw->field = sw->value;
       continue;
     }
     if (i + 1 >= argc) throw UsageError("missing value for " + f);

@@ -151,11 +151,12 @@ void Module::apply(const ModulePointerApplyFunction& function) const {
   apply_to_submodules([&](const std::string&, const std::shared_ptr<Module>& m) { function(m); }, "");
 }
 
-OrderedDict<std::string, Tensor> Module::named_parameters(bool recurse) const {
+OrderedDict<std::string, Tensor> Module::named_tensors(bool recurse,
+                                                      OrderedDict<std::string, Tensor> Module::*member) const {
   OrderedDict<std::string, Tensor> result;
   auto add_own = [&](const Module& m, const std::string& prefix) {
-    for (const auto& p : m.parameters_)
-      if (p.value().defined()) result.insert(join_name(prefix, p.key()), p.value());
+    for (const auto& t : m.*member)
+      if (t.value().defined()) result.insert(join_name(prefix, t.key()), t.value());
   };
   add_own(*this, "");
   if (recurse)
@@ -163,18 +164,14 @@ OrderedDict<std::string, Tensor> Module::named_parameters(bool recurse) const {
   return result;
 }
 
+OrderedDict<std::string, Tensor> Module::named_parameters(bool recurse) const {
+  return named_tensors(recurse, &Module::parameters_);
+}
+
 std::vector<Tensor> Module::parameters(bool recurse) const { return named_parameters(recurse).values(); }
 
 OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
-  OrderedDict<std::string, Tensor> result;
-  auto add_own = [&](const Module& m, const std::string& prefix) {
-    for (const auto& b : m.buffers_)
-      if (b.value().defined()) result.insert(join_name(prefix, b.key()), b.value());
-  };
-  add_own(*this, "");
-  if (recurse)
-    apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { add_own(*m, n); }, "");
-  return result;
+  return named_tensors(recurse, &Module::buffers_);
 }
 
 std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(recurse).values(); }

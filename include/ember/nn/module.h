@@ -133,6 +133,9 @@ class EMBER_API Module : public std::enable_shared_from_this<Module> {
                            const std::string& name_prefix) const;
   template <typename Fn>
   void to_impl(const Fn& convert);
+  /// The defined tensors of `member` (parameters_ or buffers_) here and, with recurse, in every
+  /// submodule, named by their dotted paths.
+  OrderedDict<std::string, Tensor> named_tensors(bool recurse, OrderedDict<std::string, Tensor> Module::*member) const;
 
   OrderedDict<std::string, Tensor> buffers_{"Buffer"};
   OrderedDict<std::string, std::shared_ptr<Module>> children_{"Submodule"};
