@@ -403,6 +403,10 @@ std::string error_message(const std::function<void()>& f) {
 
 Tensor rnd(IntArrayRef sizes, ScalarType dtype) { return randn(sizes, TensorOptions(dtype)); }
 
+Tensor leaf(std::initializer_list<double> values, Device d) {
+  return tensor(std::vector<double>(values), kDouble).to(d).requires_grad_(true);
+}
+
 std::vector<Tensor> copies_on(const std::vector<Tensor>& inputs, Device device, bool requires_grad) {
   std::vector<Tensor> copies;
   for (const Tensor& t : inputs) {

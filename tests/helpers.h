@@ -123,6 +123,8 @@ std::string error_message(const std::function<void()>& f);
 
 /// Standard-normal random values of `sizes` in `dtype`, from ember's global generator.
 Tensor rnd(ember::IntArrayRef sizes, ScalarType dtype = ember::kFloat);
+/// A float64 leaf that requires grad, holding `values`, on device d.
+Tensor leaf(std::initializer_list<double> values, Device d);
 /// A fresh copy of each of `inputs` on `device` (a clone first: to() onto the device a tensor is
 /// already on returns the tensor itself, which a backward or an SGD step would then touch); with
 /// `requires_grad`, the floating copies are autograd leaves.

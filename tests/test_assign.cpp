@@ -7,6 +7,7 @@
 #include "helpers.h"
 
 using namespace ember;
+using ember_test::leaf;
 using ember_test::require_close;
 using ember_test::require_equal;
 using ember_test::require_throws_with;
@@ -20,9 +21,6 @@ static_assert(std::is_assignable<Tensor, const Tensor&>::value && std::is_assign
 namespace {
 Tensor grid(Device d, ScalarType dt = kFloat) {  // [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
   return arange(12, TensorOptions(dt).device(d)).view({3, 4});
-}
-Tensor leaf(std::initializer_list<double> v, Device d) {
-  return tensor(std::vector<double>(v), kDouble).to(d).requires_grad_(true);
 }
 }  // namespace
 

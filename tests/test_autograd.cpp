@@ -6,13 +6,8 @@
 #include "helpers.h"
 
 using namespace ember;
+using ember_test::leaf;
 using ember_test::require_close;
-
-namespace {
-Tensor leaf(std::initializer_list<double> v, Device d) {
-  return tensor(std::vector<double>(v), kDouble).to(d).requires_grad_(true);
-}
-}  // namespace
 
 TEST_CASE("gradients accumulate over two backward passes until zeroed", "[autograd]") {
   for (Device d : ember_test::test_devices()) {

@@ -84,21 +84,28 @@ void replay_trajectory(optim::Optimizer& opt, Problem& pr, const std::string& na
   }
 }
 
-}  // namespace
-
-TEST_CASE("SGD: trajectories match torch.optim.SGD (closure form)", "[optim]") {
+/// Replays every config's trajectory (make(config, problem) builds its optimizer) on every
+/// device, in float64 and float32. float64 differs from PyTorch only by summation order and the
+/// regrouped update terms.
+template <typename ConfigT, typename Make>
+void replay_all(const std::vector<ConfigT>& all, const Make& make) {
   for (const Device& device : ember_test::test_devices()) {
     for (ScalarType dtype : {kDouble, kFloat}) {
-      // float64 differs from PyTorch only by summation order and the regrouped update terms.
       ember_test::Tol tol = dtype == kDouble ? ember_test::Tol{1e-10, 1e-12} : ember_test::Tol{1e-4, 1e-5};
-      for (const Config& c : configs()) {
+      for (const ConfigT& c : all) {
         INFO("config " << c.name << " on " << ember_test::device_name(device) << " in " << dtype);
         Problem pr(device, dtype);
-        auto opt = make_sgd(c, pr);
+        auto opt = make(c, pr);
         replay_trajectory(*opt, pr, c.name, dtype, tol);
       }
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("SGD: trajectories match torch.optim.SGD (closure form)", "[optim]") {
+  replay_all(configs(), [](const Config& c, Problem& pr) { return make_sgd(c, pr); });
 }
 
 TEST_CASE("SGD: the tutorial's loop (zero_grad, backward, step) gives the same trajectory", "[optim]") {
@@ -321,17 +328,7 @@ std::vector<AdamConfig> adam_configs() {
 }  // namespace
 
 TEST_CASE("Adam, AdamW: trajectories match torch.optim.Adam / AdamW (closure form)", "[optim]") {
-  for (const Device& device : ember_test::test_devices()) {
-    for (ScalarType dtype : {kDouble, kFloat}) {
-      ember_test::Tol tol = dtype == kDouble ? ember_test::Tol{1e-10, 1e-12} : ember_test::Tol{1e-4, 1e-5};
-      for (const AdamConfig& c : adam_configs()) {
-        INFO("config " << c.name << " on " << ember_test::device_name(device) << " in " << dtype);
-        Problem pr(device, dtype);
-        auto opt = c.make(pr);
-        replay_trajectory(*opt, pr, c.name, dtype, tol);
-      }
-    }
-  }
+  replay_all(adam_configs(), [](const AdamConfig& c, Problem& pr) { return c.make(pr); });
 }
 
 TEST_CASE("Adam: defaults as LibTorch; state holds step and moments, max_exp_avg_sq only with amsgrad",

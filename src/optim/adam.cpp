@@ -3,7 +3,6 @@
 // classes differ only in their names and in decoupled weight decay, so they are defined once, by
 // EMBER_DEFINE_ADAM below, for both.
 #include "ember/optim/adam.h"
-#include "ember/optim/adamw.h"
 
 #include "optim/adam_common.h"
 #include "optim/adam_state.h"

@@ -1,6 +1,7 @@
 #pragma once
-// optim::Adam, as torch::optim::Adam in LibTorch 1.13, with PyTorch 1.13's single-tensor update
-// rule (torch/optim/adam.py), in this order:
+// optim::Adam and optim::AdamW, as torch::optim::Adam and torch::optim::AdamW in LibTorch 1.13.
+//
+// Adam follows PyTorch 1.13's single-tensor update rule (torch/optim/adam.py), in this order:
 //   step += 1
 //   g = grad + weight_decay * p                       (L2 penalty folded into the gradient)
 //   m = beta1 * m + (1 - beta1) * g
@@ -8,6 +9,23 @@
 //   v_max = max(v_max, v)                             (amsgrad only; used instead of v below)
 //   denom = sqrt(v) / sqrt(1 - beta2^step) + eps      (eps added after the bias correction)
 //   p -= lr / (1 - beta1^step) * m / denom
+// AdamW is Adam with decoupled weight decay (Loshchilov & Hutter): following torch/optim/adamw.py,
+// each step first shrinks the parameter, p *= 1 - lr * weight_decay, and then applies the update
+// above to the raw gradient (no L2 term folded into it). Its default weight_decay is 1e-2, not 0.
+//
+// The two differ in nothing else, so one macro declares both families of types:
+//   <Name>Options      <Name>Options(1e-3).betas(std::make_tuple(0.9, 0.999)).eps(1e-8)
+//                          .weight_decay(0 for Adam, 1e-2 for AdamW).amsgrad(false)
+//   <Name>ParamState   per parameter, created at its first step: the number of steps taken, the
+//                          two moment estimates, and (with amsgrad) the running maximum of the second
+//   <Name>             the optimizer. Its constructors check, as PyTorch: lr >= 0, eps >= 0, both
+//                          betas in [0, 1), weight_decay >= 0, in the defaults and in every group
+//                          with options of its own. step() updates every parameter with a defined
+//                          gradient in place, without recording a graph, after running the closure
+//                          (with grad mode on), and returns its loss. Checkpoints
+//                          (ember/serialize.h): kind "<Name>"; each group's lr, betas, eps,
+//                          weight_decay and amsgrad; state.<i>.step, .exp_avg, .exp_avg_sq and
+//                          (amsgrad) .max_exp_avg_sq.
 #include <memory>
 #include <string>
 #include <tuple>
@@ -16,54 +34,46 @@
 #include "ember/arg.h"  // EMBER_ARG
 #include "ember/optim/optimizer.h"
 
+#define EMBER_DECLARE_ADAM(Name, kDefaultWeightDecay)                                                  \
+  struct EMBER_API Name##Options : public OptimizerCloneableOptions<Name##Options> {                   \
+    Name##Options(double lr = 1e-3); /* NOLINT (implicit, as LibTorch: Name(params, 1e-3) works) */    \
+    EMBER_ARG(double, lr) = 1e-3;                                                                      \
+    typedef std::tuple<double, double> betas_t;                                                        \
+    EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);                                           \
+    EMBER_ARG(double, eps) = 1e-8;                                                                     \
+    EMBER_ARG(double, weight_decay) = kDefaultWeightDecay;                                             \
+    EMBER_ARG(bool, amsgrad) = false;                                                                  \
+                                                                                                       \
+   public:                                                                                             \
+    double get_lr() const override { return lr(); }                                                    \
+    void set_lr(double lr) override { this->lr(lr); }                                                  \
+    friend EMBER_API bool operator==(const Name##Options& a, const Name##Options& b);                   \
+  };                                                                                                   \
+                                                                                                       \
+  struct EMBER_API Name##ParamState : public OptimizerCloneableParamState<Name##ParamState> {          \
+    EMBER_ARG(int64_t, step) = 0;                                                                      \
+    EMBER_ARG(Tensor, exp_avg);                                                                        \
+    EMBER_ARG(Tensor, exp_avg_sq);                                                                     \
+    EMBER_ARG(Tensor, max_exp_avg_sq) = {};                                                            \
+                                                                                                       \
+   public:                                                                                             \
+    friend EMBER_API bool operator==(const Name##ParamState& a, const Name##ParamState& b);            \
+  };                                                                                                   \
+                                                                                                       \
+  class EMBER_API Name : public Optimizer {                                                            \
+   public:                                                                                             \
+    explicit Name(std::vector<OptimizerParamGroup> param_groups, Name##Options defaults = {});         \
+    explicit Name(std::vector<Tensor> params, Name##Options defaults = {});                            \
+    Tensor step(LossClosure closure = nullptr) override;                                               \
+    void save(SafeTensors& archive) const override;                                                    \
+    void load(const SafeTensors& archive, const std::string& source) override;                         \
+  };
+
 namespace ember {
 namespace optim {
-
-/// Adam's hyper-parameters: AdamOptions(1e-3).betas(std::make_tuple(0.9, 0.999)).eps(1e-8)
-/// .weight_decay(0).amsgrad(false).
-struct EMBER_API AdamOptions : public OptimizerCloneableOptions<AdamOptions> {
-  AdamOptions(double lr = 1e-3);  // NOLINT (implicit, as LibTorch: Adam(params, 1e-3) works)
-  EMBER_ARG(double, lr) = 1e-3;
-  typedef std::tuple<double, double> betas_t;
-  EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
-  EMBER_ARG(double, eps) = 1e-8;
-  EMBER_ARG(double, weight_decay) = 0;
-  EMBER_ARG(bool, amsgrad) = false;
-
- public:
-  double get_lr() const override { return lr(); }
-  void set_lr(double lr) override { this->lr(lr); }
-  friend EMBER_API bool operator==(const AdamOptions& a, const AdamOptions& b);
-};
-
-/// Adam's per-parameter state, created at a parameter's first step: the number of steps taken,
-/// the two moment estimates, and (with amsgrad) the running maximum of the second.
-struct EMBER_API AdamParamState : public OptimizerCloneableParamState<AdamParamState> {
-  EMBER_ARG(int64_t, step) = 0;
-  EMBER_ARG(Tensor, exp_avg);
-  EMBER_ARG(Tensor, exp_avg_sq);
-  EMBER_ARG(Tensor, max_exp_avg_sq) = {};
-
- public:
-  friend EMBER_API bool operator==(const AdamParamState& a, const AdamParamState& b);
-};
-
-class EMBER_API Adam : public Optimizer {
- public:
-  /// Checks, as PyTorch: lr >= 0, eps >= 0, both betas in [0, 1), weight_decay >= 0. Groups with
-  /// their own options are checked the same way.
-  explicit Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults = {});
-  explicit Adam(std::vector<Tensor> params, AdamOptions defaults = {});
-
-  /// One update of every parameter with a defined gradient, in place and without recording
-  /// a graph. Runs the closure (with grad mode on) first and returns its loss.
-  Tensor step(LossClosure closure = nullptr) override;
-
-  /// Checkpoints (ember/serialize.h): kind "Adam"; each group's lr, betas, eps, weight_decay and amsgrad;
-  /// state.<i>.step, .exp_avg, .exp_avg_sq and (amsgrad) .max_exp_avg_sq.
-  void save(SafeTensors& archive) const override;
-  void load(const SafeTensors& archive, const std::string& source) override;
-};
-
+EMBER_DECLARE_ADAM(Adam, 0)
+EMBER_DECLARE_ADAM(AdamW, 1e-2)
 }  // namespace optim
 }  // namespace ember
+
+#undef EMBER_DECLARE_ADAM

@@ -24,13 +24,18 @@ class EMBER_API OptimizerParamState {
   virtual std::unique_ptr<OptimizerParamState> clone() const;
 };
 
-template <typename Derived>
-class OptimizerCloneableParamState : public OptimizerParamState {
+namespace detail {
+/// Base with clone() returning a copy of Derived: what OptimizerCloneableParamState and
+/// OptimizerCloneableOptions give the state and options types derived from them.
+template <typename Derived, typename Base>
+class Cloneable : public Base {
  public:
-  std::unique_ptr<OptimizerParamState> clone() const override {
-    return std::make_unique<Derived>(static_cast<const Derived&>(*this));
-  }
+  std::unique_ptr<Base> clone() const override { return std::make_unique<Derived>(static_cast<const Derived&>(*this)); }
 };
+}  // namespace detail
+
+template <typename Derived>
+using OptimizerCloneableParamState = detail::Cloneable<Derived, OptimizerParamState>;
 
 /// The hyper-parameters of an optimizer (lr, momentum, ...). Every parameter group owns a copy,
 /// so groups can differ (a smaller lr for a pretrained trunk) and schedulers can set_lr per group.
@@ -44,12 +49,7 @@ class EMBER_API OptimizerOptions {
 };
 
 template <typename Derived>
-class OptimizerCloneableOptions : public OptimizerOptions {
- public:
-  std::unique_ptr<OptimizerOptions> clone() const override {
-    return std::make_unique<Derived>(static_cast<const Derived&>(*this));
-  }
-};
+using OptimizerCloneableOptions = detail::Cloneable<Derived, OptimizerOptions>;
 
 /// Parameters optimized together with one set of options. A group built without options
 /// takes the optimizer's defaults when it is added.
