@@ -84,6 +84,14 @@ TEST_CASE("shapes: broadcasting refuses a result shape past 64 bits", "[errors][
   require_throws_with([&] { col * row; }, {"mul: shape [4294967296, 4294967296]"});
 }
 
+TEST_CASE("shapes: cat refuses a result past 64 bits", "[errors][shapes]") {
+  // Views of one element each; joined, their sizes add past int64.
+  Tensor half = zeros({1}).expand({k62});
+  require_throws_with([&] { cat({half, half}); },
+                      {"cat: the sizes in dimension 0 add up to more than fit in 64 bits (at tensor 1 "
+                       "[4611686018427387904] float32 cpu)"});
+}
+
 TEST_CASE("shapes: from_blob refuses a shape or a span past 64 bits", "[errors][shapes]") {
   float buf[4] = {1, 2, 3, 4};
   require_throws_with([&] { from_blob(buf, {k32, k32}); },
