@@ -104,6 +104,12 @@ TEST_CASE("shapes: from_blob refuses a shape or a span past 64 bits", "[errors][
                        "spans more bytes than fit in 64 bits"});
   Tensor ok = from_blob(buf, {2, 2}, {1, 2});
   CHECK(ok[1][1].item<float>() == 4);
+  // Bytes 2^62 + 1: fits. unsqueeze(0) multiplies size 2 by stride 2^62, which does not, but the
+  // new dim has size 1 and its stride is never used to step.
+  bool flags[1] = {true};
+  Tensor far = from_blob(flags, {2}, {k62}, kBool);
+  CHECK(far.unsqueeze(0).sizes() == IntArrayRef({1, 2}));
+  CHECK(far.unsqueeze(0).stride(1) == k62);
 }
 
 TEST_CASE("shapes: a safetensors file declaring a shape past 64 bits is refused, naming the file", "[errors][shapes]") {

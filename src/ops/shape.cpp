@@ -223,7 +223,10 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
 Tensor Tensor::unsqueeze(int64_t d) const {
   d = wrap_dim(d, dim() + 1, "unsqueeze");
   std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
-  int64_t new_stride = d < dim() ? sz[size_t(d)] * st[size_t(d)] : 1;
+  // LibTorch's stride for the new size-1 dim; a size-1 dim's stride never moves the address, so
+  // where that product overflows (from_blob strides can reach 2^63 bytes) any other value serves.
+  int64_t new_stride = 1;
+  if (d < dim() && __builtin_mul_overflow(sz[size_t(d)], st[size_t(d)], &new_stride)) new_stride = st[size_t(d)];
   sz.insert(sz.begin() + d, 1);
   st.insert(st.begin() + d, new_stride);
   return view_of("unsqueeze", *this, sz, st, storage_offset(), [d](const Tensor& g) { return g.squeeze(d); });
