@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the fuzzers' seed corpora (python3 standard library only).
 
-  fuzz/gen_corpus.py OUT_DIR     -> OUT_DIR/safetensors/*, OUT_DIR/cifar10/*
+  fuzz/gen_corpus.py OUT_DIR     -> OUT_DIR/safetensors/*, OUT_DIR/cifar10/*, OUT_DIR/shapes/*
 
 Seeds are small valid inputs (and a few near misses) so the fuzzers start deep in the code.
 """
@@ -74,7 +74,28 @@ def main(out):
     for name, data in cifar.items():
         with open(os.path.join(cf, name), "wb") as f:
             f.write(data)
-    print(f"wrote {len(seeds)} safetensors and {len(cifar)} CIFAR-10 seeds under {out}")
+    # fuzz_shapes reads a mode byte (factory, view, expand, from_blob, broadcast), then shapes
+    # whose sizes are tagged bytes: small(k) is k, pow2(k) is 2^k (fuzz/fuzz_shapes.cpp, Reader).
+    sh = os.path.join(out, "shapes")
+    os.makedirs(sh, exist_ok=True)
+    small = lambda k: k << 2
+    pow2 = lambda k: k << 2 | 1
+    raw = lambda v: [3] + list(struct.pack(">q", v))
+    shapes = {
+        "empty_2x3": [0, 0, 2, small(2), small(3)],
+        "zeros_2p32_squared": [0, 4, 2, pow2(32), pow2(32)],
+        "empty_2p62_f32": [0, 0, 1, pow2(62)],
+        "empty_zero_and_huge": [0, 0, 3, small(0), pow2(32), pow2(32)],
+        "view_wraps_to_2": [1, 0, 2, 2, small(3)] + raw(6148914691236517206),
+        "reshape_infer": [1, 1, 12, 2, small(3), 2 | 1 << 2],
+        "expand_2p32_squared": [2, 2, pow2(32), pow2(32), 2],
+        "from_blob_span": [3, 2, small(2), small(2), pow2(62), pow2(62)],
+        "broadcast_2p32": [4, 2, pow2(32), small(1), 2, small(1), pow2(32)],
+    }
+    for name, data in shapes.items():
+        with open(os.path.join(sh, name), "wb") as f:
+            f.write(bytes(data))
+    print(f"wrote {len(seeds)} safetensors, {len(cifar)} CIFAR-10 and {len(shapes)} shape seeds under {out}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // Factories: empty/zeros/ones/full, random, arange/eye, tensor({...}), from_blob and *_like.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 
 #include "backend.h"
@@ -17,8 +18,8 @@ Tensor finish(Tensor t, const TensorOptions& o) {
 
 /// Fills a host buffer then moves it to the requested device (small, setup-time factories).
 template <typename Fill>
-Tensor host_filled(IntArrayRef sizes, ScalarType dt, Device dev, Fill fill) {
-  Tensor h = make_empty(sizes, dt, Device(kCPU));
+Tensor host_filled(const char* op, IntArrayRef sizes, ScalarType dt, Device dev, Fill fill) {
+  Tensor h = make_empty(sizes, dt, Device(kCPU), op);
   dispatch_all(dt, "factory", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = h.data_ptr<T>();
@@ -27,30 +28,33 @@ Tensor host_filled(IntArrayRef sizes, ScalarType dt, Device dev, Fill fill) {
   return dev.is_cpu() ? h : h.to(dev);
 }
 
+/// full() as `op` (full, zeros, ones), which a refused shape's error names.
+Tensor filled(const char* op, IntArrayRef size, const Scalar& v, const TensorOptions& o) {
+  // Without a dtype, the fill value decides, as LibTorch does (full({2}, 1) is int64).
+  ScalarType dt = o.has_dtype() ? o.dtype() : v.isFloatingPoint() ? kFloat : v.isBoolean() ? kBool : kLong;
+  Tensor t = make_empty(size, dt, o.device(), op);
+  backend(t).fill(t, v);
+  return finish(t, o);
+}
+
 }  // namespace
 
 Tensor empty(IntArrayRef size, const TensorOptions& o) {
   return finish(make_empty(size, o.dtype(), o.device()), o);
 }
-Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& o) {
-  // Without a dtype, the fill value decides, as LibTorch does (full({2}, 1) is int64).
-  ScalarType dt = o.has_dtype() ? o.dtype() : v.isFloatingPoint() ? kFloat : v.isBoolean() ? kBool : kLong;
-  Tensor t = make_empty(size, dt, o.device());
-  backend(t).fill(t, v);
-  return finish(t, o);
-}
-Tensor zeros(IntArrayRef size, const TensorOptions& o) { return full(size, 0, o.dtype(o.dtype())); }
-Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o.dtype(o.dtype())); }
+Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& o) { return filled("full", size, v, o); }
+Tensor zeros(IntArrayRef size, const TensorOptions& o) { return filled("zeros", size, 0, o.dtype(o.dtype())); }
+Tensor ones(IntArrayRef size, const TensorOptions& o) { return filled("ones", size, 1, o.dtype(o.dtype())); }
 
 Tensor rand(IntArrayRef size, const TensorOptions& o) {
   EMBER_CHECK(is_floating_point(o.dtype()), "rand: expected a floating-point dtype, got ", o.dtype());
-  Tensor t = make_empty(size, o.dtype(), o.device());
+  Tensor t = make_empty(size, o.dtype(), o.device(), "rand");
   backend(t).uniform(t, 0, 1);
   return finish(t, o);
 }
 Tensor randn(IntArrayRef size, const TensorOptions& o) {
   EMBER_CHECK(is_floating_point(o.dtype()), "randn: expected a floating-point dtype, got ", o.dtype());
-  Tensor t = make_empty(size, o.dtype(), o.device());
+  Tensor t = make_empty(size, o.dtype(), o.device(), "randn");
   backend(t).normal(t, 0, 1);
   return finish(t, o);
 }
@@ -58,7 +62,7 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
   EMBER_CHECK(low < high, "randint: expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
   ScalarType dt = o.has_dtype() ? o.dtype() : kLong;
   EMBER_CHECK(dt != kBool, "randint: bool is not a valid dtype");
-  Tensor t = make_empty(size, dt, o.device());
+  Tensor t = make_empty(size, dt, o.device(), "randint");
   backend(t).randint(t, low, high);
   return finish(t, o);
 }
@@ -67,7 +71,7 @@ Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) { return 
 Tensor randperm(int64_t n, const TensorOptions& o) {
   EMBER_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
   // Drawn on the CPU generator exactly as torch.randperm, then moved.
-  Tensor r = make_empty({n}, kLong, Device(kCPU));
+  Tensor r = make_empty({n}, kLong, Device(kCPU), "randperm");
   static_cast<CpuBackend&>(cpu_backend()).randperm(r.data_ptr<int64_t>(), n);
   Tensor out = o.has_dtype() && o.dtype() != kLong ? r.to(o.dtype()) : r;
   return finish(o.device().is_cpu() ? out : out.to(o.device()), o);
@@ -81,29 +85,42 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
               "with step sign (start ", s, ", end ", e, ", step ", st, ")");
   bool any_float = start.isFloatingPoint() || end.isFloatingPoint() || step.isFloatingPoint();
   ScalarType dt = o.has_dtype() ? o.dtype() : any_float ? kFloat : kLong;
-  int64_t n = int64_t(std::ceil((e - s) / st));
-  return finish(host_filled({n}, dt, o.device(), [&](int64_t i) { return s + double(i) * st; }), o);
+  // Checked before the conversion: a count past int64 has no defined conversion at all.
+  const double count = std::ceil((e - s) / st);
+  EMBER_CHECK(count < 0x1p63, "arange: the range from ", s, " to ", e, " by step ", st,
+              " has more elements than fit in 64 bits");
+  const auto n = int64_t(count);
+  return finish(host_filled("arange", {n}, dt, o.device(), [&](int64_t i) { return s + double(i) * st; }), o);
 }
 Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& o) { return arange(start, end, 1, o); }
 Tensor arange(const Scalar& end, const TensorOptions& o) { return arange(0, end, 1, o); }
 
 Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
   EMBER_CHECK(n >= 0 && m >= 0, "eye: n and m must be non-negative, got ", n, " and ", m);
-  return finish(host_filled({n, m}, o.dtype(), o.device(), [m](int64_t i) { return i / m == i % m ? 1 : 0; }), o);
+  return finish(host_filled("eye", {n, m}, o.dtype(), o.device(), [m](int64_t i) { return i / m == i % m ? 1 : 0; }), o);
 }
 Tensor eye(int64_t n, const TensorOptions& o) { return eye(n, n, o); }
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o) {
   EMBER_CHECK(sizes.size() == strides.size(), "from_blob: ", sizes.size(), " sizes but ", strides.size(), " strides");
-  int64_t span = 1;
-  for (size_t i = 0; i < sizes.size(); ++i) {
+  for (size_t i = 0; i < sizes.size(); ++i)
     EMBER_CHECK(sizes[i] >= 0 && strides[i] >= 0, "from_blob: negative size or stride");
-    if (sizes[i] == 0) span = 0;
-    if (span) span += (sizes[i] - 1) * strides[i];
+  const int64_t numel = shape_numel(sizes, "from_blob");
+  shape_nbytes(sizes, o.dtype(), "from_blob");
+  // The elements the strides reach, from the first to one past the last, in bytes: the storage's
+  // size, which must fit as a contiguous tensor's bytes must.
+  int64_t span = numel == 0 ? 0 : 1, bytes = 0;
+  bool overflow = false;
+  for (size_t i = 0; i < sizes.size() && span > 0 && !overflow; ++i) {
+    int64_t reach = 0;
+    overflow = __builtin_mul_overflow(sizes[i] - 1, strides[i], &reach) || __builtin_add_overflow(span, reach, &span);
   }
+  overflow = overflow || __builtin_mul_overflow(span, int64_t(element_size(o.dtype())), &bytes) || bytes > PTRDIFF_MAX;
+  EMBER_CHECK(!overflow, "from_blob: shape ", sizes, " with strides ", strides, " of ", o.dtype(),
+              " spans more bytes than fit in 64 bits");
   auto storage = std::make_shared<Storage>();
   storage->data = std::shared_ptr<void>(data, [](void*) {});  // the caller owns the memory
-  storage->nbytes = size_t(span) * element_size(o.dtype());
+  storage->nbytes = size_t(bytes);
   storage->device = o.device();
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
@@ -113,6 +130,7 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const Tenso
   return finish(Tensor(std::move(impl)), o);
 }
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {
+  shape_numel(sizes, "from_blob");  // before contiguous_strides multiplies the sizes
   return from_blob(data, sizes, contiguous_strides(sizes), o);
 }
 
@@ -171,7 +189,7 @@ Tensor tensor(const TensorDataContainer& data, const TensorOptions& o) {
   std::vector<Scalar> values;
   data.flatten_into(values);
   ScalarType dt = o.has_dtype() ? o.dtype() : data.dtype();
-  Tensor h = make_empty(data.sizes(), dt, Device(kCPU));
+  Tensor h = make_empty(data.sizes(), dt, Device(kCPU), "tensor");
   dispatch_all(dt, "tensor", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = h.data_ptr<T>();

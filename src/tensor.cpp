@@ -1,6 +1,7 @@
 // Tensor metadata, storage allocation, autograd accessors and dtype/device conversion.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "autograd/function.h"
@@ -72,21 +73,54 @@ std::vector<int64_t> contiguous_strides(IntArrayRef sizes) {
   return strides;
 }
 
-int64_t shape_numel(IntArrayRef sizes, const char* op) {
-  int64_t n = 1;
+std::string too_many_elements(IntArrayRef sizes) {
+  return detail::str("shape ", sizes, " has more elements than fit in 64 bits");
+}
+
+// Unchecked, these products wrapped: empty({1 << 32, 1 << 32}) got a 0-byte buffer, and
+// zeros({2}).view({3, 6148914691236517206}) passed as a view of 2 elements.
+std::string shape_problem(IntArrayRef sizes, const ScalarType* dtype, int64_t* numel) {
+  for (int64_t s : sizes)
+    if (s < 0) return detail::str("negative dimension in shape ", sizes);
+  int64_t extent = 1;  // the product of the non-zero sizes
+  bool zero = false, overflow = false;
   for (int64_t s : sizes) {
-    EMBER_CHECK(s >= 0, op, ": negative dimension in shape ", sizes);
-    n *= s;
+    if (s == 0) zero = true;
+    else overflow = overflow || __builtin_mul_overflow(extent, s, &extent);
   }
+  if (overflow && !zero) return too_many_elements(sizes);
+  // No elements, but contiguous strides (and flatten, and kernels' loop bounds) multiply the
+  // other sizes. LibTorch refuses most such shapes ("Stride calculation overflowed", or its numel
+  // check, depending on where the zero sits); ember refuses all, whatever the order.
+  if (overflow) return detail::str("shape ", sizes, ": the product of its non-zero sizes does not fit in 64 bits");
+  const int64_t n = zero ? 0 : extent;
+  int64_t bytes = 0;
+  if (dtype && (__builtin_mul_overflow(n, int64_t(element_size(*dtype)), &bytes) || bytes > PTRDIFF_MAX))
+    return detail::str("shape ", sizes, " of ", *dtype, " has more bytes than fit in 64 bits");
+  if (numel) *numel = n;
+  return {};
+}
+
+int64_t shape_numel(IntArrayRef sizes, const char* op) {
+  int64_t n = 0;
+  const std::string problem = shape_problem(sizes, nullptr, &n);
+  EMBER_CHECK(problem.empty(), op, ": ", problem);
   return n;
 }
 
-Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
+size_t shape_nbytes(IntArrayRef sizes, ScalarType dtype, const char* op) {
+  int64_t n = 0;
+  const std::string problem = shape_problem(sizes, &dtype, &n);
+  EMBER_CHECK(problem.empty(), op, ": ", problem);
+  return size_t(n) * element_size(dtype);
+}
+
+Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device, const char* op) {
   EMBER_CHECK(dtype == kFloat || dtype == kDouble || dtype == kLong || dtype == kBool, "empty: dtype ",
               dtype, " is reserved and not supported yet (float32, float64, int64, bool are)");
-  int64_t n = shape_numel(sizes, "empty");
+  const size_t nbytes = shape_nbytes(sizes, dtype, op);
   auto storage = std::make_shared<Storage>();
-  storage->nbytes = size_t(n) * element_size(dtype);
+  storage->nbytes = nbytes;
   storage->device = device;
   storage->data = backend(device).allocate(storage->nbytes);
   auto impl = std::make_shared<TensorImpl>();

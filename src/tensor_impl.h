@@ -2,6 +2,7 @@
 // The internals behind a Tensor handle. Not installed: ops and backends include it.
 #include <atomic>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "check.h"
@@ -50,12 +51,28 @@ struct TensorImpl {
   }
 };
 
-/// Row-major strides for a shape.
+/// Row-major strides for a shape that passed shape_numel (so every product fits).
 std::vector<int64_t> contiguous_strides(IntArrayRef sizes);
-/// Product of sizes, checking each is non-negative.
+
+// The shape rule, checked in one place (tensor.cpp) by everything that makes a shape: no size is
+// negative, the product of the non-zero sizes fits in int64 (so numel, every contiguous stride
+// and every product of some of the sizes fit), and numel * element size fits below PTRDIFF_MAX.
+// A zero size makes an empty tensor however large the others are, as in LibTorch.
+
+/// "shape [a, b] has more elements than fit in 64 bits": the one wording, after "<op>: ".
+std::string too_many_elements(IntArrayRef sizes);
+/// "" when `sizes` obeys the shape rule (its bytes too, when `dtype` is given), else why not,
+/// worded to follow "<op>: "; sets *numel when it does. For callers that report errors their
+/// own way (the file readers); the others use shape_numel and shape_nbytes.
+std::string shape_problem(IntArrayRef sizes, const ScalarType* dtype = nullptr, int64_t* numel = nullptr);
+/// The element count of `sizes`; an ember::Error "<op>: ..." if they break the shape rule.
 int64_t shape_numel(IntArrayRef sizes, const char* op);
-/// A new tensor of `sizes` on `device` with fresh (uninitialised) storage.
-Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device);
+/// The bytes of a contiguous tensor of `sizes` and `dtype`; an ember::Error "<op>: ..." if they
+/// break the shape rule.
+size_t shape_nbytes(IntArrayRef sizes, ScalarType dtype, const char* op);
+/// A new tensor of `sizes` on `device` with fresh (uninitialised) storage; `op` names the caller
+/// in the error for a shape that breaks the shape rule.
+Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device, const char* op = "empty");
 /// A view of `base`'s storage with the given geometry (no autograd recording).
 Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
                  int64_t offset);

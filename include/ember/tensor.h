@@ -363,7 +363,9 @@ class EMBER_API TensorDataContainer {
 };
 EMBER_API Tensor tensor(const TensorDataContainer& data, const TensorOptions& options = {});
 
-/// One knob for every CPU thread ember uses: OpenBLAS's and ember's own loops.
+/// The number of threads ember's CPU kernels use (its OpenMP loops and the GEMMs they split;
+/// OpenBLAS itself always runs single-threaded inside them). Process-wide: a count set on one
+/// thread applies to ember work started on every thread. Initially OpenMP's default.
 EMBER_API void set_num_threads(int n);
 EMBER_API int get_num_threads();
 

@@ -193,7 +193,7 @@ class Plan {
     const size_t per_pixel = size_t(g.ckk() + g.cout) * sizeof(T);
     const int64_t P = g.plane_out();
     const int64_t pixels = std::max<int64_t>(g.ow, int64_t(kUnitBytes / std::max<size_t>(per_pixel, 1)));
-    plan.threads_ = omp_in_parallel() ? 1 : omp_get_max_threads();
+    plan.threads_ = omp_in_parallel() ? 1 : get_num_threads();
     // Worth threads at all? Tiny convolutions run faster on one thread than waking a team.
     if (double(g.n) * double(P) * double(g.ckk()) * double(g.cout) < 2e5) plan.threads_ = 1;
     if (P <= pixels) {

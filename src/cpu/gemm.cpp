@@ -79,7 +79,7 @@ void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T be
     bp = packed_b.data();
     lb = {CblasNoTrans, std::max<int64_t>(n, 1), true};
   }
-  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  int threads = omp_in_parallel() ? 1 : get_num_threads();
   if (double(m) * double(n) * double(k) < 1e6) threads = 1;  // waking the team costs more
   // Split the longer of C's dims into one block per thread (multiples of 16 keep the blocks
   // aligned with the BLAS kernels' tiles); each block is an independent serial GEMM.
@@ -108,7 +108,7 @@ void int_gemm(const Tensor& a, const Tensor& b, const Tensor& c, int64_t alpha, 
   const int64_t* ap = a.data_ptr<int64_t>();
   const int64_t* bp = b.data_ptr<int64_t>();
   int64_t* cp = c.data_ptr<int64_t>();
-#pragma omp parallel for if (m * n * k > (1 << 16))
+#pragma omp parallel for num_threads(get_num_threads()) if (m * n * k > (1 << 16))
   for (int64_t i = 0; i < m; ++i) {
     int64_t* crow = cp + i * n;
     for (int64_t j = 0; j < n; ++j) crow[j] = beta == 0 ? 0 : beta * crow[j];

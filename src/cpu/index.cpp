@@ -39,14 +39,14 @@ Dims split_at(const Tensor& t, int64_t dim) {
 /// body(begin, end) over [0, items), one contiguous chunk per thread when `work` is large.
 template <typename Body>
 void parallel_chunks(int64_t items, int64_t work, const Body& body) {
-  const int threads = omp_get_max_threads();
+  const int threads = get_num_threads();
   if (work < kParallelMin || items < 2 || threads <= 1 || omp_in_parallel()) {
     body(int64_t(0), items);
     return;
   }
   const int64_t chunks = std::min<int64_t>(threads, items);
   const int64_t per = (items + chunks - 1) / chunks;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) body(c * per, std::min(items, (c + 1) * per));
 }
 

@@ -28,7 +28,7 @@ void max_pool_forward_impl(const Tensor& out, const Tensor& indices, const Tenso
   const T* x = in.data_ptr<T>();
   T* y = out.data_ptr<T>();
   int64_t* idx = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
-#pragma omp parallel for schedule(static) if (planes * OH * OW > 4096)
+#pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (planes * OH * OW > 4096)
   for (int64_t plane = 0; plane < planes; ++plane) {
     const T* src = x + plane * H * W;
     T* dst = y + plane * OH * OW;
@@ -67,7 +67,7 @@ void max_pool_backward_impl(const Tensor& grad_in, const Tensor& grad_out, const
   T* gi = grad_in.data_ptr<T>();
   const T* go = grad_out.data_ptr<T>();
   const int64_t* idx = indices.data_ptr<int64_t>();
-#pragma omp parallel for schedule(static) if (planes * (in_plane + out_plane) > 8192)
+#pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (planes * (in_plane + out_plane) > 8192)
   for (int64_t plane = 0; plane < planes; ++plane) {
     T* dst = gi + plane * in_plane;
     const T* src = go + plane * out_plane;

@@ -43,11 +43,11 @@ bool is_nan(T x) {
 /// Runs body(i) for i in [0, items); in parallel when `work` (elements read) is large.
 template <typename Body>
 void parallel_items(int64_t items, int64_t work, const Body& body) {
-  if (work < kParallelMin || items < 2 || omp_get_max_threads() <= 1 || omp_in_parallel()) {
+  if (work < kParallelMin || items < 2 || get_num_threads() <= 1 || omp_in_parallel()) {
     for (int64_t i = 0; i < items; ++i) body(i);
     return;
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(get_num_threads()) schedule(static)
   for (int64_t i = 0; i < items; ++i) body(i);
 }
 

@@ -19,7 +19,7 @@ void CpuBackend::sgd_step(const std::vector<Tensor>& params, const std::vector<T
       const bool fresh = use_momentum && first[i];
       const T lr = T(o.lr), m = T(o.momentum), keep = T(1 - o.dampening), wd = T(o.weight_decay);
       const int64_t n = params[i].numel();
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (n > 65536)
       for (int64_t j = 0; j < n; ++j) {
         T d = wd != T(0) ? g[j] + wd * p[j] : g[j];
         if (use_momentum) {

@@ -22,7 +22,7 @@ constexpr int64_t kInnerBlock = 64;
 template <typename F>
 void for_each_block(int64_t outer, int64_t c, int64_t inner, F&& f) {
   const int64_t blocks = (inner + kInnerBlock - 1) / kInnerBlock;
-#pragma omp parallel for collapse(2) schedule(static) if (outer * c * inner > 16384)
+#pragma omp parallel for num_threads(get_num_threads()) collapse(2) schedule(static) if (outer * c * inner > 16384)
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t b = 0; b < blocks; ++b)
       f(o, b * kInnerBlock, std::min(inner, (b + 1) * kInnerBlock));
@@ -102,7 +102,7 @@ void softmax_backward_impl(T* gi, const T* go, const T* out, int64_t outer, int6
 template <typename T>
 void nll_forward_impl(T* losses, const T* logp, const int64_t* target, int64_t n, int64_t c,
                       int64_t ignore_index, double eps) {
-#pragma omp parallel for schedule(static) if (n * c > 16384)
+#pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (n * c > 16384)
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = target[i];
     if (t == ignore_index) {
@@ -126,7 +126,7 @@ template <typename T>
 void cross_entropy_backward_impl(T* grad, const T* logp, const int64_t* target, int64_t n, int64_t c,
                                  int64_t ignore_index, double eps, double scale) {
   const T s = T(scale), off = T(eps / double(c)), on = T(1.0 - eps + eps / double(c));
-#pragma omp parallel for schedule(static) if (n * c > 16384)
+#pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (n * c > 16384)
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = target[i];
     T* g = grad + i * c;

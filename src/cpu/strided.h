@@ -98,14 +98,14 @@ void walk(const Geometry<N>& g, int64_t begin, int64_t end, const Row& row) {
 /// body(begin, end) for each.
 template <typename Body>
 void parallel_chunks(int64_t numel, const Body& body) {
-  const int threads = omp_get_max_threads();
+  const int threads = get_num_threads();
   if (numel < kParallelMin || threads <= 1 || omp_in_parallel()) {
     body(int64_t(0), numel);
     return;
   }
   const int64_t chunks = std::min<int64_t>(threads, (numel + kParallelMin - 1) / kParallelMin);
   const int64_t per = (numel + chunks - 1) / chunks;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) body(c * per, std::min(numel, (c + 1) * per));
 }
 

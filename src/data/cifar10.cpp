@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
 #include <sstream>
 #include <system_error>
 
 #include "../serialize/file_io.h"
+#include "../tensor_impl.h"
 
 namespace ember {
 namespace data {
@@ -118,9 +118,14 @@ LabeledImages read_cifar10_files(const std::vector<std::string>& paths, std::opt
   int64_t total = 0;
   for (const auto& p : paths) {
     batches.push_back(open_batch(p, records_per_file));
-    EMBER_CHECK(batches.back().records <= std::numeric_limits<int64_t>::max() / (kImageBytes * 4) - total,
-                "CIFAR-10: file '", p, "' holds ", batches.back().records, " records: more images than memory can address");
-    total += batches.back().records;
+    const int64_t records = batches.back().records;
+    // The images so far must make a float32 tensor that obeys the shape rule (tensor.cpp), and
+    // the message names the file that broke it. The sum cannot wrap first: a file holds fewer
+    // than 2^64 / 3073 records, and the total so far passed this check.
+    const ScalarType f32 = kFloat;
+    const std::string problem = shape_problem({total + records, kChannels, kHeight, kWidth}, &f32);
+    EMBER_CHECK(problem.empty(), "CIFAR-10: file '", p, "' holds ", records, " records, too many for one tensor: ", problem);
+    total += records;
   }
   LabeledImages out = allocate_images(total, batches);
   float* x = out.x.data_ptr<float>();

@@ -14,6 +14,8 @@ std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* 
                 " counted from the left of the broadcast shape)");
     out[i] = da == 1 ? db : da;
   }
+  // Each input fits, but [2^32, 1] and [1, 2^32] broadcast to a shape that does not.
+  shape_numel(out, op);
   return out;
 }
 

@@ -49,7 +49,7 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
   const ScalarType promoted = result_type(a, b);
   ScalarType ct = compute_type(op, promoted, name);
   std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor out = make_empty(shape, is_comparison(op) ? kBool : ct, a.device());
+  Tensor out = make_empty(shape, is_comparison(op) ? kBool : ct, a.device(), name);
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary(op, out, broadcast_view(cast(a, ct), shape), broadcast_view(cast(b, ct), shape), p);

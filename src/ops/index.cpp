@@ -106,11 +106,12 @@ Tensor cat(TensorList tensors, int64_t dim) {
       EMBER_CHECK(j == d || t.size(j) == first.size(j), "cat: sizes of tensors must match except in dimension ",
                   d, "; expected size ", first.size(j), " but got size ", t.size(j), " in dimension ", j,
                   " for tensor ", positions[i], " ", describe(t));
-    shape[d] += t.size(d);
+    EMBER_CHECK(!__builtin_add_overflow(shape[d], t.size(d), &shape[d]), "cat: the sizes in dimension ", d,
+                " add up to more than fit in 64 bits (at tensor ", positions[i], " ", describe(t), ")");
     if (result_type(widest, t) != widest.dtype()) widest = t;
   }
 
-  Tensor out = make_empty(shape, widest.dtype(), first.device());
+  Tensor out = make_empty(shape, widest.dtype(), first.device(), "cat");
   std::vector<int64_t> offsets;
   {
     NoGradGuard no_grad;  // the slices of out are write targets, not graph nodes

@@ -30,7 +30,7 @@ Tensor scatter_into_zeros(const Tensor& g, const std::vector<int64_t>& sizes, Pa
 
 std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op) {
   std::vector<int64_t> out = shape.vec();
-  int64_t known = 1;
+  std::vector<int64_t> given;  // the sizes other than the one to infer
   int infer = -1;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
@@ -38,15 +38,19 @@ std::vector<int64_t> infer_size(IntArrayRef shape, int64_t numel, const char* op
       infer = int(i);
     } else {
       EMBER_CHECK(out[i] >= 0, op, ": invalid shape dimension ", out[i], " in ", shape);
-      known *= out[i];
+      given.push_back(out[i]);
     }
   }
-  if (infer >= 0) {
-    EMBER_CHECK(known != 0 && numel % known == 0, op, ": shape ", shape, " is invalid for input of size ", numel);
-    out[size_t(infer)] = numel / known;
-  } else {
-    EMBER_CHECK(known == numel, op, ": shape ", shape, " is invalid for input of size ", numel);
+  if (infer < 0) {
+    EMBER_CHECK(shape_numel(out, op) == numel, op, ": shape ", shape, " is invalid for input of size ", numel);
+    return out;
   }
+  // The given sizes' product, checked: wrapped, [3, 6148914691236517206, -1] once looked like 2.
+  int64_t known = 0;
+  const bool fits = shape_problem(given, nullptr, &known).empty();
+  EMBER_CHECK(fits || std::count(given.begin(), given.end(), 0) != 0, op, ": ", too_many_elements(shape));
+  EMBER_CHECK(fits && known != 0 && numel % known == 0, op, ": shape ", shape, " is invalid for input of size ", numel);
+  out[size_t(infer)] = numel / known;
   return out;
 }
 
@@ -219,7 +223,10 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
 Tensor Tensor::unsqueeze(int64_t d) const {
   d = wrap_dim(d, dim() + 1, "unsqueeze");
   std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
-  int64_t new_stride = d < dim() ? sz[size_t(d)] * st[size_t(d)] : 1;
+  // LibTorch's stride for the new size-1 dim; a size-1 dim's stride never moves the address, so
+  // where that product overflows (from_blob strides can reach 2^63 bytes) any other value serves.
+  int64_t new_stride = 1;
+  if (d < dim() && __builtin_mul_overflow(sz[size_t(d)], st[size_t(d)], &new_stride)) new_stride = st[size_t(d)];
   sz.insert(sz.begin() + d, 1);
   st.insert(st.begin() + d, new_stride);
   return view_of("unsqueeze", *this, sz, st, storage_offset(), [d](const Tensor& g) { return g.squeeze(d); });
@@ -264,6 +271,7 @@ Tensor Tensor::expand(IntArrayRef size) const {
                 ") must match the existing size (", cur, ") at non-singleton dimension ", i,
                 ". Target sizes: ", size, ". Tensor sizes: ", sizes());
   }
+  shape_numel(shape, "expand");  // a view, but its numel and strides must fit all the same
   Tensor v = broadcast_view(*this, shape);
   std::vector<int64_t> in_sizes = sizes().vec();
   Tensor out = make_view(*this, v.sizes().vec(), v.strides().vec(), v.storage_offset());

@@ -353,18 +353,13 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
     d.array(*shape, what + ": shape");
     if (shape->items.size() > kMaxDims)
       d.fail(detail::str(what, " has ", shape->items.size(), " dimensions, more than the ", kMaxDims, " allowed"));
-    // numel, and the product of the non-zero sizes, must fit: strides are computed from them.
-    // (shape_numel cannot stand in: it does not bound the non-zero product, nor name the file.)
-    int64_t numel = 1, extent = 1;
-    for (size_t i = 0; i < shape->items.size(); ++i) {
-      const int64_t s = d.count(shape->items[i], detail::str(what, ": shape[", i, "]"));
-      r.shape.push_back(s);
-      if (s == 0) { numel = 0; continue; }
-      if (extent > std::numeric_limits<int64_t>::max() / s)
-        d.fail(detail::str(what, " has a shape whose element count overflows int64: ", shape_str(r.shape), "..."));
-      extent *= s;
-    }
-    if (numel != 0) numel = extent;
+    for (size_t i = 0; i < shape->items.size(); ++i)
+      r.shape.push_back(d.count(shape->items[i], detail::str(what, ": shape[", i, "]")));
+    // The shape rule every tensor obeys (tensor.cpp: numel, strides and bytes fit), worded as
+    // everywhere else, with this file's name in front.
+    int64_t numel = 0;
+    const std::string problem = shape_problem(r.shape, &*st, &numel);
+    if (!problem.empty()) d.fail(detail::str(what, ": ", problem));
     d.array(*offsets, what + ": data_offsets");
     if (offsets->items.size() != 2)
       d.fail(detail::str(what, ": data_offsets must be [begin, end], got ", offsets->items.size(), " numbers"));
@@ -375,9 +370,7 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
     if (r.end > payload_size)
       d.fail(detail::str(what, ": data_offsets [", r.begin, ", ", r.end, "] run past the data section, which holds ",
                          payload_size, " bytes"));
-    const int64_t item = int64_t(element_size(*st));
-    if (numel > std::numeric_limits<int64_t>::max() / item)
-      d.fail(detail::str(what, ": shape ", shape_str(r.shape), " of ", dtype->text, " has more bytes than int64 can count"));
+    const int64_t item = int64_t(element_size(*st));  // numel * item fits: shape_problem checked it
     if (r.end - r.begin != numel * item)
       d.fail(detail::str(what, ": shape ", shape_str(r.shape), " of ", dtype->text, " needs ", numel * item,
                          " bytes but data_offsets [", r.begin, ", ", r.end, "] span ", r.end - r.begin));
