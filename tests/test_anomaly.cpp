@@ -9,8 +9,7 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::error_message;
-using ember_test::require_throws_with;
+using namespace ember_test;
 
 namespace {
 

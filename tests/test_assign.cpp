@@ -7,10 +7,7 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::leaf;
-using ember_test::require_close;
-using ember_test::require_equal;
-using ember_test::require_throws_with;
+using namespace ember_test;
 
 // LibTorch's overload set: a Scalar can be assigned to a temporary, never to a named tensor.
 static_assert(std::is_assignable<Tensor, double>::value, "t[0] = 5 must compile");

@@ -6,8 +6,7 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::leaf;
-using ember_test::require_close;
+using namespace ember_test;
 
 TEST_CASE("gradients accumulate over two backward passes until zeroed", "[autograd]") {
   for (Device d : ember_test::test_devices()) {

@@ -13,10 +13,7 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::contains;
-using ember_test::require_close;
-using ember_test::require_equal;
-using ember_test::rnd;
+using namespace ember_test;
 
 namespace {
 

@@ -16,12 +16,7 @@
 #include "ember/ember.h"
 
 using namespace ember;
-using ember_test::contains;
-using ember_test::DeterministicScope;  // cuDNN's atomic-free algorithms, where ember honours it
-using ember_test::error_message;
-using ember_test::require_close;
-using ember_test::require_equal;
-using ember_test::require_throws_with;
+using namespace ember_test;
 namespace F = ember::nn::functional;
 
 namespace {

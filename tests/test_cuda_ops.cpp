@@ -16,11 +16,7 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::require_close;
-using ember_test::require_close_scaled;
-using ember_test::require_equal;
-using ember_test::rnd;
-using ember_test::Tol;
+using namespace ember_test;
 namespace F = ember::nn::functional;
 using V = std::vector<Tensor>;
 

@@ -12,9 +12,7 @@
 #include "ember/data.h"
 
 using namespace ember;
-using ember_test::require_close;
-using ember_test::require_throws_with;
-using ember_test::TempDir;
+using namespace ember_test;
 namespace fs = std::filesystem;
 
 namespace {

@@ -3,8 +3,7 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::check_case;
-using ember_test::CaseOptions;
+using namespace ember_test;
 using V = std::vector<Tensor>;
 
 namespace {

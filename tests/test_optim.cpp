@@ -8,9 +8,7 @@
 #include "ember/serialize.h"
 
 using namespace ember;
-using ember_test::fixtures;
-using ember_test::require_close;
-using ember_test::require_throws_with;
+using namespace ember_test;
 
 namespace {
 

@@ -16,9 +16,7 @@
 #include "ember/serialize.h"
 
 using namespace ember;
-using ember_test::require_equal;
-using ember_test::require_throws_with;
-using ember_test::TempDir;
+using namespace ember_test;
 namespace fs = std::filesystem;
 
 namespace {

@@ -7,8 +7,7 @@
 #include "helpers.h"
 
 using namespace ember;
-using ember_test::require_close;
-using ember_test::require_equal;
+using namespace ember_test;
 
 TEST_CASE("factories: zeros ones full empty eye arange with dtypes", "[tensor]") {
   for (Device d : ember_test::test_devices()) {
