@@ -14,29 +14,6 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-template <typename T, typename... Fs>
-constexpr bool is_one_of() {
-  return (std::is_same<T, Fs>::value || ...);
-}
-
-/// Functor/dtype pairs that make sense; front halves promote the rest (bool arithmetic to int64,
-/// integer transcendental ops and true division to floating point). Anything else is an Error,
-/// never garbage or an integer division by zero.
-template <typename T, typename F>
-constexpr bool supported() {
-  if (std::is_same<T, bool>::value)
-    return is_one_of<F, fn::Identity, fn::Maximum, fn::Minimum, fn::Eq, fn::Ne, fn::Lt, fn::Le, fn::Gt,
-                     fn::Ge>();
-  if (std::is_same<T, int64_t>::value)
-    return !is_one_of<F, fn::Exp, fn::Log, fn::Sqrt, fn::Sigmoid, fn::Tanh, fn::Erf, fn::Div>();
-  return true;
-}
-
-[[noreturn]] void unsupported(const char* entry, int op, ScalarType t) {
-  throw Error(detail::str(entry, ": op #", op, " is not defined for ", t,
-                          " tensors on CUDA (the op's front half should promote them to floating point)"));
-}
-
 /// out = f(in); operands (out, in).
 template <typename R, typename T, typename F>
 struct UnaryOp {
@@ -123,12 +100,10 @@ void CudaBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const P
   dispatch_all(in.dtype(), "unary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatch_unary(op, p, [&](auto f) {
-      using F = decltype(f);
-      if constexpr (supported<T, F>()) {
-        launch_elementwise<2>(cuda_kernels::UnaryOp<T, T, F>{f, mdata<T>(out), cdata<T>(in)}, {&out, &in});
-      } else {
-        unsupported("unary", int(op), in.dtype());
-      }
+      if_defined_for<T>("unary", in.dtype(), f, [&](auto g) {
+        using F = decltype(g);
+        launch_elementwise<2>(cuda_kernels::UnaryOp<T, T, F>{g, mdata<T>(out), cdata<T>(in)}, {&out, &in});
+      });
     });
   });
 }
@@ -140,14 +115,12 @@ void CudaBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const 
   dispatch_all(a.dtype(), "binary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatch_binary(op, p, [&](auto f) {
-      using F = decltype(f);
-      using R = decltype(f(T(), T()));
-      if constexpr (supported<T, F>()) {
-        launch_elementwise<3>(cuda_kernels::BinaryOp<R, T, F>{f, mdata<R>(out), cdata<T>(a), cdata<T>(b)},
+      if_defined_for<T>("binary", a.dtype(), f, [&](auto g) {
+        using F = decltype(g);
+        using R = decltype(g(T(), T()));
+        launch_elementwise<3>(cuda_kernels::BinaryOp<R, T, F>{g, mdata<R>(out), cdata<T>(a), cdata<T>(b)},
                               {&out, &a, &b});
-      } else {
-        unsupported("binary", int(op), a.dtype());
-      }
+      });
     });
   });
 }
@@ -159,13 +132,11 @@ void CudaBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a,
   dispatch_all(a.dtype(), "binary_scalar", [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatch_binary(op, p, [&](auto f) {
-      using F = decltype(f);
-      using R = decltype(f(T(), T()));
-      if constexpr (supported<T, F>()) {
-        launch_elementwise<2>(ScalarOp<R, T, F>{f, mdata<R>(out), cdata<T>(a), T(s), reversed}, {&out, &a});
-      } else {
-        unsupported("binary_scalar", int(op), a.dtype());
-      }
+      if_defined_for<T>("binary_scalar", a.dtype(), f, [&](auto g) {
+        using F = decltype(g);
+        using R = decltype(g(T(), T()));
+        launch_elementwise<2>(ScalarOp<R, T, F>{g, mdata<R>(out), cdata<T>(a), T(s), reversed}, {&out, &a});
+      });
     });
   });
 }

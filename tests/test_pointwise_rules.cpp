@@ -1,0 +1,151 @@
+// The pointwise functors describe themselves (src/functors.h): each carries the public op's name
+// and the dtypes its kernel is defined for, and both backends guard their kernels with the same
+// if_defined_for. These cases walk every op the enums dispatch and check the name and the dtype
+// rule against LibTorch's, and that the guard's error for an undefined dtype names the right op.
+// The public API promotes dtypes before the kernels see them, so the kernels' guard is reached
+// here directly; the front halves' own errors are checked through the API at the end.
+#include <map>
+#include <string>
+
+#include "../src/dtype_dispatch.h"
+#include "../src/functors.h"
+#include "catch.h"
+#include "ember/ember.h"
+
+using namespace ember;
+
+namespace {
+
+// The dtypes a kernel is defined for, as LibTorch's kernels have them: transcendental ops and
+// true division only for floating point (integers are promoted first), neg/abs/relu/clamp/pow and
+// arithmetic not for bool (bool arithmetic is promoted to int64), comparisons for every dtype.
+enum class Rule { Floating, Numeric, Any };
+
+struct Expected {
+  const char* name;
+  Rule rule;
+};
+
+const std::map<UnaryOp, Expected>& unary_expected() {
+  static const std::map<UnaryOp, Expected> m = {
+      {UnaryOp::Neg, {"neg", Rule::Numeric}},          {UnaryOp::Exp, {"exp", Rule::Floating}},
+      {UnaryOp::Log, {"log", Rule::Floating}},         {UnaryOp::Sqrt, {"sqrt", Rule::Floating}},
+      {UnaryOp::Abs, {"abs", Rule::Numeric}},          {UnaryOp::Sign, {"sign", Rule::Numeric}},
+      {UnaryOp::Relu, {"relu", Rule::Numeric}},        {UnaryOp::Sigmoid, {"sigmoid", Rule::Floating}},
+      {UnaryOp::Tanh, {"tanh", Rule::Floating}},       {UnaryOp::Erf, {"erf", Rule::Floating}},
+      {UnaryOp::PowScalar, {"pow", Rule::Numeric}},    {UnaryOp::Clamp, {"clamp", Rule::Numeric}},
+  };
+  return m;
+}
+
+const std::map<BinaryOp, Expected>& binary_expected() {
+  static const std::map<BinaryOp, Expected> m = {
+      {BinaryOp::Add, {"add", Rule::Numeric}}, {BinaryOp::Sub, {"sub", Rule::Numeric}},
+      {BinaryOp::Mul, {"mul", Rule::Numeric}}, {BinaryOp::Div, {"div", Rule::Floating}},
+      {BinaryOp::Pow, {"pow", Rule::Numeric}}, {BinaryOp::Eq, {"eq", Rule::Any}},
+      {BinaryOp::Ne, {"ne", Rule::Any}},       {BinaryOp::Lt, {"lt", Rule::Any}},
+      {BinaryOp::Le, {"le", Rule::Any}},       {BinaryOp::Gt, {"gt", Rule::Any}},
+      {BinaryOp::Ge, {"ge", Rule::Any}},       {BinaryOp::ReluGrad, {"relu_backward", Rule::Numeric}},
+  };
+  return m;
+}
+
+bool rule_allows(Rule r, ScalarType t) {
+  switch (r) {
+    case Rule::Floating: return t == kFloat || t == kDouble;
+    case Rule::Numeric: return t != kBool;
+    case Rule::Any: return true;
+  }
+  return false;
+}
+
+const ScalarType kDtypes[] = {kFloat, kDouble, kLong, kBool};
+
+/// Checks one functor f, dispatched for dtype T, against `want`: its name, its dtype rule, and the
+/// guard's behaviour (runs the kernel, or throws an Error naming the op and the dtype).
+template <typename T, typename F>
+void check_functor(const F& f, ScalarType dt, const Expected& want, const char* entry) {
+  CHECK(std::string(F::name) == want.name);
+  const bool defined = F::template defined_for<T>();
+  CHECK(defined == rule_allows(want.rule, dt));
+  bool ran = false;
+  if (defined) {
+    if_defined_for<T>(entry, dt, f, [&](auto) { ran = true; });
+    CHECK(ran);
+    return;
+  }
+  try {
+    if_defined_for<T>(entry, dt, f, [&](auto) { ran = true; });
+    FAIL("no error for " << want.name << " on " << dt);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    INFO(msg);
+    CHECK(msg.find(std::string(entry) + ": " + want.name + " is not defined for ") == 0);
+    CHECK(msg.find(detail::str(dt)) != std::string::npos);
+  }
+  CHECK_FALSE(ran);
+}
+
+}  // namespace
+
+TEST_CASE("pointwise rules: every unary op names itself and has LibTorch's dtype rule") {
+  REQUIRE(unary_expected().size() == size_t(kLastUnaryOp) + 1);
+  for (int i = 0; i <= int(kLastUnaryOp); ++i) {
+    const UnaryOp op = UnaryOp(i);
+    const Expected& want = unary_expected().at(op);
+    for (ScalarType dt : kDtypes) {
+      INFO("unary op " << want.name << " on " << dt);
+      dispatch_all(dt, "test", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        dispatch_unary(op, PointwiseParams{}, [&](auto f) { check_functor<T>(f, dt, want, "unary"); });
+      });
+    }
+  }
+}
+
+TEST_CASE("pointwise rules: every binary op names itself and has LibTorch's dtype rule") {
+  REQUIRE(binary_expected().size() == size_t(kLastBinaryOp) + 1);
+  for (int i = 0; i <= int(kLastBinaryOp); ++i) {
+    const BinaryOp op = BinaryOp(i);
+    const Expected& want = binary_expected().at(op);
+    for (ScalarType dt : kDtypes) {
+      INFO("binary op " << want.name << " on " << dt);
+      dispatch_all(dt, "test", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        dispatch_binary(op, PointwiseParams{}, [&](auto f) { check_functor<T>(f, dt, want, "binary"); });
+      });
+    }
+  }
+}
+
+TEST_CASE("pointwise rules: erf of int64 and bool reaches the kernel guard as erf, not another op") {
+  // The guard's message for the former mislabelled case (the old CPU name table lacked erf).
+  try {
+    if_defined_for<int64_t>("unary", kLong, fn::Erf{}, [](auto) {});
+    FAIL("erf on int64 ran");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("unary: erf is not defined for") == 0);
+  }
+  // Through the public API erf promotes integers and bool to float, as LibTorch does.
+  const Tensor i = ember::tensor({0, 1, 2}, kLong);
+  CHECK(ember::erf(i).dtype() == kFloat);
+  CHECK(ember::erf(ember::tensor({1, 0}, kLong).to(kBool)).dtype() == kFloat);
+}
+
+TEST_CASE("pointwise rules: the front halves reject bool where LibTorch does, naming the op") {
+  const Tensor b = ember::tensor({1, 0}, kLong).to(kBool);
+  auto message_of = [](auto&& run) {
+    try {
+      run();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string neg = message_of([&] { (void)ember::neg(b); });
+  INFO(neg);
+  CHECK(neg.find("neg") != std::string::npos);
+  const std::string sub = message_of([&] { (void)(b - b); });
+  INFO(sub);
+  CHECK(sub.find("sub") != std::string::npos);
+}
