@@ -33,20 +33,7 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-struct Dims {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Dims split_at(const Tensor& t, int64_t dim) {
-  Dims d;
-  IntArrayRef s = t.sizes();
-  for (int64_t i = 0; i < int64_t(s.size()); ++i) {
-    if (i < dim) d.outer *= s[i];
-    else if (i == dim) d.n = s[i];
-    else d.inner *= s[i];
-  }
-  return d;
-}
+using Dims = SliceDims;
 
 __device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
 __device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
@@ -216,7 +203,7 @@ void CudaBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
   const Tensor src = contiguous_on_device(*this, in);
-  const Dims d = split_at(src, dim);
+  const Dims d = split_at(src.sizes(), dim);
   const int64_t count = index.numel(), total = d.outer * count * d.inner;
   const int64_t* ix = static_cast<const int64_t*>(index.data_ptr());
   const int64_t ist = index_stride(index);
@@ -238,7 +225,7 @@ void CudaBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index,
   using namespace cuda_kernels;
   if (src.numel() == 0) return;
   const Tensor from = contiguous_on_device(*this, src);
-  const Dims d = split_at(out, dim);
+  const Dims d = split_at(out.sizes(), dim);
   const int64_t count = index.numel(), total = d.outer * count * d.inner;
   const int64_t* ix = static_cast<const int64_t*>(index.data_ptr());
   const int64_t ist = index_stride(index);

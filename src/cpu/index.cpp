@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "../dtype_dispatch.h"
+#include "../geometry.h"
 #include "cpu_backend.h"
 
 namespace ember {
@@ -18,23 +19,7 @@ namespace {
 constexpr int64_t kParallelMin = 32768;
 constexpr int64_t kTile = 4096;  // inner elements one index_add task owns
 
-struct Dims {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Dims split_at(const Tensor& t, int64_t dim) {
-  Dims d;
-  IntArrayRef s = t.sizes();
-  for (int64_t i = 0; i < int64_t(s.size()); ++i) {
-    if (i < dim)
-      d.outer *= s[i];
-    else if (i == dim)
-      d.n = s[i];
-    else
-      d.inner *= s[i];
-  }
-  return d;
-}
+using Dims = SliceDims;
 
 /// body(begin, end) over [0, items), one contiguous chunk per thread when `work` is large.
 template <typename Body>
@@ -105,7 +90,7 @@ void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
     src = make_empty(in.sizes(), in.dtype(), in.device());
     copy(src, in);
   }
-  const Dims d = split_at(src, dim);
+  const Dims d = split_at(src.sizes(), dim);
   const int64_t* ix = index.data_ptr<int64_t>();
   dispatch_all(out.dtype(), "index_select", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -121,7 +106,7 @@ void CpuBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index, 
     from = make_empty(src.sizes(), src.dtype(), src.device());
     copy(from, src);
   }
-  const Dims d = split_at(out, dim);
+  const Dims d = split_at(out.sizes(), dim);
   const int64_t* ix = index.data_ptr<int64_t>();
   dispatch_all(out.dtype(), "index_add", [&](auto tag) {
     using T = typename decltype(tag)::type;
