@@ -5,14 +5,12 @@
 // devices, and that outputs are freshly allocated and contiguous unless an entry says otherwise.
 #include <memory>
 
+#include "conv_geometry.h"
 #include "functors.h"
 #include "tensor_impl.h"
 
 namespace ember {
 
-struct ConvParams {
-  int64_t stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
-};
 struct PoolParams {
   int64_t kernel[2] = {1, 1}, stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
 };
@@ -68,13 +66,14 @@ class Backend {
   //     Each of a and b has unit stride in one of its dims; c is contiguous.
   virtual void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) = 0;
 
-  // --- convolution (NCHW, contiguous input/weight; groups = 1) ---------------------------------
+  // --- convolution (NCHW, contiguous input/weight; groups = 1). g is the front half's geometry
+  //     (src/conv_geometry.h): every shape and parameter a kernel needs, computed once. --------
   virtual void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight,
-                              const Tensor& bias, const ConvParams& p) = 0;
+                              const Tensor& bias, const ConvGeometry& g) = 0;
   virtual void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out,
-                                     const Tensor& weight, const ConvParams& p) = 0;
+                                     const Tensor& weight, const ConvGeometry& g) = 0;
   virtual void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out,
-                                      const Tensor& in, const ConvParams& p) = 0;
+                                      const Tensor& in, const ConvGeometry& g) = 0;
 
   // --- pooling (NCHW contiguous; indices are flat h*W+w positions within each plane) ----------
   virtual void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,

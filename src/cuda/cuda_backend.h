@@ -35,11 +35,11 @@ class CudaBackend final : public Backend {
   void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) override;
   // conv.cpp (cuDNN, or im2col + cuBLAS without cuDNN)
   void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                      const ConvParams& p) override;
+                      const ConvGeometry& g) override;
   void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
-                             const ConvParams& p) override;
+                             const ConvGeometry& g) override;
   void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
-                              const ConvParams& p) override;
+                              const ConvGeometry& g) override;
   // pool.cpp
   void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
                           const PoolParams& p) override;
