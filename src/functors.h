@@ -64,47 +64,28 @@ EMBER_MATH1(erf)
 #undef EMBER_MATH1
 
 // Each functor: its name (the public op's, for error messages), its dtype rule (the base), and
-// its formula.
-struct Neg : Numeric {
-  static constexpr const char* name = "neg";
-  template <typename T> EMBER_HD T operator()(T x) const { return -x; }
-};
-struct Exp : Floating {
-  static constexpr const char* name = "exp";
-  template <typename T> EMBER_HD T operator()(T x) const { return exp_of(x); }
-};
-struct Log : Floating {
-  static constexpr const char* name = "log";
-  template <typename T> EMBER_HD T operator()(T x) const { return log_of(x); }
-};
-struct Sqrt : Floating {
-  static constexpr const char* name = "sqrt";
-  template <typename T> EMBER_HD T operator()(T x) const { return sqrt_of(x); }
-};
-struct Abs : Numeric {
-  static constexpr const char* name = "abs";
-  template <typename T> EMBER_HD T operator()(T x) const { return x < T(0) ? -x : x; }
-};
-struct Sign : Numeric {
-  static constexpr const char* name = "sign";
-  template <typename T> EMBER_HD T operator()(T x) const { return T((x > T(0)) - (x < T(0))); }
-};
-struct Relu : Numeric {  // NaN propagates, as in PyTorch
-  static constexpr const char* name = "relu";
-  template <typename T> EMBER_HD T operator()(T x) const { return x < T(0) ? T(0) : x; }
-};
-struct Sigmoid : Floating {
-  static constexpr const char* name = "sigmoid";
-  template <typename T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + exp_of(-x)); }
-};
-struct Tanh : Floating {
-  static constexpr const char* name = "tanh";
-  template <typename T> EMBER_HD T operator()(T x) const { return tanh_of(x); }
-};
-struct Erf : Floating {
-  static constexpr const char* name = "erf";
-  template <typename T> EMBER_HD T operator()(T x) const { return erf_of(x); }
-};
+// its formula. The one-line ones are spelled by these two macros; the rest are written out.
+#define EMBER_UNARY_FN(Fn, op_name, Rule, expr)                           \
+  struct Fn : Rule {                                                      \
+    static constexpr const char* name = op_name;                         \
+    template <typename T> EMBER_HD T operator()(T x) const { return expr; } \
+  };
+#define EMBER_BINARY_FN(Fn, op_name, Rule, R, expr)                            \
+  struct Fn : Rule {                                                           \
+    static constexpr const char* name = op_name;                              \
+    template <typename T> EMBER_HD R operator()(T a, T b) const { return expr; } \
+  };
+
+EMBER_UNARY_FN(Neg, "neg", Numeric, -x)
+EMBER_UNARY_FN(Exp, "exp", Floating, exp_of(x))
+EMBER_UNARY_FN(Log, "log", Floating, log_of(x))
+EMBER_UNARY_FN(Sqrt, "sqrt", Floating, sqrt_of(x))
+EMBER_UNARY_FN(Abs, "abs", Numeric, x < T(0) ? -x : x)
+EMBER_UNARY_FN(Sign, "sign", Numeric, T((x > T(0)) - (x < T(0))))
+EMBER_UNARY_FN(Relu, "relu", Numeric, x < T(0) ? T(0) : x)  // NaN propagates, as in PyTorch
+EMBER_UNARY_FN(Sigmoid, "sigmoid", Floating, T(1) / (T(1) + exp_of(-x)))
+EMBER_UNARY_FN(Tanh, "tanh", Floating, tanh_of(x))
+EMBER_UNARY_FN(Erf, "erf", Floating, erf_of(x))
 struct PowScalar : Numeric {
   static constexpr const char* name = "pow";
   double e;
@@ -135,48 +116,21 @@ struct Sub : Numeric {
   double alpha;
   template <typename T> EMBER_HD T operator()(T a, T b) const { return a - T(alpha) * b; }
 };
-struct Mul : Numeric {
-  static constexpr const char* name = "mul";
-  template <typename T> EMBER_HD T operator()(T a, T b) const { return a * b; }
-};
-struct Div : Floating {  // integer operands are promoted: true division, as torch.div
-  static constexpr const char* name = "div";
-  template <typename T> EMBER_HD T operator()(T a, T b) const { return a / b; }
-};
-struct Pow : Numeric {
-  static constexpr const char* name = "pow";
-  template <typename T> EMBER_HD T operator()(T a, T b) const { return T(::pow(double(a), double(b))); }
-};
+EMBER_BINARY_FN(Mul, "mul", Numeric, T, a * b)
+// Integer operands are promoted by the front half: true division, as torch.div.
+EMBER_BINARY_FN(Div, "div", Floating, T, a / b)
+EMBER_BINARY_FN(Pow, "pow", Numeric, T, T(::pow(double(a), double(b))))
 // Comparisons write bool and are defined for every dtype.
-struct Eq : AnyDtype {
-  static constexpr const char* name = "eq";
-  template <typename T> EMBER_HD bool operator()(T a, T b) const { return a == b; }
-};
-struct Ne : AnyDtype {
-  static constexpr const char* name = "ne";
-  template <typename T> EMBER_HD bool operator()(T a, T b) const { return a != b; }
-};
-struct Lt : AnyDtype {
-  static constexpr const char* name = "lt";
-  template <typename T> EMBER_HD bool operator()(T a, T b) const { return a < b; }
-};
-struct Le : AnyDtype {
-  static constexpr const char* name = "le";
-  template <typename T> EMBER_HD bool operator()(T a, T b) const { return a <= b; }
-};
-struct Gt : AnyDtype {
-  static constexpr const char* name = "gt";
-  template <typename T> EMBER_HD bool operator()(T a, T b) const { return a > b; }
-};
-struct Ge : AnyDtype {
-  static constexpr const char* name = "ge";
-  template <typename T> EMBER_HD bool operator()(T a, T b) const { return a >= b; }
-};
-/// relu backward: the gradient g passes where the input x was positive.
-struct ReluGrad : Numeric {
-  static constexpr const char* name = "relu_backward";
-  template <typename T> EMBER_HD T operator()(T g, T x) const { return x > T(0) ? g : T(0); }
-};
+EMBER_BINARY_FN(Eq, "eq", AnyDtype, bool, a == b)
+EMBER_BINARY_FN(Ne, "ne", AnyDtype, bool, a != b)
+EMBER_BINARY_FN(Lt, "lt", AnyDtype, bool, a < b)
+EMBER_BINARY_FN(Le, "le", AnyDtype, bool, a <= b)
+EMBER_BINARY_FN(Gt, "gt", AnyDtype, bool, a > b)
+EMBER_BINARY_FN(Ge, "ge", AnyDtype, bool, a >= b)
+/// relu backward: the gradient a passes where the input b was positive.
+EMBER_BINARY_FN(ReluGrad, "relu_backward", Numeric, T, b > T(0) ? a : T(0))
+#undef EMBER_UNARY_FN
+#undef EMBER_BINARY_FN
 }  // namespace fn
 
 inline bool is_comparison(BinaryOp op) {
@@ -221,6 +175,94 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
   }
   throw Error(detail::str("dispatch_binary: unknown op #", int(op)));
 }
+
+// --- scalar rules of the fused ops ----------------------------------------------------------------
+// The per-element arithmetic of the fused kernels (cross entropy, SGD) exists once, here, and the
+// CPU loops and CUDA kernels call it, so both devices compute the same formula in the same order.
+
+/// Correctly rounded multiply and add with no contraction into an FMA: nvcc contracts a * b + c
+/// into one fused multiply-add by default (-fmad=true), which rounds once where the CPU rounds
+/// twice. The _rn intrinsics are never contracted. On the host ember compiles with
+/// -ffp-contract=off (CMakeLists.txt), so plain operators round each step there too.
+template <typename T> EMBER_HD T mul_rn(T a, T b) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (std::is_same<T, float>::value) return __fmul_rn(a, b);
+  else return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+template <typename T> EMBER_HD T add_rn(T a, T b) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (std::is_same<T, float>::value) return __fadd_rn(a, b);
+  else return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+
+/// SGD's hyper-parameters in the parameters' dtype, as the element rule reads them.
+template <typename T>
+struct SgdScalars {
+  T neg_lr, momentum, keep, weight_decay;  // keep = 1 - dampening
+  bool nesterov, use_momentum, use_weight_decay;
+
+  static SgdScalars make(double lr, double momentum, double dampening, double weight_decay, bool nesterov) {
+    return SgdScalars{T(-lr),         T(momentum),  T(1 - dampening), T(weight_decay),
+                      nesterov, momentum != 0, weight_decay != 0};
+  }
+};
+
+/// One element of PyTorch's SGD step (Backend::sgd_step, src/backend.h), each operation of
+/// PyTorch's separate kernels rounded on its own:
+///   d = g + wd * p;  b = first ? d : buf * m + (1 - dampening) * d;  d = nesterov ? d + m * b : b
+/// Writes b to *buf (only with momentum) and returns the new parameter p + (-lr) * d.
+template <typename T>
+EMBER_HD T sgd_update(T p, T g, T* buf, bool first, const SgdScalars<T>& h) {
+  T d = g;
+  if (h.use_weight_decay) d = add_rn(d, mul_rn(h.weight_decay, p));
+  if (h.use_momentum) {
+    const T b = first ? d : add_rn(mul_rn(*buf, h.momentum), mul_rn(h.keep, d));
+    *buf = b;
+    d = h.nesterov ? add_rn(d, mul_rn(h.momentum, b)) : b;
+  }
+  return add_rn(p, mul_rn(h.neg_lr, d));
+}
+
+/// What a cross-entropy row does with its class index t. The front half checks every target
+/// (src/ops/loss.cpp) and raises an Error on both devices, so kernels see Bad only inside a CUDA
+/// graph capture, where the host cannot read targets: the row is then poisoned with NaN rather
+/// than read out of bounds (docs/architecture.md, "bad targets").
+enum class TargetKind { Class, Ignored, Bad };
+EMBER_HD TargetKind target_kind(int64_t t, int64_t classes, int64_t ignore_index) {
+  if (t == ignore_index) return TargetKind::Ignored;
+  return t < 0 || t >= classes ? TargetKind::Bad : TargetKind::Class;
+}
+
+/// The label-smoothed negative log-likelihood of one row (PyTorch's rule), in double:
+///   -(1 - eps) logp[t] - eps / C * sum_j logp[j]
+/// row_sum is sum_j logp[j], summed by the caller (a serial loop on the CPU, a warp on CUDA) and
+/// read only when eps > 0: with eps == 0 a -inf elsewhere in the row must not turn 0 * -inf into
+/// NaN.
+EMBER_HD double smoothed_nll(double logp_target, double row_sum, double eps, int64_t classes) {
+  double loss = -(1.0 - eps) * logp_target;
+  if (eps > 0) loss -= eps / double(classes) * row_sum;
+  return loss;
+}
+
+/// The gradient of the label-smoothed cross entropy with respect to the logits, per element:
+/// scale * (softmax_j - q_j), with softmax_j = exp(logp_j) and the smoothed one-hot
+/// q_j = on (j == target) or off (elsewhere).
+template <typename T>
+struct SmoothedOneHot {
+  T on, off;
+  static SmoothedOneHot make(double eps, int64_t classes) {
+    return SmoothedOneHot{T(1.0 - eps + eps / double(classes)), T(eps / double(classes))};
+  }
+  EMBER_HD T grad(T logp, bool is_target, T scale) const {
+    return scale * (fn::exp_of(logp) - (is_target ? on : off));
+  }
+};
 
 /// The one guard both backends run a pointwise kernel behind: run(f) when functor F is defined
 /// for T, else an Error that names the op (F::name), the dtype and the backend entry. Kernels for

@@ -1,6 +1,8 @@
 // The fused SGD step on the CPU: one pass over each parameter (read p, g, buf; write p, buf)
 // instead of the four to six passes that composing the update from add_/mul_ costs; for the
 // tutorial's 12M-parameter fc nets the optimizer step is memory bound, so passes are time.
+// The element rule is sgd_update (src/functors.h), shared with kernels/sgd.cu: both devices
+// compute the same bits.
 #include "../dtype_dispatch.h"
 #include "cpu_backend.h"
 
@@ -17,18 +19,12 @@ void CpuBackend::sgd_step(const std::vector<Tensor>& params, const std::vector<T
       const T* g = grads[i].data_ptr<T>();
       T* buf = use_momentum ? bufs[i].data_ptr<T>() : nullptr;
       const bool fresh = use_momentum && first[i];
-      const T lr = T(o.lr), m = T(o.momentum), keep = T(1 - o.dampening), wd = T(o.weight_decay);
+      const auto h = SgdScalars<T>::make(o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov);
       const int64_t n = params[i].numel();
+      T unused = T(0);  // the rule writes no buffer without momentum
 #pragma omp parallel for schedule(static) if (n > 65536)
-      for (int64_t j = 0; j < n; ++j) {
-        T d = wd != T(0) ? g[j] + wd * p[j] : g[j];
-        if (use_momentum) {
-          T b = fresh ? d : buf[j] * m + keep * d;
-          buf[j] = b;
-          d = o.nesterov ? d + m * b : b;
-        }
-        p[j] = p[j] - lr * d;
-      }
+      for (int64_t j = 0; j < n; ++j)
+        p[j] = sgd_update(p[j], g[j], use_momentum ? buf + j : &unused, fresh, h);
     });
   }
 }
