@@ -86,36 +86,32 @@ void check_functor(const F& f, ScalarType dt, const Expected& want, const char* 
   CHECK_FALSE(ran);
 }
 
-}  // namespace
-
-TEST_CASE("pointwise rules: every unary op names itself and has LibTorch's dtype rule") {
-  REQUIRE(unary_expected().size() == size_t(kLastUnaryOp) + 1);
-  for (int i = 0; i <= int(kLastUnaryOp); ++i) {
-    const UnaryOp op = UnaryOp(i);
-    const Expected& want = unary_expected().at(op);
+/// Walks every value of an op enum (0 ..= last) and every dtype through the backends' dispatch.
+template <typename Op, typename Dispatch>
+void check_all_ops(Op last, const std::map<Op, Expected>& table, const char* entry, Dispatch dispatch) {
+  REQUIRE(table.size() == size_t(last) + 1);
+  for (int i = 0; i <= int(last); ++i) {
+    const Expected& want = table.at(Op(i));
     for (ScalarType dt : kDtypes) {
-      INFO("unary op " << want.name << " on " << dt);
+      INFO(entry << " op " << want.name << " on " << dt);
       dispatch_all(dt, "test", [&](auto tag) {
         using T = typename decltype(tag)::type;
-        dispatch_unary(op, PointwiseParams{}, [&](auto f) { check_functor<T>(f, dt, want, "unary"); });
+        dispatch(Op(i), [&](auto f) { check_functor<T>(f, dt, want, entry); });
       });
     }
   }
 }
 
+}  // namespace
+
+TEST_CASE("pointwise rules: every unary op names itself and has LibTorch's dtype rule") {
+  check_all_ops(kLastUnaryOp, unary_expected(), "unary",
+                [](UnaryOp op, auto&& check) { dispatch_unary(op, PointwiseParams{}, check); });
+}
+
 TEST_CASE("pointwise rules: every binary op names itself and has LibTorch's dtype rule") {
-  REQUIRE(binary_expected().size() == size_t(kLastBinaryOp) + 1);
-  for (int i = 0; i <= int(kLastBinaryOp); ++i) {
-    const BinaryOp op = BinaryOp(i);
-    const Expected& want = binary_expected().at(op);
-    for (ScalarType dt : kDtypes) {
-      INFO("binary op " << want.name << " on " << dt);
-      dispatch_all(dt, "test", [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        dispatch_binary(op, PointwiseParams{}, [&](auto f) { check_functor<T>(f, dt, want, "binary"); });
-      });
-    }
-  }
+  check_all_ops(kLastBinaryOp, binary_expected(), "binary",
+                [](BinaryOp op, auto&& check) { dispatch_binary(op, PointwiseParams{}, check); });
 }
 
 TEST_CASE("pointwise rules: erf of int64 and bool reaches the kernel guard as erf, not another op") {
