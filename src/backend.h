@@ -112,7 +112,7 @@ class Backend {
 
   // --- indexing (out/in contiguous; index int64 1-D, validated) ------------------------------
   virtual void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) = 0;
-  /// out.index_select(dim, index) += src; out is contiguous.
+  /// out.index_select(dim, index) += src; out and src are contiguous.
   virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) = 0;
 };
 
