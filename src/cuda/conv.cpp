@@ -343,22 +343,30 @@ int64_t cudnn_chunk(const ConvGeom& g) {
 // Each returns false, having written nothing it will not overwrite, when cuDNN has no usable
 // algorithm (the caller then takes the im2col path, which overwrites everything).
 
-template <typename T>
-bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                   const ConvGeom& g) {
+/// Runs one pass chunk by chunk: per chunk of nb images, the descriptors, the cached algorithm
+/// choice and its workspace, then call(ctx, d, choice, workspace, n0) issues the cuDNN call.
+template <typename T, typename Call>
+bool cudnn_chunks(Pass pass, const ConvGeom& g, Call&& call) {
   CudaContext& ctx = context();
   const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
-  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
-  const T one = T(1), zero = T(0);
   const int64_t chunk = cudnn_chunk(g);
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0);
-    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
-    const AlgoChoice choice = choose(Pass::Forward, make_key(Pass::Forward, g, nb, cudnn_dtype<T>(), mode,
-                                                             ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, mode);
+    Descriptors d(g, nb, cudnn_dtype<T>(), mode.tf32);
+    const AlgoKey key = make_key(pass, g, nb, cudnn_dtype<T>(), mode, ctx.workspace_cap, ctx.device);
+    const AlgoChoice choice = choose(pass, key, ctx, d, std::is_same_v<T, float>, mode);
     if (!choice.usable) return false;
-    void* ws = prepare(ctx, d, choice, tf32);
+    call(ctx, d, choice, prepare(ctx, d, choice, mode.tf32), n0);
+  }
+  return true;
+}
+
+template <typename T>
+bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                   const ConvGeom& g) {
+  const T one = T(1), zero = T(0);
+  return cudnn_chunks<T>(Pass::Forward, g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice,
+                                               void* ws, int64_t n0) {
     T* y = out.data_ptr<T>() + n0 * g.image_out();
     EMBER_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.w.d,
                                               weight.data_ptr<T>(), d.conv.d,
@@ -366,55 +374,32 @@ bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, co
                                               d.y.d, y));
     if (bias.defined())
       EMBER_CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, &one, d.bias.d, bias.data_ptr<T>(), &one, d.y.d, y));
-  }
-  return true;
+  });
 }
 
 template <typename T>
 bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
-  CudaContext& ctx = context();
-  const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
-  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
   const T one = T(1), zero = T(0);
-  const int64_t chunk = cudnn_chunk(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0);
-    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
-    const AlgoChoice choice = choose(Pass::BackwardData, make_key(Pass::BackwardData, g, nb, cudnn_dtype<T>(),
-                                                                  mode, ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, mode);
-    if (!choice.usable) return false;
-    void* ws = prepare(ctx, d, choice, tf32);
+  return cudnn_chunks<T>(Pass::BackwardData, g, [&](CudaContext& ctx, const Descriptors& d,
+                                                    const AlgoChoice& choice, void* ws, int64_t n0) {
     EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(
         ctx.cudnn, &one, d.w.d, weight.data_ptr<T>(), d.y.d, grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d,
         cudnnConvolutionBwdDataAlgo_t(choice.algo), ws, choice.workspace, &zero, d.x.d,
         grad_in.data_ptr<T>() + n0 * g.image_in()));
-  }
-  return true;
+  });
 }
 
 template <typename T>
 bool cudnn_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
-  CudaContext& ctx = context();
-  const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
-  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
   const T one = T(1), zero = T(0);
-  const int64_t chunk = cudnn_chunk(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0);
-    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
-    const AlgoChoice choice = choose(Pass::BackwardFilter, make_key(Pass::BackwardFilter, g, nb, cudnn_dtype<T>(),
-                                                                    mode, ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, mode);
-    if (!choice.usable) return false;
-    void* ws = prepare(ctx, d, choice, tf32);
+  return cudnn_chunks<T>(Pass::BackwardFilter, g, [&](CudaContext& ctx, const Descriptors& d,
+                                                      const AlgoChoice& choice, void* ws, int64_t n0) {
     // Later chunks accumulate into the first chunk's gradient.
     EMBER_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
         ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.y.d,
         grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d, cudnnConvolutionBwdFilterAlgo_t(choice.algo), ws,
         choice.workspace, n0 == 0 ? &zero : &one, d.w.d, grad_weight.data_ptr<T>()));
-  }
-  return true;
+  });
 }
 
 #endif  // EMBER_WITH_CUDNN
