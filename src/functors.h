@@ -264,11 +264,22 @@ struct SmoothedOneHot {
   }
 };
 
+/// True for a functor that says what it is: a name and a dtype rule (see namespace fn).
+template <typename F, typename = void>
+struct describes_itself : std::false_type {};
+template <typename F>
+struct describes_itself<F, std::void_t<decltype(F::name), decltype(F::template defined_for<float>())>>
+    : std::true_type {};
+
 /// The one guard both backends run a pointwise kernel behind: run(f) when functor F is defined
 /// for T, else an Error that names the op (F::name), the dtype and the backend entry. Kernels for
-/// undefined pairs are never instantiated.
+/// undefined pairs are never instantiated. Every functor dispatch_unary / dispatch_binary yields
+/// passes through here, so one without a name or a dtype rule stops the build.
 template <typename T, typename F, typename Run>
 void if_defined_for(const char* entry, ScalarType t, const F& f, Run&& run) {
+  static_assert(describes_itself<F>::value,
+                "a pointwise functor needs `static constexpr const char* name` and a dtype rule (derive it "
+                "from fn::AnyDtype, fn::Numeric or fn::Floating)");
   if constexpr (F::template defined_for<T>()) {
     run(f);
   } else {
