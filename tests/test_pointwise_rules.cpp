@@ -4,7 +4,10 @@
 // rule against LibTorch's, and that the guard's error for an undefined dtype names the right op.
 // The public API promotes dtypes before the kernels see them, so the kernels' guard is reached
 // here directly; the front halves' own errors are checked through the API at the end.
+#include <deque>
 #include <map>
+#include <sstream>
+#include <type_traits>
 #include <string>
 
 #include "../src/dtype_dispatch.h"
@@ -26,28 +29,22 @@ struct Expected {
   Rule rule;
 };
 
-const std::map<UnaryOp, Expected>& unary_expected() {
-  static const std::map<UnaryOp, Expected> m = {
-      {UnaryOp::Neg, {"neg", Rule::Numeric}},          {UnaryOp::Exp, {"exp", Rule::Floating}},
-      {UnaryOp::Log, {"log", Rule::Floating}},         {UnaryOp::Sqrt, {"sqrt", Rule::Floating}},
-      {UnaryOp::Abs, {"abs", Rule::Numeric}},          {UnaryOp::Sign, {"sign", Rule::Numeric}},
-      {UnaryOp::Relu, {"relu", Rule::Numeric}},        {UnaryOp::Sigmoid, {"sigmoid", Rule::Floating}},
-      {UnaryOp::Tanh, {"tanh", Rule::Floating}},       {UnaryOp::Erf, {"erf", Rule::Floating}},
-      {UnaryOp::PowScalar, {"pow", Rule::Numeric}},    {UnaryOp::Clamp, {"clamp", Rule::Numeric}},
-  };
-  return m;
-}
-
-const std::map<BinaryOp, Expected>& binary_expected() {
-  static const std::map<BinaryOp, Expected> m = {
-      {BinaryOp::Add, {"add", Rule::Numeric}}, {BinaryOp::Sub, {"sub", Rule::Numeric}},
-      {BinaryOp::Mul, {"mul", Rule::Numeric}}, {BinaryOp::Div, {"div", Rule::Floating}},
-      {BinaryOp::Pow, {"pow", Rule::Numeric}}, {BinaryOp::Eq, {"eq", Rule::Any}},
-      {BinaryOp::Ne, {"ne", Rule::Any}},       {BinaryOp::Lt, {"lt", Rule::Any}},
-      {BinaryOp::Le, {"le", Rule::Any}},       {BinaryOp::Gt, {"gt", Rule::Any}},
-      {BinaryOp::Ge, {"ge", Rule::Any}},       {BinaryOp::ReluGrad, {"relu_backward", Rule::Numeric}},
-  };
-  return m;
+/// Every dispatched op in enum order, as "name:rule" words (F floating, N numeric, A any dtype),
+/// with the name and rule LibTorch gives it.
+template <typename Op>
+std::map<Op, Expected> expected_table() {
+  const bool binary = std::is_same<Op, BinaryOp>::value;
+  std::istringstream words(binary ? "add:N sub:N mul:N div:F pow:N eq:A ne:A lt:A le:A gt:A ge:A relu_backward:N"
+                                  : "neg:N exp:F log:F sqrt:F abs:N sign:N relu:N sigmoid:F tanh:F erf:F pow:N clamp:N");
+  static std::deque<std::string> names;  // Expected::name points into these (stable on push_back)
+  std::map<Op, Expected> table;
+  for (std::string w; words >> w;) {
+    names.push_back(w.substr(0, w.find(':')));
+    const char r = w.back();
+    const Rule rule = r == 'F' ? Rule::Floating : r == 'N' ? Rule::Numeric : Rule::Any;
+    table.emplace(Op(table.size()), Expected{names.back().c_str(), rule});
+  }
+  return table;
 }
 
 bool rule_allows(Rule r, ScalarType t) {
@@ -88,7 +85,8 @@ void check_functor(const F& f, ScalarType dt, const Expected& want, const char* 
 
 /// Walks every value of an op enum (0 ..= last) and every dtype through the backends' dispatch.
 template <typename Op, typename Dispatch>
-void check_all_ops(Op last, const std::map<Op, Expected>& table, const char* entry, Dispatch dispatch) {
+void check_all_ops(Op last, const char* entry, Dispatch dispatch) {
+  const std::map<Op, Expected> table = expected_table<Op>();
   REQUIRE(table.size() == size_t(last) + 1);
   for (int i = 0; i <= int(last); ++i) {
     const Expected& want = table.at(Op(i));
@@ -105,12 +103,12 @@ void check_all_ops(Op last, const std::map<Op, Expected>& table, const char* ent
 }  // namespace
 
 TEST_CASE("pointwise rules: every unary op names itself and has LibTorch's dtype rule") {
-  check_all_ops(kLastUnaryOp, unary_expected(), "unary",
+  check_all_ops(kLastUnaryOp, "unary",
                 [](UnaryOp op, auto&& check) { dispatch_unary(op, PointwiseParams{}, check); });
 }
 
 TEST_CASE("pointwise rules: every binary op names itself and has LibTorch's dtype rule") {
-  check_all_ops(kLastBinaryOp, binary_expected(), "binary",
+  check_all_ops(kLastBinaryOp, "binary",
                 [](BinaryOp op, auto&& check) { dispatch_binary(op, PointwiseParams{}, check); });
 }
 
