@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "cuda/context.h"
 #include "geometry.h"
@@ -79,6 +80,47 @@ struct OffsetCalc {
     }
   }
 };
+
+// --- the pointwise map ---------------------------------------------------------------------------
+
+/// The Op of every pointwise kernel (cast, fill, unary, binary, scalar, where): out = f(in...) per
+/// element, operands (out, in...) of one shape. In... are the inputs' element types; their
+/// pointers are kept untyped and cast back per element, so one struct serves any arity.
+template <typename F, typename R, typename... In>
+struct MapOp {
+  static constexpr int N = 1 + int(sizeof...(In));
+  F f;
+  R* out;
+  const void* in[sizeof...(In) > 0 ? sizeof...(In) : 1];
+
+  template <typename I>
+  __device__ __forceinline__ void operator()(const I (&off)[N]) const {
+    apply(off, std::index_sequence_for<In...>{});
+  }
+  void shift(const int64_t (&b)[N]) {
+    out += b[0];
+    shift_inputs(b, std::index_sequence_for<In...>{});
+  }
+
+ private:
+  template <typename I, size_t... K>
+  __device__ __forceinline__ void apply(const I (&off)[N], std::index_sequence<K...>) const {
+    out[off[0]] = f(static_cast<const In*>(in[K])[off[K + 1]]...);
+  }
+  template <size_t... K>
+  void shift_inputs(const int64_t (&b)[N], std::index_sequence<K...>) {
+    ((in[K] = static_cast<const In*>(in[K]) + b[K + 1]), ...);
+  }
+};
+
+/// A MapOp writing out (dtype R) from the tensors `inputs` (of dtypes In...).
+template <typename R, typename... In, typename F>
+MapOp<F, R, In...> map_op(const F& f, const Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  MapOp<F, R, In...> op{f, static_cast<R*>(out.data_ptr()), {}};
+  int k = 0;
+  for (const Tensor* t : inputs) op.in[k++] = t->data_ptr();
+  return op;
+}
 
 // --- the elementwise launcher ----------------------------------------------------------------------
 // An Op is a copyable struct holding typed pointers with
