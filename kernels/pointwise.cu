@@ -35,13 +35,9 @@ struct Select {
 void CudaBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(in.dtype(), "unary", [&](auto tag) {
+  dispatch_pointwise(op, in.dtype(), p, "unary", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_unary(op, p, [&](auto f) {
-      if_defined_for<T>("unary", in.dtype(), f, [&](auto g) {
-        launch_elementwise<2>(map_op<T, T>(g, out, {&in}), {&out, &in});
-      });
-    });
+    launch_elementwise<2>(map_op<T, T>(f, out, {&in}), {&out, &in});
   });
 }
 
@@ -49,14 +45,10 @@ void CudaBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const 
                          const PointwiseParams& p) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary", [&](auto tag) {
+  dispatch_pointwise(op, a.dtype(), p, "binary", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      if_defined_for<T>("binary", a.dtype(), f, [&](auto g) {
-        using R = decltype(g(T(), T()));  // bool for comparisons
-        launch_elementwise<3>(map_op<R, T, T>(g, out, {&a, &b}), {&out, &a, &b});
-      });
-    });
+    using R = decltype(f(T(), T()));  // bool for comparisons
+    launch_elementwise<3>(map_op<R, T, T>(f, out, {&a, &b}), {&out, &a, &b});
   });
 }
 
@@ -64,15 +56,11 @@ void CudaBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a,
                                 const PointwiseParams& p) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary_scalar", [&](auto tag) {
+  dispatch_pointwise(op, a.dtype(), p, "binary_scalar", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      if_defined_for<T>("binary_scalar", a.dtype(), f, [&](auto g) {
-        using R = decltype(g(T(), T()));
-        const BindScalar<decltype(g), T> bound{g, T(s), reversed};
-        launch_elementwise<2>(map_op<R, T>(bound, out, {&a}), {&out, &a});
-      });
-    });
+    using R = decltype(f(T(), T()));
+    const BindScalar<decltype(f), T> bound{f, T(s), reversed};
+    launch_elementwise<2>(map_op<R, T>(bound, out, {&a}), {&out, &a});
   });
 }
 

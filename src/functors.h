@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "dtype_dispatch.h"
 #include "ember/error.h"
 #include "ember/types.h"
 
@@ -288,6 +289,27 @@ void if_defined_for(const char* entry, ScalarType t, const F& f, Run&& run) {
                             "arithmetic, integers to floating point for ",
                             F::name, ")"));
   }
+}
+
+/// The whole dispatch of a pointwise backend entry, written once for both backends: the dtype
+/// (dispatch_all), the functor (dispatch_unary / dispatch_binary) and the guard (if_defined_for).
+/// run(tag, f) gets the dtype as a TypeTag and the functor; it is instantiated only for the
+/// (dtype, functor) pairs the functor is defined for.
+template <typename Run>
+void dispatch_pointwise(UnaryOp op, ScalarType t, const PointwiseParams& p, const char* entry, Run&& run) {
+  dispatch_all(t, entry, [&](auto tag) {
+    dispatch_unary(op, p, [&](auto f) {
+      if_defined_for<typename decltype(tag)::type>(entry, t, f, [&](auto g) { run(tag, g); });
+    });
+  });
+}
+template <typename Run>
+void dispatch_pointwise(BinaryOp op, ScalarType t, const PointwiseParams& p, const char* entry, Run&& run) {
+  dispatch_all(t, entry, [&](auto tag) {
+    dispatch_binary(op, p, [&](auto f) {
+      if_defined_for<typename decltype(tag)::type>(entry, t, f, [&](auto g) { run(tag, g); });
+    });
+  });
 }
 
 }  // namespace ember

@@ -131,38 +131,28 @@ void where_loop(const Tensor& out, const Tensor& cond, const Tensor& a, const Te
 
 void CpuBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_all(in.dtype(), "unary", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    dispatch_unary(op, p, [&](auto f) {
-      if_defined_for<T>("unary", in.dtype(), f, [&](auto g) { unary_loop<T>(g, out, in); });
-    });
+  dispatch_pointwise(op, in.dtype(), p, "unary", [&](auto tag, auto f) {
+    unary_loop<typename decltype(tag)::type>(f, out, in);
   });
 }
 
 void CpuBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
                         const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      if_defined_for<T>("binary", a.dtype(), f, [&](auto g) { binary_loop<T>(g, out, a, b); });
-    });
+  dispatch_pointwise(op, a.dtype(), p, "binary", [&](auto tag, auto f) {
+    binary_loop<typename decltype(tag)::type>(f, out, a, b);
   });
 }
 
 void CpuBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s,
                                bool reversed, const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary_scalar", [&](auto tag) {
+  dispatch_pointwise(op, a.dtype(), p, "binary_scalar", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      if_defined_for<T>("binary_scalar", a.dtype(), f, [&](auto g) {
-        if (reversed)
-          scalar_loop<T, true>(g, out, a, T(s));
-        else
-          scalar_loop<T, false>(g, out, a, T(s));
-      });
-    });
+    if (reversed)
+      scalar_loop<T, true>(f, out, a, T(s));
+    else
+      scalar_loop<T, false>(f, out, a, T(s));
   });
 }
 
