@@ -98,3 +98,38 @@ TEST_CASE("cross_entropy and nll_loss: an out-of-range target is an Error naming
     CHECK(std::isfinite(F::cross_entropy(logits, ignored).item<double>()));
   }
 }
+
+TEST_CASE("cross_entropy in a CUDA graph capture: a bad target poisons its row with NaN, not memory", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  // The one place the front half cannot check targets (it would have to read them on the host
+  // during a capture): the shared row rule (target_kind) turns the bad row's loss and gradient
+  // into NaN and leaves the other rows exact.
+  manual_seed(4);
+  const Tensor logits_cpu = randn({4, 5}, TensorOptions(kDouble));
+  const Tensor good = ember::tensor({1, 2, 3, 0}, TensorOptions(kLong).device(kCUDA));
+  const Tensor bad = ember::tensor({1, 7, 3, -100}, TensorOptions(kLong).device(kCUDA));
+  const Tensor eager_in = logits_cpu.to(kCUDA).requires_grad_();
+  const auto options = F::CrossEntropyFuncOptions().reduction(kNone).label_smoothing(0.1);
+  const Tensor eager = F::cross_entropy(eager_in, good, options).cpu();
+  F::cross_entropy(eager_in, good, options).sum().backward();
+
+  const Tensor graph_in = logits_cpu.to(kCUDA).requires_grad_();
+  Tensor losses;
+  cuda::CUDAGraph graph;
+  graph.capture([&] {
+    losses = F::cross_entropy(graph_in, bad, options);
+    losses.sum().backward();
+  });
+  graph.replay();
+  const Tensor l = losses.cpu(), g = graph_in.grad().cpu(), eager_g = eager_in.grad().cpu();
+  CHECK(std::isnan(l[1].item<double>()));  // class 7 of 5
+  CHECK(l[3].item<double>() == 0.0);       // ignored
+  for (int64_t row : {0, 2}) {             // untouched by the bad row
+    CHECK(l[row].item<double>() == eager[row].item<double>());
+    require_equal(g[row], eager_g[row]);
+  }
+  for (int64_t j = 0; j < 5; ++j) {
+    CHECK(std::isnan(g[1][j].item<double>()));
+    CHECK(g[3][j].item<double>() == 0.0);
+  }
+}
