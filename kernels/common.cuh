@@ -19,8 +19,10 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "cuda/context.h"
+#include "geometry.h"
 #include "tensor_impl.h"
 
 namespace ember {
@@ -28,7 +30,7 @@ namespace cuda_kernels {
 
 constexpr int kBlockSize = 256;
 constexpr int kMaxDims = 8;        // dims an OffsetCalc decodes
-constexpr int kMaxHostDims = 64;   // dims of a tensor with more than one element each fit in int64
+constexpr int kMaxHostDims = kMaxGeometryDims;  // coalesced dims (src/geometry.h)
 
 /// Streaming multiprocessors of the current device (queried once per device).
 inline int multiprocessor_count() {
@@ -57,53 +59,6 @@ constexpr int64_t kMax32 = std::numeric_limits<int32_t>::max();
 
 // --- geometry ------------------------------------------------------------------------------------
 
-/// The coalesced iteration space of N operands (operand 0 is the output), outermost dim first.
-template <int N>
-struct Geometry {
-  int ndim = 0;
-  int64_t numel = 1;
-  int64_t sizes[kMaxHostDims];
-  int64_t strides[N][kMaxHostDims];
-
-  bool contiguous() const {
-    if (ndim != 1) return false;
-    for (int k = 0; k < N; ++k)
-      if (strides[k][0] != 1) return false;
-    return true;
-  }
-};
-
-template <int N>
-Geometry<N> make_geometry(const std::array<const Tensor*, N>& ops) {
-  Geometry<N> g;
-  IntArrayRef sizes = ops[0]->sizes();
-  for (size_t d = 0; d < sizes.size(); ++d) {
-    const int64_t n = sizes[d];
-    g.numel *= n;
-    if (n == 1) continue;
-    bool merge = g.ndim > 0;
-    for (int k = 0; k < N && merge; ++k) merge = g.strides[k][g.ndim - 1] == ops[k]->stride(int64_t(d)) * n;
-    if (merge) {
-      g.sizes[g.ndim - 1] *= n;
-      for (int k = 0; k < N; ++k) g.strides[k][g.ndim - 1] = ops[k]->stride(int64_t(d));
-    } else {
-      g.sizes[g.ndim] = n;
-      for (int k = 0; k < N; ++k) {
-        const int64_t s = ops[k]->stride(int64_t(d));
-        EMBER_CHECK(s >= 0, "cuda: negative stride ", s, " in ", describe(*ops[k]), " is not supported");
-        g.strides[k][g.ndim] = s;
-      }
-      ++g.ndim;
-    }
-  }
-  if (g.ndim == 0) {  // one element
-    g.ndim = 1;
-    g.sizes[0] = 1;
-    for (int k = 0; k < N; ++k) g.strides[k][0] = 1;
-  }
-  return g;
-}
-
 /// Maps a linear (row-major) element index to N operand offsets. Dims are stored innermost
 /// first. Index is uint32_t when every offset fits 31 bits, else uint64_t.
 template <int N, typename Index>
@@ -125,6 +80,47 @@ struct OffsetCalc {
     }
   }
 };
+
+// --- the pointwise map ---------------------------------------------------------------------------
+
+/// The Op of every pointwise kernel (cast, fill, unary, binary, scalar, where): out = f(in...) per
+/// element, operands (out, in...) of one shape. In... are the inputs' element types; their
+/// pointers are kept untyped and cast back per element, so one struct serves any arity.
+template <typename F, typename R, typename... In>
+struct MapOp {
+  static constexpr int N = 1 + int(sizeof...(In));
+  F f;
+  R* out;
+  const void* in[sizeof...(In) > 0 ? sizeof...(In) : 1];
+
+  template <typename I>
+  __device__ __forceinline__ void operator()(const I (&off)[N]) const {
+    apply(off, std::index_sequence_for<In...>{});
+  }
+  void shift(const int64_t (&b)[N]) {
+    out += b[0];
+    shift_inputs(b, std::index_sequence_for<In...>{});
+  }
+
+ private:
+  template <typename I, size_t... K>
+  __device__ __forceinline__ void apply(const I (&off)[N], std::index_sequence<K...>) const {
+    out[off[0]] = f(static_cast<const In*>(in[K])[off[K + 1]]...);
+  }
+  template <size_t... K>
+  void shift_inputs(const int64_t (&b)[N], std::index_sequence<K...>) {
+    ((in[K] = static_cast<const In*>(in[K]) + b[K + 1]), ...);
+  }
+};
+
+/// A MapOp writing out (dtype R) from the tensors `inputs` (of dtypes In...).
+template <typename R, typename... In, typename F>
+MapOp<F, R, In...> map_op(const F& f, const Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  MapOp<F, R, In...> op{f, static_cast<R*>(out.data_ptr()), {}};
+  int k = 0;
+  for (const Tensor* t : inputs) op.in[k++] = t->data_ptr();
+  return op;
+}
 
 // --- the elementwise launcher ----------------------------------------------------------------------
 // An Op is a copyable struct holding typed pointers with
@@ -173,6 +169,10 @@ template <int N, typename Op>
 void launch_elementwise(const Op& op, const std::array<const Tensor*, N>& ops) {
   const Geometry<N> g = make_geometry<N>(ops);
   if (g.numel == 0) return;
+  for (int k = 0; k < N; ++k)  // offsets are unsigned on the device
+    for (int d = 0; d < g.ndim; ++d)
+      EMBER_CHECK(g.strides[k][d] >= 0, "cuda: negative stride ", g.strides[k][d], " in ", describe(*ops[k]),
+                  " is not supported");
   const cudaStream_t stream = current_stream();
   if (g.contiguous()) {
     const int64_t n = g.numel;

@@ -15,31 +15,18 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-/// dst[i] = D(src[i]); operands (dst, src) of one shape.
-template <typename D, typename S>
-struct CastOp {
-  D* dst;
-  const S* src;
-  template <typename I>
-  __device__ __forceinline__ void operator()(const I (&off)[2]) const {
-    dst[off[0]] = static_cast<D>(src[off[1]]);
-  }
-  void shift(const int64_t (&b)[2]) {
-    dst += b[0];
-    src += b[1];
-  }
+/// D(x): the cast of copy between dtypes.
+template <typename D>
+struct CastTo {
+  template <typename S>
+  __device__ __forceinline__ D operator()(S x) const { return static_cast<D>(x); }
 };
 
-/// out[i] = value.
+/// The fill value, for a map with no inputs.
 template <typename T>
-struct FillOp {
-  T* out;
+struct Constant {
   T value;
-  template <typename I>
-  __device__ __forceinline__ void operator()(const I (&off)[1]) const {
-    out[off[0]] = value;
-  }
-  void shift(const int64_t (&b)[1]) { out += b[0]; }
+  __device__ __forceinline__ T operator()() const { return value; }
 };
 
 __global__ void probe_kernel() {}
@@ -76,8 +63,7 @@ void CudaBackend::copy(const Tensor& dst, const Tensor& src) {
     using D = typename decltype(dtag)::type;
     dispatch_all(src.dtype(), "copy", [&](auto stag) {
       using S = typename decltype(stag)::type;
-      CastOp<D, S> op{static_cast<D*>(dst.data_ptr()), static_cast<const S*>(src.data_ptr())};
-      launch_elementwise<2>(op, {&dst, &src});
+      launch_elementwise<2>(map_op<D, S>(CastTo<D>{}, dst, {&src}), {&dst, &src});
     });
   });
 }
@@ -92,7 +78,7 @@ void CudaBackend::fill(const Tensor& out, const Scalar& value) {
       EMBER_CUDA_CHECK(cudaMemsetAsync(out.data_ptr(), 0, out.nbytes(), current_stream()));
       return;
     }
-    launch_elementwise<1>(FillOp<T>{static_cast<T*>(out.data_ptr()), v}, {&out});
+    launch_elementwise<1>(map_op<T>(Constant<T>{v}, out, {}), {&out});
   });
 }
 

@@ -17,14 +17,13 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-using cuda_detail::Im2colShape;
 
 /// The shape in the kernel's index type (int32_t or int64_t, signed: padded positions go
 /// negative).
 template <typename I>
 struct ShapeI {
   I c, h, w, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, nb;
-  explicit ShapeI(const Im2colShape& s, int64_t n)
+  explicit ShapeI(const ConvGeometry& s, int64_t n)
       : c(I(s.c)), h(I(s.h)), w(I(s.w)), kh(I(s.kh)), kw(I(s.kw)), oh(I(s.oh)), ow(I(s.ow)), sh(I(s.sh)),
         sw(I(s.sw)), ph(I(s.ph)), pw(I(s.pw)), dh(I(s.dh)), dw(I(s.dw)), nb(I(n)) {}
 };
@@ -108,8 +107,8 @@ using cuda_kernels::grid_for;
 using cuda_kernels::kBlockSize;
 
 template <typename T>
-void im2col(const T* x, T* cols, const Im2colShape& s, int64_t nb) {
-  const int64_t total = s.rows() * nb * s.plane_out();
+void im2col(const T* x, T* cols, const ConvGeometry& s, int64_t nb) {
+  const int64_t total = s.ckk() * nb * s.plane_out();
   if (total == 0) return;
   const int64_t input = nb * s.c * s.plane_in();
   const cudaStream_t stream = cuda_kernels::current_stream();
@@ -123,10 +122,10 @@ void im2col(const T* x, T* cols, const Im2colShape& s, int64_t nb) {
 }
 
 template <typename T>
-void col2im(const T* cols, T* x, const Im2colShape& s, int64_t nb) {
+void col2im(const T* cols, T* x, const ConvGeometry& s, int64_t nb) {
   const int64_t total = nb * s.c * s.plane_in();
   if (total == 0) return;
-  const int64_t columns = s.rows() * nb * s.plane_out();
+  const int64_t columns = s.ckk() * nb * s.plane_out();
   const cudaStream_t stream = cuda_kernels::current_stream();
   if (fits32(total) && fits32(columns))
     cuda_kernels::col2im_kernel<T, int32_t><<<grid_for(total), kBlockSize, 0, stream>>>(
@@ -166,8 +165,8 @@ void swap_batch_channel(const T* src, T* dst, int64_t nb, int64_t c, int64_t p) 
 }
 
 #define EMBER_IM2COL_INSTANTIATE(T)                                                       \
-  template void im2col<T>(const T*, T*, const Im2colShape&, int64_t);                     \
-  template void col2im<T>(const T*, T*, const Im2colShape&, int64_t);                     \
+  template void im2col<T>(const T*, T*, const ConvGeometry&, int64_t);                     \
+  template void col2im<T>(const T*, T*, const ConvGeometry&, int64_t);                     \
   template void add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t);             \
   template void swap_batch_channel<T>(const T*, T*, int64_t, int64_t, int64_t);
 EMBER_IM2COL_INSTANTIATE(float)

@@ -33,20 +33,7 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-struct Dims {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Dims split_at(const Tensor& t, int64_t dim) {
-  Dims d;
-  IntArrayRef s = t.sizes();
-  for (int64_t i = 0; i < int64_t(s.size()); ++i) {
-    if (i < dim) d.outer *= s[i];
-    else if (i == dim) d.n = s[i];
-    else d.inner *= s[i];
-  }
-  return d;
-}
+using Dims = SliceDims;
 
 __device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
 __device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
@@ -58,31 +45,34 @@ __device__ __forceinline__ void atomic_add(bool* p, bool v) {
   if (v) *p = true;  // "or": every racing writer stores the same byte
 }
 
-/// out: (outer, count, inner) = in (outer, n, inner) at index[j]; index entries ix[j * ist].
-template <typename T, typename Index>
-__global__ void index_select_kernel(T* __restrict__ out, const T* __restrict__ in, const int64_t* __restrict__ ix,
+/// The coordinates (o, j, i) of element e of an (outer, count, inner) space.
+template <typename Index>
+struct SliceCoord {
+  Index o, j, i;
+  __device__ __forceinline__ SliceCoord(Index e, Index count, Index inner)
+      : o(e / inner / count), j(e / inner % count), i(e % inner) {}
+};
+
+template <typename Index>
+__device__ __forceinline__ Index wrap_index(int64_t s, Index n) {
+  return Index(s < 0 ? s + int64_t(n) : s);
+}
+
+/// One thread per element e of the gathered side, (outer, count, inner); its slice element is
+/// (o, index[j], i) of the (outer, n, inner) side; index entries ix[j * ist].
+///   Add = false (index_select): out (outer, count, inner) = in (outer, n, inner) at index[j]
+///   Add = true (index_add):     out (outer, n, inner) at index[j] += in (outer, count, inner)
+template <typename T, typename Index, bool Add>
+__global__ void index_slices_kernel(T* __restrict__ out, const T* __restrict__ in, const int64_t* __restrict__ ix,
                                     int64_t ist, Index count, Index n, Index inner, Index total) {
   const Index step = Index(blockDim.x) * gridDim.x;
   for (Index e = Index(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
-    const Index i = e % inner, t = e / inner;
-    const Index j = t % count, o = t / count;
-    int64_t s = ix[int64_t(j) * ist];
-    if (s < 0) s += int64_t(n);
-    out[e] = in[(o * n + Index(s)) * inner + i];
-  }
-}
-
-/// out (outer, n, inner) at index[j] += src (outer, count, inner).
-template <typename T, typename Index>
-__global__ void index_add_kernel(T* __restrict__ out, const T* __restrict__ src, const int64_t* __restrict__ ix,
-                                 int64_t ist, Index count, Index n, Index inner, Index total) {
-  const Index step = Index(blockDim.x) * gridDim.x;
-  for (Index e = Index(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
-    const Index i = e % inner, t = e / inner;
-    const Index j = t % count, o = t / count;
-    int64_t s = ix[int64_t(j) * ist];
-    if (s < 0) s += int64_t(n);
-    atomic_add(out + (o * n + Index(s)) * inner + i, src[e]);
+    const SliceCoord<Index> c(e, count, inner);
+    const Index at = (c.o * n + wrap_index(ix[int64_t(c.j) * ist], n)) * inner + c.i;
+    if constexpr (Add)
+      atomic_add(out + at, in[e]);
+    else
+      out[e] = in[at];
   }
 }
 
@@ -91,10 +81,6 @@ __global__ void index_add_kernel(T* __restrict__ out, const T* __restrict__ src,
 /// microseconds, which is about what the sort's extra launches cost.
 constexpr int64_t kScanMaxCount = 128;
 
-template <typename Index>
-__device__ __forceinline__ Index wrap_index(int64_t s, Index n) {
-  return Index(s < 0 ? s + int64_t(n) : s);
-}
 
 /// Deterministic index_add, short index. out (outer, n, inner) at index[j] += src (outer, count,
 /// inner): the thread of src element (o, j, i) does the whole sum of destination (o, index[j], i)
@@ -104,16 +90,15 @@ __global__ void index_add_scan_kernel(T* __restrict__ out, const T* __restrict__
                                       int64_t ist, Index count, Index n, Index inner, Index total) {
   const Index step = Index(blockDim.x) * gridDim.x;
   for (Index e = Index(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
-    const Index i = e % inner, t = e / inner;
-    const Index j = t % count, o = t / count;
-    const Index s = wrap_index(ix[int64_t(j) * ist], n);
+    const SliceCoord<Index> c(e, count, inner);
+    const Index s = wrap_index(ix[int64_t(c.j) * ist], n);
     bool first = true;
-    for (Index m = 0; m < j && first; ++m) first = wrap_index(ix[int64_t(m) * ist], n) != s;
+    for (Index m = 0; m < c.j && first; ++m) first = wrap_index(ix[int64_t(m) * ist], n) != s;
     if (!first) continue;
-    T* dst = out + (o * n + s) * inner + i;
-    const T* from = src + o * count * inner + i;
+    T* dst = out + (c.o * n + s) * inner + c.i;
+    const T* from = src + c.o * count * inner + c.i;
     T acc = *dst;
-    for (Index m = j; m < count; ++m)
+    for (Index m = c.j; m < count; ++m)
       if (wrap_index(ix[int64_t(m) * ist], n) == s) acc += from[m * inner];
     *dst = acc;
   }
@@ -138,12 +123,12 @@ __global__ void index_add_sorted_kernel(T* __restrict__ out, const T* __restrict
                                         Index count, Index n, Index inner, Index total) {
   const Index step = Index(blockDim.x) * gridDim.x;
   for (Index e = Index(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
-    const Index i = e % inner, t = e / inner;
-    const Index k = t % count, o = t / count;
+    const SliceCoord<Index> c(e, count, inner);  // c.j: the sorted entry k
+    const Index k = c.j;
     const uint64_t key = keys[k];
     if (k > 0 && keys[k - 1] == key) continue;  // not the start of a run
-    T* dst = out + (o * n + Index(key)) * inner + i;
-    const T* from = src + o * count * inner + i;
+    T* dst = out + (c.o * n + Index(key)) * inner + c.i;
+    const T* from = src + c.o * count * inner + c.i;
     T acc = *dst;
     for (Index m = k; m < count && keys[m] == key; ++m) acc += from[Index(pos[m]) * inner];
     *dst = acc;
@@ -155,14 +140,6 @@ int64_t index_stride(const Tensor& index) { return index.dim() == 0 ? 0 : index.
 /// 32-bit indexing when both sides fit.
 bool fits32(const Dims& d, int64_t count) {
   return d.outer * d.n * d.inner <= kMax32 && d.outer * count * d.inner <= kMax32;
-}
-
-/// `t` itself when contiguous, else a contiguous copy made on the device.
-Tensor contiguous_on_device(Backend& be, const Tensor& t) {
-  if (t.is_contiguous()) return t;
-  Tensor c = make_empty(t.sizes(), t.dtype(), t.device());
-  be.copy(c, t);
-  return c;
 }
 
 /// Sorts the (index, position) pairs of `index` by index, stably, with CUB's radix sort over the
@@ -209,44 +186,48 @@ void deterministic_index_add(T* out, const T* src, const Tensor& index, int64_t 
   EMBER_CUDA_LAUNCH_CHECK();
 }
 
+/// Launches index_slices_kernel over d (the (outer, n, inner) side) and `count` index entries,
+/// in 32-bit index arithmetic when everything fits.
+template <bool Add, typename T>
+void launch_index_slices(T* out, const T* in, const int64_t* ix, int64_t ist, const Dims& d, int64_t count) {
+  const int64_t total = d.outer * count * d.inner;
+  if (fits32(d, count))
+    index_slices_kernel<T, uint32_t, Add><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
+        out, in, ix, ist, uint32_t(count), uint32_t(d.n), uint32_t(d.inner), uint32_t(total));
+  else
+    index_slices_kernel<T, uint64_t, Add><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
+        out, in, ix, ist, uint64_t(count), uint64_t(d.n), uint64_t(d.inner), uint64_t(total));
+  EMBER_CUDA_LAUNCH_CHECK();
+}
+
 }  // namespace
 }  // namespace cuda_kernels
 
+// Both entries: out, in and src contiguous (src/backend.h).
 void CudaBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  const Tensor src = contiguous_on_device(*this, in);
-  const Dims d = split_at(src, dim);
-  const int64_t count = index.numel(), total = d.outer * count * d.inner;
+  const Dims d = split_at(in.sizes(), dim);
   const int64_t* ix = static_cast<const int64_t*>(index.data_ptr());
-  const int64_t ist = index_stride(index);
   dispatch_all(out.dtype(), "index_select", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    T* o = static_cast<T*>(out.data_ptr());
-    const T* x = static_cast<const T*>(src.data_ptr());
-    if (fits32(d, count))
-      index_select_kernel<T, uint32_t><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-          o, x, ix, ist, uint32_t(count), uint32_t(d.n), uint32_t(d.inner), uint32_t(total));
-    else
-      index_select_kernel<T, uint64_t><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-          o, x, ix, ist, uint64_t(count), uint64_t(d.n), uint64_t(d.inner), uint64_t(total));
-    EMBER_CUDA_LAUNCH_CHECK();
+    launch_index_slices<false>(static_cast<T*>(out.data_ptr()), static_cast<const T*>(in.data_ptr()), ix,
+                               index_stride(index), d, index.numel());
   });
 }
 
 void CudaBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
   using namespace cuda_kernels;
   if (src.numel() == 0) return;
-  const Tensor from = contiguous_on_device(*this, src);
-  const Dims d = split_at(out, dim);
-  const int64_t count = index.numel(), total = d.outer * count * d.inner;
+  const Dims d = split_at(out.sizes(), dim);
+  const int64_t count = index.numel();
   const int64_t* ix = static_cast<const int64_t*>(index.data_ptr());
   const int64_t ist = index_stride(index);
   const bool deterministic = is_deterministic();
   dispatch_all(out.dtype(), "index_add", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = static_cast<T*>(out.data_ptr());
-    const T* s = static_cast<const T*>(from.data_ptr());
+    const T* s = static_cast<const T*>(src.data_ptr());
     if constexpr (std::is_floating_point_v<T>) {
       if (deterministic) {
         if (fits32(d, count))
@@ -256,13 +237,7 @@ void CudaBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index,
         return;
       }
     }
-    if (fits32(d, count))
-      index_add_kernel<T, uint32_t><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-          o, s, ix, ist, uint32_t(count), uint32_t(d.n), uint32_t(d.inner), uint32_t(total));
-    else
-      index_add_kernel<T, uint64_t><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-          o, s, ix, ist, uint64_t(count), uint64_t(d.n), uint64_t(d.inner), uint64_t(total));
-    EMBER_CUDA_LAUNCH_CHECK();
+    launch_index_slices<true>(o, s, ix, ist, d, count);
   });
 }
 

@@ -3,7 +3,7 @@
 // The formulas are the functors of src/functors.h (one definition for CPU and GPU); this file
 // only moves data. dispatch_all picks the dtype and dispatch_unary / dispatch_binary the functor
 // once per call, so each (dtype, functor) pair is one instantiation of the shared elementwise
-// launcher (common.cuh): a flat grid-stride loop when every operand is contiguous (the common
+// launcher (common.cuh) over one MapOp: a flat grid-stride loop when every operand is contiguous (the common
 // case once the shape is coalesced), the strided offset-calculator loop otherwise (broadcast
 // operands arrive with stride 0).
 #include "common.cuh"
@@ -14,105 +14,20 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-template <typename T, typename... Fs>
-constexpr bool is_one_of() {
-  return (std::is_same<T, Fs>::value || ...);
-}
-
-/// Functor/dtype pairs that make sense; front halves promote the rest (bool arithmetic to int64,
-/// integer transcendental ops and true division to floating point). Anything else is an Error,
-/// never garbage or an integer division by zero.
-template <typename T, typename F>
-constexpr bool supported() {
-  if (std::is_same<T, bool>::value)
-    return is_one_of<F, fn::Identity, fn::Maximum, fn::Minimum, fn::Eq, fn::Ne, fn::Lt, fn::Le, fn::Gt,
-                     fn::Ge>();
-  if (std::is_same<T, int64_t>::value)
-    return !is_one_of<F, fn::Exp, fn::Log, fn::Sqrt, fn::Sigmoid, fn::Tanh, fn::Erf, fn::Div>();
-  return true;
-}
-
-[[noreturn]] void unsupported(const char* entry, int op, ScalarType t) {
-  throw Error(detail::str(entry, ": op #", op, " is not defined for ", t,
-                          " tensors on CUDA (the op's front half should promote them to floating point)"));
-}
-
-/// out = f(in); operands (out, in).
-template <typename R, typename T, typename F>
-struct UnaryOp {
+/// f(x, s), or f(s, x) when reversed (uniform across the launch, so the branch is free).
+template <typename F, typename T>
+struct BindScalar {
   F f;
-  R* out;
-  const T* in;
-  template <typename I>
-  __device__ __forceinline__ void operator()(const I (&off)[2]) const {
-    out[off[0]] = f(in[off[1]]);
-  }
-  void shift(const int64_t (&b)[2]) {
-    out += b[0];
-    in += b[1];
-  }
-};
-
-/// out = f(a, b); operands (out, a, b). R is bool for comparisons.
-template <typename R, typename T, typename F>
-struct BinaryOp {
-  F f;
-  R* out;
-  const T* a;
-  const T* b;
-  template <typename I>
-  __device__ __forceinline__ void operator()(const I (&off)[3]) const {
-    out[off[0]] = f(a[off[1]], b[off[2]]);
-  }
-  void shift(const int64_t (&s)[3]) {
-    out += s[0];
-    a += s[1];
-    b += s[2];
-  }
-};
-
-/// out = f(a, s), or f(s, a) when reversed (uniform across the launch, so the branch is free).
-template <typename R, typename T, typename F>
-struct ScalarOp {
-  F f;
-  R* out;
-  const T* a;
   T s;
   bool reversed;
-  template <typename I>
-  __device__ __forceinline__ void operator()(const I (&off)[2]) const {
-    const T x = a[off[1]];
-    out[off[0]] = reversed ? f(s, x) : f(x, s);
-  }
-  void shift(const int64_t (&b)[2]) {
-    out += b[0];
-    a += b[1];
-  }
+  __device__ __forceinline__ auto operator()(T x) const { return reversed ? f(s, x) : f(x, s); }
 };
 
-/// out = cond ? a : b; operands (out, cond, a, b).
-template <typename T>
-struct WhereOp {
-  T* out;
-  const bool* cond;
-  const T* a;
-  const T* b;
-  template <typename I>
-  __device__ __forceinline__ void operator()(const I (&off)[4]) const {
-    out[off[0]] = cond[off[1]] ? a[off[2]] : b[off[3]];
-  }
-  void shift(const int64_t (&s)[4]) {
-    out += s[0];
-    cond += s[1];
-    a += s[2];
-    b += s[3];
-  }
+/// cond ? a : b.
+struct Select {
+  template <typename T>
+  __device__ __forceinline__ T operator()(bool cond, T a, T b) const { return cond ? a : b; }
 };
-
-template <typename T>
-const T* cdata(const Tensor& t) { return static_cast<const T*>(t.data_ptr()); }
-template <typename T>
-T* mdata(const Tensor& t) { return static_cast<T*>(t.data_ptr()); }
 
 }  // namespace
 }  // namespace cuda_kernels
@@ -120,16 +35,9 @@ T* mdata(const Tensor& t) { return static_cast<T*>(t.data_ptr()); }
 void CudaBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(in.dtype(), "unary", [&](auto tag) {
+  dispatch_pointwise(op, in.dtype(), p, "unary", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_unary(op, p, [&](auto f) {
-      using F = decltype(f);
-      if constexpr (supported<T, F>()) {
-        launch_elementwise<2>(cuda_kernels::UnaryOp<T, T, F>{f, mdata<T>(out), cdata<T>(in)}, {&out, &in});
-      } else {
-        unsupported("unary", int(op), in.dtype());
-      }
-    });
+    launch_elementwise<2>(map_op<T, T>(f, out, {&in}), {&out, &in});
   });
 }
 
@@ -137,18 +45,10 @@ void CudaBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const 
                          const PointwiseParams& p) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary", [&](auto tag) {
+  dispatch_pointwise(op, a.dtype(), p, "binary", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      using F = decltype(f);
-      using R = decltype(f(T(), T()));
-      if constexpr (supported<T, F>()) {
-        launch_elementwise<3>(cuda_kernels::BinaryOp<R, T, F>{f, mdata<R>(out), cdata<T>(a), cdata<T>(b)},
-                              {&out, &a, &b});
-      } else {
-        unsupported("binary", int(op), a.dtype());
-      }
-    });
+    using R = decltype(f(T(), T()));  // bool for comparisons
+    launch_elementwise<3>(map_op<R, T, T>(f, out, {&a, &b}), {&out, &a, &b});
   });
 }
 
@@ -156,17 +56,11 @@ void CudaBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a,
                                 const PointwiseParams& p) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary_scalar", [&](auto tag) {
+  dispatch_pointwise(op, a.dtype(), p, "binary_scalar", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      using F = decltype(f);
-      using R = decltype(f(T(), T()));
-      if constexpr (supported<T, F>()) {
-        launch_elementwise<2>(ScalarOp<R, T, F>{f, mdata<R>(out), cdata<T>(a), T(s), reversed}, {&out, &a});
-      } else {
-        unsupported("binary_scalar", int(op), a.dtype());
-      }
-    });
+    using R = decltype(f(T(), T()));
+    const BindScalar<decltype(f), T> bound{f, T(s), reversed};
+    launch_elementwise<2>(map_op<R, T>(bound, out, {&a}), {&out, &a});
   });
 }
 
@@ -175,8 +69,7 @@ void CudaBackend::where(const Tensor& out, const Tensor& cond, const Tensor& a, 
   if (out.numel() == 0) return;
   dispatch_all(out.dtype(), "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_elementwise<4>(WhereOp<T>{mdata<T>(out), cdata<bool>(cond), cdata<T>(a), cdata<T>(b)},
-                          {&out, &cond, &a, &b});
+    launch_elementwise<4>(map_op<T, bool, T, T>(Select{}, out, {&cond, &a, &b}), {&out, &cond, &a, &b});
   });
 }
 

@@ -241,29 +241,16 @@ void run_reducer(const R& r, const T* in, int64_t outer, int64_t k, int64_t inne
 void CudaBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t outer,
                          int64_t k, int64_t inner) {
   using namespace cuda_kernels;
-  EMBER_CHECK(out.dtype() == in.dtype(), "reduce: the output is ", out.dtype(), " but the input is ", in.dtype(),
-              " (the front half should cast first)");
-  if (outer * inner == 0) return;
-  const bool extreme = op == ReduceOp::Max || op == ReduceOp::Min;
+  // The front half (src/ops/reduce.cpp) guards dtypes, k == 0 and empty outputs.
   dispatch_all(in.dtype(), "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = static_cast<T*>(out.data_ptr());
     const T* x = static_cast<const T*>(in.data_ptr());
-    if (extreme) {
-      EMBER_CHECK(k > 0, "reduce: max/min over an empty dimension has no identity (k = 0)");
+    if (op == ReduceOp::Max || op == ReduceOp::Min) {
       int64_t* ix = indices.defined() ? static_cast<int64_t*>(indices.data_ptr()) : nullptr;
       if (op == ReduceOp::Max) run_reducer(ExtremeReducer<T, true>{o, ix}, x, outer, k, inner);
       else run_reducer(ExtremeReducer<T, false>{o, ix}, x, outer, k, inner);
-      return;
-    }
-    if constexpr (std::is_same<T, bool>::value) {
-      throw Error("reduce: sum/mean of a bool tensor (the front half should cast it to int64 first)");
-    } else {
-      if (k == 0) {  // the empty sum is 0; the empty mean is 0/0
-        const bool nan = op == ReduceOp::Mean && std::numeric_limits<T>::has_quiet_NaN;
-        fill(out, nan ? Scalar(std::numeric_limits<double>::quiet_NaN()) : Scalar(0));
-        return;
-      }
+    } else if constexpr (!std::is_same<T, bool>::value) {
       run_reducer(SumReducer<T>{o, k, op == ReduceOp::Mean}, x, outer, k, inner);
     }
   });

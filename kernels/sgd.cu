@@ -8,9 +8,9 @@
 // Passing the descriptors by value (not through a device table filled from the host) keeps the
 // step free of host-to-device copies, so it can be captured in a CUDA graph.
 //
-// Rounding follows PyTorch's separate ops: buf.mul_(momentum) is rounded before the
-// (1 - dampening) * d_p term is added (an explicitly rounded multiply keeps nvcc from fusing the
-// two into one FMA), and each "x + alpha * y" of PyTorch's add kernels is one expression here.
+// The element rule is sgd_update (src/functors.h), shared with the CPU: every multiply and add is
+// rounded on its own (__fmul_rn/__fadd_rn, which nvcc never contracts into an FMA), as PyTorch's
+// separate ops and the CPU loop round them, so both devices compute the same bits.
 #include <vector>
 
 #include "common.cuh"
@@ -30,15 +30,6 @@ struct SgdSlot {
   int64_t first_step;  // 0 or 1 (64-bit keeps the struct's layout free of padding questions)
 };
 
-template <typename T>
-struct SgdScalars {
-  T lr, momentum, one_minus_dampening, weight_decay;
-  bool nesterov, use_momentum, use_weight_decay;
-};
-
-__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
-__device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
-
 // 32 descriptors of 40 bytes: about 1.3 KB of kernel arguments, well under the 4 KB limit.
 constexpr int kSgdSlotsPerLaunch = 32;
 
@@ -50,20 +41,14 @@ struct SgdSlotPack {
 
 // pack: (count) descriptors, each over its own contiguous param/grad/buf of numel elements.
 template <typename T>
-__global__ void __launch_bounds__(kBlockSize) sgd_step_kernel(const SgdSlotPack<T> pack, SgdScalars<T> h) {
+__global__ void __launch_bounds__(kBlockSize) sgd_step_kernel(const SgdSlotPack<T> pack, const SgdScalars<T> h) {
   const int64_t start = int64_t(blockIdx.x) * blockDim.x + threadIdx.x, step = int64_t(blockDim.x) * gridDim.x;
   for (int64_t s = 0; s < pack.count; ++s) {
     const SgdSlot<T> slot = pack.slot[s];
     for (int64_t i = start; i < slot.numel; i += step) {
-      const T p = slot.param[i];
-      T d = slot.grad[i];
-      if (h.use_weight_decay) d = d + h.weight_decay * p;
-      if (h.use_momentum) {
-        const T b = slot.first_step ? d : mul_rn(slot.buf[i], h.momentum) + h.one_minus_dampening * d;
-        slot.buf[i] = b;
-        d = h.nesterov ? d + h.momentum * b : b;
-      }
-      slot.param[i] = p + (-h.lr) * d;
+      T unused;  // the rule writes no buffer without momentum
+      slot.param[i] = sgd_update(slot.param[i], slot.grad[i], slot.buf ? slot.buf + i : &unused,
+                                 slot.first_step != 0, h);
     }
   }
 }
@@ -113,14 +98,7 @@ void CudaBackend::sgd_step(const std::vector<Tensor>& params, const std::vector<
 
   dispatch_floating(p0.dtype(), "sgd_step", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cuda_kernels::SgdScalars<T> h;
-    h.lr = T(o.lr);
-    h.momentum = T(o.momentum);
-    h.one_minus_dampening = T(1 - o.dampening);
-    h.weight_decay = T(o.weight_decay);
-    h.nesterov = o.nesterov;
-    h.use_momentum = use_momentum;
-    h.use_weight_decay = o.weight_decay != 0;
+    const auto h = SgdScalars<T>::make(o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov);
 
     cuda_kernels::SgdSlotPack<T> pack{};
     int64_t largest = 0;

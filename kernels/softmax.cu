@@ -185,27 +185,20 @@ __global__ void nll_forward_kernel(T* __restrict__ losses, const T* __restrict__
   const Team<false> team;
   for (int64_t i = team.first_row; i < n; i += team.row_step) {
     const int64_t t = target[i];
-    if (t == ignore_index) {
-      if (team.rank == 0) losses[i] = T(0);
-      continue;
-    }
     // The host checks targets before launching, except inside a CUDA graph capture (it cannot
-    // read them then): a bad target must poison the loss, not read out of bounds.
-    if (t < 0 || t >= c) {
-      if (team.rank == 0) losses[i] = T(NAN);
+    // read them then): a bad target poisons the loss, never reads out of bounds.
+    const TargetKind kind = target_kind(t, c, ignore_index);
+    if (kind != TargetKind::Class) {
+      if (team.rank == 0) losses[i] = kind == TargetKind::Ignored ? T(0) : T(NAN);
       continue;
     }
     const T* row = logp + i * c;
-    double loss = -(1.0 - eps) * double(row[t]);
-    // Only with smoothing: with eps == 0 a -inf elsewhere in the row must not turn 0 * -inf
-    // into NaN.
+    double total = 0;
     if (eps > 0) {
-      double total = 0;
       for (int64_t j = team.rank; j < c; j += team.size) total += double(row[j]);
       total = warp_all_reduce(total, Plus());
-      loss -= eps / double(c) * total;
     }
-    if (team.rank == 0) losses[i] = T(loss);
+    if (team.rank == 0) losses[i] = T(smoothed_nll(double(row[t]), total, eps, c));
   }
 }
 
@@ -213,13 +206,13 @@ __global__ void nll_forward_kernel(T* __restrict__ losses, const T* __restrict__
 template <typename T>
 __global__ void __launch_bounds__(kBlockSize)
     cross_entropy_backward_kernel(T* __restrict__ grad, const T* __restrict__ logp, const int64_t* __restrict__ target,
-                                  int64_t n, int64_t c, int64_t ignore_index, T scale, T off, T on) {
+                                  int64_t n, int64_t c, int64_t ignore_index, T scale, SmoothedOneHot<T> q) {
   const int64_t total = n * c;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
     const int64_t row = i / c, j = i % c;
     const int64_t t = target[row];
-    const bool bad = t != ignore_index && (t < 0 || t >= c);  // see nll_forward_kernel
-    grad[i] = t == ignore_index ? T(0) : bad ? T(NAN) : scale * (dev_exp(logp[i]) - (j == t ? on : off));
+    const TargetKind kind = target_kind(t, c, ignore_index);  // Bad: see nll_forward_kernel
+    grad[i] = kind == TargetKind::Class ? q.grad(logp[i], j == t, scale) : kind == TargetKind::Ignored ? T(0) : T(NAN);
   }
 }
 
@@ -297,11 +290,9 @@ void CudaBackend::cross_entropy_backward(const Tensor& grad_logits, const Tensor
   if (n == 0 || c == 0) return;
   dispatch_floating(logp.dtype(), "cross_entropy_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const double eps = label_smoothing;
-    const T off = T(eps / double(c)), on = T(1.0 - eps + eps / double(c));
     cuda_kernels::cross_entropy_backward_kernel<T><<<grid_for(n * c), kBlockSize, 0, current_stream()>>>(
-        grad_logits.data_ptr<T>(), logp.data_ptr<T>(), target.data_ptr<int64_t>(), n, c, ignore_index, T(scale), off,
-        on);
+        grad_logits.data_ptr<T>(), logp.data_ptr<T>(), target.data_ptr<int64_t>(), n, c, ignore_index, T(scale),
+        SmoothedOneHot<T>::make(label_smoothing, c));
     EMBER_CUDA_LAUNCH_CHECK();
   });
 }

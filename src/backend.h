@@ -5,14 +5,12 @@
 // devices, and that outputs are freshly allocated and contiguous unless an entry says otherwise.
 #include <memory>
 
+#include "conv_geometry.h"
 #include "functors.h"
 #include "tensor_impl.h"
 
 namespace ember {
 
-struct ConvParams {
-  int64_t stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
-};
 struct PoolParams {
   int64_t kernel[2] = {1, 1}, stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
 };
@@ -68,13 +66,14 @@ class Backend {
   //     Each of a and b has unit stride in one of its dims; c is contiguous.
   virtual void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) = 0;
 
-  // --- convolution (NCHW, contiguous input/weight; groups = 1) ---------------------------------
+  // --- convolution (NCHW, contiguous input/weight; groups = 1). g is the front half's geometry
+  //     (src/conv_geometry.h): every shape and parameter a kernel needs, computed once. --------
   virtual void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight,
-                              const Tensor& bias, const ConvParams& p) = 0;
+                              const Tensor& bias, const ConvGeometry& g) = 0;
   virtual void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out,
-                                     const Tensor& weight, const ConvParams& p) = 0;
+                                     const Tensor& weight, const ConvGeometry& g) = 0;
   virtual void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out,
-                                      const Tensor& in, const ConvParams& p) = 0;
+                                      const Tensor& in, const ConvGeometry& g) = 0;
 
   // --- pooling (NCHW contiguous; indices are flat h*W+w positions within each plane) ----------
   virtual void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
@@ -113,9 +112,58 @@ class Backend {
 
   // --- indexing (out/in contiguous; index int64 1-D, validated) ------------------------------
   virtual void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) = 0;
-  /// out.index_select(dim, index) += src; out is contiguous.
+  /// out.index_select(dim, index) += src; out and src are contiguous.
   virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) = 0;
 };
+
+/// The entries of Backend as a backend class declares them: each backend's class body says
+/// EMBER_BACKEND_ENTRIES("its name") once, so the entries' signatures are written in this file
+/// only (a backend whose definitions miss a change here fails to compile or link, never
+/// silently). Keep it in step with the pure virtuals above: `override` makes a mismatch a compile
+/// error.
+#define EMBER_BACKEND_ENTRIES(backend_name)                                                                \
+  const char* name() const override { return backend_name; }                                               \
+  std::shared_ptr<void> allocate(size_t nbytes) override;                                                  \
+  void copy(const Tensor& dst, const Tensor& src) override;                                                \
+  void copy_from_host(void* dst, const void* src, size_t nbytes) override;                                 \
+  void copy_to_host(void* dst, const void* src, size_t nbytes) override;                                   \
+  void fill(const Tensor& out, const Scalar& value) override;                                              \
+  void manual_seed(uint64_t seed) override;                                                                \
+  void uniform(const Tensor& out, double low, double high) override;                                       \
+  void normal(const Tensor& out, double mean, double std) override;                                        \
+  void randint(const Tensor& out, int64_t low, int64_t high) override;                                     \
+  void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) override;          \
+  void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const PointwiseParams& p)  \
+      override;                                                                                            \
+  void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,             \
+                     const PointwiseParams& p) override;                                                   \
+  void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) override;            \
+  void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t outer,       \
+              int64_t k, int64_t inner) override;                                                          \
+  void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) override;        \
+  void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,        \
+                      const ConvGeometry& g) override;                                                     \
+  void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,          \
+                             const ConvGeometry& g) override;                                              \
+  void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,         \
+                              const ConvGeometry& g) override;                                             \
+  void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolParams& p) \
+      override;                                                                                            \
+  void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,           \
+                           const PoolParams& p) override;                                                  \
+  void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,       \
+                       bool log) override;                                                                 \
+  void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,   \
+                        int64_t c, int64_t inner, bool log) override;                                      \
+  void nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target, int64_t ignore_index,   \
+                   double label_smoothing) override;                                                       \
+  void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp, const Tensor& target,         \
+                              int64_t ignore_index, double label_smoothing, double scale) override;        \
+  void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,                       \
+                const std::vector<Tensor>& bufs, const std::vector<bool>& first, const SgdParams& p)       \
+      override;                                                                                            \
+  void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;       \
+  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
 
 /// The backend for a device; throws a clear Error for CUDA in a build without CUDA.
 Backend& backend(Device device);

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "dtype_dispatch.h"
 #include "ember/error.h"
+#include "ember/types.h"
 
 #if defined(__CUDACC__)
 #define EMBER_HD __host__ __device__ __forceinline__
@@ -16,8 +18,13 @@
 
 namespace ember {
 
-enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Erf, PowScalar, Clamp, Identity };
-enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad };
+// Every value of these enums is dispatched (dispatch_unary / dispatch_binary below); a value with
+// no functor is a -Wswitch warning there and an op without a name or dtype rule does not compile.
+enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Erf, PowScalar, Clamp };
+enum class BinaryOp { Add, Sub, Mul, Div, Pow, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad };
+/// The last value of each enum, for tests that walk every op.
+constexpr UnaryOp kLastUnaryOp = UnaryOp::Clamp;
+constexpr BinaryOp kLastBinaryOp = BinaryOp::ReluGrad;
 
 /// Parameters of parameterised pointwise ops: PowScalar uses a, Clamp uses [a, b], Add/Sub scale
 /// their second operand by alpha.
@@ -26,6 +33,22 @@ struct PointwiseParams {
 };
 
 namespace fn {
+// The dtypes a functor is defined for, as a base class: every functor derives from exactly one,
+// so `F::template defined_for<T>()` exists for each (no default: a functor without a rule does
+// not compile). The front halves promote what a kernel lacks, as LibTorch does: bool to int64 for
+// arithmetic, integers to floating point for transcendental ops and true division. The kernels'
+// check turns a slip there into an Error instead of garbage (or an integer division by zero,
+// which would kill the process).
+struct AnyDtype {  // float, double, int64, bool
+  template <typename T> static constexpr bool defined_for() { return true; }
+};
+struct Numeric {  // not bool (LibTorch rejects neg, abs, relu, clamp of bool)
+  template <typename T> static constexpr bool defined_for() { return !std::is_same<T, bool>::value; }
+};
+struct Floating {  // float and double only
+  template <typename T> static constexpr bool defined_for() { return std::is_floating_point<T>::value; }
+};
+
 // Transcendentals in the operand's own precision: float calls the f-suffixed function (on the
 // host, plain ::exp would compute float inputs in double, several times slower); other types
 // compute in double.
@@ -41,31 +64,39 @@ EMBER_MATH1(tanh)
 EMBER_MATH1(erf)
 #undef EMBER_MATH1
 
-struct Neg { template <typename T> EMBER_HD T operator()(T x) const { return -x; } };
-struct Exp { template <typename T> EMBER_HD T operator()(T x) const { return exp_of(x); } };
-struct Log { template <typename T> EMBER_HD T operator()(T x) const { return log_of(x); } };
-struct Sqrt { template <typename T> EMBER_HD T operator()(T x) const { return sqrt_of(x); } };
-struct Abs { template <typename T> EMBER_HD T operator()(T x) const { return x < T(0) ? -x : x; } };
-struct Sign {
-  template <typename T> EMBER_HD T operator()(T x) const { return T((x > T(0)) - (x < T(0))); }
-};
-struct Relu {  // NaN propagates, as in PyTorch
-  template <typename T> EMBER_HD T operator()(T x) const { return x < T(0) ? T(0) : x; }
-};
-struct Sigmoid {
-  template <typename T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + exp_of(-x)); }
-};
-struct Tanh { template <typename T> EMBER_HD T operator()(T x) const { return tanh_of(x); } };
-struct Erf { template <typename T> EMBER_HD T operator()(T x) const { return erf_of(x); } };
-struct Identity { template <typename T> EMBER_HD T operator()(T x) const { return x; } };
-struct PowScalar {
+// Each functor: its name (the public op's, for error messages), its dtype rule (the base), and
+// its formula. The one-line ones are spelled by these two macros; the rest are written out.
+#define EMBER_UNARY_FN(Fn, op_name, Rule, expr)                           \
+  struct Fn : Rule {                                                      \
+    static constexpr const char* name = op_name;                         \
+    template <typename T> EMBER_HD T operator()(T x) const { return expr; } \
+  };
+#define EMBER_BINARY_FN(Fn, op_name, Rule, R, expr)                            \
+  struct Fn : Rule {                                                           \
+    static constexpr const char* name = op_name;                              \
+    template <typename T> EMBER_HD R operator()(T a, T b) const { return expr; } \
+  };
+
+EMBER_UNARY_FN(Neg, "neg", Numeric, -x)
+EMBER_UNARY_FN(Exp, "exp", Floating, exp_of(x))
+EMBER_UNARY_FN(Log, "log", Floating, log_of(x))
+EMBER_UNARY_FN(Sqrt, "sqrt", Floating, sqrt_of(x))
+EMBER_UNARY_FN(Abs, "abs", Numeric, x < T(0) ? -x : x)
+EMBER_UNARY_FN(Sign, "sign", Numeric, T((x > T(0)) - (x < T(0))))
+EMBER_UNARY_FN(Relu, "relu", Numeric, x < T(0) ? T(0) : x)  // NaN propagates, as in PyTorch
+EMBER_UNARY_FN(Sigmoid, "sigmoid", Floating, T(1) / (T(1) + exp_of(-x)))
+EMBER_UNARY_FN(Tanh, "tanh", Floating, tanh_of(x))
+EMBER_UNARY_FN(Erf, "erf", Floating, erf_of(x))
+struct PowScalar : Numeric {
+  static constexpr const char* name = "pow";
   double e;
   template <typename T> EMBER_HD T operator()(T x) const {
     if (e == 2.0) return x * x;
     return T(::pow(double(x), e));
   }
 };
-struct Clamp {  // bounds are +-inf when absent; NaN propagates
+struct Clamp : Numeric {  // bounds are +-inf when absent; NaN propagates
+  static constexpr const char* name = "clamp";
   double lo, hi;
   template <typename T> EMBER_HD T operator()(T x) const {
     if (x != x) return x;
@@ -76,25 +107,31 @@ struct Clamp {  // bounds are +-inf when absent; NaN propagates
   }
 };
 
-struct Add { double alpha; template <typename T> EMBER_HD T operator()(T a, T b) const { return a + T(alpha) * b; } };
-struct Sub { double alpha; template <typename T> EMBER_HD T operator()(T a, T b) const { return a - T(alpha) * b; } };
-struct Mul { template <typename T> EMBER_HD T operator()(T a, T b) const { return a * b; } };
-struct Div { template <typename T> EMBER_HD T operator()(T a, T b) const { return a / b; } };
-struct Pow { template <typename T> EMBER_HD T operator()(T a, T b) const { return T(::pow(double(a), double(b))); } };
-struct Maximum {
-  template <typename T> EMBER_HD T operator()(T a, T b) const { return (a != a || a > b) ? a : b; }
+struct Add : Numeric {
+  static constexpr const char* name = "add";
+  double alpha;
+  template <typename T> EMBER_HD T operator()(T a, T b) const { return a + T(alpha) * b; }
 };
-struct Minimum {
-  template <typename T> EMBER_HD T operator()(T a, T b) const { return (a != a || a < b) ? a : b; }
+struct Sub : Numeric {
+  static constexpr const char* name = "sub";
+  double alpha;
+  template <typename T> EMBER_HD T operator()(T a, T b) const { return a - T(alpha) * b; }
 };
-struct Eq { template <typename T> EMBER_HD bool operator()(T a, T b) const { return a == b; } };
-struct Ne { template <typename T> EMBER_HD bool operator()(T a, T b) const { return a != b; } };
-struct Lt { template <typename T> EMBER_HD bool operator()(T a, T b) const { return a < b; } };
-struct Le { template <typename T> EMBER_HD bool operator()(T a, T b) const { return a <= b; } };
-struct Gt { template <typename T> EMBER_HD bool operator()(T a, T b) const { return a > b; } };
-struct Ge { template <typename T> EMBER_HD bool operator()(T a, T b) const { return a >= b; } };
-/// relu backward: the gradient g passes where the input x was positive.
-struct ReluGrad { template <typename T> EMBER_HD T operator()(T g, T x) const { return x > T(0) ? g : T(0); } };
+EMBER_BINARY_FN(Mul, "mul", Numeric, T, a * b)
+// Integer operands are promoted by the front half: true division, as torch.div.
+EMBER_BINARY_FN(Div, "div", Floating, T, a / b)
+EMBER_BINARY_FN(Pow, "pow", Numeric, T, T(::pow(double(a), double(b))))
+// Comparisons write bool and are defined for every dtype.
+EMBER_BINARY_FN(Eq, "eq", AnyDtype, bool, a == b)
+EMBER_BINARY_FN(Ne, "ne", AnyDtype, bool, a != b)
+EMBER_BINARY_FN(Lt, "lt", AnyDtype, bool, a < b)
+EMBER_BINARY_FN(Le, "le", AnyDtype, bool, a <= b)
+EMBER_BINARY_FN(Gt, "gt", AnyDtype, bool, a > b)
+EMBER_BINARY_FN(Ge, "ge", AnyDtype, bool, a >= b)
+/// relu backward: the gradient a passes where the input b was positive.
+EMBER_BINARY_FN(ReluGrad, "relu_backward", Numeric, T, b > T(0) ? a : T(0))
+#undef EMBER_UNARY_FN
+#undef EMBER_BINARY_FN
 }  // namespace fn
 
 inline bool is_comparison(BinaryOp op) {
@@ -115,23 +152,20 @@ decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
     case UnaryOp::Sigmoid: return f(fn::Sigmoid{});
     case UnaryOp::Tanh: return f(fn::Tanh{});
     case UnaryOp::Erf: return f(fn::Erf{});
-    case UnaryOp::PowScalar: return f(fn::PowScalar{p.a});
-    case UnaryOp::Clamp: return f(fn::Clamp{p.a, p.b});
-    case UnaryOp::Identity: return f(fn::Identity{});
+    case UnaryOp::PowScalar: return f(fn::PowScalar{{}, p.a});
+    case UnaryOp::Clamp: return f(fn::Clamp{{}, p.a, p.b});
   }
-  throw Error("dispatch_unary: unknown op");
+  throw Error(detail::str("dispatch_unary: unknown op #", int(op)));
 }
 
 template <typename F>
 decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
   switch (op) {
-    case BinaryOp::Add: return f(fn::Add{p.alpha});
-    case BinaryOp::Sub: return f(fn::Sub{p.alpha});
+    case BinaryOp::Add: return f(fn::Add{{}, p.alpha});
+    case BinaryOp::Sub: return f(fn::Sub{{}, p.alpha});
     case BinaryOp::Mul: return f(fn::Mul{});
     case BinaryOp::Div: return f(fn::Div{});
     case BinaryOp::Pow: return f(fn::Pow{});
-    case BinaryOp::Maximum: return f(fn::Maximum{});
-    case BinaryOp::Minimum: return f(fn::Minimum{});
     case BinaryOp::Eq: return f(fn::Eq{});
     case BinaryOp::Ne: return f(fn::Ne{});
     case BinaryOp::Lt: return f(fn::Lt{});
@@ -140,7 +174,142 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
     case BinaryOp::Ge: return f(fn::Ge{});
     case BinaryOp::ReluGrad: return f(fn::ReluGrad{});
   }
-  throw Error("dispatch_binary: unknown op");
+  throw Error(detail::str("dispatch_binary: unknown op #", int(op)));
+}
+
+// --- scalar rules of the fused ops ----------------------------------------------------------------
+// The per-element arithmetic of the fused kernels (cross entropy, SGD) exists once, here, and the
+// CPU loops and CUDA kernels call it, so both devices compute the same formula in the same order.
+
+/// Correctly rounded multiply and add with no contraction into an FMA: nvcc contracts a * b + c
+/// into one fused multiply-add by default (-fmad=true), which rounds once where the CPU rounds
+/// twice. The _rn intrinsics are never contracted. On the host ember compiles with
+/// -ffp-contract=off (CMakeLists.txt), so plain operators round each step there too.
+template <typename T> EMBER_HD T mul_rn(T a, T b) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (std::is_same<T, float>::value) return __fmul_rn(a, b);
+  else return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+template <typename T> EMBER_HD T add_rn(T a, T b) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (std::is_same<T, float>::value) return __fadd_rn(a, b);
+  else return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+
+/// SGD's hyper-parameters in the parameters' dtype, as the element rule reads them.
+template <typename T>
+struct SgdScalars {
+  T neg_lr, momentum, keep, weight_decay;  // keep = 1 - dampening
+  bool nesterov, use_momentum, use_weight_decay;
+
+  static SgdScalars make(double lr, double momentum, double dampening, double weight_decay, bool nesterov) {
+    return SgdScalars{T(-lr),         T(momentum),  T(1 - dampening), T(weight_decay),
+                      nesterov, momentum != 0, weight_decay != 0};
+  }
+};
+
+/// One element of PyTorch's SGD step (Backend::sgd_step, src/backend.h), each operation of
+/// PyTorch's separate kernels rounded on its own:
+///   d = g + wd * p;  b = first ? d : buf * m + (1 - dampening) * d;  d = nesterov ? d + m * b : b
+/// Writes b to *buf (only with momentum) and returns the new parameter p + (-lr) * d.
+template <typename T>
+EMBER_HD T sgd_update(T p, T g, T* buf, bool first, const SgdScalars<T>& h) {
+  T d = g;
+  if (h.use_weight_decay) d = add_rn(d, mul_rn(h.weight_decay, p));
+  if (h.use_momentum) {
+    const T b = first ? d : add_rn(mul_rn(*buf, h.momentum), mul_rn(h.keep, d));
+    *buf = b;
+    d = h.nesterov ? add_rn(d, mul_rn(h.momentum, b)) : b;
+  }
+  return add_rn(p, mul_rn(h.neg_lr, d));
+}
+
+/// What a cross-entropy row does with its class index t. The front half checks every target
+/// (src/ops/loss.cpp) and raises an Error on both devices, so kernels see Bad only inside a CUDA
+/// graph capture, where the host cannot read targets: the row is then poisoned with NaN rather
+/// than read out of bounds (docs/architecture.md, "bad targets").
+enum class TargetKind { Class, Ignored, Bad };
+EMBER_HD TargetKind target_kind(int64_t t, int64_t classes, int64_t ignore_index) {
+  if (t == ignore_index) return TargetKind::Ignored;
+  return t < 0 || t >= classes ? TargetKind::Bad : TargetKind::Class;
+}
+
+/// The label-smoothed negative log-likelihood of one row (PyTorch's rule), in double:
+///   -(1 - eps) logp[t] - eps / C * sum_j logp[j]
+/// row_sum is sum_j logp[j], summed by the caller (a serial loop on the CPU, a warp on CUDA) and
+/// read only when eps > 0: with eps == 0 a -inf elsewhere in the row must not turn 0 * -inf into
+/// NaN.
+EMBER_HD double smoothed_nll(double logp_target, double row_sum, double eps, int64_t classes) {
+  double loss = -(1.0 - eps) * logp_target;
+  if (eps > 0) loss -= eps / double(classes) * row_sum;
+  return loss;
+}
+
+/// The gradient of the label-smoothed cross entropy with respect to the logits, per element:
+/// scale * (softmax_j - q_j), with softmax_j = exp(logp_j) and the smoothed one-hot
+/// q_j = on (j == target) or off (elsewhere).
+template <typename T>
+struct SmoothedOneHot {
+  T on, off;
+  static SmoothedOneHot make(double eps, int64_t classes) {
+    return SmoothedOneHot{T(1.0 - eps + eps / double(classes)), T(eps / double(classes))};
+  }
+  EMBER_HD T grad(T logp, bool is_target, T scale) const {
+    return scale * (fn::exp_of(logp) - (is_target ? on : off));
+  }
+};
+
+/// True for a functor that says what it is: a name and a dtype rule (see namespace fn).
+template <typename F, typename = void>
+struct describes_itself : std::false_type {};
+template <typename F>
+struct describes_itself<F, std::void_t<decltype(F::name), decltype(F::template defined_for<float>())>>
+    : std::true_type {};
+
+/// The one guard both backends run a pointwise kernel behind: run(f) when functor F is defined
+/// for T, else an Error that names the op (F::name), the dtype and the backend entry. Kernels for
+/// undefined pairs are never instantiated. Every functor dispatch_unary / dispatch_binary yields
+/// passes through here, so one without a name or a dtype rule stops the build.
+template <typename T, typename F, typename Run>
+void if_defined_for(const char* entry, ScalarType t, const F& f, Run&& run) {
+  static_assert(describes_itself<F>::value,
+                "a pointwise functor needs `static constexpr const char* name` and a dtype rule (derive it "
+                "from fn::AnyDtype, fn::Numeric or fn::Floating)");
+  if constexpr (F::template defined_for<T>()) {
+    run(f);
+  } else {
+    throw Error(detail::str(entry, ": ", F::name, " is not defined for ", t,
+                            " tensors here (the front half should promote them: bool to int64 for "
+                            "arithmetic, integers to floating point for ",
+                            F::name, ")"));
+  }
+}
+
+/// The whole dispatch of a pointwise backend entry, written once for both backends: the dtype
+/// (dispatch_all), the functor (dispatch_unary / dispatch_binary) and the guard (if_defined_for).
+/// run(tag, f) gets the dtype as a TypeTag and the functor; it is instantiated only for the
+/// (dtype, functor) pairs the functor is defined for.
+template <typename Run>
+void dispatch_pointwise(UnaryOp op, ScalarType t, const PointwiseParams& p, const char* entry, Run&& run) {
+  dispatch_all(t, entry, [&](auto tag) {
+    dispatch_unary(op, p, [&](auto f) {
+      if_defined_for<typename decltype(tag)::type>(entry, t, f, [&](auto g) { run(tag, g); });
+    });
+  });
+}
+template <typename Run>
+void dispatch_pointwise(BinaryOp op, ScalarType t, const PointwiseParams& p, const char* entry, Run&& run) {
+  dispatch_all(t, entry, [&](auto tag) {
+    dispatch_binary(op, p, [&](auto f) {
+      if_defined_for<typename decltype(tag)::type>(entry, t, f, [&](auto g) { run(tag, g); });
+    });
+  });
 }
 
 }  // namespace ember

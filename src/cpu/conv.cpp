@@ -71,25 +71,8 @@ class Scratch {
 thread_local Scratch cols_scratch;  // (CKK, L) columns
 thread_local Scratch mat_scratch;   // (Cout, L) GEMM output / gathered grad_out
 
-struct Geometry {
-  int64_t n, c, h, w;          // input
-  int64_t cout, kh, kw;        // weight
-  int64_t oh, ow;              // output
-  int64_t sh, sw, ph, pw, dh, dw;
-  int64_t ckk() const { return c * kh * kw; }
-  int64_t plane_out() const { return oh * ow; }
-  int64_t plane_in() const { return h * w; }
-};
-
-Geometry geometry(const Tensor& in, const Tensor& weight, const Tensor& out, const ConvParams& p) {
-  return Geometry{in.size(0),     in.size(1),     in.size(2),     in.size(3),     weight.size(0),
-                  weight.size(2), weight.size(3), out.size(2),    out.size(3),    p.stride[0],
-                  p.stride[1],    p.padding[0],   p.padding[1],   p.dilation[0],  p.dilation[1]};
-}
-
-cpu::ConvShape conv_shape(const Geometry& g) {
-  return cpu::ConvShape{g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw};
-}
+// The front half's geometry (src/conv_geometry.h); every kernel below reads it.
+using Geometry = ConvGeometry;
 
 // The output columns [lo, hi) whose input column ow*sw + off falls inside [0, w): outside it the
 // column reads zero padding.
@@ -265,7 +248,7 @@ void forward_impl(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
       if (panels) {
         float* p = cols_scratch.get<float>(size_t(ckk * ((L + cpu::kSgemmPanel - 1) / cpu::kSgemmPanel) *
                                                   cpu::kSgemmPanel));
-        cpu::im2col_panels(x + u.n0 * g.c * g.plane_in(), g.c * g.plane_in(), u.nb, u.p0, u.p1, conv_shape(g), p);
+        cpu::im2col_panels(x + u.n0 * g.c * g.plane_in(), g.c * g.plane_in(), u.nb, u.p0, u.p1, g, p);
         return cpu::sgemm_avx512_packed_b(g.cout, L, ckk, w, ckk, p, 0.f, c, ldc);
       }
     }
@@ -398,8 +381,7 @@ void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, con
 }  // namespace
 
 void CpuBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight,
-                                const Tensor& bias, const ConvParams& p) {
-  const Geometry g = geometry(in, weight, out, p);
+                                const Tensor& bias, const ConvGeometry& g) {
   dispatch_floating(in.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     forward_impl<T>(in.data_ptr<T>(), weight.data_ptr<T>(), bias.defined() ? bias.data_ptr<T>() : nullptr,
@@ -408,16 +390,14 @@ void CpuBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tenso
 }
 
 void CpuBackend::conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out,
-                                       const Tensor& weight, const ConvParams& p) {
-  const Geometry g = geometry(grad_in, weight, grad_out, p);
+                                       const Tensor& weight, const ConvGeometry& g) {
   dispatch_floating(grad_in.dtype(), "conv2d_backward", [&](auto tag) {
     backward_input_impl<typename decltype(tag)::type>(grad_in, grad_out, weight, g);
   });
 }
 
 void CpuBackend::conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out,
-                                        const Tensor& in, const ConvParams& p) {
-  const Geometry g = geometry(in, grad_weight, grad_out, p);
+                                        const Tensor& in, const ConvGeometry& g) {
   dispatch_floating(in.dtype(), "conv2d_backward", [&](auto tag) {
     backward_weight_impl<typename decltype(tag)::type>(grad_weight, grad_out, in, g);
   });

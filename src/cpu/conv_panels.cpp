@@ -35,7 +35,7 @@ struct Tap {
   __mmask16 load[2];
 };
 
-Tap make_tap(const ConvShape& g, int64_t ow, int64_t kj, int64_t n) {
+Tap make_tap(const ConvGeometry& g, int64_t ow, int64_t kj, int64_t n) {
   Tap t;
   t.start = ow * g.sw - g.pw + kj * g.dw;
   t.ta = t.start >= 0 ? 0 : (-t.start + g.sw - 1) / g.sw;
@@ -63,7 +63,7 @@ EMBER_AVX512 inline void copy_run(float* dst, const float* src, const Tap& tap, 
 }  // namespace
 
 EMBER_AVX512 void im2col_panels(const float* x, int64_t image_stride, int64_t nb, int64_t p0, int64_t p1,
-                                const ConvShape& g, float* panels) {
+                                const ConvGeometry& g, float* panels) {
   const int64_t rows = g.c * g.kh * g.kw, len = p1 - p0, L = nb * len;
   std::vector<Tap> taps(size_t(g.kw));
   for (int64_t i = 0; i < nb; ++i) {

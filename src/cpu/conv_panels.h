@@ -8,21 +8,16 @@
 // stores per kernel tap, masked only at padding and ragged ends.
 #include <cstdint>
 
+#include "../conv_geometry.h"
+
 namespace ember {
 namespace cpu {
-
-struct ConvShape {
-  int64_t c, h, w;         // input planes
-  int64_t kh, kw;          // kernel
-  int64_t oh, ow;          // output plane
-  int64_t sh, sw, ph, pw, dh, dw;
-};
 
 /// Columns of `nb` images (each `image_stride` floats apart, starting at x), output pixels
 /// [p0, p1) of each, side by side: column q is image q / (p1 - p0), pixel p0 + q % (p1 - p0).
 /// Writes ceil(L / 32) panels of C*KH*KW rows (L = nb * (p1 - p0)), zero past L. The panels
 /// must be 64-byte aligned. Precondition: sgemm_avx512_available().
-void im2col_panels(const float* x, int64_t image_stride, int64_t nb, int64_t p0, int64_t p1, const ConvShape& g,
+void im2col_panels(const float* x, int64_t image_stride, int64_t nb, int64_t p0, int64_t p1, const ConvGeometry& g,
                    float* panels);
 
 }  // namespace cpu

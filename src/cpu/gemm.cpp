@@ -1,7 +1,8 @@
 // CPU GEMM: c = alpha * a @ b + beta * c. float32 goes to our AVX-512 kernels where the CPU has
 // them and they are faster (sgemm.h), else to OpenBLAS like float64; int64 (no BLAS
 // routine exists) gets a plain loop. a and b arrive as strided 2-D views with unit stride in one
-// dim, so a transposed operand is passed to BLAS as a transpose flag instead of being copied.
+// dim, so a transposed operand is passed to BLAS as a transpose flag instead of being copied
+// (gemm_layout, src/gemm_layout.h, shared with CUDA).
 #include <cblas.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <omp.h>
 
 #include "../dtype_dispatch.h"
+#include "../gemm_layout.h"
 #include "blas.h"
 #include "cpu_backend.h"
 #include "sgemm.h"
@@ -19,31 +21,7 @@
 namespace ember {
 namespace {
 
-// How BLAS should read one row-major (rows x cols) operand.
-struct BlasOperand {
-  CBLAS_TRANSPOSE trans = CblasNoTrans;
-  int64_t ld = 1;
-  bool usable = false;  // false: the strides fit neither layout and the operand must be packed
-};
-
-// A dim of size 1 has an arbitrary stride (it is never stepped over), so it may be read either
-// way; BLAS still insists on ld >= the length of the unit-stride dim, which we then supply.
-BlasOperand blas_layout(const Tensor& t) {
-  const int64_t rows = t.size(0), cols = t.size(1), s0 = t.stride(0), s1 = t.stride(1);
-  BlasOperand op;
-  if (s1 == 1 || cols == 1) {  // row-major: element (i, j) at i * ld + j
-    op.trans = CblasNoTrans;
-    op.ld = rows == 1 ? std::max<int64_t>(cols, 1) : s0;
-    op.usable = op.ld >= std::max<int64_t>(cols, 1);
-    if (op.usable) return op;
-  }
-  if (s0 == 1 || rows == 1) {  // column-major: element (i, j) at j * ld + i
-    op.trans = CblasTrans;
-    op.ld = cols == 1 ? std::max<int64_t>(rows, 1) : s1;
-    op.usable = op.ld >= std::max<int64_t>(rows, 1);
-  }
-  return op;
-}
+CBLAS_TRANSPOSE blas_trans(const GemmOperand& op) { return op.trans ? CblasTrans : CblasNoTrans; }
 
 // A contiguous copy of a strided 2-D operand (only for layouts BLAS cannot read, such as the
 // zero strides of an expanded tensor).
@@ -65,19 +43,19 @@ void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T be
                                     1, beta, cp, n);
   EMBER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "mm: ", describe(a), " @ ", describe(b),
               " has a dimension past the 2^31-1 limit of the BLAS interface");
-  BlasOperand la = blas_layout(a), lb = blas_layout(b);
+  GemmOperand la = gemm_layout(a), lb = gemm_layout(b);
   std::vector<T> packed_a, packed_b;
   const T* ap = a.data_ptr<T>();
   const T* bp = b.data_ptr<T>();
   if (!la.usable) {
     packed_a = pack<T>(a);
     ap = packed_a.data();
-    la = {CblasNoTrans, std::max<int64_t>(k, 1), true};
+    la = packed_gemm_layout(k);
   }
   if (!lb.usable) {
     packed_b = pack<T>(b);
     bp = packed_b.data();
-    lb = {CblasNoTrans, std::max<int64_t>(n, 1), true};
+    lb = packed_gemm_layout(n);
   }
   int threads = omp_in_parallel() ? 1 : get_num_threads();
   if (double(m) * double(n) * double(k) < 1e6) threads = 1;  // waking the team costs more
@@ -91,11 +69,11 @@ void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T be
   for (int64_t i = 0; i < blocks; ++i) {
     const int64_t lo = i * block, len = std::min(block, extent - lo);
     if (split_cols) {  // columns [lo, lo + len) of b and c
-      const T* bq = bp + (lb.trans == CblasNoTrans ? lo : lo * lb.ld);
-      cpu::blas_gemm(la.trans, lb.trans, m, len, k, alpha, ap, la.ld, bq, lb.ld, beta, cp + lo, n);
+      const T* bq = bp + (lb.trans ? lo * lb.ld : lo);
+      cpu::blas_gemm(blas_trans(la), blas_trans(lb), m, len, k, alpha, ap, la.ld, bq, lb.ld, beta, cp + lo, n);
     } else {  // rows [lo, lo + len) of a and c
-      const T* aq = ap + (la.trans == CblasNoTrans ? lo * la.ld : lo);
-      cpu::blas_gemm(la.trans, lb.trans, len, n, k, alpha, aq, la.ld, bp, lb.ld, beta, cp + lo * n, n);
+      const T* aq = ap + (la.trans ? lo : lo * la.ld);
+      cpu::blas_gemm(blas_trans(la), blas_trans(lb), len, n, k, alpha, aq, la.ld, bp, lb.ld, beta, cp + lo * n, n);
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "../dtype_dispatch.h"
+#include "../geometry.h"
 #include "cpu_backend.h"
 
 namespace ember {
@@ -18,23 +19,7 @@ namespace {
 constexpr int64_t kParallelMin = 32768;
 constexpr int64_t kTile = 4096;  // inner elements one index_add task owns
 
-struct Dims {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Dims split_at(const Tensor& t, int64_t dim) {
-  Dims d;
-  IntArrayRef s = t.sizes();
-  for (int64_t i = 0; i < int64_t(s.size()); ++i) {
-    if (i < dim)
-      d.outer *= s[i];
-    else if (i == dim)
-      d.n = s[i];
-    else
-      d.inner *= s[i];
-  }
-  return d;
-}
+using Dims = SliceDims;
 
 /// body(begin, end) over [0, items), one contiguous chunk per thread when `work` is large.
 template <typename Body>
@@ -95,38 +80,33 @@ void add_slices(T* out, const T* src, const int64_t* ix, int64_t ist, Dims d, in
   });
 }
 
+/// Calls body(out, other, index, index stride, d, count) typed for out's dtype.
+template <typename Body>
+void run_slices(const char* op, const Tensor& out, const Tensor& other, const Dims& d, const Tensor& index,
+                Body body) {
+  if (out.numel() == 0 || other.numel() == 0) return;
+  dispatch_all(out.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    body(static_cast<T*>(out.data_ptr()), static_cast<const T*>(other.data_ptr()), index.data_ptr<int64_t>(),
+         index_stride(index), d, index.numel());
+  });
+}
+
 }  // namespace
 
+// Both entries: out, in and src contiguous (src/backend.h), so every slice is `inner` elements.
 void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
                               const Tensor& index) {
-  if (out.numel() == 0) return;
-  Tensor src = in;
-  if (!src.is_contiguous()) {
-    src = make_empty(in.sizes(), in.dtype(), in.device());
-    copy(src, in);
-  }
-  const Dims d = split_at(src, dim);
-  const int64_t* ix = index.data_ptr<int64_t>();
-  dispatch_all(out.dtype(), "index_select", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    select_slices(static_cast<T*>(out.data_ptr()), static_cast<const T*>(src.data_ptr()),
-                  ix, index_stride(index), d, index.numel());
+  // The slices are read from in: its (outer, n, inner).
+  run_slices("index_select", out, in, split_at(in.sizes(), dim), index, [](auto* o, const auto* x, auto&&... rest) {
+    select_slices(o, x, rest...);
   });
 }
 
 void CpuBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
-  if (src.numel() == 0) return;
-  Tensor from = src;
-  if (!from.is_contiguous()) {
-    from = make_empty(src.sizes(), src.dtype(), src.device());
-    copy(from, src);
-  }
-  const Dims d = split_at(out, dim);
-  const int64_t* ix = index.data_ptr<int64_t>();
-  dispatch_all(out.dtype(), "index_add", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    add_slices(static_cast<T*>(out.data_ptr()), static_cast<const T*>(from.data_ptr()), ix,
-               index_stride(index), d, index.numel());
+  // The slices land in out: its (outer, n, inner).
+  run_slices("index_add", out, src, split_at(out.sizes(), dim), index, [](auto* o, const auto* x, auto&&... rest) {
+    add_slices(o, x, rest...);
   });
 }
 

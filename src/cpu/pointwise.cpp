@@ -30,25 +30,6 @@ using strided::make_geometry;
 using strided::run;
 using strided::walk;
 
-template <typename T, typename... Fs>
-constexpr bool is_one_of() {
-  return (std::is_same<T, Fs>::value || ...);
-}
-
-/// Which functors make sense for a dtype. Front halves promote bool to int64 for arithmetic and
-/// integers to floating point for transcendental ops and true division (as PyTorch does); this
-/// guard turns a slip into an Error instead of garbage (or an integer division by zero, which
-/// would kill the process).
-template <typename T, typename F>
-constexpr bool supported() {
-  if (std::is_same<T, bool>::value)
-    return is_one_of<F, fn::Identity, fn::Maximum, fn::Minimum, fn::Eq, fn::Ne, fn::Lt, fn::Le,
-                     fn::Gt, fn::Ge>();
-  if (std::is_same<T, int64_t>::value)
-    return !is_one_of<F, fn::Exp, fn::Log, fn::Sqrt, fn::Sigmoid, fn::Tanh, fn::Div>();
-  return true;
-}
-
 template <typename T>
 const T* cdata(const Tensor& t) {
   return static_cast<const T*>(t.data_ptr());
@@ -146,70 +127,32 @@ void where_loop(const Tensor& out, const Tensor& cond, const Tensor& a, const Te
   });
 }
 
-// Names for error messages only, in the order of the enums in functors.h.
-const char* op_name(UnaryOp op) {
-  static const char* const names[] = {"neg",  "exp",     "log",  "sqrt", "abs",   "sign",
-                                      "relu", "sigmoid", "tanh", "pow",  "clamp", "identity"};
-  return names[int(op)];
-}
-const char* op_name(BinaryOp op) {
-  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                      "eq",  "ne",  "lt",  "le",  "gt",  "ge",      "relu_grad"};
-  return names[int(op)];
-}
-
-template <typename Op>
-[[noreturn]] void unsupported(const char* entry, Op op, ScalarType t) {
-  throw Error(detail::str(entry, ": ", op_name(op), " is not defined for ", t,
-                          " tensors here (the front half should promote them: bool to int64 for "
-                          "arithmetic, integers to floating point for ",
-                          op_name(op), ")"));
-}
-
 }  // namespace
 
 void CpuBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_all(in.dtype(), "unary", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    dispatch_unary(op, p, [&](auto f) {
-      if constexpr (supported<T, decltype(f)>())
-        unary_loop<T>(f, out, in);
-      else
-        unsupported("unary", op, in.dtype());
-    });
+  dispatch_pointwise(op, in.dtype(), p, "unary", [&](auto tag, auto f) {
+    unary_loop<typename decltype(tag)::type>(f, out, in);
   });
 }
 
 void CpuBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
                         const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      if constexpr (supported<T, decltype(f)>())
-        binary_loop<T>(f, out, a, b);
-      else
-        unsupported("binary", op, a.dtype());
-    });
+  dispatch_pointwise(op, a.dtype(), p, "binary", [&](auto tag, auto f) {
+    binary_loop<typename decltype(tag)::type>(f, out, a, b);
   });
 }
 
 void CpuBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s,
                                bool reversed, const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_all(a.dtype(), "binary_scalar", [&](auto tag) {
+  dispatch_pointwise(op, a.dtype(), p, "binary_scalar", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    dispatch_binary(op, p, [&](auto f) {
-      if constexpr (supported<T, decltype(f)>()) {
-        if (reversed)
-          scalar_loop<T, true>(f, out, a, T(s));
-        else
-          scalar_loop<T, false>(f, out, a, T(s));
-      } else {
-        unsupported("binary_scalar", op, a.dtype());
-      }
-    });
+    if (reversed)
+      scalar_loop<T, true>(f, out, a, T(s));
+    else
+      scalar_loop<T, false>(f, out, a, T(s));
   });
 }
 

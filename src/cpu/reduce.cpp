@@ -195,34 +195,18 @@ void extreme(T* out, int64_t* idx, const T* in, int64_t outer, int64_t k, int64_
 
 void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in,
                         int64_t outer, int64_t k, int64_t inner) {
-  EMBER_CHECK(out.dtype() == in.dtype(), "reduce: the output is ", out.dtype(),
-              " but the input is ", in.dtype(), " (the front half should cast first)");
-  if (outer * inner == 0) return;
-  const bool extreme_op = op == ReduceOp::Max || op == ReduceOp::Min;
+  // The front half (src/ops/reduce.cpp) guards dtypes, k == 0 and empty outputs.
   dispatch_all(in.dtype(), "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = static_cast<T*>(out.data_ptr());
     const T* x = static_cast<const T*>(in.data_ptr());
-    if (extreme_op) {
-      EMBER_CHECK(k > 0, "reduce: max/min over an empty dimension has no identity (k = 0)");
+    if (op == ReduceOp::Max || op == ReduceOp::Min) {
       int64_t* ix = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
       if (op == ReduceOp::Max)
         extreme<true>(o, ix, x, outer, k, inner);
       else
         extreme<false>(o, ix, x, outer, k, inner);
-      return;
-    }
-    if constexpr (std::is_same<T, bool>::value) {
-      throw Error(
-          "reduce: sum/mean of a bool tensor (the front half should cast it to int64 first)");
-    } else {
-      if (k == 0) {  // empty sum is 0; empty mean is 0/0
-        const T v = op == ReduceOp::Mean && std::numeric_limits<T>::has_quiet_NaN
-                        ? std::numeric_limits<T>::quiet_NaN()
-                        : T(0);
-        std::fill_n(o, outer * inner, v);
-        return;
-      }
+    } else if constexpr (!std::is_same<T, bool>::value) {
       sum_mean(op == ReduceOp::Mean, o, x, outer, k, inner);
     }
   });

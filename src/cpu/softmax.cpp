@@ -99,43 +99,43 @@ void softmax_backward_impl(T* gi, const T* go, const T* out, int64_t outer, int6
   });
 }
 
+// The row rules (target_kind, smoothed_nll, SmoothedOneHot) are shared with kernels/softmax.cu
+// (src/functors.h); here they run one row per iteration.
 template <typename T>
 void nll_forward_impl(T* losses, const T* logp, const int64_t* target, int64_t n, int64_t c,
                       int64_t ignore_index, double eps) {
 #pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (n * c > 16384)
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = target[i];
-    if (t == ignore_index) {
-      losses[i] = T(0);
+    const TargetKind kind = target_kind(t, c, ignore_index);
+    if (kind != TargetKind::Class) {
+      losses[i] = kind == TargetKind::Ignored ? T(0) : std::numeric_limits<T>::quiet_NaN();
       continue;
     }
     const T* row = logp + i * c;
-    double loss = -(1.0 - eps) * double(row[t]);
-    // Only with smoothing: with eps == 0 a -inf elsewhere in the row must not turn 0 * -inf
-    // into NaN.
-    if (eps > 0) {
-      double total = 0;
+    double total = 0;
+    if (eps > 0)
       for (int64_t j = 0; j < c; ++j) total += row[j];
-      loss -= eps / double(c) * total;
-    }
-    losses[i] = T(loss);
+    losses[i] = T(smoothed_nll(double(row[t]), total, eps, c));
   }
 }
 
 template <typename T>
 void cross_entropy_backward_impl(T* grad, const T* logp, const int64_t* target, int64_t n, int64_t c,
                                  int64_t ignore_index, double eps, double scale) {
-  const T s = T(scale), off = T(eps / double(c)), on = T(1.0 - eps + eps / double(c));
+  const T s = T(scale);
+  const auto q = SmoothedOneHot<T>::make(eps, c);
 #pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (n * c > 16384)
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = target[i];
+    const TargetKind kind = target_kind(t, c, ignore_index);
     T* g = grad + i * c;
-    if (t == ignore_index) {
-      std::fill(g, g + c, T(0));
+    if (kind != TargetKind::Class) {
+      std::fill(g, g + c, kind == TargetKind::Ignored ? T(0) : std::numeric_limits<T>::quiet_NaN());
       continue;
     }
     const T* row = logp + i * c;
-    for (int64_t j = 0; j < c; ++j) g[j] = s * (std::exp(row[j]) - (j == t ? on : off));
+    for (int64_t j = 0; j < c; ++j) g[j] = q.grad(row[j], j == t, s);
   }
 }
 

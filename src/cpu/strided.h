@@ -1,9 +1,7 @@
 #pragma once
 // Walking strided operands on the CPU, shared by the copy and pointwise kernels.
 //
-// The shape is coalesced first: size-1 dims are dropped and neighbouring dims merged wherever
-// every operand steps through them as one, so a contiguous op becomes one flat loop the compiler
-// vectorises, and bias-style broadcasts become runs with a constant operand. What is left is
+// The shape is coalesced first (make_geometry, src/geometry.h, shared with CUDA). What is left is
 // walked with an N-d index counter, one tight innermost-dim loop per run. Large spaces are split
 // into a fixed number of contiguous chunks for OpenMP threads; chunks are disjoint, so results
 // never depend on the thread count.
@@ -12,55 +10,17 @@
 #include <algorithm>
 #include <array>
 
-#include "../tensor_impl.h"
+#include "../geometry.h"
 
 namespace ember {
 namespace strided {
 
-// A tensor has at most 63 dims of size > 1 (their product must fit int64), and size-1 dims are
-// dropped, so this bounds every coalesced shape.
-constexpr int kMaxDims = 64;
 // Below this many elements the cost of waking threads outweighs the work.
 constexpr int64_t kParallelMin = 32768;
 
-/// The coalesced iteration space of N operands (operand 0 is the output).
-template <int N>
-struct Geometry {
-  int ndim = 0;
-  int64_t numel = 1;
-  int64_t sizes[kMaxDims];
-  int64_t strides[N][kMaxDims];
-  int64_t inner_stride(int i) const { return strides[i][ndim - 1]; }
-};
-
-template <int N>
-Geometry<N> make_geometry(const std::array<const Tensor*, N>& ops) {
-  Geometry<N> g;
-  IntArrayRef sizes = ops[0]->sizes();
-  IntArrayRef strides[N];
-  for (int i = 0; i < N; ++i) strides[i] = ops[i]->strides();
-  for (size_t d = 0; d < sizes.size(); ++d) {
-    const int64_t n = sizes[d];
-    g.numel *= n;
-    if (n == 1) continue;
-    bool merge = g.ndim > 0;
-    for (int i = 0; i < N && merge; ++i) merge = g.strides[i][g.ndim - 1] == strides[i][d] * n;
-    if (merge) {
-      g.sizes[g.ndim - 1] *= n;
-      for (int i = 0; i < N; ++i) g.strides[i][g.ndim - 1] = strides[i][d];
-    } else {
-      g.sizes[g.ndim] = n;
-      for (int i = 0; i < N; ++i) g.strides[i][g.ndim] = strides[i][d];
-      ++g.ndim;
-    }
-  }
-  if (g.ndim == 0) {  // a single element
-    g.ndim = 1;
-    g.sizes[0] = 1;
-    for (int i = 0; i < N; ++i) g.strides[i][0] = 1;
-  }
-  return g;
-}
+using ember::Geometry;
+using ember::make_geometry;
+constexpr int kMaxDims = kMaxGeometryDims;
 
 /// Calls row(off, n) for each run of the innermost dim within elements [begin, end) of the
 /// iteration space; off[i] is operand i's element offset at the start of the run.

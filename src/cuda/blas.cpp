@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "../dtype_dispatch.h"
+#include "../gemm_layout.h"
 #include "cuda_backend.h"
 #include "ember/cuda.h"
 
@@ -131,36 +132,6 @@ template void gemm_row_major_batched<double>(bool, bool, int64_t, int64_t, int64
 
 }  // namespace cuda_detail
 
-namespace {
-
-/// How a row-major (rows, cols) operand is read: as stored (ld = stride(0)) or transposed
-/// (stored (cols, rows), ld = stride(1)). A size-1 dim has a meaningless stride, so it may be
-/// read either way, with the ld cuBLAS insists on (>= the unit-stride dim's length).
-struct Layout {
-  bool trans = false;
-  int64_t ld = 1;
-  bool usable = false;
-};
-
-Layout layout_of(const Tensor& t) {
-  const int64_t rows = t.size(0), cols = t.size(1), s0 = t.stride(0), s1 = t.stride(1);
-  Layout l;
-  if (s1 == 1 || cols == 1) {
-    l.trans = false;
-    l.ld = rows == 1 ? std::max<int64_t>(cols, 1) : s0;
-    l.usable = l.ld >= std::max<int64_t>(cols, 1);
-    if (l.usable) return l;
-  }
-  if (s0 == 1 || rows == 1) {
-    l.trans = true;
-    l.ld = cols == 1 ? std::max<int64_t>(rows, 1) : s1;
-    l.usable = l.ld >= std::max<int64_t>(rows, 1);
-  }
-  return l;
-}
-
-}  // namespace
-
 void CudaBackend::gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) {
   if (c.numel() == 0) return;
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
@@ -174,14 +145,14 @@ void CudaBackend::gemm(const Tensor& a, const Tensor& b, const Tensor& c, double
     } else {
       // Layouts cuBLAS cannot read (zero strides of an expanded view, say) are packed first.
       Tensor a_use = a, b_use = b;
-      Layout la = layout_of(a), lb = layout_of(b);
+      GemmOperand la = gemm_layout(a), lb = gemm_layout(b);
       if (!la.usable) {
         a_use = a.contiguous();
-        la = Layout{false, std::max<int64_t>(k, 1), true};
+        la = packed_gemm_layout(k);
       }
       if (!lb.usable) {
         b_use = b.contiguous();
-        lb = Layout{false, std::max<int64_t>(n, 1), true};
+        lb = packed_gemm_layout(n);
       }
       cuda_detail::gemm_row_major<T>(la.trans, lb.trans, m, n, k, T(alpha), a_use.data_ptr<T>(), la.ld,
                                      b_use.data_ptr<T>(), lb.ld, T(beta), c.data_ptr<T>(), n);

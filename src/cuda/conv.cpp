@@ -51,25 +51,8 @@ using cuda_detail::CudaContext;
 
 constexpr size_t kIm2colBudget = size_t(256) << 20;
 
-struct ConvGeom {
-  int64_t n, c, h, w;    // input
-  int64_t cout, kh, kw;  // weight
-  int64_t oh, ow;        // output
-  ConvParams p;
-  int64_t rows() const { return c * kh * kw; }
-  int64_t plane_out() const { return oh * ow; }
-  int64_t image_in() const { return c * h * w; }
-  int64_t image_out() const { return cout * oh * ow; }
-  cuda_detail::Im2colShape shape() const {
-    return {c, h, w, kh, kw, oh, ow, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0],
-            p.dilation[1]};
-  }
-};
-
-ConvGeom geometry(const Tensor& in, const Tensor& weight, const Tensor& out, const ConvParams& p) {
-  return ConvGeom{in.size(0),     in.size(1),     in.size(2),  in.size(3),  weight.size(0),
-                  weight.size(2), weight.size(3), out.size(2), out.size(3), p};
-}
+// The front half's geometry (src/conv_geometry.h); every path below reads it.
+using ConvGeom = ConvGeometry;
 
 bool cudnn_disabled() {
   static const bool disabled = [] {
@@ -97,7 +80,7 @@ int64_t chunk_images(const ConvGeom& g, int64_t per_image, size_t elem) {
 template <typename T>
 void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                     const ConvGeom& g) {
-  const int64_t P = g.plane_out(), R = g.rows();
+  const int64_t P = g.plane_out(), R = g.ckk();
   const int64_t chunk = chunk_images(g, R * P, sizeof(T));
   Tensor cols = scratch(R * chunk * P, in.dtype(), in.device());
   const T* x = in.data_ptr<T>();
@@ -105,7 +88,7 @@ void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, c
   T* y = out.data_ptr<T>();
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0);
-    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g.shape(), nb);
+    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g, nb);
     cuda_detail::gemm_row_major_batched<T>(false, false, g.cout, P, R, T(1), w, R, 0, cols.data_ptr<T>(), nb * P, P,
                                            T(0), y + n0 * g.image_out(), P, g.image_out(), nb);
     if (bias.defined())
@@ -115,7 +98,7 @@ void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, c
 
 template <typename T>
 void im2col_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
-  const int64_t P = g.plane_out(), R = g.rows();
+  const int64_t P = g.plane_out(), R = g.ckk();
   const int64_t chunk = chunk_images(g, R * P, sizeof(T));
   Tensor cols = scratch(R * chunk * P, grad_in.dtype(), grad_in.device());
   const T* go = grad_out.data_ptr<T>();
@@ -125,13 +108,13 @@ void im2col_backward_input(const Tensor& grad_in, const Tensor& grad_out, const 
     const int64_t nb = std::min(chunk, g.n - n0);
     cuda_detail::gemm_row_major_batched<T>(true, false, R, P, g.cout, T(1), w, R, 0, go + n0 * g.image_out(), P,
                                            g.image_out(), T(0), cols.data_ptr<T>(), nb * P, P, nb);
-    cuda_detail::col2im<T>(cols.data_ptr<T>(), gi + n0 * g.image_in(), g.shape(), nb);
+    cuda_detail::col2im<T>(cols.data_ptr<T>(), gi + n0 * g.image_in(), g, nb);
   }
 }
 
 template <typename T>
 void im2col_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
-  const int64_t P = g.plane_out(), R = g.rows();
+  const int64_t P = g.plane_out(), R = g.ckk();
   const int64_t chunk = chunk_images(g, (R + g.cout) * P, sizeof(T));
   Tensor cols = scratch(R * chunk * P, in.dtype(), in.device());
   Tensor gathered = chunk > 1 ? scratch(g.cout * chunk * P, in.dtype(), in.device()) : Tensor();
@@ -140,7 +123,7 @@ void im2col_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, c
   T* gw = grad_weight.data_ptr<T>();
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0), L = nb * P;
-    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g.shape(), nb);
+    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g, nb);
     const T* gmat = go + n0 * g.image_out();  // one image: already (Cout, P)
     int64_t ldg = P;
     if (nb > 1) {
@@ -208,11 +191,10 @@ struct Descriptors {
     EMBER_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w.d, t, CUDNN_TENSOR_NCHW, cudnn_int(g.cout, "out_channels"),
                                                  cudnn_int(g.c, "in_channels"), cudnn_int(g.kh, "kernel height"),
                                                  cudnn_int(g.kw, "kernel width")));
-    const ConvParams& p = g.p;
     EMBER_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-        conv.d, cudnn_int(p.padding[0], "padding"), cudnn_int(p.padding[1], "padding"),
-        cudnn_int(p.stride[0], "stride"), cudnn_int(p.stride[1], "stride"), cudnn_int(p.dilation[0], "dilation"),
-        cudnn_int(p.dilation[1], "dilation"), CUDNN_CROSS_CORRELATION, t));
+        conv.d, cudnn_int(g.ph, "padding"), cudnn_int(g.pw, "padding"), cudnn_int(g.sh, "stride"),
+        cudnn_int(g.sw, "stride"), cudnn_int(g.dh, "dilation"), cudnn_int(g.dw, "dilation"),
+        CUDNN_CROSS_CORRELATION, t));
     // As PyTorch: FMA-only kernels for float without TF32, else the default math, which lets the
     // heuristics rank TF32 tensor-core kernels for float on Ampere and later.
     math = t == CUDNN_DATA_FLOAT && !tf32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
@@ -245,10 +227,8 @@ struct Mode {
 Mode current_mode(const CudaContext& ctx) { return Mode{cuda::cudnn_allow_tf32(), is_deterministic()}; }
 
 AlgoKey make_key(Pass pass, const ConvGeom& g, int64_t nb, cudnnDataType_t t, Mode mode, size_t cap, int device) {
-  const ConvParams& p = g.p;
   return AlgoKey{int64_t(pass), device, int64_t(t), mode.tf32 ? 1 : 0, int64_t(cap), nb, g.c, g.h, g.w, g.cout, g.kh,
-                 g.kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1],
-                 mode.deterministic ? 1 : 0, 0};
+                 g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, mode.deterministic ? 1 : 0, 0};
 }
 
 /// cuDNN's ranked candidates that succeeded, do not use TF32 tensor cores on float data unless
@@ -363,22 +343,30 @@ int64_t cudnn_chunk(const ConvGeom& g) {
 // Each returns false, having written nothing it will not overwrite, when cuDNN has no usable
 // algorithm (the caller then takes the im2col path, which overwrites everything).
 
-template <typename T>
-bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                   const ConvGeom& g) {
+/// Runs one pass chunk by chunk: per chunk of nb images, the descriptors, the cached algorithm
+/// choice and its workspace, then call(ctx, d, choice, workspace, n0) issues the cuDNN call.
+template <typename T, typename Call>
+bool cudnn_chunks(Pass pass, const ConvGeom& g, Call&& call) {
   CudaContext& ctx = context();
   const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
-  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
-  const T one = T(1), zero = T(0);
   const int64_t chunk = cudnn_chunk(g);
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0);
-    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
-    const AlgoChoice choice = choose(Pass::Forward, make_key(Pass::Forward, g, nb, cudnn_dtype<T>(), mode,
-                                                             ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, mode);
+    Descriptors d(g, nb, cudnn_dtype<T>(), mode.tf32);
+    const AlgoKey key = make_key(pass, g, nb, cudnn_dtype<T>(), mode, ctx.workspace_cap, ctx.device);
+    const AlgoChoice choice = choose(pass, key, ctx, d, std::is_same_v<T, float>, mode);
     if (!choice.usable) return false;
-    void* ws = prepare(ctx, d, choice, tf32);
+    call(ctx, d, choice, prepare(ctx, d, choice, mode.tf32), n0);
+  }
+  return true;
+}
+
+template <typename T>
+bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                   const ConvGeom& g) {
+  const T one = T(1), zero = T(0);
+  return cudnn_chunks<T>(Pass::Forward, g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice,
+                                               void* ws, int64_t n0) {
     T* y = out.data_ptr<T>() + n0 * g.image_out();
     EMBER_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.w.d,
                                               weight.data_ptr<T>(), d.conv.d,
@@ -386,55 +374,32 @@ bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, co
                                               d.y.d, y));
     if (bias.defined())
       EMBER_CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, &one, d.bias.d, bias.data_ptr<T>(), &one, d.y.d, y));
-  }
-  return true;
+  });
 }
 
 template <typename T>
 bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
-  CudaContext& ctx = context();
-  const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
-  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
   const T one = T(1), zero = T(0);
-  const int64_t chunk = cudnn_chunk(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0);
-    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
-    const AlgoChoice choice = choose(Pass::BackwardData, make_key(Pass::BackwardData, g, nb, cudnn_dtype<T>(),
-                                                                  mode, ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, mode);
-    if (!choice.usable) return false;
-    void* ws = prepare(ctx, d, choice, tf32);
+  return cudnn_chunks<T>(Pass::BackwardData, g, [&](CudaContext& ctx, const Descriptors& d,
+                                                    const AlgoChoice& choice, void* ws, int64_t n0) {
     EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(
         ctx.cudnn, &one, d.w.d, weight.data_ptr<T>(), d.y.d, grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d,
         cudnnConvolutionBwdDataAlgo_t(choice.algo), ws, choice.workspace, &zero, d.x.d,
         grad_in.data_ptr<T>() + n0 * g.image_in()));
-  }
-  return true;
+  });
 }
 
 template <typename T>
 bool cudnn_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
-  CudaContext& ctx = context();
-  const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
-  const bool tf32 = mode.tf32, is_float = std::is_same_v<T, float>;
   const T one = T(1), zero = T(0);
-  const int64_t chunk = cudnn_chunk(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0);
-    Descriptors d(g, nb, cudnn_dtype<T>(), tf32);
-    const AlgoChoice choice = choose(Pass::BackwardFilter, make_key(Pass::BackwardFilter, g, nb, cudnn_dtype<T>(),
-                                                                    mode, ctx.workspace_cap, ctx.device),
-                                     ctx, d, is_float, mode);
-    if (!choice.usable) return false;
-    void* ws = prepare(ctx, d, choice, tf32);
+  return cudnn_chunks<T>(Pass::BackwardFilter, g, [&](CudaContext& ctx, const Descriptors& d,
+                                                      const AlgoChoice& choice, void* ws, int64_t n0) {
     // Later chunks accumulate into the first chunk's gradient.
     EMBER_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
         ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.y.d,
         grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d, cudnnConvolutionBwdFilterAlgo_t(choice.algo), ws,
         choice.workspace, n0 == 0 ? &zero : &one, d.w.d, grad_weight.data_ptr<T>()));
-  }
-  return true;
+  });
 }
 
 #endif  // EMBER_WITH_CUDNN
@@ -457,12 +422,11 @@ void zero(const Tensor& t) {
 }  // namespace
 
 void CudaBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                                 const ConvParams& p) {
-  const ConvGeom g = geometry(in, weight, out, p);
+                                 const ConvGeometry& g) {
   if (out.numel() == 0) return;
   dispatch_floating(in.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (g.rows() == 0) {  // no input channels: every output is the bias (or 0)
+    if (g.ckk() == 0) {  // no input channels: every output is the bias (or 0)
       zero(out);
       if (bias.defined()) cuda_detail::add_channel_bias<T>(out.data_ptr<T>(), bias.data_ptr<T>(), g.n, g.cout, g.plane_out());
       return;
@@ -475,8 +439,7 @@ void CudaBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tens
 }
 
 void CudaBackend::conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
-                                        const ConvParams& p) {
-  const ConvGeom g = geometry(grad_in, weight, grad_out, p);
+                                        const ConvGeometry& g) {
   if (grad_in.numel() == 0) return;
   dispatch_floating(grad_in.dtype(), "conv2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -489,8 +452,7 @@ void CudaBackend::conv2d_backward_input(const Tensor& grad_in, const Tensor& gra
 }
 
 void CudaBackend::conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
-                                         const ConvParams& p) {
-  const ConvGeom g = geometry(in, grad_weight, grad_out, p);
+                                         const ConvGeometry& g) {
   if (grad_weight.numel() == 0) return;
   dispatch_floating(in.dtype(), "conv2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -1,6 +1,12 @@
 #pragma once
-// The CUDA backend: own kernels (kernels/*.cu), cuBLAS for GEMM, cuDNN for convolution. Each group
-// of entries lives in the file named beside it; all work is queued on the context stream.
+// The CUDA backend: own kernels (kernels/*.cu), cuBLAS for GEMM, cuDNN for convolution; all work
+// is queued on the context stream. The entries are declared by EMBER_BACKEND_ENTRIES
+// (src/backend.h) and defined, by group, in: src/cuda/memory.cpp (allocate, host copies,
+// synchronize; the caching allocator is src/cuda/allocator.cpp), kernels/copy.cu (copy, fill),
+// kernels/random.cu (counter-based
+// Philox: seed + offset, reproducible), kernels/pointwise.cu, kernels/reduce.cu, src/cuda/blas.cpp
+// (cuBLAS), src/cuda/conv.cpp (cuDNN, or im2col + cuBLAS), kernels/pool.cu, kernels/softmax.cu,
+// kernels/sgd.cu, kernels/index.cu.
 #include "../backend.h"
 #include "context.h"
 
@@ -8,58 +14,8 @@ namespace ember {
 
 class CudaBackend final : public Backend {
  public:
-  const char* name() const override { return "cuda"; }
-  // memory.cpp (caching allocator: allocator.cpp)
-  std::shared_ptr<void> allocate(size_t nbytes) override;
+  EMBER_BACKEND_ENTRIES("cuda")  // src/backend.h
   void synchronize() override;
-  void copy(const Tensor& dst, const Tensor& src) override;
-  void copy_from_host(void* dst, const void* src, size_t nbytes) override;
-  void copy_to_host(void* dst, const void* src, size_t nbytes) override;
-  void fill(const Tensor& out, const Scalar& value) override;
-  // random.cpp (counter-based Philox: seed + offset, reproducible)
-  void manual_seed(uint64_t seed) override;
-  void uniform(const Tensor& out, double low, double high) override;
-  void normal(const Tensor& out, double mean, double std) override;
-  void randint(const Tensor& out, int64_t low, int64_t high) override;
-  // pointwise.cpp
-  void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) override;
-  void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
-              const PointwiseParams& p) override;
-  void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,
-                     const PointwiseParams& p) override;
-  void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) override;
-  // reduce.cpp
-  void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t outer,
-              int64_t k, int64_t inner) override;
-  // blas.cpp (cuBLAS)
-  void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) override;
-  // conv.cpp (cuDNN, or im2col + cuBLAS without cuDNN)
-  void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                      const ConvParams& p) override;
-  void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
-                             const ConvParams& p) override;
-  void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
-                              const ConvParams& p) override;
-  // pool.cpp
-  void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
-                          const PoolParams& p) override;
-  void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
-                           const PoolParams& p) override;
-  // softmax.cpp
-  void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,
-                       bool log) override;
-  void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,
-                        int64_t c, int64_t inner, bool log) override;
-  void nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target, int64_t ignore_index,
-                   double label_smoothing) override;
-  void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp, const Tensor& target,
-                              int64_t ignore_index, double label_smoothing, double scale) override;
-  // kernels/sgd.cu
-  void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                const std::vector<Tensor>& bufs, const std::vector<bool>& first, const SgdParams& p) override;
-  // index.cpp
-  void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;
-  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
 
  private:
   uint64_t seed_ = 67280421310721ULL, offset_ = 0;

@@ -9,27 +9,21 @@
 // the padding. Each image's OH*OW columns are side by side, so one GEMM covers the whole chunk.
 #include <cstdint>
 
+#include "conv_geometry.h"
+
 namespace ember {
 namespace cuda_detail {
 
-struct Im2colShape {
-  int64_t c, h, w;        // input channels and plane
-  int64_t kh, kw;         // kernel
-  int64_t oh, ow;         // output plane
-  int64_t sh, sw, ph, pw, dh, dw;
-  int64_t rows() const { return c * kh * kw; }
-  int64_t plane_out() const { return oh * ow; }
-  int64_t plane_in() const { return h * w; }
-};
+// The shape is the front half's ConvGeometry (src/conv_geometry.h); n and cout are not read.
 
 /// cols (C*KH*KW, nb*OH*OW) from x (nb, C, H, W).
 template <typename T>
-void im2col(const T* x, T* cols, const Im2colShape& s, int64_t nb);
+void im2col(const T* x, T* cols, const ConvGeometry& s, int64_t nb);
 
 /// x (nb, C, H, W) = the sum of every column entry that im2col would have read from each input
 /// element (overwrites x: one thread per input element gathers its contributions, no atomics).
 template <typename T>
-void col2im(const T* cols, T* x, const Im2colShape& s, int64_t nb);
+void col2im(const T* cols, T* x, const ConvGeometry& s, int64_t nb);
 
 /// y (nb, C, P) += bias (C) broadcast over n and p.
 template <typename T>

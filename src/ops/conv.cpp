@@ -10,10 +10,10 @@ std::string pair_str(const std::array<int64_t, 2>& v) {
   return detail::str("(", v[0], ", ", v[1], ")");
 }
 
-/// (H + 2p - d (k - 1) - 1) / s + 1, per spatial dim.
-int64_t conv_out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
-  return (in + 2 * p - d * (k - 1) - 1) / s + 1;
-}
+/// stride, padding and dilation, (height, width) each, as the user gave them.
+struct ConvParams {
+  int64_t stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
+};
 
 Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias,
                       const ConvParams& p) {
@@ -24,8 +24,11 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
               "conv2d: calculated padded input size per channel: (", h + 2 * p.padding[0], " x ",
               w + 2 * p.padding[1], "). Kernel size: (", eff_kh, " x ", eff_kw,
               "). Kernel size can't be greater than actual input size");
-  const int64_t oh = conv_out_size(h, kh, p.stride[0], p.padding[0], p.dilation[0]);
-  const int64_t ow = conv_out_size(w, kw, p.stride[1], p.padding[1], p.dilation[1]);
+  // The one geometry every backend kernel of this convolution reads (src/conv_geometry.h).
+  const ConvGeometry g{n, input.size(1), h, w, out_c, kh, kw,
+                       conv_out_size(h, kh, p.stride[0], p.padding[0], p.dilation[0]),
+                       conv_out_size(w, kw, p.stride[1], p.padding[1], p.dilation[1]),
+                       p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
 
   Tensor in_c, w_c, b_c;
   {
@@ -34,8 +37,8 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
     w_c = weight.contiguous();
     if (bias.defined()) b_c = bias.contiguous();
   }
-  Tensor out = make_empty({n, out_c, oh, ow}, input.dtype(), input.device());
-  if (out.numel() > 0) backend(input).conv2d_forward(out, in_c, w_c, b_c, p);
+  Tensor out = make_empty({n, out_c, g.oh, g.ow}, input.dtype(), input.device());
+  if (out.numel() > 0) backend(input).conv2d_forward(out, in_c, w_c, b_c, g);
 
   if (autograd::needs_grad({input, weight, bias})) {
     // The input gradient needs the weight, the weight gradient needs the input: save only what
@@ -45,23 +48,23 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
     auto s_w = input.requires_grad() ? autograd::save(w_c, "conv2d") : autograd::SavedTensor();
     std::vector<int64_t> in_shape = input.sizes().vec(), w_shape = weight.sizes().vec();
     autograd::record("conv2d", out, {input, weight, bias},
-                     [s_in, s_w, in_shape, w_shape, p](const Tensor& grad, const std::vector<bool>& needs) {
+                     [s_in, s_w, in_shape, w_shape, g](const Tensor& grad, const std::vector<bool>& needs) {
       variable_list grads(3);
-      const Tensor g = grad.contiguous();
+      const Tensor go = grad.contiguous();
       if (needs[0]) {
-        grads[0] = make_empty(in_shape, g.dtype(), g.device());
+        grads[0] = make_empty(in_shape, go.dtype(), go.device());
         if (grads[0].numel() > 0)
-          backend(g).conv2d_backward_input(grads[0], g, s_w.get(), p);
+          backend(go).conv2d_backward_input(grads[0], go, s_w.get(), g);
       }
       if (needs[1]) {
-        grads[1] = make_empty(w_shape, g.dtype(), g.device());
-        if (g.numel() > 0) {
-          backend(g).conv2d_backward_weight(grads[1], g, s_in.get(), p);
+        grads[1] = make_empty(w_shape, go.dtype(), go.device());
+        if (go.numel() > 0) {
+          backend(go).conv2d_backward_weight(grads[1], go, s_in.get(), g);
         } else {
-          backend(g).fill(grads[1], 0);
+          backend(go).fill(grads[1], 0);
         }
       }
-      if (needs[2]) grads[2] = g.sum({0, 2, 3});
+      if (needs[2]) grads[2] = go.sum({0, 2, 3});
       return grads;
     });
   }

@@ -2,6 +2,7 @@
 // reduced dims together as the middle of a contiguous (outer, k, inner) layout, then calls one
 // backend entry.
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "common.h"
@@ -62,8 +63,24 @@ Plan plan(const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* op,
   return p;
 }
 
+/// The guards of Backend::reduce, here once for both backends: the output has the input's dtype,
+/// max/min need a non-empty dim, sum/mean never see bool, and the empty sum (0) and empty mean
+/// (0/0) are filled here, so a backend only ever reduces k >= 1 elements.
 Tensor run(ReduceOp op, const Plan& p, ScalarType dt, const Tensor& indices = Tensor()) {
   Tensor out = make_empty(p.out_sizes, dt, p.in.device());
+  EMBER_CHECK(dt == p.in.dtype(), "reduce: the output is ", dt, " but the input is ", p.in.dtype(),
+              " (the front half should cast first)");
+  if (p.outer * p.inner == 0) return out;
+  if (op == ReduceOp::Max || op == ReduceOp::Min) {
+    EMBER_CHECK(p.k > 0, "reduce: max/min over an empty dimension has no identity (k = 0)");
+  } else {
+    EMBER_CHECK(dt != kBool, "reduce: sum/mean of a bool tensor (the front half should cast it to int64 first)");
+    if (p.k == 0) {
+      const bool nan = op == ReduceOp::Mean && is_floating_point(dt);
+      backend(out).fill(out, nan ? Scalar(std::numeric_limits<double>::quiet_NaN()) : Scalar(0));
+      return out;
+    }
+  }
   backend(p.in).reduce(op, out, indices, p.in, p.outer, p.k, p.inner);
   return out;
 }
