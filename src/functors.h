@@ -20,16 +20,27 @@ namespace ember {
 
 // Every value of these enums is dispatched (dispatch_unary / dispatch_binary below); a value with
 // no functor is a -Wswitch warning there and an op without a name or dtype rule does not compile.
-enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Erf, PowScalar, Clamp };
-enum class BinaryOp { Add, Sub, Mul, Div, Pow, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad };
+// The activations (Silu ... LogSigmoid) each have a forward functor here and a backward one in
+// BinaryOp (SiluGrad ...: the incoming gradient and the saved input).
+enum class UnaryOp {
+  Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Erf, PowScalar, Clamp,
+  Silu, Mish, LeakyRelu, Elu, Softplus, Hardtanh, Hardswish, Hardsigmoid, Gelu, GeluTanh, LogSigmoid
+};
+enum class BinaryOp {
+  Add, Sub, Mul, Div, Pow, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad,
+  SiluGrad, MishGrad, LeakyReluGrad, EluGrad, SoftplusGrad, HardtanhGrad, HardswishGrad, HardsigmoidGrad,
+  GeluGrad, GeluTanhGrad, LogSigmoidGrad
+};
 /// The last value of each enum, for tests that walk every op.
-constexpr UnaryOp kLastUnaryOp = UnaryOp::Clamp;
-constexpr BinaryOp kLastBinaryOp = BinaryOp::ReluGrad;
+constexpr UnaryOp kLastUnaryOp = UnaryOp::LogSigmoid;
+constexpr BinaryOp kLastBinaryOp = BinaryOp::LogSigmoidGrad;
 
-/// Parameters of parameterised pointwise ops: PowScalar uses a, Clamp uses [a, b], Add/Sub scale
-/// their second operand by alpha.
+/// Parameters of parameterised pointwise ops: PowScalar uses a, Clamp and Hardtanh [a, b],
+/// LeakyRelu the slope a, Softplus beta a and threshold b, Elu the coefficients a (alpha * scale
+/// for x <= 0), b (scale for x > 0) and c (the input's scale for x <= 0); Add/Sub scale their
+/// second operand by alpha. The activations' backward functors read the forward's.
 struct PointwiseParams {
-  double a = 0, b = 0, alpha = 1;
+  double a = 0, b = 0, alpha = 1, c = 0;
 };
 
 namespace fn {
@@ -62,6 +73,8 @@ EMBER_MATH1(log)
 EMBER_MATH1(sqrt)
 EMBER_MATH1(tanh)
 EMBER_MATH1(erf)
+EMBER_MATH1(log1p)
+EMBER_MATH1(expm1)
 #undef EMBER_MATH1
 
 // Each functor: its name (the public op's, for error messages), its dtype rule (the base), and
@@ -130,6 +143,144 @@ EMBER_BINARY_FN(Gt, "gt", AnyDtype, bool, a > b)
 EMBER_BINARY_FN(Ge, "ge", AnyDtype, bool, a >= b)
 /// relu backward: the gradient a passes where the input b was positive.
 EMBER_BINARY_FN(ReluGrad, "relu_backward", Numeric, T, b > T(0) ? a : T(0))
+
+// --- activations ---------------------------------------------------------------------------------
+// PyTorch's CPU formulas, in the operand's precision (its kernels compute float in float). Each
+// backward functor takes (incoming gradient g, saved input x) and reads the forward's parameters.
+// The piecewise ones compare so that NaN propagates, as PyTorch's do.
+template <typename T> EMBER_HD T sigmoid_of(T x) { return T(1) / (T(1) + exp_of(-x)); }
+/// min(max(v, 0), 6), NaN passing through.
+template <typename T> EMBER_HD T clip06(T v) { return v < T(0) ? T(0) : (v > T(6) ? T(6) : v); }
+constexpr double kSqrtHalf = 0.70710678118654752440;         // 1 / sqrt(2)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;       // 1 / sqrt(2 pi): the normal pdf at 0
+constexpr double kGeluTanhBeta = 0.79788456080286535588;     // sqrt(2 / pi)
+constexpr double kGeluTanhKappa = 0.044715;
+
+EMBER_UNARY_FN(Silu, "silu", Floating, x / (T(1) + exp_of(-x)))
+EMBER_BINARY_FN(SiluGrad, "silu_backward", Floating, T,
+                a * sigmoid_of(b) * (T(1) + b * (T(1) - sigmoid_of(b))))
+struct Mish : Floating {  // x tanh(softplus(x))
+  static constexpr const char* name = "mish";
+  template <typename T> EMBER_HD T operator()(T x) const { return x * tanh_of(log1p_of(exp_of(x))); }
+};
+struct MishGrad : Floating {
+  static constexpr const char* name = "mish_backward";
+  template <typename T> EMBER_HD T operator()(T g, T x) const {
+    const T t = tanh_of(log1p_of(exp_of(x)));
+    return g * (t + x * sigmoid_of(x) * (T(1) - t * t));
+  }
+};
+struct LeakyRelu : Floating {
+  static constexpr const char* name = "leaky_relu";
+  double slope;
+  template <typename T> EMBER_HD T operator()(T x) const { return x > T(0) ? x : x * T(slope); }
+};
+struct LeakyReluGrad : Floating {
+  static constexpr const char* name = "leaky_relu_backward";
+  double slope;
+  template <typename T> EMBER_HD T operator()(T g, T x) const { return x > T(0) ? g : g * T(slope); }
+};
+/// ELU, SELU and CELU: x > 0 ? pos x : neg (exp(in x) - 1).
+struct Elu : Floating {
+  static constexpr const char* name = "elu";
+  double neg, pos, in;
+  template <typename T> EMBER_HD T operator()(T x) const {
+    return x > T(0) ? x * T(pos) : expm1_of(x * T(in)) * T(neg);
+  }
+};
+struct EluGrad : Floating {
+  static constexpr const char* name = "elu_backward";
+  double neg, pos, in;
+  template <typename T> EMBER_HD T operator()(T g, T x) const {
+    return x > T(0) ? g * T(pos) : g * T(in) * T(neg) * exp_of(x * T(in));
+  }
+};
+/// log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+struct Softplus : Floating {
+  static constexpr const char* name = "softplus";
+  double beta, threshold;
+  template <typename T> EMBER_HD T operator()(T x) const {
+    const T bx = x * T(beta);
+    return bx > T(threshold) ? x : log1p_of(exp_of(bx)) / T(beta);
+  }
+};
+struct SoftplusGrad : Floating {
+  static constexpr const char* name = "softplus_backward";
+  double beta, threshold;
+  template <typename T> EMBER_HD T operator()(T g, T x) const {
+    const T bx = x * T(beta);
+    if (bx > T(threshold)) return g;
+    const T z = exp_of(bx);
+    return g * z / (z + T(1));
+  }
+};
+/// clamp(x, lo, hi) for numbers of any kind but bool (hardtanh of int64 stays int64, as in PyTorch).
+struct Hardtanh : Numeric {
+  static constexpr const char* name = "hardtanh";
+  double lo, hi;
+  template <typename T> EMBER_HD T operator()(T x) const {
+    if (x != x) return x;
+    const double v = double(x);
+    return v < lo ? T(lo) : (v > hi ? T(hi) : x);
+  }
+};
+/// No gradient at the bounds themselves, as PyTorch's hardtanh_backward.
+struct HardtanhGrad : Floating {
+  static constexpr const char* name = "hardtanh_backward";
+  double lo, hi;
+  template <typename T> EMBER_HD T operator()(T g, T x) const {
+    return x <= T(lo) || x >= T(hi) ? T(0) : g;
+  }
+};
+EMBER_UNARY_FN(Hardswish, "hardswish", Floating, x * clip06(x + T(3)) / T(6))
+EMBER_BINARY_FN(HardswishGrad, "hardswish_backward", Floating, T,
+                b < T(-3) ? T(0) : (b <= T(3) ? a * (b / T(3) + T(0.5)) : a))
+EMBER_UNARY_FN(Hardsigmoid, "hardsigmoid", Floating, clip06(x + T(3)) / T(6))
+// PyTorch's kernel multiplies by 1.0f / 6.0f, a float constant, for doubles too: so does ember,
+// to give the same gradient to the last bit.
+EMBER_BINARY_FN(HardsigmoidGrad, "hardsigmoid_backward", Floating, T,
+                b > T(-3) && b < T(3) ? a * T(1.0f / 6.0f) : T(0))
+/// The exact GELU, x Phi(x) with the normal cdf Phi(x) = (1 + erf(x / sqrt 2)) / 2.
+EMBER_UNARY_FN(Gelu, "gelu", Floating, x * T(0.5) * (T(1) + erf_of(x * T(kSqrtHalf))))
+EMBER_BINARY_FN(GeluGrad, "gelu_backward", Floating, T,
+                a * (T(0.5) * (T(1) + erf_of(b * T(kSqrtHalf))) +
+                     b * T(kInvSqrt2Pi) * exp_of(T(-0.5) * b * b)))
+/// GELU's tanh approximation: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2.
+struct GeluTanh : Floating {
+  static constexpr const char* name = "gelu";
+  template <typename T> EMBER_HD T operator()(T x) const {
+    const T inner = T(kGeluTanhBeta) * (x + T(kGeluTanhKappa) * x * x * x);
+    return T(0.5) * x * (T(1) + tanh_of(inner));
+  }
+};
+struct GeluTanhGrad : Floating {
+  static constexpr const char* name = "gelu_backward";
+  template <typename T> EMBER_HD T operator()(T g, T x) const {
+    const T x2 = x * x;
+    const T t = tanh_of(T(kGeluTanhBeta) * (x + T(kGeluTanhKappa) * x2 * x));
+    const T left = T(0.5) * (T(1) + t);
+    const T right = T(0.5) * x * (T(1) - t * t) * T(kGeluTanhBeta) * (T(1) + T(3 * kGeluTanhKappa) * x2);
+    return g * (left + right);
+  }
+};
+/// log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)): no overflow for either sign.
+struct LogSigmoid : Floating {
+  static constexpr const char* name = "log_sigmoid";
+  template <typename T> EMBER_HD T operator()(T x) const {
+    const T ax = x < T(0) ? -x : x;
+    return (x < T(0) ? x : T(0)) - log1p_of(exp_of(-ax));
+  }
+};
+/// d/dx log(sigmoid(x)) = sigmoid(-x), written with exp(-|x|) so it never overflows.
+struct LogSigmoidGrad : Floating {
+  static constexpr const char* name = "log_sigmoid_backward";
+  template <typename T> EMBER_HD T operator()(T g, T x) const {
+    const bool negative = x < T(0);
+    const T z = exp_of(negative ? x : -x);
+    return g * (negative ? T(1) - z / (T(1) + z) : z / (T(1) + z));
+  }
+};
+
 #undef EMBER_UNARY_FN
 #undef EMBER_BINARY_FN
 }  // namespace fn
@@ -154,6 +305,17 @@ decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
     case UnaryOp::Erf: return f(fn::Erf{});
     case UnaryOp::PowScalar: return f(fn::PowScalar{{}, p.a});
     case UnaryOp::Clamp: return f(fn::Clamp{{}, p.a, p.b});
+    case UnaryOp::Silu: return f(fn::Silu{});
+    case UnaryOp::Mish: return f(fn::Mish{});
+    case UnaryOp::LeakyRelu: return f(fn::LeakyRelu{{}, p.a});
+    case UnaryOp::Elu: return f(fn::Elu{{}, p.a, p.b, p.c});
+    case UnaryOp::Softplus: return f(fn::Softplus{{}, p.a, p.b});
+    case UnaryOp::Hardtanh: return f(fn::Hardtanh{{}, p.a, p.b});
+    case UnaryOp::Hardswish: return f(fn::Hardswish{});
+    case UnaryOp::Hardsigmoid: return f(fn::Hardsigmoid{});
+    case UnaryOp::Gelu: return f(fn::Gelu{});
+    case UnaryOp::GeluTanh: return f(fn::GeluTanh{});
+    case UnaryOp::LogSigmoid: return f(fn::LogSigmoid{});
   }
   throw Error(detail::str("dispatch_unary: unknown op #", int(op)));
 }
@@ -173,6 +335,17 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
     case BinaryOp::Gt: return f(fn::Gt{});
     case BinaryOp::Ge: return f(fn::Ge{});
     case BinaryOp::ReluGrad: return f(fn::ReluGrad{});
+    case BinaryOp::SiluGrad: return f(fn::SiluGrad{});
+    case BinaryOp::MishGrad: return f(fn::MishGrad{});
+    case BinaryOp::LeakyReluGrad: return f(fn::LeakyReluGrad{{}, p.a});
+    case BinaryOp::EluGrad: return f(fn::EluGrad{{}, p.a, p.b, p.c});
+    case BinaryOp::SoftplusGrad: return f(fn::SoftplusGrad{{}, p.a, p.b});
+    case BinaryOp::HardtanhGrad: return f(fn::HardtanhGrad{{}, p.a, p.b});
+    case BinaryOp::HardswishGrad: return f(fn::HardswishGrad{});
+    case BinaryOp::HardsigmoidGrad: return f(fn::HardsigmoidGrad{});
+    case BinaryOp::GeluGrad: return f(fn::GeluGrad{});
+    case BinaryOp::GeluTanhGrad: return f(fn::GeluTanhGrad{});
+    case BinaryOp::LogSigmoidGrad: return f(fn::LogSigmoidGrad{});
   }
   throw Error(detail::str("dispatch_binary: unknown op #", int(op)));
 }

@@ -34,8 +34,16 @@ struct Expected {
 template <typename Op>
 std::map<Op, Expected> expected_table() {
   const bool binary = std::is_same<Op, BinaryOp>::value;
-  std::istringstream words(binary ? "add:N sub:N mul:N div:F pow:N eq:A ne:A lt:A le:A gt:A ge:A relu_backward:N"
-                                  : "neg:N exp:F log:F sqrt:F abs:N sign:N relu:N sigmoid:F tanh:F erf:F pow:N clamp:N");
+  // The activations (silu ...) are floating point only, as LibTorch's kernels; hardtanh clamps
+  // integers too. Their backward functors (silu_backward ...) take float gradients.
+  std::istringstream words(
+      binary ? "add:N sub:N mul:N div:F pow:N eq:A ne:A lt:A le:A gt:A ge:A relu_backward:N "
+               "silu_backward:F mish_backward:F leaky_relu_backward:F elu_backward:F softplus_backward:F "
+               "hardtanh_backward:F hardswish_backward:F hardsigmoid_backward:F gelu_backward:F gelu_backward:F "
+               "log_sigmoid_backward:F"
+             : "neg:N exp:F log:F sqrt:F abs:N sign:N relu:N sigmoid:F tanh:F erf:F pow:N clamp:N "
+               "silu:F mish:F leaky_relu:F elu:F softplus:F hardtanh:N hardswish:F hardsigmoid:F gelu:F gelu:F "
+               "log_sigmoid:F");
   static std::deque<std::string> names;  // Expected::name points into these (stable on push_back)
   std::map<Op, Expected> table;
   for (std::string w; words >> w;) {

@@ -333,13 +333,52 @@ def tensor_random():
     return ff
 
 
+def activation():
+    """The activations (new cases go at the end of main's list so earlier files keep their values)."""
+    ff = FixtureFile("activation")
+    x = rnd(3, 4) * 2
+    case(ff, "silu", lambda a: F.silu(a), [x])
+    case(ff, "mish", lambda a: F.mish(a), [x])
+    case(ff, "leaky_relu", lambda a: F.leaky_relu(a), [away_from_zero(3, 4)])
+    case(ff, "leaky_relu_02", lambda a: F.leaky_relu(a, 0.2), [away_from_zero(3, 4)])
+    case(ff, "elu", lambda a: F.elu(a), [away_from_zero(3, 4)])
+    case(ff, "elu_05", lambda a: F.elu(a, alpha=0.5), [away_from_zero(3, 4)])
+    case(ff, "selu", lambda a: F.selu(a), [away_from_zero(3, 4)])
+    case(ff, "celu", lambda a: F.celu(a), [away_from_zero(3, 4)])
+    case(ff, "celu_2", lambda a: F.celu(a, alpha=2.0), [away_from_zero(3, 4)])
+    case(ff, "softplus", lambda a: F.softplus(a), [x])
+    # beta 2, threshold 1: the inputs with 2x > 1 take the linear branch.
+    case(ff, "softplus_beta2_th1", lambda a: F.softplus(a, beta=2, threshold=1), [x])
+    # Piecewise ops: inputs keep away from the kinks so finite differences stay smooth.
+    kinks = torch.tensor([[-7.0, -3.5, -2.5, -1.5], [-0.7, -0.2, 0.3, 0.8], [1.4, 2.6, 3.4, 6.5]], dtype=torch.float64)
+    case(ff, "hardtanh", lambda a: F.hardtanh(a), [kinks])
+    case(ff, "hardtanh_m2_05", lambda a: F.hardtanh(a, -2.0, 0.5), [kinks])
+    case(ff, "relu6", lambda a: F.relu6(a), [kinks])
+    case(ff, "hardswish", lambda a: F.hardswish(a), [kinks])
+    case(ff, "hardsigmoid", lambda a: F.hardsigmoid(a), [kinks])
+    case(ff, "logsigmoid", lambda a: F.logsigmoid(a), [x])
+    case(ff, "gelu", lambda a: F.gelu(a), [x])
+    case(ff, "gelu_tanh", lambda a: F.gelu(a, approximate="tanh"), [x])
+    # Large |x|: no overflow to inf or NaN in the values or the gradients.
+    big = torch.tensor([[-100.0, -30.0, -15.0], [15.0, 30.0, 100.0]], dtype=torch.float64)
+    for name, fn in (("silu", F.silu), ("mish", F.mish), ("softplus", F.softplus), ("logsigmoid", F.logsigmoid),
+                     ("elu", F.elu), ("gelu", F.gelu), ("gelu_tanh", lambda a: F.gelu(a, approximate="tanh"))):
+        case(ff, f"{name}_large", fn, [big])
+    case(ff, "softmin", lambda a: F.softmin(a, 1), [rnd(3, 5)])
+    case(ff, "softmin_dim0", lambda a: F.softmin(a, 0), [rnd(3, 5)])
+    case(ff, "glu", lambda a: F.glu(a), [rnd(3, 4)])
+    case(ff, "glu_dim0", lambda a: F.glu(a, 0), [rnd(4, 3)])
+    case(ff, "glu_3d", lambda a: F.glu(a, 1), [rnd(2, 6, 3)])
+    return ff
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
     os.makedirs(outdir, exist_ok=True)
     torch.set_default_dtype(torch.float32)
     total = 0
-    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index):
+    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation):
         path = make().write(outdir)
         size = os.path.getsize(path)
         total += size

@@ -15,6 +15,9 @@
 #include "ember/nn/options.h"
 #include "ember/tensor.h"
 
+// The activations' and the losses' free functions, options and F:: forms.
+#include "ember/nn/functional/activation.h"
+
 namespace ember {
 
 /// How a loss reduces its per-sample values, as LibTorch's torch::kNone / kMean / kSum.

@@ -47,7 +47,16 @@ constexpr Entry kNames[] = {
     {"cat", -1, "CatBackward0"},          {"log_softmax", -1, "LogSoftmaxBackward0"},
     {"softmax", -1, "SoftmaxBackward0"},  {"nll_loss", -1, "NllLossBackward0"},
     {"cross_entropy", -1, "NllLossBackward0"},  // LibTorch's last node: nll_loss after log_softmax
-    {"gelu", -1, "GeluBackward0"},
+    {"gelu", -1, "GeluBackward0"},       {"silu", -1, "SiluBackward0"},
+    {"mish", -1, "MishBackward0"},       {"leaky_relu", -1, "LeakyReluBackward0"},
+    {"leaky_relu_", -1, "LeakyReluBackward1"},
+    {"elu", -1, "EluBackward0"},         {"elu_", -1, "EluBackward1"},
+    {"selu", -1, "EluBackward0"},        {"selu_", -1, "EluBackward1"},  // LibTorch's selu is elu
+    {"celu", -1, "CeluBackward0"},       {"celu_", -1, "CeluBackward1"},
+    {"softplus", -1, "SoftplusBackward0"}, {"hardtanh", -1, "HardtanhBackward0"},
+    {"relu6", -1, "HardtanhBackward0"},  // LibTorch's relu6 is hardtanh(0, 6)
+    {"hardswish", -1, "HardswishBackward0"}, {"hardsigmoid", -1, "HardsigmoidBackward0"},
+    {"log_sigmoid", -1, "LogSigmoidBackward0"}, {"glu", -1, "GluBackward0"},
     {"copy_", -1, "ember::autograd::CopyBackwards"},
     {"fill_", -1, "FillBackward2"},       {"zero_", -1, "ZeroBackward0"},
     {"normal_", -1, "NormalBackward0"},   {"uniform_", -1, "UniformBackward0"},

@@ -1,5 +1,5 @@
 // ember::nn::functional: LibTorch's option-struct front ends over ember's ops, plus the layers
-// that are compositions of ops (linear, batch_norm, gelu, dropout in place).
+// that are compositions of ops (linear, batch_norm, dropout in place).
 #include "ember/functional.h"
 
 #include "ops/common.h"
@@ -8,33 +8,6 @@
 namespace ember {
 namespace nn {
 namespace functional {
-namespace {
-
-constexpr double kInvSqrt2 = 0.70710678118654752440;     // 1 / sqrt(2)
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1 / sqrt(2 pi)
-constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2 / pi)
-
-/// The exact GELU, x * Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2. One node whose backward is
-/// Phi(x) + x phi(x), reusing Phi from the forward.
-Tensor gelu_exact(const Tensor& x) {
-  Tensor cdf, out;
-  {
-    NoGradGuard no_grad;
-    cdf = (ember::erf(x * kInvSqrt2) + 1.0) * 0.5;
-    out = x * cdf;
-  }
-  if (autograd::needs_grad({x})) {
-    auto saved_x = autograd::save(x, "gelu");
-    autograd::record("gelu", out, {x}, [saved_x, cdf](const Tensor& g) -> variable_list {
-      const Tensor& xs = saved_x.get();
-      Tensor pdf = exp(xs * xs * -0.5) * kInvSqrt2Pi;
-      return {g * (cdf + xs * pdf)};
-    });
-  }
-  return out;
-}
-
-}  // namespace
 
 Tensor relu(Tensor input, const ReLUFuncOptions& options) {
   if (options.inplace()) {
@@ -159,14 +132,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 }
 
 Tensor gelu(const Tensor& input, const GELUFuncOptions& options) {
-  EMBER_CHECK(input.defined(), "gelu: undefined input");
-  check_floating("gelu", input);
-  const std::string& approx = options.approximate();
-  if (approx == "none") return gelu_exact(input);
-  EMBER_CHECK(approx == "tanh", "gelu: approximate must be \"none\" or \"tanh\", got \"", approx, "\"");
-  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), composed so autograd derives it.
-  Tensor inner = (input + input * input * input * 0.044715) * kSqrt2OverPi;
-  return input * 0.5 * (tanh(inner) + 1.0);
+  return ember::gelu(input, options.approximate());
 }
 
 Tensor flatten(const Tensor& input, const FlattenFuncOptions& options) {
