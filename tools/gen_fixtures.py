@@ -372,13 +372,107 @@ def activation():
     return ff
 
 
+def losses():
+    """The losses beyond cross_entropy / nll_loss, and those two with class weights. Tensors that
+    take no gradient in PyTorch (class weights, BCE targets) are stored as NAME.weight,
+    NAME.pos_weight or NAME.target rather than as inputs."""
+    ff = FixtureFile("losses")
+    red = ("mean", "sum", "none")
+    x, y = rnd(3, 4), rnd(3, 4)
+    for r in red:
+        case(ff, f"mse_{r}", lambda a, b, r=r: F.mse_loss(a, b, reduction=r), [x, y])
+        case(ff, f"l1_{r}", lambda a, b, r=r: F.l1_loss(a, b, reduction=r), [x, y])
+    case(ff, "mse_bcast", lambda a, b: F.mse_loss(a, b), [x, rnd(4)])
+    # Differences on both sides of beta / delta (and none within 1e-5 of them, for gradcheck).
+    d = torch.tensor([[-2.5, -1.2, -0.7, -0.3], [0.2, 0.45, 0.8, 1.1], [1.6, -0.05, 3.0, -0.9]], dtype=torch.float64)
+    z = rnd(3, 4)
+    case(ff, "smooth_l1", lambda a, b: F.smooth_l1_loss(a, b), [z, z + d])
+    case(ff, "smooth_l1_beta05_sum", lambda a, b: F.smooth_l1_loss(a, b, reduction="sum", beta=0.5), [z, z + d])
+    case(ff, "smooth_l1_beta0", lambda a, b: F.smooth_l1_loss(a, b, beta=0.0), [z, z + d])
+    case(ff, "huber", lambda a, b: F.huber_loss(a, b), [z, z + d])
+    case(ff, "huber_delta05_none", lambda a, b: F.huber_loss(a, b, reduction="none", delta=0.5), [z, z + d])
+    # Binary cross entropy: probabilities in (0.05, 0.95) and soft targets.
+    p = (torch.rand(3, 4, generator=_gen, dtype=torch.float32) * 0.9 + 0.05).double()
+    t = torch.rand(3, 4, generator=_gen, dtype=torch.float32).double()
+    w = pos(4)
+    for r in red:
+        case(ff, f"bce_{r}", lambda a, r=r: F.binary_cross_entropy(a, t, reduction=r), [p])
+        ff.add(f"bce_{r}.target", as_stored(t))
+    case(ff, "bce_weight", lambda a: F.binary_cross_entropy(a, t, weight=w), [p])
+    ff.add("bce_weight.target", as_stored(t))
+    ff.add("bce_weight.weight", as_stored(w))
+    logits = rnd(3, 4) * 3
+    for r in red:
+        case(ff, f"bcel_{r}", lambda a, b, r=r: F.binary_cross_entropy_with_logits(a, b, reduction=r), [logits, t])
+    pw = pos(4)
+    case(ff, "bcel_weights", lambda a, b: F.binary_cross_entropy_with_logits(a, b, weight=w, pos_weight=pw),
+         [logits, t])
+    ff.add("bcel_weights.weight", as_stored(w))
+    ff.add("bcel_weights.pos_weight", as_stored(pw))
+    big = torch.tensor([[-60.0, -20.0, 0.5], [20.0, 60.0, -0.5]], dtype=torch.float64)
+    case(ff, "bcel_large", lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction="sum"),
+         [big, torch.tensor([[1.0, 0.0, 0.3], [0.0, 1.0, 0.7]], dtype=torch.float64)])
+    # Class weights for nll_loss and cross_entropy (with ignore_index and label smoothing).
+    scores = rnd(5, 4)
+    cw = pos(4)
+    target = torch.tensor([2, 0, 3, 1, 3])
+    ignored = torch.tensor([2, -100, 3, 1, -100])
+    weighted = (
+        ("nll_w", lambda a, tt: F.nll_loss(a, tt, weight=cw), target),
+        ("nll_w_sum", lambda a, tt: F.nll_loss(a, tt, weight=cw, reduction="sum"), target),
+        ("nll_w_none", lambda a, tt: F.nll_loss(a, tt, weight=cw, reduction="none"), ignored),
+        ("nll_w_ignore", lambda a, tt: F.nll_loss(a, tt, weight=cw), ignored),
+        ("ce_w", lambda a, tt: F.cross_entropy(a, tt, weight=cw), target),
+        ("ce_w_sum", lambda a, tt: F.cross_entropy(a, tt, weight=cw, reduction="sum"), target),
+        ("ce_w_none", lambda a, tt: F.cross_entropy(a, tt, weight=cw, reduction="none"), ignored),
+        ("ce_w_ignore", lambda a, tt: F.cross_entropy(a, tt, weight=cw), ignored),
+        ("ce_w_smooth", lambda a, tt: F.cross_entropy(a, tt, weight=cw, label_smoothing=0.1), target),
+        ("ce_w_smooth_ignore", lambda a, tt: F.cross_entropy(a, tt, weight=cw, label_smoothing=0.2), ignored),
+        ("ce_w_smooth_sum", lambda a, tt: F.cross_entropy(a, tt, weight=cw, label_smoothing=0.3, reduction="sum"),
+         ignored),
+        ("ce_w_smooth_none", lambda a, tt: F.cross_entropy(a, tt, weight=cw, label_smoothing=0.3, reduction="none"),
+         ignored),
+    )
+    for name, fn, tt in weighted:
+        case(ff, name, fn, [scores, tt])
+        ff.add(f"{name}.weight", as_stored(cw))
+    kw = pos(3)
+    case(ff, "ce_w_kdim", lambda a, tt: F.cross_entropy(a, tt, weight=kw, label_smoothing=0.1),
+         [rnd(2, 3, 4), torch.tensor([[0, 2, 1, 1], [2, 0, 0, 1]])])
+    ff.add("ce_w_kdim.weight", as_stored(kw))
+    # kl_div: log-probabilities against probabilities (with zeros: xlogy(0, 0) = 0) or log-targets.
+    lp = F.log_softmax(rnd(3, 4), 1)
+    q = torch.tensor([[0.1, 0.2, 0.3, 0.4], [0.0, 0.5, 0.5, 0.0], [0.25, 0.25, 0.25, 0.25]], dtype=torch.float64)
+    # q has zeros, where PyTorch's gradient with respect to the target is NaN (xlogy's): q is stored
+    # as NAME.target; kl_pos_target checks that gradient on positive targets.
+    for r in ("mean", "batchmean", "sum", "none"):
+        case(ff, f"kl_{r}", lambda a, r=r: F.kl_div(a, q, reduction=r), [lp])
+        ff.add(f"kl_{r}.target", q)
+    case(ff, "kl_pos_target", lambda a, b: F.kl_div(a, b, reduction="batchmean"), [lp, q * 0.8 + 0.05])
+    case(ff, "kl_log_target", lambda a, b: F.kl_div(a, b, reduction="batchmean", log_target=True),
+         [lp, F.log_softmax(rnd(3, 4), 1)])
+    # margin_ranking_loss and cosine_embedding_loss, targets +-1.
+    sign = torch.tensor([1.0, -1.0, -1.0, 1.0, 1.0], dtype=torch.float64)
+    case(ff, "margin_ranking", lambda a, b: F.margin_ranking_loss(a, b, sign, margin=0.5), [rnd(5), rnd(5)])
+    ff.add("margin_ranking.target", sign)
+    case(ff, "margin_ranking_none", lambda a, b: F.margin_ranking_loss(a, b, sign, reduction="none"), [rnd(5), rnd(5)])
+    ff.add("margin_ranking_none.target", sign)
+    cos_t = torch.tensor([1, -1, -1, 1])
+    case(ff, "cosine_embedding", lambda a, b, tt: F.cosine_embedding_loss(a, b, tt), [rnd(4, 3), rnd(4, 3), cos_t])
+    case(ff, "cosine_embedding_margin_none",
+         lambda a, b, tt: F.cosine_embedding_loss(a, b, tt, margin=-0.9, reduction="none"), [rnd(4, 3), rnd(4, 3), cos_t])
+    case(ff, "cosine_embedding_1d", lambda a, b, tt: F.cosine_embedding_loss(a, b, tt),
+         [rnd(5), rnd(5), torch.tensor(-1)])
+    return ff
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
     os.makedirs(outdir, exist_ok=True)
     torch.set_default_dtype(torch.float32)
     total = 0
-    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation):
+    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation, losses):
         path = make().write(outdir)
         size = os.path.getsize(path)
         total += size

@@ -15,7 +15,7 @@
 #include "ember/nn/options.h"
 #include "ember/tensor.h"
 
-// The activations' and the losses' free functions, options and F:: forms.
+// The activations' free functions, options and F:: forms.
 #include "ember/nn/functional/activation.h"
 
 namespace ember {
@@ -42,7 +42,9 @@ struct Conv2dFuncOptions {
 /// F::max_pool2d options are the module's, as in LibTorch (the stride defaults to the kernel size).
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 
-/// F::cross_entropy options. Class weights are not supported yet (a defined weight throws).
+/// F::cross_entropy options (nn::CrossEntropyLossOptions is the same struct). weight: one
+/// rescaling factor per class; a weighted mean divides by the summed weights of the targets
+/// that count, as PyTorch.
 struct CrossEntropyFuncOptions {
   EMBER_ARG(Tensor, weight) = Tensor();
   EMBER_ARG(int64_t, ignore_index) = -100;
@@ -50,7 +52,7 @@ struct CrossEntropyFuncOptions {
   EMBER_ARG(double, label_smoothing) = 0.0;
 };
 
-/// F::nll_loss options. Class weights are not supported yet (a defined weight throws).
+/// F::nll_loss options (nn::NLLLossOptions is the same struct); weight as cross_entropy's.
 struct NLLLossFuncOptions {
   EMBER_ARG(Tensor, weight) = Tensor();
   EMBER_ARG(int64_t, ignore_index) = -100;
@@ -127,3 +129,6 @@ EMBER_API Tensor flatten(const Tensor& input, const FlattenFuncOptions& options 
 }  // namespace functional
 }  // namespace nn
 }  // namespace ember
+
+// The other losses' options and F:: forms (they use Reduction, above).
+#include "ember/nn/functional/loss.h"

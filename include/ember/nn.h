@@ -2,6 +2,7 @@
 // ember::nn: modules, holders, containers, layers and initialisers (LibTorch's torch/nn.h).
 #include "ember/functional.h"
 #include "ember/nn/activation.h"
+#include "ember/nn/loss.h"
 #include "ember/nn/init.h"
 #include "ember/nn/module.h"
 #include "ember/nn/modules.h"

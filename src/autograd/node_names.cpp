@@ -57,6 +57,7 @@ constexpr Entry kNames[] = {
     {"relu6", -1, "HardtanhBackward0"},  // LibTorch's relu6 is hardtanh(0, 6)
     {"hardswish", -1, "HardswishBackward0"}, {"hardsigmoid", -1, "HardsigmoidBackward0"},
     {"log_sigmoid", -1, "LogSigmoidBackward0"}, {"glu", -1, "GluBackward0"},
+    {"binary_cross_entropy", -1, "BinaryCrossEntropyBackward0"},
     {"copy_", -1, "ember::autograd::CopyBackwards"},
     {"fill_", -1, "FillBackward2"},       {"zero_", -1, "ZeroBackward0"},
     {"normal_", -1, "NormalBackward0"},   {"uniform_", -1, "UniformBackward0"},

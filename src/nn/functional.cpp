@@ -48,14 +48,12 @@ Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options) {
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options) {
-  EMBER_CHECK(!options.weight().defined(), "cross_entropy: class weights are not supported yet");
-  return ember::detail::cross_entropy_loss(input, target, options.reduction(), options.ignore_index(),
-                                           options.label_smoothing());
+  return ember::detail::cross_entropy_loss(input, target, options.weight(), options.reduction(),
+                                           options.ignore_index(), options.label_smoothing());
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options) {
-  EMBER_CHECK(!options.weight().defined(), "nll_loss: class weights are not supported yet");
-  return ember::detail::nll_loss(input, target, options.reduction(), options.ignore_index());
+  return ember::detail::nll_loss(input, target, options.weight(), options.reduction(), options.ignore_index());
 }
 
 Tensor dropout(Tensor input, const DropoutFuncOptions& options) {

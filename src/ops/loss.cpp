@@ -142,10 +142,105 @@ void apply_incoming(const Tensor& grad, const Tensor& g, Reduction reduction) {
   }
 }
 
+/// Checks a class-weight tensor against the input's C classes (LibTorch's words) and returns it
+/// in the input's dtype, or an undefined tensor when there is none.
+Tensor class_weights(const char* op, const Tensor& weight, const Tensor& input, int64_t classes) {
+  if (!weight.defined()) return Tensor();
+  EMBER_CHECK(weight.dim() == 1 && weight.numel() == classes, op,
+              ": weight tensor should be defined either for all ", classes,
+              " classes or no classes but got weight tensor of shape: ", weight.sizes());
+  check_floating(op, weight);
+  check_same_device(op, {input, weight});
+  NoGradGuard no_grad;
+  return weight.dtype() == input.dtype() ? weight.detach() : weight.to(input.dtype());
+}
+
+/// The weighted losses: every row i carries w[target_i] (0 on ignored rows), and a mean divides by
+/// the sum of those (PyTorch's rule: a weighted mean over the targets that count). Composed of
+/// tensor ops, on the device where the tensors are, so no host round trip for the divisor.
+struct WeightedRows {
+  Tensor w_row;  // (M): w[target_i], or 0 where ignored
+  Tensor valid;  // (M): 1 where the target counts, 0 where ignored
+  Tensor onehot; // (M, C): 1 at (i, target_i) on rows that count
+};
+WeightedRows weighted_rows(const Tensor& w, const Tensor& target, int64_t ignore_index, int64_t classes) {
+  NoGradGuard no_grad;
+  const ScalarType dt = w.dtype();
+  Tensor keep = target.ne(Scalar(ignore_index));
+  Tensor idx = where(keep, target, zeros_like(target));  // ignored rows read class 0, then are zeroed
+  Tensor valid = keep.to(dt);
+  Tensor cls = arange(classes, TensorOptions(kLong).device(target.device())).reshape({1, classes});
+  Tensor onehot = (cls == idx.reshape({target.numel(), 1})).to(dt) * valid.reshape({target.numel(), 1});
+  return {w.index_select(0, idx) * valid, valid, onehot};
+}
+
+/// Reduces weighted per-row losses: a mean divides by the summed weights (0 / 0 = NaN when none
+/// count, as PyTorch).
+Tensor reduce_weighted(const Tensor& losses, Reduction reduction, const Tensor& w_row,
+                       const std::vector<int64_t>& none_shape) {
+  NoGradGuard no_grad;
+  switch (reduction) {
+    case Reduction::None: return losses.view(none_shape);
+    case Reduction::Sum: return losses.sum();
+    case Reduction::Mean: return losses.sum() / w_row.sum();
+  }
+  throw Error("loss: unknown reduction");
+}
+
+/// The per-row factor of a weighted loss's gradient: the incoming gradient (per row for 'none'),
+/// divided by the summed weights for a mean (0 when they sum to 0, so nothing turns NaN).
+Tensor weighted_scale(const Tensor& g, Reduction reduction, const Tensor& w_row) {
+  const int64_t m = w_row.numel();
+  if (reduction == Reduction::None) return g.reshape({m, 1});
+  if (reduction == Reduction::Sum) return g.reshape({1, 1});
+  Tensor total = w_row.sum();
+  Tensor inv = where(total != Scalar(0), 1.0 / total, zeros_like(total));
+  return (g * inv).reshape({1, 1});
+}
+
 }  // namespace
 
-Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction,
-                          int64_t ignore_index, double label_smoothing) {
+namespace {
+/// Cross entropy with class weights, from the log-probabilities and the unweighted per-row nll
+/// the fused kernels computed. PyTorch's formula, per row i that counts (w_t = w[target_i]):
+///   loss_i = (1 - eps) w_t (-logp[i, t]) + eps / C * sum_j w_j (-logp[i, j])
+/// and the gradient with respect to the logits, by the chain rule through log_softmax:
+///   dL_i/dx_ij = softmax_ij ((1 - eps) w_t + eps / C * sum_k w_k) - (1 - eps) w_t [j == t] - eps / C * w_j
+Tensor weighted_cross_entropy(const Tensor& input, const Tensor& logp, const Tensor& nll, const Tensor& target,
+                              const Tensor& weight, Reduction reduction, int64_t ignore_index, double eps,
+                              const std::vector<int64_t>& none_shape) {
+  const char* op = "cross_entropy";
+  const int64_t m = logp.size(0), c = logp.size(1);
+  WeightedRows rows = weighted_rows(weight, target, ignore_index, c);
+  Tensor losses;
+  {
+    NoGradGuard no_grad;
+    losses = nll * rows.w_row;
+    if (eps > 0) {
+      // eps == 0 skips this sum: a -inf log-probability elsewhere in the row must not make 0 * inf.
+      Tensor smooth = (logp * weight.reshape({1, c})).sum(1) * rows.valid * (-eps / double(c));
+      losses = losses * (1.0 - eps) + smooth;
+    }
+  }
+  Tensor out = reduce_weighted(losses, reduction, rows.w_row, none_shape);
+  if (autograd::needs_grad({input})) {
+    const double wsum_coef = eps / double(c);
+    autograd::record(op, out, {input}, [=](const Tensor& g) -> variable_list {
+      Tensor wt = (rows.w_row * (1.0 - eps)).reshape({m, 1});
+      Tensor total = wt;
+      Tensor grad = exp(logp);
+      if (eps > 0) total = wt + (weight.sum() * wsum_coef) * rows.valid.reshape({m, 1});
+      grad = grad * total - rows.onehot * wt;
+      if (eps > 0) grad = grad - weight.reshape({1, c}) * wsum_coef * rows.valid.reshape({m, 1});
+      return {grad * weighted_scale(g, reduction, rows.w_row)};
+    });
+  }
+  return out;
+}
+}  // namespace
+
+Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& weight_in,
+                          Reduction reduction, int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy";
   EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
               ": label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
@@ -160,6 +255,7 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduc
     x = input.contiguous();
     target = li.target.contiguous();
   }
+  const Tensor weight = class_weights(op, weight_in, input, c);
   const TargetCount count = check_targets(op, target, c, ignore_index, input.dtype());
 
   Tensor logp = make_empty({m, c}, input.dtype(), input.device());
@@ -167,8 +263,10 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduc
   if (m > 0) {
     Backend& be = backend(input);
     be.softmax_forward(logp, x, m, c, 1, /*log=*/true);
-    be.nll_forward(losses, logp, target, ignore_index, label_smoothing);
+    be.nll_forward(losses, logp, target, ignore_index, weight.defined() ? 0.0 : label_smoothing);
   }
+  if (weight.defined()) return weighted_cross_entropy(input, logp, losses, target, weight, reduction, ignore_index,
+                                                      label_smoothing, li.none_shape);
   Tensor out = reduce_losses(losses, reduction, count, li.none_shape);
 
   if (autograd::needs_grad({input})) {
@@ -190,7 +288,8 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, Reduc
   return out;
 }
 
-Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction, int64_t ignore_index) {
+Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& weight_in, Reduction reduction,
+                int64_t ignore_index) {
   const char* op = "nll_loss";
   LossInputs li = as_2d(op, input_in, target_in);
   const Tensor& input = li.input;
@@ -202,10 +301,28 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduc
     x = input.contiguous();
     target = li.target.contiguous();
   }
+  const Tensor weight = class_weights(op, weight_in, input, c);
   const TargetCount count = check_targets(op, target, c, ignore_index, input.dtype());
 
   Tensor losses = make_empty({m}, input.dtype(), input.device());
   if (m > 0) backend(input).nll_forward(losses, x, target, ignore_index, 0.0);
+  if (weight.defined()) {
+    // Each row's -input[i, t] times w[t]; the gradient is -w[t] at (i, t), scaled as reduced.
+    WeightedRows rows = weighted_rows(weight, target, ignore_index, c);
+    Tensor weighted;
+    {
+      NoGradGuard no_grad;
+      weighted = losses * rows.w_row;
+    }
+    Tensor out = reduce_weighted(weighted, reduction, rows.w_row, li.none_shape);
+    if (autograd::needs_grad({input})) {
+      autograd::record(op, out, {input}, [rows, m, reduction](const Tensor& g) -> variable_list {
+        Tensor grad = rows.onehot * rows.w_row.reshape({m, 1}) * weighted_scale(g, reduction, rows.w_row);
+        return {0.0 - grad};  // 0 - x, not -x: untouched entries stay +0, as PyTorch's
+      });
+    }
+    return out;
+  }
   Tensor out = reduce_losses(losses, reduction, count, li.none_shape);
 
   if (autograd::needs_grad({input})) {
