@@ -1,4 +1,4 @@
-// Times mm and conv2d, forward + backward, at the tutorial's batch-64 shapes, and prints one
+// Times mm, conv2d and the activations, forward + backward, at the tutorial's batch-64 shapes, and prints one
 // line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch and prints ratios.
 // usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N]
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ember/ember.h"
@@ -62,6 +63,26 @@ int main(int argc, char** argv) {
       Tensor y = F::conv2d(h, w2, F::Conv2dFuncOptions().bias(b2).padding(1));
       y.backward(ember::ones_like(y));
     }, repeats, dev));
+
+    // Activations on the hidden layer's (64, 32, 32, 32) output (tools/bench_ops.py's ACTIVATIONS).
+    Tensor a = ember::randn({64, 32, 32, 32}, opts).requires_grad_();
+    const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> activations = {
+        {"relu", [](const Tensor& t) { return ember::relu(t); }},
+        {"silu", [](const Tensor& t) { return ember::silu(t); }},
+        {"gelu", [](const Tensor& t) { return ember::gelu(t); }},
+        {"gelu_tanh", [](const Tensor& t) { return ember::gelu(t, "tanh"); }},
+        {"leaky_relu", [](const Tensor& t) { return ember::leaky_relu(t); }},
+        {"elu", [](const Tensor& t) { return ember::elu(t); }},
+        {"softplus", [](const Tensor& t) { return ember::softplus(t); }},
+        {"mish", [](const Tensor& t) { return ember::mish(t); }},
+        {"hardswish", [](const Tensor& t) { return ember::hardswish(t); }},
+    };
+    for (const auto& [name, fn] : activations) {
+      std::printf("%s_64x32x32x32 %.3f\n", name, median_ms([&] {
+        Tensor y = fn(a);
+        y.backward(ember::ones_like(y));
+      }, repeats, dev));
+    }
   } catch (const ember::Error& e) {
     std::fprintf(stderr, "bench_ops: %s\n", e.what());
     return 1;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: ember's mm and conv2d (forward + backward) against PyTorch, side by side.
+"""Benchmark: ember's mm, conv2d and activations (forward + backward) against PyTorch, side by side.
 
 usage: tools/bench_ops.py BUILD_DIR [--threads 2] [--device cpu|cuda] [--repeats 10]
 Runs PyTorch in this process and ember's bench_ops binary with the same threads and shapes,
@@ -43,9 +43,21 @@ def torch_cases(device, repeats):
     def conv2():
         y = F.conv2d(h, w2, b2, padding=1); y.backward(torch.ones_like(y))
 
-    return {"mm_64x3072x4000": median_ms(mm, repeats, device),
-            "conv_3to32_5x5_pad2": median_ms(conv1, repeats, device),
-            "conv_32to16_3x3_pad1": median_ms(conv2, repeats, device)}
+    cases = {"mm_64x3072x4000": median_ms(mm, repeats, device),
+             "conv_3to32_5x5_pad2": median_ms(conv1, repeats, device),
+             "conv_32to16_3x3_pad1": median_ms(conv2, repeats, device)}
+    # Activations on the hidden layer's (64, 32, 32, 32) output, forward + backward.
+    a = torch.randn(64, 32, 32, 32, device=device, requires_grad=True)
+    for name, fn in ACTIVATIONS:
+        def step(fn=fn):
+            y = fn(a); y.backward(torch.ones_like(y))
+        cases[f"{name}_64x32x32x32"] = median_ms(step, repeats, device)
+    return cases
+
+
+ACTIVATIONS = [("relu", F.relu), ("silu", F.silu), ("gelu", F.gelu), ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh")),
+               ("leaky_relu", F.leaky_relu), ("elu", F.elu), ("softplus", F.softplus), ("mish", F.mish),
+               ("hardswish", F.hardswish)]
 
 
 def machine(device):
