@@ -197,3 +197,58 @@ TEST_CASE("activations: dtypes and errors as LibTorch's", "[activation][errors]"
   Tensor leaf = rnd({3}).requires_grad_(true);
   require_throws_with([&] { silu_(leaf); }, {"silu_"});
 }
+
+TEST_CASE("cuda activations and weighted losses on random inputs agree with the CPU", "[cuda][activation]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(21);
+  const std::vector<std::pair<const char*, TensorFn>> unary = {
+      {"silu", [](const V& v) { return silu(v[0]); }},
+      {"mish", [](const V& v) { return mish(v[0]); }},
+      {"leaky_relu", [](const V& v) { return leaky_relu(v[0], 0.2); }},
+      {"elu", [](const V& v) { return elu(v[0], 0.5); }},
+      {"selu", [](const V& v) { return selu(v[0]); }},
+      {"celu", [](const V& v) { return celu(v[0], 2.0); }},
+      {"softplus", [](const V& v) { return softplus(v[0], 2, 3); }},
+      {"hardtanh", [](const V& v) { return hardtanh(v[0], -0.5, 2.0); }},
+      {"relu6", [](const V& v) { return relu6(v[0]); }},
+      {"hardswish", [](const V& v) { return hardswish(v[0]); }},
+      {"hardsigmoid", [](const V& v) { return hardsigmoid(v[0]); }},
+      {"log_sigmoid", [](const V& v) { return log_sigmoid(v[0]); }},
+      {"gelu", [](const V& v) { return gelu(v[0]); }},
+      {"gelu_tanh", [](const V& v) { return gelu(v[0], "tanh"); }},
+      {"glu", [](const V& v) { return glu(v[0], 1); }},
+      {"softmin", [](const V& v) { return F::softmin(v[0], 1); }},
+  };
+  for (ScalarType dt : {kFloat, kDouble}) {
+    const Tensor x = rnd({37, 64}, dt) * 4;
+    const Tensor up = rnd({37, 64}, dt);
+    for (const auto& [name, fn] : unary) {
+      INFO(name << " in " << dt);
+      Tensor xc = x.clone().requires_grad_(true), xg = x.to(kCUDA).requires_grad_(true);
+      Tensor yc = fn({xc}), yg = fn({xg});
+      REQUIRE(yg.is_cuda());
+      const Tol tol = dt == kFloat ? Tol{1e-5, 1e-6} : Tol{1e-12, 1e-12};
+      require_close(yg, yc, tol);
+      Tensor u = up.narrow(1, 0, yc.size(1)).contiguous();
+      yc.backward(u);
+      yg.backward(u.to(kCUDA));
+      require_close(xg.grad(), xc.grad(), tol);
+    }
+    // Weighted cross entropy with smoothing and an ignored class, and weighted nll.
+    const Tensor logits = rnd({12, 7}, dt) * 2, w = rand({7}, TensorOptions(dt)) + 0.5;
+    const Tensor target = randint(0, 7, {12});
+    for (Reduction r : {kMean, kSum, kNone}) {
+      INFO("weighted cross_entropy, reduction " << int(r) << " in " << dt);
+      Tensor lc = logits.clone().requires_grad_(true), lg = logits.to(kCUDA).requires_grad_(true);
+      auto opts = [&](const Tensor& weight) {
+        return F::CrossEntropyFuncOptions().weight(weight).ignore_index(3).label_smoothing(0.1).reduction(r);
+      };
+      Tensor yc = F::cross_entropy(lc, target, opts(w)), yg = F::cross_entropy(lg, target.to(kCUDA), opts(w.to(kCUDA)));
+      const Tol tol = dt == kFloat ? Tol{1e-5, 1e-6} : Tol{1e-12, 1e-12};
+      require_close(yg, yc, tol);
+      yc.sum().backward();
+      yg.sum().backward();
+      require_close(lg.grad(), lc.grad(), tol);
+    }
+  }
+}
