@@ -19,7 +19,7 @@ void save_adam(const Optimizer& optimizer, const char* kind, const char* options
   StateWriter out(optimizer, kind, archive);
   const auto& groups = optimizer.param_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
-    const Options& o = adam_options<Options>(groups[g], g, "save(optimizer)", options_name);
+    const Options& o = group_options<Options>(groups[g], g, "save(optimizer)", options_name);
     out.number(g, "lr", o.lr());
     out.number(g, "betas.0", std::get<0>(o.betas()));
     out.number(g, "betas.1", std::get<1>(o.betas()));

@@ -1,0 +1,141 @@
+// optim::Adagrad: PyTorch 1.13's single-tensor update (torch/optim/adagrad.py), written with
+// ember's tensor ops so it runs on every device and dtype; its checkpoint state.
+#include "ember/optim/adagrad.h"
+
+#include "optim/state_archive.h"
+#include "optim/step_common.h"
+
+namespace ember {
+namespace optim {
+namespace {
+
+// LibTorch's constructor checks, for the defaults and for every group's own options.
+void check_options(const AdagradOptions& o, const std::string& where) {
+  EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
+  EMBER_CHECK(o.lr_decay() >= 0, where, ": invalid lr_decay value ", o.lr_decay(), " (must be >= 0)");
+  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(), " (must be >= 0)");
+  EMBER_CHECK(o.initial_accumulator_value() >= 0, where, ": invalid initial_accumulator_value value ",
+              o.initial_accumulator_value(), " (must be >= 0)");
+  EMBER_CHECK(o.eps() >= 0, where, ": invalid epsilon value ", o.eps(), " (must be >= 0)");
+}
+
+const AdagradOptions& options_of(const OptimizerParamGroup& group, size_t gi, const char* op) {
+  const auto& o = detail::group_options<AdagradOptions>(group, gi, op, "AdagradOptions");
+  check_options(o, std::string(op) + " (parameter group " + std::to_string(gi) + ")");
+  return o;
+}
+
+}  // namespace
+
+AdagradOptions::AdagradOptions(double lr) : lr_(lr) {}
+
+bool operator==(const AdagradOptions& a, const AdagradOptions& b) {
+  return a.lr() == b.lr() && a.lr_decay() == b.lr_decay() && a.weight_decay() == b.weight_decay() &&
+         a.initial_accumulator_value() == b.initial_accumulator_value() && a.eps() == b.eps();
+}
+
+bool operator==(const AdagradParamState& a, const AdagradParamState& b) {
+  return a.step() == b.step() && detail::same_tensor_state(a.sum(), b.sum());
+}
+
+Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
+    : Optimizer(std::move(param_groups), std::make_unique<AdagradOptions>(defaults)) {
+  check_options(defaults, "Adagrad");
+  // As LibTorch (and PyTorch), every parameter's sum exists from the start, filled with the
+  // defaults' initial_accumulator_value even in a group with its own (both read only that one).
+  NoGradGuard no_grad;
+  for (size_t gi = 0; gi < param_groups_.size(); ++gi) {
+    options_of(param_groups_[gi], gi, "Adagrad");
+    for (const Tensor& p : param_groups_[gi].params()) {
+      auto st = std::make_unique<AdagradParamState>();
+      st->sum(full_like(p, defaults.initial_accumulator_value()));
+      state_[p.unsafeGetTensorImpl()] = std::move(st);
+    }
+  }
+}
+
+Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions defaults)
+    : Adagrad(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
+
+Tensor Adagrad::step(LossClosure closure) {
+  Tensor loss = run_closure(closure);
+  NoGradGuard no_grad;
+  const char* op = "Adagrad::step";
+  for (size_t gi = 0; gi < param_groups_.size(); ++gi) {
+    const AdagradOptions& o = options_of(param_groups_[gi], gi, op);
+    const std::vector<Tensor>& params = param_groups_[gi].params();
+    for (size_t pi = 0; pi < params.size(); ++pi) {
+      const Tensor& p = params[pi];
+      Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      detail::check_grad_fits(op, p, grad, pi, gi);
+      auto& slot = state_[p.unsafeGetTensorImpl()];
+      auto* st = dynamic_cast<AdagradParamState*>(slot.get());
+      if (st == nullptr) {  // a group added after construction starts from its own value
+        auto fresh = std::make_unique<AdagradParamState>();
+        fresh->sum(full_like(p, o.initial_accumulator_value()));
+        st = fresh.get();
+        slot = std::move(fresh);
+      }
+      detail::check_state_fits(op, st->sum(), p, pi, gi);
+      st->step(st->step() + 1);
+      if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
+      const double clr = o.lr() / (1 + double(st->step() - 1) * o.lr_decay());
+      Tensor& sum = st->sum();
+      sum.add_(grad * grad);
+      p.add_(grad / sum.sqrt().add_(o.eps()), -clr);
+    }
+  }
+  return loss;
+}
+
+void Adagrad::save(SafeTensors& archive) const {
+  detail::StateWriter out(*this, "Adagrad", archive);
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    const auto& o = detail::group_options<AdagradOptions>(param_groups_[g], g, "save(optimizer)", "AdagradOptions");
+    out.number(g, "lr", o.lr());
+    out.number(g, "lr_decay", o.lr_decay());
+    out.number(g, "weight_decay", o.weight_decay());
+    out.number(g, "initial_accumulator_value", o.initial_accumulator_value());
+    out.number(g, "eps", o.eps());
+    for (const Tensor& p : param_groups_[g].params()) {
+      const auto* st = dynamic_cast<const AdagradParamState*>(state_of(p));
+      if (st == nullptr || !st->sum().defined()) continue;
+      out.tensor(p, "step", full(std::vector<int64_t>{}, Scalar(st->step()), kLong));
+      out.tensor(p, "sum", st->sum());
+    }
+  }
+}
+
+void Adagrad::load(const SafeTensors& archive, const std::string& source) {
+  detail::StateReader in(*this, "Adagrad", archive, source);
+  std::vector<AdagradOptions> options;
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    in.begin_group(g);
+    AdagradOptions o(in.number(g, "lr"));
+    o.lr_decay(in.number(g, "lr_decay"));
+    o.weight_decay(in.number(g, "weight_decay"));
+    o.initial_accumulator_value(in.number(g, "initial_accumulator_value"));
+    o.eps(in.number(g, "eps"));
+    check_options(o, ember::detail::str(in.where(), ": Adagrad parameter group ", g));
+    options.push_back(o);
+  }
+  using Kind = detail::StateReader::Kind;
+  const auto found = in.state({{"step", Kind::kCount}, {"sum", Kind::kLikeParam}});
+  const std::vector<Tensor>& params = in.params();
+  StateMap fresh;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor &step = found[i][0], &sum = found[i][1];
+    EMBER_CHECK(step.defined() == sum.defined(), in.where(), ": the state of parameter ", i,
+                " is incomplete (state.", i, ".step and .sum go together)");
+    if (!sum.defined()) continue;
+    auto st = std::make_unique<AdagradParamState>();
+    st->step(step.item<int64_t>());
+    st->sum(detail::StateReader::own_copy(sum, params[i]));
+    fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
+  }
+  detail::install(*this, std::move(fresh), options);
+}
+
+}  // namespace optim
+}  // namespace ember

@@ -1,0 +1,164 @@
+// optim::RMSprop: PyTorch 1.13's single-tensor update (torch/optim/rmsprop.py), written with
+// ember's tensor ops so it runs on every device and dtype; its checkpoint state.
+#include "ember/optim/rmsprop.h"
+
+#include "optim/state_archive.h"
+#include "optim/step_common.h"
+
+namespace ember {
+namespace optim {
+namespace {
+
+// LibTorch's constructor checks, for the defaults and for every group's own options.
+void check_options(const RMSpropOptions& o, const std::string& where) {
+  EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
+  EMBER_CHECK(o.eps() >= 0, where, ": invalid epsilon value ", o.eps(), " (must be >= 0)");
+  EMBER_CHECK(o.momentum() >= 0, where, ": invalid momentum value ", o.momentum(), " (must be >= 0)");
+  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(), " (must be >= 0)");
+  EMBER_CHECK(o.alpha() >= 0, where, ": invalid alpha value ", o.alpha(), " (must be >= 0)");
+}
+
+const RMSpropOptions& options_of(const OptimizerParamGroup& group, size_t gi, const char* op) {
+  const auto& o = detail::group_options<RMSpropOptions>(group, gi, op, "RMSpropOptions");
+  check_options(o, std::string(op) + " (parameter group " + std::to_string(gi) + ")");
+  return o;
+}
+
+}  // namespace
+
+RMSpropOptions::RMSpropOptions(double lr) : lr_(lr) {}
+
+bool operator==(const RMSpropOptions& a, const RMSpropOptions& b) {
+  return a.lr() == b.lr() && a.alpha() == b.alpha() && a.eps() == b.eps() && a.weight_decay() == b.weight_decay() &&
+         a.momentum() == b.momentum() && a.centered() == b.centered();
+}
+
+bool operator==(const RMSpropParamState& a, const RMSpropParamState& b) {
+  return a.step() == b.step() && detail::same_tensor_state(a.square_avg(), b.square_avg()) &&
+         detail::same_tensor_state(a.momentum_buffer(), b.momentum_buffer()) &&
+         detail::same_tensor_state(a.grad_avg(), b.grad_avg());
+}
+
+RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults)
+    : Optimizer(std::move(param_groups), std::make_unique<RMSpropOptions>(defaults)) {
+  check_options(defaults, "RMSprop");
+  for (size_t gi = 0; gi < param_groups_.size(); ++gi) options_of(param_groups_[gi], gi, "RMSprop");
+}
+
+RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions defaults)
+    : RMSprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, std::move(defaults)) {}
+
+Tensor RMSprop::step(LossClosure closure) {
+  Tensor loss = run_closure(closure);
+  NoGradGuard no_grad;
+  const char* op = "RMSprop::step";
+  for (size_t gi = 0; gi < param_groups_.size(); ++gi) {
+    const RMSpropOptions& o = options_of(param_groups_[gi], gi, op);
+    const double alpha = o.alpha();
+    const std::vector<Tensor>& params = param_groups_[gi].params();
+    for (size_t pi = 0; pi < params.size(); ++pi) {
+      const Tensor& p = params[pi];
+      Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      detail::check_grad_fits(op, p, grad, pi, gi);
+      auto& slot = state_[p.unsafeGetTensorImpl()];
+      auto* st = dynamic_cast<RMSpropParamState*>(slot.get());
+      if (st == nullptr) {
+        auto fresh = std::make_unique<RMSpropParamState>();
+        fresh->square_avg(zeros_like(p));
+        st = fresh.get();
+        slot = std::move(fresh);
+      }
+      // Momentum or centering switched on after earlier steps start from zero, as a first step would.
+      if (o.momentum() > 0 && !st->momentum_buffer().defined()) st->momentum_buffer(zeros_like(p));
+      if (o.centered() && !st->grad_avg().defined()) st->grad_avg(zeros_like(p));
+      detail::check_state_fits(op, st->square_avg(), p, pi, gi);
+      st->step(st->step() + 1);
+
+      if (o.weight_decay() != 0) grad = grad.add(p, o.weight_decay());
+      Tensor& square_avg = st->square_avg();
+      square_avg.mul_(alpha).add_(grad * grad, 1 - alpha);
+      Tensor avg;
+      if (o.centered()) {
+        Tensor& grad_avg = st->grad_avg();
+        detail::check_state_fits(op, grad_avg, p, pi, gi);
+        grad_avg.mul_(alpha).add_(grad, 1 - alpha);
+        avg = square_avg.sub(grad_avg * grad_avg).sqrt();
+      } else {
+        avg = square_avg.sqrt();
+      }
+      avg.add_(o.eps());
+      if (o.momentum() > 0) {
+        Tensor& buf = st->momentum_buffer();
+        detail::check_state_fits(op, buf, p, pi, gi);
+        buf.mul_(o.momentum()).add_(grad / avg);
+        p.add_(buf, -o.lr());
+      } else {
+        p.add_(grad / avg, -o.lr());
+      }
+    }
+  }
+  return loss;
+}
+
+void RMSprop::save(SafeTensors& archive) const {
+  detail::StateWriter out(*this, "RMSprop", archive);
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    const auto& o = detail::group_options<RMSpropOptions>(param_groups_[g], g, "save(optimizer)", "RMSpropOptions");
+    out.number(g, "lr", o.lr());
+    out.number(g, "alpha", o.alpha());
+    out.number(g, "eps", o.eps());
+    out.number(g, "weight_decay", o.weight_decay());
+    out.number(g, "momentum", o.momentum());
+    out.flag(g, "centered", o.centered());
+    for (const Tensor& p : param_groups_[g].params()) {
+      const auto* st = dynamic_cast<const RMSpropParamState*>(state_of(p));
+      if (st == nullptr || !st->square_avg().defined()) continue;
+      out.tensor(p, "step", full(std::vector<int64_t>{}, Scalar(st->step()), kLong));
+      out.tensor(p, "square_avg", st->square_avg());
+      if (st->momentum_buffer().defined()) out.tensor(p, "momentum_buffer", st->momentum_buffer());
+      if (st->grad_avg().defined()) out.tensor(p, "grad_avg", st->grad_avg());
+    }
+  }
+}
+
+void RMSprop::load(const SafeTensors& archive, const std::string& source) {
+  detail::StateReader in(*this, "RMSprop", archive, source);
+  std::vector<RMSpropOptions> options;
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    in.begin_group(g);
+    RMSpropOptions o(in.number(g, "lr"));
+    o.alpha(in.number(g, "alpha"));
+    o.eps(in.number(g, "eps"));
+    o.weight_decay(in.number(g, "weight_decay"));
+    o.momentum(in.number(g, "momentum"));
+    o.centered(in.flag(g, "centered"));
+    check_options(o, ember::detail::str(in.where(), ": RMSprop parameter group ", g));
+    options.push_back(o);
+  }
+  using Kind = detail::StateReader::Kind;
+  enum { kStep, kSquareAvg, kMomentum, kGradAvg };
+  const auto found = in.state({{"step", Kind::kCount},
+                               {"square_avg", Kind::kLikeParam},
+                               {"momentum_buffer", Kind::kLikeParam},
+                               {"grad_avg", Kind::kLikeParam}});
+  const std::vector<Tensor>& params = in.params();
+  StateMap fresh;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& fs = found[i];
+    const bool any = fs[kStep].defined() || fs[kSquareAvg].defined() || fs[kMomentum].defined() || fs[kGradAvg].defined();
+    EMBER_CHECK(!any || (fs[kStep].defined() && fs[kSquareAvg].defined()), in.where(), ": the state of parameter ", i,
+                " is incomplete (state.", i, ".step and .square_avg go together)");
+    if (!any) continue;
+    auto st = std::make_unique<RMSpropParamState>();
+    st->step(fs[kStep].item<int64_t>());
+    st->square_avg(detail::StateReader::own_copy(fs[kSquareAvg], params[i]));
+    if (fs[kMomentum].defined()) st->momentum_buffer(detail::StateReader::own_copy(fs[kMomentum], params[i]));
+    if (fs[kGradAvg].defined()) st->grad_avg(detail::StateReader::own_copy(fs[kGradAvg], params[i]));
+    fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
+  }
+  detail::install(*this, std::move(fresh), options);
+}
+
+}  // namespace optim
+}  // namespace ember
