@@ -2,8 +2,7 @@
 // ember's tensor ops so it runs on every device and dtype; its checkpoint state.
 #include "ember/optim/adagrad.h"
 
-#include "optim/state_archive.h"
-#include "optim/step_common.h"
+#include "optim/state_schema.h"
 
 namespace ember {
 namespace optim {
@@ -89,52 +88,26 @@ Tensor Adagrad::step(LossClosure closure) {
   return loss;
 }
 
+template <typename V>
+void each_option(AdagradOptions& o, V&& v) {
+  v("lr", o.lr()), v("lr_decay", o.lr_decay()), v("weight_decay", o.weight_decay()),
+      v("initial_accumulator_value", o.initial_accumulator_value()), v("eps", o.eps());
+}
+
+template <typename V>
+void each_state(AdagradParamState& s, V&& v) {
+  v("sum", s.sum()), v("step", s.step());
+}
+
 void Adagrad::save(SafeTensors& archive) const {
-  detail::StateWriter out(*this, "Adagrad", archive);
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    const auto& o = detail::group_options<AdagradOptions>(param_groups_[g], g, "save(optimizer)", "AdagradOptions");
-    out.number(g, "lr", o.lr());
-    out.number(g, "lr_decay", o.lr_decay());
-    out.number(g, "weight_decay", o.weight_decay());
-    out.number(g, "initial_accumulator_value", o.initial_accumulator_value());
-    out.number(g, "eps", o.eps());
-    for (const Tensor& p : param_groups_[g].params()) {
-      const auto* st = dynamic_cast<const AdagradParamState*>(state_of(p));
-      if (st == nullptr || !st->sum().defined()) continue;
-      out.tensor(p, "step", full(std::vector<int64_t>{}, Scalar(st->step()), kLong));
-      out.tensor(p, "sum", st->sum());
-    }
-  }
+  detail::save_state<AdagradOptions, AdagradParamState>(*this, "Adagrad", "AdagradOptions", archive);
 }
 
 void Adagrad::load(const SafeTensors& archive, const std::string& source) {
-  detail::StateReader in(*this, "Adagrad", archive, source);
-  std::vector<AdagradOptions> options;
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    in.begin_group(g);
-    AdagradOptions o(in.number(g, "lr"));
-    o.lr_decay(in.number(g, "lr_decay"));
-    o.weight_decay(in.number(g, "weight_decay"));
-    o.initial_accumulator_value(in.number(g, "initial_accumulator_value"));
-    o.eps(in.number(g, "eps"));
+  const auto check = [](const AdagradOptions& o, const detail::StateReader& in, size_t g) {
     check_options(o, ember::detail::str(in.where(), ": Adagrad parameter group ", g));
-    options.push_back(o);
-  }
-  using Kind = detail::StateReader::Kind;
-  const auto found = in.state({{"step", Kind::kCount}, {"sum", Kind::kLikeParam}});
-  const std::vector<Tensor>& params = in.params();
-  StateMap fresh;
-  for (size_t i = 0; i < params.size(); ++i) {
-    const Tensor &step = found[i][0], &sum = found[i][1];
-    EMBER_CHECK(step.defined() == sum.defined(), in.where(), ": the state of parameter ", i,
-                " is incomplete (state.", i, ".step and .sum go together)");
-    if (!sum.defined()) continue;
-    auto st = std::make_unique<AdagradParamState>();
-    st->step(step.item<int64_t>());
-    st->sum(detail::StateReader::own_copy(sum, params[i]));
-    fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
-  }
-  detail::install(*this, std::move(fresh), options);
+  };
+  detail::load_state<AdagradOptions, AdagradParamState>(*this, "Adagrad", archive, source, check, {"sum", "step"});
 }
 
 }  // namespace optim

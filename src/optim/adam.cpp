@@ -6,10 +6,10 @@
 
 #include "optim/adam_common.h"
 #include "optim/adam_state.h"
+#include "optim/state_schema.h"
 
 namespace ember {
 namespace optim {
-
 #define EMBER_DEFINE_ADAM(Name, kDecoupled)                                                              \
   Name##Options::Name##Options(double lr) : lr_(lr) {}                                                   \
                                                                                                          \
@@ -41,11 +41,15 @@ namespace optim {
   }                                                                                                      \
                                                                                                          \
   void Name::save(SafeTensors& archive) const {                                                          \
-    detail::save_adam<Name##Options, Name##ParamState>(*this, #Name, #Name "Options", archive);          \
+    detail::save_state<Name##Options, Name##ParamState>(*this, #Name, #Name "Options", archive);         \
   }                                                                                                      \
                                                                                                          \
   void Name::load(const SafeTensors& archive, const std::string& source) {                               \
-    detail::load_adam<Name##Options, Name##ParamState>(*this, #Name, archive, source);                   \
+    const auto check = [](const Name##Options& o, const detail::StateReader& in, size_t g) {             \
+      detail::check_adam_options(o, ember::detail::str(in.where(), ": " #Name " parameter group ", g));    \
+    };                                                                                                   \
+    detail::load_state<Name##Options, Name##ParamState>(*this, #Name, archive, source, check,            \
+                                                        {"step", "exp_avg", "exp_avg_sq"});              \
   }
 
 EMBER_DEFINE_ADAM(Adam, /*decoupled weight decay:*/ false)

@@ -2,8 +2,7 @@
 // ember's tensor ops so it runs on every device and dtype; its checkpoint state.
 #include "ember/optim/rmsprop.h"
 
-#include "optim/state_archive.h"
-#include "optim/step_common.h"
+#include "optim/state_schema.h"
 
 namespace ember {
 namespace optim {
@@ -101,63 +100,28 @@ Tensor RMSprop::step(LossClosure closure) {
   return loss;
 }
 
+template <typename V>
+void each_option(RMSpropOptions& o, V&& v) {
+  v("lr", o.lr()), v("alpha", o.alpha()), v("eps", o.eps()), v("weight_decay", o.weight_decay()),
+      v("momentum", o.momentum()), v("centered", o.centered());
+}
+
+template <typename V>
+void each_state(RMSpropParamState& s, V&& v) {
+  v("step", s.step()), v("square_avg", s.square_avg()), v("momentum_buffer", s.momentum_buffer()),
+      v("grad_avg", s.grad_avg());
+}
+
 void RMSprop::save(SafeTensors& archive) const {
-  detail::StateWriter out(*this, "RMSprop", archive);
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    const auto& o = detail::group_options<RMSpropOptions>(param_groups_[g], g, "save(optimizer)", "RMSpropOptions");
-    out.number(g, "lr", o.lr());
-    out.number(g, "alpha", o.alpha());
-    out.number(g, "eps", o.eps());
-    out.number(g, "weight_decay", o.weight_decay());
-    out.number(g, "momentum", o.momentum());
-    out.flag(g, "centered", o.centered());
-    for (const Tensor& p : param_groups_[g].params()) {
-      const auto* st = dynamic_cast<const RMSpropParamState*>(state_of(p));
-      if (st == nullptr || !st->square_avg().defined()) continue;
-      out.tensor(p, "step", full(std::vector<int64_t>{}, Scalar(st->step()), kLong));
-      out.tensor(p, "square_avg", st->square_avg());
-      if (st->momentum_buffer().defined()) out.tensor(p, "momentum_buffer", st->momentum_buffer());
-      if (st->grad_avg().defined()) out.tensor(p, "grad_avg", st->grad_avg());
-    }
-  }
+  detail::save_state<RMSpropOptions, RMSpropParamState>(*this, "RMSprop", "RMSpropOptions", archive);
 }
 
 void RMSprop::load(const SafeTensors& archive, const std::string& source) {
-  detail::StateReader in(*this, "RMSprop", archive, source);
-  std::vector<RMSpropOptions> options;
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    in.begin_group(g);
-    RMSpropOptions o(in.number(g, "lr"));
-    o.alpha(in.number(g, "alpha"));
-    o.eps(in.number(g, "eps"));
-    o.weight_decay(in.number(g, "weight_decay"));
-    o.momentum(in.number(g, "momentum"));
-    o.centered(in.flag(g, "centered"));
+  const auto check = [](const RMSpropOptions& o, const detail::StateReader& in, size_t g) {
     check_options(o, ember::detail::str(in.where(), ": RMSprop parameter group ", g));
-    options.push_back(o);
-  }
-  using Kind = detail::StateReader::Kind;
-  enum { kStep, kSquareAvg, kMomentum, kGradAvg };
-  const auto found = in.state({{"step", Kind::kCount},
-                               {"square_avg", Kind::kLikeParam},
-                               {"momentum_buffer", Kind::kLikeParam},
-                               {"grad_avg", Kind::kLikeParam}});
-  const std::vector<Tensor>& params = in.params();
-  StateMap fresh;
-  for (size_t i = 0; i < params.size(); ++i) {
-    const auto& fs = found[i];
-    const bool any = fs[kStep].defined() || fs[kSquareAvg].defined() || fs[kMomentum].defined() || fs[kGradAvg].defined();
-    EMBER_CHECK(!any || (fs[kStep].defined() && fs[kSquareAvg].defined()), in.where(), ": the state of parameter ", i,
-                " is incomplete (state.", i, ".step and .square_avg go together)");
-    if (!any) continue;
-    auto st = std::make_unique<RMSpropParamState>();
-    st->step(fs[kStep].item<int64_t>());
-    st->square_avg(detail::StateReader::own_copy(fs[kSquareAvg], params[i]));
-    if (fs[kMomentum].defined()) st->momentum_buffer(detail::StateReader::own_copy(fs[kMomentum], params[i]));
-    if (fs[kGradAvg].defined()) st->grad_avg(detail::StateReader::own_copy(fs[kGradAvg], params[i]));
-    fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
-  }
-  detail::install(*this, std::move(fresh), options);
+  };
+  detail::load_state<RMSpropOptions, RMSpropParamState>(*this, "RMSprop", archive, source, check,
+                                                        {"step", "square_avg"});
 }
 
 }  // namespace optim

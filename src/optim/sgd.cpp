@@ -6,7 +6,7 @@
 #include <map>
 
 #include "backend.h"
-#include "optim/state_archive.h"
+#include "optim/state_schema.h"
 
 namespace ember {
 namespace optim {
@@ -25,9 +25,7 @@ void check_options(const SGDOptions& o, const std::string& where) {
 }
 
 const SGDOptions& sgd_options(const OptimizerParamGroup& group, size_t index, const char* op) {
-  const auto* o = dynamic_cast<const SGDOptions*>(&group.options());
-  EMBER_CHECK(o != nullptr, op, ": the options of parameter group ", index, " are not SGDOptions");
-  return *o;
+  return detail::group_options<SGDOptions>(group, index, op, "SGDOptions");
 }
 
 }  // namespace
@@ -124,51 +122,30 @@ Tensor SGD::step(LossClosure closure) {
 
 // --- checkpoints --------------------------------------------------------------------------------
 
+template <typename V>
+void each_option(SGDOptions& o, V&& v) {
+  v("lr", o.lr()), v("momentum", o.momentum()), v("dampening", o.dampening()), v("weight_decay", o.weight_decay()),
+      v("nesterov", o.nesterov());
+}
+
+template <typename V>
+void each_state(SGDParamState& s, V&& v) {
+  v("momentum_buffer", s.momentum_buffer());
+}
+
 void SGD::save(SafeTensors& archive) const {
-  detail::StateWriter out(*this, "SGD", archive);
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    const SGDOptions& o = sgd_options(param_groups_[g], g, "save(optimizer)");
-    out.number(g, "lr", o.lr());
-    out.number(g, "momentum", o.momentum());
-    out.number(g, "dampening", o.dampening());
-    out.number(g, "weight_decay", o.weight_decay());
-    out.flag(g, "nesterov", o.nesterov());
-    for (const Tensor& p : param_groups_[g].params()) {
-      const auto* st = dynamic_cast<const SGDParamState*>(state_of(p));
-      if (st != nullptr && st->momentum_buffer().defined()) out.tensor(p, "momentum_buffer", st->momentum_buffer());
-    }
-  }
+  detail::save_state<SGDOptions, SGDParamState>(*this, "SGD", "SGDOptions", archive);
 }
 
 void SGD::load(const SafeTensors& archive, const std::string& source) {
-  detail::StateReader in(*this, "SGD", archive, source);
-  // Read and check everything before changing anything.
-  std::vector<SGDOptions> options;
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    in.begin_group(g);
-    SGDOptions o(in.number(g, "lr"));
-    o.momentum(in.number(g, "momentum"));
-    o.dampening(in.number(g, "dampening"));
-    o.weight_decay(in.number(g, "weight_decay"));
-    o.nesterov(in.flag(g, "nesterov"));
+  const auto check = [](const SGDOptions& o, const detail::StateReader& in, size_t g) {
     EMBER_CHECK(o.lr() >= 0 && o.momentum() >= 0 && o.weight_decay() >= 0, in.where(), ": parameter group ", g,
                 " has a negative lr, momentum or weight_decay");
     EMBER_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), in.where(), ": parameter group ", g,
                 " has nesterov with momentum ", o.momentum(), " and dampening ", o.dampening(),
                 " (nesterov needs momentum > 0 and dampening 0)");
-    options.push_back(o);
-  }
-  const auto found = in.state({{"momentum_buffer", detail::StateReader::Kind::kLikeParam}});
-
-  StateMap fresh;
-  const std::vector<Tensor>& params = in.params();
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (!found[i][0].defined()) continue;
-    auto st = std::make_unique<SGDParamState>();
-    st->momentum_buffer(detail::StateReader::own_copy(found[i][0], params[i]));
-    fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
-  }
-  detail::install(*this, std::move(fresh), options);
+  };
+  detail::load_state<SGDOptions, SGDParamState>(*this, "SGD", archive, source, check, {});
 }
 
 }  // namespace optim

@@ -27,8 +27,6 @@ struct EMBER_API AdagradOptions : public OptimizerCloneableOptions<AdagradOption
   EMBER_ARG(double, eps) = 1e-10;
 
  public:
-  double get_lr() const override { return lr(); }
-  void set_lr(double lr) override { this->lr(lr); }
   friend EMBER_API bool operator==(const AdagradOptions& a, const AdagradOptions& b);
 };
 

@@ -29,8 +29,6 @@ struct EMBER_API RMSpropOptions : public OptimizerCloneableOptions<RMSpropOption
   EMBER_ARG(bool, centered) = false;
 
  public:
-  double get_lr() const override { return lr(); }
-  void set_lr(double lr) override { this->lr(lr); }
   friend EMBER_API bool operator==(const RMSpropOptions& a, const RMSpropOptions& b);
 };
 
