@@ -356,7 +356,10 @@ TEST_CASE("Dropout2d: whole channels, scaled by 1/(1-p), identity in eval mode",
   os << *drop;
   REQUIRE(os.str() == "ember::nn::Dropout2d(p=0.25, inplace=false)");
   require_throws_with([] { nn::Dropout2d(1.5); }, {"Dropout2d", "between 0 and 1", "1.5"});
-  require_throws_with([] { F::dropout2d(ones({2, 2})); }, {"dropout2d", "4-D", "[2, 2]"});
+  // LibTorch's rule: anything but 4-D is one unbatched sample, channels first.
+  Tensor rows = F::dropout2d(ones({200, 3}), F::Dropout2dFuncOptions().p(0.5));
+  require_close(std::get<0>(rows.max(1)), std::get<0>(rows.min(1)), 0, 0);
+  require_throws_with([] { F::dropout2d(tensor(1.f)); }, {"dropout2d", "at least 2 dimensions"});
 
   // The gradient is the mask.
   Tensor leaf = ones({4, 8, 2, 2}).requires_grad_();

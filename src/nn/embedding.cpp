@@ -82,11 +82,12 @@ Tensor dropout2d(Tensor input, const Dropout2dFuncOptions& options) {
   const double p = options.p();
   check_probability("dropout2d", p);
   EMBER_CHECK(input.defined(), "dropout2d: undefined input");
-  EMBER_CHECK(input.dim() == 3 || input.dim() == 4, "dropout2d: expected a 4-D (N, C, H, W) or 3-D (C, H, W) ",
-              "input, got ", describe(input));
+  // LibTorch's rule: 4-D input is (N, C, H, W); any other is one unbatched sample whose first dim
+  // holds the channels. One draw per (sample, channel), broadcast over the remaining dims.
   if (!options.training() || p == 0.0 || input.numel() == 0) return input;
   check_floating("dropout2d", input);
-  // One draw per (sample, channel), broadcast over the spatial dims; unbatched input is one sample.
+  EMBER_CHECK(input.dim() >= 1 || p == 1.0, "dropout2d: feature dropout requires at least 2 dimensions in the ",
+              "input (after adding the batch dim), got ", describe(input));
   std::vector<int64_t> noise_shape(size_t(input.dim()), 1);
   const bool batched = input.dim() == 4;
   if (batched) noise_shape[0] = input.size(0);
