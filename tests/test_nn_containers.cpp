@@ -96,6 +96,17 @@ TEST_CASE("ModuleList: push_back, extend, insert, indexing, iteration", "[nn][co
   require_throws_with([&] { list->insert(9, nn::ReLU()); }, {"ModuleList::insert", "index 9", "out of range"});
 }
 
+TEST_CASE("ModuleList and ParameterList: copying an Impl copies the entries, not the list into itself",
+          "[nn][containers]") {
+  nn::ModuleListImpl original(nn::Linear(2, 3), nn::ReLU());
+  nn::ModuleListImpl copy(original);  // a non-const lvalue: the copy constructor, not the variadic one
+  REQUIRE(copy.size() == 2);
+  REQUIRE(copy.ptr(0).get() == original.ptr(0).get());
+  nn::ParameterListImpl params(ones({2}));
+  nn::ParameterListImpl params_copy(params);
+  REQUIRE(params_copy.size() == 1);
+}
+
 TEST_CASE("ModuleList: prints as LibTorch", "[nn][containers]") {
   nn::ModuleList list(nn::Linear(2, 3), nn::ReLU());
   REQUIRE(printed(*list) ==

@@ -22,6 +22,12 @@ namespace nn {
 namespace detail {
 template <typename M>
 using enable_if_module_t = std::enable_if_t<std::is_base_of<Module, std::decay_t<M>>::value>;
+/// True when Args is exactly one (possibly cv/ref-qualified) T: keeps a variadic constructor
+/// from taking the place of T's copy constructor.
+template <typename T, typename... Args>
+struct is_single : std::false_type {};
+template <typename T, typename A>
+struct is_single<T, A> : std::is_same<T, std::decay_t<A>> {};
 }  // namespace detail
 
 /// A list of modules, each registered as a child named by its position. Unlike Sequential it
@@ -32,8 +38,9 @@ class EMBER_API ModuleListImpl : public Module {
   using ConstIterator = std::vector<std::shared_ptr<Module>>::const_iterator;
 
   ModuleListImpl() = default;
-  /// ModuleList(Linear(2, 3), ReLU(), ...): holders, Impl shared_ptrs or Impl values.
-  template <typename... Modules>
+  /// ModuleList(Linear(2, 3), ReLU(), ...): holders, Impl shared_ptrs or Impl values. (Not for
+  /// a single ModuleListImpl, which is the copy constructor's.)
+  template <typename... Modules, typename = std::enable_if_t<!detail::is_single<ModuleListImpl, Modules...>::value>>
   explicit ModuleListImpl(Modules&&... modules) {
     modules_.reserve(sizeof...(Modules));
     (push_back(std::forward<Modules>(modules)), ...);
@@ -193,7 +200,7 @@ class EMBER_API ParameterListImpl : public Module {
   using ConstIterator = std::vector<OrderedDict<std::string, Tensor>::Item>::const_iterator;
 
   ParameterListImpl() = default;
-  template <typename... Tensors>
+  template <typename... Tensors, typename = std::enable_if_t<!detail::is_single<ParameterListImpl, Tensors...>::value>>
   explicit ParameterListImpl(Tensors&&... params) {
     parameters_.reserve(sizeof...(Tensors));
     (append(std::forward<Tensors>(params)), ...);
