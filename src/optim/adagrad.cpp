@@ -6,36 +6,39 @@
 
 namespace ember {
 namespace optim {
+
+template <typename V>
+void each_option(AdagradOptions& o, V&& v) {
+  v("lr", o.lr()), v("lr_decay", o.lr_decay()), v("weight_decay", o.weight_decay()),
+      v("initial_accumulator_value", o.initial_accumulator_value()), v("eps", o.eps());
+}
+
+template <typename V>
+void each_state(AdagradParamState& s, V&& v) {
+  v("sum", s.sum()), v("step", s.step());
+}
+
 namespace {
 
 // LibTorch's constructor checks, for the defaults and for every group's own options.
 void check_options(const AdagradOptions& o, const std::string& where) {
-  EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
-  EMBER_CHECK(o.lr_decay() >= 0, where, ": invalid lr_decay value ", o.lr_decay(), " (must be >= 0)");
-  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(), " (must be >= 0)");
-  EMBER_CHECK(o.initial_accumulator_value() >= 0, where, ": invalid initial_accumulator_value value ",
-              o.initial_accumulator_value(), " (must be >= 0)");
-  EMBER_CHECK(o.eps() >= 0, where, ": invalid epsilon value ", o.eps(), " (must be >= 0)");
+  detail::check_nonnegative(where, {{"learning rate", o.lr()}, {"lr_decay value", o.lr_decay()},
+                                    {"weight_decay value", o.weight_decay()},
+                                    {"initial_accumulator_value value", o.initial_accumulator_value()},
+                                    {"epsilon value", o.eps()}});
 }
 
 const AdagradOptions& options_of(const OptimizerParamGroup& group, size_t gi, const char* op) {
-  const auto& o = detail::group_options<AdagradOptions>(group, gi, op, "AdagradOptions");
-  check_options(o, std::string(op) + " (parameter group " + std::to_string(gi) + ")");
-  return o;
+  return detail::checked_options<AdagradOptions>(group, gi, op, "AdagradOptions", check_options);
 }
 
 }  // namespace
 
 AdagradOptions::AdagradOptions(double lr) : lr_(lr) {}
 
-bool operator==(const AdagradOptions& a, const AdagradOptions& b) {
-  return a.lr() == b.lr() && a.lr_decay() == b.lr_decay() && a.weight_decay() == b.weight_decay() &&
-         a.initial_accumulator_value() == b.initial_accumulator_value() && a.eps() == b.eps();
-}
+bool operator==(const AdagradOptions& a, const AdagradOptions& b) { return detail::same_options(a, b); }
 
-bool operator==(const AdagradParamState& a, const AdagradParamState& b) {
-  return a.step() == b.step() && detail::same_tensor_state(a.sum(), b.sum());
-}
+bool operator==(const AdagradParamState& a, const AdagradParamState& b) { return detail::same_state(a, b); }
 
 Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<AdagradOptions>(defaults)) {
@@ -86,17 +89,6 @@ Tensor Adagrad::step(LossClosure closure) {
     }
   }
   return loss;
-}
-
-template <typename V>
-void each_option(AdagradOptions& o, V&& v) {
-  v("lr", o.lr()), v("lr_decay", o.lr_decay()), v("weight_decay", o.weight_decay()),
-      v("initial_accumulator_value", o.initial_accumulator_value()), v("eps", o.eps());
-}
-
-template <typename V>
-void each_state(AdagradParamState& s, V&& v) {
-  v("sum", s.sum()), v("step", s.step());
 }
 
 void Adagrad::save(SafeTensors& archive) const {

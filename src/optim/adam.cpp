@@ -13,16 +13,8 @@ namespace optim {
 #define EMBER_DEFINE_ADAM(Name, kDecoupled)                                                              \
   Name##Options::Name##Options(double lr) : lr_(lr) {}                                                   \
                                                                                                          \
-  bool operator==(const Name##Options& a, const Name##Options& b) {                                      \
-    return a.lr() == b.lr() && a.betas() == b.betas() && a.eps() == b.eps() &&                           \
-           a.weight_decay() == b.weight_decay() && a.amsgrad() == b.amsgrad();                           \
-  }                                                                                                      \
-                                                                                                         \
-  bool operator==(const Name##ParamState& a, const Name##ParamState& b) {                                \
-    return a.step() == b.step() && detail::same_tensor_state(a.exp_avg(), b.exp_avg()) &&               \
-           detail::same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&                                  \
-           detail::same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());                            \
-  }                                                                                                      \
+  bool operator==(const Name##Options& a, const Name##Options& b) { return detail::same_options(a, b); }        \
+  bool operator==(const Name##ParamState& a, const Name##ParamState& b) { return detail::same_state(a, b); } \
                                                                                                          \
   Name::Name(std::vector<OptimizerParamGroup> param_groups, Name##Options defaults)                      \
       : Optimizer(std::move(param_groups), std::make_unique<Name##Options>(defaults)) {                  \

@@ -6,37 +6,38 @@
 
 namespace ember {
 namespace optim {
+
+template <typename V>
+void each_option(RMSpropOptions& o, V&& v) {
+  v("lr", o.lr()), v("alpha", o.alpha()), v("eps", o.eps()), v("weight_decay", o.weight_decay()),
+      v("momentum", o.momentum()), v("centered", o.centered());
+}
+
+template <typename V>
+void each_state(RMSpropParamState& s, V&& v) {
+  v("step", s.step()), v("square_avg", s.square_avg()), v("momentum_buffer", s.momentum_buffer()),
+      v("grad_avg", s.grad_avg());
+}
+
 namespace {
 
 // LibTorch's constructor checks, for the defaults and for every group's own options.
 void check_options(const RMSpropOptions& o, const std::string& where) {
-  EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
-  EMBER_CHECK(o.eps() >= 0, where, ": invalid epsilon value ", o.eps(), " (must be >= 0)");
-  EMBER_CHECK(o.momentum() >= 0, where, ": invalid momentum value ", o.momentum(), " (must be >= 0)");
-  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(), " (must be >= 0)");
-  EMBER_CHECK(o.alpha() >= 0, where, ": invalid alpha value ", o.alpha(), " (must be >= 0)");
+  detail::check_nonnegative(where, {{"learning rate", o.lr()}, {"epsilon value", o.eps()}, {"momentum value", o.momentum()},
+                                    {"weight_decay value", o.weight_decay()}, {"alpha value", o.alpha()}});
 }
 
 const RMSpropOptions& options_of(const OptimizerParamGroup& group, size_t gi, const char* op) {
-  const auto& o = detail::group_options<RMSpropOptions>(group, gi, op, "RMSpropOptions");
-  check_options(o, std::string(op) + " (parameter group " + std::to_string(gi) + ")");
-  return o;
+  return detail::checked_options<RMSpropOptions>(group, gi, op, "RMSpropOptions", check_options);
 }
 
 }  // namespace
 
 RMSpropOptions::RMSpropOptions(double lr) : lr_(lr) {}
 
-bool operator==(const RMSpropOptions& a, const RMSpropOptions& b) {
-  return a.lr() == b.lr() && a.alpha() == b.alpha() && a.eps() == b.eps() && a.weight_decay() == b.weight_decay() &&
-         a.momentum() == b.momentum() && a.centered() == b.centered();
-}
+bool operator==(const RMSpropOptions& a, const RMSpropOptions& b) { return detail::same_options(a, b); }
 
-bool operator==(const RMSpropParamState& a, const RMSpropParamState& b) {
-  return a.step() == b.step() && detail::same_tensor_state(a.square_avg(), b.square_avg()) &&
-         detail::same_tensor_state(a.momentum_buffer(), b.momentum_buffer()) &&
-         detail::same_tensor_state(a.grad_avg(), b.grad_avg());
-}
+bool operator==(const RMSpropParamState& a, const RMSpropParamState& b) { return detail::same_state(a, b); }
 
 RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<RMSpropOptions>(defaults)) {
@@ -98,18 +99,6 @@ Tensor RMSprop::step(LossClosure closure) {
     }
   }
   return loss;
-}
-
-template <typename V>
-void each_option(RMSpropOptions& o, V&& v) {
-  v("lr", o.lr()), v("alpha", o.alpha()), v("eps", o.eps()), v("weight_decay", o.weight_decay()),
-      v("momentum", o.momentum()), v("centered", o.centered());
-}
-
-template <typename V>
-void each_state(RMSpropParamState& s, V&& v) {
-  v("step", s.step()), v("square_avg", s.square_avg()), v("momentum_buffer", s.momentum_buffer()),
-      v("grad_avg", s.grad_avg());
 }
 
 void RMSprop::save(SafeTensors& archive) const {

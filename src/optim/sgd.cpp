@@ -11,14 +11,24 @@
 namespace ember {
 namespace optim {
 
+template <typename V>
+void each_option(SGDOptions& o, V&& v) {
+  v("lr", o.lr()), v("momentum", o.momentum()), v("dampening", o.dampening()), v("weight_decay", o.weight_decay()),
+      v("nesterov", o.nesterov());
+}
+
+template <typename V>
+void each_state(SGDParamState& s, V&& v) {
+  v("momentum_buffer", s.momentum_buffer());
+}
+
+
 namespace {
 
 // PyTorch's constructor checks, applied to the defaults and to every group's own options.
 void check_options(const SGDOptions& o, const std::string& where) {
-  EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
-  EMBER_CHECK(o.momentum() >= 0, where, ": invalid momentum value ", o.momentum(), " (must be >= 0)");
-  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(),
-              " (must be >= 0)");
+  detail::check_nonnegative(where, {{"learning rate", o.lr()}, {"momentum value", o.momentum()},
+                                    {"weight_decay value", o.weight_decay()}});
   EMBER_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), where,
               ": Nesterov momentum requires a momentum and zero dampening (got momentum ", o.momentum(),
               ", dampening ", o.dampening(), ")");
@@ -32,17 +42,9 @@ const SGDOptions& sgd_options(const OptimizerParamGroup& group, size_t index, co
 
 SGDOptions::SGDOptions(double lr) : lr_(lr) {}
 
-bool operator==(const SGDOptions& a, const SGDOptions& b) {
-  return a.lr() == b.lr() && a.momentum() == b.momentum() && a.dampening() == b.dampening() &&
-         a.weight_decay() == b.weight_decay() && a.nesterov() == b.nesterov();
-}
+bool operator==(const SGDOptions& a, const SGDOptions& b) { return detail::same_options(a, b); }
 
-bool operator==(const SGDParamState& a, const SGDParamState& b) {
-  const Tensor& x = a.momentum_buffer();
-  const Tensor& y = b.momentum_buffer();
-  if (x.defined() != y.defined()) return false;
-  return !x.defined() || ember::equal(x, y);
-}
+bool operator==(const SGDParamState& a, const SGDParamState& b) { return detail::same_state(a, b); }
 
 SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {
@@ -121,17 +123,6 @@ Tensor SGD::step(LossClosure closure) {
 }
 
 // --- checkpoints --------------------------------------------------------------------------------
-
-template <typename V>
-void each_option(SGDOptions& o, V&& v) {
-  v("lr", o.lr()), v("momentum", o.momentum()), v("dampening", o.dampening()), v("weight_decay", o.weight_decay()),
-      v("nesterov", o.nesterov());
-}
-
-template <typename V>
-void each_state(SGDParamState& s, V&& v) {
-  v("momentum_buffer", s.momentum_buffer());
-}
 
 void SGD::save(SafeTensors& archive) const {
   detail::save_state<SGDOptions, SGDParamState>(*this, "SGD", "SGDOptions", archive);

@@ -20,6 +20,32 @@ namespace detail {
 template <typename T>
 using bare_t = std::remove_cv_t<std::remove_reference_t<T>>;
 
+/// Equal options: every field equal (for the Options' operator==).
+template <typename Options>
+bool same_options(Options a, Options b) {
+  std::vector<double> x, y;
+  each_option(a, [&](const char*, auto& value) { x.push_back(double(value)); });
+  each_option(b, [&](const char*, auto& value) { y.push_back(double(value)); });
+  return x == y;
+}
+
+/// Equal per-parameter state: equal counts, and tensors both undefined or equal in value.
+template <typename State>
+bool same_state(State a, State b) {
+  std::vector<Tensor> x, y;
+  std::vector<int64_t> cx, cy;
+  each_state(a, [&](const char*, auto& value) {
+    if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value) x.push_back(value); else cx.push_back(value);
+  });
+  each_state(b, [&](const char*, auto& value) {
+    if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value) y.push_back(value); else cy.push_back(value);
+  });
+  if (cx != cy) return false;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (!same_tensor_state(x[i], y[i])) return false;
+  return true;
+}
+
 /// Writes each group's options and each parameter's state; a parameter whose first tensor field
 /// is undefined (never stepped) writes nothing.
 template <typename Options, typename State>
