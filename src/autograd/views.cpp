@@ -58,6 +58,7 @@ struct AsStridedBackward : Node {
     return {out};
   }
   std::string name() const override { return "AsStridedBackward0"; }
+  bool differentiable_backward() const override { return false; }  // copies with the backend
 };
 
 /// The history of a base after an in-place change through its view: its old value with the
@@ -81,6 +82,7 @@ struct CopySlices : Node {
     return out;
   }
   std::string name() const override { return "ember::autograd::CopySlices"; }
+  bool differentiable_backward() const override { return false; }  // copies with the backend
 };
 
 /// Gives the base of view `self` a CopySlices node over its old history and `result`'s (an
