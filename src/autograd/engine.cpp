@@ -59,13 +59,11 @@ thread_local std::vector<PendingOutput> pending_outputs;
 SavedTensor::SavedTensor(const Tensor& t, const char* op) : op_(op) {
   if (!t.defined()) return;
   version_ = t._version();
+  data_ = t.detach();
   if (t.requires_grad()) {
-    // An input with a history: kept as is, so a create_graph backward records through it. Its
-    // node is already reachable from the saving node, so this adds no cycle.
-    data_ = t;
+    edge_ = gradient_edge(t);
     return;
   }
-  data_ = t.detach();
   // Possibly the op's own output, which has no history yet: record_fn notes its node here.
   if (GradMode::is_enabled()) {
     output_ = std::make_shared<OutputSlot>();
@@ -91,17 +89,17 @@ Tensor SavedTensor::get() const {
               "' has been modified by an in-place operation (", describe(data_), " is at version ",
               data_._version(), ", expected version ", version_,
               "). Use an out-of-place op, or clone() the tensor before changing it.");
-  if (output_ && GradMode::is_enabled()) {
-    // A create_graph backward reading the op's output: a fresh alias whose history is the node
-    // now running, as LibTorch's SavedVariable::unpack rebuilds it.
-    if (std::shared_ptr<Node> fn = output_->fn.lock()) {
-      Tensor t = data_.detach();
-      set_grad_fn(t.impl(), std::move(fn), output_->output_nr);
-      t.unsafeGetTensorImpl()->requires_grad = true;
-      return t;
-    }
-  }
-  return data_;
+  if (!GradMode::is_enabled()) return data_;
+  // A create_graph backward: a fresh alias whose history is the saved one (for the op's output,
+  // the node now running), as LibTorch's SavedVariable::unpack rebuilds it. A leaf's alias has
+  // the leaf's accumulator as its node, so gradients reach the leaf's .grad().
+  Edge e = edge_;
+  if (!e.fn && output_) e = {output_->fn.lock(), output_->output_nr};
+  if (!e.fn) return data_;
+  Tensor t = data_.detach();
+  set_grad_fn(t.impl(), std::move(e.fn), e.input_nr);
+  t.unsafeGetTensorImpl()->requires_grad = true;
+  return t;
 }
 
 void bind_saved_outputs(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t output_nr) {

@@ -27,10 +27,11 @@ namespace autograd {
 /// in-place change is reported instead of giving a silently wrong gradient.
 ///
 /// For double backward (create_graph) the tensor returned by get() while grad mode is on must
-/// carry the saved tensor's history, as LibTorch's SavedVariable does: an input that had a
-/// history is kept as is; the op's own output (which gets its history only when the op records,
-/// after saving) is kept detached, with a weak link to its node that record_fn fills in. Holding
-/// the output with its node would make a cycle (node -> closure -> output -> node).
+/// carry the saved tensor's history, as LibTorch's SavedVariable does. An input's gradient edge
+/// (its grad_fn at save time, or its leaf accumulator) is kept, never the input itself: a later
+/// in-place op may give the input this very node, and holding it would make a cycle. The op's
+/// own output gets its history only when the op records, after saving: it is linked to its node
+/// weakly (node -> closure -> output -> node would be a cycle too), filled in by record_fn.
 class SavedTensor {
  public:
   SavedTensor() = default;
@@ -49,7 +50,8 @@ class SavedTensor {
   };
 
  private:
-  Tensor data_;
+  Tensor data_;  // detached
+  Edge edge_;    // an input's history
   std::shared_ptr<OutputSlot> output_;
   uint32_t version_ = 0;
   const char* op_ = "";
