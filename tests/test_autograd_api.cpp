@@ -209,6 +209,20 @@ TEST_CASE("double backward agrees with finite differences of the gradient", "[au
                x.reshape({2, 2}).t().mm(x.reshape({2, 2})).sum() + (x.unsqueeze(0).expand({3, 4}) * x).mean();
       },
       dvec({0.3, 1.7, 2.5, 0.9}));
+  // Views, cat, reductions over a dim, tensor-tensor pow and division, in-place forms.
+  check_hessian_vector(
+      [](const Tensor& x) {
+        Tensor m = x.view({2, 3});
+        Tensor c = cat({m, m.slice(1, 0, 2).exp()}, 1);  // (2, 5)
+        Tensor sel = c.select(0, 1).unsqueeze(0).squeeze(0);
+        Tensor t = c.t().permute({1, 0}).reshape({10}).to(kDouble).clone();
+        Tensor y = t.narrow(0, 2, 4) + 1.0;
+        y.mul_(sel.slice(0, 1, 5));  // an in-place form through the graph
+        return std::get<0>(c.max(1)).pow(2).sum() + c.mean({1}).pow(3).sum() + c.sum({0}).tanh().sum() +
+               pow(x.abs() + 1.0, x.view({3, 2}).sum({1}, true).view({3, 1}).expand({3, 2}).reshape({6})).sum() +
+               (y / (x.narrow(0, 0, 4) * x.narrow(0, 0, 4) + 2.0)).sum() + (1.0 - x).pow(2).sum() / (x * x + 1.0).sum();
+      },
+      dvec({0.3, -1.2, 0.8, 0.5, 1.1, -0.4}));
 }
 
 TEST_CASE("create_graph through an op without double backward is refused", "[autograd_api]") {
