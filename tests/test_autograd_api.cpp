@@ -225,6 +225,33 @@ TEST_CASE("double backward agrees with finite differences of the gradient", "[au
       dvec({0.3, -1.2, 0.8, 0.5, 1.1, -0.4}));
 }
 
+TEST_CASE("double backward through cross_entropy and nll_loss agrees with finite differences", "[autograd_api]") {
+  namespace F = nn::functional;
+  Tensor X = ember_test::rnd({5, 3}, kDouble);
+  Tensor y = tensor(std::vector<int64_t>{2, 0, 3, 1, 3}, kLong);
+  Tensor y_ignored = tensor(std::vector<int64_t>{2, -100, 3, 1, -100}, kLong);
+  for (double smoothing : {0.0, 0.2}) {
+    for (Reduction reduction : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
+      INFO("label_smoothing " << smoothing);
+      check_hessian_vector(
+          [&](const Tensor& w) {
+            Tensor logits = tanh(X.mm(w));  // (5, 4)
+            auto opts = F::CrossEntropyFuncOptions().label_smoothing(smoothing).reduction(reduction);
+            Tensor l = F::cross_entropy(logits, y, opts) + F::cross_entropy(logits * 2.0, y_ignored, opts);
+            return (l * l).sum();
+          },
+          ember_test::rnd({3, 4}, kDouble));
+    }
+  }
+  check_hessian_vector(
+      [&](const Tensor& w) {
+        Tensor logp = log_softmax(X.mm(w), 1);
+        Tensor l = F::nll_loss(logp, y) + F::nll_loss(logp, y_ignored, F::NLLLossFuncOptions().reduction(Reduction::Sum));
+        return l * l;
+      },
+      ember_test::rnd({3, 4}, kDouble));
+}
+
 TEST_CASE("create_graph through an op without double backward is refused", "[autograd_api]") {
   Tensor x = ember_test::rnd({1, 1, 4, 4}, kDouble).requires_grad_();
   Tensor w = ember_test::rnd({2, 1, 3, 3}, kDouble).requires_grad_();
@@ -408,4 +435,22 @@ TEST_CASE("InferenceMode turns recording off for its scope", "[autograd_api]") {
   CHECK(!InferenceMode::is_enabled());
   CHECK(GradMode::is_enabled());
   CHECK((x * 2.0).requires_grad());
+}
+
+TEST_CASE("graphs with saved outputs and custom functions are freed (no reference cycles)", "[autograd_api]") {
+  Tensor x = leaf({0.5, 1.0}, kCPU);
+  std::weak_ptr<autograd::Node> exp_node, custom_node, double_node;
+  {
+    Tensor y = x.exp();  // exp saves its own output
+    exp_node = y.grad_fn();
+    Tensor z = ExpFn::apply(x);  // a custom function saving its output
+    custom_node = z.grad_fn();
+    Tensor g = autograd::grad({(y * z).sum()}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+    double_node = g.grad_fn();
+    CHECK(!exp_node.expired());
+    CHECK(!double_node.expired());
+  }
+  CHECK(exp_node.expired());
+  CHECK(custom_node.expired());
+  CHECK(double_node.expired());
 }

@@ -1,7 +1,8 @@
 // Which nodes can run in a create_graph backward. A backward function that calls a kernel
 // directly (conv2d's, softmax's fused one) computes the right gradient, but autograd does not see
 // how it depends on the incoming gradient and the saved tensors, so the gradient's own gradient
-// would be silently wrong. The engine refuses those nodes under create_graph; this table lists
+// would be silently wrong (unless, like softmax's, it switches to recorded ops when grad mode
+// is on, which it is only in a create_graph backward). The engine refuses those nodes under create_graph; this table lists
 // the ops whose backward is written with recorded ember ops (docs/libtorch_differences.md
 // repeats it for users). An op missing here is refused, which is the safe default for new ops.
 #include <cstring>
@@ -18,7 +19,7 @@ constexpr const char* kDifferentiable[] = {
     "sigmoid", "tanh", "erf", "clamp", "clamp_min", "clamp_max", "where", "mm", "linear",
     "sum", "mean", "max", "min", "softmax", "log_softmax", "view", "reshape", "_unsafe_view",
     "permute", "transpose", "t", "slice", "select", "unsqueeze", "squeeze", "expand", "to",
-    "clone", "cat", "copy_", "fill_", "zero_", "normal_", "uniform_",
+    "clone", "cat", "copy_", "fill_", "zero_", "normal_", "uniform_", "cross_entropy", "nll_loss",
 };
 
 bool listed(const std::string& op) {
