@@ -252,6 +252,19 @@ TEST_CASE("double backward through cross_entropy and nll_loss agrees with finite
       ember_test::rnd({3, 4}, kDouble));
 }
 
+TEST_CASE("double backward through index_select and batched matmul agrees with finite differences", "[autograd_api]") {
+  Tensor idx = tensor(std::vector<int64_t>{2, 0, 2, 1}, kLong);  // a repeated index must add up
+  Tensor B = ember_test::rnd({2, 3, 4}, kDouble);
+  check_hessian_vector(
+      [&](const Tensor& x) {
+        Tensor m = x.view({3, 4});
+        Tensor rows = index_select(m, 0, idx), cols = index_select(m, 1, idx);
+        Tensor batched = matmul(m.unsqueeze(0).expand({2, 3, 4}).tanh(), B.transpose(1, 2));  // (2, 3, 3)
+        return (rows * rows).sum().exp() * 1e-3 + (cols.pow(3)).sum() + batched.pow(2).sum();
+      },
+      ember_test::rnd({12}, kDouble));
+}
+
 TEST_CASE("create_graph through an op without double backward is refused", "[autograd_api]") {
   Tensor x = ember_test::rnd({1, 1, 4, 4}, kDouble).requires_grad_();
   Tensor w = ember_test::rnd({2, 1, 3, 3}, kDouble).requires_grad_();

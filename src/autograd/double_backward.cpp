@@ -20,6 +20,7 @@ constexpr const char* kDifferentiable[] = {
     "sum", "mean", "max", "min", "softmax", "log_softmax", "view", "reshape", "_unsafe_view",
     "permute", "transpose", "t", "slice", "select", "unsqueeze", "squeeze", "expand", "to",
     "clone", "cat", "copy_", "fill_", "zero_", "normal_", "uniform_", "cross_entropy", "nll_loss",
+    "index_select", "bmm",
 };
 
 bool listed(const std::string& op) {
