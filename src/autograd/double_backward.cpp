@@ -20,7 +20,7 @@ constexpr const char* kDifferentiable[] = {
     "sum", "mean", "max", "min", "softmax", "log_softmax", "view", "reshape", "_unsafe_view",
     "permute", "transpose", "t", "slice", "select", "unsqueeze", "squeeze", "expand", "to",
     "clone", "cat", "copy_", "fill_", "zero_", "normal_", "uniform_", "cross_entropy", "nll_loss",
-    "index_select", "bmm",
+    "index_select", "bmm", "conv2d", "conv2d_backward_input", "conv2d_backward_weight",
 };
 
 bool listed(const std::string& op) {
