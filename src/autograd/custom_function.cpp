@@ -143,9 +143,10 @@ variable_list CustomNodeBase::finish(const std::shared_ptr<CustomNodeBase>& self
                   describe(out), ") has been used in an in-place operation (mark_dirty).");
       EMBER_CHECK(!out.is_view(), fn_name, ": mark_dirty on a view (", describe(out),
                   ") is not supported by ember's custom functions; modify a tensor that is not a view");
-    } else if (is_input || out.grad_fn()) {
-      // An input returned as is, or a tensor with a history of its own: an alias gets the node,
-      // so the original keeps its history (LibTorch returns a view of the input).
+    } else if (is_input || out.requires_grad()) {
+      // An input returned as is, or a tensor with a history of its own (or a leaf that requires
+      // grad, say a captured parameter): an alias gets the node, so the original keeps its
+      // history (LibTorch returns a view of the input).
       out = out.detach();
     }
     set_grad_fn(out.impl(), self, uint32_t(i));
