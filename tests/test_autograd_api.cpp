@@ -490,3 +490,20 @@ TEST_CASE("graphs with saved outputs and custom functions are freed (no referenc
   CHECK(custom_node.expired());
   CHECK(double_node.expired());
 }
+
+TEST_CASE("create_graph retains the graph by default; anomaly mode checks the recorded backward", "[autograd_api]") {
+  Tensor x = leaf({0.5, 2.0}, kCPU);
+  Tensor y = (x * x.log()).sum();
+  Tensor g1 = autograd::grad({y}, {x}, {}, std::nullopt, true)[0];
+  Tensor g2 = autograd::grad({y}, {x}, {}, std::nullopt, true)[0];  // the graph is still there
+  require_close(g1, g2, 0, 0);
+  require_close(g1, dvec({std::log(0.5) + 1.0, std::log(2.0) + 1.0}), 1e-14, 1e-14);
+  {
+    autograd::DetectAnomalyGuard anomaly;
+    Tensor h = autograd::grad({g1.sum()}, {x})[0];
+    require_close(h, dvec({2.0, 0.5}), 1e-14, 1e-14);  // 1 / x
+    // A gradient that is independent of x does not require grad (as in LibTorch).
+    Tensor lin = autograd::grad({(x * 3.0).sum()}, {x}, {}, std::nullopt, true)[0];
+    CHECK(!lin.requires_grad());
+  }
+}
