@@ -111,7 +111,7 @@ bool CustomNodeBase::begin(const std::shared_ptr<CustomNodeBase>& self, const va
   if (!needs_grad(inputs)) return false;
   for (const Tensor& in : inputs) {
     next_edges.push_back(gradient_edge(in));
-    input_sizes.push_back(in.sizes().vec());
+    input_sizes.push_back(in.defined() ? in.sizes().vec() : std::vector<int64_t>{});
   }
   return true;
 }
@@ -197,7 +197,7 @@ variable_list CustomNodeBase::apply(variable_list&& grads) {
   // Each gradient must have its input's shape, or one that sums down to it.
   for (size_t i = 0; i < results.size() && i < input_sizes.size(); ++i) {
     Tensor& g = results[i];
-    if (!g.defined() || g.sizes().equals(input_sizes[i])) continue;
+    if (!g.defined() || g.sizes().equals(input_sizes[i]) || !next_edges[i].fn) continue;
     const IntArrayRef want(input_sizes[i]);
     bool expandable = want.size() <= g.sizes().size();
     for (size_t d = 0; expandable && d < want.size(); ++d) {
