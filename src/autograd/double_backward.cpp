@@ -21,6 +21,7 @@ constexpr const char* kDifferentiable[] = {
     "permute", "transpose", "t", "slice", "select", "unsqueeze", "squeeze", "expand", "to",
     "clone", "cat", "copy_", "fill_", "zero_", "normal_", "uniform_", "cross_entropy", "nll_loss",
     "index_select", "bmm", "conv2d", "conv2d_backward_input", "conv2d_backward_weight",
+    "max_pool2d", "max_pool2d_backward",
 };
 
 bool listed(const std::string& op) {

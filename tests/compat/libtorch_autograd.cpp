@@ -84,11 +84,12 @@ int main() {
   penalty.backward();
   std::cout << penalty << "\n" << W1.grad() << "\n" << W2.grad() << "\n";
 
-  // A gradient penalty through a strided, padded convolution and a label-smoothed cross entropy.
+  // A gradient penalty through a padded convolution, max pooling and a label-smoothed cross entropy.
   namespace F = torch::nn::functional;
   auto cx = (torch::arange(2 * 2 * 5 * 5, torch::kFloat64).reshape({2, 2, 5, 5}) * 0.07 - 1.3).requires_grad_();
   auto cw = (torch::arange(3 * 2 * 3 * 3, torch::kFloat64).reshape({3, 2, 3, 3}) * 0.05 - 0.4).requires_grad_();
-  auto logits = F::conv2d(cx, cw, F::Conv2dFuncOptions().stride(2).padding(1)).tanh().sum({2, 3});
+  auto feat = F::conv2d(cx, cw, F::Conv2dFuncOptions().stride(1).padding(1)).tanh();
+  auto logits = F::max_pool2d(feat, F::MaxPool2dFuncOptions(2)).pow(2).sum({2, 3});
   auto ce = F::cross_entropy(logits, torch::tensor({2, 0}, torch::kInt64),
                              F::CrossEntropyFuncOptions().label_smoothing(0.1));
   auto gcx = torch::autograd::grad({ce}, {cx}, {}, c10::nullopt, true)[0];
