@@ -517,3 +517,19 @@ TEST_CASE("create_graph retains the graph by default; anomaly mode checks the re
     CHECK(!lin.requires_grad());
   }
 }
+
+TEST_CASE("grad_outputs that require grad: a Jacobian-vector product by double backward", "[autograd_api]") {
+  // J v for y = x^2 * w: differentiate <u, J^T> ... the vjp u -> J^T u is linear in u, so its
+  // gradient w.r.t. u along v is J v (the "double vjp" trick LibTorch users rely on).
+  autograd::Variable x = leaf({1.0, -2.0, 0.5}, kCPU);
+  Tensor y = x.pow(2) * 3.0;
+  Tensor u = zeros({3}, kDouble).requires_grad_();
+  Tensor vjp = autograd::grad({y}, {x}, {u}, std::nullopt, /*create_graph=*/true)[0];
+  CHECK(vjp.requires_grad());
+  Tensor v = dvec({1.0, 2.0, -1.0});
+  Tensor jv = autograd::grad({vjp}, {u}, {v})[0];
+  require_close(jv, dvec({6.0, -24.0, -3.0}), 0, 0);  // 6 x v
+  CHECK(autograd::GradMode::is_enabled());
+  autograd::AutoGradMode off(false);
+  CHECK(!GradMode::is_enabled());
+}
