@@ -299,6 +299,21 @@ TEST_CASE("double backward through max_pool2d agrees with finite differences", "
       [&](const Tensor& w) { return F::max_pool2d(F::conv2d(x0, w).tanh(), pool).pow(2).sum(); }, w0);
 }
 
+TEST_CASE("double backward through in-place changes of views (CopySlices, AsStridedBackward0)", "[autograd_api]") {
+  check_hessian_vector(
+      [](const Tensor& x) {
+        Tensor y = x * 1.0;
+        Tensor head = y.narrow(0, 0, 3);      // a view of y
+        y.narrow(0, 1, 2).mul_(x.narrow(0, 3, 2));  // y's base gets a CopySlices node
+        y[4] = x[0] * x[1];                    // select + copy_: another CopySlices
+        // head's storage changed: its grad_fn is regenerated as AsStridedBackward0.
+        CHECK(y.grad_fn()->name() == "ember::autograd::CopySlices");
+        CHECK(head.grad_fn()->name() == "AsStridedBackward0");
+        return (y * y * y).sum() + head.exp().sum() + y.expand({2, 5}).pow(2).sum();
+      },
+      dvec({0.3, -0.7, 1.1, 0.4, -0.2}));
+}
+
 TEST_CASE("create_graph through an op without double backward is refused", "[autograd_api]") {
   Tensor x = ember_test::rnd({2, 3}, kDouble).requires_grad_();
   Tensor y = nn::functional::gelu(x).pow(2).sum();

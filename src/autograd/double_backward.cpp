@@ -21,7 +21,7 @@ constexpr const char* kDifferentiable[] = {
     "permute", "transpose", "t", "slice", "select", "unsqueeze", "squeeze", "expand", "to",
     "clone", "cat", "copy_", "fill_", "zero_", "normal_", "uniform_", "cross_entropy", "nll_loss",
     "index_select", "bmm", "conv2d", "conv2d_backward_input", "conv2d_backward_weight",
-    "max_pool2d", "max_pool2d_backward",
+    "max_pool2d", "max_pool2d_backward", "as_strided_backward",
 };
 
 bool listed(const std::string& op) {
@@ -38,8 +38,8 @@ bool backward_is_differentiable(const Node& node) {
     if (listed(fn->op)) return true;
     return !fn->op.empty() && fn->op.back() == '_' && listed(fn->op.substr(0, fn->op.size() - 1));
   }
-  // The view nodes (CopySlices, AsStridedBackward0) copy with the backend directly; custom
-  // functions are their author's responsibility, as in LibTorch.
+  // The view nodes (CopySlices, AsStridedBackward0) switch to recorded ops under create_graph;
+  // custom functions are their author's responsibility, as in LibTorch.
   return node.differentiable_backward();
 }
 
