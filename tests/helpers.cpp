@@ -443,7 +443,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path, ec);
 }
 
-DeterministicScope::DeterministicScope(bool on) : was_(is_deterministic()) { set_deterministic(on); }
-DeterministicScope::~DeterministicScope() { set_deterministic(was_); }
+DeterministicScope::DeterministicScope(bool on) : was(is_deterministic()) { set_deterministic(on); }
+DeterministicScope::~DeterministicScope() { set_deterministic(was); }
 
 }  // namespace ember_test

@@ -150,15 +150,10 @@ struct TempDir {
 /// Deterministic mode (ember::set_deterministic) set for one scope and restored on every way
 /// out (a failed REQUIRE throws), so one failing case cannot leave it set for the rest of the
 /// suite.
-class DeterministicScope {
- public:
+struct DeterministicScope {
   explicit DeterministicScope(bool on = true);
   ~DeterministicScope();
-  DeterministicScope(const DeterministicScope&) = delete;
-  DeterministicScope& operator=(const DeterministicScope&) = delete;
-
- private:
-  bool was_;
+  const bool was;  // the mode to restore
 };
 
 }  // namespace ember_test

@@ -329,6 +329,53 @@ TEST_CASE("Adam, AdamW: trajectories match torch.optim.Adam / AdamW (closure for
   replay_all(adam_configs(), [](const AdamConfig& c, Problem& pr) { return c.make(pr); });
 }
 
+TEST_CASE("RMSprop, Adagrad: trajectories match torch.optim.RMSprop / Adagrad (closure form)", "[optim]") {
+  using R = optim::RMSpropOptions;
+  using G = optim::AdagradOptions;
+  using optim::Adagrad;
+  using optim::RMSprop;
+  const std::vector<AdamConfig> configs = {
+      {"rmsprop_plain", one_group<RMSprop>(R(0.01))},
+      {"rmsprop_centered_momentum",
+       one_group<RMSprop>(R(0.01).alpha(0.9).eps(1e-6).weight_decay(0.1).momentum(0.5).centered(true))},
+      // PyTorch fills the b group's missing options from the defaults: momentum 0.9 too.
+      {"rmsprop_groups", two_groups<RMSprop>(R(0.01).momentum(0.9), R(0.02).centered(true).weight_decay(0.05).momentum(0.9))},
+      {"adagrad_plain", one_group<Adagrad>(G(0.1))},
+      {"adagrad_decay",
+       one_group<Adagrad>(G(0.1).lr_decay(0.1).weight_decay(0.05).initial_accumulator_value(0.5).eps(1e-6))},
+      {"adagrad_groups", two_groups<Adagrad>(G(0.1), G(0.05).lr_decay(0.2).initial_accumulator_value(0.1))},
+  };
+  replay_all(configs, [](const AdamConfig& c, Problem& pr) { return c.make(pr); });
+}
+
+TEST_CASE("RMSprop, Adagrad: LibTorch's defaults and refusals", "[optim]") {
+  const optim::RMSpropOptions r;
+  CHECK(r.lr() == 1e-2);
+  CHECK(r.alpha() == 0.99);
+  CHECK(r.eps() == 1e-8);
+  CHECK(r.weight_decay() == 0);
+  CHECK(r.momentum() == 0);
+  CHECK(!r.centered());
+  const optim::AdagradOptions g;
+  CHECK(g.lr() == 1e-2);
+  CHECK(g.lr_decay() == 0);
+  CHECK(g.weight_decay() == 0);
+  CHECK(g.initial_accumulator_value() == 0);
+  CHECK(g.eps() == 1e-10);
+  Tensor w = ones({2}, kDouble).requires_grad_();
+  require_throws_with([&] { optim::RMSprop({w}, optim::RMSpropOptions(-1)); }, {"RMSprop", "learning rate", "-1"});
+  require_throws_with([&] { optim::RMSprop({w}, optim::RMSpropOptions().alpha(-0.5)); }, {"RMSprop", "alpha", "-0.5"});
+  require_throws_with([&] { optim::Adagrad({w}, optim::AdagradOptions().lr_decay(-1)); }, {"Adagrad", "lr_decay"});
+  require_throws_with([&] { optim::Adagrad({w}, optim::AdagradOptions().initial_accumulator_value(-1)); },
+                      {"Adagrad", "initial_accumulator_value"});
+  // Adagrad's state exists from construction, as LibTorch's: sum = initial_accumulator_value.
+  optim::Adagrad ada({w}, optim::AdagradOptions().initial_accumulator_value(0.25));
+  const auto* st = dynamic_cast<const optim::AdagradParamState*>(ada.state_of(w));
+  REQUIRE(st != nullptr);
+  CHECK(st->step() == 0);
+  CHECK(equal(st->sum(), full({2}, 0.25, kDouble)));
+}
+
 TEST_CASE("Adam: defaults as LibTorch; state holds step and moments, max_exp_avg_sq only with amsgrad",
           "[optim]") {
   optim::AdamOptions a;

@@ -2,7 +2,8 @@
 # The six trainings on the CPU, ember against PyTorch (../shared/bench/seed_models_torch.py or
 # $EMBER_TORCH_BENCH), same machine, data and thread count, run one after the other per model.
 # Prints a markdown table of images/s and accuracy, PyTorch first, and the machine's name.
-# usage: tools/bench_cpu_trainings.sh DATA_DIR [THREADS] [MODELS]   (run tools/train.sh's build first)
+# usage: tools/bench_cpu_trainings.sh DATA_DIR [THREADS] [MODELS]   (run tools/train.sh's build first;
+#        EMBER_BUILD=DIR times DIR/tools/train_cifar instead of build/'s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:?usage: bench_cpu_trainings.sh DATA_DIR [THREADS] [MODELS]}"
@@ -21,7 +22,7 @@ import runpy, sys, torch
 torch.set_num_threads($threads)
 sys.argv = ['seed', '$data', '--device', 'cpu', '--only', '$m']
 runpy.run_path('$ref', run_name='__main__')" > "$out/torch_$m.txt"
-  build/tools/train_cifar --model "$m" --data "$data" --device cpu --threads "$threads" \
+  ${EMBER_BUILD:-build}/tools/train_cifar --model "$m" --data "$data" --device cpu --threads "$threads" \
     --print-every 1000000 > "$out/ember_$m.txt" 2>/dev/null
   /usr/bin/python3 - "$m" "$out/torch_$m.txt" "$out/ember_$m.txt" <<'PY'
 import json, sys

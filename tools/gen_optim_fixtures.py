@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/optim.txt: PyTorch's torch.optim.SGD, Adam and AdamW trajectories that
-tests/test_optim.cpp replays with ember's optim::SGD, optim::Adam and optim::AdamW.
+"""Writes tests/fixtures/optim.txt: PyTorch's torch.optim.SGD, Adam, AdamW, RMSprop and Adagrad trajectories that
+tests/test_optim.cpp replays with ember's optim::SGD, Adam, AdamW, RMSprop and Adagrad.
 
 Regenerate (from the repository root) with Debian's PyTorch 1.13:
 
@@ -54,6 +54,18 @@ CONFIGS = {
     "adamw_groups": (dict(lr=0.05, weight_decay=0.3),
                      [(["W", "z"], {}), (["b"], dict(lr=0.02, betas=(0.5, 0.8), eps=1e-4, amsgrad=True))],
                      torch.optim.AdamW),
+    "rmsprop_plain": (dict(lr=0.01), None, torch.optim.RMSprop),
+    "rmsprop_centered_momentum": (dict(lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1, momentum=0.5, centered=True),
+                                  None, torch.optim.RMSprop),
+    "rmsprop_groups": (dict(lr=0.01, momentum=0.9),
+                       [(["W", "z"], {}), (["b"], dict(lr=0.02, centered=True, weight_decay=0.05))],
+                       torch.optim.RMSprop),
+    "adagrad_plain": (dict(lr=0.1), None, torch.optim.Adagrad),
+    "adagrad_decay": (dict(lr=0.1, lr_decay=0.1, weight_decay=0.05, initial_accumulator_value=0.5, eps=1e-6), None,
+                      torch.optim.Adagrad),
+    "adagrad_groups": (dict(lr=0.1),
+                       [(["W", "z"], {}), (["b"], dict(lr=0.05, lr_decay=0.2, initial_accumulator_value=0.1))],
+                       torch.optim.Adagrad),
 }
 
 

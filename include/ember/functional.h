@@ -126,6 +126,32 @@ EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& running_mean, con
 EMBER_API Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});
 EMBER_API Tensor flatten(const Tensor& input, const FlattenFuncOptions& options = {});
 
+/// F::dropout2d: whole channels of (N, C, H, W) or unbatched (C, H, W) input.
+using Dropout2dFuncOptions = DropoutFuncOptions;
+EMBER_API Tensor dropout2d(Tensor input, const Dropout2dFuncOptions& options = {});
+
+/// F::alpha_dropout. As LibTorch, training defaults to false here (F::dropout's is true).
+struct AlphaDropoutFuncOptions {
+  EMBER_ARG(double, p) = 0.5;
+  EMBER_ARG(bool, training) = false;
+  EMBER_ARG(bool, inplace) = false;
+};
+EMBER_API Tensor alpha_dropout(Tensor input, const AlphaDropoutFuncOptions& options = {});
+
+/// F::embedding options (Embedding's, without the sizes).
+struct EmbeddingFuncOptions {
+  EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  EMBER_ARG(double, norm_type) = 2.;
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  EMBER_ARG(bool, sparse) = false;
+};
+/// The rows of `weight` at the integer `input`: shape input.sizes() + [weight.size(1)]. The
+/// gradient reaches weight (repeated indices add up) except the padding_idx row. With
+/// max_norm, the looked-up rows of weight are first renormalised in place (no gradient), as
+/// LibTorch's.
+EMBER_API Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options = {});
+
 }  // namespace functional
 }  // namespace nn
 }  // namespace ember

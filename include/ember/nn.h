@@ -9,4 +9,6 @@
 #include "ember/nn/options.h"
 #include "ember/nn/ordered_dict.h"
 #include "ember/nn/pimpl.h"
+#include "ember/nn/containers.h"
 #include "ember/nn/sequential.h"
+#include "ember/nn/utils.h"

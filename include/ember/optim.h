@@ -4,4 +4,6 @@
 #include "ember/optim/sgd.h"
 #include "ember/optim/adam.h"
 #include "ember/optim/adamw.h"
+#include "ember/optim/adagrad.h"
+#include "ember/optim/rmsprop.h"
 #include "ember/optim/schedulers.h"

@@ -126,8 +126,10 @@ class EMBER_API Tensor {
   void retain_grad() const;
   bool retains_grad() const;
   const std::shared_ptr<autograd::Node>& grad_fn() const;
+  /// LibTorch's Tensor::backward. create_graph records the backward so that the gradients can
+  /// be differentiated again; `inputs` limits accumulation into .grad() to those tensors.
   void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
-                bool create_graph = false) const;
+                bool create_graph = false, std::optional<TensorList> inputs = std::nullopt) const;
   /// Incremented by every in-place change; autograd uses it to detect stale saved tensors.
   uint32_t _version() const;
 

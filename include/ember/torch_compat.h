@@ -9,6 +9,11 @@ namespace torch = ember;
 namespace at = ember;  // the subset of ATen that ember covers is ember's tensor API
 namespace c10 {
 using Error = ::ember::Error;  // `catch (const c10::Error& e)` catches every ember error
+using ::ember::InferenceMode;
+using ::ember::IValue;
+using std::nullopt;
+template <typename T>
+using optional = std::optional<T>;
 }  // namespace c10
 
 #define TORCH_MODULE(Name) EMBER_MODULE(Name)

@@ -11,10 +11,22 @@
 namespace ember {
 namespace {
 thread_local bool grad_enabled = true;
-}
+thread_local bool inference_enabled = false;
+}  // namespace
 
 bool GradMode::is_enabled() { return grad_enabled; }
 void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
+
+InferenceMode::InferenceMode(bool enabled) : prev_grad_(grad_enabled), prev_inference_(inference_enabled) {
+  // InferenceMode(false) inside an enabled one re-enables recording, as LibTorch's does.
+  inference_enabled = enabled;
+  grad_enabled = !enabled;
+}
+InferenceMode::~InferenceMode() {
+  grad_enabled = prev_grad_;
+  inference_enabled = prev_inference_;
+}
+bool InferenceMode::is_enabled() { return inference_enabled; }
 
 namespace autograd {
 
@@ -35,20 +47,72 @@ Node::~Node() {
   draining = false;
 }
 
+namespace {
+/// Saved tensors that may be the output of the op about to record (see SavedTensor).
+struct PendingOutput {
+  std::weak_ptr<TensorImpl> impl;
+  std::weak_ptr<SavedTensor::OutputSlot> slot;
+};
+thread_local std::vector<PendingOutput> pending_outputs;
+}  // namespace
+
 SavedTensor::SavedTensor(const Tensor& t, const char* op) : op_(op) {
   if (!t.defined()) return;
-  data_ = t.detach();
   version_ = t._version();
+  data_ = t.detach();
+  if (t.requires_grad()) {
+    edge_ = gradient_edge(t);
+    return;
+  }
+  // Possibly the op's own output, which has no history yet: record_fn notes its node here.
+  if (GradMode::is_enabled()) {
+    output_ = std::make_shared<OutputSlot>();
+    pending_outputs.push_back({t.impl(), output_});
+  }
 }
 
-const Tensor& SavedTensor::get() const {
+SavedTensor SavedTensor::output(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr,
+                                const char* op) {
+  SavedTensor s;
+  s.op_ = op;
+  s.version_ = t._version();
+  s.data_ = t.detach();
+  s.output_ = std::make_shared<OutputSlot>();
+  s.output_->fn = fn;
+  s.output_->output_nr = output_nr;
+  return s;
+}
+
+Tensor SavedTensor::get() const {
   EMBER_CHECK(!data_.defined() || data_._version() == version_,
               "autograd: one of the tensors needed for the gradient of '", op_,
               "' has been modified by an in-place operation (", describe(data_), " is at version ",
               data_._version(), ", expected version ", version_,
               "). Use an out-of-place op, or clone() the tensor before changing it.");
-  return data_;
+  if (!GradMode::is_enabled()) return data_;
+  // A create_graph backward: a fresh alias whose history is the saved one (for the op's output,
+  // the node now running), as LibTorch's SavedVariable::unpack rebuilds it. A leaf's alias has
+  // the leaf's accumulator as its node, so gradients reach the leaf's .grad().
+  Edge e = edge_;
+  if (!e.fn && output_) e = {output_->fn.lock(), output_->output_nr};
+  if (!e.fn) return data_;
+  Tensor t = data_.detach();
+  set_grad_fn(t.impl(), std::move(e.fn), e.input_nr);
+  t.unsafeGetTensorImpl()->requires_grad = true;
+  return t;
 }
+
+void bind_saved_outputs(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t output_nr) {
+  for (const PendingOutput& p : pending_outputs) {
+    if (p.impl.lock() != out.impl()) continue;
+    if (auto slot = p.slot.lock()) {
+      slot->fn = fn;
+      slot->output_nr = output_nr;
+    }
+  }
+}
+
+void clear_saved_outputs() { pending_outputs.clear(); }
 
 variable_list FunctionNode::apply(variable_list&& grads) {
   EMBER_CHECK(fn, "autograd: trying to backward through the graph a second time (node '", op,
@@ -60,11 +124,24 @@ variable_list FunctionNode::apply(variable_list&& grads) {
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor& g = grads[0];
   Tensor& acc = leaf->grad;
+  // Grad mode is on only in a create_graph backward: then .grad() must keep the gradient's
+  // history, so it is built out of place (a clone, a sum), as LibTorch's AccumulateGrad does.
+  const bool graph = GradMode::is_enabled();
   if (!acc.defined()) {
     // Steal the gradient when nobody else holds it; otherwise copy, so that two leaves never
     // share one .grad() buffer (zero_() on one would clear the other).
     bool unique = g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1 && g.is_contiguous();
-    acc = unique ? g.detach() : g.clone();
+    if (unique && !graph) {
+      acc = g.detach();
+    } else if (graph) {
+      // LibTorch copies into a new tensor here, so .grad()'s node is a CopyBackwards.
+      acc = empty_like(g);
+      acc.copy_(g);
+    } else {
+      acc = g.clone();
+    }
+  } else if (graph) {
+    acc = acc + g;
   } else {
     acc.add_(g);
   }
@@ -123,7 +200,10 @@ void set_grad_fn(const std::shared_ptr<TensorImpl>& t, std::shared_ptr<Node> fn,
 }
 
 void record_fn(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn) {
-  if (!needs_grad(inputs)) return;
+  if (!needs_grad(inputs)) {
+    clear_saved_outputs();
+    return;
+  }
   const bool anomaly = AnomalyMode::is_enabled();
   if (anomaly && AnomalyMode::should_check_nan()) check_forward_output(op.op, out, inputs);
   auto node = std::make_shared<FunctionNode>();
@@ -136,6 +216,8 @@ void record_fn(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs
     node->needs.push_back(in.defined() && in.requires_grad());
     node->input_sizes.push_back(in.defined() ? in.sizes().vec() : std::vector<int64_t>{});
   }
+  bind_saved_outputs(out, node, 0);
+  clear_saved_outputs();
   set_grad_fn(out.impl(), std::move(node), 0);
   out.unsafeGetTensorImpl()->requires_grad = true;
 }
@@ -202,32 +284,37 @@ Tensor accumulation_target(size_t i) {
   return current_targets != nullptr && i < current_targets->size() ? (*current_targets)[i] : Tensor();
 }
 
-void backward(const variable_list& roots, const variable_list& grad_roots,
-              std::optional<bool> retain_graph, bool create_graph) {
-  EMBER_CHECK(!create_graph, "backward: create_graph=true (higher-order gradients) is not supported by ember yet");
-  EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), "backward: got ", roots.size(),
+namespace {
+
+/// One run of the engine. `inputs` empty: every node reachable from the roots runs and leaves
+/// accumulate into .grad(). Otherwise only what leads to the inputs runs; their gradients are
+/// returned (grad()) or, with `accumulate`, added into their .grad() (backward(inputs=...)).
+variable_list run_backward(const char* api, const variable_list& roots, const variable_list& grad_roots,
+                           bool keep, bool create_graph, const variable_list& inputs, bool accumulate) {
+  EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), api, ": got ", roots.size(),
               " tensors but ", grad_roots.size(), " gradients");
-  const bool keep = retain_graph.value_or(create_graph);
   const bool check_gradients = AnomalyMode::is_enabled() && AnomalyMode::should_check_nan();
-  NoGradGuard no_grad;
+  // A create_graph backward records the backward functions' ops, making the gradients
+  // differentiable; otherwise nothing is recorded.
+  AutoGradMode grad_mode(create_graph);
 
   // Seed the buffers of the roots' nodes.
   std::unordered_map<Node*, GradBuffer> buffers;
   std::vector<std::shared_ptr<Node>> stack;
   for (size_t i = 0; i < roots.size(); ++i) {
     const Tensor& r = roots[i];
-    EMBER_CHECK(r.defined(), "backward: called on an undefined tensor");
-    EMBER_CHECK(r.requires_grad(), "backward: element ", i, " of tensors does not require grad and "
+    EMBER_CHECK(r.defined(), api, ": called on an undefined tensor");
+    EMBER_CHECK(r.requires_grad(), api, ": element ", i, " of tensors does not require grad and "
                 "does not have a grad_fn (", describe(r), "). Create the leaves with requires_grad(true).");
     Tensor g = grad_roots.empty() ? Tensor() : grad_roots[i];
     if (!g.defined()) {
-      EMBER_CHECK(r.numel() == 1, "backward: grad can be implicitly created only for scalar outputs; "
+      EMBER_CHECK(r.numel() == 1, api, ": grad can be implicitly created only for scalar outputs; "
                   "got ", describe(r), ". Pass a gradient of the same shape.");
       g = ones_like(r);
     } else {
-      EMBER_CHECK(g.sizes().equals(r.sizes()), "backward: gradient of shape ", g.sizes(),
+      EMBER_CHECK(g.sizes().equals(r.sizes()), api, ": gradient of shape ", g.sizes(),
                   " does not match the tensor's shape ", r.sizes());
-      EMBER_CHECK(g.device() == r.device(), "backward: gradient on ", g.device(),
+      EMBER_CHECK(g.device() == r.device(), api, ": gradient on ", g.device(),
                   " but the tensor is on ", r.device());
       if (g.dtype() != r.dtype()) g = g.to(r.dtype());
     }
@@ -236,7 +323,52 @@ void backward(const variable_list& roots, const variable_list& grad_roots,
     stack.push_back(e.fn);
   }
 
-  // Count, for every reachable node, how many edges lead into it.
+  // Where each input's gradient arrives: input_nr of the node its edge leads to.
+  std::vector<Edge> input_edges;
+  std::unordered_set<Node*> targets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& in = inputs[i];
+    EMBER_CHECK(in.defined(), api, ": input ", i, " is an undefined tensor");
+    EMBER_CHECK(in.requires_grad(), api, ": One of the differentiated Tensors does not require grad (input ", i,
+                ": ", describe(in), ")");
+    // backward(inputs=...) fills a non-leaf input's .grad() as retain_grad() would.
+    if (accumulate && !in.is_leaf()) in.retain_grad();
+    input_edges.push_back(gradient_edge(in));
+    targets.insert(input_edges.back().fn.get());
+  }
+  const bool prune = !inputs.empty();
+
+  // With inputs, only the nodes on a path to one of them run: `needed` holds the nodes that are
+  // an input's node or lead to one, `exec` those that must run (some next node is needed; with
+  // accumulate, also the leaf inputs' AccumulateGrad). A depth-first walk in post order settles
+  // every node after all the nodes below it.
+  std::unordered_set<Node*> needed, exec;
+  if (prune) {
+    std::unordered_set<Node*> seen;
+    std::vector<std::pair<Node*, size_t>> dfs;
+    for (auto& root : stack) {
+      if (!seen.insert(root.get()).second) continue;
+      dfs.emplace_back(root.get(), 0);
+      while (!dfs.empty()) {
+        auto& [n, next] = dfs.back();
+        if (next < n->next_edges.size()) {
+          Node* child = n->next_edges[next++].fn.get();
+          if (child != nullptr && seen.insert(child).second) dfs.emplace_back(child, 0);
+          continue;
+        }
+        bool leads = false;
+        for (const Edge& e : n->next_edges) leads = leads || (e.fn && needed.count(e.fn.get()) != 0);
+        const bool leaf_target = accumulate && targets.count(n) != 0 && dynamic_cast<AccumulateGrad*>(n) != nullptr;
+        if (leads || leaf_target) exec.insert(n);
+        if (leads || targets.count(n) != 0) needed.insert(n);
+        dfs.pop_back();
+      }
+    }
+  }
+  auto runs = [&](Node* n) { return !prune || exec.count(n) != 0; };
+  auto follows = [&](const Edge& e) { return e.fn && (!prune || needed.count(e.fn.get()) != 0); };
+
+  // Count, for every node that will receive a gradient, how many edges lead into it.
   std::unordered_map<Node*, int> deps;
   std::unordered_set<Node*> seen;
   std::vector<std::shared_ptr<Node>> walk = stack;
@@ -244,42 +376,61 @@ void backward(const variable_list& roots, const variable_list& grad_roots,
   while (!walk.empty()) {
     std::shared_ptr<Node> n = std::move(walk.back());
     walk.pop_back();
+    if (!runs(n.get())) continue;
     for (const Edge& e : n->next_edges) {
-      if (!e.fn) continue;
+      if (!follows(e)) continue;
       deps[e.fn.get()]++;
       if (seen.insert(e.fn.get()).second) walk.push_back(e.fn);
     }
   }
 
   // Run nodes whose every consumer has already sent its gradient.
+  variable_list captured(inputs.size());
   std::vector<std::shared_ptr<Node>> ready;
   std::unordered_set<Node*> queued;
   for (auto& n : stack)
-    if (deps[n.get()] == 0 && queued.insert(n.get()).second) ready.push_back(n);
+    if ((!prune || needed.count(n.get()) != 0) && deps[n.get()] == 0 && queued.insert(n.get()).second)
+      ready.push_back(n);
   while (!ready.empty()) {
     std::shared_ptr<Node> node = std::move(ready.back());
     ready.pop_back();
     variable_list in = std::move(buffers[node.get()].grads);
     buffers.erase(node.get());
+    if (prune && targets.count(node.get()) != 0) {
+      for (size_t i = 0; i < inputs.size(); ++i)
+        if (input_edges[i].fn == node && input_edges[i].input_nr < in.size())
+          captured[i] = in[input_edges[i].input_nr];
+    }
     bool any = false;
     for (auto& g : in) any = any || g.defined();
+    // Non-leaves that asked for retain_grad() (or are backward's inputs) get their gradient.
+    if (any && (runs(node.get()) || accumulate)) {
+      for (auto& w : node->retained_outputs) {
+        auto impl = w.lock();
+        if (!impl || impl->output_nr >= in.size() || !in[impl->output_nr].defined()) continue;
+        const Tensor& gi = in[impl->output_nr];
+        Tensor& g = impl->grad;
+        g = g.defined() ? g + gi : gi.clone();
+      }
+    }
+    if (!runs(node.get())) continue;
     variable_list out;
     if (any) {
-      for (auto& w : node->retained_outputs) {
-        if (auto impl = w.lock()) {
-          Tensor& g = impl->grad;
-          g = g.defined() ? g + in[0] : in[0].clone();
-        }
-      }
-      const variable_list targets = check_gradients ? variable_list() : accumulation_targets(*node, deps, buffers);
-      TargetScope scope(&targets);
+      EMBER_CHECK(!create_graph || backward_is_differentiable(*node), node->name(),
+                  ": double backward is not supported for this op in ember: its backward runs a kernel "
+                  "that autograd does not record, so backward()/grad() with create_graph=true cannot go "
+                  "through it (docs/libtorch_differences.md lists the ops that support it)");
+      const variable_list targets_now = check_gradients || create_graph || prune
+                                            ? variable_list()
+                                            : accumulation_targets(*node, deps, buffers);
+      TargetScope scope(&targets_now);
       out = node->apply(std::move(in));
       if (!keep) node->release_variables();
       if (check_gradients) check_backward_gradients(*node, out);
     }
     for (size_t i = 0; i < node->next_edges.size(); ++i) {
       const Edge& e = node->next_edges[i];
-      if (!e.fn) continue;
+      if (!follows(e)) continue;
       if (i < out.size() && out[i].defined()) {
         check_grad_shape(*node, i, out[i]);
         buffers[e.fn.get()].add(e.input_nr, std::move(out[i]));
@@ -287,12 +438,39 @@ void backward(const variable_list& roots, const variable_list& grad_roots,
       if (--deps[e.fn.get()] == 0) ready.push_back(e.fn);
     }
   }
+  return captured;
+}
+
+}  // namespace
+
+void backward(const variable_list& tensors, const variable_list& grad_tensors, std::optional<bool> retain_graph,
+              bool create_graph, const variable_list& inputs) {
+  run_backward("backward", tensors, grad_tensors, retain_graph.value_or(create_graph), create_graph, inputs,
+               /*accumulate=*/true);
+}
+
+variable_list grad(const variable_list& outputs, const variable_list& inputs, const variable_list& grad_outputs,
+                   std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  EMBER_CHECK(!inputs.empty(), "grad: requires at least one input (got an empty list of inputs)");
+  variable_list grads = run_backward("grad", outputs, grad_outputs, retain_graph.value_or(create_graph),
+                                     create_graph, inputs, /*accumulate=*/false);
+  for (size_t i = 0; i < grads.size(); ++i)
+    EMBER_CHECK(allow_unused || grads[i].defined(), "grad: One of the differentiated Tensors appears to not have "
+                "been used in the graph. Set allow_unused=True if this is the desired behavior. (input ", i, ": ",
+                describe(inputs[i]), ")");
+  return grads;
 }
 
 }  // namespace autograd
 
-void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
-  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                      std::optional<TensorList> inputs) const {
+  if (inputs) {
+    EMBER_CHECK(!inputs->empty(), "backward: 'inputs' argument to backward() cannot be empty.");
+    autograd::backward({*this}, {gradient}, retain_graph, create_graph, inputs->vec());
+  } else {
+    autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+  }
 }
 
 }  // namespace ember

@@ -11,7 +11,8 @@
 //
 // The lambda returns one gradient per input (undefined where none flows). A lambda taking
 // (g, needs) also gets which inputs need a gradient, to skip work. Backward runs with grad mode
-// off; the lambda, and with it the saved tensors, is freed after use unless retain_graph is set.
+// off, or on under create_graph (then the lambda must use recorded ops only, and its op be listed
+// in double_backward.cpp); the lambda, and with it the saved tensors, is freed after use unless retain_graph is set.
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -22,17 +23,36 @@
 namespace ember {
 namespace autograd {
 
-/// A tensor kept for backward: a detached alias plus the storage version at save time, so that
-/// use after an in-place change is reported instead of giving a silently wrong gradient.
+/// A tensor kept for backward, with the storage version at save time, so that use after an
+/// in-place change is reported instead of giving a silently wrong gradient.
+///
+/// For double backward (create_graph) the tensor returned by get() while grad mode is on must
+/// carry the saved tensor's history, as LibTorch's SavedVariable does. An input's gradient edge
+/// (its grad_fn at save time, or its leaf accumulator) is kept, never the input itself: a later
+/// in-place op may give the input this very node, and holding it would make a cycle. The op's
+/// own output gets its history only when the op records, after saving: it is linked to its node
+/// weakly (node -> closure -> output -> node would be a cycle too), filled in by record_fn.
 class SavedTensor {
  public:
   SavedTensor() = default;
   SavedTensor(const Tensor& t, const char* op);
-  const Tensor& get() const;
+  /// The saved tensor; with grad mode on (a create_graph backward), with its history.
+  Tensor get() const;
   bool defined() const { return data_.defined(); }
+  /// An output of `fn` (number `output_nr`) saved after the node was made (custom functions):
+  /// kept detached, linked to its node weakly.
+  static SavedTensor output(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr, const char* op);
+
+  /// Where the node of a saved output is noted once the op recorded (record_fn, custom functions).
+  struct OutputSlot {
+    std::weak_ptr<Node> fn;
+    uint32_t output_nr = 0;
+  };
 
  private:
-  Tensor data_;
+  Tensor data_;  // detached
+  Edge edge_;    // an input's history
+  std::shared_ptr<OutputSlot> output_;
   uint32_t version_ = 0;
   const char* op_ = "";
 };
@@ -99,6 +119,17 @@ bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 
 void record_fn(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs, BackwardFn fn);
+
+/// Notes `fn` (output `output_nr`) in the tensors saved since the last call that turn out to be
+/// `out` (see SavedTensor). Called by every place that gives new outputs a node.
+void bind_saved_outputs(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t output_nr);
+/// Forgets the saved tensors waiting for bind_saved_outputs.
+void clear_saved_outputs();
+
+/// Whether node's backward is written with recorded ember ops, so that it can run under
+/// create_graph (double_backward.cpp): the engine refuses the others rather than return a
+/// gradient whose own gradient would be silently wrong.
+bool backward_is_differentiable(const Node& node);
 
 template <typename F>
 void record(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs, F&& f) {

@@ -36,6 +36,48 @@ Tensor region_of(const Tensor& laid_out, const Geometry& view) {
   return make_view(laid_out, view.sizes, view.strides, view.offset);
 }
 
+/// For each element of the view (in its row-major order), the row-major index of the base
+/// element it is: what a create_graph backward gathers with (index_select is recorded).
+Tensor base_element_index(const Geometry& base, const Geometry& view, Device device) {
+  NoGradGuard no_grad;
+  int64_t n = 1;
+  for (int64_t s : base.sizes) n *= s;
+  const TensorOptions options = TensorOptions(kLong).device(device);
+  Tensor positions = laid_out_as(base, options, true);
+  backend(positions).copy(positions, arange(n, options).reshape(base.sizes));
+  Tensor region = region_of(positions, view).contiguous();
+  return region.reshape({region.numel()});
+}
+
+/// g (the view's gradient) added into zeros laid out as the base, repeated elements summed.
+Tensor scatter_into_base(const Tensor& g, const Geometry& base, const Geometry& view) {
+  Tensor out = laid_out_as(base, g.options(), true);
+  // An expand()ed view repeats elements (stride 0): their gradients add up in one element.
+  Geometry target = view;
+  std::vector<int64_t> repeated;
+  for (size_t d = 0; d < view.sizes.size(); ++d)
+    if (view.strides[d] == 0 && view.sizes[d] > 1) {
+      repeated.push_back(int64_t(d));
+      target.sizes[d] = 1;
+    }
+  Tensor src;
+  {
+    NoGradGuard no_grad;  // plumbing: the recorded op below is the whole of it
+    src = repeated.empty() ? g : g.sum(repeated, /*keepdim=*/true);
+  }
+  backend(out).copy(region_of(out, target), src);
+  if (needs_grad({g})) {
+    // create_graph: linear in g, its own gradient reads gg at the view's elements.
+    std::vector<int64_t> sizes = g.sizes().vec();
+    record({"as_strided_backward", "AsStridedBackwardBackward0"}, out, {g},
+           [base, view, sizes](const Tensor& gg) -> variable_list {
+             Tensor idx = base_element_index(base, view, gg.device());
+             return {index_select(gg.reshape({gg.numel()}), 0, idx).reshape(sizes)};
+           });
+  }
+  return out;
+}
+
 /// The gradient of a view for its base: the view's gradient written into zeros laid out as the
 /// base. Regenerated for a view whose storage changed in place (LibTorch's AsStridedBackward0).
 struct AsStridedBackward : Node {
@@ -44,6 +86,7 @@ struct AsStridedBackward : Node {
   variable_list apply(variable_list&& grads) override {
     const Tensor& g = grads[0];
     if (!g.defined()) return {Tensor()};
+    if (GradMode::is_enabled()) return {scatter_into_base(g, base, view)};  // create_graph
     Tensor out = laid_out_as(base, g.options(), true);
     // An expand()ed view repeats elements (stride 0): their gradients add up in one element.
     Geometry target = view;
@@ -70,6 +113,27 @@ struct CopySlices : Node {
     const Tensor& g = grads[0];
     variable_list out(2);
     if (!g.defined()) return out;
+    if (GradMode::is_enabled()) {
+      // create_graph: the region gathered from g, and g with the region zeroed (times a
+      // constant mask), both in recorded ops.
+      if (next_edges[1].fn) {
+        Tensor idx = base_element_index(base, view, g.device());
+        out[1] = index_select(g.reshape({g.numel()}), 0, idx).reshape(view.sizes);
+      }
+      if (next_edges[0].fn) {
+        Tensor mask;
+        {
+          NoGradGuard no_grad;
+          Tensor laid_out = laid_out_as(base, g.options(), false);
+          backend(laid_out).fill(laid_out, 1);
+          Tensor region = region_of(laid_out, view);
+          backend(region).fill(region, 0);
+          mask = laid_out;
+        }
+        out[0] = g * mask;
+      }
+      return out;
+    }
     Tensor laid_out = laid_out_as(base, g.options(), false);
     backend(laid_out).copy(laid_out, g);
     Tensor region = region_of(laid_out, view);

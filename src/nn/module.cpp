@@ -8,10 +8,27 @@
 #include <typeinfo>
 
 #include "autograd/function.h"
+#include "set_data.h"
 #include "tensor_impl.h"
 
 namespace ember {
 namespace nn {
+namespace detail {
+// LibTorch's Variable::set_data: `target` gets the storage, geometry and dtype of `source` and
+// keeps its identity (the TensorImpl that user handles and optimizers point to) and its autograd
+// leaf state. Module::to and utils::vector_to_parameters use it.
+void set_data(const Tensor& target, const Tensor& source) {
+  TensorImpl* dst = target.unsafeGetTensorImpl();
+  TensorImpl* src = source.unsafeGetTensorImpl();
+  if (dst == src) return;
+  dst->storage = src->storage;
+  dst->sizes = src->sizes;
+  dst->strides = src->strides;
+  dst->offset = src->offset;
+  dst->dtype = src->dtype;
+}
+}  // namespace detail
+
 namespace {
 
 std::string demangle(const char* mangled) {
@@ -25,20 +42,6 @@ std::string demangle(const char* mangled) {
 
 std::string join_name(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
-}
-
-// Gives `target` the storage, geometry and dtype of `source`, keeping its identity (the
-// TensorImpl that user handles and optimizers point to) and its autograd leaf state.
-// This is LibTorch's Variable::set_data, kept private to nn::Module::to.
-void set_data(const Tensor& target, const Tensor& source) {
-  TensorImpl* dst = target.unsafeGetTensorImpl();
-  TensorImpl* src = source.unsafeGetTensorImpl();
-  if (dst == src) return;
-  dst->storage = src->storage;
-  dst->sizes = src->sizes;
-  dst->strides = src->strides;
-  dst->offset = src->offset;
-  dst->dtype = src->dtype;
 }
 
 void check_name(const std::string& name, const char* what) {
@@ -207,12 +210,12 @@ void Module::to_impl(const Fn& convert) {
   NoGradGuard no_grad;
   for (auto& p : parameters_) {
     if (!p.value().defined()) continue;
-    set_data(p.value(), convert(p.value()));
+    detail::set_data(p.value(), convert(p.value()));
     Tensor& grad = p.value().mutable_grad();
     if (grad.defined()) grad = convert(grad);
   }
   for (auto& b : buffers_)
-    if (b.value().defined()) set_data(b.value(), convert(b.value()));
+    if (b.value().defined()) detail::set_data(b.value(), convert(b.value()));
 }
 
 void Module::to(Device device, ScalarType dtype, bool non_blocking) {

@@ -15,6 +15,86 @@ struct ConvParams {
   int64_t stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
 };
 
+/// The one geometry every backend kernel of a convolution of an `in`-shaped input with a
+/// `w`-shaped weight reads (src/conv_geometry.h).
+ConvGeometry geometry(IntArrayRef in, IntArrayRef w, const ConvParams& p) {
+  return {in[0], in[1], in[2], in[3], w[0], w[2], w[3],
+          conv_out_size(in[2], w[2], p.stride[0], p.padding[0], p.dilation[0]),
+          conv_out_size(in[3], w[3], p.stride[1], p.padding[1], p.dilation[1]),
+          p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
+}
+
+Tensor conv2d_grad_weight(const Tensor& g, const Tensor& x, const std::vector<int64_t>& w_shape, const ConvParams& p);
+
+/// t with the history `edge` (t's values are those of the tensor the edge belongs to): for a
+/// create_graph backward reading a contiguous copy saved in place of its source.
+Tensor with_history(const Tensor& t, const autograd::Edge& edge) {
+  if (!edge.fn) return t;
+  Tensor alias = t.detach();
+  autograd::set_grad_fn(alias.impl(), edge.fn, edge.input_nr);
+  alias.unsafeGetTensorImpl()->requires_grad = true;
+  return alias;
+}
+
+Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p);
+
+/// The input gradient of a convolution, as a recorded op (for create_graph): it is linear in
+/// g and in w, and its own gradients are a convolution (for g) and a weight gradient (for w).
+Tensor conv2d_grad_input(const Tensor& g, const Tensor& w, const std::vector<int64_t>& in_shape, const ConvParams& p) {
+  Tensor g_c, w_c;
+  {
+    NoGradGuard no_grad;
+    g_c = g.contiguous();
+    w_c = w.contiguous();
+  }
+  Tensor out = make_empty(in_shape, g.dtype(), g.device());
+  if (out.numel() > 0) backend(g).conv2d_backward_input(out, g_c, w_c, geometry(in_shape, w.sizes(), p));
+  if (autograd::needs_grad({g, w})) {
+    auto sg = autograd::save(g, "conv2d_backward_input"), sw = autograd::save(w, "conv2d_backward_input");
+    std::vector<int64_t> w_shape = w.sizes().vec();
+    autograd::record({"conv2d_backward_input", "ConvolutionBackwardBackward0"}, out, {g, w},
+                     [sg, sw, w_shape, p](const Tensor& gg, const std::vector<bool>& needs) {
+      // <gg, A_w^T g> = <A_w gg, g>: the gradient for g is the convolution of gg with w, the one
+      // for w the weight gradient of a convolution of gg whose output gradient is g.
+      variable_list grads(2);
+      if (needs[0]) grads[0] = conv2d_batched(gg, sw.get(), Tensor(), p);
+      if (needs[1]) grads[1] = conv2d_grad_weight(sg.get(), gg, w_shape, p);
+      return grads;
+    });
+  }
+  return out;
+}
+
+/// The weight gradient of a convolution of x with output gradient g, as a recorded op.
+Tensor conv2d_grad_weight(const Tensor& g, const Tensor& x, const std::vector<int64_t>& w_shape, const ConvParams& p) {
+  Tensor g_c, x_c;
+  {
+    NoGradGuard no_grad;
+    g_c = g.contiguous();
+    x_c = x.contiguous();
+  }
+  Tensor out = make_empty(w_shape, g.dtype(), g.device());
+  if (g.numel() > 0) {
+    backend(g).conv2d_backward_weight(out, g_c, x_c, geometry(x.sizes(), w_shape, p));
+  } else {
+    backend(g).fill(out, 0);
+  }
+  if (autograd::needs_grad({g, x})) {
+    auto sg = autograd::save(g, "conv2d_backward_weight"), sx = autograd::save(x, "conv2d_backward_weight");
+    std::vector<int64_t> x_shape = x.sizes().vec();
+    autograd::record({"conv2d_backward_weight", "ConvolutionBackwardBackward0"}, out, {g, x},
+                     [sg, sx, x_shape, p](const Tensor& gw, const std::vector<bool>& needs) {
+      // <gw, dW(g, x)> = <g, conv(x, gw)>: for g a convolution of x with gw, for x an input
+      // gradient of g through gw.
+      variable_list grads(2);
+      if (needs[0]) grads[0] = conv2d_batched(sx.get(), gw, Tensor(), p);
+      if (needs[1]) grads[1] = conv2d_grad_input(sg.get(), gw, x_shape, p);
+      return grads;
+    });
+  }
+  return out;
+}
+
 Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias,
                       const ConvParams& p) {
   const int64_t n = input.size(0), h = input.size(2), w = input.size(3);
@@ -24,11 +104,7 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
               "conv2d: calculated padded input size per channel: (", h + 2 * p.padding[0], " x ",
               w + 2 * p.padding[1], "). Kernel size: (", eff_kh, " x ", eff_kw,
               "). Kernel size can't be greater than actual input size");
-  // The one geometry every backend kernel of this convolution reads (src/conv_geometry.h).
-  const ConvGeometry g{n, input.size(1), h, w, out_c, kh, kw,
-                       conv_out_size(h, kh, p.stride[0], p.padding[0], p.dilation[0]),
-                       conv_out_size(w, kw, p.stride[1], p.padding[1], p.dilation[1]),
-                       p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
+  const ConvGeometry g = geometry(input.sizes(), weight.sizes(), p);
 
   Tensor in_c, w_c, b_c;
   {
@@ -47,9 +123,21 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
     auto s_in = weight.requires_grad() ? autograd::save(in_c, "conv2d") : autograd::SavedTensor();
     auto s_w = input.requires_grad() ? autograd::save(w_c, "conv2d") : autograd::SavedTensor();
     std::vector<int64_t> in_shape = input.sizes().vec(), w_shape = weight.sizes().vec();
+    // The saved tensors are contiguous copies when the originals were not: a create_graph
+    // backward gives them the originals' history.
+    const autograd::Edge in_edge = s_in.defined() ? autograd::gradient_edge(input) : autograd::Edge();
+    const autograd::Edge w_edge = s_w.defined() ? autograd::gradient_edge(weight) : autograd::Edge();
     autograd::record("conv2d", out, {input, weight, bias},
-                     [s_in, s_w, in_shape, w_shape, g](const Tensor& grad, const std::vector<bool>& needs) {
+                     [s_in, s_w, in_shape, w_shape, p, g, in_edge, w_edge](const Tensor& grad,
+                                                                        const std::vector<bool>& needs) {
       variable_list grads(3);
+      if (GradMode::is_enabled()) {
+        // create_graph: the two kernels as recorded ops, differentiable to any order.
+        if (needs[0]) grads[0] = conv2d_grad_input(grad, with_history(s_w.get(), w_edge), in_shape, p);
+        if (needs[1]) grads[1] = conv2d_grad_weight(grad, with_history(s_in.get(), in_edge), w_shape, p);
+        if (needs[2]) grads[2] = grad.sum({0, 2, 3});
+        return grads;
+      }
       const Tensor go = grad.contiguous();
       if (needs[0]) {
         grads[0] = make_empty(in_shape, go.dtype(), go.device());

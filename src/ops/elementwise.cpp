@@ -330,6 +330,9 @@ Tensor abs(const Tensor& x) {
 }
 Tensor relu(const Tensor& x) {
   return unary(UnaryOp::Relu, "relu", x, numeric(x, "relu"), kOut, [](const Tensor& g, const Tensor&, const Tensor& out) {
+    // A create_graph backward needs the gradient's dependence on g recorded: a where() over the
+    // output's sign, instead of the fused kernel autograd cannot see.
+    if (GradMode::is_enabled()) return where(out > 0, g, zeros({}, g.options()));
     Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
     backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
     return gi;

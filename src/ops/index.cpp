@@ -57,6 +57,18 @@ Tensor detail::index_select(const Tensor& x, int64_t dim, const Tensor& index, b
     auto saved_idx = autograd::save(idx, "index_select");
     std::vector<int64_t> in_shape = x.sizes().vec();
     autograd::record("index_select", out, {x}, [saved_idx, in_shape, d](const Tensor& g) -> variable_list {
+      if (GradMode::is_enabled() && g.dim() > 0 && g.numel() > 0) {
+        // create_graph: the same sums as a product with a one-hot (k, n) matrix, in recorded ops
+        // (the index_add kernel below is invisible to autograd).
+        const Tensor idx = saved_idx.get();
+        const int64_t n = in_shape[size_t(d)], k = idx.numel(), last = g.dim() - 1;
+        Tensor hit = (idx.reshape({k, 1}) == arange(n, TensorOptions(kLong).device(g.device())).reshape({1, n}))
+                         .to(g.dtype());
+        Tensor moved = g.transpose(d, last);  // the indexed dim last: (..., k)
+        std::vector<int64_t> sizes = moved.sizes().vec();
+        sizes.back() = n;
+        return {moved.reshape({moved.numel() / k, k}).mm(hit).reshape(sizes).transpose(d, last)};
+      }
       // Repeated indices must add up, hence index_add into zeros rather than a scatter.
       Tensor grad = zeros(in_shape, g.options());
       if (g.numel() > 0) backend(g).index_add(grad, d, saved_idx.get(), g.contiguous());

@@ -141,6 +141,11 @@ void apply_incoming(const Tensor& grad, const Tensor& g, Reduction reduction) {
     grad.mul_(g);
   }
 }
+/// The incoming gradient applied as a recorded product, for a create_graph backward (where the
+/// result must stay differentiable in g, so g is never read on the host).
+Tensor incoming_recorded(const Tensor& grad, const Tensor& g, Reduction reduction) {
+  return reduction == Reduction::None ? grad * g.reshape({grad.size(0), 1}) : grad * g;
+}
 
 /// Checks a class-weight tensor against the input's C classes (LibTorch's words) and returns it
 /// in the input's dtype, or an undefined tensor when there is none.
@@ -274,8 +279,26 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const
     // A mean divides by the number of targets that count; none counting gives a zero gradient.
     const double base = host_mean_factor(reduction, count);
     const Tensor factor = device_mean_factor(reduction, count);
+    const autograd::Edge in_edge = autograd::gradient_edge(input);
     autograd::record(op, out, {input},
-                     [logp, saved_target, ignore_index, label_smoothing, reduction, base, factor](const Tensor& g) -> variable_list {
+                     [logp, saved_target, ignore_index, label_smoothing, reduction, base, factor, in_edge](const Tensor& g) -> variable_list {
+      if (GradMode::is_enabled() && logp.numel() > 0) {
+        // create_graph: (softmax(input) - q) * scale in recorded ops, q the smoothed one-hot
+        // target (zero on ignored rows). log_softmax is shift-invariant, so softmax of the saved
+        // log-probabilities, given the input's history, is softmax(input) with its derivative.
+        const int64_t rows = logp.size(0), classes = logp.size(1);
+        const ScalarType dt = logp.dtype();
+        Tensor t_col = saved_target.get().reshape({rows, 1});
+        Tensor counted = (t_col != Scalar(ignore_index)).to(dt);
+        Tensor hit = (arange(classes, TensorOptions(kLong).device(logp.device())).reshape({1, classes}) == t_col).to(dt);
+        Tensor q = (hit * (1.0 - label_smoothing) + label_smoothing / double(classes)) * counted;
+        Tensor z = logp.detach();
+        autograd::set_grad_fn(z.impl(), in_edge.fn, in_edge.input_nr);
+        z.unsafeGetTensorImpl()->requires_grad = true;
+        Tensor grad = (softmax(z, 1) * counted - q) * base;
+        if (factor.defined()) grad = grad * factor;
+        return {incoming_recorded(grad, g, reduction)};
+      }
       Tensor grad = make_empty(logp.sizes(), logp.dtype(), logp.device());
       if (grad.numel() == 0) return {grad};
       backend(logp).cross_entropy_backward(grad, logp, saved_target.get(), ignore_index, label_smoothing,
@@ -337,9 +360,13 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& w
       Tensor classes = arange(c, TensorOptions(kLong).device(t.device()));
       Tensor t_col = t.reshape({m, 1});
       Tensor grad = (classes.reshape({1, c}) == t_col).to(dtype) * (t_col != Scalar(ignore_index)).to(dtype);
-      grad.mul_(base * host_scale(g, reduction));
+      // create_graph: g joins as a recorded product (the gradient is linear in g and does not
+      // depend on the input), never read on the host.
+      const bool graph = GradMode::is_enabled();
+      grad.mul_(base * (graph ? 1.0 : host_scale(g, reduction)));
       if (factor.defined()) grad.mul_(factor);
       grad = 0.0 - grad;  // not neg(): 0 - 0 is +0, so untouched entries print as 0, as PyTorch's
+      if (graph) return {incoming_recorded(grad, g, reduction)};
       apply_incoming(grad, g, reduction);
       return {grad};
     });

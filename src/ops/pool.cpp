@@ -18,6 +18,38 @@ int64_t pool_out_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_
   return out;
 }
 
+/// The input gradient of max_pool2d as a recorded op, for a create_graph backward: linear in g,
+/// its own gradient reads gg at each window's maximum (a gather, done as index_select over the
+/// flattened planes, itself recorded).
+Tensor max_pool2d_grad_input(const Tensor& g, const Tensor& indices, const std::vector<int64_t>& in_shape,
+                             const PoolParams& p) {
+  Tensor grad_in = make_empty(in_shape, g.dtype(), g.device());
+  if (g.numel() > 0) {
+    Tensor g_c;
+    {
+      NoGradGuard no_grad;
+      g_c = g.contiguous();
+    }
+    backend(g).max_pool2d_backward(grad_in, g_c, indices, p);
+  } else if (grad_in.numel() > 0) {
+    backend(g).fill(grad_in, 0);
+  }
+  if (autograd::needs_grad({g})) {
+    std::vector<int64_t> out_shape = g.sizes().vec();
+    autograd::record({"max_pool2d_backward", "MaxPool2DWithIndicesBackwardBackward0"}, grad_in, {g},
+                     [indices, in_shape, out_shape](const Tensor& gg) -> variable_list {
+      if (indices.numel() == 0) return {zeros(out_shape, gg.options())};
+      // The indices count within each (n, c) plane: add the plane's offset in the flattened input.
+      const int64_t plane = in_shape[2] * in_shape[3];
+      Tensor offsets = arange(in_shape[0] * in_shape[1], TensorOptions(kLong).device(gg.device()))
+                           .reshape({in_shape[0], in_shape[1], 1, 1}) * plane;
+      Tensor flat = (indices + offsets).reshape({indices.numel()});
+      return {index_select(gg.reshape({gg.numel()}), 0, flat).reshape(out_shape)};
+    });
+  }
+  return grad_in;
+}
+
 Tensor max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mode) {
   const int64_t n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
   const int64_t oh = pool_out_size(h, p.kernel[0], p.padding[0], p.stride[0], p.dilation[0], ceil_mode);
@@ -39,6 +71,7 @@ Tensor max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mo
     // changed); the window parameters let a backend gather instead of scatter (see backend.h).
     std::vector<int64_t> in_shape = input.sizes().vec();
     autograd::record("max_pool2d", out, {input}, [indices, in_shape, p](const Tensor& grad) -> variable_list {
+      if (GradMode::is_enabled()) return {max_pool2d_grad_input(grad, indices, in_shape, p)};  // create_graph
       Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
       if (grad.numel() > 0) {
         backend(grad).max_pool2d_backward(grad_in, grad.contiguous(), indices, p);

@@ -31,7 +31,16 @@ Tensor softmax_impl(const Tensor& x_in, int64_t dim, std::optional<ScalarType> d
   if (autograd::needs_grad({x})) {
     auto saved_out = autograd::save(out, op);
     autograd::record(op, out, {x}, [saved_out, outer, c, inner, log](const Tensor& grad) -> variable_list {
-      const Tensor& y = saved_out.get();
+      const Tensor y = saved_out.get();
+      if (GradMode::is_enabled()) {
+        // A create_graph backward: the same formula in recorded ops, so that it can be
+        // differentiated again (the fused kernel below is invisible to autograd).
+        const std::vector<int64_t> shape{outer, c, inner};
+        Tensor g3 = grad.reshape(shape), y3 = y.reshape(shape);
+        Tensor gi = log ? g3 - y3.exp() * g3.sum({1}, /*keepdim=*/true)
+                        : y3 * (g3 - (g3 * y3).sum({1}, /*keepdim=*/true));
+        return {gi.reshape(y.sizes())};
+      }
       Tensor grad_in = make_empty(y.sizes(), y.dtype(), y.device());
       if (grad_in.numel() > 0)
         backend(y).softmax_backward(grad_in, grad.contiguous(), y, outer, c, inner, log);

@@ -6,23 +6,15 @@
 
 #include "optim/adam_common.h"
 #include "optim/adam_state.h"
+#include "optim/state_schema.h"
 
 namespace ember {
 namespace optim {
-
 #define EMBER_DEFINE_ADAM(Name, kDecoupled)                                                              \
   Name##Options::Name##Options(double lr) : lr_(lr) {}                                                   \
                                                                                                          \
-  bool operator==(const Name##Options& a, const Name##Options& b) {                                      \
-    return a.lr() == b.lr() && a.betas() == b.betas() && a.eps() == b.eps() &&                           \
-           a.weight_decay() == b.weight_decay() && a.amsgrad() == b.amsgrad();                           \
-  }                                                                                                      \
-                                                                                                         \
-  bool operator==(const Name##ParamState& a, const Name##ParamState& b) {                                \
-    return a.step() == b.step() && detail::same_tensor_state(a.exp_avg(), b.exp_avg()) &&               \
-           detail::same_tensor_state(a.exp_avg_sq(), b.exp_avg_sq()) &&                                  \
-           detail::same_tensor_state(a.max_exp_avg_sq(), b.max_exp_avg_sq());                            \
-  }                                                                                                      \
+  bool operator==(const Name##Options& a, const Name##Options& b) { return detail::same_options(a, b); }        \
+  bool operator==(const Name##ParamState& a, const Name##ParamState& b) { return detail::same_state(a, b); } \
                                                                                                          \
   Name::Name(std::vector<OptimizerParamGroup> param_groups, Name##Options defaults)                      \
       : Optimizer(std::move(param_groups), std::make_unique<Name##Options>(defaults)) {                  \
@@ -41,11 +33,15 @@ namespace optim {
   }                                                                                                      \
                                                                                                          \
   void Name::save(SafeTensors& archive) const {                                                          \
-    detail::save_adam<Name##Options, Name##ParamState>(*this, #Name, #Name "Options", archive);          \
+    detail::save_state<Name##Options, Name##ParamState>(*this, #Name, #Name "Options", archive);         \
   }                                                                                                      \
                                                                                                          \
   void Name::load(const SafeTensors& archive, const std::string& source) {                               \
-    detail::load_adam<Name##Options, Name##ParamState>(*this, #Name, archive, source);                   \
+    const auto check = [](const Name##Options& o, const detail::StateReader& in, size_t g) {             \
+      detail::check_adam_options(o, ember::detail::str(in.where(), ": " #Name " parameter group ", g));    \
+    };                                                                                                   \
+    detail::load_state<Name##Options, Name##ParamState>(*this, #Name, archive, source, check,            \
+                                                        {"step", "exp_avg", "exp_avg_sq"});              \
   }
 
 EMBER_DEFINE_ADAM(Adam, /*decoupled weight decay:*/ false)

@@ -11,17 +11,11 @@
 
 #include "ember/autograd.h"
 #include "ember/optim/optimizer.h"
-#include "tensor_impl.h"  // describe
+#include "optim/step_common.h"
 
 namespace ember {
 namespace optim {
 namespace detail {
-
-/// Equal state tensors: both undefined, or equal values (for the ParamStates' operator==).
-inline bool same_tensor_state(const Tensor& x, const Tensor& y) {
-  if (x.defined() != y.defined()) return false;
-  return !x.defined() || ember::equal(x, y);
-}
 
 /// PyTorch's constructor checks, for the defaults and for every group's own options.
 template <typename Options>
@@ -37,19 +31,11 @@ void check_adam_options(const Options& o, const std::string& where) {
               " (must be >= 0)");
 }
 
-template <typename Options>
-const Options& adam_options(const OptimizerParamGroup& group, size_t index, const char* op,
-                            const char* type_name) {
-  const auto* o = dynamic_cast<const Options*>(&group.options());
-  EMBER_CHECK(o != nullptr, op, ": the options of parameter group ", index, " are not ", type_name);
-  return *o;
-}
-
 /// Checks every group's options (at construction).
 template <typename Options>
 void check_all_groups(const std::vector<OptimizerParamGroup>& groups, const char* name, const char* options_name) {
   for (size_t i = 0; i < groups.size(); ++i)
-    check_adam_options(adam_options<Options>(groups[i], i, name, options_name),
+    check_adam_options(group_options<Options>(groups[i], i, name, options_name),
                        std::string(name) + " (parameter group " + std::to_string(i) + ")");
 }
 
@@ -60,7 +46,7 @@ void adam_step(std::vector<OptimizerParamGroup>& groups, Optimizer::StateMap& st
   NoGradGuard no_grad;
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     auto& group = groups[gi];
-    const Options& o = adam_options<Options>(group, gi, op, options_name);
+    const Options& o = group_options<Options>(group, gi, op, options_name);
     // Options may have been changed (or a group added) since construction: recheck them here.
     check_adam_options(o, std::string(op) + " (parameter group " + std::to_string(gi) + ")");
     const double lr = o.lr(), eps = o.eps(), wd = o.weight_decay();
@@ -70,9 +56,7 @@ void adam_step(std::vector<OptimizerParamGroup>& groups, Optimizer::StateMap& st
       const Tensor& p = group.params()[pi];
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      EMBER_CHECK(grad.sizes().equals(p.sizes()) && grad.dtype() == p.dtype() && grad.device() == p.device(),
-                  op, ": parameter ", pi, " of group ", gi, " (", describe(p), ") has a gradient of ",
-                  describe(grad), "; they must agree in shape, dtype and device");
+      check_grad_fits(op, p, grad, pi, gi);
 
       auto& slot = states[p.unsafeGetTensorImpl()];
       auto* st = dynamic_cast<State*>(slot.get());
@@ -88,13 +72,7 @@ void adam_step(std::vector<OptimizerParamGroup>& groups, Optimizer::StateMap& st
       }
       Tensor& exp_avg = st->exp_avg();
       Tensor& exp_avg_sq = st->exp_avg_sq();
-      for (const Tensor* t : {&exp_avg, &exp_avg_sq}) {
-        EMBER_CHECK(t->defined() && t->sizes().equals(p.sizes()) && t->dtype() == p.dtype() &&
-                        t->device() == p.device(),
-                    op, ": the state of parameter ", pi, " of group ", gi, " (", describe(*t),
-                    ") does not match the parameter (", describe(p),
-                    "); was the parameter moved or converted after the optimizer stepped?");
-      }
+      for (const Tensor* t : {&exp_avg, &exp_avg_sq}) check_state_fits(op, *t, p, pi, gi);
       // amsgrad switched on after earlier steps: the running maximum starts from zero, as it
       // would have in PyTorch's first step.
       if (o.amsgrad() && !st->max_exp_avg_sq().defined()) st->max_exp_avg_sq(zeros_like(p));

@@ -6,45 +6,45 @@
 #include <map>
 
 #include "backend.h"
-#include "optim/state_archive.h"
+#include "optim/state_schema.h"
 
 namespace ember {
 namespace optim {
+
+template <typename V>
+void each_option(SGDOptions& o, V&& v) {
+  v("lr", o.lr()), v("momentum", o.momentum()), v("dampening", o.dampening()), v("weight_decay", o.weight_decay()),
+      v("nesterov", o.nesterov());
+}
+
+template <typename V>
+void each_state(SGDParamState& s, V&& v) {
+  v("momentum_buffer", s.momentum_buffer());
+}
+
 
 namespace {
 
 // PyTorch's constructor checks, applied to the defaults and to every group's own options.
 void check_options(const SGDOptions& o, const std::string& where) {
-  EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
-  EMBER_CHECK(o.momentum() >= 0, where, ": invalid momentum value ", o.momentum(), " (must be >= 0)");
-  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(),
-              " (must be >= 0)");
+  detail::check_nonnegative(where, {{"learning rate", o.lr()}, {"momentum value", o.momentum()},
+                                    {"weight_decay value", o.weight_decay()}});
   EMBER_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), where,
               ": Nesterov momentum requires a momentum and zero dampening (got momentum ", o.momentum(),
               ", dampening ", o.dampening(), ")");
 }
 
 const SGDOptions& sgd_options(const OptimizerParamGroup& group, size_t index, const char* op) {
-  const auto* o = dynamic_cast<const SGDOptions*>(&group.options());
-  EMBER_CHECK(o != nullptr, op, ": the options of parameter group ", index, " are not SGDOptions");
-  return *o;
+  return detail::group_options<SGDOptions>(group, index, op, "SGDOptions");
 }
 
 }  // namespace
 
 SGDOptions::SGDOptions(double lr) : lr_(lr) {}
 
-bool operator==(const SGDOptions& a, const SGDOptions& b) {
-  return a.lr() == b.lr() && a.momentum() == b.momentum() && a.dampening() == b.dampening() &&
-         a.weight_decay() == b.weight_decay() && a.nesterov() == b.nesterov();
-}
+bool operator==(const SGDOptions& a, const SGDOptions& b) { return detail::same_options(a, b); }
 
-bool operator==(const SGDParamState& a, const SGDParamState& b) {
-  const Tensor& x = a.momentum_buffer();
-  const Tensor& y = b.momentum_buffer();
-  if (x.defined() != y.defined()) return false;
-  return !x.defined() || ember::equal(x, y);
-}
+bool operator==(const SGDParamState& a, const SGDParamState& b) { return detail::same_state(a, b); }
 
 SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {
@@ -125,50 +125,18 @@ Tensor SGD::step(LossClosure closure) {
 // --- checkpoints --------------------------------------------------------------------------------
 
 void SGD::save(SafeTensors& archive) const {
-  detail::StateWriter out(*this, "SGD", archive);
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    const SGDOptions& o = sgd_options(param_groups_[g], g, "save(optimizer)");
-    out.number(g, "lr", o.lr());
-    out.number(g, "momentum", o.momentum());
-    out.number(g, "dampening", o.dampening());
-    out.number(g, "weight_decay", o.weight_decay());
-    out.flag(g, "nesterov", o.nesterov());
-    for (const Tensor& p : param_groups_[g].params()) {
-      const auto* st = dynamic_cast<const SGDParamState*>(state_of(p));
-      if (st != nullptr && st->momentum_buffer().defined()) out.tensor(p, "momentum_buffer", st->momentum_buffer());
-    }
-  }
+  detail::save_state<SGDOptions, SGDParamState>(*this, "SGD", "SGDOptions", archive);
 }
 
 void SGD::load(const SafeTensors& archive, const std::string& source) {
-  detail::StateReader in(*this, "SGD", archive, source);
-  // Read and check everything before changing anything.
-  std::vector<SGDOptions> options;
-  for (size_t g = 0; g < param_groups_.size(); ++g) {
-    in.begin_group(g);
-    SGDOptions o(in.number(g, "lr"));
-    o.momentum(in.number(g, "momentum"));
-    o.dampening(in.number(g, "dampening"));
-    o.weight_decay(in.number(g, "weight_decay"));
-    o.nesterov(in.flag(g, "nesterov"));
+  const auto check = [](const SGDOptions& o, const detail::StateReader& in, size_t g) {
     EMBER_CHECK(o.lr() >= 0 && o.momentum() >= 0 && o.weight_decay() >= 0, in.where(), ": parameter group ", g,
                 " has a negative lr, momentum or weight_decay");
     EMBER_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), in.where(), ": parameter group ", g,
                 " has nesterov with momentum ", o.momentum(), " and dampening ", o.dampening(),
                 " (nesterov needs momentum > 0 and dampening 0)");
-    options.push_back(o);
-  }
-  const auto found = in.state({{"momentum_buffer", detail::StateReader::Kind::kLikeParam}});
-
-  StateMap fresh;
-  const std::vector<Tensor>& params = in.params();
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (!found[i][0].defined()) continue;
-    auto st = std::make_unique<SGDParamState>();
-    st->momentum_buffer(detail::StateReader::own_copy(found[i][0], params[i]));
-    fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
-  }
-  detail::install(*this, std::move(fresh), options);
+  };
+  detail::load_state<SGDOptions, SGDParamState>(*this, "SGD", archive, source, check, {});
 }
 
 }  // namespace optim

@@ -1,8 +1,8 @@
 // A LibTorch program using the Module API: TwoLayerFC and ThreeLayerConvNet through TORCH_MODULE,
 // a Sequential, kaiming_normal_, LibTorch's default initialisation and SGD with momentum, weight
-// decay, dampening and Nesterov, then StepLR. Built against LibTorch and against ember, the losses,
-// parameters, learning rates and printed modules must match (module names print with ember::
-// where LibTorch prints torch::).
+// decay, dampening and Nesterov, then StepLR, RMSprop (centered, momentum) and Adagrad. Built
+// against LibTorch and against ember, the losses, parameters, learning rates and printed modules
+// must match (module names print with ember:: where LibTorch prints torch::).
 #ifdef USE_TORCH
 #include <torch/torch.h>
 #else
@@ -43,7 +43,7 @@ struct ThreeLayerConvNetImpl : torch::nn::Module {
 TORCH_MODULE(ThreeLayerConvNet);
 
 template <typename Net>
-void train(Net& net, torch::optim::SGD& opt, const char* name) {
+void train(Net& net, torch::optim::Optimizer& opt, const char* name) {
   torch::manual_seed(123);
   for (int step = 0; step < 4; ++step) {
     auto x = torch::randn({8, 3, 8, 8});
@@ -78,4 +78,12 @@ int main() {
   }
   std::cout << seq << "\n";
   std::cout << conv << "\n";
+  torch::manual_seed(3);
+  TwoLayerFC fc2(3 * 8 * 8, 32, 10);
+  torch::optim::RMSprop opt4(fc2->parameters(), torch::optim::RMSpropOptions(1e-3).momentum(0.5).centered(true).weight_decay(1e-2));
+  train(fc2, opt4, "rmsprop");
+  torch::manual_seed(4);
+  TwoLayerFC fc3(3 * 8 * 8, 32, 10);
+  torch::optim::Adagrad opt5(fc3->parameters(), torch::optim::AdagradOptions(1e-2).lr_decay(0.1).initial_accumulator_value(0.1));
+  train(fc3, opt5, "adagrad");
 }

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "ember/nn/module.h"
 #include "ember/nn/options.h"
@@ -162,6 +163,78 @@ class EMBER_API FunctionalImpl : public Module {
   Function function_;
 };
 EMBER_MODULE(Functional);
+
+/// Dropout2d: zeroes whole channels of (N, C, H, W) (or unbatched (C, H, W)) input with
+/// probability p in training, scaling the kept ones by 1/(1-p); the identity in eval mode.
+class EMBER_API Dropout2dImpl : public Module {
+ public:
+  explicit Dropout2dImpl(double p) : Dropout2dImpl(Dropout2dOptions(p)) {}
+  explicit Dropout2dImpl(const Dropout2dOptions& options_ = {});
+  void reset();
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  Dropout2dOptions options;
+};
+EMBER_MODULE(Dropout2d);
+
+/// AlphaDropout: dropout for SELU networks. Dropped elements take SELU's negative saturation
+/// value and an affine map restores the input's mean and variance; the identity in eval mode.
+class EMBER_API AlphaDropoutImpl : public Module {
+ public:
+  explicit AlphaDropoutImpl(double p) : AlphaDropoutImpl(AlphaDropoutOptions(p)) {}
+  explicit AlphaDropoutImpl(const AlphaDropoutOptions& options_ = {});
+  void reset();
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  AlphaDropoutOptions options;
+};
+EMBER_MODULE(AlphaDropout);
+
+/// Unflatten: splits one dimension into several, (N, 12) -> (N, 3, 4) with dim 1, sizes {3, 4}.
+class EMBER_API UnflattenImpl : public Module {
+ public:
+  UnflattenImpl(int64_t dim, std::vector<int64_t> sizes) : UnflattenImpl(UnflattenOptions(dim, std::move(sizes))) {}
+  explicit UnflattenImpl(UnflattenOptions options_);
+  void reset() {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  UnflattenOptions options;
+};
+EMBER_MODULE(Unflatten);
+
+class Embedding;
+
+/// Embedding: a table `weight` of (num_embeddings, embedding_dim); forward(indices) gives the
+/// rows at an integer tensor of indices, shape indices.sizes() + [embedding_dim].
+class EMBER_API EmbeddingImpl : public Module {
+ public:
+  EmbeddingImpl(int64_t num_embeddings, int64_t embedding_dim)
+      : EmbeddingImpl(EmbeddingOptions(num_embeddings, embedding_dim)) {}
+  explicit EmbeddingImpl(EmbeddingOptions options_);
+  /// Checks the options, registers the weight (options._weight when given) and initialises it.
+  void reset();
+  /// N(0, 1), with the padding_idx row zeroed.
+  void reset_parameters();
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& indices);
+
+  EmbeddingOptions options;
+  Tensor weight;
+};
+
+/// The holder, with LibTorch's Embedding::from_pretrained.
+class Embedding : public ModuleHolder<EmbeddingImpl> {
+ public:
+  using ModuleHolder<EmbeddingImpl>::ModuleHolder;
+  using Impl = EmbeddingImpl;
+  /// An Embedding whose table is `embeddings` (2-D, used as is, not copied); with freeze (the
+  /// default) it does not require grad.
+  static EMBER_API Embedding from_pretrained(const Tensor& embeddings,
+                                             const EmbeddingFromPretrainedOptions& options = {});
+};
 
 }  // namespace nn
 }  // namespace ember

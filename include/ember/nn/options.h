@@ -9,9 +9,11 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "ember/arg.h"
 #include "ember/expanding_array.h"
+#include "ember/tensor.h"
 
 namespace ember {
 namespace nn {
@@ -86,6 +88,47 @@ struct ReLUOptions {
 /// GELU: approximate "none" (exact, with erf) or "tanh".
 struct GELUOptions {
   EMBER_ARG(std::string, approximate) = "none";
+};
+
+/// Dropout2d(p) zeroes whole channels; AlphaDropout(p) keeps a SELU network's mean and
+/// variance. Both take Dropout's options, as in LibTorch.
+using Dropout2dOptions = DropoutOptions;
+using AlphaDropoutOptions = DropoutOptions;
+
+/// Unflatten(dim, sizes): splits dimension `dim` into `sizes` (one of them may be -1). The
+/// named-tensor form of LibTorch (a dimname and a namedshape) is not supported.
+struct UnflattenOptions {
+  UnflattenOptions(int64_t dim, std::vector<int64_t> sizes) : dim_(dim), sizes_(std::move(sizes)) {}
+  EMBER_ARG(int64_t, dim);
+  EMBER_ARG(std::vector<int64_t>, sizes);
+};
+
+/// Embedding(num_embeddings, embedding_dim): a lookup table of num_embeddings rows. The row
+/// padding_idx (negative counts from the end) gets no gradient and starts as zeros; with
+/// max_norm, each looked-up row whose norm_type-norm exceeds max_norm is rescaled in place (as
+/// LibTorch). scale_grad_by_freq and sparse gradients are not supported (true throws);
+/// _weight gives the table to use instead of a fresh N(0, 1) one.
+struct EmbeddingOptions {
+  EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  EMBER_ARG(int64_t, num_embeddings);
+  EMBER_ARG(int64_t, embedding_dim);
+  EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  EMBER_ARG(double, norm_type) = 2.;
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  EMBER_ARG(bool, sparse) = false;
+  EMBER_ARG(Tensor, _weight) = Tensor();
+};
+
+/// Embedding::from_pretrained's options: freeze (the default) makes the table not require grad.
+struct EmbeddingFromPretrainedOptions {
+  EMBER_ARG(bool, freeze) = true;
+  EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  EMBER_ARG(double, norm_type) = 2.;
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  EMBER_ARG(bool, sparse) = false;
 };
 
 }  // namespace nn

@@ -115,9 +115,10 @@ class ModuleHolder : detail::ModuleHolderIndicator {
   }
 
   /// net(x, ...) is net->forward(x, ...) (which anomaly mode sees as entering this module).
-  template <typename... Args>
-  auto operator()(Args&&... args)
-      -> decltype(std::declval<Contained&>().forward(std::forward<Args>(args)...)) {
+  /// (C is Contained made dependent, so a holder of a module without forward, such as
+  /// ModuleList, still compiles: the operator just does not exist for it.)
+  template <typename... Args, typename C = Contained>
+  auto operator()(Args&&... args) -> decltype(std::declval<C&>().forward(std::forward<Args>(args)...)) {
     Contained* module = get();
     detail::ForwardScope scope(module);
     return module->forward(std::forward<Args>(args)...);

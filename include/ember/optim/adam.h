@@ -45,8 +45,6 @@
     EMBER_ARG(bool, amsgrad) = false;                                                                  \
                                                                                                        \
    public:                                                                                             \
-    double get_lr() const override { return lr(); }                                                    \
-    void set_lr(double lr) override { this->lr(lr); }                                                  \
     friend EMBER_API bool operator==(const Name##Options& a, const Name##Options& b);                   \
   };                                                                                                   \
                                                                                                        \

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -48,8 +49,29 @@ class EMBER_API OptimizerOptions {
   virtual void set_lr(double lr);
 };
 
+namespace detail {
+template <typename T, typename = void>
+struct has_lr : std::false_type {};
+template <typename T>
+struct has_lr<T, std::void_t<decltype(std::declval<const T&>().lr())>> : std::true_type {};
+}  // namespace detail
+
+/// Options derived from this get clone(), and get_lr/set_lr reading and writing their lr() when
+/// they have one (every optimizer's options in LibTorch do; others keep the base's refusal).
 template <typename Derived>
-using OptimizerCloneableOptions = detail::Cloneable<Derived, OptimizerOptions>;
+class OptimizerCloneableOptions : public detail::Cloneable<Derived, OptimizerOptions> {
+ public:
+  double get_lr() const override {
+    if constexpr (detail::has_lr<Derived>::value) return static_cast<const Derived&>(*this).lr();
+    return OptimizerOptions::get_lr();
+  }
+  void set_lr(double lr) override {
+    if constexpr (detail::has_lr<Derived>::value)
+      static_cast<Derived&>(*this).lr(lr);
+    else
+      OptimizerOptions::set_lr(lr);
+  }
+};
 
 /// Parameters optimized together with one set of options. A group built without options
 /// takes the optimizer's defaults when it is added.

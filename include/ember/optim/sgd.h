@@ -24,8 +24,6 @@ struct EMBER_API SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
   EMBER_ARG(bool, nesterov) = false;
 
  public:
-  double get_lr() const override { return lr(); }
-  void set_lr(double lr) override { this->lr(lr); }
   friend EMBER_API bool operator==(const SGDOptions& a, const SGDOptions& b);
 };
 
