@@ -67,7 +67,7 @@ __global__ void __launch_bounds__(kReduceThreads)
   if (threadIdx.x == 0) {
     const double var = count > 0 ? ss / double(count) : 0.0;
     save_mean[ch] = T(mean);
-    save_invstd[ch] = T(1.0 / sqrt(var + eps));
+    save_invstd[ch] = T(1.0 / ::sqrt(var + eps));
     if (running_mean != nullptr && count > 0)
       running_mean[ch] = T((1.0 - momentum) * double(running_mean[ch]) + momentum * mean);
     if (running_var != nullptr && count > 1)
@@ -82,7 +82,7 @@ __global__ void bn_eval_stats_kernel(T* __restrict__ save_mean, T* __restrict__ 
   const int64_t ch = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (ch >= c) return;
   save_mean[ch] = running_mean[ch];
-  save_invstd[ch] = T(1.0 / sqrt(double(running_var[ch]) + eps));
+  save_invstd[ch] = T(1.0 / ::sqrt(double(running_var[ch]) + eps));
 }
 
 template <typename T>

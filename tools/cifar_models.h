@@ -64,10 +64,13 @@ struct BasicBlockImpl : nn::Module {
                                                          nn::BatchNorm2d(cout)));
   }
   Tensor forward(const Tensor& x) {
-    Tensor y = F::relu(bn1(conv1(x)));
+    // The ReLUs and the residual sum in place: batch norm's backward reads its input, not its
+    // output, and the sum's backward reads neither, so each saves an activation's memory.
+    const F::ReLUFuncOptions inplace(true);
+    Tensor y = F::relu(bn1(conv1(x)), inplace);
     y = bn2(conv2(y));
-    // In place on the sum, which no backward reads: one activation less per block.
-    return F::relu(y + (shortcut ? shortcut->forward(x) : x), F::ReLUFuncOptions(true));
+    y.add_(shortcut ? shortcut->forward(x) : x);
+    return F::relu(y, inplace);
   }
   nn::Conv2d conv1;
   nn::BatchNorm2d bn1;
@@ -96,7 +99,7 @@ struct ResNet20Impl : nn::Module {
     }
   }
   Tensor forward(const Tensor& x) {
-    Tensor y = layers->forward(F::relu(bn(conv(x))));
+    Tensor y = layers->forward(F::relu(bn(conv(x)), F::ReLUFuncOptions(true)));
     return fc(F::adaptive_avg_pool2d(y, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1));
   }
   nn::Conv2d conv;

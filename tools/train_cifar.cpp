@@ -165,7 +165,8 @@ int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurren
 struct Args {
   std::string model, data, device, log;
   int epochs = 1, print_every = 100;
-  int64_t batch_size = 0;  // 0: the model's (cifar::recipe)
+  int64_t batch_size = 0;
+  bool batch_size_given = false;  // else the model's (cifar::recipe)
   uint64_t seed = 0;
   int threads = 0;
   std::optional<double> lr, momentum;
@@ -273,7 +274,10 @@ Args parse(int argc, char** argv) {
     else if (f == "--device") a.device = v;
     else if (f == "--log") a.log = v;
     else if (f == "--epochs") a.epochs = parse_number<int>(f, v);
-    else if (f == "--batch-size") a.batch_size = parse_number<int64_t>(f, v);
+    else if (f == "--batch-size") {
+      a.batch_size = parse_number<int64_t>(f, v);
+      a.batch_size_given = true;
+    }
     else if (f == "--print-every") a.print_every = parse_number<int>(f, v);
     else if (f == "--seed") {
       // Parsed as signed: an unsigned parse would wrap "-1" to 2^64 - 1.
@@ -296,7 +300,7 @@ Args parse(int argc, char** argv) {
   if (a.data.empty()) throw UsageError("--data is required");
   if (std::string m = cifar::unknown_model(a.model); !m.empty()) throw UsageError(m);
   if (a.epochs < 1) throw UsageError("--epochs must be at least 1");
-  if (a.batch_size == 0) a.batch_size = cifar::recipe(a.model).batch_size;
+  if (!a.batch_size_given) a.batch_size = cifar::recipe(a.model).batch_size;
   if (a.batch_size < 1) throw UsageError("--batch-size must be at least 1");
   if (a.print_every < 1) throw UsageError("--print-every must be at least 1");
   if (a.max_steps && *a.max_steps < 0) throw UsageError("--max-steps must be at least 0");
