@@ -193,3 +193,31 @@ TEST_CASE("batch_norm: float32 statistics of a large batch stay accurate", "[nor
   ember_test::require_close(out.to(kDouble), out64, 1e-4, 1e-4);
   ember_test::require_close(rv.to(kDouble), rv64, 1e-6, 1e-6);
 }
+
+TEST_CASE("conv2d: 'same' stride-1 convolutions in float32 (the direct AVX-512 path) match float64", "[conv]") {
+  // Output channels 21 = 16 + 4 + 1 (every block width), planes whose size is no multiple of 16,
+  // rectangular kernels; forward with and without bias, and both gradients (the input's is a
+  // "same" forward convolution too).
+  manual_seed(11);
+  struct Case {
+    int64_t cin, cout, h, w, kh, kw;
+  };
+  for (const Case& k : {Case{3, 21, 7, 9, 3, 3}, Case{16, 16, 32, 32, 3, 3}, Case{5, 6, 6, 5, 5, 5},
+                        Case{4, 3, 5, 4, 1, 1}, Case{2, 18, 9, 6, 3, 5}}) {
+    INFO("cin " << k.cin << " cout " << k.cout << " plane " << k.h << "x" << k.w << " kernel " << k.kh << "x" << k.kw);
+    Tensor x = ember_test::rnd({2, k.cin, k.h, k.w}).requires_grad_(true);
+    Tensor w = ember_test::rnd({k.cout, k.cin, k.kh, k.kw}).requires_grad_(true);
+    Tensor b = ember_test::rnd({k.cout});
+    Tensor x64 = x.detach().to(kDouble).requires_grad_(true), w64 = w.detach().to(kDouble).requires_grad_(true);
+    const std::vector<int64_t> pad{k.kh / 2, k.kw / 2};
+    Tensor y = conv2d(x, w, b, 1, pad), y64 = conv2d(x64, w64, b.to(kDouble), 1, pad);
+    ember_test::require_close(y.to(kDouble), y64, 1e-4, 1e-4);
+    ember_test::require_close(conv2d(x.detach(), w.detach(), Tensor(), 1, pad).to(kDouble),
+                              conv2d(x64.detach(), w64.detach(), Tensor(), 1, pad), 1e-4, 1e-4);
+    Tensor g = ember_test::rnd(y.sizes());
+    y.backward(g);
+    y64.backward(g.to(kDouble));
+    ember_test::require_close(x.grad().to(kDouble), x64.grad(), 1e-4, 1e-4);
+    ember_test::require_close(w.grad().to(kDouble), w64.grad(), 1e-4, 1e-3);
+  }
+}
