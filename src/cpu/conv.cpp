@@ -358,6 +358,10 @@ void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, con
   const int64_t P = g.plane_out(), ckk = g.ckk(), wsize = g.cout * ckk;
   T* gw = grad_weight.data_ptr<T>();
   if (wsize == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.n > 0 && cpu::conv_direct_applies(g))
+      return cpu::conv_direct_backward_weight(in.data_ptr<float>(), grad_out.data_ptr<float>(), gw, g);
+  }
   std::fill(gw, gw + wsize, T(0));
   if (g.n == 0 || P == 0) return;
   const T* go = grad_out.data_ptr<T>();

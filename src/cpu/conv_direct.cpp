@@ -61,19 +61,12 @@ EMBER_AVX512 void block(const float* image, const float* w, const float* bias, f
   }
 }
 
-}  // namespace
-
-bool conv_direct_applies(const ConvGeometry& g) {
-  return sgemm_avx512_available() && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.oh == g.h &&
-         g.ow == g.w && g.kh * g.kw <= kMaxTaps && g.h * g.w > 0;
-}
-
-EMBER_AVX512 void conv_direct_forward(const float* x, const float* w, const float* bias, float* y,
-                                      const ConvGeometry& g) {
+/// Each tap's input offset, and its live lanes in each 16-pixel vector of the plane (the same for
+/// every image): masks[b * taps + t].
+void tap_masks(const ConvGeometry& g, std::vector<int64_t>& offs, std::vector<__mmask16>& masks) {
   const int64_t taps = g.kh * g.kw, P = g.h * g.w, vectors = (P + 15) / 16;
-  // Each tap's offset, and its live lanes in each vector of the plane (shared by all images).
-  std::vector<int64_t> offs(static_cast<size_t>(taps));
-  std::vector<__mmask16> masks(static_cast<size_t>(vectors * taps));
+  offs.assign(static_cast<size_t>(taps), 0);
+  masks.assign(static_cast<size_t>(vectors * taps), 0);
   for (int64_t ki = 0; ki < g.kh; ++ki)
     for (int64_t kj = 0; kj < g.kw; ++kj) offs[size_t(ki * g.kw + kj)] = (ki - g.ph) * g.w + (kj - g.pw);
   for (int64_t b = 0; b < vectors; ++b) {
@@ -87,6 +80,49 @@ EMBER_AVX512 void conv_direct_forward(const float* x, const float* w, const floa
       masks[size_t(b * taps + t)] = __mmask16(m);
     }
   }
+}
+
+// The weight gradient's share of images [n0, n1) for NCO output channels from co0: acc holds
+// one vector per (output channel, c, tap), [(j * C + c) * taps + t], each lane summing its own
+// pixels. Per (c, tap) the NCO accumulators stay in registers while the images' pixels stream
+// by; the caller picks image chunks whose planes stay in L2 across the taps.
+template <int NCO>
+EMBER_AVX512 void weight_block(const float* x, const float* go_all, int64_t n0, int64_t n1, float* acc,
+                               const ConvGeometry& g, int64_t co0, const __mmask16* masks, const int64_t* offs) {
+  const int64_t taps = g.kh * g.kw, P = g.h * g.w, vectors = (P + 15) / 16;
+  for (int64_t c = 0; c < g.c; ++c) {
+    for (int64_t t = 0; t < taps; ++t) {
+      __m512 a[NCO];
+      for (int j = 0; j < NCO; ++j) a[j] = _mm512_loadu_ps(acc + ((j * g.c + c) * taps + t) * 16);
+      for (int64_t n = n0; n < n1; ++n) {
+      const float* plane = x + (n * g.c + c) * P;
+      const float* go = go_all + n * g.cout * P;
+      for (int64_t b = 0; b < vectors; ++b) {
+        const __m512 v = _mm512_maskz_loadu_ps(masks[b * taps + t], plane + b * 16 + offs[t]);
+        // grad_out past the plane's end (a ragged last vector) is masked by v's zero lanes.
+        const __mmask16 tail = b * 16 + 16 <= P ? __mmask16(0xFFFF) : __mmask16((1u << (P - b * 16)) - 1);
+        for (int j = 0; j < NCO; ++j)
+          a[j] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, go + (co0 + j) * P + b * 16), a[j]);
+      }
+      }
+      for (int j = 0; j < NCO; ++j) _mm512_storeu_ps(acc + ((j * g.c + c) * taps + t) * 16, a[j]);
+    }
+  }
+}
+
+}  // namespace
+
+bool conv_direct_applies(const ConvGeometry& g) {
+  return sgemm_avx512_available() && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.oh == g.h &&
+         g.ow == g.w && g.kh * g.kw <= kMaxTaps && g.h * g.w > 0;
+}
+
+EMBER_AVX512 void conv_direct_forward(const float* x, const float* w, const float* bias, float* y,
+                                      const ConvGeometry& g) {
+  const int64_t taps = g.kh * g.kw, P = g.h * g.w, vectors = (P + 15) / 16;
+  std::vector<int64_t> offs;
+  std::vector<__mmask16> masks;
+  tap_masks(g, offs, masks);
   // Units: (image, block of 16 output channels, run of vectors). The run keeps a unit's input
   // reads in L1 / L2 and gives the threads enough units when the batch is small.
   const int64_t co_blocks = (g.cout + 15) / 16;
@@ -108,6 +144,42 @@ EMBER_AVX512 void conv_direct_forward(const float* x, const float* w, const floa
     for (; co + 4 <= co_end; co += 4) block<4>(image, w, bias, out, g, co, b0, b1, masks.data(), offs.data());
     for (; co + 2 <= co_end; co += 2) block<2>(image, w, bias, out, g, co, b0, b1, masks.data(), offs.data());
     for (; co < co_end; ++co) block<1>(image, w, bias, out, g, co, b0, b1, masks.data(), offs.data());
+  }
+}
+
+EMBER_AVX512 void conv_direct_backward_weight(const float* x, const float* go, float* gw, const ConvGeometry& g) {
+  const int64_t taps = g.kh * g.kw, P = g.h * g.w, per_co = g.c * taps;
+  std::vector<int64_t> offs;
+  std::vector<__mmask16> masks;
+  tap_masks(g, offs, masks);
+  // Each thread sums its share of the images into its own vector accumulators (Cout * C * taps
+  // of them); the shares are reduced in thread order, so a thread count gives one result.
+  const int threads = omp_in_parallel() ? 1 : int(std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), g.n)));
+  // 16 lanes per accumulator (a vector of floats: std::vector<__m512> would drop the alignment).
+  std::vector<float> partial(static_cast<size_t>(threads * g.cout * per_co * 16), 0.f);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int t = threads > 1 ? omp_get_thread_num() : 0;
+    float* acc = partial.data() + size_t(t) * size_t(g.cout * per_co * 16);
+    const int64_t first = g.n * t / threads, last = g.n * (t + 1) / threads;
+    // Images per chunk: their input planes and 8 grad_out planes in about 256 KiB (L2).
+    const int64_t chunk = std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, P * 4 * (8 + 1)));
+    for (int64_t n0 = first; n0 < last; n0 += chunk) {
+      const int64_t n1 = std::min(last, n0 + chunk);
+      int64_t co = 0;
+      for (; co + 8 <= g.cout; co += 8)
+        weight_block<8>(x, go, n0, n1, acc + co * per_co * 16, g, co, masks.data(), offs.data());
+      for (; co + 4 <= g.cout; co += 4)
+        weight_block<4>(x, go, n0, n1, acc + co * per_co * 16, g, co, masks.data(), offs.data());
+      for (; co < g.cout; ++co)
+        weight_block<1>(x, go, n0, n1, acc + co * per_co * 16, g, co, masks.data(), offs.data());
+    }
+  }
+  for (int64_t i = 0; i < g.cout * per_co; ++i) {
+    __m512 sum = _mm512_loadu_ps(partial.data() + i * 16);
+    for (int t = 1; t < threads; ++t)
+      sum = _mm512_add_ps(sum, _mm512_loadu_ps(partial.data() + (size_t(t) * size_t(g.cout * per_co) + size_t(i)) * 16));
+    gw[i] = _mm512_reduce_add_ps(sum);
   }
 }
 

@@ -26,6 +26,9 @@ bool conv_direct_applies(const ConvGeometry& g);
 /// y = conv(x, w) + bias (bias may be null) without im2col (conv_direct.cpp says how); threads
 /// over (image, output-channel block, pixel run). Precondition: conv_direct_applies(g).
 void conv_direct_forward(const float* x, const float* w, const float* bias, float* y, const ConvGeometry& g);
+/// grad_weight (Cout, C, KH, KW), written whole, of the same convolution, also without columns.
+/// Precondition: conv_direct_applies(g).
+void conv_direct_backward_weight(const float* x, const float* grad_out, float* grad_weight, const ConvGeometry& g);
 
 }  // namespace cpu
 }  // namespace ember
