@@ -228,3 +228,241 @@ void CudaBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_
 }
 
 }  // namespace ember
+
+// --- average and adaptive pooling ----------------------------------------------------------------
+//
+// Forwards: one thread per output element, the CPU's window and order of additions. Backwards
+// gather (one thread per input element sums the windows that contain it, in increasing output
+// order): no atomics, so the results repeat run to run. Adaptive max's backward scatters along
+// its indices with atomics, or per plane in deterministic mode, as max_pool2d's.
+namespace ember {
+namespace cuda_kernels {
+namespace {
+
+__device__ __forceinline__ int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+struct AvgGeom {
+  int64_t h, w, oh, ow, kh, kw, sh, sw, ph, pw, divisor_override;
+  bool count_include_pad;
+};
+
+/// The window of output (oh, ow), clipped to the input, and its divisor (0: wholly in padding).
+__device__ __forceinline__ int64_t avg_window(const AvgGeom& g, int64_t oh, int64_t ow, int64_t& h0, int64_t& h1,
+                                              int64_t& w0, int64_t& w1) {
+  h0 = oh * g.sh - g.ph;
+  w0 = ow * g.sw - g.pw;
+  h1 = min64(h0 + g.kh, g.h + g.ph);
+  w1 = min64(w0 + g.kw, g.w + g.pw);
+  const int64_t padded = (h1 - h0) * (w1 - w0);
+  h0 = h0 > 0 ? h0 : 0;
+  w0 = w0 > 0 ? w0 : 0;
+  h1 = min64(h1, g.h);
+  w1 = min64(w1, g.w);
+  if (h0 >= h1 || w0 >= w1) return 0;
+  return g.divisor_override > 0 ? g.divisor_override : g.count_include_pad ? padded : (h1 - h0) * (w1 - w0);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    avg_pool2d_forward_kernel(T* __restrict__ out, const T* __restrict__ in, AvgGeom g, int64_t total) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t ow = i % g.ow, oh = (i / g.ow) % g.oh, plane = i / (g.ow * g.oh);
+    int64_t h0, h1, w0, w1;
+    const int64_t divisor = avg_window(g, oh, ow, h0, h1, w0, w1);
+    if (divisor == 0) {
+      out[i] = T(0);
+      continue;
+    }
+    const T* src = in + plane * g.h * g.w;
+    T sum = T(0);
+    for (int64_t ih = h0; ih < h1; ++ih)
+      for (int64_t iw = w0; iw < w1; ++iw) sum += src[ih * g.w + iw];
+    out[i] = sum / T(divisor);
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    avg_pool2d_backward_kernel(T* __restrict__ grad_in, const T* __restrict__ grad_out, AvgGeom g, int64_t total) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t iw = i % g.w, ih = (i / g.w) % g.h, plane = i / (g.w * g.h);
+    const T* go = grad_out + plane * g.oh * g.ow;
+    // Windows with oh * sh - ph <= ih < oh * sh - ph + kh.
+    const int64_t oh_lo = max64(0, (ih + g.ph - g.kh) / g.sh), oh_hi = min64(g.oh - 1, (ih + g.ph) / g.sh);
+    const int64_t ow_lo = max64(0, (iw + g.pw - g.kw) / g.sw), ow_hi = min64(g.ow - 1, (iw + g.pw) / g.sw);
+    T acc = T(0);
+    for (int64_t oh = oh_lo; oh <= oh_hi; ++oh) {
+      for (int64_t ow = ow_lo; ow <= ow_hi; ++ow) {
+        int64_t h0, h1, w0, w1;
+        const int64_t divisor = avg_window(g, oh, ow, h0, h1, w0, w1);
+        if (divisor != 0 && ih >= h0 && ih < h1 && iw >= w0 && iw < w1) acc += go[oh * g.ow + ow] / T(divisor);
+      }
+    }
+    grad_in[i] = acc;
+  }
+}
+
+__device__ __forceinline__ int64_t adaptive_start(int64_t o, int64_t out_size, int64_t in_size) {
+  return (o * in_size) / out_size;
+}
+__device__ __forceinline__ int64_t adaptive_end(int64_t o, int64_t out_size, int64_t in_size) {
+  return ((o + 1) * in_size + out_size - 1) / out_size;
+}
+
+// g.kh etc. unused: the windows follow from the sizes.
+template <typename T, bool Max>
+__global__ void __launch_bounds__(kBlockSize)
+    adaptive_pool2d_forward_kernel(T* __restrict__ out, int64_t* __restrict__ indices, const T* __restrict__ in,
+                                   AvgGeom g, int64_t total) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t ow = i % g.ow, oh = (i / g.ow) % g.oh, plane = i / (g.ow * g.oh);
+    const int64_t h0 = adaptive_start(oh, g.oh, g.h), h1 = adaptive_end(oh, g.oh, g.h);
+    const int64_t w0 = adaptive_start(ow, g.ow, g.w), w1 = adaptive_end(ow, g.ow, g.w);
+    const T* src = in + plane * g.h * g.w;
+    if (Max) {
+      T best = -std::numeric_limits<T>::infinity();
+      int64_t best_at = h0 * g.w + w0;
+      for (int64_t ih = h0; ih < h1; ++ih) {
+        for (int64_t iw = w0; iw < w1; ++iw) {
+          const T v = src[ih * g.w + iw];
+          if (v > best || is_nan(v)) {
+            best = v;
+            best_at = ih * g.w + iw;
+          }
+        }
+      }
+      out[i] = best;
+      indices[i] = best_at;
+    } else {
+      T sum = T(0);
+      for (int64_t ih = h0; ih < h1; ++ih)
+        for (int64_t iw = w0; iw < w1; ++iw) sum += src[ih * g.w + iw];
+      out[i] = sum / T((h1 - h0) * (w1 - w0));
+    }
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlockSize)
+    adaptive_avg_pool2d_backward_kernel(T* __restrict__ grad_in, const T* __restrict__ grad_out, AvgGeom g,
+                                        int64_t total) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t iw = i % g.w, ih = (i / g.w) % g.h, plane = i / (g.w * g.h);
+    const T* go = grad_out + plane * g.oh * g.ow;
+    // Candidate outputs around the inverse map, each checked against its own window.
+    const int64_t oh_lo = max64(0, (ih * g.oh) / g.h - 1), oh_hi = min64(g.oh - 1, ((ih + 1) * g.oh) / g.h + 1);
+    const int64_t ow_lo = max64(0, (iw * g.ow) / g.w - 1), ow_hi = min64(g.ow - 1, ((iw + 1) * g.ow) / g.w + 1);
+    T acc = T(0);
+    for (int64_t oh = oh_lo; oh <= oh_hi; ++oh) {
+      const int64_t h0 = adaptive_start(oh, g.oh, g.h), h1 = adaptive_end(oh, g.oh, g.h);
+      if (ih < h0 || ih >= h1) continue;
+      for (int64_t ow = ow_lo; ow <= ow_hi; ++ow) {
+        const int64_t w0 = adaptive_start(ow, g.ow, g.w), w1 = adaptive_end(ow, g.ow, g.w);
+        if (iw < w0 || iw >= w1) continue;
+        acc += go[oh * g.ow + ow] / T((h1 - h0) * (w1 - w0));
+      }
+    }
+    grad_in[i] = acc;
+  }
+}
+
+AvgGeom avg_geom(const Tensor& in, const Tensor& out, const PoolParams& p, bool count_include_pad,
+                 int64_t divisor_override) {
+  return AvgGeom{in.size(2),   in.size(3),   out.size(2),  out.size(3),  p.kernel[0],      p.kernel[1],
+                 p.stride[0],  p.stride[1],  p.padding[0], p.padding[1], divisor_override, count_include_pad};
+}
+
+}  // namespace
+}  // namespace cuda_kernels
+
+void CudaBackend::avg_pool2d_forward(const Tensor& out, const Tensor& in, const PoolParams& p, bool count_include_pad,
+                                     int64_t divisor_override) {
+  using namespace cuda_kernels;
+  const int64_t total = out.numel();
+  if (total == 0) return;
+  const AvgGeom g = avg_geom(in, out, p, count_include_pad, divisor_override);
+  dispatch_floating(in.dtype(), "avg_pool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    avg_pool2d_forward_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(out.data_ptr<T>(),
+                                                                                        in.data_ptr<T>(), g, total);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+void CudaBackend::avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p,
+                                      bool count_include_pad, int64_t divisor_override) {
+  using namespace cuda_kernels;
+  const int64_t total = grad_in.numel();
+  if (total == 0) return;
+  const AvgGeom g = avg_geom(grad_in, grad_out, p, count_include_pad, divisor_override);
+  dispatch_floating(grad_in.dtype(), "avg_pool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    avg_pool2d_backward_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
+        grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+void CudaBackend::adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& in) {
+  using namespace cuda_kernels;
+  const int64_t total = out.numel();
+  if (total == 0) return;
+  const AvgGeom g = avg_geom(in, out, PoolParams{}, true, 0);
+  dispatch_floating(in.dtype(), "adaptive_avg_pool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    adaptive_pool2d_forward_kernel<T, false><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
+        out.data_ptr<T>(), nullptr, in.data_ptr<T>(), g, total);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+void CudaBackend::adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) {
+  using namespace cuda_kernels;
+  const int64_t total = grad_in.numel();
+  if (total == 0) return;
+  const AvgGeom g = avg_geom(grad_in, grad_out, PoolParams{}, true, 0);
+  dispatch_floating(grad_in.dtype(), "adaptive_avg_pool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    adaptive_avg_pool2d_backward_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
+        grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+void CudaBackend::adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) {
+  using namespace cuda_kernels;
+  const int64_t total = out.numel();
+  if (total == 0) return;
+  const AvgGeom g = avg_geom(in, out, PoolParams{}, true, 0);
+  dispatch_floating(in.dtype(), "adaptive_max_pool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    adaptive_pool2d_forward_kernel<T, true><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
+        out.data_ptr<T>(), indices.data_ptr<int64_t>(), in.data_ptr<T>(), g, total);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+void CudaBackend::adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {
+  using namespace cuda_kernels;
+  const int64_t total = grad_in.numel();
+  if (total == 0) return;
+  const int64_t in_plane = grad_in.size(2) * grad_in.size(3), out_plane = grad_out.size(2) * grad_out.size(3);
+  const int64_t outs = grad_out.numel(), planes = grad_in.size(0) * grad_in.size(1);
+  dispatch_floating(grad_in.dtype(), "adaptive_max_pool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (is_deterministic()) {
+      // Adaptive windows may overlap: the per-plane kernel adds in the CPU's order, no atomics.
+      max_pool2d_backward_plane_kernel<T><<<grid_for(planes), kBlockSize, 0, current_stream()>>>(
+          grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), in_plane, out_plane, planes);
+    } else {
+      EMBER_CUDA_CHECK(
+          cudaMemsetAsync(grad_in.data_ptr(), 0, size_t(total) * element_size(grad_in.dtype()), current_stream()));
+      if (outs > 0)
+        max_pool2d_backward_kernel<T><<<grid_for(outs), kBlockSize, 0, current_stream()>>>(
+            grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), in_plane, out_plane, outs);
+    }
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
+
+}  // namespace ember

@@ -84,6 +84,40 @@ class Backend {
   virtual void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out,
                                    const Tensor& indices, const PoolParams& p) = 0;
 
+  /// Average pooling (no dilation: p.dilation is 1). A window's divisor is divisor_override when
+  /// positive, else its size clipped to input + padding (count_include_pad) or to the input alone,
+  /// PyTorch's rule. Backward writes grad_in whole.
+  virtual void avg_pool2d_forward(const Tensor& out, const Tensor& in, const PoolParams& p, bool count_include_pad,
+                                  int64_t divisor_override) = 0;
+  virtual void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p,
+                                   bool count_include_pad, int64_t divisor_override) = 0;
+  /// Adaptive pooling: output cell o of an axis of length I into O covers [floor(o*I/O),
+  /// ceil((o+1)*I/O)). The output sizes are out's (grad_out's). Backwards write grad_in whole;
+  /// adaptive max's indices are flat h*W+w positions, as max_pool2d's.
+  virtual void adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& in) = 0;
+  virtual void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) = 0;
+  virtual void adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) = 0;
+  virtual void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out,
+                                            const Tensor& indices) = 0;
+
+  // --- batch norm over a contiguous (N, C, inner) input of one floating dtype; every per-channel
+  //     tensor (C) is contiguous, of the input's dtype, on this device. --------------------------
+  /// Training: save_mean / save_invstd get the batch's mean and 1/sqrt(biased var + eps), and the
+  /// running statistics (when defined) become (1 - momentum) * running + momentum * batch value,
+  /// with the unbiased variance. Eval: save_mean / save_invstd get the running statistics' (mean,
+  /// 1/sqrt(var + eps)), which normalise. out = (in - mean) * invstd * weight + bias, weight and
+  /// bias optional (undefined: 1 and 0).
+  virtual void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
+                                  const Tensor& in, const Tensor& weight, const Tensor& bias,
+                                  const Tensor& running_mean, const Tensor& running_var, bool training,
+                                  double momentum, double eps) = 0;
+  /// From the forward's save_mean / save_invstd: grad_in (when defined) with the batch statistics'
+  /// own gradient when `training`, else as a fixed affine map; grad_weight and grad_bias (C) when
+  /// defined. Each is written whole.
+  virtual void batch_norm_backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
+                                   const Tensor& grad_out, const Tensor& in, const Tensor& weight,
+                                   const Tensor& save_mean, const Tensor& save_invstd, bool training) = 0;
+
   // --- softmax family over the middle dim of a contiguous (outer, c, inner) tensor -------------
   virtual void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c,
                                int64_t inner, bool log) = 0;
@@ -151,6 +185,22 @@ class Backend {
       override;                                                                                            \
   void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,           \
                            const PoolParams& p) override;                                                  \
+  void avg_pool2d_forward(const Tensor& out, const Tensor& in, const PoolParams& p, bool count_include_pad,  \
+                          int64_t divisor_override) override;                                              \
+  void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p,              \
+                           bool count_include_pad, int64_t divisor_override) override;                     \
+  void adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& in) override;                          \
+  void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) override;               \
+  void adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) override;    \
+  void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices)  \
+      override;                                                                                            \
+  void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,            \
+                          const Tensor& in, const Tensor& weight, const Tensor& bias,                      \
+                          const Tensor& running_mean, const Tensor& running_var, bool training,            \
+                          double momentum, double eps) override;                                           \
+  void batch_norm_backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,       \
+                           const Tensor& grad_out, const Tensor& in, const Tensor& weight,                 \
+                           const Tensor& save_mean, const Tensor& save_invstd, bool training) override;    \
   void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,       \
                        bool log) override;                                                                 \
   void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,   \

@@ -63,3 +63,33 @@ TEST_CASE("each of the six trainings lowers the loss on synthetic CIFAR-format d
     CHECK(last < 0.5 * first);
   }
 }
+
+TEST_CASE("resnet20: resnet20_torch.py's model, optimizer groups and cosine schedule", "[train]") {
+  manual_seed(0);
+  cifar::ResNet20 net(10);
+  // 0.27M parameters: ResNet-20 with option-B projections (resnet20_torch.py's 272,474).
+  int64_t count = 0;
+  for (const Tensor& p : net->parameters()) count += p.numel();
+  CHECK(count == 272474);
+  // Kaiming-normal fan_out: std sqrt(2 / (16 * 9)) for the 16-channel 3x3 convolutions.
+  const Tensor w = net->named_parameters()["layers.0.conv1.weight"];
+  const double sd = (w - w.mean()).pow(2).mean().sqrt().item<double>();
+  CHECK(std::abs(sd - std::sqrt(2.0 / (16 * 9))) < 0.01);
+  cifar::Training t = cifar::build("resnet20", cifar::defaults("resnet20"), Device(kCPU));
+  auto& groups = t.optimizer->param_groups();
+  REQUIRE(groups.size() == 2);
+  CHECK(static_cast<optim::SGDOptions&>(groups[0].options()).weight_decay() == 5e-4);
+  CHECK(static_cast<optim::SGDOptions&>(groups[1].options()).weight_decay() == 0);
+  for (const Tensor& p : groups[1].params()) CHECK(p.dim() == 1);
+  // lr = 0.1 * (1 + cos(pi * k / total)) / 2, as the reference's per-step formula.
+  CHECK(cifar::cosine_lr(0.1, 0, 391) == 0.1);
+  CHECK(std::abs(cifar::cosine_lr(0.1, 391, 391)) < 1e-17);
+  CHECK(cifar::cosine_lr(0.1, 100, 391) == 0.1 * 0.5 * (1 + std::cos(3.14159265358979323846 * 100 / 391)));
+  // One step on a random batch: finite loss near ln(10).
+  Tensor x = ember_test::rnd({8, 3, 32, 32});
+  Tensor y = randint(0, 10, {8});
+  const double loss = t.step(x, y).item<double>();
+  CHECK(std::isfinite(loss));
+  CHECK(loss > 1.5);
+  CHECK(loss < 4.0);
+}

@@ -49,11 +49,92 @@ struct ThreeLayerConvNetImpl : nn::Module {
 };
 EMBER_MODULE(ThreeLayerConvNet);
 
+// --- ResNet-20 (He et al. 2016, the CIFAR-10 ResNet) ----------------------------------------------------
+// As /work/shared/bench/resnet20_torch.py builds it: 3 stages of 3 basic blocks (16, 32, 64
+// channels), a 1x1 conv + BN projection where a block changes the shape (option B), global
+// average pool, Linear; Kaiming-normal (fan_out) conv weights, BatchNorm weight 1 / bias 0.
+struct BasicBlockImpl : nn::Module {
+  BasicBlockImpl(int64_t cin, int64_t cout, int64_t stride)
+      : conv1(register_module("conv1", nn::Conv2d(nn::Conv2dOptions(cin, cout, 3).stride(stride).padding(1).bias(false)))),
+        bn1(register_module("bn1", nn::BatchNorm2d(cout))),
+        conv2(register_module("conv2", nn::Conv2d(nn::Conv2dOptions(cout, cout, 3).padding(1).bias(false)))),
+        bn2(register_module("bn2", nn::BatchNorm2d(cout))) {
+    if (stride != 1 || cin != cout)
+      shortcut = register_module("short", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(cin, cout, 1).stride(stride).bias(false)),
+                                                         nn::BatchNorm2d(cout)));
+  }
+  Tensor forward(const Tensor& x) {
+    // The ReLUs and the residual sum in place: batch norm's backward reads its input, not its
+    // output, and the sum's backward reads neither, so each saves an activation's memory.
+    const F::ReLUFuncOptions inplace(true);
+    Tensor y = F::relu(bn1(conv1(x)), inplace);
+    y = bn2(conv2(y));
+    y.add_(shortcut ? shortcut->forward(x) : x);
+    return F::relu(y, inplace);
+  }
+  nn::Conv2d conv1;
+  nn::BatchNorm2d bn1;
+  nn::Conv2d conv2;
+  nn::BatchNorm2d bn2;
+  nn::Sequential shortcut{nullptr};
+};
+EMBER_MODULE(BasicBlock);
+
+struct ResNet20Impl : nn::Module {
+  explicit ResNet20Impl(int64_t classes = 10)
+      : conv(register_module("conv", nn::Conv2d(nn::Conv2dOptions(3, 16, 3).padding(1).bias(false)))),
+        bn(register_module("bn", nn::BatchNorm2d(16))),
+        fc(register_module("fc", nn::Linear(64, classes))) {
+    nn::Sequential blocks;
+    int64_t cin = 16;
+    for (int64_t cout : {16, 32, 64}) {
+      for (int i = 0; i < 3; ++i) {
+        blocks->push_back(BasicBlock(cin, cout, i == 0 && cout != 16 ? 2 : 1));
+        cin = cout;
+      }
+    }
+    layers = register_module("layers", blocks);
+    for (auto& m : modules(/*include_self=*/false)) {
+      if (auto* c = dynamic_cast<nn::Conv2dImpl*>(m.get())) nn::init::kaiming_normal_(c->weight, 0.0, ember::kFanOut, ember::kReLU);
+    }
+  }
+  Tensor forward(const Tensor& x) {
+    Tensor y = layers->forward(F::relu(bn(conv(x)), F::ReLUFuncOptions(true)));
+    return fc(F::adaptive_avg_pool2d(y, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1));
+  }
+  nn::Conv2d conv;
+  nn::BatchNorm2d bn;
+  nn::Sequential layers{nullptr};
+  nn::Linear fc;
+};
+EMBER_MODULE(ResNet20);
+
 // --- a training: step and inference ------------------------------------------------------------------
 struct Hyper {
   double lr = 0, momentum = 0;
   bool nesterov = false;
 };
+
+/// What else a model's recipe fixes besides Hyper: the batch size, augmentation and the lr
+/// schedule (the tutorial's trainings: 64, none, constant; ResNet-20: resnet20_torch.py's).
+struct Recipe {
+  int64_t batch_size = 64;
+  bool augment = false;  // random crop 32 with 4-pixel zero padding + horizontal flip, per image
+  bool cosine = false;   // lr * (1 + cos(pi * step / total_steps)) / 2 before each step
+};
+
+/// The model's recipe (model one of model_names()).
+inline Recipe recipe(const std::string& model) {
+  if (model == "resnet20") return {128, true, true};
+  return {};
+}
+
+/// resnet20_torch.py's per-step cosine decay to 0 over the whole run: the lr of step `step`
+/// (from 0) of `total`.
+inline double cosine_lr(double base_lr, int64_t step, int64_t total) {
+  const double pi = 3.14159265358979323846;  // Python's math.pi, to the last bit
+  return base_lr * 0.5 * (1 + std::cos(pi * double(step) / double(std::max<int64_t>(total, 1))));
+}
 
 struct Training {
   std::function<Tensor(const Tensor& x, const Tensor& y)> step;  // returns the loss
@@ -67,7 +148,8 @@ struct Training {
 /// The trainings' names, in the order --help lists them.
 inline const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names{"barebones_fc", "barebones_conv", "module_fc",
-                                              "module_conv",  "sequential_fc",  "sequential_conv"};
+                                              "module_conv",  "sequential_fc",  "sequential_conv",
+                                              "resnet20"};
   return names;
 }
 
@@ -85,6 +167,7 @@ inline Hyper defaults(const std::string& model) {
   if (model == "barebones_fc" || model == "module_fc") return {1e-2, 0, false};
   if (model == "barebones_conv" || model == "module_conv") return {3e-3, 0, false};
   if (model == "sequential_fc" || model == "sequential_conv") return {1e-2, 0.9, true};
+  if (model == "resnet20") return {0.1, 0.9, true};
   throw ember::Error(unknown_model(model));
 }
 
@@ -123,12 +206,26 @@ inline Training barebones_training(std::function<Tensor(const Tensor&, const std
   return t;
 }
 
+/// One SGD over all of `params`, or (weight_decay > 0) over two groups as resnet20_torch.py: the
+/// weights of more than one dim with weight_decay, the BatchNorm parameters and biases without.
+inline std::shared_ptr<ember::optim::SGD> make_sgd(const std::vector<Tensor>& params, const Hyper& h,
+                                                   double weight_decay) {
+  const auto options = ember::optim::SGDOptions(h.lr).momentum(h.momentum).nesterov(h.nesterov);
+  if (weight_decay == 0) return std::make_shared<ember::optim::SGD>(params, options);
+  std::vector<Tensor> decay, no_decay;
+  for (const Tensor& p : params) (p.dim() > 1 ? decay : no_decay).push_back(p);
+  std::vector<ember::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<ember::optim::SGDOptions>(
+                                 ember::optim::SGDOptions(options).weight_decay(weight_decay)));
+  groups.emplace_back(no_decay, std::make_unique<ember::optim::SGDOptions>(options));
+  return std::make_shared<ember::optim::SGD>(std::move(groups), options);
+}
+
 template <typename Net>
-Training module_training(Net net, const Hyper& h) {
+Training module_training(Net net, const Hyper& h, double weight_decay = 0) {
   Training t;
   t.module = net.ptr();
-  auto opt = std::make_shared<ember::optim::SGD>(
-      net->parameters(), ember::optim::SGDOptions(h.lr).momentum(h.momentum).nesterov(h.nesterov));
+  auto opt = make_sgd(net->parameters(), h, weight_decay);
   t.optimizer = opt;
   t.step = [net, opt](const Tensor& x, const Tensor& y) mutable {
     net->train();
@@ -187,6 +284,11 @@ inline Training build(const std::string& model, const Hyper& h, ember::Device de
                        nn::Linear(16 * 32 * 32, 10));
     net->to(device);
     return module_training(net, h);
+  }
+  if (model == "resnet20") {
+    ResNet20 net(10);
+    net->to(device);
+    return module_training(net, h, /*weight_decay=*/5e-4);
   }
   defaults(model);  // throws the unknown-model error
   return {};

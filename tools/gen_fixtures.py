@@ -466,13 +466,67 @@ def losses():
     return ff
 
 
+def norm_pool():
+    """Batch norm and average / adaptive pooling (written last: it draws after every older file,
+    so adding it left their values unchanged)."""
+    ff = FixtureFile("norm_pool")
+    p = rnd(2, 2, 7, 6)
+    case(ff, "avg_pool2d_k2", lambda a: F.avg_pool2d(a, 2), [p])
+    case(ff, "avg_pool2d_k3_s2_p1", lambda a: F.avg_pool2d(a, 3, stride=2, padding=1), [p])
+    case(ff, "avg_pool2d_k3_s2_p1_nopad",
+         lambda a: F.avg_pool2d(a, 3, stride=2, padding=1, count_include_pad=False), [p])
+    case(ff, "avg_pool2d_ceil", lambda a: F.avg_pool2d(a, 3, stride=2, padding=1, ceil_mode=True,
+                                                       count_include_pad=False), [p])
+    case(ff, "avg_pool2d_ceil_incl", lambda a: F.avg_pool2d(a, 2, stride=2, ceil_mode=True), [p])
+    case(ff, "avg_pool2d_rect_divisor", lambda a: F.avg_pool2d(a, (3, 2), stride=(1, 2), padding=(1, 0),
+                                                               divisor_override=4), [p])
+    case(ff, "adaptive_avg_pool2d_1", lambda a: F.adaptive_avg_pool2d(a, 1), [p])
+    case(ff, "adaptive_avg_pool2d_3x4", lambda a: F.adaptive_avg_pool2d(a, (3, 4)), [p])
+    case(ff, "adaptive_avg_pool2d_up", lambda a: F.adaptive_avg_pool2d(a, (9, 8)), [p])
+    case(ff, "adaptive_max_pool2d_3x4", lambda a: F.adaptive_max_pool2d(a, (3, 4), return_indices=True), [p])
+    case(ff, "adaptive_max_pool2d_1", lambda a: F.adaptive_max_pool2d(a, 1, return_indices=True), [p])
+    # batch_norm beyond conv_pool's two cases: 2-D and 3-D inputs, no affine, no running
+    # statistics, and a channel whose mean is far larger than its spread (a one-pass variance
+    # would cancel there).
+    for name, x, affine, stats in (("bn_2d", rnd(5, 3), True, True), ("bn_3d", rnd(4, 3, 5), True, True),
+                                   ("bn_noaffine", rnd(3, 3, 2, 2), False, True),
+                                   ("bn_nostats", rnd(3, 3, 2, 2), True, False),
+                                   ("bn_offset", (rnd(6, 3, 3, 3) * 0.1 + 100.0).float().double(), True, True)):
+        rm, rv = rnd(3) * 0.1, pos(3)
+        ff.add(f"{name}.rm", as_stored(rm))
+        ff.add(f"{name}.rv", as_stored(rv))
+        rm_run, rv_run = (rm.clone(), rv.clone()) if stats else (None, None)
+        ins = [x, pos(3), rnd(3)] if affine else [x]
+        case(ff, name, lambda x, w=None, b=None, rm_run=rm_run, rv_run=rv_run: F.batch_norm(
+            x, rm_run, rv_run, w, b, training=True, momentum=0.1, eps=1e-5), ins)
+        if stats:
+            ff.add(f"{name}.rm_after", rm_run)
+            ff.add(f"{name}.rv_after", rv_run)
+    # nn.BatchNorm2d(3, momentum=None): the cumulative average over three training batches.
+    bn = torch.nn.BatchNorm2d(3, momentum=None).double()
+    for i in range(3):
+        x = rnd(2, 3, 2, 2) + i
+        ff.add(f"bn_cma.x{i}", as_stored(x))
+        bn(x)
+    ff.add("bn_cma.rm_after", bn.running_mean)
+    ff.add("bn_cma.rv_after", bn.running_var)
+    return ff
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
     os.makedirs(outdir, exist_ok=True)
     torch.set_default_dtype(torch.float32)
     total = 0
-    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation, losses):
+    # Each later family draws from the generator as it stood after `index`, the one it was written
+    # against, so adding a family leaves every other file's values as they were.
+    after_index = None
+    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation, losses, norm_pool):
+        if make is activation:
+            after_index = _gen.get_state()
+        if make is norm_pool:
+            _gen.set_state(after_index)
         path = make().write(outdir)
         size = os.path.getsize(path)
         total += size

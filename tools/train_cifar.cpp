@@ -18,6 +18,8 @@
 // copy of the model, which loads the kernels and picks the cuDNN algorithms before the clock
 // starts (PyTorch's script runs one warm-up step the same way, then rebuilds its model).
 //
+// OpenMP waits passively (use_passive_openmp_wait below) unless OMP_WAIT_POLICY is set.
+//
 // Work is kept: --save and --log are checked before the data loads, --save-every N writes the
 // checkpoint every N steps, SIGINT and SIGTERM (a scheduler's time limit) end the current step,
 // write the checkpoint and exit with 128 + the signal, and parameters that stopped being finite
@@ -165,7 +167,8 @@ int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurren
 struct Args {
   std::string model, data, device, log;
   int epochs = 1, print_every = 100;
-  int64_t batch_size = 64;
+  int64_t batch_size = 0;
+  bool batch_size_given = false;  // else the model's (cifar::recipe)
   uint64_t seed = 0;
   int threads = 0;
   std::optional<double> lr, momentum;
@@ -180,7 +183,7 @@ struct Args {
 
 /// The synopsis, printed after a usage error.
 const char* kSynopsis =
-    "usage: train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size 64]\n"
+    "usage: train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size N]\n"
     "                   [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]\n"
     "                   [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32] [--max-steps N]\n"
     "                   [--save FILE] [--save-every N] [--resume FILE] [--strict-resume]\n";
@@ -190,19 +193,26 @@ std::string usage() {
   std::string models;
   for (const std::string& m : cifar::model_names()) {
     const cifar::Hyper h = cifar::defaults(m);
+    const cifar::Recipe r = cifar::recipe(m);
     models += "  " + m + std::string(17 - m.size(), ' ') + "lr " + ember::detail::str(h.lr) +
               (h.momentum > 0 ? ", momentum " + ember::detail::str(h.momentum) : std::string()) +
-              (h.nesterov ? ", nesterov" : "") + "\n";
+              (h.nesterov ? ", nesterov" : "") + (r.batch_size != 64 ? ", batch " + std::to_string(r.batch_size) : "") +
+              "\n";
   }
   const std::string hw = std::to_string(hardware_threads());
   return std::string(kSynopsis) +
          "MODEL, with the tutorial's lr, momentum and nesterov as its defaults:\n" +
          models +
+         "                 resnet20 is He et al.'s CIFAR ResNet-20 with the recipe of resnet20_torch.py: weight\n"
+         "                 decay 5e-4 (not on BatchNorm parameters or biases), random crop 32 with 4-pixel\n"
+         "                 padding and horizontal flip, lr decayed per step to 0 over the run (cosine), which\n"
+         "                 --max-steps does not shorten. On a GPU it trains without a CUDA graph (the lr\n"
+         "                 changes every step).\n" +
          "--data DIR       a folder with CIFAR-10's binary batches (data_batch_1.bin .. data_batch_5.bin,\n"
          "                 optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n"
          "--device D       cpu or cuda; default cuda when a GPU is usable, else cpu.\n"
          "--epochs N       default 1.\n"
-         "--batch-size N   default 64.\n"
+         "--batch-size N   default 64 (resnet20: 128).\n"
          "--lr X           default the model's (above); a positive number that float32 holds.\n"
          "--momentum X     in [0, 1); default the model's.\n"
          "--nesterov       Nesterov momentum; default the model's.\n"
@@ -266,7 +276,10 @@ Args parse(int argc, char** argv) {
     else if (f == "--device") a.device = v;
     else if (f == "--log") a.log = v;
     else if (f == "--epochs") a.epochs = parse_number<int>(f, v);
-    else if (f == "--batch-size") a.batch_size = parse_number<int64_t>(f, v);
+    else if (f == "--batch-size") {
+      a.batch_size = parse_number<int64_t>(f, v);
+      a.batch_size_given = true;
+    }
     else if (f == "--print-every") a.print_every = parse_number<int>(f, v);
     else if (f == "--seed") {
       // Parsed as signed: an unsigned parse would wrap "-1" to 2^64 - 1.
@@ -289,6 +302,7 @@ Args parse(int argc, char** argv) {
   if (a.data.empty()) throw UsageError("--data is required");
   if (std::string m = cifar::unknown_model(a.model); !m.empty()) throw UsageError(m);
   if (a.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (!a.batch_size_given) a.batch_size = cifar::recipe(a.model).batch_size;
   if (a.batch_size < 1) throw UsageError("--batch-size must be at least 1");
   if (a.print_every < 1) throw UsageError("--print-every must be at least 1");
   if (a.max_steps && *a.max_steps < 0) throw UsageError("--max-steps must be at least 0");
@@ -522,10 +536,10 @@ int run(const Args& a) {
     record.entries.emplace_back("data." + name, cifar::data_fingerprint(a.data + "/" + name));
   }
 
-  if (device.is_cuda()) {
-    ember::cuda::set_cudnn_allow_tf32(a.tf32);
-    warm_up(a.model, h, device, xtr, ytr, a.batch_size);
-  }
+  const cifar::Recipe recipe = cifar::recipe(a.model);
+  if (device.is_cuda()) ember::cuda::set_cudnn_allow_tf32(a.tf32);
+  // resnet20 warms up on the CPU too, as resnet20_torch.py does on every device.
+  if (device.is_cuda() || recipe.cosine) warm_up(a.model, h, device, xtr, ytr, a.batch_size);
   ember::manual_seed(a.seed);
   cifar::Training t = cifar::build(a.model, h, device);
   ember::data::DataLoader loader(xtr, ytr, ember::data::DataLoaderOptions(a.batch_size).shuffle(true).seed(a.seed));
@@ -565,7 +579,9 @@ int run(const Args& a) {
 
   double train_seconds = 0;
   int64_t run_steps = 0, run_images = 0;  // this run's share, for images/s
-  const bool use_graph = device.is_cuda() && a.cuda_graph;
+  // A captured step replays the lr it was captured with: a per-step schedule trains eagerly.
+  const bool use_graph = device.is_cuda() && a.cuda_graph && !recipe.cosine;
+  const int64_t total_steps = a.epochs * int64_t(batches);  // the cosine schedule's span
   GraphStep graph(t);
   const int64_t planned = std::min<int64_t>(a.epochs * int64_t(batches), a.max_steps.value_or(INT64_MAX));
   const auto started = std::chrono::steady_clock::now();
@@ -586,18 +602,27 @@ int run(const Args& a) {
     for (; it != loader.end() && !reached_max() && !g_signal; ++it) {
       const ember::data::Batch& batch = *it;
       const int64_t i = pos.batch;  // the tutorial's iteration number within the epoch
+      if (recipe.cosine) {
+        cifar::Hyper now = h;
+        now.lr = cifar::cosine_lr(h.lr, pos.steps, total_steps);
+        t.set_hyper(now);
+      }
+      // Augmented per image, per step, inside the timed loop (as resnet20_torch.py's timing).
+      const Tensor x = recipe.augment
+                           ? ember::data::random_crop(ember::data::random_horizontal_flip(batch.x), 32, 4)
+                           : batch.x;
       // The loss tensor of a replay is the graph's: read it (below) before the next replay.
       Tensor loss;
       const bool full = batch.size() == a.batch_size;
       if (use_graph && graph.ready() && full) {
-        loss = graph.step(batch.x, batch.y);
+        loss = graph.step(x, batch.y);
       } else if (use_graph && !graph.ready() && full && run_steps >= kWarmupSteps) {
-        loss = graph.capture(batch.x, batch.y);
+        loss = graph.capture(x, batch.y);
         g_progress.end_line();
         std::fprintf(stderr, "  captured the training step in a CUDA graph after %lld eager steps\n",
                      (long long)run_steps);
       } else {
-        loss = t.step(batch.x, batch.y);
+        loss = t.step(x, batch.y);
       }
       ++pos.steps;
       ++pos.batch;
@@ -671,9 +696,23 @@ int run(const Args& a) {
   return 0;
 }
 
+/// OpenMP threads that reach the end of a parallel region spin (libgomp polls ~300,000 times)
+/// before they sleep. On a machine whose cores are shared (other processes, builds), a spinning
+/// thread holds a core its preempted team-mate needs, and each of a step's ~200 regions can then
+/// wait out a scheduler time slice: ResNet-20 on 2 busy cores (load 6-8) measured 30-50 img/s
+/// spinning, 185 passive; a passive wake-up costs microseconds per region. libgomp reads the
+/// policy once, when it loads, so train_cifar sets OMP_WAIT_POLICY=passive and executes itself
+/// again. A policy the user chose is kept (OMP_WAIT_POLICY=active restores spinning).
+void use_passive_openmp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+  execv("/proc/self/exe", argv);  // returns only on failure: then train with the default policy
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  use_passive_openmp_wait(argv);
   try {
     return run(parse(argc, argv));
   } catch (const UsageError& e) {

@@ -302,6 +302,19 @@ EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor&
                         int64_t groups = 1);
 EMBER_API Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
                             IntArrayRef padding = 0, IntArrayRef dilation = 1, bool ceil_mode = false);
+EMBER_API Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
+                            IntArrayRef padding = 0, bool ceil_mode = false, bool count_include_pad = true,
+                            std::optional<int64_t> divisor_override = std::nullopt);
+EMBER_API Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size);
+/// (output, indices): indices are flat h * W + w positions within each plane, as max_pool2d's.
+EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size);
+/// torch::batch_norm: normalises dim 1 of (N, C, ...) with the batch's statistics (training; the
+/// running ones, when defined, are updated in place with `momentum` and the unbiased variance) or
+/// with running_mean / running_var (eval). weight and bias may be undefined. cudnn_enabled is
+/// accepted for LibTorch's signature and ignored.
+EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                            const Tensor& running_mean, const Tensor& running_var, bool training, double momentum,
+                            double eps, bool cudnn_enabled);
 EMBER_API Tensor dropout(const Tensor& input, double p, bool train);
 EMBER_API bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08,
                         bool equal_nan = false);

@@ -238,6 +238,10 @@ template <typename T>
 void forward_impl(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
   const int64_t P = g.plane_out(), ckk = g.ckk();
   if (g.n == 0 || P == 0 || g.cout == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    // "Same"-shaped stride-1 convolutions (ResNet's 3x3): no columns at all (conv_direct.cpp).
+    if (cpu::conv_direct_applies(g)) return cpu::conv_direct_forward(x, w, b, y, g);
+  }
   const Plan plan = Plan::make<T>(g, /*split_pixels=*/true);
   // float with AVX-512: the columns go straight into the GEMM's packed panels (conv_panels.h).
   const bool panels = std::is_same_v<T, float> && cpu::sgemm_avx512_available();
@@ -354,6 +358,10 @@ void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, con
   const int64_t P = g.plane_out(), ckk = g.ckk(), wsize = g.cout * ckk;
   T* gw = grad_weight.data_ptr<T>();
   if (wsize == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.n > 0 && cpu::conv_direct_applies(g))
+      return cpu::conv_direct_backward_weight(in.data_ptr<float>(), grad_out.data_ptr<float>(), gw, g);
+  }
   std::fill(gw, gw + wsize, T(0));
   if (g.n == 0 || P == 0) return;
   const T* go = grad_out.data_ptr<T>();

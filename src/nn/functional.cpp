@@ -73,60 +73,13 @@ Tensor dropout(Tensor input, const DropoutFuncOptions& options) {
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& options) {
-  const char* op = "batch_norm";
-  EMBER_CHECK(input.defined(), op, ": undefined input");
-  EMBER_CHECK(input.dim() >= 2, op, ": expected input of shape (N, C, ...), got ", describe(input));
-  check_floating(op, input);
-  const int64_t c = input.size(1);
-  const Tensor& weight = options.weight();
-  const Tensor& bias = options.bias();
-  auto check_per_channel = [&](const Tensor& t, const char* what) {
-    EMBER_CHECK(!t.defined() || t.numel() == c, op, ": expected ", what, " to have ", c,
-                " elements (one per channel of input ", describe(input), "), got ", describe(t));
-  };
-  check_per_channel(running_mean, "running_mean");
-  check_per_channel(running_var, "running_var");
-  check_per_channel(weight, "weight");
-  check_per_channel(bias, "bias");
-  check_same_device(op, {input, running_mean, running_var, weight, bias});
-
-  // Per-channel tensors broadcast as (1, C, 1, ...).
-  std::vector<int64_t> bshape(size_t(input.dim()), 1);
-  bshape[1] = c;
-  std::vector<int64_t> reduce_dims{0};
-  int64_t per_channel = input.size(0);
-  for (int64_t d = 2; d < input.dim(); ++d) {
-    reduce_dims.push_back(d);
-    per_channel *= input.size(d);
-  }
-
-  Tensor out;
-  if (options.training()) {
-    EMBER_CHECK(per_channel != 1, op, ": expected more than 1 value per channel when training, got input ",
-                describe(input));
-    Tensor mean = input.mean(reduce_dims, /*keepdim=*/true);
-    Tensor centered = input - mean;
-    // Normalise with the biased variance of the batch, as PyTorch.
-    Tensor var = (centered * centered).mean(reduce_dims, /*keepdim=*/true);
-    out = centered / (var + options.eps()).sqrt();
-    if (running_mean.defined() || running_var.defined()) {
-      EMBER_CHECK(options.momentum().has_value(), op,
-                  ": momentum = nullopt (a cumulative average) is not supported by the functional form");
-      const double m = *options.momentum();
-      NoGradGuard no_grad;
-      if (running_mean.defined()) running_mean.mul_(1.0 - m).add_(mean.reshape({c}), m);
-      // The running variance is the unbiased estimate, n / (n - 1) times the batch's.
-      if (running_var.defined())
-        running_var.mul_(1.0 - m).add_(var.reshape({c}), m * double(per_channel) / double(per_channel - 1));
-    }
-  } else {
-    EMBER_CHECK(running_mean.defined() && running_var.defined(), op,
-                ": running_mean and running_var must be defined in evaluation mode (training = false)");
-    out = (input - running_mean.reshape(bshape)) / (running_var.reshape(bshape) + options.eps()).sqrt();
-  }
-  if (weight.defined()) out = out * weight.reshape(bshape);
-  if (bias.defined()) out = out + bias.reshape(bshape);
-  return out;
+  // LibTorch's F::batch_norm reads momentum.value(): only the module turns nullopt into its
+  // cumulative average, so here it is an error (in words rather than bad_optional_access).
+  EMBER_CHECK(options.momentum().has_value() || !options.training() ||
+                  (!running_mean.defined() && !running_var.defined()),
+              "batch_norm: momentum = nullopt (a cumulative average) is not supported by the functional form");
+  return ember::batch_norm(input, options.weight(), options.bias(), running_mean, running_var, options.training(),
+                           options.momentum().value_or(0.0), options.eps(), /*cudnn_enabled=*/true);
 }
 
 Tensor gelu(const Tensor& input, const GELUFuncOptions& options) {

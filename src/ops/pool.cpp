@@ -121,4 +121,137 @@ Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   return max_pool2d_batched(input, p, ceil_mode);
 }
 
+// --- avg_pool2d --------------------------------------------------------------------------------------
+
+namespace {
+
+/// The checks every 2-D pool shares: defined, floating, (C, H, W) or (N, C, H, W), non-empty
+/// channel and spatial dims.
+void check_pool_input(const char* op, const Tensor& input) {
+  EMBER_CHECK(input.defined(), op, ": undefined input");
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4, op, ": expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ",
+              describe(input));
+  check_floating(op, input);
+  for (int64_t d = input.dim() - 3; d < input.dim(); ++d)
+    EMBER_CHECK(input.size(d) > 0, op, ": expected non-empty channel and spatial dims, got ", describe(input));
+}
+
+/// Runs `batched` on a 4-D view of a 3-D input and drops the batch dim again.
+template <typename F>
+Tensor with_batch(const Tensor& input, F batched) {
+  if (input.dim() == 3) return batched(input.unsqueeze(0)).squeeze(0);
+  return batched(input);
+}
+
+Tensor contiguous_input(const Tensor& input) {
+  NoGradGuard no_grad;
+  return input.contiguous();
+}
+
+}  // namespace
+
+Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
+                  bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+  const char* op = "avg_pool2d";
+  check_pool_input(op, input);
+  const auto k = expand_pair(kernel_size, op, "kernel_size");
+  const auto s = stride.empty() ? k : expand_pair(stride, op, "stride");
+  const auto pad = expand_pair(padding, op, "padding");
+  EMBER_CHECK(k[0] > 0 && k[1] > 0, op, ": kernel size should be greater than zero, got (", k[0], ", ", k[1], ")");
+  EMBER_CHECK(s[0] > 0 && s[1] > 0, op, ": stride should be greater than zero, got (", s[0], ", ", s[1], ")");
+  EMBER_CHECK(pad[0] >= 0 && pad[1] >= 0 && pad[0] <= k[0] / 2 && pad[1] <= k[1] / 2, op,
+              ": pad should be at most half of kernel size, but got padding (", pad[0], ", ", pad[1],
+              ") and kernel_size (", k[0], ", ", k[1], ")");
+  EMBER_CHECK(!divisor_override || *divisor_override != 0, op, ": divisor must be not zero");
+  const int64_t divisor = divisor_override.value_or(0);
+  PoolParams p;
+  for (int i = 0; i < 2; ++i) {
+    p.kernel[i] = k[i];
+    p.stride[i] = s[i];
+    p.padding[i] = pad[i];
+  }
+  return with_batch(input, [&](const Tensor& x) {
+    const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+    const int64_t oh = pool_out_size(h, k[0], pad[0], s[0], 1, ceil_mode);
+    const int64_t ow = pool_out_size(w, k[1], pad[1], s[1], 1, ceil_mode);
+    EMBER_CHECK(oh >= 1 && ow >= 1, op, ": given input size (", c, "x", h, "x", w, "), the calculated output size (",
+                c, "x", oh, "x", ow, ") is too small");
+    Tensor out = make_empty({n, c, oh, ow}, x.dtype(), x.device());
+    if (out.numel() > 0) backend(x).avg_pool2d_forward(out, contiguous_input(x), p, count_include_pad, divisor);
+    if (autograd::needs_grad({x})) {
+      std::vector<int64_t> in_shape = x.sizes().vec();
+      autograd::record(op, out, {x}, [in_shape, p, count_include_pad, divisor](const Tensor& grad) -> variable_list {
+        Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
+        if (grad.numel() > 0) {
+          backend(grad).avg_pool2d_backward(grad_in, grad.contiguous(), p, count_include_pad, divisor);
+        } else if (grad_in.numel() > 0) {
+          backend(grad).fill(grad_in, 0);
+        }
+        return {grad_in};
+      });
+    }
+    return out;
+  });
+}
+
+// --- adaptive pooling ----------------------------------------------------------------------------
+
+namespace {
+
+std::array<int64_t, 2> adaptive_output(const char* op, IntArrayRef output_size) {
+  const auto o = expand_pair(output_size, op, "output_size");
+  EMBER_CHECK(o[0] >= 0 && o[1] >= 0, op, ": output_size must not be negative, got (", o[0], ", ", o[1], ")");
+  return o;
+}
+
+}  // namespace
+
+Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
+  const char* op = "adaptive_avg_pool2d";
+  check_pool_input(op, input);
+  const auto o = adaptive_output(op, output_size);
+  return with_batch(input, [&](const Tensor& x) {
+    Tensor out = make_empty({x.size(0), x.size(1), o[0], o[1]}, x.dtype(), x.device());
+    if (out.numel() > 0) backend(x).adaptive_avg_pool2d_forward(out, contiguous_input(x));
+    if (autograd::needs_grad({x})) {
+      std::vector<int64_t> in_shape = x.sizes().vec();
+      autograd::record(op, out, {x}, [in_shape](const Tensor& grad) -> variable_list {
+        Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
+        if (grad.numel() > 0) {
+          backend(grad).adaptive_avg_pool2d_backward(grad_in, grad.contiguous());
+        } else if (grad_in.numel() > 0) {
+          backend(grad).fill(grad_in, 0);
+        }
+        return {grad_in};
+      });
+    }
+    return out;
+  });
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size) {
+  const char* op = "adaptive_max_pool2d";
+  check_pool_input(op, input);
+  const auto o = adaptive_output(op, output_size);
+  const bool batched = input.dim() == 4;
+  const Tensor x = batched ? input : input.unsqueeze(0);
+  Tensor out = make_empty({x.size(0), x.size(1), o[0], o[1]}, x.dtype(), x.device());
+  Tensor indices = make_empty({x.size(0), x.size(1), o[0], o[1]}, kLong, x.device());
+  if (out.numel() > 0) backend(x).adaptive_max_pool2d_forward(out, indices, contiguous_input(x));
+  if (autograd::needs_grad({x})) {
+    std::vector<int64_t> in_shape = x.sizes().vec();
+    autograd::record(op, out, {x}, [in_shape, indices](const Tensor& grad) -> variable_list {
+      Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
+      if (grad.numel() > 0) {
+        backend(grad).adaptive_max_pool2d_backward(grad_in, grad.contiguous(), indices);
+      } else if (grad_in.numel() > 0) {
+        backend(grad).fill(grad_in, 0);
+      }
+      return {grad_in};
+    });
+  }
+  if (batched) return {out, indices};
+  return {out.squeeze(0), indices.squeeze(0)};
+}
+
 }  // namespace ember

@@ -113,26 +113,6 @@ class EMBER_API DropoutImpl : public Module {
 };
 EMBER_MODULE(Dropout);
 
-/// Batch norm over the channels of (N, C, H, W). In training it normalises with the batch's
-/// statistics and updates running_mean / running_var; in eval mode it uses the running ones.
-class EMBER_API BatchNorm2dImpl : public Module {
- public:
-  explicit BatchNorm2dImpl(const BatchNorm2dOptions& options_);
-  void reset();
-  void reset_running_stats();
-  void reset_parameters();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  BatchNorm2dOptions options;
-  Tensor weight;               // (C), ones; undefined unless affine
-  Tensor bias;                 // (C), zeros; undefined unless affine
-  Tensor running_mean;         // buffer (C), zeros
-  Tensor running_var;          // buffer (C), ones
-  Tensor num_batches_tracked;  // buffer, int64 scalar
-};
-EMBER_MODULE(BatchNorm2d);
-
 /// Returns its input.
 class EMBER_API IdentityImpl : public Module {
  public:
