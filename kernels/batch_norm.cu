@@ -166,8 +166,8 @@ void CudaBackend::batch_norm_forward(const Tensor& out, const Tensor& save_mean,
     using T = typename decltype(tag)::type;
     if (training) {
       bn_stats_kernel<T><<<unsigned(s.c), kReduceThreads, 0, current_stream()>>>(
-          save_mean.data_ptr<T>(), save_invstd.data_ptr<T>(), ptr_or_null<T>(running_mean),
-          ptr_or_null<T>(running_var), in.data_ptr<T>(), s, momentum, eps);
+          save_mean.data_ptr<T>(), save_invstd.data_ptr<T>(), ptr_or_null<T>(running_mean), ptr_or_null<T>(running_var),
+          in.data_ptr<T>(), s, momentum, eps);
     } else {
       bn_eval_stats_kernel<T><<<unsigned((s.c + kBlockSize - 1) / kBlockSize), kBlockSize, 0, current_stream()>>>(
           save_mean.data_ptr<T>(), save_invstd.data_ptr<T>(), running_mean.data_ptr<T>(), running_var.data_ptr<T>(),
@@ -177,8 +177,8 @@ void CudaBackend::batch_norm_forward(const Tensor& out, const Tensor& save_mean,
     const int64_t total = in.numel();
     if (total == 0) return;
     bn_apply_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-        out.data_ptr<T>(), in.data_ptr<T>(), save_mean.data_ptr<T>(), save_invstd.data_ptr<T>(),
-        ptr_or_null<T>(weight), ptr_or_null<T>(bias), s, total);
+        out.data_ptr<T>(), in.data_ptr<T>(), save_mean.data_ptr<T>(), save_invstd.data_ptr<T>(), ptr_or_null<T>(weight),
+        ptr_or_null<T>(bias), s, total);
     EMBER_CUDA_LAUNCH_CHECK();
   });
 }

@@ -29,7 +29,7 @@ namespace ember {
 namespace cuda_kernels {
 
 constexpr int kBlockSize = 256;
-constexpr int kMaxDims = 8;        // dims an OffsetCalc decodes
+constexpr int kMaxDims = 8;                     // dims an OffsetCalc decodes
 constexpr int kMaxHostDims = kMaxGeometryDims;  // coalesced dims (src/geometry.h)
 
 /// Streaming multiprocessors of the current device (queried once per device).
@@ -178,8 +178,7 @@ void launch_elementwise(const Op& op, const std::array<const Tensor*, N>& ops) {
     const int64_t n = g.numel;
     if (n <= kMax32)
       elementwise_contiguous_kernel<N, uint32_t><<<grid_for(n), kBlockSize, 0, stream>>>(op, uint32_t(n));
-    else
-      elementwise_contiguous_kernel<N, uint64_t><<<grid_for(n), kBlockSize, 0, stream>>>(op, uint64_t(n));
+    else elementwise_contiguous_kernel<N, uint64_t><<<grid_for(n), kBlockSize, 0, stream>>>(op, uint64_t(n));
     EMBER_CUDA_LAUNCH_CHECK();
     return;
   }

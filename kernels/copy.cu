@@ -19,7 +19,9 @@ namespace {
 template <typename D>
 struct CastTo {
   template <typename S>
-  __device__ __forceinline__ D operator()(S x) const { return static_cast<D>(x); }
+  __device__ __forceinline__ D operator()(S x) const {
+    return static_cast<D>(x);
+  }
 };
 
 /// The fill value, for a map with no inputs.
@@ -55,8 +57,8 @@ void CudaBackend::copy(const Tensor& dst, const Tensor& src) {
   if (dst.numel() == 0) return;
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
     if (dst.data_ptr() == src.data_ptr()) return;
-    EMBER_CUDA_CHECK(cudaMemcpyAsync(dst.data_ptr(), src.data_ptr(), dst.nbytes(),
-                                     cudaMemcpyDeviceToDevice, current_stream()));
+    EMBER_CUDA_CHECK(
+        cudaMemcpyAsync(dst.data_ptr(), src.data_ptr(), dst.nbytes(), cudaMemcpyDeviceToDevice, current_stream()));
     return;
   }
   dispatch_all(dst.dtype(), "copy", [&](auto dtag) {

@@ -17,9 +17,9 @@ constexpr int kTile = 16;
 // c: (m, n) contiguous;  a: (m, k) at strides (as0, as1);  b: (k, n) at strides (bs0, bs1).
 // Grid: x over column tiles, y over row tiles (the y loop covers row tiles past gridDim.y).
 __global__ void __launch_bounds__(kTile* kTile)
-    gemm_int64_kernel(int64_t m, int64_t n, int64_t k, uint64_t alpha, const int64_t* __restrict__ a,
-                      int64_t as0, int64_t as1, const int64_t* __restrict__ b, int64_t bs0, int64_t bs1,
-                      uint64_t beta, int64_t* __restrict__ c) {
+    gemm_int64_kernel(int64_t m, int64_t n, int64_t k, uint64_t alpha, const int64_t* __restrict__ a, int64_t as0,
+                      int64_t as1, const int64_t* __restrict__ b, int64_t bs0, int64_t bs1, uint64_t beta,
+                      int64_t* __restrict__ c) {
   __shared__ uint64_t ta[kTile][kTile];
   __shared__ uint64_t tb[kTile][kTile];
   const int tx = threadIdx.x, ty = threadIdx.y;

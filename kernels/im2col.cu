@@ -17,15 +17,26 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-
 /// The shape in the kernel's index type (int32_t or int64_t, signed: padded positions go
 /// negative).
 template <typename I>
 struct ShapeI {
   I c, h, w, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, nb;
   explicit ShapeI(const ConvGeometry& s, int64_t n)
-      : c(I(s.c)), h(I(s.h)), w(I(s.w)), kh(I(s.kh)), kw(I(s.kw)), oh(I(s.oh)), ow(I(s.ow)), sh(I(s.sh)),
-        sw(I(s.sw)), ph(I(s.ph)), pw(I(s.pw)), dh(I(s.dh)), dw(I(s.dw)), nb(I(n)) {}
+      : c(I(s.c)),
+        h(I(s.h)),
+        w(I(s.w)),
+        kh(I(s.kh)),
+        kw(I(s.kw)),
+        oh(I(s.oh)),
+        ow(I(s.ow)),
+        sh(I(s.sh)),
+        sw(I(s.sw)),
+        ph(I(s.ph)),
+        pw(I(s.pw)),
+        dh(I(s.dh)),
+        dw(I(s.dw)),
+        nb(I(n)) {}
 };
 
 // cols: (C*KH*KW, nb*OH*OW);  x: (nb, C, H, W).
@@ -113,11 +124,11 @@ void im2col(const T* x, T* cols, const ConvGeometry& s, int64_t nb) {
   const int64_t input = nb * s.c * s.plane_in();
   const cudaStream_t stream = cuda_kernels::current_stream();
   if (fits32(total) && fits32(input))
-    cuda_kernels::im2col_kernel<T, int32_t><<<grid_for(total), kBlockSize, 0, stream>>>(
-        x, cols, cuda_kernels::ShapeI<int32_t>(s, nb), total);
+    cuda_kernels::im2col_kernel<T, int32_t>
+        <<<grid_for(total), kBlockSize, 0, stream>>>(x, cols, cuda_kernels::ShapeI<int32_t>(s, nb), total);
   else
-    cuda_kernels::im2col_kernel<T, int64_t><<<grid_for(total), kBlockSize, 0, stream>>>(
-        x, cols, cuda_kernels::ShapeI<int64_t>(s, nb), total);
+    cuda_kernels::im2col_kernel<T, int64_t>
+        <<<grid_for(total), kBlockSize, 0, stream>>>(x, cols, cuda_kernels::ShapeI<int64_t>(s, nb), total);
   EMBER_CUDA_LAUNCH_CHECK();
 }
 
@@ -128,11 +139,11 @@ void col2im(const T* cols, T* x, const ConvGeometry& s, int64_t nb) {
   const int64_t columns = s.ckk() * nb * s.plane_out();
   const cudaStream_t stream = cuda_kernels::current_stream();
   if (fits32(total) && fits32(columns))
-    cuda_kernels::col2im_kernel<T, int32_t><<<grid_for(total), kBlockSize, 0, stream>>>(
-        cols, x, cuda_kernels::ShapeI<int32_t>(s, nb), total);
+    cuda_kernels::col2im_kernel<T, int32_t>
+        <<<grid_for(total), kBlockSize, 0, stream>>>(cols, x, cuda_kernels::ShapeI<int32_t>(s, nb), total);
   else
-    cuda_kernels::col2im_kernel<T, int64_t><<<grid_for(total), kBlockSize, 0, stream>>>(
-        cols, x, cuda_kernels::ShapeI<int64_t>(s, nb), total);
+    cuda_kernels::col2im_kernel<T, int64_t>
+        <<<grid_for(total), kBlockSize, 0, stream>>>(cols, x, cuda_kernels::ShapeI<int64_t>(s, nb), total);
   EMBER_CUDA_LAUNCH_CHECK();
 }
 
@@ -142,11 +153,10 @@ void add_channel_bias(T* y, const T* bias, int64_t nb, int64_t c, int64_t p) {
   if (total == 0) return;
   const cudaStream_t stream = cuda_kernels::current_stream();
   if (fits32(total))
-    cuda_kernels::add_channel_bias_kernel<T, int32_t><<<grid_for(total), kBlockSize, 0, stream>>>(
-        y, bias, int32_t(c), int32_t(p), total);
+    cuda_kernels::add_channel_bias_kernel<T, int32_t>
+        <<<grid_for(total), kBlockSize, 0, stream>>>(y, bias, int32_t(c), int32_t(p), total);
   else
-    cuda_kernels::add_channel_bias_kernel<T, int64_t><<<grid_for(total), kBlockSize, 0, stream>>>(y, bias, c, p,
-                                                                                                   total);
+    cuda_kernels::add_channel_bias_kernel<T, int64_t><<<grid_for(total), kBlockSize, 0, stream>>>(y, bias, c, p, total);
   EMBER_CUDA_LAUNCH_CHECK();
 }
 
@@ -156,18 +166,18 @@ void swap_batch_channel(const T* src, T* dst, int64_t nb, int64_t c, int64_t p) 
   if (total == 0) return;
   const cudaStream_t stream = cuda_kernels::current_stream();
   if (fits32(total))
-    cuda_kernels::swap_batch_channel_kernel<T, int32_t><<<grid_for(total), kBlockSize, 0, stream>>>(
-        src, dst, int32_t(nb), int32_t(c), int32_t(p), total);
+    cuda_kernels::swap_batch_channel_kernel<T, int32_t>
+        <<<grid_for(total), kBlockSize, 0, stream>>>(src, dst, int32_t(nb), int32_t(c), int32_t(p), total);
   else
-    cuda_kernels::swap_batch_channel_kernel<T, int64_t><<<grid_for(total), kBlockSize, 0, stream>>>(src, dst, nb, c,
-                                                                                                     p, total);
+    cuda_kernels::swap_batch_channel_kernel<T, int64_t>
+        <<<grid_for(total), kBlockSize, 0, stream>>>(src, dst, nb, c, p, total);
   EMBER_CUDA_LAUNCH_CHECK();
 }
 
-#define EMBER_IM2COL_INSTANTIATE(T)                                                       \
-  template void im2col<T>(const T*, T*, const ConvGeometry&, int64_t);                     \
-  template void col2im<T>(const T*, T*, const ConvGeometry&, int64_t);                     \
-  template void add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t);             \
+#define EMBER_IM2COL_INSTANTIATE(T)                                           \
+  template void im2col<T>(const T*, T*, const ConvGeometry&, int64_t);        \
+  template void col2im<T>(const T*, T*, const ConvGeometry&, int64_t);        \
+  template void add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t); \
   template void swap_batch_channel<T>(const T*, T*, int64_t, int64_t, int64_t);
 EMBER_IM2COL_INSTANTIATE(float)
 EMBER_IM2COL_INSTANTIATE(double)

@@ -69,10 +69,8 @@ __global__ void index_slices_kernel(T* __restrict__ out, const T* __restrict__ i
   for (Index e = Index(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
     const SliceCoord<Index> c(e, count, inner);
     const Index at = (c.o * n + wrap_index(ix[int64_t(c.j) * ist], n)) * inner + c.i;
-    if constexpr (Add)
-      atomic_add(out + at, in[e]);
-    else
-      out[e] = in[at];
+    if constexpr (Add) atomic_add(out + at, in[e]);
+    else out[e] = in[at];
   }
 }
 
@@ -80,7 +78,6 @@ __global__ void index_slices_kernel(T* __restrict__ out, const T* __restrict__ i
 /// the sort (see the header): at 128 a thread scans at most 128 cached int64s, a few
 /// microseconds, which is about what the sort's extra launches cost.
 constexpr int64_t kScanMaxCount = 128;
-
 
 /// Deterministic index_add, short index. out (outer, n, inner) at index[j] += src (outer, count,
 /// inner): the thread of src element (o, j, i) does the whole sum of destination (o, index[j], i)
@@ -157,12 +154,12 @@ void sort_index(uint64_t* buf, const Tensor& index, int64_t ist, int64_t count, 
   int end_bit = 1;  // the bits of n - 1 (at least one: CUB wants a non-empty bit range)
   while (end_bit < 64 && (uint64_t(n - 1) >> end_bit) != 0) ++end_bit;
   size_t temp_bytes = 0;
-  EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, temp_bytes, keys_in, keys_out, pos_in, pos_out, count,
-                                                   0, end_bit, stream));
+  EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, temp_bytes, keys_in, keys_out, pos_in, pos_out, count, 0,
+                                                   end_bit, stream));
   // CUB's scratch, from the caching allocator; freed (stream-ordered) when this returns.
   Tensor temp = make_empty({int64_t((temp_bytes + 7) / 8) + 1}, kLong, device);
-  EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp.data_ptr(), temp_bytes, keys_in, keys_out, pos_in,
-                                                   pos_out, count, 0, end_bit, stream));
+  EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp.data_ptr(), temp_bytes, keys_in, keys_out, pos_in, pos_out,
+                                                   count, 0, end_bit, stream));
 }
 
 /// index_add without atomics (header): out (outer, n, inner) at index[j] += src (outer, count,
@@ -230,10 +227,8 @@ void CudaBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index,
     const T* s = static_cast<const T*>(src.data_ptr());
     if constexpr (std::is_floating_point_v<T>) {
       if (deterministic) {
-        if (fits32(d, count))
-          deterministic_index_add<T, uint32_t>(o, s, index, ist, d, count, out.device());
-        else
-          deterministic_index_add<T, uint64_t>(o, s, index, ist, d, count, out.device());
+        if (fits32(d, count)) deterministic_index_add<T, uint32_t>(o, s, index, ist, d, count, out.device());
+        else deterministic_index_add<T, uint64_t>(o, s, index, ist, d, count, out.device());
         return;
       }
     }

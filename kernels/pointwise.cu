@@ -26,7 +26,9 @@ struct BindScalar {
 /// cond ? a : b.
 struct Select {
   template <typename T>
-  __device__ __forceinline__ T operator()(bool cond, T a, T b) const { return cond ? a : b; }
+  __device__ __forceinline__ T operator()(bool cond, T a, T b) const {
+    return cond ? a : b;
+  }
 };
 
 }  // namespace
@@ -41,8 +43,7 @@ void CudaBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const P
   });
 }
 
-void CudaBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
-                         const PointwiseParams& p) {
+void CudaBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const PointwiseParams& p) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
   dispatch_pointwise(op, a.dtype(), p, "binary", [&](auto tag, auto f) {

@@ -51,8 +51,8 @@ __device__ __forceinline__ int64_t first_inside(int64_t start, int64_t step) {
 // out, indices: (planes, OH, OW);  in: (planes, H, W).  indices may be null.
 template <typename T>
 __global__ void __launch_bounds__(kBlockSize)
-    max_pool2d_forward_kernel(T* __restrict__ out, int64_t* __restrict__ indices, const T* __restrict__ in,
-                              PoolGeom g, int64_t total) {
+    max_pool2d_forward_kernel(T* __restrict__ out, int64_t* __restrict__ indices, const T* __restrict__ in, PoolGeom g,
+                              int64_t total) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
     const int64_t ow = i % g.ow, oh = (i / g.ow) % g.oh, plane = i / (g.ow * g.oh);
     const T* src = in + plane * g.h * g.w;
@@ -158,7 +158,7 @@ bool window_without_columns(const PoolGeom& g) {
 }
 
 PoolGeom pool_geom(const Tensor& in, const Tensor& out, const PoolParams& p) {
-  return PoolGeom{in.size(2),  in.size(3),  out.size(2), out.size(3), p.kernel[0],  p.kernel[1],
+  return PoolGeom{in.size(2),  in.size(3),  out.size(2),  out.size(3),  p.kernel[0],   p.kernel[1],
                   p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
 }
 
@@ -193,8 +193,8 @@ void CudaBackend::max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_
         const int64_t planes = grad_in.size(0) * grad_in.size(1);
         cuda_kernels::max_pool2d_backward_plane_kernel<T>
             <<<cuda_kernels::grid_for(planes), cuda_kernels::kBlockSize, 0, cuda_kernels::current_stream()>>>(
-                grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), g.h * g.w,
-                g.oh * g.ow, planes);
+                grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), indices.data_ptr<int64_t>(), g.h * g.w, g.oh * g.ow,
+                planes);
       } else {
         // int32 when the planes, the window arithmetic (at most H + padding) and the element
         // count all fit.
@@ -368,8 +368,8 @@ __global__ void __launch_bounds__(kBlockSize)
 
 AvgGeom avg_geom(const Tensor& in, const Tensor& out, const PoolParams& p, bool count_include_pad,
                  int64_t divisor_override) {
-  return AvgGeom{in.size(2),   in.size(3),   out.size(2),  out.size(3),  p.kernel[0],      p.kernel[1],
-                 p.stride[0],  p.stride[1],  p.padding[0], p.padding[1], divisor_override, count_include_pad};
+  return AvgGeom{in.size(2),  in.size(3),  out.size(2),  out.size(3),  p.kernel[0],      p.kernel[1],
+                 p.stride[0], p.stride[1], p.padding[0], p.padding[1], divisor_override, count_include_pad};
 }
 
 }  // namespace
@@ -383,8 +383,8 @@ void CudaBackend::avg_pool2d_forward(const Tensor& out, const Tensor& in, const 
   const AvgGeom g = avg_geom(in, out, p, count_include_pad, divisor_override);
   dispatch_floating(in.dtype(), "avg_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    avg_pool2d_forward_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(out.data_ptr<T>(),
-                                                                                        in.data_ptr<T>(), g, total);
+    avg_pool2d_forward_kernel<T>
+        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(out.data_ptr<T>(), in.data_ptr<T>(), g, total);
     EMBER_CUDA_LAUNCH_CHECK();
   });
 }
@@ -397,8 +397,8 @@ void CudaBackend::avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_
   const AvgGeom g = avg_geom(grad_in, grad_out, p, count_include_pad, divisor_override);
   dispatch_floating(grad_in.dtype(), "avg_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    avg_pool2d_backward_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-        grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
+    avg_pool2d_backward_kernel<T>
+        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
     EMBER_CUDA_LAUNCH_CHECK();
   });
 }
@@ -410,8 +410,8 @@ void CudaBackend::adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& i
   const AvgGeom g = avg_geom(in, out, PoolParams{}, true, 0);
   dispatch_floating(in.dtype(), "adaptive_avg_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    adaptive_pool2d_forward_kernel<T, false><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-        out.data_ptr<T>(), nullptr, in.data_ptr<T>(), g, total);
+    adaptive_pool2d_forward_kernel<T, false>
+        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(out.data_ptr<T>(), nullptr, in.data_ptr<T>(), g, total);
     EMBER_CUDA_LAUNCH_CHECK();
   });
 }
@@ -423,8 +423,8 @@ void CudaBackend::adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tens
   const AvgGeom g = avg_geom(grad_in, grad_out, PoolParams{}, true, 0);
   dispatch_floating(grad_in.dtype(), "adaptive_avg_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    adaptive_avg_pool2d_backward_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-        grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
+    adaptive_avg_pool2d_backward_kernel<T>
+        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
     EMBER_CUDA_LAUNCH_CHECK();
   });
 }

@@ -131,8 +131,8 @@ struct RandInt {
       for (int q = 0; q < 4; ++q) v[q] = T(int64_t(uint64_t(word(w, q) % r32) + uint64_t(low)));
     } else {
       const uint4 w2 = philox(seed, ctr, 1);
-      const uint64_t b[4] = {(uint64_t(w.x) << 32) | w.y, (uint64_t(w.z) << 32) | w.w,
-                             (uint64_t(w2.x) << 32) | w2.y, (uint64_t(w2.z) << 32) | w2.w};
+      const uint64_t b[4] = {(uint64_t(w.x) << 32) | w.y, (uint64_t(w.z) << 32) | w.w, (uint64_t(w2.x) << 32) | w2.y,
+                             (uint64_t(w2.z) << 32) | w2.w};
 #pragma unroll
       for (int q = 0; q < 4; ++q) v[q] = T(int64_t(b[q] % range + uint64_t(low)));
     }
@@ -184,8 +184,8 @@ void fill_random(Backend& be, const Tensor& out, const Gen& gen, const uint64_t&
     offset += groups;
   }
   const Tensor target = out.is_contiguous() ? out : make_empty(out.sizes(), out.dtype(), out.device());
-  random_kernel<T><<<grid_for(int64_t(groups)), kBlockSize, 0, current_stream()>>>(
-      static_cast<T*>(target.data_ptr()), n, gen, seed, start);
+  random_kernel<T><<<grid_for(int64_t(groups)), kBlockSize, 0, current_stream()>>>(static_cast<T*>(target.data_ptr()),
+                                                                                   n, gen, seed, start);
   EMBER_CUDA_LAUNCH_CHECK();
   if (!target.is_same(out)) be.copy(out, target);
 }
@@ -194,8 +194,7 @@ void fill_random(Backend& be, const Tensor& out, const Gen& gen, const uint64_t&
 
 // Each call takes its Philox offset on the host; a replayed graph would reuse the captured offset
 // and draw the same numbers every time.
-static const char* const kNoCaptureReason =
-    "random ops cannot be captured yet: their offsets would repeat on replay";
+static const char* const kNoCaptureReason = "random ops cannot be captured yet: their offsets would repeat on replay";
 
 void CudaBackend::manual_seed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(cuda_kernels::offset_mutex());
@@ -222,8 +221,8 @@ void CudaBackend::normal(const Tensor& out, double mean, double std) {
 
 void CudaBackend::randint(const Tensor& out, int64_t low, int64_t high) {
   cuda_detail::check_not_capturing("random_ (random ops)", kNoCaptureReason);
-  EMBER_CHECK(low < high, "random_: expects 'from' to be less than 'to', but got from=", low, " >= to=", high,
-              " for ", describe(out));
+  EMBER_CHECK(low < high, "random_: expects 'from' to be less than 'to', but got from=", low, " >= to=", high, " for ",
+              describe(out));
   dispatch_numeric(out.dtype(), "random_", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const cuda_kernels::RandInt<T> gen{low, uint64_t(high) - uint64_t(low)};

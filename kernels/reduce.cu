@@ -30,9 +30,9 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-constexpr int kMaxRowBlock = 512;   // threads per block for rows
-constexpr int kColBlock = 512;      // threads per block for columns
-constexpr int kMinChunk = 2048;     // a split row chunk covers at least this many values
+constexpr int kMaxRowBlock = 512;  // threads per block for rows
+constexpr int kColBlock = 512;     // threads per block for columns
+constexpr int kMinChunk = 2048;    // a split row chunk covers at least this many values
 
 // --- reducers ----------------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ void reduce_rows(const R& r, const T* in, int64_t outer, int64_t k) {
   auto& alloc = cuda_detail::current_allocator();
   const size_t bytes = size_t(outer * splits) * sizeof(State);
   std::unique_ptr<void, std::function<void(void*)>> scratch(alloc.allocate(bytes),
-                                                             [&alloc](void* p) { alloc.free(p); });
+                                                            [&alloc](void* p) { alloc.free(p); });
   State* partial = static_cast<State*>(scratch.get());
   reduce_rows_kernel<<<grid, block, 0, stream>>>(r, in, outer, k, chunk, partial);
   EMBER_CUDA_LAUNCH_CHECK();

@@ -47,8 +47,8 @@ __global__ void __launch_bounds__(kBlockSize) sgd_step_kernel(const SgdSlotPack<
     const SgdSlot<T> slot = pack.slot[s];
     for (int64_t i = start; i < slot.numel; i += step) {
       T unused;  // the rule writes no buffer without momentum
-      slot.param[i] = sgd_update(slot.param[i], slot.grad[i], slot.buf ? slot.buf + i : &unused,
-                                 slot.first_step != 0, h);
+      slot.param[i] =
+          sgd_update(slot.param[i], slot.grad[i], slot.buf ? slot.buf + i : &unused, slot.first_step != 0, h);
     }
   }
 }
@@ -59,8 +59,7 @@ __global__ void __launch_bounds__(kBlockSize) sgd_step_kernel(const SgdSlotPack<
 namespace {
 
 void check_slot_tensor(const Tensor& t, const char* role, size_t i, const Tensor& param) {
-  EMBER_CHECK(t.defined(), "sgd_step: the ", role, " of parameter ", i, " (", describe(param),
-              ") is undefined");
+  EMBER_CHECK(t.defined(), "sgd_step: the ", role, " of parameter ", i, " (", describe(param), ") is undefined");
   EMBER_CHECK(t.device() == param.device() && t.dtype() == param.dtype() && t.numel() == param.numel(),
               "sgd_step: the ", role, " of parameter ", i, " is ", describe(t), " but the parameter is ",
               describe(param), "; they must agree in dtype, device and number of elements");

@@ -94,8 +94,7 @@ struct Team {
 
 // out, in: (rows, c).
 template <typename T, bool kBlock>
-__global__ void softmax_rows_kernel(T* __restrict__ out, const T* __restrict__ in, int64_t rows, int64_t c,
-                                    bool log) {
+__global__ void softmax_rows_kernel(T* __restrict__ out, const T* __restrict__ in, int64_t rows, int64_t c, bool log) {
   __shared__ T smem[32];
   const Team<kBlock> team;
   // The row loop is uniform across the team, as its shuffles and barriers require.
@@ -180,8 +179,9 @@ __global__ void __launch_bounds__(kBlockSize)
 // losses: (n);  logp: (n, c);  target: (n). One warp per sample; the loss is formed in double,
 // as on the CPU.
 template <typename T>
-__global__ void nll_forward_kernel(T* __restrict__ losses, const T* __restrict__ logp, const int64_t* __restrict__ target,
-                                   int64_t n, int64_t c, int64_t ignore_index, double eps) {
+__global__ void nll_forward_kernel(T* __restrict__ losses, const T* __restrict__ logp,
+                                   const int64_t* __restrict__ target, int64_t n, int64_t c, int64_t ignore_index,
+                                   double eps) {
   const Team<false> team;
   for (int64_t i = team.first_row; i < n; i += team.row_step) {
     const int64_t t = target[i];
@@ -263,7 +263,7 @@ void CudaBackend::softmax_backward(const Tensor& grad_in, const Tensor& grad_out
     } else if (inner == 1) {
       cuda_kernels::softmax_backward_rows_kernel<T, true>
           <<<cuda_kernels::block_row_grid(outer), cuda_kernels::kRowBlock, 0, current_stream()>>>(gi, go, y, outer, c,
-                                                                                                 log);
+                                                                                                  log);
     } else {
       cuda_kernels::softmax_backward_columns_kernel<T>
           <<<grid_for(outer * inner), kBlockSize, 0, current_stream()>>>(gi, go, y, outer, c, inner, log);

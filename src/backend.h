@@ -49,8 +49,7 @@ class Backend {
   // --- pointwise (out contiguous; inputs strided views already broadcast to out's shape,
   //     of one common dtype; comparisons write bool) --------------------------------------------
   virtual void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) = 0;
-  virtual void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
-                      const PointwiseParams& p) = 0;
+  virtual void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const PointwiseParams& p) = 0;
   /// out = op(a, s), or op(s, a) when `reversed`.
   virtual void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,
                              const PointwiseParams& p) = 0;
@@ -59,8 +58,8 @@ class Backend {
 
   // --- reductions: `in` is contiguous, viewed as (outer, k, inner), reduced over k into out
   //     (outer * inner, contiguous). indices (int64, same shape) is filled for Max/Min when defined.
-  virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in,
-                      int64_t outer, int64_t k, int64_t inner) = 0;
+  virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t outer, int64_t k,
+                      int64_t inner) = 0;
 
   // --- linear algebra: c = alpha * op(a) @ op(b) + beta * c for 2-D a, b, c of one dtype.
   //     Each of a and b has unit stride in one of its dims; c is contiguous.
@@ -68,21 +67,20 @@ class Backend {
 
   // --- convolution (NCHW, contiguous input/weight; groups = 1). g is the front half's geometry
   //     (src/conv_geometry.h): every shape and parameter a kernel needs, computed once. --------
-  virtual void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight,
-                              const Tensor& bias, const ConvGeometry& g) = 0;
-  virtual void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out,
-                                     const Tensor& weight, const ConvGeometry& g) = 0;
-  virtual void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out,
-                                      const Tensor& in, const ConvGeometry& g) = 0;
+  virtual void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                              const ConvGeometry& g) = 0;
+  virtual void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
+                                     const ConvGeometry& g) = 0;
+  virtual void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
+                                      const ConvGeometry& g) = 0;
 
   // --- pooling (NCHW contiguous; indices are flat h*W+w positions within each plane) ----------
-  virtual void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
-                                  const PoolParams& p) = 0;
+  virtual void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolParams& p) = 0;
   /// grad_in is written whole (the kernel zeroes what no window routes a gradient to). p is the
   /// forward's: it lets a backend gather each input's gradient from the windows that contain it
   /// instead of scattering with atomics (CUDA's deterministic mode, docs/determinism.md).
-  virtual void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out,
-                                   const Tensor& indices, const PoolParams& p) = 0;
+  virtual void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
+                                   const PoolParams& p) = 0;
 
   /// Average pooling (no dilation: p.dilation is 1). A window's divisor is divisor_override when
   /// positive, else its size clipped to input + padding (count_include_pad) or to the input alone,
@@ -97,8 +95,7 @@ class Backend {
   virtual void adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& in) = 0;
   virtual void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) = 0;
   virtual void adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) = 0;
-  virtual void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out,
-                                            const Tensor& indices) = 0;
+  virtual void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) = 0;
 
   // --- batch norm over a contiguous (N, C, inner) input of one floating dtype; every per-channel
   //     tensor (C) is contiguous, of the input's dtype, on this device. --------------------------
@@ -109,8 +106,8 @@ class Backend {
   /// bias optional (undefined: 1 and 0).
   virtual void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,
                                   const Tensor& in, const Tensor& weight, const Tensor& bias,
-                                  const Tensor& running_mean, const Tensor& running_var, bool training,
-                                  double momentum, double eps) = 0;
+                                  const Tensor& running_mean, const Tensor& running_var, bool training, double momentum,
+                                  double eps) = 0;
   /// From the forward's save_mean / save_invstd: grad_in (when defined) with the batch statistics'
   /// own gradient when `training`, else as a fixed affine map; grad_weight and grad_bias (C) when
   /// defined. Each is written whole.
@@ -119,19 +116,18 @@ class Backend {
                                    const Tensor& save_mean, const Tensor& save_invstd, bool training) = 0;
 
   // --- softmax family over the middle dim of a contiguous (outer, c, inner) tensor -------------
-  virtual void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c,
-                               int64_t inner, bool log) = 0;
+  virtual void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,
+                               bool log) = 0;
   /// grad_in from grad_out and the forward output `out`.
-  virtual void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out,
-                                int64_t outer, int64_t c, int64_t inner, bool log) = 0;
+  virtual void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,
+                                int64_t c, int64_t inner, bool log) = 0;
   /// Per-sample loss of a fused cross entropy: logp (N, C) log-probabilities, target (N) int64.
   /// losses (N) gets -(1-eps) logp[target] - eps/C sum(logp); 0 where target == ignore_index.
-  virtual void nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target,
-                           int64_t ignore_index, double label_smoothing) = 0;
+  virtual void nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target, int64_t ignore_index,
+                           double label_smoothing) = 0;
   /// grad_logits (N, C) = scale * (softmax - smoothed one-hot), 0 on ignored rows.
-  virtual void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp,
-                                      const Tensor& target, int64_t ignore_index,
-                                      double label_smoothing, double scale) = 0;
+  virtual void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp, const Tensor& target,
+                                      int64_t ignore_index, double label_smoothing, double scale) = 0;
 
   // --- optimizer: one fused SGD step over many parameters (PyTorch's rule, per element):
   //       d_p = g + weight_decay * p
@@ -141,8 +137,7 @@ class Backend {
   //     All tensors contiguous, of one floating dtype, on this device; bufs (and first) are
   //     empty without momentum; a buffer flagged first need not be initialised.
   virtual void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                        const std::vector<Tensor>& bufs, const std::vector<bool>& first,
-                        const SgdParams& p) = 0;
+                        const std::vector<Tensor>& bufs, const std::vector<bool>& first, const SgdParams& p) = 0;
 
   // --- indexing (out/in contiguous; index int64 1-D, validated) ------------------------------
   virtual void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) = 0;
@@ -155,64 +150,59 @@ class Backend {
 /// only (a backend whose definitions miss a change here fails to compile or link, never
 /// silently). Keep it in step with the pure virtuals above: `override` makes a mismatch a compile
 /// error.
-#define EMBER_BACKEND_ENTRIES(backend_name)                                                                \
-  const char* name() const override { return backend_name; }                                               \
-  std::shared_ptr<void> allocate(size_t nbytes) override;                                                  \
-  void copy(const Tensor& dst, const Tensor& src) override;                                                \
-  void copy_from_host(void* dst, const void* src, size_t nbytes) override;                                 \
-  void copy_to_host(void* dst, const void* src, size_t nbytes) override;                                   \
-  void fill(const Tensor& out, const Scalar& value) override;                                              \
-  void manual_seed(uint64_t seed) override;                                                                \
-  void uniform(const Tensor& out, double low, double high) override;                                       \
-  void normal(const Tensor& out, double mean, double std) override;                                        \
-  void randint(const Tensor& out, int64_t low, int64_t high) override;                                     \
-  void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) override;          \
-  void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const PointwiseParams& p)  \
-      override;                                                                                            \
-  void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,             \
-                     const PointwiseParams& p) override;                                                   \
-  void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) override;            \
-  void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t outer,       \
-              int64_t k, int64_t inner) override;                                                          \
-  void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) override;        \
-  void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,        \
-                      const ConvGeometry& g) override;                                                     \
-  void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,          \
-                             const ConvGeometry& g) override;                                              \
-  void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,         \
-                              const ConvGeometry& g) override;                                             \
-  void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolParams& p) \
-      override;                                                                                            \
-  void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,           \
-                           const PoolParams& p) override;                                                  \
-  void avg_pool2d_forward(const Tensor& out, const Tensor& in, const PoolParams& p, bool count_include_pad,  \
-                          int64_t divisor_override) override;                                              \
-  void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p,              \
-                           bool count_include_pad, int64_t divisor_override) override;                     \
-  void adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& in) override;                          \
-  void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) override;               \
-  void adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) override;    \
-  void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices)  \
-      override;                                                                                            \
-  void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd,            \
-                          const Tensor& in, const Tensor& weight, const Tensor& bias,                      \
-                          const Tensor& running_mean, const Tensor& running_var, bool training,            \
-                          double momentum, double eps) override;                                           \
-  void batch_norm_backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,       \
-                           const Tensor& grad_out, const Tensor& in, const Tensor& weight,                 \
-                           const Tensor& save_mean, const Tensor& save_invstd, bool training) override;    \
-  void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,       \
-                       bool log) override;                                                                 \
-  void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,   \
-                        int64_t c, int64_t inner, bool log) override;                                      \
-  void nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target, int64_t ignore_index,   \
-                   double label_smoothing) override;                                                       \
-  void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp, const Tensor& target,         \
-                              int64_t ignore_index, double label_smoothing, double scale) override;        \
-  void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,                       \
-                const std::vector<Tensor>& bufs, const std::vector<bool>& first, const SgdParams& p)       \
-      override;                                                                                            \
-  void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;       \
+#define EMBER_BACKEND_ENTRIES(backend_name)                                                                            \
+  const char* name() const override { return backend_name; }                                                           \
+  std::shared_ptr<void> allocate(size_t nbytes) override;                                                              \
+  void copy(const Tensor& dst, const Tensor& src) override;                                                            \
+  void copy_from_host(void* dst, const void* src, size_t nbytes) override;                                             \
+  void copy_to_host(void* dst, const void* src, size_t nbytes) override;                                               \
+  void fill(const Tensor& out, const Scalar& value) override;                                                          \
+  void manual_seed(uint64_t seed) override;                                                                            \
+  void uniform(const Tensor& out, double low, double high) override;                                                   \
+  void normal(const Tensor& out, double mean, double std) override;                                                    \
+  void randint(const Tensor& out, int64_t low, int64_t high) override;                                                 \
+  void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) override;                      \
+  void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const PointwiseParams& p) override;    \
+  void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,                         \
+                     const PointwiseParams& p) override;                                                               \
+  void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) override;                        \
+  void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t outer, int64_t k,       \
+              int64_t inner) override;                                                                                 \
+  void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) override;                    \
+  void conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,                   \
+                      const ConvGeometry& g) override;                                                                 \
+  void conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,                      \
+                             const ConvGeometry& g) override;                                                          \
+  void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,                     \
+                              const ConvGeometry& g) override;                                                         \
+  void max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolParams& p) override;   \
+  void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices, const PoolParams& p)  \
+      override;                                                                                                        \
+  void avg_pool2d_forward(const Tensor& out, const Tensor& in, const PoolParams& p, bool count_include_pad,            \
+                          int64_t divisor_override) override;                                                          \
+  void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p, bool count_include_pad, \
+                           int64_t divisor_override) override;                                                         \
+  void adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& in) override;                                      \
+  void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) override;                           \
+  void adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) override;               \
+  void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) override;    \
+  void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd, const Tensor& in,     \
+                          const Tensor& weight, const Tensor& bias, const Tensor& running_mean,                        \
+                          const Tensor& running_var, bool training, double momentum, double eps) override;             \
+  void batch_norm_backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,                  \
+                           const Tensor& grad_out, const Tensor& in, const Tensor& weight, const Tensor& save_mean,    \
+                           const Tensor& save_invstd, bool training) override;                                         \
+  void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner, bool log)         \
+      override;                                                                                                        \
+  void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer, int64_t c,    \
+                        int64_t inner, bool log) override;                                                             \
+  void nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target, int64_t ignore_index,               \
+                   double label_smoothing) override;                                                                   \
+  void cross_entropy_backward(const Tensor& grad_logits, const Tensor& logp, const Tensor& target,                     \
+                              int64_t ignore_index, double label_smoothing, double scale) override;                    \
+  void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads, const std::vector<Tensor>& bufs,  \
+                const std::vector<bool>& first, const SgdParams& p) override;                                          \
+  void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;                   \
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
 
 /// The backend for a device; throws a clear Error for CUDA in a build without CUDA.

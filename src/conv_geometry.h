@@ -8,9 +8,9 @@
 namespace ember {
 
 struct ConvGeometry {
-  int64_t n, c, h, w;     // input (N, C, H, W)
-  int64_t cout, kh, kw;   // weight (Cout, C, KH, KW)
-  int64_t oh, ow;         // output plane
+  int64_t n, c, h, w;              // input (N, C, H, W)
+  int64_t cout, kh, kw;            // weight (Cout, C, KH, KW)
+  int64_t oh, ow;                  // output plane
   int64_t sh, sw, ph, pw, dh, dw;  // stride, padding, dilation (height, width)
 
   /// Rows of the im2col matrix: C * KH * KW.

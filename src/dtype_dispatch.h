@@ -8,7 +8,10 @@
 
 namespace ember {
 
-template <typename T> struct TypeTag { using type = T; };
+template <typename T>
+struct TypeTag {
+  using type = T;
+};
 
 namespace detail {
 /// The switch itself, written once: float and double always, int64 and bool where the caller
@@ -32,9 +35,8 @@ decltype(auto) dispatch_dtype(ScalarType t, F&& f, Message&& message) {
 
 template <typename F>
 decltype(auto) dispatch_floating(ScalarType t, const char* op, F&& f) {
-  return detail::dispatch_dtype<false, false>(t, f, [&] {
-    return detail::str(op, ": expected a floating-point tensor (float32 or float64), got ", t);
-  });
+  return detail::dispatch_dtype<false, false>(
+      t, f, [&] { return detail::str(op, ": expected a floating-point tensor (float32 or float64), got ", t); });
 }
 
 template <typename F>
@@ -47,9 +49,8 @@ decltype(auto) dispatch_all(ScalarType t, const char* op, F&& f) {
 /// Numeric dtypes (no bool): arithmetic ops promote bool to int64 before they get here.
 template <typename F>
 decltype(auto) dispatch_numeric(ScalarType t, const char* op, F&& f) {
-  return detail::dispatch_dtype<true, false>(t, f, [&] {
-    return detail::str(op, ": expected a numeric tensor (float32, float64 or int64), got ", t);
-  });
+  return detail::dispatch_dtype<true, false>(
+      t, f, [&] { return detail::str(op, ": expected a numeric tensor (float32, float64 or int64), got ", t); });
 }
 
 }  // namespace ember

@@ -39,9 +39,7 @@ Tensor filled(const char* op, IntArrayRef size, const Scalar& v, const TensorOpt
 
 }  // namespace
 
-Tensor empty(IntArrayRef size, const TensorOptions& o) {
-  return finish(make_empty(size, o.dtype(), o.device()), o);
-}
+Tensor empty(IntArrayRef size, const TensorOptions& o) { return finish(make_empty(size, o.dtype(), o.device()), o); }
 Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& o) { return filled("full", size, v, o); }
 Tensor zeros(IntArrayRef size, const TensorOptions& o) { return filled("zeros", size, 0, o.dtype(o.dtype())); }
 Tensor ones(IntArrayRef size, const TensorOptions& o) { return filled("ones", size, 1, o.dtype(o.dtype())); }
@@ -81,8 +79,10 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
   double s = start.toDouble(), e = end.toDouble(), st = step.toDouble();
   EMBER_CHECK(st != 0, "arange: step must be nonzero");
   EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "arange: unsupported range: ", s, " -> ", e);
-  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "arange: upper bound and larger bound inconsistent "
-              "with step sign (start ", s, ", end ", e, ", step ", st, ")");
+  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
+              "arange: upper bound and larger bound inconsistent "
+              "with step sign (start ",
+              s, ", end ", e, ", step ", st, ")");
   bool any_float = start.isFloatingPoint() || end.isFloatingPoint() || step.isFloatingPoint();
   ScalarType dt = o.has_dtype() ? o.dtype() : any_float ? kFloat : kLong;
   // Checked before the conversion: a count past int64 has no defined conversion at all.
@@ -97,7 +97,8 @@ Tensor arange(const Scalar& end, const TensorOptions& o) { return arange(0, end,
 
 Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
   EMBER_CHECK(n >= 0 && m >= 0, "eye: n and m must be non-negative, got ", n, " and ", m);
-  return finish(host_filled("eye", {n, m}, o.dtype(), o.device(), [m](int64_t i) { return i / m == i % m ? 1 : 0; }), o);
+  return finish(host_filled("eye", {n, m}, o.dtype(), o.device(), [m](int64_t i) { return i / m == i % m ? 1 : 0; }),
+                o);
 }
 Tensor eye(int64_t n, const TensorOptions& o) { return eye(n, n, o); }
 
@@ -136,7 +137,8 @@ Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {
 
 namespace {
 TensorOptions like(const Tensor& t, const TensorOptions& o) {
-  TensorOptions r = TensorOptions(o.has_dtype() ? o.dtype() : t.dtype()).device(o.has_device() ? o.device() : t.device());
+  TensorOptions r =
+      TensorOptions(o.has_dtype() ? o.dtype() : t.dtype()).device(o.has_device() ? o.device() : t.device());
   return r.requires_grad(o.requires_grad());
 }
 }  // namespace
@@ -148,8 +150,7 @@ Tensor randn_like(const Tensor& t, const TensorOptions& o) { return randn(t.size
 Tensor rand_like(const Tensor& t, const TensorOptions& o) { return rand(t.sizes(), like(t, o)); }
 
 // --- tensor({...}) ----------------------------------------------------------------------------------------
-TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list)
-    : children_(list) {
+TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list) : children_(list) {
   finish_list();
 }
 
@@ -158,8 +159,10 @@ void TensorDataContainer::finish_list() {
   dtype_ = kBool;
   bool any = false;
   for (const auto& c : children_) {
-    EMBER_CHECK(c.sizes() == children_.front().sizes(), "tensor: expected all sub-lists to have the same "
-                "shape, got ", IntArrayRef(children_.front().sizes()), " and ", IntArrayRef(c.sizes()));
+    EMBER_CHECK(c.sizes() == children_.front().sizes(),
+                "tensor: expected all sub-lists to have the same "
+                "shape, got ",
+                IntArrayRef(children_.front().sizes()), " and ", IntArrayRef(c.sizes()));
     ScalarType d = c.dtype_;
     if (!any || d == kFloat || (d == kLong && dtype_ == kBool)) dtype_ = d;
     any = true;

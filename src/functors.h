@@ -23,13 +23,54 @@ namespace ember {
 // The activations (Silu ... LogSigmoid) each have a forward functor here and a backward one in
 // BinaryOp (SiluGrad ...: the incoming gradient and the saved input).
 enum class UnaryOp {
-  Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Erf, PowScalar, Clamp,
-  Silu, Mish, LeakyRelu, Elu, Softplus, Hardtanh, Hardswish, Hardsigmoid, Gelu, GeluTanh, LogSigmoid
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Sign,
+  Relu,
+  Sigmoid,
+  Tanh,
+  Erf,
+  PowScalar,
+  Clamp,
+  Silu,
+  Mish,
+  LeakyRelu,
+  Elu,
+  Softplus,
+  Hardtanh,
+  Hardswish,
+  Hardsigmoid,
+  Gelu,
+  GeluTanh,
+  LogSigmoid
 };
 enum class BinaryOp {
-  Add, Sub, Mul, Div, Pow, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad,
-  SiluGrad, MishGrad, LeakyReluGrad, EluGrad, SoftplusGrad, HardtanhGrad, HardswishGrad, HardsigmoidGrad,
-  GeluGrad, GeluTanhGrad, LogSigmoidGrad
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  ReluGrad,
+  SiluGrad,
+  MishGrad,
+  LeakyReluGrad,
+  EluGrad,
+  SoftplusGrad,
+  HardtanhGrad,
+  HardswishGrad,
+  HardsigmoidGrad,
+  GeluGrad,
+  GeluTanhGrad,
+  LogSigmoidGrad
 };
 /// The last value of each enum, for tests that walk every op.
 constexpr UnaryOp kLastUnaryOp = UnaryOp::LogSigmoid;
@@ -51,22 +92,32 @@ namespace fn {
 // check turns a slip there into an Error instead of garbage (or an integer division by zero,
 // which would kill the process).
 struct AnyDtype {  // float, double, int64, bool
-  template <typename T> static constexpr bool defined_for() { return true; }
+  template <typename T>
+  static constexpr bool defined_for() {
+    return true;
+  }
 };
 struct Numeric {  // not bool (LibTorch rejects neg, abs, relu, clamp of bool)
-  template <typename T> static constexpr bool defined_for() { return !std::is_same<T, bool>::value; }
+  template <typename T>
+  static constexpr bool defined_for() {
+    return !std::is_same<T, bool>::value;
+  }
 };
 struct Floating {  // float and double only
-  template <typename T> static constexpr bool defined_for() { return std::is_floating_point<T>::value; }
+  template <typename T>
+  static constexpr bool defined_for() {
+    return std::is_floating_point<T>::value;
+  }
 };
 
 // Transcendentals in the operand's own precision: float calls the f-suffixed function (on the
 // host, plain ::exp would compute float inputs in double, several times slower); other types
 // compute in double.
-#define EMBER_MATH1(name)                                                  \
-  template <typename T> EMBER_HD T name##_of(T x) {                       \
-    if constexpr (std::is_same<T, float>::value) return ::name##f(x);     \
-    else return T(::name(double(x)));                                     \
+#define EMBER_MATH1(name)                                             \
+  template <typename T>                                               \
+  EMBER_HD T name##_of(T x) {                                         \
+    if constexpr (std::is_same<T, float>::value) return ::name##f(x); \
+    else return T(::name(double(x)));                                 \
   }
 EMBER_MATH1(exp)
 EMBER_MATH1(log)
@@ -79,15 +130,21 @@ EMBER_MATH1(expm1)
 
 // Each functor: its name (the public op's, for error messages), its dtype rule (the base), and
 // its formula. The one-line ones are spelled by these two macros; the rest are written out.
-#define EMBER_UNARY_FN(Fn, op_name, Rule, expr)                           \
-  struct Fn : Rule {                                                      \
-    static constexpr const char* name = op_name;                         \
-    template <typename T> EMBER_HD T operator()(T x) const { return expr; } \
+#define EMBER_UNARY_FN(Fn, op_name, Rule, expr)  \
+  struct Fn : Rule {                             \
+    static constexpr const char* name = op_name; \
+    template <typename T>                        \
+    EMBER_HD T operator()(T x) const {           \
+      return expr;                               \
+    }                                            \
   };
-#define EMBER_BINARY_FN(Fn, op_name, Rule, R, expr)                            \
-  struct Fn : Rule {                                                           \
-    static constexpr const char* name = op_name;                              \
-    template <typename T> EMBER_HD R operator()(T a, T b) const { return expr; } \
+#define EMBER_BINARY_FN(Fn, op_name, Rule, R, expr) \
+  struct Fn : Rule {                                \
+    static constexpr const char* name = op_name;    \
+    template <typename T>                           \
+    EMBER_HD R operator()(T a, T b) const {         \
+      return expr;                                  \
+    }                                               \
   };
 
 EMBER_UNARY_FN(Neg, "neg", Numeric, -x)
@@ -103,7 +160,8 @@ EMBER_UNARY_FN(Erf, "erf", Floating, erf_of(x))
 struct PowScalar : Numeric {
   static constexpr const char* name = "pow";
   double e;
-  template <typename T> EMBER_HD T operator()(T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
     if (e == 2.0) return x * x;
     return T(::pow(double(x), e));
   }
@@ -111,7 +169,8 @@ struct PowScalar : Numeric {
 struct Clamp : Numeric {  // bounds are +-inf when absent; NaN propagates
   static constexpr const char* name = "clamp";
   double lo, hi;
-  template <typename T> EMBER_HD T operator()(T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
     if (x != x) return x;
     double v = double(x);
     v = v < lo ? lo : v;
@@ -123,14 +182,20 @@ struct Clamp : Numeric {  // bounds are +-inf when absent; NaN propagates
 struct Add : Numeric {
   static constexpr const char* name = "add";
   double alpha;
-  template <typename T> EMBER_HD T operator()(T a, T b) const { return a + T(alpha) * b; }
+  template <typename T>
+  EMBER_HD T operator()(T a, T b) const {
+    return a + T(alpha) * b;
+  }
 };
 struct Sub : Numeric {
   static constexpr const char* name = "sub";
   double alpha;
-  template <typename T> EMBER_HD T operator()(T a, T b) const { return a - T(alpha) * b; }
+  template <typename T>
+  EMBER_HD T operator()(T a, T b) const {
+    return a - T(alpha) * b;
+  }
 };
-EMBER_BINARY_FN(Mul, "mul", Numeric, T, a * b)
+EMBER_BINARY_FN(Mul, "mul", Numeric, T, a* b)
 // Integer operands are promoted by the front half: true division, as torch.div.
 EMBER_BINARY_FN(Div, "div", Floating, T, a / b)
 EMBER_BINARY_FN(Pow, "pow", Numeric, T, T(::pow(double(a), double(b))))
@@ -148,24 +213,33 @@ EMBER_BINARY_FN(ReluGrad, "relu_backward", Numeric, T, b > T(0) ? a : T(0))
 // PyTorch's CPU formulas, in the operand's precision (its kernels compute float in float). Each
 // backward functor takes (incoming gradient g, saved input x) and reads the forward's parameters.
 // The piecewise ones compare so that NaN propagates, as PyTorch's do.
-template <typename T> EMBER_HD T sigmoid_of(T x) { return T(1) / (T(1) + exp_of(-x)); }
+template <typename T>
+EMBER_HD T sigmoid_of(T x) {
+  return T(1) / (T(1) + exp_of(-x));
+}
 /// min(max(v, 0), 6), NaN passing through.
-template <typename T> EMBER_HD T clip06(T v) { return v < T(0) ? T(0) : (v > T(6) ? T(6) : v); }
-constexpr double kSqrtHalf = 0.70710678118654752440;         // 1 / sqrt(2)
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;       // 1 / sqrt(2 pi): the normal pdf at 0
-constexpr double kGeluTanhBeta = 0.79788456080286535588;     // sqrt(2 / pi)
+template <typename T>
+EMBER_HD T clip06(T v) {
+  return v < T(0) ? T(0) : (v > T(6) ? T(6) : v);
+}
+constexpr double kSqrtHalf = 0.70710678118654752440;      // 1 / sqrt(2)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;    // 1 / sqrt(2 pi): the normal pdf at 0
+constexpr double kGeluTanhBeta = 0.79788456080286535588;  // sqrt(2 / pi)
 constexpr double kGeluTanhKappa = 0.044715;
 
 EMBER_UNARY_FN(Silu, "silu", Floating, x / (T(1) + exp_of(-x)))
-EMBER_BINARY_FN(SiluGrad, "silu_backward", Floating, T,
-                a * sigmoid_of(b) * (T(1) + b * (T(1) - sigmoid_of(b))))
+EMBER_BINARY_FN(SiluGrad, "silu_backward", Floating, T, a* sigmoid_of(b) * (T(1) + b * (T(1) - sigmoid_of(b))))
 struct Mish : Floating {  // x tanh(softplus(x))
   static constexpr const char* name = "mish";
-  template <typename T> EMBER_HD T operator()(T x) const { return x * tanh_of(log1p_of(exp_of(x))); }
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
+    return x * tanh_of(log1p_of(exp_of(x)));
+  }
 };
 struct MishGrad : Floating {
   static constexpr const char* name = "mish_backward";
-  template <typename T> EMBER_HD T operator()(T g, T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
     const T t = tanh_of(log1p_of(exp_of(x)));
     return g * (t + x * sigmoid_of(x) * (T(1) - t * t));
   }
@@ -179,25 +253,33 @@ struct MishGrad : Floating {
 struct LeakyRelu : Floating {
   static constexpr const char* name = "leaky_relu";
   double slope;
-  template <typename T> EMBER_HD T operator()(T x) const { return x > T(0) ? x : x * T(slope); }
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
+    return x > T(0) ? x : x * T(slope);
+  }
 };
 struct LeakyReluGrad : Floating {
   static constexpr const char* name = "leaky_relu_backward";
   double slope;
-  template <typename T> EMBER_HD T operator()(T g, T x) const { return x > T(0) ? g : g * T(slope); }
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
+    return x > T(0) ? g : g * T(slope);
+  }
 };
 /// ELU, SELU and CELU: x > 0 ? pos x : neg (exp(in x) - 1).
 struct Elu : Floating {
   static constexpr const char* name = "elu";
   double neg, pos, in;
-  template <typename T> EMBER_HD T operator()(T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
     return x > T(0) ? x * T(pos) : expm1_of(x * T(in)) * T(neg);
   }
 };
 struct EluGrad : Floating {
   static constexpr const char* name = "elu_backward";
   double neg, pos, in;
-  template <typename T> EMBER_HD T operator()(T g, T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
     return x > T(0) ? g * T(pos) : g * T(in) * T(neg) * exp_of(x * T(in));
   }
 };
@@ -205,7 +287,8 @@ struct EluGrad : Floating {
 struct Softplus : Floating {
   static constexpr const char* name = "softplus";
   double beta, threshold;
-  template <typename T> EMBER_HD T operator()(T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
     const T bx = x * T(beta);
     return bx > T(threshold) ? x : log1p_of(exp_of(bx)) / T(beta);
   }
@@ -213,7 +296,8 @@ struct Softplus : Floating {
 struct SoftplusGrad : Floating {
   static constexpr const char* name = "softplus_backward";
   double beta, threshold;
-  template <typename T> EMBER_HD T operator()(T g, T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
     const T bx = x * T(beta);
     if (bx > T(threshold)) return g;
     const T z = exp_of(bx);
@@ -225,7 +309,8 @@ struct SoftplusGrad : Floating {
 struct Hardtanh : Numeric {
   static constexpr const char* name = "hardtanh";
   double lo, hi;
-  template <typename T> EMBER_HD T operator()(T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
     const T l = T(lo), h = T(hi);
     return x < l ? l : (x > h ? h : x);
   }
@@ -234,15 +319,17 @@ struct Hardtanh : Numeric {
 struct HardtanhGrad : Floating {
   static constexpr const char* name = "hardtanh_backward";
   double lo, hi;
-  template <typename T> EMBER_HD T operator()(T g, T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
     const T l = T(lo), h = T(hi);
     return (x <= l) | (x >= h) ? T(0) : g;
   }
 };
-EMBER_UNARY_FN(Hardswish, "hardswish", Floating, x * clip06(x + T(3)) / T(6))
+EMBER_UNARY_FN(Hardswish, "hardswish", Floating, x* clip06(x + T(3)) / T(6))
 struct HardswishGrad : Floating {
   static constexpr const char* name = "hardswish_backward";
-  template <typename T> EMBER_HD T operator()(T g, T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
     const T mid = g * (x / T(3) + T(0.5));
     return x < T(-3) ? T(0) : (x <= T(3) ? mid : g);
   }
@@ -253,21 +340,22 @@ EMBER_UNARY_FN(Hardsigmoid, "hardsigmoid", Floating, clip06(x + T(3)) / T(6))
 EMBER_BINARY_FN(HardsigmoidGrad, "hardsigmoid_backward", Floating, T,
                 (b > T(-3)) & (b < T(3)) ? a * T(1.0f / 6.0f) : T(0))
 /// The exact GELU, x Phi(x) with the normal cdf Phi(x) = (1 + erf(x / sqrt 2)) / 2.
-EMBER_UNARY_FN(Gelu, "gelu", Floating, x * T(0.5) * (T(1) + erf_of(x * T(kSqrtHalf))))
+EMBER_UNARY_FN(Gelu, "gelu", Floating, x* T(0.5) * (T(1) + erf_of(x * T(kSqrtHalf))))
 EMBER_BINARY_FN(GeluGrad, "gelu_backward", Floating, T,
-                a * (T(0.5) * (T(1) + erf_of(b * T(kSqrtHalf))) +
-                     b * T(kInvSqrt2Pi) * exp_of(T(-0.5) * b * b)))
+                a*(T(0.5) * (T(1) + erf_of(b * T(kSqrtHalf))) + b * T(kInvSqrt2Pi) * exp_of(T(-0.5) * b * b)))
 /// GELU's tanh approximation: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2.
 struct GeluTanh : Floating {
   static constexpr const char* name = "gelu";
-  template <typename T> EMBER_HD T operator()(T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
     const T inner = T(kGeluTanhBeta) * (x + T(kGeluTanhKappa) * x * x * x);
     return T(0.5) * x * (T(1) + tanh_of(inner));
   }
 };
 struct GeluTanhGrad : Floating {
   static constexpr const char* name = "gelu_backward";
-  template <typename T> EMBER_HD T operator()(T g, T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
     const T x2 = x * x;
     const T t = tanh_of(T(kGeluTanhBeta) * (x + T(kGeluTanhKappa) * x2 * x));
     const T left = T(0.5) * (T(1) + t);
@@ -278,7 +366,8 @@ struct GeluTanhGrad : Floating {
 /// log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)): no overflow for either sign.
 struct LogSigmoid : Floating {
   static constexpr const char* name = "log_sigmoid";
-  template <typename T> EMBER_HD T operator()(T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
     const T ax = x < T(0) ? -x : x;
     return (x < T(0) ? x : T(0)) - log1p_of(exp_of(-ax));
   }
@@ -286,7 +375,8 @@ struct LogSigmoid : Floating {
 /// d/dx log(sigmoid(x)) = sigmoid(-x), written with exp(-|x|) so it never overflows.
 struct LogSigmoidGrad : Floating {
   static constexpr const char* name = "log_sigmoid_backward";
-  template <typename T> EMBER_HD T operator()(T g, T x) const {
+  template <typename T>
+  EMBER_HD T operator()(T g, T x) const {
     const bool negative = x < T(0);
     const T z = exp_of(negative ? x : -x);
     return g * (negative ? T(1) - z / (T(1) + z) : z / (T(1) + z));
@@ -298,8 +388,8 @@ struct LogSigmoidGrad : Floating {
 }  // namespace fn
 
 inline bool is_comparison(BinaryOp op) {
-  return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
-         op == BinaryOp::Gt || op == BinaryOp::Ge;
+  return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le || op == BinaryOp::Gt ||
+         op == BinaryOp::Ge;
 }
 
 template <typename F>
@@ -370,7 +460,8 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
 /// into one fused multiply-add by default (-fmad=true), which rounds once where the CPU rounds
 /// twice. The _rn intrinsics are never contracted. On the host ember compiles with
 /// -ffp-contract=off (CMakeLists.txt), so plain operators round each step there too.
-template <typename T> EMBER_HD T mul_rn(T a, T b) {
+template <typename T>
+EMBER_HD T mul_rn(T a, T b) {
 #if defined(__CUDA_ARCH__)
   if constexpr (std::is_same<T, float>::value) return __fmul_rn(a, b);
   else return __dmul_rn(a, b);
@@ -378,7 +469,8 @@ template <typename T> EMBER_HD T mul_rn(T a, T b) {
   return a * b;
 #endif
 }
-template <typename T> EMBER_HD T add_rn(T a, T b) {
+template <typename T>
+EMBER_HD T add_rn(T a, T b) {
 #if defined(__CUDA_ARCH__)
   if constexpr (std::is_same<T, float>::value) return __fadd_rn(a, b);
   else return __dadd_rn(a, b);
@@ -394,7 +486,7 @@ struct SgdScalars {
   bool nesterov, use_momentum, use_weight_decay;
 
   static SgdScalars make(double lr, double momentum, double dampening, double weight_decay, bool nesterov) {
-    return SgdScalars{T(-lr),         T(momentum),  T(1 - dampening), T(weight_decay),
+    return SgdScalars{T(-lr),   T(momentum),   T(1 - dampening), T(weight_decay),
                       nesterov, momentum != 0, weight_decay != 0};
   }
 };
@@ -445,9 +537,7 @@ struct SmoothedOneHot {
   static SmoothedOneHot make(double eps, int64_t classes) {
     return SmoothedOneHot{T(1.0 - eps + eps / double(classes)), T(eps / double(classes))};
   }
-  EMBER_HD T grad(T logp, bool is_target, T scale) const {
-    return scale * (fn::exp_of(logp) - (is_target ? on : off));
-  }
+  EMBER_HD T grad(T logp, bool is_target, T scale) const { return scale * (fn::exp_of(logp) - (is_target ? on : off)); }
 };
 
 /// True for a functor that says what it is: a name and a dtype rule (see namespace fn).

@@ -74,12 +74,9 @@ struct SliceDims {
 inline SliceDims split_at(IntArrayRef sizes, int64_t dim) {
   SliceDims d;
   for (int64_t i = 0; i < int64_t(sizes.size()); ++i) {
-    if (i < dim)
-      d.outer *= sizes[i];
-    else if (i == dim)
-      d.n = sizes[i];
-    else
-      d.inner *= sizes[i];
+    if (i < dim) d.outer *= sizes[i];
+    else if (i == dim) d.n = sizes[i];
+    else d.inner *= sizes[i];
   }
   return d;
 }

@@ -120,9 +120,7 @@ void print_matrix(std::ostream& os, const double* v, int64_t rows, int64_t cols,
 
 }  // namespace
 
-std::string Tensor::toString() const {
-  return std::string(is_cuda() ? "CUDA" : "CPU") + type_name(dtype()) + "Type";
-}
+std::string Tensor::toString() const { return std::string(is_cuda() ? "CUDA" : "CPU") + type_name(dtype()) + "Type"; }
 
 void Tensor::print() const {
   if (defined()) {

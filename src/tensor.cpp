@@ -29,7 +29,8 @@ size_t element_size(ScalarType t) {
     case kDouble: return 8;
     case kLong: return 8;
     case kBool: return 1;
-    case kHalf: case kBFloat16: return 2;
+    case kHalf:
+    case kBFloat16: return 2;
   }
   return 0;
 }
@@ -116,8 +117,8 @@ size_t shape_nbytes(IntArrayRef sizes, ScalarType dtype, const char* op) {
 }
 
 Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device, const char* op) {
-  EMBER_CHECK(dtype == kFloat || dtype == kDouble || dtype == kLong || dtype == kBool, "empty: dtype ",
-              dtype, " is reserved and not supported yet (float32, float64, int64, bool are)");
+  EMBER_CHECK(dtype == kFloat || dtype == kDouble || dtype == kLong || dtype == kBool, "empty: dtype ", dtype,
+              " is reserved and not supported yet (float32, float64, int64, bool are)");
   const size_t nbytes = shape_nbytes(sizes, dtype, op);
   auto storage = std::make_shared<Storage>();
   storage->nbytes = nbytes;
@@ -131,8 +132,7 @@ Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device, const char
   return Tensor(std::move(impl));
 }
 
-Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
-                 int64_t offset) {
+Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides, int64_t offset) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.impl()->storage;
   impl->sizes = std::move(sizes);
@@ -181,13 +181,19 @@ void check_no_overlap(const char* op, const Tensor& out, std::initializer_list<T
   };
   if (!non_overlapping_and_dense(o)) {
     for (size_t d = 0; d < o.sizes.size(); ++d)
-      EMBER_CHECK(!(o.strides[d] == 0 && o.sizes[d] > 1), op, ": unsupported operation: more than one element "
-                  "of the written-to tensor (", layout(out), ") refers to a single memory location. Please "
+      EMBER_CHECK(!(o.strides[d] == 0 && o.sizes[d] > 1), op,
+                  ": unsupported operation: more than one element "
+                  "of the written-to tensor (",
+                  layout(out),
+                  ") refers to a single memory location. Please "
                   "clone() the tensor before performing the operation.");
   }
   for (const Tensor& in : inputs)
-    EMBER_CHECK(!in.defined() || !partly_overlap(o, *in.impl()), op, ": unsupported operation: some elements of "
-                "the input tensor (", layout(in), ") and the written-to tensor (", layout(out), ") refer to a "
+    EMBER_CHECK(!in.defined() || !partly_overlap(o, *in.impl()), op,
+                ": unsupported operation: some elements of "
+                "the input tensor (",
+                layout(in), ") and the written-to tensor (", layout(out),
+                ") refer to a "
                 "single memory location. Please clone() the tensor before performing the operation.");
 }
 
@@ -207,7 +213,8 @@ Tensor& Tensor::operator=(const Scalar& value) && {
 
 // --- metadata ------------------------------------------------------------------------------------
 static TensorImpl* checked(const std::shared_ptr<TensorImpl>& impl) {
-  EMBER_CHECK(impl != nullptr, "Tensor: operation on an undefined tensor (a default-constructed Tensor, "
+  EMBER_CHECK(impl != nullptr,
+              "Tensor: operation on an undefined tensor (a default-constructed Tensor, "
               "or a grad() that no backward has reached yet)");
   return impl.get();
 }
@@ -240,8 +247,8 @@ bool Tensor::is_contiguous() const {
 
 template <typename T>
 T* Tensor::data_ptr() const {
-  EMBER_CHECK(dtype() == ScalarTypeOf<T>::value, "data_ptr: the tensor is ", dtype(),
-              " but data_ptr was asked for ", ScalarTypeOf<T>::value);
+  EMBER_CHECK(dtype() == ScalarTypeOf<T>::value, "data_ptr: the tensor is ", dtype(), " but data_ptr was asked for ",
+              ScalarTypeOf<T>::value);
   return reinterpret_cast<T*>(EMBER_IMPL()->data());
 }
 template EMBER_API float* Tensor::data_ptr<float>() const;
@@ -250,8 +257,10 @@ template EMBER_API int64_t* Tensor::data_ptr<int64_t>() const;
 template EMBER_API bool* Tensor::data_ptr<bool>() const;
 
 Scalar Tensor::item() const {
-  EMBER_CHECK(numel() == 1, "item: a tensor with ", numel(), " elements cannot be converted to a "
-              "scalar (shape ", sizes(), ")");
+  EMBER_CHECK(numel() == 1, "item: a tensor with ", numel(),
+              " elements cannot be converted to a "
+              "scalar (shape ",
+              sizes(), ")");
   Tensor c = device().is_cpu() ? *this : to(Device(kCPU));
   return dispatch_all(dtype(), "item", [&](auto tag) -> Scalar {
     using T = typename decltype(tag)::type;
@@ -266,7 +275,10 @@ template EMBER_API float Tensor::item<float>() const;
 template EMBER_API double Tensor::item<double>() const;
 template EMBER_API int64_t Tensor::item<int64_t>() const;
 template EMBER_API bool Tensor::item<bool>() const;
-template <> EMBER_API int Tensor::item<int>() const { return int(item().toLong()); }
+template <>
+EMBER_API int Tensor::item<int>() const {
+  return int(item().toLong());
+}
 
 // --- autograd accessors ------------------------------------------------------------------------------
 bool Tensor::requires_grad() const {
@@ -274,10 +286,13 @@ bool Tensor::requires_grad() const {
   return t->requires_grad || grad_fn() != nullptr;
 }
 const Tensor& Tensor::requires_grad_(bool r) const {
-  EMBER_CHECK(is_leaf() || r, "requires_grad_: you can only change requires_grad flags of leaf "
+  EMBER_CHECK(is_leaf() || r,
+              "requires_grad_: you can only change requires_grad flags of leaf "
               "tensors; use detach() to get a tensor that does not require grad");
-  EMBER_CHECK(!r || is_floating_point(), "requires_grad_: only floating-point tensors can require "
-              "gradients, got ", describe(*this));
+  EMBER_CHECK(!r || is_floating_point(),
+              "requires_grad_: only floating-point tensors can require "
+              "gradients, got ",
+              describe(*this));
   impl_->requires_grad = r;
   return *this;
 }
@@ -306,7 +321,8 @@ Tensor Tensor::detach() const {
   return make_view(*this, t->sizes, t->strides, t->offset);
 }
 const Tensor& Tensor::detach_() const {
-  EMBER_CHECK(!is_view(), "detach_: can't detach views in-place (", describe(*this), " is a view). Use detach() "
+  EMBER_CHECK(!is_view(), "detach_: can't detach views in-place (", describe(*this),
+              " is a view). Use detach() "
               "instead.");
   impl_->grad_fn = nullptr;
   impl_->requires_grad = false;

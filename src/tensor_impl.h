@@ -37,13 +37,11 @@ struct TensorImpl {
 
   // View tracking (LibTorch's DifferentiableViewMeta), set by the view ops: an in-place change
   // through a view rewrites its base's history (autograd/views.cpp). Undefined for non-views.
-  Tensor view_base;            // the root base, never itself a view
-  uint32_t view_version = 0;   // storage version when grad_fn was last set for this view
+  Tensor view_base;           // the root base, never itself a view
+  uint32_t view_version = 0;  // storage version when grad_fn was last set for this view
   bool view_made_in_no_grad = false;
 
-  char* data() const {
-    return static_cast<char*>(storage->data.get()) + offset * int64_t(element_size(dtype));
-  }
+  char* data() const { return static_cast<char*>(storage->data.get()) + offset * int64_t(element_size(dtype)); }
   int64_t numel() const {
     int64_t n = 1;
     for (int64_t s : sizes) n *= s;
@@ -74,8 +72,7 @@ size_t shape_nbytes(IntArrayRef sizes, ScalarType dtype, const char* op);
 /// in the error for a shape that breaks the shape rule.
 Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device, const char* op = "empty");
 /// A view of `base`'s storage with the given geometry (no autograd recording).
-Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides,
-                 int64_t offset);
+Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, std::vector<int64_t> strides, int64_t offset);
 /// LibTorch's memory-overlap rules for an op that writes `out`: refuses an `out` some of whose
 /// elements share memory (an expand()ed tensor) and an input that shares part of out's memory
 /// laid out otherwise. An input holding exactly out's elements is fine; layouts too irregular

@@ -65,8 +65,8 @@ Tensor make_tensor(std::vector<T>& data, const std::vector<int64_t>& sizes, Scal
   return from_blob(data.data(), sizes, dtype).clone();
 }
 
-Tensor parse_tensor(std::istringstream& in, const std::string& dtype, const std::vector<int64_t>& sizes,
-                    int64_t numel, const std::string& where) {
+Tensor parse_tensor(std::istringstream& in, const std::string& dtype, const std::vector<int64_t>& sizes, int64_t numel,
+                    const std::string& where) {
   std::vector<std::string> tokens;
   std::string tok;
   while (in >> tok) tokens.push_back(tok);
@@ -180,8 +180,8 @@ std::string index_of(int64_t flat, IntArrayRef sizes) {
 std::string close_report(const Tensor& actual, const Tensor& expected, double rtol, double atol) {
   std::ostringstream os;
   if (!actual.defined() || !expected.defined()) {
-    os << "undefined tensor (actual defined: " << actual.defined() << ", expected defined: "
-       << expected.defined() << ")";
+    os << "undefined tensor (actual defined: " << actual.defined() << ", expected defined: " << expected.defined()
+       << ")";
     return os.str();
   }
   if (!actual.sizes().equals(expected.sizes())) {
@@ -206,10 +206,9 @@ std::string close_report(const Tensor& actual, const Tensor& expected, double rt
   }
   if (bad == 0) return "";
   os.precision(17);
-  os << bad << " of " << a.size() << " elements of " << actual.sizes() << " differ beyond rtol "
-     << rtol << ", atol " << atol << "; worst at " << index_of(worst, actual.sizes()) << ": actual "
-     << a[size_t(worst)] << ", expected " << e[size_t(worst)] << " (abs error "
-     << std::fabs(a[size_t(worst)] - e[size_t(worst)]) << ")";
+  os << bad << " of " << a.size() << " elements of " << actual.sizes() << " differ beyond rtol " << rtol << ", atol "
+     << atol << "; worst at " << index_of(worst, actual.sizes()) << ": actual " << a[size_t(worst)] << ", expected "
+     << e[size_t(worst)] << " (abs error " << std::fabs(a[size_t(worst)] - e[size_t(worst)]) << ")";
   if (a.size() <= 64) {
     os << "\n  actual:   " << actual.to(Device(kCPU)) << "\n  expected: " << expected.to(Device(kCPU));
   }
@@ -241,15 +240,13 @@ Tensor host_to_tensor(std::vector<double> v, IntArrayRef sizes, Device device) {
 }
 }  // namespace
 
-std::string gradcheck_report(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device,
-                             double eps, double atol, double rtol) {
+std::string gradcheck_report(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device, double eps,
+                             double atol, double rtol) {
   // float64 copies of the floating inputs on `device`; everything else as given.
   std::vector<Tensor> base;
   for (const Tensor& x : inputs) {
-    if (x.is_floating_point())
-      base.push_back(x.detach().to(device, kDouble).contiguous().clone());
-    else
-      base.push_back(x.to(device));
+    if (x.is_floating_point()) base.push_back(x.detach().to(device, kDouble).contiguous().clone());
+    else base.push_back(x.to(device));
   }
 
   // Analytic gradients, for a random upstream gradient (own generator: leaves ember's seed alone).
@@ -273,10 +270,10 @@ std::string gradcheck_report(const TensorFn& fn, const std::vector<Tensor>& inpu
   };
   for (size_t k = 0; k < base.size(); ++k) {
     if (!base[k].is_floating_point()) continue;
-    std::vector<double> analytic = leaves[k].grad().defined()
-                                       ? values(leaves[k].grad())
-                                       : std::vector<double>(size_t(base[k].numel()), 0.0);
-    if (int64_t(analytic.size()) != base[k].numel()) return "gradcheck: gradient of input " + std::to_string(k) + " has the wrong size";
+    std::vector<double> analytic =
+        leaves[k].grad().defined() ? values(leaves[k].grad()) : std::vector<double>(size_t(base[k].numel()), 0.0);
+    if (int64_t(analytic.size()) != base[k].numel())
+      return "gradcheck: gradient of input " + std::to_string(k) + " has the wrong size";
     std::vector<double> x0 = values(base[k]);
     std::vector<Tensor> xs = base;
     int64_t bad = 0;
@@ -294,8 +291,8 @@ std::string gradcheck_report(const TensorFn& fn, const std::vector<Tensor>& inpu
       if (!(err <= atol + rtol * std::fabs(numeric))) {
         if (bad++ == 0) {
           first.precision(12);
-          first << "input " << k << " element " << index_of(int64_t(j), base[k].sizes())
-                << ": autograd " << analytic[j] << ", finite difference " << numeric;
+          first << "input " << k << " element " << index_of(int64_t(j), base[k].sizes()) << ": autograd " << analytic[j]
+                << ", finite difference " << numeric;
         }
       }
     }
@@ -309,8 +306,8 @@ std::string gradcheck_report(const TensorFn& fn, const std::vector<Tensor>& inpu
   return "";
 }
 
-void gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device, double eps,
-               double atol, double rtol) {
+void gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device, double eps, double atol,
+               double rtol) {
   std::string report = gradcheck_report(fn, inputs, device, eps, atol, rtol);
   if (!report.empty()) FAIL(report);
   SUCCEED();
@@ -318,8 +315,7 @@ void gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, Device dev
 
 // --- fixture cases ------------------------------------------------------------------------------
 
-void check_case(const std::string& file, const std::string& name, const TensorFn& fn,
-                const CaseOptions& options) {
+void check_case(const std::string& file, const std::string& name, const TensorFn& fn, const CaseOptions& options) {
   const Fixtures& f = fixtures(file);
   std::vector<Tensor> stored;
   for (int i = 0; f.has(name + ".in" + std::to_string(i)); ++i) stored.push_back(f[name + ".in" + std::to_string(i)]);

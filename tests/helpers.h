@@ -24,10 +24,9 @@
 
 /// Skips the rest of the test case, with the reason, unless a GPU is usable (see skip_cuda). Use
 /// it directly in a TEST_CASE body: with Catch2 v2 the skip is recorded and the body returns.
-#define EMBER_REQUIRE_CUDA()                                             \
-  do {                                                                   \
-    if (ember_test::skip_cuda())                                         \
-      EMBER_SKIP("no usable GPU: " + ember::cuda::unavailable_reason()); \
+#define EMBER_REQUIRE_CUDA()                                                                        \
+  do {                                                                                              \
+    if (ember_test::skip_cuda()) EMBER_SKIP("no usable GPU: " + ember::cuda::unavailable_reason()); \
   } while (0)
 
 namespace ember_test {
@@ -94,17 +93,17 @@ using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
 /// Compares autograd's gradients of fn (backward with a random upstream gradient) with central
 /// differences (step eps) for every element of every floating input, all in float64 on
 /// `device`. Non-floating inputs (indices, targets, conditions) are passed through unchanged.
-void gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device = ember::kCPU,
-               double eps = 1e-6, double atol = 1e-6, double rtol = 1e-6);
+void gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device = ember::kCPU, double eps = 1e-6,
+               double atol = 1e-6, double rtol = 1e-6);
 /// The same check, returning "" on agreement or a description of the first disagreement.
 std::string gradcheck_report(const TensorFn& fn, const std::vector<Tensor>& inputs, Device device = ember::kCPU,
                              double eps = 1e-6, double atol = 1e-6, double rtol = 1e-6);
 
 struct CaseOptions {
-  std::string out = "out";      // which stored output fn's result is compared with
-  bool grads = true;            // compare gradients with the stored NAME.gradI
-  bool gradcheck = true;        // run the float64 finite-difference check
-  bool float32 = true;          // also run in float32 (float64 always runs)
+  std::string out = "out";  // which stored output fn's result is compared with
+  bool grads = true;        // compare gradients with the stored NAME.gradI
+  bool gradcheck = true;    // run the float64 finite-difference check
+  bool float32 = true;      // also run in float32 (float64 always runs)
 };
 /// Runs fixture case `name` of `file` on every test device, in float64 and float32: the inputs
 /// NAME.in0, NAME.in1, ... go through fn; the result must match NAME.<out> and the gradients

@@ -1,7 +1,7 @@
 // The test runner: Catch2's session, plus an honest account of skips for ctest. A test case that
 // skipped (EMBER_SKIP, or Catch2 v3's SKIP) and failed nothing counts as skipped; a run whose
-// every test case was skipped exits with kSkipExitCode, which tests/CMakeLists.txt gives ctest as SKIP_RETURN_CODE, so a GPU-less CI
-// lists those tests as not run rather than passed. A failure always exits 1.
+// every test case was skipped exits with kSkipExitCode, which tests/CMakeLists.txt gives ctest as SKIP_RETURN_CODE, so
+// a GPU-less CI lists those tests as not run rather than passed. A failure always exits 1.
 #if defined(EMBER_CATCH2_V3)
 #include <catch2/catch_all.hpp>
 #else

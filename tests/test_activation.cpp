@@ -4,8 +4,8 @@
 // the in-place forms, the modules' printouts, LibTorch's node names and the errors.
 #include <sstream>
 
-#include "helpers.h"
 #include "ember/nn.h"
+#include "helpers.h"
 
 using namespace ember;
 using namespace ember_test;
@@ -28,7 +28,8 @@ TEST_CASE("activations: silu, mish, softplus, logsigmoid, gelu", "[activation]")
   act("silu", [](const V& v) { return F::silu(v[0]); });
   act("mish", [](const V& v) { return F::mish(v[0]); });
   act("softplus", [](const V& v) { return F::softplus(v[0]); });
-  act("softplus_beta2_th1", [](const V& v) { return F::softplus(v[0], F::SoftplusFuncOptions().beta(2).threshold(1)); });
+  act("softplus_beta2_th1",
+      [](const V& v) { return F::softplus(v[0], F::SoftplusFuncOptions().beta(2).threshold(1)); });
   act("softplus_beta2_th1", [](const V& v) { return softplus(v[0], 2, 1); });
   act("logsigmoid", [](const V& v) { return F::logsigmoid(v[0]); });
   act("gelu", [](const V& v) { return gelu(v[0]); });
@@ -48,7 +49,8 @@ TEST_CASE("activations: leaky_relu, elu, selu, celu", "[activation]") {
 
 TEST_CASE("activations: hardtanh, relu6, hardswish, hardsigmoid", "[activation]") {
   act("hardtanh", [](const V& v) { return F::hardtanh(v[0]); });
-  act("hardtanh_m2_05", [](const V& v) { return F::hardtanh(v[0], F::HardtanhFuncOptions().min_val(-2).max_val(0.5)); });
+  act("hardtanh_m2_05",
+      [](const V& v) { return F::hardtanh(v[0], F::HardtanhFuncOptions().min_val(-2).max_val(0.5)); });
   act("relu6", [](const V& v) { return F::relu6(v[0]); });
   act("hardswish", [](const V& v) { return hardswish(v[0]); });
   act("hardsigmoid", [](const V& v) { return hardsigmoid(v[0]); });
@@ -82,12 +84,14 @@ TEST_CASE("activations: the in-place forms change and return their input, with g
   const std::vector<Case> cases = {
       {"silu", [](Tensor t) { return silu_(t); }, "SiluBackward0"},
       {"mish", [](Tensor t) { return mish_(t); }, "MishBackward0"},
-      {"leaky_relu_02", [](Tensor t) { return F::leaky_relu(t, F::LeakyReLUFuncOptions().negative_slope(0.2).inplace(true)); },
+      {"leaky_relu_02",
+       [](Tensor t) { return F::leaky_relu(t, F::LeakyReLUFuncOptions().negative_slope(0.2).inplace(true)); },
        "LeakyReluBackward1"},
       {"elu_05", [](Tensor t) { return F::elu(t, F::ELUFuncOptions().alpha(0.5).inplace(true)); }, "EluBackward1"},
       {"selu", [](Tensor t) { return F::selu(t, true); }, "EluBackward1"},
       {"celu_2", [](Tensor t) { return F::celu(t, F::CELUFuncOptions().alpha(2).inplace(true)); }, "CeluBackward1"},
-      {"hardtanh_m2_05", [](Tensor t) { return F::hardtanh(t, F::HardtanhFuncOptions().min_val(-2).max_val(0.5).inplace(true)); },
+      {"hardtanh_m2_05",
+       [](Tensor t) { return F::hardtanh(t, F::HardtanhFuncOptions().min_val(-2).max_val(0.5).inplace(true)); },
        "HardtanhBackward0"},
       {"relu6", [](Tensor t) { return F::relu6(t, true); }, "HardtanhBackward0"},
       {"hardswish", [](Tensor t) { return hardswish_(t); }, "HardswishBackward0"},
@@ -152,7 +156,8 @@ TEST_CASE("activations: modules print as LibTorch's and forward the functional f
   CHECK(printed(nn::Sigmoid()) == "ember::nn::Sigmoid()");
   CHECK(printed(nn::Tanh()) == "ember::nn::Tanh()");
   CHECK(printed(nn::LogSigmoid()) == "ember::nn::LogSigmoid()");
-  CHECK(printed(nn::Softplus(nn::SoftplusOptions().beta(2).threshold(10))) == "ember::nn::Softplus(beta=2, threshold=10)");
+  CHECK(printed(nn::Softplus(nn::SoftplusOptions().beta(2).threshold(10))) ==
+        "ember::nn::Softplus(beta=2, threshold=10)");
 
   for (Device d : test_devices()) {
     INFO(device_name(d));

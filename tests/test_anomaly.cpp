@@ -4,8 +4,8 @@
 #include <string>
 #include <thread>
 
-#include "ember/ember.h"
 #include "ember/determinism.h"
+#include "ember/ember.h"
 #include "helpers.h"
 
 using namespace ember;
@@ -157,8 +157,8 @@ namespace {
 /// A tiny conv net trained for 5 SGD steps from seed 0; returns its parameters.
 std::vector<Tensor> train_tiny_convnet() {
   manual_seed(0);
-  nn::Sequential net(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),
-                     nn::Dropout(0.25), nn::Flatten(), nn::Linear(8 * 8 * 8, 10));
+  nn::Sequential net(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2), nn::Dropout(0.25),
+                     nn::Flatten(), nn::Linear(8 * 8 * 8, 10));
   optim::SGD opt(net->parameters(), optim::SGDOptions(0.05).momentum(0.9));
   // Big enough that the convolution is split across threads when there are several.
   const Tensor x = randn({16, 3, 16, 16});

@@ -48,8 +48,8 @@ TEST_CASE("assignment broadcasts the source as copy_ does, and refuses what copy
   for (Device d : ember_test::test_devices()) {
     INFO("device " << d);
     Tensor t = zeros({3, 4}, TensorOptions(kFloat).device(d));
-    t[1] = tensor({2.5f}).to(d);                   // [1] -> [4]
-    t.narrow(0, 0, 1) = tensor(1.5f).to(d);        // 0-dim -> [1, 4]
+    t[1] = tensor({2.5f}).to(d);                                     // [1] -> [4]
+    t.narrow(0, 0, 1) = tensor(1.5f).to(d);                          // 0-dim -> [1, 4]
     t.narrow(0, 2, 1) = arange(4, TensorOptions(kFloat).device(d));  // [4] -> [1, 4]
     require_equal(t.cpu(), tensor({{1.5f, 1.5f, 1.5f, 1.5f}, {2.5f, 2.5f, 2.5f, 2.5f}, {0.f, 1.f, 2.f, 3.f}}));
     require_throws_with([&] { t[1] = ones({2}, TensorOptions(kFloat).device(d)); }, {"copy_", "[2]", "[4]"});
@@ -217,11 +217,11 @@ TEST_CASE("gradients through assignments match finite differences", "[assign][au
     INFO("device " << d);
     ember_test::gradcheck(
         [](const std::vector<Tensor>& v) {
-          Tensor y = v[0] * v[0];          // [3, 4]
-          y[1] = v[1].exp();               // a row from z
+          Tensor y = v[0] * v[0];                  // [3, 4]
+          y[1] = v[1].exp();                       // a row from z
           y.select(1, 3) = v[0].select(1, 0) * 2;  // a column from x's other values
-          y.narrow(0, 2, 1) *= 3;          // in place on a slab
-          y[0][0] = 1.5;                   // a constant element
+          y.narrow(0, 2, 1) *= 3;                  // in place on a slab
+          y[0][0] = 1.5;                           // a constant element
           return y * v[0] + y;
         },
         {ember_test::rnd({3, 4}, kDouble), ember_test::rnd({4}, kDouble)}, d);
@@ -251,8 +251,9 @@ TEST_CASE("assignment into a view of a leaf that requires grad is LibTorch's err
     NoGradGuard g;
     v = y[0];
   }
-  require_throws_with([&] { v.copy_(ones({3}).requires_grad_()); },
-                      {"copy_", "A view was created in no_grad mode and is being modified inplace with grad mode enabled"});
+  require_throws_with(
+      [&] { v.copy_(ones({3}).requires_grad_()); },
+      {"copy_", "A view was created in no_grad mode and is being modified inplace with grad mode enabled"});
   v.fill_(2);  // nothing requires grad: allowed
   require_throws_with([&] { v.detach_(); }, {"detach_", "can't detach views in-place"});
 }
@@ -281,8 +282,11 @@ TEST_CASE("assignment between overlapping views: what LibTorch allows and what i
     require_equal(sq.cpu(), tensor({{0.f, 2.f}, {2.f, 3.f}}));
     // A destination whose elements repeat (expand): copy_ refuses, fill_ writes.
     Tensor base = zeros({3}, TensorOptions(kFloat).device(d));
-    require_throws_with([&] { base.expand({2, 3}) = ones({2, 3}, TensorOptions(kFloat).device(d)); },
-                        {"copy_", "more than one element of the written-to tensor"});
+    require_throws_with(
+        [&] {
+          base.expand({2, 3}) = ones({2, 3}, TensorOptions(kFloat).device(d));
+        },
+        {"copy_", "more than one element of the written-to tensor"});
     base.expand({2, 3}) = 1.5;
     require_equal(base.cpu(), tensor({1.5f, 1.5f, 1.5f}));
   }

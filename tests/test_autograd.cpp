@@ -73,8 +73,7 @@ TEST_CASE("detach cuts the graph and shares data", "[autograd]") {
   require_close(x.grad(), tensor({3.0, 6.0}, kDouble), 0, 0);
 }
 
-TEST_CASE("in-place on a leaf that requires grad is an error; under NoGradGuard it is allowed",
-          "[autograd]") {
+TEST_CASE("in-place on a leaf that requires grad is an error; under NoGradGuard it is allowed", "[autograd]") {
   Tensor w = leaf({1.0, 2.0}, Device(kCPU));
   ember_test::require_throws_with([&] { w.add_(1.0); }, {"leaf"});
   ember_test::require_throws_with([&] { w.mul_(2.0); }, {"leaf"});
@@ -216,14 +215,12 @@ void deep_chain(int64_t n, bool run_backward) {
 }
 }  // namespace
 
-TEST_CASE("a chain of 100000 ops neither overflows the stack in backward nor in destruction",
-          "[autograd][deep]") {
+TEST_CASE("a chain of 100000 ops neither overflows the stack in backward nor in destruction", "[autograd][deep]") {
   deep_chain(100000, true);
   deep_chain(100000, false);
 }
 
-TEST_CASE("a chain of 500000 ops neither overflows the stack in backward nor in destruction",
-          "[autograd][deep]") {
+TEST_CASE("a chain of 500000 ops neither overflows the stack in backward nor in destruction", "[autograd][deep]") {
   // Deep enough that a recursive walk or a recursive shared_ptr teardown (~100 bytes of stack per
   // node) cannot fit in an 8 MB stack by luck.
   deep_chain(500000, true);
@@ -242,8 +239,8 @@ Tensor matrix(std::vector<double> v, int64_t rows, int64_t cols, Device d, bool 
 TEST_CASE("mm and linear add their weight gradient into an existing .grad() in place", "[autograd][accumulate]") {
   for (Device d : ember_test::test_devices()) {
     INFO("device " << d);
-    const Tensor x = matrix({1, 2, 3, -1, 0, 4}, 2, 3, d);             // (2, 3)
-    const Tensor c = matrix({1, -2, 0.5, 3, 2, 1, -1, 0}, 2, 4, d);    // d loss / d out
+    const Tensor x = matrix({1, 2, 3, -1, 0, 4}, 2, 3, d);           // (2, 3)
+    const Tensor c = matrix({1, -2, 0.5, 3, 2, 1, -1, 0}, 2, 4, d);  // d loss / d out
     // d/dw sum((x @ w) * c) = x^T @ c, by hand:
     const Tensor xtc = matrix({-1, -3, 1.5, 3, 2, -4, 1, 6, 11, -2, -2.5, 9}, 3, 4, d);
     Tensor w = matrix({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2}, 3, 4, d, true);

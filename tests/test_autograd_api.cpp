@@ -17,9 +17,7 @@ using ember_test::require_throws_with;
 namespace {
 
 Tensor dvec(std::initializer_list<double> v) { return tensor(std::vector<double>(v), kDouble); }
-Tensor dmat(std::vector<double> v, int64_t rows, int64_t cols) {
-  return tensor(v, kDouble).reshape({rows, cols});
-}
+Tensor dmat(std::vector<double> v, int64_t rows, int64_t cols) { return tensor(v, kDouble).reshape({rows, cols}); }
 Tensor first_grad(const Tensor& y, const Tensor& x) {
   return autograd::grad({y}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
 }
@@ -63,16 +61,20 @@ TEST_CASE("grad: unused inputs, inputs that do not require grad", "[autograd_api
   Tensor unused = leaf({5.0}, kCPU);
   Tensor y = (x * 2.0).sum();
   // PyTorch: torch.autograd.grad(y, [x, unused]) raises with this text.
-  require_throws_with([&] { autograd::grad({y}, {x, unused}, {}, true); },
-                      {"One of the differentiated Tensors appears to not have been used in the graph. "
-                       "Set allow_unused=True if this is the desired behavior."});
+  require_throws_with(
+      [&] {
+        autograd::grad({y}, {x, unused}, {}, true);
+      },
+      {"One of the differentiated Tensors appears to not have been used in the graph. "
+       "Set allow_unused=True if this is the desired behavior."});
   variable_list g = autograd::grad({y}, {x, unused}, {}, true, false, /*allow_unused=*/true);
   require_close(g[0], dvec({2.0, 2.0}), 0, 0);
   CHECK(!g[1].defined());
   Tensor plain = dvec({1.0});
   require_throws_with([&] { autograd::grad({y}, {plain}, {}, true); },
                       {"One of the differentiated Tensors does not require grad"});
-  require_throws_with([&] { autograd::grad({dvec({1.0}).sum()}, {x}); }, {"element 0 of tensors does not require grad"});
+  require_throws_with([&] { autograd::grad({dvec({1.0}).sum()}, {x}); },
+                      {"element 0 of tensors does not require grad"});
 }
 
 TEST_CASE("second derivative of x^3 through grad and backward", "[autograd_api]") {
@@ -135,12 +137,18 @@ TEST_CASE("double backward through mm, softmax, log_softmax, mean and sum matche
   Tensor f = (softmax(z, 1) * log_softmax(z, 1)).sum() + z.mean() * z.sum();
   Tensor gW = first_grad(f, W);
   // PyTorch: the same f; gW, = grad(f, W, create_graph=True); hW, = grad((gW * V).sum(), W)
-  require_close(gW, dmat({0.3573379036769527, -0.2613379036769527, -0.19238201987558973, 0.19238201987558973,
-                          -0.2468980482985266, 0.3428980482985266}, 3, 2), 1e-12, 1e-12);
+  require_close(gW,
+                dmat({0.3573379036769527, -0.2613379036769527, -0.19238201987558973, 0.19238201987558973,
+                      -0.2468980482985266, 0.3428980482985266},
+                     3, 2),
+                1e-12, 1e-12);
   Tensor V = dmat({1.0, 0.5, -0.5, 2.0, 0.25, -1.0}, 3, 2);
   Tensor hW = autograd::grad({(gW * V).sum()}, {W})[0];
-  require_close(hW, dmat({0.8137763948289619, -0.573776394828962, -1.0636889383650625, 1.0636889383650625,
-                          0.4987922076526231, -0.2587922076526232}, 3, 2), 1e-12, 1e-12);
+  require_close(hW,
+                dmat({0.8137763948289619, -0.573776394828962, -1.0636889383650625, 1.0636889383650625,
+                      0.4987922076526231, -0.2587922076526232},
+                     3, 2),
+                1e-12, 1e-12);
 }
 
 TEST_CASE("second derivative of a mean squared error", "[autograd_api]") {
@@ -165,11 +173,13 @@ TEST_CASE("gradient penalty through a Linear/tanh net matches PyTorch", "[autogr
   // PyTorch: out = linear(tanh(linear(x, W1, b1)), W2, b2); gx, = grad(out.sum(), x,
   // create_graph=True); (gx ** 2).sum().backward()
   CHECK(penalty.item<double>() == Approx(0.10634531781375484).epsilon(1e-12));
-  require_close(W1.grad(), dmat({-0.5170762041742047, -0.2675063717858814, 0.3481920923498037, 0.21799460978382473,
-                                 -0.18211923559023466, -0.10537842836371646}, 3, 2), 1e-12, 1e-12);
+  require_close(W1.grad(),
+                dmat({-0.5170762041742047, -0.2675063717858814, 0.3481920923498037, 0.21799460978382473,
+                      -0.18211923559023466, -0.10537842836371646},
+                     3, 2),
+                1e-12, 1e-12);
   require_close(b1.grad(), dvec({0.00790670360770368, -0.05774416429399527, 0.0012656153307265064}), 1e-12, 1e-12);
-  require_close(W2.grad(), dmat({-0.038856153284914124, -0.4406794346194767, 0.06516741872403747}, 1, 3), 1e-12,
-                1e-12);
+  require_close(W2.grad(), dmat({-0.038856153284914124, -0.4406794346194767, 0.06516741872403747}, 1, 3), 1e-12, 1e-12);
   CHECK(!b2.grad().defined());  // the penalty does not depend on b2 (PyTorch: b2.grad is None)
 }
 
@@ -246,7 +256,8 @@ TEST_CASE("double backward through cross_entropy and nll_loss agrees with finite
   check_hessian_vector(
       [&](const Tensor& w) {
         Tensor logp = log_softmax(X.mm(w), 1);
-        Tensor l = F::nll_loss(logp, y) + F::nll_loss(logp, y_ignored, F::NLLLossFuncOptions().reduction(Reduction::Sum));
+        Tensor l =
+            F::nll_loss(logp, y) + F::nll_loss(logp, y_ignored, F::NLLLossFuncOptions().reduction(Reduction::Sum));
         return l * l;
       },
       ember_test::rnd({3, 4}, kDouble));
@@ -295,17 +306,16 @@ TEST_CASE("double backward through max_pool2d agrees with finite differences", "
   Tensor x0 = ember_test::rnd({2, 2, 7, 6}, kDouble);
   auto pool = F::MaxPool2dFuncOptions(3).stride(2).padding(1);
   check_hessian_vector([&](const Tensor& x) { return F::max_pool2d(x * x, pool).pow(3).sum(); }, x0);
-  check_hessian_vector(
-      [&](const Tensor& w) { return F::max_pool2d(F::conv2d(x0, w).tanh(), pool).pow(2).sum(); }, w0);
+  check_hessian_vector([&](const Tensor& w) { return F::max_pool2d(F::conv2d(x0, w).tanh(), pool).pow(2).sum(); }, w0);
 }
 
 TEST_CASE("double backward through in-place changes of views (CopySlices, AsStridedBackward0)", "[autograd_api]") {
   check_hessian_vector(
       [](const Tensor& x) {
         Tensor y = x * 1.0;
-        Tensor head = y.narrow(0, 0, 3);      // a view of y
+        Tensor head = y.narrow(0, 0, 3);            // a view of y
         y.narrow(0, 1, 2).mul_(x.narrow(0, 3, 2));  // y's base gets a CopySlices node
-        y[4] = x[0] * x[1];                    // select + copy_: another CopySlices
+        y[4] = x[0] * x[1];                         // select + copy_: another CopySlices
         // head's storage changed: its grad_fn is regenerated as AsStridedBackward0.
         CHECK(y.grad_fn()->name() == "ember::autograd::CopySlices");
         CHECK(head.grad_fn()->name() == "AsStridedBackward0");
@@ -357,7 +367,9 @@ struct ExpFn : public Function<ExpFn> {
     ctx->save_for_backward({out});
     return out;
   }
-  static variable_list backward(AutogradContext* ctx, variable_list g) { return {g[0] * ctx->get_saved_variables()[0]}; }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    return {g[0] * ctx->get_saved_variables()[0]};
+  }
 };
 
 struct WrongCount : public Function<WrongCount> {

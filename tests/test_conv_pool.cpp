@@ -15,8 +15,7 @@ TEST_CASE("conv2d: no bias, bias, 1x1", "[conv]") {
 
 TEST_CASE("conv2d: stride, padding, per-dimension stride and padding", "[conv]") {
   check_case("conv_pool", "conv2d_stride2_pad1", [](const V& v) { return conv2d(v[0], v[1], v[2], 2, 1); });
-  check_case("conv_pool", "conv2d_stride21_pad12",
-             [](const V& v) { return conv2d(v[0], v[1], v[2], {2, 1}, {1, 2}); });
+  check_case("conv_pool", "conv2d_stride21_pad12", [](const V& v) { return conv2d(v[0], v[1], v[2], {2, 1}, {1, 2}); });
 }
 
 TEST_CASE("conv2d: dilation", "[conv]") {
@@ -69,8 +68,8 @@ Tensor batch_norm_case(const std::string& name, const V& v, bool training, Tenso
   const auto& f = ember_test::fixtures("conv_pool");
   Tensor rm = f[name + ".rm"].to(v[0].device(), v[0].dtype()).clone();
   Tensor rv = f[name + ".rv"].to(v[0].device(), v[0].dtype()).clone();
-  Tensor out = F::batch_norm(v[0], rm, rv,
-                             F::BatchNormFuncOptions().weight(v[1]).bias(v[2]).training(training).momentum(0.1).eps(1e-5));
+  Tensor out = F::batch_norm(
+      v[0], rm, rv, F::BatchNormFuncOptions().weight(v[1]).bias(v[2]).training(training).momentum(0.1).eps(1e-5));
   if (rm_out) *rm_out = rm;
   if (rv_out) *rv_out = rv;
   return out;
@@ -142,7 +141,7 @@ TEST_CASE("conv2d float32 (im2col into GEMM panels) matches float64 where panels
     std::vector<int64_t> stride, padding, dilation;
   };
   const std::vector<Case> cases = {
-      {{3, 4, 11, 13}, {5, 4, 3, 3}, {1, 1}, {1, 1}, {1, 1}},    // rows of 13: runs cross panels
+      {{3, 4, 11, 13}, {5, 4, 3, 3}, {1, 1}, {1, 1}, {1, 1}},      // rows of 13: runs cross panels
       {{64, 32, 32, 32}, {16, 32, 3, 3}, {1, 1}, {1, 1}, {1, 1}},  // the tutorial's: units cut images
       {{200, 3, 5, 5}, {4, 3, 3, 3}, {1, 1}, {0, 0}, {1, 1}},      // many images per unit
       {{2, 3, 40, 70}, {2, 3, 5, 5}, {1, 1}, {2, 0}, {1, 1}},      // rows of 66 pixels

@@ -44,7 +44,10 @@ const std::vector<std::pair<std::string, ViewFn>>& views_3d() {
       {"transposed", [](const Tensor& t) { return t.transpose(0, 2); }},
       {"stepped slice", [](const Tensor& t) { return t.slice(1, 1, 9, 3); }},
       {"select", [](const Tensor& t) { return t.select(2, 3); }},
-      {"expanded", [](const Tensor& t) { return t.select(1, 2).unsqueeze(1).expand({6, 5, 8}); }},
+      {"expanded",
+       [](const Tensor& t) {
+         return t.select(1, 2).unsqueeze(1).expand({6, 5, 8});
+       }},
   };
   return v;
 }
@@ -305,8 +308,8 @@ TEST_CASE("cuda: copies with casts and strides, and fill, match the CPU", "[cuda
     for (ScalarType to : {kFloat, kDouble, kLong, kBool}) {
       INFO(src.dtype() << " -> " << to);
       const Tensor g = src.cuda();
-      same(g.to(to), src.to(to));                    // contiguous cast
-      same(g.t().to(to), src.t().to(to));            // strided cast
+      same(g.to(to), src.to(to));          // contiguous cast
+      same(g.t().to(to), src.t().to(to));  // strided cast
       same(g.slice(1, 1, 10, 2).to(to), src.slice(1, 1, 10, 2).to(to));
     }
     same(src.cuda().t().contiguous(), src.t().contiguous());  // strided, same dtype

@@ -24,8 +24,7 @@ namespace {
 
 /// Runs fn on fresh copies of `inputs` (CPU tensors) on `device`, backpropagates `upstream`,
 /// and returns the output followed by the gradient of every floating input, all on the CPU.
-V forward_backward(const std::function<Tensor(const V&)>& fn, const V& inputs, const Tensor& upstream,
-                   Device device) {
+V forward_backward(const std::function<Tensor(const V&)>& fn, const V& inputs, const Tensor& upstream, Device device) {
   const V on_device = ember_test::copies_on(inputs, device, /*requires_grad=*/true);
   const Tensor y = fn(on_device);
   y.backward(upstream.to(device));
@@ -69,9 +68,8 @@ TEST_CASE("cuda determinism: conv2d gradients are bitwise repeatable", "[cuda][d
   const std::vector<Case> cases = {
       {32, 16, 32, 32, 3, 1, 1, 1}, {16, 8, 33, 16, 3, 2, 1, 1}, {8, 4, 20, 8, 5, 1, 2, 2}, {64, 3, 16, 8, 3, 1, 1, 1}};
   for (const Case& c : cases) {
-    INFO("input [" << c.n << ", " << c.c << ", " << c.hw << ", " << c.hw << "], " << c.cout << " filters of "
-                   << c.k << "x" << c.k << ", stride " << c.stride << ", padding " << c.pad << ", dilation "
-                   << c.dilation);
+    INFO("input [" << c.n << ", " << c.c << ", " << c.hw << ", " << c.hw << "], " << c.cout << " filters of " << c.k
+                   << "x" << c.k << ", stride " << c.stride << ", padding " << c.pad << ", dilation " << c.dilation);
     const V inputs = {randn({c.n, c.c, c.hw, c.hw}), randn({c.cout, c.c, c.k, c.k}) * 0.2, randn({c.cout})};
     auto conv = [&](const V& t) {
       return F::conv2d(t[0], t[1],
@@ -130,9 +128,12 @@ TEST_CASE("cuda determinism: max_pool2d backward with overlapping windows is bit
     bool ceil;
     int64_t h, w;
   };
-  const std::vector<Case> cases = {{3, 1, 0, 1, false, 13, 11}, {3, 2, 1, 1, false, 13, 11},
-                                   {3, 2, 1, 1, true, 13, 11},  {2, 2, 0, 1, false, 13, 11},
-                                   {2, 1, 1, 2, false, 13, 11}, {5, 3, 2, 1, true, 13, 11},
+  const std::vector<Case> cases = {{3, 1, 0, 1, false, 13, 11},
+                                   {3, 2, 1, 1, false, 13, 11},
+                                   {3, 2, 1, 1, true, 13, 11},
+                                   {2, 2, 0, 1, false, 13, 11},
+                                   {2, 1, 1, 2, false, 13, 11},
+                                   {5, 3, 2, 1, true, 13, 11},
                                    // a window whose taps miss every column (the per-plane kernel)
                                    {2, 2, 1, 3, false, 10, 2}};
   for (const Case& c : cases) {
@@ -144,11 +145,9 @@ TEST_CASE("cuda determinism: max_pool2d backward with overlapping windows is bit
       const Tensor x = randint(0, 4, {4, 3, c.h, c.w}, kLong).to(dtype);
       check_repeatable(
           [&](const V& t) {
-            return F::max_pool2d(t[0], F::MaxPool2dFuncOptions(c.k)
-                                           .stride(c.stride)
-                                           .padding(c.pad)
-                                           .dilation(c.dilation)
-                                           .ceil_mode(c.ceil));
+            return F::max_pool2d(
+                t[0],
+                F::MaxPool2dFuncOptions(c.k).stride(c.stride).padding(c.pad).dilation(c.dilation).ceil_mode(c.ceil));
           },
           {x}, /*cpu_exact=*/true);
     }
@@ -165,8 +164,8 @@ V train_tiny_convnet(Device device) {
   manual_seed(0);
   nn::Sequential net(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1)), nn::ReLU(),
                      nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)),
-                     nn::Conv2d(nn::Conv2dOptions(8, 16, 3).padding(1)), nn::ReLU(), nn::Dropout(0.25),
-                     nn::Flatten(), nn::Linear(16 * 8 * 8, 10));
+                     nn::Conv2d(nn::Conv2dOptions(8, 16, 3).padding(1)), nn::ReLU(), nn::Dropout(0.25), nn::Flatten(),
+                     nn::Linear(16 * 8 * 8, 10));
   net->to(device);
   optim::SGD opt(net->parameters(), optim::SGDOptions(0.05).momentum(0.9));
   const Tensor pool = randn({64, 3, 16, 16}).to(device);
@@ -189,8 +188,7 @@ V train_tiny_convnet(Device device) {
 
 }  // namespace
 
-TEST_CASE("cuda determinism: two identical GPU trainings give bitwise identical parameters",
-          "[cuda][determinism]") {
+TEST_CASE("cuda determinism: two identical GPU trainings give bitwise identical parameters", "[cuda][determinism]") {
   EMBER_REQUIRE_CUDA();
   DeterministicScope deterministic;
   const V first = train_tiny_convnet(kCUDA);

@@ -142,8 +142,8 @@ nn::Sequential small_convnet() {
 /// The barebones parameters {w1, b1, w2, b2, fc_w, fc_b} of a small conv net, as leaves on the GPU.
 std::vector<Tensor> barebones_params() {
   manual_seed(11);
-  std::vector<Tensor> cpu = {randn({4, 3, 3, 3}) * 0.3, zeros({4}), randn({6, 4, 3, 3}) * 0.2,
-                             zeros({6}),                randn({6 * 8 * 8, 5}) * 0.05, zeros({5})};
+  std::vector<Tensor> cpu = {randn({4, 3, 3, 3}) * 0.3,    zeros({4}), randn({6, 4, 3, 3}) * 0.2, zeros({6}),
+                             randn({6 * 8 * 8, 5}) * 0.05, zeros({5})};
   std::vector<Tensor> out;
   for (const Tensor& t : cpu) out.push_back(t.to(kGpu).requires_grad_());
   return out;

@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // The pixel byte i of record r of file f: distinct enough to catch any misplaced plane or row.
-unsigned char pixel(int f, int64_t r, int64_t i) { return static_cast<unsigned char>((f * 101 + r * 37 + i * 7) % 256); }
+unsigned char pixel(int f, int64_t r, int64_t i) {
+  return static_cast<unsigned char>((f * 101 + r * 37 + i * 7) % 256);
+}
 
 // Writes `labels.size()` CIFAR records (label byte + 3072 pixels) to path.
 void write_records(const std::string& path, int f, const std::vector<int>& labels) {
@@ -138,7 +140,8 @@ TEST_CASE("CIFAR-10: every malformed folder or file throws ember::Error naming t
   SECTION("a file where the folder should be") {
     TempDir dir;
     write_bytes(dir.file("plain_file"), 10);
-    require_throws_with([&] { data::load_cifar10_train(dir.file("plain_file"), opts); }, {"plain_file", "not a folder"});
+    require_throws_with([&] { data::load_cifar10_train(dir.file("plain_file"), opts); },
+                        {"plain_file", "not a folder"});
   }
   SECTION("missing batch file") {
     TempDir dir;
@@ -197,7 +200,8 @@ TEST_CASE("CIFAR-10: every malformed folder or file throws ember::Error naming t
     write_small_folder(dir, false);
     auto big = opts;
     big.num_train = 5;
-    require_throws_with([&] { data::load_cifar10_split(dir.str(), big); }, {"num_train (5)", "num_val (2)", "6 training images"});
+    require_throws_with([&] { data::load_cifar10_split(dir.str(), big); },
+                        {"num_train (5)", "num_val (2)", "6 training images"});
   }
   SECTION("the official layout expects 10000 records per file") {
     TempDir dir;
@@ -295,12 +299,21 @@ TEST_CASE("random_horizontal_flip: p = 1 mirrors, p = 0 keeps, p = 0.5 mirrors a
     data::random_horizontal_flip(leaf).sum().backward();
     ember_test::require_equal(leaf.grad().cpu(), ones({2, 1, 2, 2}));
   }
-  require_throws_with([] { data::random_horizontal_flip(zeros({3, 4, 4})); }, {"random_horizontal_flip", "N x C x H x W", "[3, 4, 4]"});
-  require_throws_with([] { data::random_horizontal_flip(zeros({1, 3, 4, 4}), 1.5); }, {"random_horizontal_flip", "p must be in [0, 1]", "1.5"});
+  require_throws_with(
+      [] {
+        data::random_horizontal_flip(zeros({3, 4, 4}));
+      },
+      {"random_horizontal_flip", "N x C x H x W", "[3, 4, 4]"});
+  require_throws_with(
+      [] {
+        data::random_horizontal_flip(zeros({1, 3, 4, 4}), 1.5);
+      },
+      {"random_horizontal_flip", "p must be in [0, 1]", "1.5"});
   require_throws_with([] { data::random_horizontal_flip(zeros({1, 3, 4, 4}), -0.1); }, {"p must be in [0, 1]"});
 }
 
-TEST_CASE("random_crop: random windows of the zero-padded images, as T.RandomCrop(size, padding)", "[data][transforms]") {
+TEST_CASE("random_crop: random windows of the zero-padded images, as T.RandomCrop(size, padding)",
+          "[data][transforms]") {
   for (const Device& device : ember_test::test_devices()) {
     INFO(ember_test::device_name(device));
     manual_seed(7);
@@ -334,9 +347,16 @@ TEST_CASE("random_crop: random windows of the zero-padded images, as T.RandomCro
     CHECK(data::random_crop(leaf, 4, 2).sizes().equals({2, 1, 4, 4}));
   }
   require_throws_with([] { data::random_crop(zeros({3, 4, 4}), 4); }, {"random_crop", "N x C x H x W", "[3, 4, 4]"});
-  require_throws_with([] { data::random_crop(zeros({1, 3, 4, 4}), 9, 2); },
-                      {"random_crop", "9 x 9 window", "[1, 3, 4, 4]", "padded by 2", "8 x 8"});
-  require_throws_with([] { data::random_crop(zeros({1, 3, 4, 4}), 4, -1); }, {"random_crop", "padding must be non-negative", "-1"});
+  require_throws_with(
+      [] {
+        data::random_crop(zeros({1, 3, 4, 4}), 9, 2);
+      },
+      {"random_crop", "9 x 9 window", "[1, 3, 4, 4]", "padded by 2", "8 x 8"});
+  require_throws_with(
+      [] {
+        data::random_crop(zeros({1, 3, 4, 4}), 4, -1);
+      },
+      {"random_crop", "padding must be non-negative", "-1"});
   require_throws_with([] { data::random_crop(zeros({1, 3, 4, 4}), 0); }, {"random_crop", "size must be positive"});
 }
 

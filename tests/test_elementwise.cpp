@@ -7,9 +7,7 @@ using namespace ember_test;
 using V = std::vector<Tensor>;
 
 namespace {
-void elementwise_case(const std::string& name, const ember_test::TensorFn& fn) {
-  check_case("elementwise", name, fn);
-}
+void elementwise_case(const std::string& name, const ember_test::TensorFn& fn) { check_case("elementwise", name, fn); }
 CaseOptions no_grad_case() {
   CaseOptions o;
   o.grads = false;
@@ -83,25 +81,44 @@ TEST_CASE("clamp, clamp_min, clamp_max", "[elementwise]") {
 
 TEST_CASE("comparisons give bool tensors", "[elementwise]") {
   auto o = no_grad_case();
-  check_case("elementwise", "eq", [](const V& v) { return v[0].eq(v[1]); }, o);
-  check_case("elementwise", "eq", [](const V& v) { return v[0] == v[1]; }, o);
-  check_case("elementwise", "eq_bcast", [](const V& v) { return eq(v[0], v[1]); }, o);
-  check_case("elementwise", "eq_scalar", [](const V& v) { return v[0] == 2.0; }, o);
-  check_case("elementwise", "ne", [](const V& v) { return v[0] != v[1]; }, o);
-  check_case("elementwise", "ne_bcast", [](const V& v) { return ne(v[0], v[1]); }, o);
-  check_case("elementwise", "ne_scalar", [](const V& v) { return v[0].ne(2.0); }, o);
-  check_case("elementwise", "lt", [](const V& v) { return v[0] < v[1]; }, o);
-  check_case("elementwise", "lt_bcast", [](const V& v) { return lt(v[0], v[1]); }, o);
-  check_case("elementwise", "lt_scalar", [](const V& v) { return v[0] < 2.0; }, o);
-  check_case("elementwise", "le", [](const V& v) { return v[0] <= v[1]; }, o);
-  check_case("elementwise", "le_bcast", [](const V& v) { return v[0].le(v[1]); }, o);
-  check_case("elementwise", "le_scalar", [](const V& v) { return v[0] <= 2.0; }, o);
-  check_case("elementwise", "gt", [](const V& v) { return v[0] > v[1]; }, o);
-  check_case("elementwise", "gt_bcast", [](const V& v) { return gt(v[0], v[1]); }, o);
-  check_case("elementwise", "gt_scalar", [](const V& v) { return v[0].gt(2.0); }, o);
-  check_case("elementwise", "ge", [](const V& v) { return v[0] >= v[1]; }, o);
-  check_case("elementwise", "ge_bcast", [](const V& v) { return ge(v[0], v[1]); }, o);
-  check_case("elementwise", "ge_scalar", [](const V& v) { return v[0] >= 2.0; }, o);
+  check_case(
+      "elementwise", "eq", [](const V& v) { return v[0].eq(v[1]); }, o);
+  check_case(
+      "elementwise", "eq", [](const V& v) { return v[0] == v[1]; }, o);
+  check_case(
+      "elementwise", "eq_bcast", [](const V& v) { return eq(v[0], v[1]); }, o);
+  check_case(
+      "elementwise", "eq_scalar", [](const V& v) { return v[0] == 2.0; }, o);
+  check_case(
+      "elementwise", "ne", [](const V& v) { return v[0] != v[1]; }, o);
+  check_case(
+      "elementwise", "ne_bcast", [](const V& v) { return ne(v[0], v[1]); }, o);
+  check_case(
+      "elementwise", "ne_scalar", [](const V& v) { return v[0].ne(2.0); }, o);
+  check_case(
+      "elementwise", "lt", [](const V& v) { return v[0] < v[1]; }, o);
+  check_case(
+      "elementwise", "lt_bcast", [](const V& v) { return lt(v[0], v[1]); }, o);
+  check_case(
+      "elementwise", "lt_scalar", [](const V& v) { return v[0] < 2.0; }, o);
+  check_case(
+      "elementwise", "le", [](const V& v) { return v[0] <= v[1]; }, o);
+  check_case(
+      "elementwise", "le_bcast", [](const V& v) { return v[0].le(v[1]); }, o);
+  check_case(
+      "elementwise", "le_scalar", [](const V& v) { return v[0] <= 2.0; }, o);
+  check_case(
+      "elementwise", "gt", [](const V& v) { return v[0] > v[1]; }, o);
+  check_case(
+      "elementwise", "gt_bcast", [](const V& v) { return gt(v[0], v[1]); }, o);
+  check_case(
+      "elementwise", "gt_scalar", [](const V& v) { return v[0].gt(2.0); }, o);
+  check_case(
+      "elementwise", "ge", [](const V& v) { return v[0] >= v[1]; }, o);
+  check_case(
+      "elementwise", "ge_bcast", [](const V& v) { return ge(v[0], v[1]); }, o);
+  check_case(
+      "elementwise", "ge_scalar", [](const V& v) { return v[0] >= 2.0; }, o);
 }
 
 TEST_CASE("where selects between tensors, with broadcasting", "[elementwise]") {

@@ -14,7 +14,7 @@ TEST_CASE("mm: inner dimensions must agree", "[errors]") {
 TEST_CASE("binary ops: shapes must broadcast", "[errors]") {
   Tensor a = zeros({2, 3}), b = zeros({4});
   require_throws_with([&] { a + b; }, {"add", "[2, 3]", "[4]"});
-  require_throws_with([&] { a * b; }, {"mul", "[2, 3]", "[4]"});
+  require_throws_with([&] { a* b; }, {"mul", "[2, 3]", "[4]"});
   require_throws_with([&] { a.add_(zeros({2, 1, 3})); }, {"add_", "[2, 3]"});
 }
 
@@ -51,7 +51,11 @@ TEST_CASE("indices out of range", "[errors]") {
 }
 
 TEST_CASE("conv2d and max_pool2d: shapes that cannot work", "[errors]") {
-  require_throws_with([&] { conv2d(zeros({1, 3, 5, 5}), zeros({4, 2, 3, 3})); }, {"conv2d", "[1, 3, 5, 5]", "[4, 2, 3, 3]"});
+  require_throws_with(
+      [&] {
+        conv2d(zeros({1, 3, 5, 5}), zeros({4, 2, 3, 3}));
+      },
+      {"conv2d", "[1, 3, 5, 5]", "[4, 2, 3, 3]"});
   require_throws_with([&] { conv2d(zeros({1, 3, 2, 2}), zeros({4, 3, 3, 3})); }, {"conv2d"});
   require_throws_with([&] { conv2d(zeros({1, 3, 5, 5}), zeros({4, 3, 3})); }, {"conv2d", "[4, 3, 3]"});
   require_throws_with([&] { max_pool2d(zeros({1, 1, 4, 4}), 2, 2, 2); }, {"max_pool2d", "padding"});
@@ -90,8 +94,11 @@ TEST_CASE("linear: weight, input and bias that do not fit", "[errors]") {
   require_throws_with([&] { F::linear(zeros({2, 3}), w, zeros({3})); }, {"linear", "bias of shape [4]", "[3]"});
   require_throws_with([&] { F::linear(zeros({2, 3}, kDouble), w); }, {"linear", "same dtype", "float64", "float32"});
   require_throws_with([&] { F::linear(zeros({2, 3}), w, zeros({4}, kDouble)); }, {"linear", "bias", "float64"});
-  require_throws_with([&] { F::linear(zeros({2, 3}, kLong), zeros({4, 3}, kLong)); },
-                      {"linear", "float32 or float64", "int64"});
+  require_throws_with(
+      [&] {
+        F::linear(zeros({2, 3}, kLong), zeros({4, 3}, kLong));
+      },
+      {"linear", "float32 or float64", "int64"});
   require_throws_with([&] { F::linear(zeros({3}), w.flatten()); }, {"linear", "2-D weight", "[12]"});
 }
 

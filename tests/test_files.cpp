@@ -108,8 +108,8 @@ uint64_t make_sparse(const std::string& path, const std::string& head, uint64_t 
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   REQUIRE(fd >= 0);
   if (::ftruncate(fd, off_t(size)) != 0) size = uint64_t(8) << 30;
-  const bool ok = ::ftruncate(fd, off_t(size)) == 0 &&
-                  ::pwrite(fd, head.data(), head.size(), 0) == ssize_t(head.size());
+  const bool ok =
+      ::ftruncate(fd, off_t(size)) == 0 && ::pwrite(fd, head.data(), head.size(), 0) == ssize_t(head.size());
   ::close(fd);
   REQUIRE(ok);
   return size;
@@ -223,17 +223,18 @@ TEST_CASE("files: a huge sparse checkpoint with a garbage or lying header is ref
   SECTION("a tensor larger than the file") {
     const std::string header = R"({"x":{"dtype":"F32","shape":[1099511627776],"data_offsets":[0,4398046511104]}})";
     const uint64_t size = make_sparse(path, length_field(header.size()) + header);
-    require_throws_with([&] { load_tensors(path); },
-                        {where + "tensor \"x\": data_offsets [0, 4398046511104] run past the data section, which holds " +
-                         std::to_string(size - 8 - header.size()) + " bytes"});
+    require_throws_with(
+        [&] { load_tensors(path); },
+        {where + "tensor \"x\": data_offsets [0, 4398046511104] run past the data section, which holds " +
+         std::to_string(size - 8 - header.size()) + " bytes"});
   }
   SECTION("a small tensor in a huge file") {
     const std::string header = R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
     const uint64_t size = make_sparse(path, length_field(header.size()) + header);
     const uint64_t data = size - 8 - header.size();
-    require_throws_with([&] { load_tensors(path); },
-                        {where + std::to_string(data - 4) + " trailing bytes after the last tensor: the data section holds " +
-                         std::to_string(data) + " bytes but the tensors cover 4"});
+    require_throws_with([&] { load_tensors(path); }, {where + std::to_string(data - 4) +
+                                                      " trailing bytes after the last tensor: the data section holds " +
+                                                      std::to_string(data) + " bytes but the tensors cover 4"});
   }
   SECTION("a consistent header whose tensor cannot fit in memory") {
     // BOOL: one byte an element, so any data size is a whole tensor.
@@ -270,14 +271,16 @@ TEST_CASE("files: a huge sparse CIFAR-10 file is refused from its size", "[files
   const std::string path = dir.file("data_batch_1.bin");
   SECTION("not a whole number of records") {
     const uint64_t size = make_sparse(path, std::string(1, '\0'));
-    require_throws_with([&] { data::read_cifar10_file(path, std::nullopt); },
-                        {"CIFAR-10: file '" + path + "' is truncated or corrupt: its " + std::to_string(size) + " bytes"});
+    require_throws_with(
+        [&] { data::read_cifar10_file(path, std::nullopt); },
+        {"CIFAR-10: file '" + path + "' is truncated or corrupt: its " + std::to_string(size) + " bytes"});
   }
   SECTION("whole records: more than expected, or more than memory") {
     const uint64_t records = make_sparse(path, "") / 3073;
     make_sparse(path, "", records * 3073);
-    require_throws_with([&] { data::read_cifar10_file(path, 10000); },
-                        {"CIFAR-10: file '" + path + "' is oversized: it holds " + std::to_string(records) + " records"});
+    require_throws_with(
+        [&] { data::read_cifar10_file(path, 10000); },
+        {"CIFAR-10: file '" + path + "' is oversized: it holds " + std::to_string(records) + " records"});
     if (!allocation_must_fail(records * 3072 * 4)) {
       WARN("skipped: this machine might grant " << records * 3072 * 4 << " bytes (overcommit)");
       return;
@@ -294,9 +297,10 @@ TEST_CASE("files: a huge sparse CIFAR-10 file is refused from its size", "[files
   }
   SECTION("a class-names file far too large") {
     make_sparse(dir.file("batches.meta.txt"), "cat\n", 100000000);
-    require_throws_with([&] { data::load_cifar10_classes(dir.str()); },
-                        {"CIFAR-10: file '" + dir.file("batches.meta.txt") +
-                         "' is 100000000 bytes, too large for a class-names file (at most 65536 bytes: one name per line)"});
+    require_throws_with(
+        [&] { data::load_cifar10_classes(dir.str()); },
+        {"CIFAR-10: file '" + dir.file("batches.meta.txt") +
+         "' is 100000000 bytes, too large for a class-names file (at most 65536 bytes: one name per line)"});
   }
 }
 
@@ -351,8 +355,8 @@ TEST_CASE("files: a save removes what crashed saves left, but not a live save's 
 
   save_tensors({{"x", ones({2})}}, path);
   ::close(live_fd);
-  CHECK(folder_entries(dir) == std::set<std::string>{"ck.safetensors", "ck.safetensors.tmp",
-                                                     "ck.safetensors.tmp.a.b", "ck.safetensors.tmp.LiveSave0001",
+  CHECK(folder_entries(dir) == std::set<std::string>{"ck.safetensors", "ck.safetensors.tmp", "ck.safetensors.tmp.a.b",
+                                                     "ck.safetensors.tmp.LiveSave0001",
                                                      "ck.safetensors.tmp.Link00000000",
                                                      "other.safetensors.tmp.Ab3xY9kQ2mZ7", "victim"});
   CHECK(read_file(dir.file("victim")) == "precious");

@@ -75,8 +75,7 @@ TEST_CASE("sgd: CPU and CUDA steps agree bit for bit (momentum, nesterov, weight
   }
 }
 
-TEST_CASE("cross_entropy and nll_loss: an out-of-range target is an Error naming the op and the target",
-          "[loss]") {
+TEST_CASE("cross_entropy and nll_loss: an out-of-range target is an Error naming the op and the target", "[loss]") {
   for (Device d : ember_test::test_devices()) {
     INFO(d);
     const Tensor logits = randn({3, 4}, TensorOptions(kFloat).device(d));
@@ -84,12 +83,9 @@ TEST_CASE("cross_entropy and nll_loss: an out-of-range target is an Error naming
     const Tensor low = ember::tensor({0, -2, 1}, TensorOptions(kLong).device(d));
     require_throws_with([&] { (void)F::cross_entropy(logits, high); },
                         {"cross_entropy: target 4 is out of bounds for 4 classes"});
-    require_throws_with([&] { (void)F::cross_entropy(logits, low); },
-                        {"cross_entropy: target -2 is out of bounds"});
+    require_throws_with([&] { (void)F::cross_entropy(logits, low); }, {"cross_entropy: target -2 is out of bounds"});
     require_throws_with(
-        [&] {
-          (void)F::cross_entropy(logits, high, F::CrossEntropyFuncOptions().label_smoothing(0.1));
-        },
+        [&] { (void)F::cross_entropy(logits, high, F::CrossEntropyFuncOptions().label_smoothing(0.1)); },
         {"target 4 is out of bounds"});
     require_throws_with([&] { (void)F::nll_loss(F::log_softmax(logits, 1), high); },
                         {"nll_loss: target 4 is out of bounds"});

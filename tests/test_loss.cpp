@@ -9,8 +9,9 @@ using V = std::vector<Tensor>;
 
 #if !defined(EMBER_TEST_HAVE_FUNCTIONAL)
 TEST_CASE("include/ember/functional.h exists", "[loss][functional]") {
-  FAIL("include/ember/functional.h is missing: the functional tests (cross_entropy, dropout, gelu, "
-       "linear, F::conv2d, F::max_pool2d) were not compiled");
+  FAIL(
+      "include/ember/functional.h is missing: the functional tests (cross_entropy, dropout, gelu, "
+      "linear, F::conv2d, F::max_pool2d) were not compiled");
 }
 #else
 namespace F = ember::nn::functional;
@@ -26,8 +27,9 @@ TEST_CASE("cross_entropy: mean (default), sum and none", "[loss]") {
 }
 
 TEST_CASE("cross_entropy: label smoothing with each reduction", "[loss]") {
-  check_case("loss", "ce_smooth",
-             [](const V& v) { return F::cross_entropy(v[0], v[1], F::CrossEntropyFuncOptions().label_smoothing(0.1)); });
+  check_case("loss", "ce_smooth", [](const V& v) {
+    return F::cross_entropy(v[0], v[1], F::CrossEntropyFuncOptions().label_smoothing(0.1));
+  });
   check_case("loss", "ce_smooth_sum", [](const V& v) {
     return F::cross_entropy(v[0], v[1], F::CrossEntropyFuncOptions().reduction(kSum).label_smoothing(0.2));
   });
@@ -79,8 +81,8 @@ TEST_CASE("dropout: identity in eval mode and for p = 0; zeros for p = 1", "[los
     Tensor x = randn({4, 5}, TensorOptions(kDouble).device(d));
     ember_test::require_close(F::dropout(x, F::DropoutFuncOptions().p(0.5).training(false)), x, 0, 0);
     ember_test::require_close(F::dropout(x, F::DropoutFuncOptions().p(0.0).training(true)), x, 0, 0);
-    ember_test::require_close(F::dropout(x, F::DropoutFuncOptions().p(1.0).training(true)), zeros({4, 5}, kDouble),
-                              0, 0);
+    ember_test::require_close(F::dropout(x, F::DropoutFuncOptions().p(1.0).training(true)), zeros({4, 5}, kDouble), 0,
+                              0);
     ember_test::require_close(dropout(x, 0.5, false), x, 0, 0);
   }
 }
@@ -113,13 +115,21 @@ TEST_CASE("dropout in training: drops about p, scales the kept by 1/(1-p), gradi
 
 TEST_CASE("cross_entropy errors name the op, shapes and the rule", "[loss][errors]") {
   Tensor logits = zeros({3, 4});
-  ember_test::require_throws_with([&] { F::cross_entropy(logits, tensor({0.0, 1.0, 2.0})); },
-                                  {"cross_entropy", "float32"});
-  ember_test::require_throws_with([&] { F::cross_entropy(logits, tensor({0, 4, 1}, kLong)); },
-                                  {"cross_entropy", "4"});
-  ember_test::require_throws_with([&] { F::cross_entropy(logits, tensor({0, -1, 1}, kLong)); },
-                                  {"cross_entropy", "-1"});
-  ember_test::require_throws_with([&] { F::cross_entropy(logits, tensor({0, 1}, kLong)); },
-                                  {"cross_entropy", "(3)", "(2)"});
+  ember_test::require_throws_with(
+      [&] {
+        F::cross_entropy(logits, tensor({0.0, 1.0, 2.0}));
+      },
+      {"cross_entropy", "float32"});
+  ember_test::require_throws_with([&] { F::cross_entropy(logits, tensor({0, 4, 1}, kLong)); }, {"cross_entropy", "4"});
+  ember_test::require_throws_with(
+      [&] {
+        F::cross_entropy(logits, tensor({0, -1, 1}, kLong));
+      },
+      {"cross_entropy", "-1"});
+  ember_test::require_throws_with(
+      [&] {
+        F::cross_entropy(logits, tensor({0, 1}, kLong));
+      },
+      {"cross_entropy", "(3)", "(2)"});
 }
 #endif

@@ -5,8 +5,8 @@
 // modules and LibTorch's errors.
 #include <sstream>
 
-#include "helpers.h"
 #include "ember/nn.h"
+#include "helpers.h"
 
 using namespace ember;
 using namespace ember_test;
@@ -31,8 +31,10 @@ TEST_CASE("mse_loss and l1_loss: each reduction, and broadcasting", "[losses]") 
   const std::pair<const char*, Reduction> reductions[] = {{"mean", kMean}, {"sum", kSum}, {"none", kNone}};
   for (const auto& [tag, r] : reductions) {
     const Reduction red = r;
-    loss_case(std::string("mse_") + tag, [red](const V& v) { return F::mse_loss(v[0], v[1], F::MSELossFuncOptions(red)); });
-    loss_case(std::string("l1_") + tag, [red](const V& v) { return F::l1_loss(v[0], v[1], F::L1LossFuncOptions().reduction(red)); });
+    loss_case(std::string("mse_") + tag,
+              [red](const V& v) { return F::mse_loss(v[0], v[1], F::MSELossFuncOptions(red)); });
+    loss_case(std::string("l1_") + tag,
+              [red](const V& v) { return F::l1_loss(v[0], v[1], F::L1LossFuncOptions().reduction(red)); });
   }
   loss_case("mse_bcast", [](const V& v) { return F::mse_loss(v[0], v[1]); });
 }
@@ -55,9 +57,13 @@ TEST_CASE("binary_cross_entropy: reductions and weight; gradient for the input o
   for (const auto& [tag, r] : reductions) {
     const std::string name = std::string("bce_") + tag;
     const Reduction red = r;
-    check_case("losses", name, [name, red](const V& v) {
-      return F::binary_cross_entropy(v[0], stored(name + ".target", v[0]), F::BinaryCrossEntropyFuncOptions().reduction(red));
-    }, o);
+    check_case(
+        "losses", name,
+        [name, red](const V& v) {
+          return F::binary_cross_entropy(v[0], stored(name + ".target", v[0]),
+                                         F::BinaryCrossEntropyFuncOptions().reduction(red));
+        },
+        o);
   }
   TensorFn weighted = [](const V& v) {
     return F::binary_cross_entropy(v[0], stored("bce_weight.target", v[0]),
@@ -72,16 +78,19 @@ TEST_CASE("binary_cross_entropy_with_logits: reductions, weight and pos_weight, 
   for (const auto& [tag, r] : reductions) {
     const Reduction red = r;
     loss_case(std::string("bcel_") + tag, [red](const V& v) {
-      return F::binary_cross_entropy_with_logits(v[0], v[1], F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(red));
+      return F::binary_cross_entropy_with_logits(v[0], v[1],
+                                                 F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(red));
     });
   }
   loss_case("bcel_weights", [](const V& v) {
-    return F::binary_cross_entropy_with_logits(v[0], v[1], F::BinaryCrossEntropyWithLogitsFuncOptions()
-                                                               .weight(stored("bcel_weights.weight", v[0]))
-                                                               .pos_weight(stored("bcel_weights.pos_weight", v[0])));
+    return F::binary_cross_entropy_with_logits(v[0], v[1],
+                                               F::BinaryCrossEntropyWithLogitsFuncOptions()
+                                                   .weight(stored("bcel_weights.weight", v[0]))
+                                                   .pos_weight(stored("bcel_weights.pos_weight", v[0])));
   });
   loss_case("bcel_large", [](const V& v) {
-    return F::binary_cross_entropy_with_logits(v[0], v[1], F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(kSum));
+    return F::binary_cross_entropy_with_logits(v[0], v[1],
+                                               F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(kSum));
   });
 }
 
@@ -100,8 +109,9 @@ TEST_CASE("nll_loss with class weights: weighted mean, sum, none, ignore_index",
 TEST_CASE("cross_entropy with class weights, ignore_index and label smoothing", "[losses]") {
   auto ce = [](const std::string& name, Reduction r, double eps) {
     loss_case(name, [name, r, eps](const V& v) {
-      return F::cross_entropy(v[0], v[1],
-                              F::CrossEntropyFuncOptions().weight(stored(name + ".weight", v[0])).reduction(r).label_smoothing(eps));
+      return F::cross_entropy(
+          v[0], v[1],
+          F::CrossEntropyFuncOptions().weight(stored(name + ".weight", v[0])).reduction(r).label_smoothing(eps));
     });
   };
   ce("ce_w", kMean, 0.0);
@@ -129,16 +139,18 @@ TEST_CASE("kl_div: mean, batchmean, sum, none and log_target", "[losses]") {
   // Targets with zeros (t log t taken as 0 there) are stored apart: PyTorch's gradient with respect
   // to them is NaN at 0 (ember's is finite, docs/libtorch_differences.md).
   loss_case("kl_mean", [](const V& v) { return F::kl_div(v[0], stored("kl_mean.target", v[0])); });
-  loss_case("kl_batchmean",
-            [](const V& v) { return F::kl_div(v[0], stored("kl_batchmean.target", v[0]), F::KLDivFuncOptions(kBatchMean)); });
+  loss_case("kl_batchmean", [](const V& v) {
+    return F::kl_div(v[0], stored("kl_batchmean.target", v[0]), F::KLDivFuncOptions(kBatchMean));
+  });
   loss_case("kl_sum", [](const V& v) {
     return F::kl_div(v[0], stored("kl_sum.target", v[0]), F::KLDivFuncOptions().reduction(kSum));
   });
   loss_case("kl_none",
             [](const V& v) { return F::kl_div(v[0], stored("kl_none.target", v[0]), F::KLDivFuncOptions(kNone)); });
   loss_case("kl_pos_target", [](const V& v) { return F::kl_div(v[0], v[1], F::KLDivFuncOptions(kBatchMean)); });
-  loss_case("kl_log_target",
-            [](const V& v) { return F::kl_div(v[0], v[1], F::KLDivFuncOptions().reduction(kBatchMean).log_target(true)); });
+  loss_case("kl_log_target", [](const V& v) {
+    return F::kl_div(v[0], v[1], F::KLDivFuncOptions().reduction(kBatchMean).log_target(true));
+  });
 }
 
 TEST_CASE("margin_ranking_loss and cosine_embedding_loss", "[losses]") {
@@ -152,7 +164,8 @@ TEST_CASE("margin_ranking_loss and cosine_embedding_loss", "[losses]") {
   });
   loss_case("cosine_embedding", [](const V& v) { return F::cosine_embedding_loss(v[0], v[1], v[2]); });
   loss_case("cosine_embedding_margin_none", [](const V& v) {
-    return F::cosine_embedding_loss(v[0], v[1], v[2], F::CosineEmbeddingLossFuncOptions().margin(-0.9).reduction(kNone));
+    return F::cosine_embedding_loss(v[0], v[1], v[2],
+                                    F::CosineEmbeddingLossFuncOptions().margin(-0.9).reduction(kNone));
   });
   loss_case("cosine_embedding_1d", [](const V& v) { return F::cosine_embedding_loss(v[0], v[1], v[2]); });
 }
@@ -179,7 +192,7 @@ TEST_CASE("loss modules: LibTorch's printouts, buffers, and the functional forms
     auto in = [&](const std::string& k) { return f[k].to(d, kDouble); };
     require_close(nn::MSELoss(kSum)(in("mse_sum.in0"), in("mse_sum.in1")), f["mse_sum.out"], 1e-12, 1e-12);
     require_close(nn::SmoothL1Loss(nn::SmoothL1LossOptions(kSum).beta(0.5))(in("smooth_l1_beta05_sum.in0"),
-                                                                             in("smooth_l1_beta05_sum.in1")),
+                                                                            in("smooth_l1_beta05_sum.in1")),
                   f["smooth_l1_beta05_sum.out"], 1e-12, 1e-12);
     require_close(nn::HuberLoss(nn::HuberLossOptions(kNone).delta(0.5))(in("huber_delta05_none.in0"),
                                                                         in("huber_delta05_none.in1")),
@@ -215,37 +228,65 @@ TEST_CASE("loss errors: LibTorch's checks and words", "[losses][errors]") {
                       {"huber_loss", "non-positive values for delta"});
   require_throws_with([&] { F::binary_cross_entropy(x, rand({4})); },
                       {"binary_cross_entropy", "target size ([4])", "input size ([3, 4])"});
-  require_throws_with([&] { F::binary_cross_entropy(x * 3, rand({3, 4})); },
-                      {"binary_cross_entropy", "all elements of input should be between 0 and 1"});
-  require_throws_with([&] { F::binary_cross_entropy(x, ones({3, 4}, kLong)); },
-                      {"binary_cross_entropy", "Found dtype int64"});
-  require_throws_with([&] { F::binary_cross_entropy(x, rand({3, 4}), F::BinaryCrossEntropyFuncOptions().weight(rand({5}))); },
-                      {"binary_cross_entropy", "[3, 4]", "[5]"});
-  require_throws_with([&] { F::binary_cross_entropy_with_logits(x, rand({4})); },
-                      {"binary_cross_entropy_with_logits", "Target size ([4]) must be the same as input size ([3, 4])"});
-  require_throws_with([&] {
-    F::binary_cross_entropy_with_logits(x, rand({3, 4}), F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(rand({5})));
-  }, {"[5]"});
+  require_throws_with(
+      [&] {
+        F::binary_cross_entropy(x * 3, rand({3, 4}));
+      },
+      {"binary_cross_entropy", "all elements of input should be between 0 and 1"});
+  require_throws_with(
+      [&] {
+        F::binary_cross_entropy(x, ones({3, 4}, kLong));
+      },
+      {"binary_cross_entropy", "Found dtype int64"});
+  require_throws_with(
+      [&] {
+        F::binary_cross_entropy(x, rand({3, 4}), F::BinaryCrossEntropyFuncOptions().weight(rand({5})));
+      },
+      {"binary_cross_entropy", "[3, 4]", "[5]"});
+  require_throws_with(
+      [&] { F::binary_cross_entropy_with_logits(x, rand({4})); },
+      {"binary_cross_entropy_with_logits", "Target size ([4]) must be the same as input size ([3, 4])"});
+  require_throws_with(
+      [&] {
+        F::binary_cross_entropy_with_logits(x, rand({3, 4}),
+                                            F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(rand({5})));
+      },
+      {"[5]"});
   Tensor t = tensor({0, 1, 2}, kLong);
-  require_throws_with([&] { F::nll_loss(x, t, F::NLLLossFuncOptions().weight(rand({3}))); },
-                      {"nll_loss", "weight tensor should be defined either for all 4 classes or no classes",
-                       "shape: [3]"});
-  require_throws_with([&] { F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(rand({2, 2}))); },
-                      {"cross_entropy", "for all 4 classes", "[2, 2]"});
+  require_throws_with(
+      [&] { F::nll_loss(x, t, F::NLLLossFuncOptions().weight(rand({3}))); },
+      {"nll_loss", "weight tensor should be defined either for all 4 classes or no classes", "shape: [3]"});
+  require_throws_with(
+      [&] {
+        F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(rand({2, 2})));
+      },
+      {"cross_entropy", "for all 4 classes", "[2, 2]"});
   require_throws_with([&] { F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(ones({4}, kLong))); },
                       {"cross_entropy", "floating-point"});
   require_throws_with([&] { F::kl_div(x, rand({3, 5})); }, {"kl_div", "[3, 4]", "[3, 5]"});
   require_throws_with([&] { F::kl_div(x, ones({3, 4}, kLong)); }, {"kl_div", "Integral inputs not supported"});
-  require_throws_with([&] { F::margin_ranking_loss(rand({3}), rand({3}), rand({3, 1})); },
-                      {"margin_ranking_loss", "same dimension", "target: [3, 1]"});
+  require_throws_with(
+      [&] {
+        F::margin_ranking_loss(rand({3}), rand({3}), rand({3, 1}));
+      },
+      {"margin_ranking_loss", "same dimension", "target: [3, 1]"});
   require_throws_with([&] { F::margin_ranking_loss(rand({3}), rand({4}), rand({3})); },
                       {"margin_ranking_loss", "[3]", "[4]"});
-  require_throws_with([&] { F::cosine_embedding_loss(rand({3, 4}), rand({3, 4}), ones({3, 1})); },
-                      {"cosine_embedding_loss", "0D or 1D target tensor expected"});
-  require_throws_with([&] { F::cosine_embedding_loss(rand({3, 4, 2}), rand({3, 4, 2}), ones({3})); },
-                      {"cosine_embedding_loss", "1D target tensor expects 2D input tensors", "[3, 4, 2]"});
+  require_throws_with(
+      [&] {
+        F::cosine_embedding_loss(rand({3, 4}), rand({3, 4}), ones({3, 1}));
+      },
+      {"cosine_embedding_loss", "0D or 1D target tensor expected"});
+  require_throws_with(
+      [&] {
+        F::cosine_embedding_loss(rand({3, 4, 2}), rand({3, 4, 2}), ones({3}));
+      },
+      {"cosine_embedding_loss", "1D target tensor expects 2D input tensors", "[3, 4, 2]"});
   require_throws_with([&] { F::cosine_embedding_loss(rand({4}), rand({4}), ones({1})); },
                       {"cosine_embedding_loss", "1D target tensor expects 2D input tensors"});
-  require_throws_with([&] { F::cosine_embedding_loss(rand({3, 4}), rand({3, 5}), ones({3})); },
-                      {"cosine_embedding_loss", "[3, 4]", "[3, 5]"});
+  require_throws_with(
+      [&] {
+        F::cosine_embedding_loss(rand({3, 4}), rand({3, 5}), ones({3}));
+      },
+      {"cosine_embedding_loss", "[3, 4]", "[3, 5]"});
 }

@@ -59,9 +59,9 @@ TEST_CASE("ModuleList: registers entries as \"0\", \"1\", ... with PyTorch's par
 TEST_CASE("ModuleList: push_back, extend, insert, indexing, iteration", "[nn][containers]") {
   nn::ModuleList list;
   nn::Linear fc(2, 3);
-  list->push_back(fc);                                   // a holder
-  list->push_back(std::make_shared<nn::ReLUImpl>());     // an Impl shared_ptr
-  list->push_back(nn::FlattenImpl());                    // an Impl value
+  list->push_back(fc);                                // a holder
+  list->push_back(std::make_shared<nn::ReLUImpl>());  // an Impl shared_ptr
+  list->push_back(nn::FlattenImpl());                 // an Impl value
   REQUIRE(list->size() == 3);
   // The same object, not a copy: the list and the holder share the module.
   REQUIRE(list[0].get() == fc.ptr().get());
@@ -89,8 +89,7 @@ TEST_CASE("ModuleList: push_back, extend, insert, indexing, iteration", "[nn][co
   auto children = list->named_children();
   REQUIRE(children.keys() == std::vector<std::string>({"0", "1", "2", "3", "4", "5"}));
   for (size_t i = 0; i < list->size(); ++i) REQUIRE(children[i].value().get() == list->ptr(i).get());
-  REQUIRE(keys_of(list->named_parameters()) ==
-          std::vector<std::string>({"0.weight", "0.bias", "1.weight", "1.bias"}));
+  REQUIRE(keys_of(list->named_parameters()) == std::vector<std::string>({"0.weight", "0.bias", "1.weight", "1.bias"}));
   list->insert(6, nn::ReLU());  // at the end: push_back
   REQUIRE(list->size() == 7);
   require_throws_with([&] { list->insert(9, nn::ReLU()); }, {"ModuleList::insert", "index 9", "out of range"});
@@ -120,8 +119,8 @@ TEST_CASE("ModuleList: prints as LibTorch", "[nn][containers]") {
 
 TEST_CASE("ModuleDict: construction, lookup, keys, values, items", "[nn][containers]") {
   nn::Linear fc(4, 2);
-  std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> entries = {
-      {"fc", fc.ptr()}, {"act", nn::ReLU().ptr()}};
+  std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> entries = {{"fc", fc.ptr()},
+                                                                              {"act", nn::ReLU().ptr()}};
   nn::ModuleDict dict(entries);
   REQUIRE(dict->size() == 2);
   REQUIRE_FALSE(dict->empty());
@@ -158,7 +157,7 @@ TEST_CASE("ModuleDict: update replaces or adds, pop and clear keep registrations
   std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> a = {{"fc", first.ptr()}};
   dict->update(a);
   std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>> b = {{"fc", second.ptr()},
-                                                                       {"id", nn::Identity().ptr()}};
+                                                                        {"id", nn::Identity().ptr()}};
   dict->update(b);
   REQUIRE(dict->size() == 2);
   REQUIRE(dict["fc"].get() == second.ptr().get());
@@ -260,8 +259,11 @@ TEST_CASE("Identity and Unflatten", "[nn][containers]") {
   std::ostringstream os;
   os << *un;
   REQUIRE(os.str() == "ember::nn::Unflatten(dim=1, unflattened_size={3, 4})");
-  require_throws_with([&] { nn::Unflatten(nn::UnflattenOptions(1, {5, 2}))(x); },
-                      {"Unflatten", "[5, 2]", "dim 1", "12"});
+  require_throws_with(
+      [&] {
+        nn::Unflatten(nn::UnflattenOptions(1, {5, 2}))(x);
+      },
+      {"Unflatten", "[5, 2]", "dim 1", "12"});
   require_throws_with([&] { nn::Unflatten(nn::UnflattenOptions(1, {-1, -1}))(x); }, {"Unflatten", "-1"});
   require_throws_with([&] { nn::Unflatten(nn::UnflattenOptions(2, {1, 12}))(x); }, {"Unflatten", "dim 2"});
 }
@@ -315,7 +317,8 @@ TEST_CASE("Embedding: gradients add up over repeated indices and skip padding_id
     // The float64 finite-difference check, with and without padding.
     Tensor table = ember_test::rnd({6, 3}, kDouble);
     Tensor lookups = tensor({1, 5, 1, 0}, kLong);
-    ember_test::gradcheck([](const std::vector<Tensor>& in) { return F::embedding(in[0], in[1]); }, {lookups, table}, d);
+    ember_test::gradcheck([](const std::vector<Tensor>& in) { return F::embedding(in[0], in[1]); }, {lookups, table},
+                          d);
   }
 }
 

@@ -56,8 +56,7 @@ double max_abs(const Tensor& t) { return t.abs().max().item<double>(); }
 TEST_CASE("module: registration gives dotted names in registration order", "[nn]") {
   Block block;
   auto params = block->named_parameters();
-  REQUIRE(params.keys() ==
-          std::vector<std::string>({"scale", "body.fc1.weight", "body.fc1.bias", "body.fc2.weight"}));
+  REQUIRE(params.keys() == std::vector<std::string>({"scale", "body.fc1.weight", "body.fc1.bias", "body.fc2.weight"}));
   REQUIRE(params.size() == 4);  // fc2 has no bias: registered undefined, and skipped
   REQUIRE(params.contains("body.fc1.bias"));
   REQUIRE(!params.contains("body.fc2.bias"));
@@ -96,7 +95,7 @@ TEST_CASE("module: register_parameter rules", "[nn]") {
   Tensor& w = m.register_parameter("w", zeros({2}), /*requires_grad=*/false);
   REQUIRE(!w.requires_grad());
   REQUIRE(m.parameters().size() == 1);
-  REQUIRE_THROWS_AS(m.register_parameter("w", zeros({2})), Error);  // duplicate
+  REQUIRE_THROWS_AS(m.register_parameter("w", zeros({2})), Error);    // duplicate
   REQUIRE_THROWS_AS(m.register_parameter("a.b", zeros({2})), Error);  // dots join names
   REQUIRE_THROWS_AS(m.register_parameter("", zeros({2})), Error);
   REQUIRE_THROWS_AS(m.register_module("x", nn::Linear(nullptr)), Error);
@@ -141,8 +140,7 @@ TEST_CASE("holders: empty, ->, *, call, shared identity", "[nn]") {
 TEST_CASE("sequential: construction, indexing, push_back, forward", "[nn]") {
   nn::Sequential seq(nn::Flatten(), nn::Linear(12, 4), nn::ReLU(), nn::Linear(4, 2));
   REQUIRE(seq->size() == 4);
-  REQUIRE(seq->named_parameters().keys() ==
-          std::vector<std::string>({"1.weight", "1.bias", "3.weight", "3.bias"}));
+  REQUIRE(seq->named_parameters().keys() == std::vector<std::string>({"1.weight", "1.bias", "3.weight", "3.bias"}));
   REQUIRE(seq[1]->as<nn::LinearImpl>() != nullptr);
   REQUIRE(seq->ptr(1).get() == seq[1].get());
   REQUIRE(seq->ptr<nn::LinearImpl>(3)->options.out_features() == 2);
@@ -237,8 +235,7 @@ TEST_CASE("printing: LibTorch's format with ember:: names", "[nn]") {
 }
 
 TEST_CASE("summary: one row per layer, nested layers expanded, totals", "[nn]") {
-  nn::Sequential seq(nn::Flatten(), nn::Linear(12, 4), nn::Sequential(nn::Linear(4, 3), nn::ReLU()),
-                     nn::Dropout());
+  nn::Sequential seq(nn::Flatten(), nn::Linear(12, 4), nn::Sequential(nn::Linear(4, 3), nn::ReLU()), nn::Dropout());
   std::ostringstream os;
   seq->summary({2, 3, 4}, os);
   const std::string s = os.str();

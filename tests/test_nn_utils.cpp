@@ -46,14 +46,22 @@ TEST_CASE("clip_grad_norm_: total norm and scaled gradients match PyTorch", "[nn
   };
   const double inf = std::numeric_limits<double>::infinity();
   const std::vector<Case> cases = {
-      {2.0, 5.947478457295999, {0.16813845380722786, -0.3362769076144557, 0.5044153614216835, 0.08406922690361393,
-                                0.042034613451806965, -0.6725538152289114}},
-      {1.0, 17.35, {0.05763688428605854, -0.11527376857211707, 0.1729106528581756, 0.02881844214302927,
-                    0.014409221071514634, -0.23054753714423415}},
-      {3.0, 4.710142950901036, {0.21230773632909944, -0.4246154726581989, 0.6369232089872983, 0.10615386816454972,
-                                0.05307693408227486, -0.8492309453163978}},
-      {inf, 4.0, {0.24999993750001562, -0.49999987500003124, 0.7499998125000469, 0.12499996875000781,
-                  0.062499984375003904, -0.9999997500000625}},
+      {2.0,
+       5.947478457295999,
+       {0.16813845380722786, -0.3362769076144557, 0.5044153614216835, 0.08406922690361393, 0.042034613451806965,
+        -0.6725538152289114}},
+      {1.0,
+       17.35,
+       {0.05763688428605854, -0.11527376857211707, 0.1729106528581756, 0.02881844214302927, 0.014409221071514634,
+        -0.23054753714423415}},
+      {3.0,
+       4.710142950901036,
+       {0.21230773632909944, -0.4246154726581989, 0.6369232089872983, 0.10615386816454972, 0.05307693408227486,
+        -0.8492309453163978}},
+      {inf,
+       4.0,
+       {0.24999993750001562, -0.49999987500003124, 0.7499998125000469, 0.12499996875000781, 0.062499984375003904,
+        -0.9999997500000625}},
   };
   for (Device d : ember_test::test_devices()) {
     for (const Case& c : cases) {
@@ -75,8 +83,8 @@ TEST_CASE("clip_grad_norm_: below the limit, missing gradients, single tensor, n
   // A parameter without a gradient is skipped; none at all gives 0.
   Tensor no_grad = ones({2}).requires_grad_();
   REQUIRE(nn::utils::clip_grad_norm_({no_grad}, 1.0) == 0.0);
-  REQUIRE(std::abs(nn::utils::clip_grad_norm_({params[1], no_grad}, 100.0) - std::sqrt(1 + 4 + 9 + 0.25 + 0.0625 + 16)) <
-          1e-12);
+  REQUIRE(std::abs(nn::utils::clip_grad_norm_({params[1], no_grad}, 100.0) -
+                   std::sqrt(1 + 4 + 9 + 0.25 + 0.0625 + 16)) < 1e-12);
   // One tensor; the total is returned as LibTorch's double, in float32 for float32 gradients.
   Tensor p = zeros({2}).requires_grad_();
   p.mutable_grad() = tensor({3.f, 4.f});
@@ -137,10 +145,10 @@ TEST_CASE("parameters_to_vector and vector_to_parameters", "[nn][utils]") {
 TEST_CASE("init: calculate_gain for every nonlinearity", "[nn][init]") {
   // torch.nn.init.calculate_gain: linear/conv/sigmoid 1, tanh 5/3, relu sqrt(2), leaky_relu(0.3)
   // 1.3545709229571927, selu 0.75.
-  for (double g : {init::calculate_gain(kLinear), init::calculate_gain(kConv1D), init::calculate_gain(kConv2D),
-                   init::calculate_gain(kConv3D), init::calculate_gain(kConvTranspose1D),
-                   init::calculate_gain(kConvTranspose2D), init::calculate_gain(kConvTranspose3D),
-                   init::calculate_gain(kSigmoid)})
+  for (double g :
+       {init::calculate_gain(kLinear), init::calculate_gain(kConv1D), init::calculate_gain(kConv2D),
+        init::calculate_gain(kConv3D), init::calculate_gain(kConvTranspose1D), init::calculate_gain(kConvTranspose2D),
+        init::calculate_gain(kConvTranspose3D), init::calculate_gain(kSigmoid)})
     REQUIRE(g == 1.0);
   REQUIRE(init::calculate_gain(kTanh) == 5.0 / 3.0);
   REQUIRE(init::calculate_gain(kReLU) == std::sqrt(2.0));
@@ -189,8 +197,10 @@ TEST_CASE("init: orthogonal_ gives orthonormal rows or columns, scaled by gain",
   // torch::manual_seed(7); torch::nn::init::orthogonal_(torch::empty({4, 3}))
   manual_seed(7);
   Tensor q = init::orthogonal_(empty({4, 3}));
-  require_close(q, tensor({-0.0715f, 0.3940f, 0.7794f, -0.5425f, 0.5227f, -0.5432f, -0.1731f, 0.5666f, 0.1828f,
-                           -0.8189f, -0.5005f, 0.2532f}).reshape({4, 3}),
+  require_close(q,
+                tensor({-0.0715f, 0.3940f, 0.7794f, -0.5425f, 0.5227f, -0.5432f, -0.1731f, 0.5666f, 0.1828f, -0.8189f,
+                        -0.5005f, 0.2532f})
+                    .reshape({4, 3}),
                 0, 1e-4);
   require_throws_with([] { init::orthogonal_(empty({3})); }, {"orthogonal_", "2 or more dimensions"});
 }
@@ -199,9 +209,10 @@ TEST_CASE("init: trunc_normal_ matches PyTorch and stays in bounds", "[nn][init]
   // torch.manual_seed(3); t = torch.empty(2, 4); torch.nn.init.trunc_normal_(t, 0.5, 2.0, -1.0, 3.0)
   manual_seed(3);
   Tensor t = init::trunc_normal_(empty({2, 4}), 0.5, 2.0, -1.0, 3.0);
-  require_close(t, tensor({-0.9811592102050781f, -0.5654127597808838f, 0.08336696028709412f, -0.8829997777938843f,
-                           0.7086034417152405f, -0.7452324628829956f, 1.799169898033142f, 1.6848227977752686f})
-                       .reshape({2, 4}),
+  require_close(t,
+                tensor({-0.9811592102050781f, -0.5654127597808838f, 0.08336696028709412f, -0.8829997777938843f,
+                        0.7086034417152405f, -0.7452324628829956f, 1.799169898033142f, 1.6848227977752686f})
+                    .reshape({2, 4}),
                 1e-5, 1e-5);
   // The defaults (mean 0, std 1, [-2, 2]), same seed.
   manual_seed(3);

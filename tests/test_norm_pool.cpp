@@ -5,8 +5,8 @@
 // float64 gradchecks, CUDA (when present) through test_devices().
 #include <sstream>
 
-#include "helpers.h"
 #include "ember/nn.h"
+#include "helpers.h"
 
 using namespace ember;
 using ember_test::check_case;
@@ -38,12 +38,14 @@ TEST_CASE("avg_pool2d of a 3-D input and bad arguments", "[pool]") {
 
 TEST_CASE("adaptive_avg_pool2d and adaptive_max_pool2d", "[pool]") {
   check_case("norm_pool", "adaptive_avg_pool2d_1", [](const V& v) { return adaptive_avg_pool2d(v[0], 1); });
-  check_case("norm_pool", "adaptive_avg_pool2d_1",
-             [](const V& v) { return nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({1, 1}))(v[0]); });
+  check_case("norm_pool", "adaptive_avg_pool2d_1", [](const V& v) {
+    return nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({1, 1}))(v[0]);
+  });
   check_case("norm_pool", "adaptive_avg_pool2d_3x4", [](const V& v) { return adaptive_avg_pool2d(v[0], {3, 4}); });
   check_case("norm_pool", "adaptive_avg_pool2d_up", [](const V& v) { return adaptive_avg_pool2d(v[0], {9, 8}); });
-  check_case("norm_pool", "adaptive_max_pool2d_3x4",
-             [](const V& v) { return std::get<0>(adaptive_max_pool2d(v[0], {3, 4})); });
+  check_case("norm_pool", "adaptive_max_pool2d_3x4", [](const V& v) {
+    return std::get<0>(adaptive_max_pool2d(v[0], {3, 4}));
+  });
   check_case("norm_pool", "adaptive_max_pool2d_1",
              [](const V& v) { return nn::AdaptiveMaxPool2d(nn::AdaptiveMaxPool2dOptions(1))(v[0]); });
   const auto& f = ember_test::fixtures("norm_pool");
@@ -88,7 +90,8 @@ TEST_CASE("batch_norm: 2-D and 3-D inputs, no affine, no running statistics, a l
   ember_test::CaseOptions no_gradcheck;
   no_gradcheck.gradcheck = false;
   no_gradcheck.float32 = false;
-  check_case("norm_pool", "bn_offset", [](const V& v) { return bn_case("bn_offset", v, true, true); }, no_gradcheck);
+  check_case(
+      "norm_pool", "bn_offset", [](const V& v) { return bn_case("bn_offset", v, true, true); }, no_gradcheck);
 
   const auto& f = ember_test::fixtures("norm_pool");
   for (Device d : ember_test::test_devices()) {
@@ -128,12 +131,15 @@ TEST_CASE("batch_norm: torch::batch_norm's signature, eval mode, grad_fn name", 
     ember_test::require_close(rv32.cpu().to(kDouble), f["batch_norm_train.rv_after"], 1e-6, 1e-7);
   }
   Tensor x = ember_test::rnd({1, 3});
-  ember_test::require_throws_with([&] { F::batch_norm(x, Tensor(), Tensor(), F::BatchNormFuncOptions().training(true)); },
-                                  {"batch_norm", "more than 1 value per channel"});
+  ember_test::require_throws_with(
+      [&] { F::batch_norm(x, Tensor(), Tensor(), F::BatchNormFuncOptions().training(true)); },
+      {"batch_norm", "more than 1 value per channel"});
   ember_test::require_throws_with([&] { F::batch_norm(x, Tensor(), Tensor(), F::BatchNormFuncOptions()); },
                                   {"batch_norm", "running_mean and running_var must be defined"});
   ember_test::require_throws_with(
-      [&] { F::batch_norm(ember_test::rnd({2, 3}), zeros({4}), ones({4}), F::BatchNormFuncOptions()); },
+      [&] {
+        F::batch_norm(ember_test::rnd({2, 3}), zeros({4}), ones({4}), F::BatchNormFuncOptions());
+      },
       {"batch_norm", "running_mean", "3"});
 }
 
@@ -169,8 +175,8 @@ TEST_CASE("BatchNorm1d and BatchNorm2d: options, momentum, the cumulative averag
       Tensor eval_out = bn1(f[n + ".in0"].to(d, kDouble));
       const std::vector<int64_t> bshape = n == "bn_2d" ? std::vector<int64_t>{1, 3} : std::vector<int64_t>{1, 3, 1};
       auto per_channel = [&](const std::string& key) { return f[n + key].to(kDouble).reshape(bshape); };
-      Tensor expected = (f[n + ".in0"].to(kDouble) - per_channel(".rm_after")) / (per_channel(".rv_after") + 1e-5).sqrt() *
-                            per_channel(".in1") +
+      Tensor expected = (f[n + ".in0"].to(kDouble) - per_channel(".rm_after")) /
+                            (per_channel(".rv_after") + 1e-5).sqrt() * per_channel(".in1") +
                         per_channel(".in2");
       ember_test::require_close(eval_out.cpu(), expected, 1e-10, 1e-12);
     }

@@ -53,8 +53,9 @@ std::unique_ptr<optim::SGD> make_sgd(const Config& c, Problem& pr) {
   if (!c.groups) return std::make_unique<optim::SGD>(std::vector<Tensor>{pr.W, pr.b, pr.z}, c.defaults);
   std::vector<optim::OptimizerParamGroup> groups;
   groups.emplace_back(std::vector<Tensor>{pr.W, pr.z});
-  groups.emplace_back(std::vector<Tensor>{pr.b}, std::make_unique<optim::SGDOptions>(
-                                                     optim::SGDOptions(0.02).momentum(0.9).nesterov(true).weight_decay(0.1)));
+  groups.emplace_back(
+      std::vector<Tensor>{pr.b},
+      std::make_unique<optim::SGDOptions>(optim::SGDOptions(0.02).momentum(0.9).nesterov(true).weight_decay(0.1)));
   return std::make_unique<optim::SGD>(std::move(groups), c.defaults);
 }
 
@@ -165,8 +166,7 @@ TEST_CASE("SGD: momentum buffers are per-parameter state, in parameter order", "
   CHECK(plain.state().empty());
 }
 
-TEST_CASE("Optimizer: zero_grad keeps zeroed gradients by default (LibTorch 1.13), or sets them to none",
-          "[optim]") {
+TEST_CASE("Optimizer: zero_grad keeps zeroed gradients by default (LibTorch 1.13), or sets them to none", "[optim]") {
   Problem pr(kCPU, kDouble);
   optim::SGD opt({pr.W, pr.b, pr.z}, optim::SGDOptions(0.1));
   pr.loss().backward();
@@ -176,7 +176,7 @@ TEST_CASE("Optimizer: zero_grad keeps zeroed gradients by default (LibTorch 1.13
   REQUIRE(pr.W.grad().defined());
   CHECK(pr.W.grad().abs().sum().item<double>() == 0);
   CHECK_FALSE(pr.z.grad().defined());  // never had one: stays undefined
-  opt.step();  // zero gradients: the parameters do not move
+  opt.step();                          // zero gradients: the parameters do not move
   require_close(pr.W, w_before, 0, 0);
   pr.loss().backward();
   opt.zero_grad(/*set_to_none=*/true);
@@ -317,9 +317,9 @@ std::vector<AdamConfig> adam_configs() {
       {"adam_groups",
        two_groups<Adam>(A(0.05), A(0.02).betas(std::make_tuple(0.5, 0.8)).weight_decay(0.1).amsgrad(true))},
       // PyTorch fills the b group's missing options from the defaults: weight_decay 0.3 too.
-      {"adamw_groups", two_groups<AdamW>(W(0.05).weight_decay(0.3),
-                                         W(0.02).betas(std::make_tuple(0.5, 0.8)).eps(1e-4).amsgrad(true)
-                                             .weight_decay(0.3))},
+      {"adamw_groups",
+       two_groups<AdamW>(W(0.05).weight_decay(0.3),
+                         W(0.02).betas(std::make_tuple(0.5, 0.8)).eps(1e-4).amsgrad(true).weight_decay(0.3))},
   };
 }
 
@@ -339,7 +339,8 @@ TEST_CASE("RMSprop, Adagrad: trajectories match torch.optim.RMSprop / Adagrad (c
       {"rmsprop_centered_momentum",
        one_group<RMSprop>(R(0.01).alpha(0.9).eps(1e-6).weight_decay(0.1).momentum(0.5).centered(true))},
       // PyTorch fills the b group's missing options from the defaults: momentum 0.9 too.
-      {"rmsprop_groups", two_groups<RMSprop>(R(0.01).momentum(0.9), R(0.02).centered(true).weight_decay(0.05).momentum(0.9))},
+      {"rmsprop_groups",
+       two_groups<RMSprop>(R(0.01).momentum(0.9), R(0.02).centered(true).weight_decay(0.05).momentum(0.9))},
       {"adagrad_plain", one_group<Adagrad>(G(0.1))},
       {"adagrad_decay",
        one_group<Adagrad>(G(0.1).lr_decay(0.1).weight_decay(0.05).initial_accumulator_value(0.5).eps(1e-6))},
@@ -376,8 +377,7 @@ TEST_CASE("RMSprop, Adagrad: LibTorch's defaults and refusals", "[optim]") {
   CHECK(equal(st->sum(), full({2}, 0.25, kDouble)));
 }
 
-TEST_CASE("Adam: defaults as LibTorch; state holds step and moments, max_exp_avg_sq only with amsgrad",
-          "[optim]") {
+TEST_CASE("Adam: defaults as LibTorch; state holds step and moments, max_exp_avg_sq only with amsgrad", "[optim]") {
   optim::AdamOptions a;
   CHECK(a.lr() == 1e-3);
   CHECK(a.betas() == std::make_tuple(0.9, 0.999));
@@ -475,12 +475,14 @@ TEST_CASE("Adam, AdamW: state round-trips through save/load and resumes bitwise 
     std::vector<optim::OptimizerParamGroup> groups;
     groups.emplace_back(std::vector<Tensor>{pr.W, pr.z});
     if (decoupled) {
-      groups.emplace_back(std::vector<Tensor>{pr.b}, std::make_unique<optim::AdamWOptions>(
-                                                         optim::AdamWOptions(0.02).betas(std::make_tuple(0.5, 0.8)).amsgrad(true)));
+      groups.emplace_back(std::vector<Tensor>{pr.b},
+                          std::make_unique<optim::AdamWOptions>(
+                              optim::AdamWOptions(0.02).betas(std::make_tuple(0.5, 0.8)).amsgrad(true)));
       return std::make_unique<optim::AdamW>(std::move(groups), optim::AdamWOptions(0.05).weight_decay(0.3));
     }
-    groups.emplace_back(std::vector<Tensor>{pr.b}, std::make_unique<optim::AdamOptions>(
-                                                       optim::AdamOptions(0.02).betas(std::make_tuple(0.5, 0.8)).eps(1e-6).amsgrad(true)));
+    groups.emplace_back(std::vector<Tensor>{pr.b},
+                        std::make_unique<optim::AdamOptions>(
+                            optim::AdamOptions(0.02).betas(std::make_tuple(0.5, 0.8)).eps(1e-6).amsgrad(true)));
     return std::make_unique<optim::Adam>(std::move(groups), optim::AdamOptions(0.05).weight_decay(0.1).amsgrad(true));
   };
   for (const bool decoupled : {false, true}) {
@@ -526,7 +528,8 @@ TEST_CASE("Adam, AdamW: state round-trips through save/load and resumes bitwise 
   }
 }
 
-TEST_CASE("Adam, AdamW: a file of another optimizer type is rejected and changes nothing", "[optim][serialize][errors]") {
+TEST_CASE("Adam, AdamW: a file of another optimizer type is rejected and changes nothing",
+          "[optim][serialize][errors]") {
   ember_test::TempDir dir;
   Problem pr(kCPU, kDouble);
   optim::SGD sgd({pr.W, pr.b}, optim::SGDOptions(0.1).momentum(0.9));

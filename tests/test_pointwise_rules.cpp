@@ -7,8 +7,8 @@
 #include <deque>
 #include <map>
 #include <sstream>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 
 #include "../src/dtype_dispatch.h"
 #include "../src/functors.h"
@@ -111,8 +111,7 @@ void check_all_ops(Op last, const char* entry, Dispatch dispatch) {
 }  // namespace
 
 TEST_CASE("pointwise rules: every unary op names itself and has LibTorch's dtype rule") {
-  check_all_ops(kLastUnaryOp, "unary",
-                [](UnaryOp op, auto&& check) { dispatch_unary(op, PointwiseParams{}, check); });
+  check_all_ops(kLastUnaryOp, "unary", [](UnaryOp op, auto&& check) { dispatch_unary(op, PointwiseParams{}, check); });
 }
 
 TEST_CASE("pointwise rules: every binary op names itself and has LibTorch's dtype rule") {

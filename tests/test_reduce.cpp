@@ -42,23 +42,29 @@ TEST_CASE("max and min of all elements", "[reduce]") {
 
 TEST_CASE("max(dim) and min(dim): values with gradients, and indices", "[reduce]") {
   reduce_case("max_dim1", [](const V& v) { return std::get<0>(v[0].max(1)); });
-  check_case("reduce", "max_dim1", [](const V& v) { return std::get<1>(v[0].max(1)); }, indices_of("out1"));
+  check_case(
+      "reduce", "max_dim1", [](const V& v) { return std::get<1>(v[0].max(1)); }, indices_of("out1"));
   reduce_case("max_dim_neg_keepdim", [](const V& v) { return std::get<0>(max(v[0], -1, true)); });
-  check_case("reduce", "max_dim_neg_keepdim", [](const V& v) { return std::get<1>(max(v[0], -1, true)); },
-             indices_of("out1"));
+  check_case(
+      "reduce", "max_dim_neg_keepdim", [](const V& v) { return std::get<1>(max(v[0], -1, true)); }, indices_of("out1"));
   reduce_case("min_dim0", [](const V& v) { return std::get<0>(v[0].min(0)); });
-  check_case("reduce", "min_dim0", [](const V& v) { return std::get<1>(v[0].min(0)); }, indices_of("out1"));
+  check_case(
+      "reduce", "min_dim0", [](const V& v) { return std::get<1>(v[0].min(0)); }, indices_of("out1"));
   reduce_case("min_dim2_keepdim", [](const V& v) { return std::get<0>(min(v[0], 2, true)); });
-  check_case("reduce", "min_dim2_keepdim", [](const V& v) { return std::get<1>(min(v[0], 2, true)); },
-             indices_of("out1"));
+  check_case(
+      "reduce", "min_dim2_keepdim", [](const V& v) { return std::get<1>(min(v[0], 2, true)); }, indices_of("out1"));
 }
 
 TEST_CASE("argmax and argmin", "[reduce]") {
   auto o = indices_of("out");
-  check_case("reduce", "argmax_all", [](const V& v) { return v[0].argmax(); }, o);
-  check_case("reduce", "argmax_dim1", [](const V& v) { return argmax(v[0], 1); }, o);
-  check_case("reduce", "argmax_dim_neg_keepdim", [](const V& v) { return v[0].argmax(-1, true); }, o);
-  check_case("reduce", "argmin_dim2", [](const V& v) { return argmin(v[0], 2); }, o);
+  check_case(
+      "reduce", "argmax_all", [](const V& v) { return v[0].argmax(); }, o);
+  check_case(
+      "reduce", "argmax_dim1", [](const V& v) { return argmax(v[0], 1); }, o);
+  check_case(
+      "reduce", "argmax_dim_neg_keepdim", [](const V& v) { return v[0].argmax(-1, true); }, o);
+  check_case(
+      "reduce", "argmin_dim2", [](const V& v) { return argmin(v[0], 2); }, o);
 }
 
 TEST_CASE("log_softmax and softmax", "[reduce][softmax]") {

@@ -1,7 +1,8 @@
 // Rows of docs/reliability.md that no other test file covered: set_num_threads(0), the parts of
 // loading an optimizer's state that test_serialize.cpp leaves out (each rejection leaves the
 // optimizer as it was), header rules and a folder given to the safetensors reader, non-UTF-8
-// names given to the writer, and (on a GPU) an op given tensors on two devices. Each check names the text the doc quotes.
+// names given to the writer, and (on a GPU) an op given tensors on two devices. Each check names the text the doc
+// quotes.
 #include "helpers.h"
 
 #include <functional>
@@ -66,13 +67,16 @@ TEST_CASE("reliability: optimizer state of another kind or with bad metadata is 
     s.metadata[key] = value;
     return s;
   };
-  require_rejected(with_meta("optimizer", "Adam"), {"load(optimizer): 'o.st' holds the state of a Adam optimizer, not SGD"});
+  require_rejected(with_meta("optimizer", "Adam"),
+                   {"load(optimizer): 'o.st' holds the state of a Adam optimizer, not SGD"});
   require_rejected(with_meta("param_groups", "2"), {"load(optimizer): 'o.st' has 2 parameter groups, the optimizer 1"});
-  require_rejected(with_meta("param_groups", "one"), {"metadata \"param_groups\" = \"one\" is not a non-negative integer"});
+  require_rejected(with_meta("param_groups", "one"),
+                   {"metadata \"param_groups\" = \"one\" is not a non-negative integer"});
   require_rejected(with_meta("param_groups.0.lr", "fast"),
                    {"load(optimizer): 'o.st': metadata \"param_groups.0.lr\" = \"fast\" is not a finite number"});
   require_rejected(with_meta("param_groups.0.lr", "inf"), {"\"inf\" is not a finite number"});
-  require_rejected(with_meta("param_groups.0.nesterov", "yes"), {"\"param_groups.0.nesterov\" = \"yes\" is not true or false"});
+  require_rejected(with_meta("param_groups.0.nesterov", "yes"),
+                   {"\"param_groups.0.nesterov\" = \"yes\" is not true or false"});
   require_rejected(with_meta("param_groups.0.momentum", "-1"),
                    {"parameter group 0 has a negative lr, momentum or weight_decay"});
   {
@@ -125,18 +129,30 @@ TEST_CASE("reliability: safetensors header rules that test_serialize.cpp does no
   for (int i = 1; i < 65; ++i) shape += ",1";
   shape += "]";
   require_throws_with(
-      [&] { parse_bytes(safetensors_bytes(R"({"x":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,4]}})", "1234")); },
+      [&] {
+        parse_bytes(
+            safetensors_bytes(R"({"x":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,4]}})", "1234"));
+      },
       {"load_tensors: 't.st': tensor \"x\" has 65 dimensions, more than the 64 allowed"});
   require_throws_with(
-      [] { parse_bytes(safetensors_bytes(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8,9]}})", std::string(8, '\0'))); },
+      [] {
+        parse_bytes(
+            safetensors_bytes(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8,9]}})", std::string(8, '\0')));
+      },
       {"tensor \"x\": data_offsets must be [begin, end], got 3 numbers"});
   require_throws_with([] { parse_bytes(safetensors_bytes(R"({"__metadata__":[1]})")); },
                       {"\"__metadata__\" must be an object of strings, got an array"});
   // The writer refuses what no reader could parse, before touching the file.
-  require_throws_with([] { (void)save_tensors_to_bytes({{"\xff", ones({1})}}); },
-                      {"save_tensors: tensor name", "is not valid UTF-8 (bad byte at offset 0); safetensors headers are UTF-8 JSON"});
-  require_throws_with([] { (void)save_tensors_to_bytes({{"x", ones({1})}}, {{"k", "\xfe"}}); },
-                      {"save_tensors: metadata value", "is not valid UTF-8"});
+  require_throws_with(
+      [] {
+        (void)save_tensors_to_bytes({{"\xff", ones({1})}});
+      },
+      {"save_tensors: tensor name", "is not valid UTF-8 (bad byte at offset 0); safetensors headers are UTF-8 JSON"});
+  require_throws_with(
+      [] {
+        (void)save_tensors_to_bytes({{"x", ones({1})}}, {{"k", "\xfe"}});
+      },
+      {"save_tensors: metadata value", "is not valid UTF-8"});
 }
 
 TEST_CASE("reliability: a state_dict with an undefined tensor is rejected before anything is copied", "[serialize]") {
@@ -159,11 +175,15 @@ TEST_CASE("cuda: an op given tensors on two devices names both", "[cuda]") {
   EMBER_REQUIRE_CUDA();
   const Tensor g = ones({2, 2}, kCUDA);
   const Tensor c = ones({2, 2});
-  require_throws_with([&] { (void)(g + c); },
-                      {"add: expected all tensors to be on the same device, but found [2, 2] float32 cuda",
-                       "and [2, 2] float32 cpu"});
+  require_throws_with(
+      [&] { (void)(g + c); },
+      {"add: expected all tensors to be on the same device, but found [2, 2] float32 cuda", "and [2, 2] float32 cpu"});
   require_throws_with([&] { (void)c.mm(g); }, {"mm: expected all tensors to be on the same device", "cuda"});
-  require_throws_with([&] { (void)cat({g, c}); }, {"cat: expected all tensors on one device, but tensor 1 is [2, 2] float32 cpu"});
+  require_throws_with(
+      [&] {
+        (void)cat({g, c});
+      },
+      {"cat: expected all tensors on one device, but tensor 1 is [2, 2] float32 cpu"});
   require_throws_with([&] { (void)g.index_select(0, tensor({int64_t(0)})); },
                       {"index_select: expected all tensors to be on the same device"});
 }

@@ -101,11 +101,10 @@ TEST_CASE("safetensors: every dtype, 0-dim, empty and strided tensors round-trip
 }
 
 TEST_CASE("safetensors: the exact bytes of a tiny file, padded and sorted", "[serialize]") {
-  const std::string bytes = save_tensors_to_bytes(
-      {{"b", tensor({int64_t(1)})}, {"a", tensor({1.0f, 2.0f})}}, {{"k", "v"}});
-  const std::string header =
-      R"({"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-      R"("b":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}})";
+  const std::string bytes =
+      save_tensors_to_bytes({{"b", tensor({int64_t(1)})}, {"a", tensor({1.0f, 2.0f})}}, {{"k", "v"}});
+  const std::string header = R"({"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                             R"("b":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}})";
   std::string padded = header + std::string((8 - header.size() % 8) % 8, ' ');
   std::string data(16, '\0');
   const float fs2[2] = {1.0f, 2.0f};
@@ -229,7 +228,8 @@ TEST_CASE("safetensors: a mismatched optimizer file is rejected before anything 
   require_throws_with([&] { load(sgd2, dir.file("o.safetensors")); }, {"o.safetensors", "momentum_buffer", "[4, 2]"});
   REQUIRE(sgd2.state().empty());
   optim::SGD fewer(std::vector<Tensor>{net->fc1->weight}, optim::SGDOptions(0.1));
-  require_throws_with([&] { load(fewer, dir.file("o.safetensors")); }, {"parameter group 0 has 8 parameters", "optimizer's 1"});
+  require_throws_with([&] { load(fewer, dir.file("o.safetensors")); },
+                      {"parameter group 0 has 8 parameters", "optimizer's 1"});
   save(net, dir.file("m.safetensors"));
   require_throws_with([&] { load(sgd, dir.file("m.safetensors")); }, {"lacks metadata", "optimizer"});
 }
@@ -316,8 +316,9 @@ TEST_CASE("safetensors: every corruption is rejected with the rule it breaks", "
                         eight));
       },
       {"duplicate key \"x\""});
-  require_throws_with([&] { parse(make_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}})", eight)); },
-                      {"unknown field \"extra\""});
+  require_throws_with(
+      [&] { parse(make_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}})", eight)); },
+      {"unknown field \"extra\""});
   require_throws_with([&] { parse(make_file(R"({"x":{"dtype":"F32","data_offsets":[0,8]}})", eight)); },
                       {"lacks the field \"shape\""});
   require_throws_with([&] { parse(make_file(R"({"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", eight)); },
@@ -328,13 +329,12 @@ TEST_CASE("safetensors: every corruption is rejected with the rule it breaks", "
       [&] { parse(make_file(R"({"x":{"dtype":"F32","shape":[99999999999999999999],"data_offsets":[0,8]}})", eight)); },
       {"too large"});
   require_throws_with(
-      [&] {
-        parse(make_file(R"({"x":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})"));
-      },
+      [&] { parse(make_file(R"({"x":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})")); },
       {"the product of its non-zero sizes does not fit in 64 bits"});
   require_throws_with([&] { parse(make_file(R"({"__metadata__":{"epoch":3}})")); }, {"metadata \"epoch\"", "string"});
-  require_throws_with([&] { parse(make_file(R"({"b":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}})", "\x01\x02")); },
-                      {"BOOL", "element 1", "byte 2"});
+  require_throws_with(
+      [&] { parse(make_file(R"({"b":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}})", "\x01\x02")); },
+      {"BOOL", "element 1", "byte 2"});
   // A file name reaches the message.
   TempDir dir;
   write_file(dir.file("bad.safetensors"), "abc");
@@ -363,8 +363,11 @@ TEST_CASE("safetensors: the reader accepts what other writers may produce", "[se
 
 TEST_CASE("safetensors: writing is atomic and reports failures", "[serialize]") {
   TempDir dir;
-  require_throws_with([&] { save_tensors({{"x", ones({2})}}, dir.file("no/such/dir/x.safetensors")); },
-                      {"save_tensors", "cannot create", "no/such/dir"});
+  require_throws_with(
+      [&] {
+        save_tensors({{"x", ones({2})}}, dir.file("no/such/dir/x.safetensors"));
+      },
+      {"save_tensors", "cannot create", "no/such/dir"});
   // Renaming over a folder fails: the old content stays and no temporary file remains.
   fs::create_directories(dir.path / "taken");
   require_throws_with([&] { save_tensors({{"x", ones({2})}}, dir.file("taken")); }, {"renaming", "taken"});

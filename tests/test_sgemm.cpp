@@ -35,10 +35,11 @@ double run_case(const Case& t, std::mt19937& rng) {
   const float sentinel = 12345.f;
   for (int64_t i = 0; i < t.m; ++i)
     for (int64_t j = 0; j < ldc; ++j)
-      c[size_t(i * ldc + j)] = j >= t.n ? sentinel : t.beta == 0.f ? std::numeric_limits<float>::quiet_NaN() : dist(rng);
+      c[size_t(i * ldc + j)] = j >= t.n        ? sentinel
+                               : t.beta == 0.f ? std::numeric_limits<float>::quiet_NaN()
+                                               : dist(rng);
   const std::vector<float> c0 = c;
-  ember::cpu::sgemm_avx512(t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
-                           c.data(), ldc);
+  ember::cpu::sgemm_avx512(t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta, c.data(), ldc);
   double worst = 0;
   for (int64_t i = 0; i < t.m; ++i)
     for (int64_t j = 0; j < ldc; ++j) {
@@ -63,8 +64,8 @@ double run_case(const Case& t, std::mt19937& rng) {
 }
 
 void check(const Case& t, std::mt19937& rng) {
-  INFO("ta " << t.ta << " tb " << t.tb << " m " << t.m << " n " << t.n << " k " << t.k << " alpha "
-             << t.alpha << " beta " << t.beta << " pad " << t.pad);
+  INFO("ta " << t.ta << " tb " << t.tb << " m " << t.m << " n " << t.n << " k " << t.k << " alpha " << t.alpha
+             << " beta " << t.beta << " pad " << t.pad);
   CHECK(run_case(t, rng) < 1e-5);
 }
 
@@ -125,17 +126,17 @@ TEST_CASE("sgemm_avx512: the tutorial's conv, fc and mm shapes", "[sgemm]") {
   if (skip_without_avx512()) EMBER_SKIP("this CPU has no AVX-512");
   std::mt19937 rng(4);
   const Case cases[] = {
-      {false, false, 32, 2048, 75, 1.f, 0.f},  // conv1 forward W @ cols
-      {false, true, 32, 75, 2048, 1.f, 1.f},   // conv1 weight grad g @ cols^T (accumulating)
-      {true, false, 75, 1024, 32, 1.f, 0.f},   // conv1 input grad W^T @ g
-      {false, false, 16, 862, 288, 1.f, 0.f},  // conv2 forward
-      {true, false, 288, 862, 16, 1.f, 0.f},   // conv2 input grad
-      {false, true, 16, 288, 862, 1.f, 1.f},   // conv2 weight grad
-      {false, true, 64, 10, 4096, 1.f, 0.f},   // fc forward x @ W^T
-      {false, false, 64, 300, 10, 1.f, 0.f},   // fc input grad g @ W
-      {true, false, 300, 10, 64, 1.f, 0.f},    // fc weight grad x^T @ g
-      {false, false, 64, 200, 3072, 1.f, 0.f}, // mm forward (a column block)
-      {false, true, 64, 150, 4000, 1.f, 0.f},  // mm input grad
+      {false, false, 32, 2048, 75, 1.f, 0.f},   // conv1 forward W @ cols
+      {false, true, 32, 75, 2048, 1.f, 1.f},    // conv1 weight grad g @ cols^T (accumulating)
+      {true, false, 75, 1024, 32, 1.f, 0.f},    // conv1 input grad W^T @ g
+      {false, false, 16, 862, 288, 1.f, 0.f},   // conv2 forward
+      {true, false, 288, 862, 16, 1.f, 0.f},    // conv2 input grad
+      {false, true, 16, 288, 862, 1.f, 1.f},    // conv2 weight grad
+      {false, true, 64, 10, 4096, 1.f, 0.f},    // fc forward x @ W^T
+      {false, false, 64, 300, 10, 1.f, 0.f},    // fc input grad g @ W
+      {true, false, 300, 10, 64, 1.f, 0.f},     // fc weight grad x^T @ g
+      {false, false, 64, 200, 3072, 1.f, 0.f},  // mm forward (a column block)
+      {false, true, 64, 150, 4000, 1.f, 0.f},   // mm input grad
   };
   for (const Case& t : cases) check(t, rng);
 }

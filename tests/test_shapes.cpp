@@ -21,10 +21,16 @@ constexpr int64_t kThird = 6148914691236517206;
 }  // namespace
 
 TEST_CASE("shapes: factories refuse an element count past 64 bits", "[errors][shapes]") {
-  require_throws_with([] { empty({k32, k32}); },
-                      {"empty: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
-  require_throws_with([] { zeros({3, kThird}); },
-                      {"zeros: shape [3, 6148914691236517206] has more elements than fit in 64 bits"});
+  require_throws_with(
+      [] {
+        empty({k32, k32});
+      },
+      {"empty: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
+  require_throws_with(
+      [] {
+        zeros({3, kThird});
+      },
+      {"zeros: shape [3, 6148914691236517206] has more elements than fit in 64 bits"});
   require_throws_with([] { ones({3, kThird}); }, {"ones: shape [3, 6148914691236517206]", "64 bits"});
   require_throws_with([] { full({3, kThird}, 2.5); }, {"full: shape [3, 6148914691236517206]", "64 bits"});
   require_throws_with([] { rand({k32, k32}); }, {"rand: shape [4294967296, 4294967296]", "64 bits"});
@@ -38,8 +44,8 @@ TEST_CASE("shapes: factories refuse a byte size past 64 bits", "[errors][shapes]
   // 2^62 elements fit; 2^62 float32 values are 2^64 bytes, which wrapped to a 0-byte buffer.
   require_throws_with([] { empty({k62}); },
                       {"empty: shape [4611686018427387904] of float32 has more bytes than fit in 64 bits"});
-  require_throws_with([] { empty({k62 / 2}, kDouble); }, {"empty: shape [2305843009213693952] of float64",
-                                                          "has more bytes than fit in 64 bits"});
+  require_throws_with([] { empty({k62 / 2}, kDouble); },
+                      {"empty: shape [2305843009213693952] of float64", "has more bytes than fit in 64 bits"});
   // 2^63 elements do not fit at all.
   require_throws_with([] { empty({2, k62}, kLong); }, {"empty: shape [2, 4611686018427387904] has more elements"});
 }
@@ -53,23 +59,38 @@ TEST_CASE("shapes: a zero size makes an empty tensor whatever the other sizes", 
   CHECK(zeros({k62, 0}).numel() == 0);
   CHECK(empty({0, k32, k32 / 4}).numel() == 0);  // 2^62: the non-zero sizes fit
   // But contiguous strides are products of the other sizes, and must fit too.
-  require_throws_with([] { empty({0, k32, k32}); },
-                      {"empty: shape [0, 4294967296, 4294967296]: the product of its non-zero sizes does not fit "
-                       "in 64 bits"});
+  require_throws_with(
+      [] {
+        empty({0, k32, k32});
+      },
+      {"empty: shape [0, 4294967296, 4294967296]: the product of its non-zero sizes does not fit "
+       "in 64 bits"});
   require_throws_with([] { empty({k32, 0, k32}); }, {"empty: shape [4294967296, 0, 4294967296]"});
 }
 
 TEST_CASE("shapes: view, reshape and expand refuse an element count past 64 bits", "[errors][shapes]") {
   Tensor two = zeros({2});
   // Wrapped, [3, kThird] held 2 elements, so this view of 2 floats "succeeded".
-  require_throws_with([&] { two.view({3, kThird}); },
-                      {"view: shape [3, 6148914691236517206] has more elements than fit in 64 bits"});
-  require_throws_with([&] { two.reshape({3, kThird}); },
-                      {"reshape: shape [3, 6148914691236517206] has more elements than fit in 64 bits"});
-  require_throws_with([&] { two.view({-1, k32, k32}); },
-                      {"view: shape [-1, 4294967296, 4294967296] has more elements than fit in 64 bits"});
-  require_throws_with([&] { zeros({1, 1}).expand({k32, k32}); },
-                      {"expand: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
+  require_throws_with(
+      [&] {
+        two.view({3, kThird});
+      },
+      {"view: shape [3, 6148914691236517206] has more elements than fit in 64 bits"});
+  require_throws_with(
+      [&] {
+        two.reshape({3, kThird});
+      },
+      {"reshape: shape [3, 6148914691236517206] has more elements than fit in 64 bits"});
+  require_throws_with(
+      [&] {
+        two.view({-1, k32, k32});
+      },
+      {"view: shape [-1, 4294967296, 4294967296] has more elements than fit in 64 bits"});
+  require_throws_with(
+      [&] {
+        zeros({1, 1}).expand({k32, k32});
+      },
+      {"expand: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
   require_throws_with([&] { zeros({1}).expand({3, kThird}); }, {"expand: shape [3, 6148914691236517206]"});
   // A large but fitting expand is a view of one element.
   Tensor big = zeros({1, 1}).expand({k32, k32 / 4});
@@ -80,28 +101,39 @@ TEST_CASE("shapes: view, reshape and expand refuse an element count past 64 bits
 TEST_CASE("shapes: broadcasting refuses a result shape past 64 bits", "[errors][shapes]") {
   Tensor col = zeros({1, 1}).expand({k32, 1});
   Tensor row = zeros({1, 1}).expand({1, k32});
-  require_throws_with([&] { col + row; }, {"add: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
-  require_throws_with([&] { col * row; }, {"mul: shape [4294967296, 4294967296]"});
+  require_throws_with([&] { col + row; },
+                      {"add: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
+  require_throws_with([&] { col* row; }, {"mul: shape [4294967296, 4294967296]"});
 }
 
 TEST_CASE("shapes: cat refuses a result past 64 bits", "[errors][shapes]") {
   // Views of one element each; joined, their sizes add past int64.
   Tensor half = zeros({1}).expand({k62});
-  require_throws_with([&] { cat({half, half}); },
-                      {"cat: the sizes in dimension 0 add up to more than fit in 64 bits (at tensor 1 "
-                       "[4611686018427387904] float32 cpu)"});
+  require_throws_with(
+      [&] {
+        cat({half, half});
+      },
+      {"cat: the sizes in dimension 0 add up to more than fit in 64 bits (at tensor 1 "
+       "[4611686018427387904] float32 cpu)"});
 }
 
 TEST_CASE("shapes: from_blob refuses a shape or a span past 64 bits", "[errors][shapes]") {
   float buf[4] = {1, 2, 3, 4};
-  require_throws_with([&] { from_blob(buf, {k32, k32}); },
-                      {"from_blob: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
+  require_throws_with(
+      [&] {
+        from_blob(buf, {k32, k32});
+      },
+      {"from_blob: shape [4294967296, 4294967296] has more elements than fit in 64 bits"});
   require_throws_with([&] { from_blob(buf, {3, kThird}); }, {"from_blob: shape [3, 6148914691236517206]"});
-  require_throws_with([&] { from_blob(buf, {k62}); }, {"from_blob: shape [4611686018427387904] of float32 has more bytes"});
+  require_throws_with([&] { from_blob(buf, {k62}); },
+                      {"from_blob: shape [4611686018427387904] of float32 has more bytes"});
   // Four elements, but strides that reach 2^63 elements past the start.
-  require_throws_with([&] { from_blob(buf, {2, 2}, {k62, k62}); },
-                      {"from_blob: shape [2, 2] with strides [4611686018427387904, 4611686018427387904] of float32 "
-                       "spans more bytes than fit in 64 bits"});
+  require_throws_with(
+      [&] {
+        from_blob(buf, {2, 2}, {k62, k62});
+      },
+      {"from_blob: shape [2, 2] with strides [4611686018427387904, 4611686018427387904] of float32 "
+       "spans more bytes than fit in 64 bits"});
   Tensor ok = from_blob(buf, {2, 2}, {1, 2});
   CHECK(ok[1][1].item<float>() == 4);
   // Bytes 2^62 + 1: fits. unsqueeze(0) multiplies size 2 by stride 2^62, which does not, but the
@@ -124,17 +156,19 @@ TEST_CASE("shapes: a safetensors file declaring a shape past 64 bits is refused,
   const std::string elems =
       write("elems.safetensors", R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})");
   require_throws_with([&] { load_tensors(elems); },
-                      {"load_tensors: '" + elems + "': tensor \"w\": shape [4294967296, 4294967296] has more elements "
+                      {"load_tensors: '" + elems +
+                       "': tensor \"w\": shape [4294967296, 4294967296] has more elements "
                        "than fit in 64 bits"});
   const std::string bytes =
       write("bytes.safetensors", R"({"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})");
-  require_throws_with([&] { load_tensors(bytes); },
-                      {"load_tensors: '" + bytes + "': tensor \"w\": shape [4611686018427387904] of float32 has more "
-                       "bytes than fit in 64 bits"});
+  require_throws_with([&] { load_tensors(bytes); }, {"load_tensors: '" + bytes +
+                                                     "': tensor \"w\": shape [4611686018427387904] of float32 has more "
+                                                     "bytes than fit in 64 bits"});
   const std::string zero =
       write("zero.safetensors", R"({"w":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})");
   require_throws_with([&] { load_tensors(zero); },
-                      {"load_tensors: '" + zero + "': tensor \"w\": shape [0, 4294967296, 4294967296]: the product of "
+                      {"load_tensors: '" + zero +
+                       "': tensor \"w\": shape [0, 4294967296, 4294967296]: the product of "
                        "its non-zero sizes does not fit in 64 bits"});
   // A checkpoint is read by the same reader: a module load names the file too.
   nn::Linear lin(2, 3);

@@ -293,8 +293,8 @@ TEST_CASE("CPU memory: large blocks are reused, and a reused block holds the new
   }
   Tensor b = zeros({n});
   if (cpu::kCachesLargeBlocks) CHECK(b.data_ptr<float>() == first);  // same rounded size: the freed block
-  CHECK(b.sum().item<double>() == 0.0);               // zeros() wrote over the old 7s
-  Tensor c = ones({n + (int64_t(1) << 16)});            // a larger size: another block
+  CHECK(b.sum().item<double>() == 0.0);                              // zeros() wrote over the old 7s
+  Tensor c = ones({n + (int64_t(1) << 16)});                         // a larger size: another block
   CHECK(c.data_ptr<float>() != b.data_ptr<float>());
   CHECK(c.sum().item<double>() == double(n + (int64_t(1) << 16)));
   if (cpu::kCachesLargeBlocks) {
@@ -312,8 +312,9 @@ TEST_CASE("CPU memory: large blocks are reused, and a reused block holds the new
   for (int64_t k : {1, 3, 17, 1000}) CHECK(reinterpret_cast<uintptr_t>(empty({k}).data_ptr<float>()) % 64 == 0);
 }
 
-TEST_CASE("CPU memory: an impossible allocation throws OutOfMemoryError and loses nothing", "[tensor][memory][errors]") {
-  Tensor keep = full({int64_t(1) << 20}, 3.f);  // a cached-size block that must survive
+TEST_CASE("CPU memory: an impossible allocation throws OutOfMemoryError and loses nothing",
+          "[tensor][memory][errors]") {
+  Tensor keep = full({int64_t(1) << 20}, 3.f);                   // a cached-size block that must survive
   CHECK_THROWS_AS(empty({int64_t(1) << 60}), OutOfMemoryError);  // 4 EiB
   ember_test::require_throws_with([] { empty({int64_t(1) << 60}); },
                                   {"CPU: out of memory: tried to allocate 4611686018427387904 bytes"});

@@ -46,8 +46,8 @@ TEST_CASE("each of the six trainings lowers the loss on synthetic CIFAR-format d
   REQUIRE(all.x.sizes() == IntArrayRef({320, 3, 32, 32}));
   Tensor x = data::normalize(all.x);
 
-  for (const char* model : {"barebones_fc", "barebones_conv", "module_fc", "module_conv", "sequential_fc",
-                            "sequential_conv"}) {
+  for (const char* model :
+       {"barebones_fc", "barebones_conv", "module_fc", "module_conv", "sequential_fc", "sequential_conv"}) {
     INFO(model);
     manual_seed(0);
     cifar::Hyper h = cifar::defaults(model);

@@ -16,7 +16,9 @@ using ember::Tensor;
 namespace F = ember::nn::functional;
 
 static double median_ms(const std::function<void()>& step, int repeats, ember::Device dev) {
-  auto sync = [&] { if (dev.is_cuda()) ember::cuda::synchronize(); };
+  auto sync = [&] {
+    if (dev.is_cuda()) ember::cuda::synchronize();
+  };
   for (int i = 0; i < 3; ++i) step();  // warm-up: allocator caches, BLAS buffers
   sync();
   std::vector<double> ms;
@@ -37,7 +39,10 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
     else if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
-    else { std::fprintf(stderr, "bench_ops: unknown flag %s\n", argv[i]); return 2; }
+    else {
+      std::fprintf(stderr, "bench_ops: unknown flag %s\n", argv[i]);
+      return 2;
+    }
   }
   try {
     ember::set_num_threads(threads);
@@ -47,22 +52,30 @@ int main(int argc, char** argv) {
     auto param = [&](ember::IntArrayRef s) { return ember::randn(s, opts).requires_grad_(); };
 
     Tensor x = ember::randn({64, 3072}, opts), w = param({3072, 4000});
-    std::printf("mm_64x3072x4000 %.3f\n", median_ms([&] {
-      Tensor y = x.mm(w);
-      y.backward(ember::ones_like(y));
-    }, repeats, dev));
+    std::printf("mm_64x3072x4000 %.3f\n", median_ms(
+                                              [&] {
+                                                Tensor y = x.mm(w);
+                                                y.backward(ember::ones_like(y));
+                                              },
+                                              repeats, dev));
 
     Tensor img = ember::randn({64, 3, 32, 32}, opts), w1 = param({32, 3, 5, 5}), b1 = param({32});
-    std::printf("conv_3to32_5x5_pad2 %.3f\n", median_ms([&] {
-      Tensor y = F::conv2d(img, w1, F::Conv2dFuncOptions().bias(b1).padding(2));
-      y.backward(ember::ones_like(y));
-    }, repeats, dev));
+    std::printf("conv_3to32_5x5_pad2 %.3f\n", median_ms(
+                                                  [&] {
+                                                    Tensor y =
+                                                        F::conv2d(img, w1, F::Conv2dFuncOptions().bias(b1).padding(2));
+                                                    y.backward(ember::ones_like(y));
+                                                  },
+                                                  repeats, dev));
 
     Tensor h = ember::randn({64, 32, 32, 32}, opts).requires_grad_(), w2 = param({16, 32, 3, 3}), b2 = param({16});
-    std::printf("conv_32to16_3x3_pad1 %.3f\n", median_ms([&] {
-      Tensor y = F::conv2d(h, w2, F::Conv2dFuncOptions().bias(b2).padding(1));
-      y.backward(ember::ones_like(y));
-    }, repeats, dev));
+    std::printf("conv_32to16_3x3_pad1 %.3f\n", median_ms(
+                                                   [&] {
+                                                     Tensor y =
+                                                         F::conv2d(h, w2, F::Conv2dFuncOptions().bias(b2).padding(1));
+                                                     y.backward(ember::ones_like(y));
+                                                   },
+                                                   repeats, dev));
 
     // Activations on the hidden layer's (64, 32, 32, 32) output (tools/bench_ops.py's ACTIVATIONS).
     Tensor a = ember::randn({64, 32, 32, 32}, opts).requires_grad_();
@@ -78,10 +91,13 @@ int main(int argc, char** argv) {
         {"hardswish", [](const Tensor& t) { return ember::hardswish(t); }},
     };
     for (const auto& [name, fn] : activations) {
-      std::printf("%s_64x32x32x32 %.3f\n", name, median_ms([&] {
-        Tensor y = fn(a);
-        y.backward(ember::ones_like(y));
-      }, repeats, dev));
+      std::printf("%s_64x32x32x32 %.3f\n", name,
+                  median_ms(
+                      [&] {
+                        Tensor y = fn(a);
+                        y.backward(ember::ones_like(y));
+                      },
+                      repeats, dev));
     }
   } catch (const ember::Error& e) {
     std::fprintf(stderr, "bench_ops: %s\n", e.what());

@@ -41,9 +41,7 @@ struct ThreeLayerConvNetImpl : nn::Module {
     nn::init::kaiming_normal_(conv2->weight);
     nn::init::kaiming_normal_(fc->weight);
   }
-  Tensor forward(const Tensor& x) {
-    return fc(F::relu(conv2(F::relu(conv1(x)))).flatten(1));
-  }
+  Tensor forward(const Tensor& x) { return fc(F::relu(conv2(F::relu(conv1(x)))).flatten(1)); }
   nn::Conv2d conv1, conv2;
   nn::Linear fc;
 };
@@ -55,13 +53,15 @@ EMBER_MODULE(ThreeLayerConvNet);
 // average pool, Linear; Kaiming-normal (fan_out) conv weights, BatchNorm weight 1 / bias 0.
 struct BasicBlockImpl : nn::Module {
   BasicBlockImpl(int64_t cin, int64_t cout, int64_t stride)
-      : conv1(register_module("conv1", nn::Conv2d(nn::Conv2dOptions(cin, cout, 3).stride(stride).padding(1).bias(false)))),
+      : conv1(register_module("conv1",
+                              nn::Conv2d(nn::Conv2dOptions(cin, cout, 3).stride(stride).padding(1).bias(false)))),
         bn1(register_module("bn1", nn::BatchNorm2d(cout))),
         conv2(register_module("conv2", nn::Conv2d(nn::Conv2dOptions(cout, cout, 3).padding(1).bias(false)))),
         bn2(register_module("bn2", nn::BatchNorm2d(cout))) {
     if (stride != 1 || cin != cout)
-      shortcut = register_module("short", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(cin, cout, 1).stride(stride).bias(false)),
-                                                         nn::BatchNorm2d(cout)));
+      shortcut = register_module("short",
+                                 nn::Sequential(nn::Conv2d(nn::Conv2dOptions(cin, cout, 1).stride(stride).bias(false)),
+                                                nn::BatchNorm2d(cout)));
   }
   Tensor forward(const Tensor& x) {
     // The ReLUs and the residual sum in place: batch norm's backward reads its input, not its
@@ -95,7 +95,8 @@ struct ResNet20Impl : nn::Module {
     }
     layers = register_module("layers", blocks);
     for (auto& m : modules(/*include_self=*/false)) {
-      if (auto* c = dynamic_cast<nn::Conv2dImpl*>(m.get())) nn::init::kaiming_normal_(c->weight, 0.0, ember::kFanOut, ember::kReLU);
+      if (auto* c = dynamic_cast<nn::Conv2dImpl*>(m.get()))
+        nn::init::kaiming_normal_(c->weight, 0.0, ember::kFanOut, ember::kReLU);
     }
   }
   Tensor forward(const Tensor& x) {
@@ -147,9 +148,8 @@ struct Training {
 
 /// The trainings' names, in the order --help lists them.
 inline const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names{"barebones_fc", "barebones_conv", "module_fc",
-                                              "module_conv",  "sequential_fc",  "sequential_conv",
-                                              "resnet20"};
+  static const std::vector<std::string> names{"barebones_fc",  "barebones_conv",  "module_fc", "module_conv",
+                                              "sequential_fc", "sequential_conv", "resnet20"};
   return names;
 }
 
@@ -215,8 +215,8 @@ inline std::shared_ptr<ember::optim::SGD> make_sgd(const std::vector<Tensor>& pa
   std::vector<Tensor> decay, no_decay;
   for (const Tensor& p : params) (p.dim() > 1 ? decay : no_decay).push_back(p);
   std::vector<ember::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<ember::optim::SGDOptions>(
-                                 ember::optim::SGDOptions(options).weight_decay(weight_decay)));
+  groups.emplace_back(
+      decay, std::make_unique<ember::optim::SGDOptions>(ember::optim::SGDOptions(options).weight_decay(weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<ember::optim::SGDOptions>(options));
   return std::make_shared<ember::optim::SGD>(std::move(groups), options);
 }
@@ -257,11 +257,11 @@ inline Training build(const std::string& model, const Hyper& h, ember::Device de
                               {random_weight({3072, 4000}, device), random_weight({4000, 10}, device)}, h.lr);
   }
   if (model == "barebones_conv") {
-    return barebones_training(barebones::three_layer_convnet,
-                              {random_weight({32, 3, 5, 5}, device), zero_weight({32}, device),
-                               random_weight({16, 32, 3, 3}, device), zero_weight({16}, device),
-                               random_weight({16 * 32 * 32, 10}, device), zero_weight({10}, device)},
-                              h.lr);
+    return barebones_training(
+        barebones::three_layer_convnet,
+        {random_weight({32, 3, 5, 5}, device), zero_weight({32}, device), random_weight({16, 32, 3, 3}, device),
+         zero_weight({16}, device), random_weight({16 * 32 * 32, 10}, device), zero_weight({10}, device)},
+        h.lr);
   }
   if (model == "module_fc") {
     TwoLayerFC net(3072, 4000, 10);

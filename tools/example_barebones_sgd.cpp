@@ -25,8 +25,7 @@ int main() {
   Tensor y = ember::randint(0, classes, {n});
   Tensor x = centres.index_select(0, y) + 0.8 * ember::randn({n, 3, 8, 8});
 
-  std::vector<Tensor> params = {barebones::random_weight({3 * 8 * 8, 100}),
-                                barebones::random_weight({100, classes})};
+  std::vector<Tensor> params = {barebones::random_weight({3 * 8 * 8, 100}), barebones::random_weight({100, classes})};
   const double lr = 1e-2;
   for (int epoch = 0; epoch < 2; ++epoch) {
     for (int64_t t = 0; t * 64 < n; ++t) {

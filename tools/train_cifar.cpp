@@ -45,8 +45,8 @@
 
 #include "cifar_models.h"
 #include "data_fingerprint.h"
-#include "training_state.h"
 #include "ember/data.h"
+#include "training_state.h"
 
 using ember::Tensor;
 
@@ -200,9 +200,7 @@ std::string usage() {
               "\n";
   }
   const std::string hw = std::to_string(hardware_threads());
-  return std::string(kSynopsis) +
-         "MODEL, with the tutorial's lr, momentum and nesterov as its defaults:\n" +
-         models +
+  return std::string(kSynopsis) + "MODEL, with the tutorial's lr, momentum and nesterov as its defaults:\n" + models +
          "                 resnet20 is He et al.'s CIFAR ResNet-20 with the recipe of resnet20_torch.py: weight\n"
          "                 decay 5e-4 (not on BatchNorm parameters or biases), random crop 32 with 4-pixel\n"
          "                 padding and horizontal flip, lr decayed per step to 0 over the run (cosine), which\n"
@@ -218,7 +216,9 @@ std::string usage() {
          "--nesterov       Nesterov momentum; default the model's.\n"
          "--print-every N  print the loss and the validation accuracy every N iterations; default 100.\n"
          "--seed S         in [0, 2^63); seeds the weights and the shuffle; default 0.\n"
-         "--threads T      CPU threads, at most 4 x the hardware threads; default 0 = all " + hw + " here.\n"
+         "--threads T      CPU threads, at most 4 x the hardware threads; default 0 = all " +
+         hw +
+         " here.\n"
          "--log FILE       write each step's loss and each epoch's validation accuracy as CSV; default none.\n"
          "--no-cuda-graph  on a GPU, launch every step's kernels one by one instead of capturing the\n"
          "                 step once in a CUDA graph and replaying it (the default; same results, less host time).\n"
@@ -259,11 +259,14 @@ Args parse(int argc, char** argv) {
       std::exit(std::fflush(stdout) == 0 && !std::ferror(stdout) ? 0 : 1);
     }
     // The flags that take no value: each sets one field.
-    const struct { const char* flag; bool* field; bool value; } switches[] = {
-        {"--nesterov", &a.nesterov, true},
-        {"--no-cuda-graph", &a.cuda_graph, false},
-        {"--no-tf32", &a.tf32, false},
-        {"--strict-resume", &a.strict_resume, true}};
+    const struct {
+      const char* flag;
+      bool* field;
+      bool value;
+    } switches[] = {{"--nesterov", &a.nesterov, true},
+                    {"--no-cuda-graph", &a.cuda_graph, false},
+                    {"--no-tf32", &a.tf32, false},
+                    {"--strict-resume", &a.strict_resume, true}};
     const auto sw = std::find_if(std::begin(switches), std::end(switches), [&](const auto& s) { return f == s.flag; });
     if (sw != std::end(switches)) {
       *sw->field = sw->value;
@@ -279,8 +282,7 @@ Args parse(int argc, char** argv) {
     else if (f == "--batch-size") {
       a.batch_size = parse_number<int64_t>(f, v);
       a.batch_size_given = true;
-    }
-    else if (f == "--print-every") a.print_every = parse_number<int>(f, v);
+    } else if (f == "--print-every") a.print_every = parse_number<int>(f, v);
     else if (f == "--seed") {
       // Parsed as signed: an unsigned parse would wrap "-1" to 2^64 - 1.
       std::istringstream in(v);
@@ -288,8 +290,7 @@ Args parse(int argc, char** argv) {
       if (!(in >> s) || !in.eof() || s < 0)
         throw UsageError("bad value '" + v + "' for --seed (expected an integer in [0, 2^63))");
       a.seed = uint64_t(s);
-    }
-    else if (f == "--threads") a.threads = parse_number<int>(f, v);
+    } else if (f == "--threads") a.threads = parse_number<int>(f, v);
     else if (f == "--lr") a.lr = parse_number<double>(f, v);
     else if (f == "--momentum") a.momentum = parse_number<double>(f, v);
     else if (f == "--max-steps") a.max_steps = parse_number<int64_t>(f, v);
@@ -356,8 +357,7 @@ class CsvLog {
   void open(const std::string& path) {
     path_ = path;
     f_ = std::fopen(path.c_str(), "w");
-    if (f_ == nullptr)
-      throw ember::Error("cannot open --log file '" + path + "' for writing: " + std::strerror(errno));
+    if (f_ == nullptr) throw ember::Error("cannot open --log file '" + path + "' for writing: " + std::strerror(errno));
     std::fputs("kind,epoch,step,value\n", f_);
     check();
   }
@@ -382,9 +382,7 @@ class CsvLog {
   void check() {
     if (std::ferror(f_)) fail();
   }
-  [[noreturn]] void fail() {
-    throw ember::Error("writing --log file '" + path_ + "' failed: " + std::strerror(errno));
-  }
+  [[noreturn]] void fail() { throw ember::Error("writing --log file '" + path_ + "' failed: " + std::strerror(errno)); }
   std::FILE* f_ = nullptr;
   std::string path_;
 };
@@ -422,8 +420,8 @@ class GraphStep {
     try {
       graph_.capture([&] { loss_ = t_.step(x_, y_); });
     } catch (const std::exception& e) {
-      throw ember::Error(std::string("capturing the training step in a CUDA graph failed (") +
-                         e.what() + "); rerun with --no-cuda-graph to train without graphs");
+      throw ember::Error(std::string("capturing the training step in a CUDA graph failed (") + e.what() +
+                         "); rerun with --no-cuda-graph to train without graphs");
     }
     graph_.replay();
     return loss_;
@@ -447,8 +445,8 @@ class GraphStep {
 /// batch and a final partial one): loads the GPU kernels the step uses, asks cuDNN for its
 /// algorithms and fills the caching allocator, so the timed epoch measures training alone. The
 /// caller seeds the generator afterwards, so the real model is the same as without a warm-up.
-void warm_up(const std::string& model, const cifar::Hyper& h, ember::Device device, const Tensor& x,
-             const Tensor& y, int64_t batch_size) {
+void warm_up(const std::string& model, const cifar::Hyper& h, ember::Device device, const Tensor& x, const Tensor& y,
+             int64_t batch_size) {
   cifar::Training t = cifar::build(model, h, device);
   const int64_t n = x.size(0);
   for (int64_t size : {std::min(batch_size, n), n % batch_size}) {
@@ -505,15 +503,13 @@ int run(const Args& a) {
   if (a.lr) h.lr = *a.lr;
   if (a.momentum) h.momentum = *a.momentum;
   if (a.nesterov) h.nesterov = true;
-  if (h.nesterov && h.momentum <= 0)
-    throw UsageError("--nesterov needs a positive --momentum");
+  if (h.nesterov && h.momentum <= 0) throw UsageError("--nesterov needs a positive --momentum");
   check_writable("--save", a.save, /*replaced=*/true);
   check_writable("--log", a.log, /*replaced=*/false);
 
   const ember::data::Cifar10Options data_options;
-  out("train_cifar: %s on %s (%s), %d threads, %lld steps per epoch, data %s\n", a.model.c_str(),
-      device.str().c_str(), why.c_str(), ember::get_num_threads(),
-      (long long)((data_options.num_train + a.batch_size - 1) / a.batch_size),
+  out("train_cifar: %s on %s (%s), %d threads, %lld steps per epoch, data %s\n", a.model.c_str(), device.str().c_str(),
+      why.c_str(), ember::get_num_threads(), (long long)((data_options.num_train + a.batch_size - 1) / a.batch_size),
       std::filesystem::absolute(a.data).lexically_normal().string().c_str());
 
   // Data: the tutorial's split and per-channel normalisation, kept on the training device.
@@ -562,8 +558,10 @@ int run(const Args& a) {
     if (!differs.empty() && a.strict_resume)
       throw ember::Error("--strict-resume: this run differs from the one that saved '" + a.resume + "' in " + differs);
     if (!differs.empty())
-      std::fprintf(stderr, "train_cifar: warning: this run differs from the one that saved '%s' in %s; it will not "
-                   "end as an uninterrupted run would (--strict-resume refuses)\n", a.resume.c_str(), differs.c_str());
+      std::fprintf(stderr,
+                   "train_cifar: warning: this run differs from the one that saved '%s' in %s; it will not "
+                   "end as an uninterrupted run would (--strict-resume refuses)\n",
+                   a.resume.c_str(), differs.c_str());
   }
   t.set_hyper(h);
   auto reached_max = [&] { return a.max_steps && pos.steps >= *a.max_steps; };
@@ -573,8 +571,8 @@ int run(const Args& a) {
     check_finite(t, pos.steps, h.lr);
     cifar::save_state(a.save, t, key, record, h, pos);
     saved_steps = pos.steps;
-    out("Saved %s: epoch %lld, batch %lld, %lld steps\n", a.save.c_str(), (long long)pos.epoch + 1, (long long)pos.batch,
-        (long long)pos.steps);
+    out("Saved %s: epoch %lld, batch %lld, %lld steps\n", a.save.c_str(), (long long)pos.epoch + 1,
+        (long long)pos.batch, (long long)pos.steps);
   };
 
   double train_seconds = 0;
@@ -588,8 +586,8 @@ int run(const Args& a) {
   auto progress = [&](int64_t epoch, int64_t done, double seconds) {
     const double per_step = run_steps ? seconds / double(run_steps) : 0;
     char text[160];
-    std::snprintf(text, sizeof text, "  epoch %lld/%d: %lld/%zu batches, %s, %.0f images/s, ETA %s", (long long)epoch + 1,
-                  a.epochs, (long long)done, batches, duration(seconds_since(started)).c_str(),
+    std::snprintf(text, sizeof text, "  epoch %lld/%d: %lld/%zu batches, %s, %.0f images/s, ETA %s",
+                  (long long)epoch + 1, a.epochs, (long long)done, batches, duration(seconds_since(started)).c_str(),
                   double(run_images) / std::max(1e-9, seconds),
                   duration(per_step * double(std::max<int64_t>(0, planned - pos.steps))).c_str());
     return std::string(text);
@@ -608,9 +606,8 @@ int run(const Args& a) {
         t.set_hyper(now);
       }
       // Augmented per image, per step, inside the timed loop (as resnet20_torch.py's timing).
-      const Tensor x = recipe.augment
-                           ? ember::data::random_crop(ember::data::random_horizontal_flip(batch.x), 32, 4)
-                           : batch.x;
+      const Tensor x =
+          recipe.augment ? ember::data::random_crop(ember::data::random_horizontal_flip(batch.x), 32, 4) : batch.x;
       // The loss tensor of a replay is the graph's: read it (below) before the next replay.
       Tensor loss;
       const bool full = batch.size() == a.batch_size;
@@ -635,9 +632,9 @@ int run(const Args& a) {
       if (report || log.is_open() || !device.is_cuda()) {
         double l = loss.item<double>();
         if (!std::isfinite(l)) {
-          throw ember::Error("the loss became " + std::to_string(l) + " at epoch " +
-                             std::to_string(epoch + 1) + ", iteration " + std::to_string(i) +
-                             "; lower --lr (now " + ember::detail::str(h.lr) + ")");
+          throw ember::Error("the loss became " + std::to_string(l) + " at epoch " + std::to_string(epoch + 1) +
+                             ", iteration " + std::to_string(i) + "; lower --lr (now " + ember::detail::str(h.lr) +
+                             ")");
         }
         if (log.is_open()) log.row("loss", epoch + 1, pos.steps, l);
         if (report) {
@@ -651,9 +648,8 @@ int run(const Args& a) {
       } else if (size_t(pos.batch) == batches) {
         double l = loss.item<double>();
         if (!std::isfinite(l))
-          throw ember::Error("the loss became " + std::to_string(l) + " in epoch " +
-                             std::to_string(epoch + 1) + " (checked at its end); lower --lr (now " +
-                             ember::detail::str(h.lr) + ")");
+          throw ember::Error("the loss became " + std::to_string(l) + " in epoch " + std::to_string(epoch + 1) +
+                             " (checked at its end); lower --lr (now " + ember::detail::str(h.lr) + ")");
       }
       if (a.save_every > 0 && pos.steps % a.save_every == 0) save();
       if (g_progress.due()) g_progress.show(progress(epoch, pos.batch, train_seconds + seconds_since(t0)));

@@ -42,10 +42,10 @@ struct RunRecord {
 
 /// The shape of this run's epochs, against which a checkpoint's position must make sense.
 struct Layout {
-  int64_t batches = 0;     // batches per epoch
-  int64_t images = 0;      // training images per epoch
+  int64_t batches = 0;  // batches per epoch
+  int64_t images = 0;   // training images per epoch
   int64_t batch_size = 0;
-  int64_t epochs = 0;      // --epochs
+  int64_t epochs = 0;  // --epochs
 };
 
 /// The values the checkpoint holds for lr, momentum and nesterov (a barebones run: lr only;
@@ -185,8 +185,8 @@ inline Loaded load_state(const std::string& path, Training& t, const RunKey& key
   auto expect = [&](const std::string& name, const std::string& want) {
     const std::string& got = ck.meta(name);
     if (got != want)
-      throw ember::Error("--resume '" + path + "' was saved by a run with " + name + " " + got +
-                         ", but this run has " + name + " " + want + "; resume with the same flags");
+      throw ember::Error("--resume '" + path + "' was saved by a run with " + name + " " + got + ", but this run has " +
+                         name + " " + want + "; resume with the same flags");
   };
   expect("model", key.model);
   expect("seed", std::to_string(key.seed));

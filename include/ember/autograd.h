@@ -195,8 +195,8 @@ struct EMBER_API CustomNodeBase : Node {
   /// Before forward: sets up edges to the tensor inputs; true when the call records a node.
   bool begin(const std::shared_ptr<CustomNodeBase>& self, const variable_list& inputs);
   /// After forward: gives the outputs their history and saves what forward asked to save.
-  variable_list finish(const std::shared_ptr<CustomNodeBase>& self, const variable_list& inputs,
-                       variable_list outputs, bool executable);
+  variable_list finish(const std::shared_ptr<CustomNodeBase>& self, const variable_list& inputs, variable_list outputs,
+                       bool executable);
 
  protected:
   virtual variable_list call_backward(variable_list grads) = 0;

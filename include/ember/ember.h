@@ -1,13 +1,13 @@
 #pragma once
 // The one header a program needs, as <torch/torch.h>: a LibTorch program that uses ember's
 // subset builds after its include becomes <ember/ember.h> and `namespace torch = ember;`.
-#include "ember/types.h"
-#include "ember/tensor.h"
 #include "ember/autograd.h"
 #include "ember/cuda.h"
+#include "ember/data.h"
 #include "ember/functional.h"
 #include "ember/nn.h"
 #include "ember/optim.h"
-#include "ember/data.h"
 #include "ember/random.h"
 #include "ember/serialize.h"
+#include "ember/tensor.h"
+#include "ember/types.h"

@@ -38,8 +38,8 @@ std::string str(const Args&... args) {
 
 /// EMBER_CHECK(cond, "op: ", "explanation ", shape, ...) throws ember::Error with the
 /// concatenated message when cond is false.
-#define EMBER_CHECK(cond, ...)                                      \
-  do {                                                              \
+#define EMBER_CHECK(cond, ...)                                            \
+  do {                                                                    \
     if (!(cond)) throw ::ember::Error(::ember::detail::str(__VA_ARGS__)); \
   } while (0)
 
@@ -48,10 +48,9 @@ std::string str(const Args&... args) {
 /// shape): when it fails the bug is ember's, not the caller's, and the message says so and where.
 /// Always on (a compare and a branch); it throws ember::Error like every check, so a bug surfaces
 /// as an exception a program can report, never as an abort.
-#define EMBER_ASSERT(cond, ...)                                                                      \
-  do {                                                                                               \
-    if (!(cond))                                                                                     \
-      throw ::ember::Error(::ember::detail::str("internal error in ember (a bug: please report it): ", \
-                                                __VA_ARGS__, " [", #cond, " failed at ", __FILE__, ":", \
-                                                __LINE__, "]"));                                     \
+#define EMBER_ASSERT(cond, ...)                                                                                     \
+  do {                                                                                                              \
+    if (!(cond))                                                                                                    \
+      throw ::ember::Error(::ember::detail::str("internal error in ember (a bug: please report it): ", __VA_ARGS__, \
+                                                " [", #cond, " failed at ", __FILE__, ":", __LINE__, "]"));         \
   } while (0)

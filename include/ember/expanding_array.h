@@ -17,10 +17,10 @@ namespace ember {
 template <size_t D, typename T = int64_t>
 class ExpandingArray {
  public:
-  ExpandingArray(T single) { values_.fill(single); }  // NOLINT
+  ExpandingArray(T single) { values_.fill(single); }                                        // NOLINT
   ExpandingArray(std::initializer_list<T> values) : ExpandingArray(ArrayRef<T>(values)) {}  // NOLINT
-  ExpandingArray(const std::vector<T>& values) : ExpandingArray(ArrayRef<T>(values)) {}  // NOLINT
-  ExpandingArray(ArrayRef<T> values) {  // NOLINT
+  ExpandingArray(const std::vector<T>& values) : ExpandingArray(ArrayRef<T>(values)) {}     // NOLINT
+  ExpandingArray(ArrayRef<T> values) {                                                      // NOLINT
     EMBER_CHECK(values.size() == D, "ExpandingArray: expected ", D, " values, but got ", values.size());
     for (size_t i = 0; i < D; ++i) values_[i] = values[i];
   }

@@ -29,7 +29,6 @@ constexpr Reduction kSum = Reduction::Sum;
 namespace nn {
 namespace functional {
 
-
 /// F::conv2d options. Only integer paddings (not kSame/kValid) are supported yet.
 struct Conv2dFuncOptions {
   EMBER_ARG(Tensor, bias) = Tensor();
@@ -102,7 +101,6 @@ struct ReLUFuncOptions {
   EMBER_ARG(bool, inplace);
 };
 
-
 /// max(x, 0); with inplace, x itself is changed and returned.
 EMBER_API Tensor relu(Tensor input, const ReLUFuncOptions& options = {});
 /// input @ weight^T + bias; weight is (out_features, in_features).
@@ -114,8 +112,7 @@ EMBER_API Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& o
 /// Cross entropy of logits against int64 class indices: input (N, C) with target (N), input (C)
 /// with a 0-dim target, or (N, C, d1, ...) with (N, d1, ...). Mean over non-ignored samples by
 /// default.
-EMBER_API Tensor cross_entropy(const Tensor& input, const Tensor& target,
-                               const CrossEntropyFuncOptions& options = {});
+EMBER_API Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options = {});
 /// Negative log-likelihood of log-probabilities (the output of log_softmax).
 EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options = {});
 EMBER_API Tensor dropout(Tensor input, const DropoutFuncOptions& options = {});

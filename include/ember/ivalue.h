@@ -12,15 +12,15 @@ namespace ember {
 
 class EMBER_API IValue {
  public:
-  IValue() = default;  // None
-  IValue(Tensor t) : v_(std::move(t)) {}          // NOLINT: implicit, as LibTorch's
-  IValue(double d) : v_(d) {}                      // NOLINT
-  IValue(float d) : v_(double(d)) {}               // NOLINT
-  IValue(int64_t i) : v_(i) {}                     // NOLINT
-  IValue(int i) : v_(int64_t(i)) {}                // NOLINT
-  IValue(bool b) : v_(b) {}                        // NOLINT
-  IValue(std::string s) : v_(std::move(s)) {}      // NOLINT
-  IValue(const char* s) : v_(std::string(s)) {}    // NOLINT
+  IValue() = default;                            // None
+  IValue(Tensor t) : v_(std::move(t)) {}         // NOLINT: implicit, as LibTorch's
+  IValue(double d) : v_(d) {}                    // NOLINT
+  IValue(float d) : v_(double(d)) {}             // NOLINT
+  IValue(int64_t i) : v_(i) {}                   // NOLINT
+  IValue(int i) : v_(int64_t(i)) {}              // NOLINT
+  IValue(bool b) : v_(b) {}                      // NOLINT
+  IValue(std::string s) : v_(std::move(s)) {}    // NOLINT
+  IValue(const char* s) : v_(std::string(s)) {}  // NOLINT
 
   bool isNone() const { return v_.index() == 0; }
   bool isTensor() const { return v_.index() == 1; }

@@ -36,8 +36,8 @@ using MetadataMap = std::map<std::string, std::string>;
 
 /// What a safetensors file holds.
 struct SafeTensors {
-  TensorMap tensors;      // CPU tensors, contiguous
-  MetadataMap metadata;   // the "__metadata__" strings (empty when absent)
+  TensorMap tensors;     // CPU tensors, contiguous
+  MetadataMap metadata;  // the "__metadata__" strings (empty when absent)
 };
 
 /// Writes tensors (any device or layout; copied to the CPU) and metadata to `path`.

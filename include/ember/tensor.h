@@ -16,7 +16,9 @@ namespace ember {
 
 struct TensorImpl;
 class Tensor;
-namespace autograd { struct Node; }
+namespace autograd {
+struct Node;
+}
 using TensorList = ArrayRef<Tensor>;
 
 class EMBER_API Tensor {
@@ -70,11 +72,13 @@ class EMBER_API Tensor {
   /// The tensor a view was made from (the root one, for a view of a view); an error for a non-view.
   const Tensor& _base() const;
   /// Pointer to the first element; T must match dtype() (checked). CUDA tensors give device pointers.
-  template <typename T> T* data_ptr() const;
+  template <typename T>
+  T* data_ptr() const;
   /// The same, untyped (LibTorch's data_ptr()).
   void* data_ptr() const;
   /// The single value of a one-element tensor, copied to the host.
-  template <typename T> T item() const;
+  template <typename T>
+  T item() const;
   Scalar item() const;
   /// "CPUFloatType", "CUDALongType", ... (LibTorch's toString()).
   std::string toString() const;
@@ -104,8 +108,8 @@ class EMBER_API Tensor {
   Tensor transpose(int64_t dim0, int64_t dim1) const;
   Tensor t() const;
   Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
-  Tensor slice(int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
-               std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
+  Tensor slice(int64_t dim = 0, std::optional<int64_t> start = std::nullopt, std::optional<int64_t> end = std::nullopt,
+               int64_t step = 1) const;
   Tensor select(int64_t dim, int64_t index) const;
   Tensor unsqueeze(int64_t dim) const;
   Tensor squeeze() const;
@@ -145,8 +149,7 @@ class EMBER_API Tensor {
   const Tensor& mul_(const Scalar& other) const;
   const Tensor& div_(const Tensor& other) const;
   const Tensor& div_(const Scalar& other) const;
-  const Tensor& clamp_(std::optional<Scalar> min = std::nullopt,
-                       std::optional<Scalar> max = std::nullopt) const;
+  const Tensor& clamp_(std::optional<Scalar> min = std::nullopt, std::optional<Scalar> max = std::nullopt) const;
   const Tensor& clamp_min_(const Scalar& min) const;
   const Tensor& relu_() const;
   const Tensor& neg_() const;
@@ -207,14 +210,38 @@ class EMBER_API Tensor {
   bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
 
   // Compound assignment (in place, like the *_ methods).
-  Tensor& operator+=(const Tensor& o) { add_(o); return *this; }
-  Tensor& operator+=(const Scalar& o) { add_(o); return *this; }
-  Tensor& operator-=(const Tensor& o) { sub_(o); return *this; }
-  Tensor& operator-=(const Scalar& o) { sub_(o); return *this; }
-  Tensor& operator*=(const Tensor& o) { mul_(o); return *this; }
-  Tensor& operator*=(const Scalar& o) { mul_(o); return *this; }
-  Tensor& operator/=(const Tensor& o) { div_(o); return *this; }
-  Tensor& operator/=(const Scalar& o) { div_(o); return *this; }
+  Tensor& operator+=(const Tensor& o) {
+    add_(o);
+    return *this;
+  }
+  Tensor& operator+=(const Scalar& o) {
+    add_(o);
+    return *this;
+  }
+  Tensor& operator-=(const Tensor& o) {
+    sub_(o);
+    return *this;
+  }
+  Tensor& operator-=(const Scalar& o) {
+    sub_(o);
+    return *this;
+  }
+  Tensor& operator*=(const Tensor& o) {
+    mul_(o);
+    return *this;
+  }
+  Tensor& operator*=(const Scalar& o) {
+    mul_(o);
+    return *this;
+  }
+  Tensor& operator/=(const Tensor& o) {
+    div_(o);
+    return *this;
+  }
+  Tensor& operator/=(const Scalar& o) {
+    div_(o);
+    return *this;
+  }
   Tensor operator-() const { return neg(); }
 
  private:
@@ -298,8 +325,7 @@ EMBER_API Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<ScalarT
 EMBER_API Tensor softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 /// conv2d as torch::conv2d; a one-element stride/padding/dilation applies to both dims.
 EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
-                        IntArrayRef stride = 1, IntArrayRef padding = 0, IntArrayRef dilation = 1,
-                        int64_t groups = 1);
+                        IntArrayRef stride = 1, IntArrayRef padding = 0, IntArrayRef dilation = 1, int64_t groups = 1);
 EMBER_API Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
                             IntArrayRef padding = 0, IntArrayRef dilation = 1, bool ceil_mode = false);
 EMBER_API Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
@@ -312,9 +338,8 @@ EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, In
 /// running ones, when defined, are updated in place with `momentum` and the unbiased variance) or
 /// with running_mean / running_var (eval). weight and bias may be undefined. cudnn_enabled is
 /// accepted for LibTorch's signature and ignored.
-EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
-                            const Tensor& running_mean, const Tensor& running_var, bool training, double momentum,
-                            double eps, bool cudnn_enabled);
+EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                            const Tensor& running_var, bool training, double momentum, double eps, bool cudnn_enabled);
 EMBER_API Tensor dropout(const Tensor& input, double p, bool train);
 EMBER_API bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08,
                         bool equal_nan = false);
@@ -332,14 +357,12 @@ EMBER_API Tensor randint(int64_t low, int64_t high, IntArrayRef size, const Tens
 EMBER_API Tensor randperm(int64_t n, const TensorOptions& options = kLong);
 EMBER_API Tensor arange(const Scalar& end, const TensorOptions& options = {});
 EMBER_API Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& options = {});
-EMBER_API Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
-                        const TensorOptions& options = {});
+EMBER_API Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& options = {});
 EMBER_API Tensor eye(int64_t n, const TensorOptions& options = {});
 EMBER_API Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {});
 /// Wraps memory owned by the caller (no copy); the caller keeps it alive.
 EMBER_API Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {});
-EMBER_API Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
-                           const TensorOptions& options = {});
+EMBER_API Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options = {});
 EMBER_API Tensor empty_like(const Tensor& t, const TensorOptions& options = {});
 EMBER_API Tensor zeros_like(const Tensor& t, const TensorOptions& options = {});
 EMBER_API Tensor ones_like(const Tensor& t, const TensorOptions& options = {});
@@ -355,8 +378,10 @@ class EMBER_API TensorDataContainer {
  public:
   template <typename T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
   TensorDataContainer(T v)  // NOLINT
-      : scalar_(v), dtype_(std::is_same<T, bool>::value ? kBool
-                           : std::is_floating_point<T>::value ? kFloat : kLong),
+      : scalar_(v),
+        dtype_(std::is_same<T, bool>::value       ? kBool
+               : std::is_floating_point<T>::value ? kFloat
+                                                  : kLong),
         is_scalar_(true) {}
   TensorDataContainer(std::initializer_list<TensorDataContainer> list);  // NOLINT
   template <typename T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>

@@ -32,11 +32,11 @@ std::string check_message(const char*, const Args&... args) {
 
 /// TORCH_CHECK(cond, "message ", value, ...): a user-facing check (ember::Error, LibTorch's
 /// c10::Error); without a message it says "Expected cond to be true, but got false.".
-#define TORCH_CHECK(cond, ...)                                                                          \
-  do {                                                                                                  \
-    if (!(cond))                                                                                        \
-      throw ::ember::Error(::ember::detail::check_message("Expected " #cond " to be true, but got false.", \
-                                                          ##__VA_ARGS__));                             \
+#define TORCH_CHECK(cond, ...)                                                                             \
+  do {                                                                                                     \
+    if (!(cond))                                                                                           \
+      throw ::ember::Error(                                                                                \
+          ::ember::detail::check_message("Expected " #cond " to be true, but got false.", ##__VA_ARGS__)); \
   } while (0)
 /// TORCH_INTERNAL_ASSERT and AT_ASSERT: an invariant whose failure is a bug (EMBER_ASSERT).
 #define TORCH_INTERNAL_ASSERT(cond, ...) EMBER_ASSERT(cond, ::ember::detail::check_message("", ##__VA_ARGS__))

@@ -22,22 +22,33 @@ constexpr ScalarType kDouble = ScalarType::Double;
 constexpr ScalarType kInt64 = ScalarType::Long;
 constexpr ScalarType kLong = ScalarType::Long;
 constexpr ScalarType kBool = ScalarType::Bool;
-constexpr ScalarType kHalf = ScalarType::Half;  // reserved for mixed precision
+constexpr ScalarType kHalf = ScalarType::Half;          // reserved for mixed precision
 constexpr ScalarType kBFloat16 = ScalarType::BFloat16;  // reserved for mixed precision
 
 EMBER_API const char* to_string(ScalarType t);
 EMBER_API std::ostream& operator<<(std::ostream& os, ScalarType t);
 EMBER_API size_t element_size(ScalarType t);
-inline bool is_floating_point(ScalarType t) {
-  return t == kFloat || t == kDouble || t == kHalf || t == kBFloat16;
-}
+inline bool is_floating_point(ScalarType t) { return t == kFloat || t == kDouble || t == kHalf || t == kBFloat16; }
 
 /// Compile-time map from a C++ type to its ScalarType.
-template <typename T> struct ScalarTypeOf;
-template <> struct ScalarTypeOf<float> { static constexpr ScalarType value = kFloat; };
-template <> struct ScalarTypeOf<double> { static constexpr ScalarType value = kDouble; };
-template <> struct ScalarTypeOf<int64_t> { static constexpr ScalarType value = kLong; };
-template <> struct ScalarTypeOf<bool> { static constexpr ScalarType value = kBool; };
+template <typename T>
+struct ScalarTypeOf;
+template <>
+struct ScalarTypeOf<float> {
+  static constexpr ScalarType value = kFloat;
+};
+template <>
+struct ScalarTypeOf<double> {
+  static constexpr ScalarType value = kDouble;
+};
+template <>
+struct ScalarTypeOf<int64_t> {
+  static constexpr ScalarType value = kLong;
+};
+template <>
+struct ScalarTypeOf<bool> {
+  static constexpr ScalarType value = kBool;
+};
 
 enum class DeviceType : int8_t { CPU, CUDA };
 constexpr DeviceType kCPU = DeviceType::CPU;
@@ -47,17 +58,15 @@ constexpr DeviceType kCUDA = DeviceType::CUDA;
 class EMBER_API Device {
  public:
   Device(DeviceType type, int index = -1) : type_(type), index_(index) {}  // NOLINT
-  Device(const std::string& spec);  // NOLINT  "cpu", "cuda", "cuda:1"
-  Device(const char* spec) : Device(std::string(spec)) {}  // NOLINT
+  Device(const std::string& spec);                                         // NOLINT  "cpu", "cuda", "cuda:1"
+  Device(const char* spec) : Device(std::string(spec)) {}                  // NOLINT
   DeviceType type() const { return type_; }
   int index() const { return index_; }
   bool has_index() const { return index_ >= 0; }
   bool is_cpu() const { return type_ == kCPU; }
   bool is_cuda() const { return type_ == kCUDA; }
   std::string str() const;
-  bool operator==(const Device& o) const {
-    return type_ == o.type_ && (index_ == o.index_ || type_ == kCPU);
-  }
+  bool operator==(const Device& o) const { return type_ == o.type_ && (index_ == o.index_ || type_ == kCPU); }
   bool operator!=(const Device& o) const { return !(*this == o); }
 
  private:
@@ -129,29 +138,40 @@ class EMBER_API Scalar {
   Scalar(T v) : d_(double(v)), kind_(kDouble) {}  // NOLINT
   template <typename T, std::enable_if_t<std::is_integral<T>::value && !std::is_same<T, bool>::value, int> = 0>
   Scalar(T v) : i_(int64_t(v)), kind_(kLong) {}  // NOLINT
-  Scalar(bool v) : i_(v), kind_(kBool) {}  // NOLINT
+  Scalar(bool v) : i_(v), kind_(kBool) {}        // NOLINT
 
   bool isFloatingPoint() const { return kind_ == kDouble; }
-  bool isIntegral(bool include_bool = false) const {
-    return kind_ == kLong || (include_bool && kind_ == kBool);
-  }
+  bool isIntegral(bool include_bool = false) const { return kind_ == kLong || (include_bool && kind_ == kBool); }
   bool isBoolean() const { return kind_ == kBool; }
   ScalarType type() const { return kind_; }
   double toDouble() const { return kind_ == kDouble ? d_ : double(i_); }
   float toFloat() const { return float(toDouble()); }
   int64_t toLong() const { return kind_ == kDouble ? int64_t(d_) : i_; }
   bool toBool() const { return kind_ == kDouble ? d_ != 0 : i_ != 0; }
-  template <typename T> T to() const;
+  template <typename T>
+  T to() const;
 
  private:
   double d_ = 0;
   int64_t i_ = 0;
   ScalarType kind_;
 };
-template <> inline double Scalar::to<double>() const { return toDouble(); }
-template <> inline float Scalar::to<float>() const { return toFloat(); }
-template <> inline int64_t Scalar::to<int64_t>() const { return toLong(); }
-template <> inline bool Scalar::to<bool>() const { return toBool(); }
+template <>
+inline double Scalar::to<double>() const {
+  return toDouble();
+}
+template <>
+inline float Scalar::to<float>() const {
+  return toFloat();
+}
+template <>
+inline int64_t Scalar::to<int64_t>() const {
+  return toLong();
+}
+template <>
+inline bool Scalar::to<bool>() const {
+  return toBool();
+}
 EMBER_API std::ostream& operator<<(std::ostream& os, const Scalar& s);
 
 /// What a factory makes: dtype, device and requires_grad. Converts implicitly from a dtype or
@@ -159,14 +179,24 @@ EMBER_API std::ostream& operator<<(std::ostream& os, const Scalar& s);
 class EMBER_API TensorOptions {
  public:
   TensorOptions() = default;
-  TensorOptions(ScalarType t) : dtype_(t) {}  // NOLINT
-  TensorOptions(Device d) : device_(d) {}  // NOLINT
+  TensorOptions(ScalarType t) : dtype_(t) {}           // NOLINT
+  TensorOptions(Device d) : device_(d) {}              // NOLINT
   TensorOptions(DeviceType d) : device_(Device(d)) {}  // NOLINT
 
-  TensorOptions dtype(ScalarType t) const { TensorOptions o = *this; o.dtype_ = t; return o; }
-  TensorOptions device(Device d) const { TensorOptions o = *this; o.device_ = d; return o; }
+  TensorOptions dtype(ScalarType t) const {
+    TensorOptions o = *this;
+    o.dtype_ = t;
+    return o;
+  }
+  TensorOptions device(Device d) const {
+    TensorOptions o = *this;
+    o.device_ = d;
+    return o;
+  }
   TensorOptions requires_grad(bool r) const {
-    TensorOptions o = *this; o.requires_grad_ = r; return o;
+    TensorOptions o = *this;
+    o.requires_grad_ = r;
+    return o;
   }
   ScalarType dtype() const { return dtype_.value_or(kFloat); }
   bool has_dtype() const { return dtype_.has_value(); }

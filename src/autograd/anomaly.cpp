@@ -43,8 +43,7 @@ NonFinite count_non_finite(const Tensor& t) {
 }
 
 std::string what_is_wrong(const NonFinite& nf, int64_t numel) {
-  return detail::str(nf.nan + nf.inf, " of ", numel, " values are not finite: ", nf.nan, " NaN, ", nf.inf,
-                     " Inf");
+  return detail::str(nf.nan + nf.inf, " of ", numel, " values are not finite: ", nf.nan, " NaN, ", nf.inf, " Inf");
 }
 
 bool shares_storage(const Tensor& a, const Tensor& b) {
@@ -77,9 +76,8 @@ void check_forward_output(const char* op, const Tensor& out, const std::vector<T
   const NonFinite nf = count_non_finite(out);
   if (!nf.any()) return;
   const std::string& path = current_module_path();
-  throw Error(detail::str("anomaly: '", op, "' produced ", nf.nan > 0 ? "NaN" : "Inf",
-                          " in its forward output ", describe(out),
-                          path.empty() ? std::string() : " (in " + path + ")", "; ",
+  throw Error(detail::str("anomaly: '", op, "' produced ", nf.nan > 0 ? "NaN" : "Inf", " in its forward output ",
+                          describe(out), path.empty() ? std::string() : " (in " + path + ")", "; ",
                           what_is_wrong(nf, out.numel()),
                           ". Its inputs were finite or came from ops not recorded for autograd; "
                           "look at what this op does with them (log or sqrt of a negative, a division "
@@ -93,12 +91,12 @@ void check_backward_gradients(const Node& node, const variable_list& grads) {
     const auto* fn = dynamic_cast<const FunctionNode*>(&node);
     const std::string path = fn && !fn->module_path.empty() ? " (recorded in " + fn->module_path + ")" : "";
     // ember's op name, as the forward check says it; LibTorch's node name would read SqrtBackward0.
-    throw Error(detail::str("anomaly: the backward of '", fn ? fn->op : node.name(), "'", path, " returned ",
-                            nf.nan > 0 ? "NaN" : "Inf", " in its gradient for input ", i, ", ",
-                            describe(grads[i]), "; ", what_is_wrong(nf, grads[i].numel()),
-                            ". The gradients that reached it were finite (each node's are "
-                            "checked), so this op's derivative is not finite at its saved inputs (sqrt or log at 0, a division by a "
-                            "tiny value)."));
+    throw Error(detail::str(
+        "anomaly: the backward of '", fn ? fn->op : node.name(), "'", path, " returned ", nf.nan > 0 ? "NaN" : "Inf",
+        " in its gradient for input ", i, ", ", describe(grads[i]), "; ", what_is_wrong(nf, grads[i].numel()),
+        ". The gradients that reached it were finite (each node's are "
+        "checked), so this op's derivative is not finite at its saved inputs (sqrt or log at 0, a division by a "
+        "tiny value)."));
   }
 }
 

@@ -130,8 +130,10 @@ variable_list CustomNodeBase::finish(const std::shared_ptr<CustomNodeBase>& self
     const void* impl = out.unsafeGetTensorImpl();
     const bool is_input = holds(inputs, out);
     const bool dirty = ctx_.dirty_.count(impl) != 0;
-    EMBER_CHECK(!dirty || is_input, fn_name, ": mark_dirty was given a tensor that is not an input of the function "
-                "(output ", i, ": ", describe(out), ")");
+    EMBER_CHECK(!dirty || is_input, fn_name,
+                ": mark_dirty was given a tensor that is not an input of the function "
+                "(output ",
+                i, ": ", describe(out), ")");
     if (!executable) continue;
     if (ctx_.non_differentiable_.count(impl) != 0) {
       if (is_input) out = out.detach();  // the input keeps its own history; the output has none
@@ -188,8 +190,10 @@ variable_list CustomNodeBase::apply(variable_list&& grads) {
   variable_list results;
   for (size_t i = 0; i < n_forward; ++i) {
     if (!is_variable_input_[i]) {
-      EMBER_CHECK(!outputs[i].defined(), "function ", name(), " returned a gradient different that is defined at "
-                  "position ", i + 1, ", but the corresponding forward input was not a Variable");
+      EMBER_CHECK(!outputs[i].defined(), "function ", name(),
+                  " returned a gradient different that is defined at "
+                  "position ",
+                  i + 1, ", but the corresponding forward input was not a Variable");
       continue;
     }
     results.push_back(std::move(outputs[i]));

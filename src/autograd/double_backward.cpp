@@ -2,9 +2,9 @@
 // directly (conv2d's, softmax's fused one) computes the right gradient, but autograd does not see
 // how it depends on the incoming gradient and the saved tensors, so the gradient's own gradient
 // would be silently wrong (unless, like softmax's, it switches to recorded ops when grad mode
-// is on, which it is only in a create_graph backward). The engine refuses those nodes under create_graph; this table lists
-// the ops whose backward is written with recorded ember ops (docs/libtorch_differences.md
-// repeats it for users). An op missing here is refused, which is the safe default for new ops.
+// is on, which it is only in a create_graph backward). The engine refuses those nodes under create_graph; this table
+// lists the ops whose backward is written with recorded ember ops (docs/libtorch_differences.md repeats it for users).
+// An op missing here is refused, which is the safe default for new ops.
 #include <cstring>
 
 #include "function.h"
@@ -15,13 +15,62 @@ namespace {
 
 // ember op names as recorded (FunctionNode::op); in-place forms ("add_") share their entry.
 constexpr const char* kDifferentiable[] = {
-    "add", "sub", "rsub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "relu",
-    "sigmoid", "tanh", "erf", "clamp", "clamp_min", "clamp_max", "where", "mm", "linear",
-    "sum", "mean", "max", "min", "softmax", "log_softmax", "view", "reshape", "_unsafe_view",
-    "permute", "transpose", "t", "slice", "select", "unsqueeze", "squeeze", "expand", "to",
-    "clone", "cat", "copy_", "fill_", "zero_", "normal_", "uniform_", "cross_entropy", "nll_loss",
-    "index_select", "bmm", "conv2d", "conv2d_backward_input", "conv2d_backward_weight",
-    "max_pool2d", "max_pool2d_backward", "as_strided_backward",
+    "add",
+    "sub",
+    "rsub",
+    "mul",
+    "div",
+    "pow",
+    "neg",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "erf",
+    "clamp",
+    "clamp_min",
+    "clamp_max",
+    "where",
+    "mm",
+    "linear",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "softmax",
+    "log_softmax",
+    "view",
+    "reshape",
+    "_unsafe_view",
+    "permute",
+    "transpose",
+    "t",
+    "slice",
+    "select",
+    "unsqueeze",
+    "squeeze",
+    "expand",
+    "to",
+    "clone",
+    "cat",
+    "copy_",
+    "fill_",
+    "zero_",
+    "normal_",
+    "uniform_",
+    "cross_entropy",
+    "nll_loss",
+    "index_select",
+    "bmm",
+    "conv2d",
+    "conv2d_backward_input",
+    "conv2d_backward_weight",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "as_strided_backward",
 };
 
 bool listed(const std::string& op) {

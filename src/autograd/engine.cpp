@@ -71,8 +71,7 @@ SavedTensor::SavedTensor(const Tensor& t, const char* op) : op_(op) {
   }
 }
 
-SavedTensor SavedTensor::output(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr,
-                                const char* op) {
+SavedTensor SavedTensor::output(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr, const char* op) {
   SavedTensor s;
   s.op_ = op;
   s.version_ = t._version();
@@ -86,9 +85,8 @@ SavedTensor SavedTensor::output(const Tensor& t, const std::shared_ptr<Node>& fn
 Tensor SavedTensor::get() const {
   EMBER_CHECK(!data_.defined() || data_._version() == version_,
               "autograd: one of the tensors needed for the gradient of '", op_,
-              "' has been modified by an in-place operation (", describe(data_), " is at version ",
-              data_._version(), ", expected version ", version_,
-              "). Use an out-of-place op, or clone() the tensor before changing it.");
+              "' has been modified by an in-place operation (", describe(data_), " is at version ", data_._version(),
+              ", expected version ", version_, "). Use an out-of-place op, or clone() the tensor before changing it.");
   if (!GradMode::is_enabled()) return data_;
   // A create_graph backward: a fresh alias whose history is the saved one (for the op's output,
   // the node now running), as LibTorch's SavedVariable::unpack rebuilds it. A leaf's alias has
@@ -190,8 +188,9 @@ void set_grad_fn(const std::shared_ptr<TensorImpl>& t, std::shared_ptr<Node> fn,
   if (t->retains_grad && t->grad_fn != fn) {
     if (t->grad_fn) {
       auto& old = t->grad_fn->retained_outputs;
-      old.erase(std::remove_if(old.begin(), old.end(), [&](const std::weak_ptr<TensorImpl>& w) { return w.lock() == t; }),
-                old.end());
+      old.erase(
+          std::remove_if(old.begin(), old.end(), [&](const std::weak_ptr<TensorImpl>& w) { return w.lock() == t; }),
+          old.end());
     }
     if (fn) fn->retained_outputs.push_back(t);
   }
@@ -289,10 +288,10 @@ namespace {
 /// One run of the engine. `inputs` empty: every node reachable from the roots runs and leaves
 /// accumulate into .grad(). Otherwise only what leads to the inputs runs; their gradients are
 /// returned (grad()) or, with `accumulate`, added into their .grad() (backward(inputs=...)).
-variable_list run_backward(const char* api, const variable_list& roots, const variable_list& grad_roots,
-                           bool keep, bool create_graph, const variable_list& inputs, bool accumulate) {
-  EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), api, ": got ", roots.size(),
-              " tensors but ", grad_roots.size(), " gradients");
+variable_list run_backward(const char* api, const variable_list& roots, const variable_list& grad_roots, bool keep,
+                           bool create_graph, const variable_list& inputs, bool accumulate) {
+  EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), api, ": got ", roots.size(), " tensors but ",
+              grad_roots.size(), " gradients");
   const bool check_gradients = AnomalyMode::is_enabled() && AnomalyMode::should_check_nan();
   // A create_graph backward records the backward functions' ops, making the gradients
   // differentiable; otherwise nothing is recorded.
@@ -304,18 +303,21 @@ variable_list run_backward(const char* api, const variable_list& roots, const va
   for (size_t i = 0; i < roots.size(); ++i) {
     const Tensor& r = roots[i];
     EMBER_CHECK(r.defined(), api, ": called on an undefined tensor");
-    EMBER_CHECK(r.requires_grad(), api, ": element ", i, " of tensors does not require grad and "
-                "does not have a grad_fn (", describe(r), "). Create the leaves with requires_grad(true).");
+    EMBER_CHECK(r.requires_grad(), api, ": element ", i,
+                " of tensors does not require grad and "
+                "does not have a grad_fn (",
+                describe(r), "). Create the leaves with requires_grad(true).");
     Tensor g = grad_roots.empty() ? Tensor() : grad_roots[i];
     if (!g.defined()) {
-      EMBER_CHECK(r.numel() == 1, api, ": grad can be implicitly created only for scalar outputs; "
-                  "got ", describe(r), ". Pass a gradient of the same shape.");
+      EMBER_CHECK(r.numel() == 1, api,
+                  ": grad can be implicitly created only for scalar outputs; "
+                  "got ",
+                  describe(r), ". Pass a gradient of the same shape.");
       g = ones_like(r);
     } else {
       EMBER_CHECK(g.sizes().equals(r.sizes()), api, ": gradient of shape ", g.sizes(),
                   " does not match the tensor's shape ", r.sizes());
-      EMBER_CHECK(g.device() == r.device(), api, ": gradient on ", g.device(),
-                  " but the tensor is on ", r.device());
+      EMBER_CHECK(g.device() == r.device(), api, ": gradient on ", g.device(), " but the tensor is on ", r.device());
       if (g.dtype() != r.dtype()) g = g.to(r.dtype());
     }
     Edge e = gradient_edge(r);
@@ -329,8 +331,8 @@ variable_list run_backward(const char* api, const variable_list& roots, const va
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& in = inputs[i];
     EMBER_CHECK(in.defined(), api, ": input ", i, " is an undefined tensor");
-    EMBER_CHECK(in.requires_grad(), api, ": One of the differentiated Tensors does not require grad (input ", i,
-                ": ", describe(in), ")");
+    EMBER_CHECK(in.requires_grad(), api, ": One of the differentiated Tensors does not require grad (input ", i, ": ",
+                describe(in), ")");
     // backward(inputs=...) fills a non-leaf input's .grad() as retain_grad() would.
     if (accumulate && !in.is_leaf()) in.retain_grad();
     input_edges.push_back(gradient_edge(in));
@@ -398,8 +400,7 @@ variable_list run_backward(const char* api, const variable_list& roots, const va
     buffers.erase(node.get());
     if (prune && targets.count(node.get()) != 0) {
       for (size_t i = 0; i < inputs.size(); ++i)
-        if (input_edges[i].fn == node && input_edges[i].input_nr < in.size())
-          captured[i] = in[input_edges[i].input_nr];
+        if (input_edges[i].fn == node && input_edges[i].input_nr < in.size()) captured[i] = in[input_edges[i].input_nr];
     }
     bool any = false;
     for (auto& g : in) any = any || g.defined();
@@ -420,9 +421,8 @@ variable_list run_backward(const char* api, const variable_list& roots, const va
                   ": double backward is not supported for this op in ember: its backward runs a kernel "
                   "that autograd does not record, so backward()/grad() with create_graph=true cannot go "
                   "through it (docs/libtorch_differences.md lists the ops that support it)");
-      const variable_list targets_now = check_gradients || create_graph || prune
-                                            ? variable_list()
-                                            : accumulation_targets(*node, deps, buffers);
+      const variable_list targets_now =
+          check_gradients || create_graph || prune ? variable_list() : accumulation_targets(*node, deps, buffers);
       TargetScope scope(&targets_now);
       out = node->apply(std::move(in));
       if (!keep) node->release_variables();
@@ -452,12 +452,13 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors, s
 variable_list grad(const variable_list& outputs, const variable_list& inputs, const variable_list& grad_outputs,
                    std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
   EMBER_CHECK(!inputs.empty(), "grad: requires at least one input (got an empty list of inputs)");
-  variable_list grads = run_backward("grad", outputs, grad_outputs, retain_graph.value_or(create_graph),
-                                     create_graph, inputs, /*accumulate=*/false);
+  variable_list grads = run_backward("grad", outputs, grad_outputs, retain_graph.value_or(create_graph), create_graph,
+                                     inputs, /*accumulate=*/false);
   for (size_t i = 0; i < grads.size(); ++i)
-    EMBER_CHECK(allow_unused || grads[i].defined(), "grad: One of the differentiated Tensors appears to not have "
-                "been used in the graph. Set allow_unused=True if this is the desired behavior. (input ", i, ": ",
-                describe(inputs[i]), ")");
+    EMBER_CHECK(allow_unused || grads[i].defined(),
+                "grad: One of the differentiated Tensors appears to not have "
+                "been used in the graph. Set allow_unused=True if this is the desired behavior. (input ",
+                i, ": ", describe(inputs[i]), ")");
   return grads;
 }
 

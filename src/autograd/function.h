@@ -136,8 +136,7 @@ void record(NodeName op, const Tensor& out, const std::vector<Tensor>& inputs, F
   if constexpr (std::is_invocable_v<F, const Tensor&, const std::vector<bool>&>) {
     record_fn(op, out, inputs, BackwardFn(std::forward<F>(f)));
   } else {
-    record_fn(op, out, inputs,
-              [f = std::forward<F>(f)](const Tensor& g, const std::vector<bool>&) { return f(g); });
+    record_fn(op, out, inputs, [f = std::forward<F>(f)](const Tensor& g, const std::vector<bool>&) { return f(g); });
   }
 }
 

@@ -201,13 +201,18 @@ void check_inplace(const Tensor& self, const char* op, std::initializer_list<Ten
   bool recorded = self_grad || base.requires_grad();
   for (const Tensor& t : others) recorded = recorded || (t.defined() && t.requires_grad());
   if (!recorded) return;
-  EMBER_CHECK(!s->view_made_in_no_grad, op, ": A view was created in no_grad mode and is being modified inplace "
-              "with grad mode enabled (the view ", describe(self), "). Given that this use case is ambiguous "
+  EMBER_CHECK(!s->view_made_in_no_grad, op,
+              ": A view was created in no_grad mode and is being modified inplace "
+              "with grad mode enabled (the view ",
+              describe(self),
+              "). Given that this use case is ambiguous "
               "and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
               "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or "
               "both outside (if you want the inplace to be tracked).");
-  EMBER_CHECK(!(self_grad && base.is_leaf()), op, ": a view of a leaf Variable that requires grad is being "
-              "used in an in-place operation (the view ", describe(self), " of the leaf ", describe(base),
+  EMBER_CHECK(!(self_grad && base.is_leaf()), op,
+              ": a view of a leaf Variable that requires grad is being "
+              "used in an in-place operation (the view ",
+              describe(self), " of the leaf ", describe(base),
               "). Wrap the update in ember::NoGradGuard, as the tutorial's SGD step does.");
 }
 

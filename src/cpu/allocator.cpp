@@ -25,8 +25,8 @@ namespace ember {
 namespace {
 
 constexpr size_t kAlignment = 64;
-constexpr size_t kMinCached = size_t(1) << 20;   // 1 MiB: smaller blocks come from malloc's heap
-constexpr size_t kGranule = size_t(64) << 10;    // large requests round up to 64 KiB
+constexpr size_t kMinCached = size_t(1) << 20;       // 1 MiB: smaller blocks come from malloc's heap
+constexpr size_t kGranule = size_t(64) << 10;        // large requests round up to 64 KiB
 constexpr size_t kMaxCached = cpu::kMaxCachedBytes;  // 1 GiB of idle blocks at most
 
 class BlockCache {
@@ -98,7 +98,7 @@ class BlockCache {
   }
 
   std::mutex mutex_;
-  std::list<Block> age_;                                     // idle blocks, longest idle first
+  std::list<Block> age_;                                       // idle blocks, longest idle first
   std::multimap<size_t, std::list<Block>::iterator> by_size_;  // the same blocks by size
   size_t cached_ = 0;
 };

@@ -22,7 +22,7 @@ constexpr int64_t kParallelElements = 1 << 15;
 
 template <typename T>
 struct Channel {
-  const T* base;  // the channel's first element
+  const T* base;             // the channel's first element
   int64_t n, inner, stride;  // n runs of `inner` values, `stride` apart
 
   template <typename F>
@@ -149,8 +149,8 @@ void CpuBackend::batch_norm_forward(const Tensor& out, const Tensor& save_mean, 
                                     const Tensor& running_mean, const Tensor& running_var, bool training,
                                     double momentum, double eps) {
   dispatch_floating(in.dtype(), "batch_norm", [&](auto tag) {
-    forward_impl<typename decltype(tag)::type>(out, save_mean, save_invstd, in, weight, bias, running_mean,
-                                               running_var, training, momentum, eps);
+    forward_impl<typename decltype(tag)::type>(out, save_mean, save_invstd, in, weight, bias, running_mean, running_var,
+                                               training, momentum, eps);
   });
 }
 

@@ -250,8 +250,8 @@ void forward_impl(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
     const int64_t L = u.cols();
     if constexpr (std::is_same_v<T, float>) {
       if (panels) {
-        float* p = cols_scratch.get<float>(size_t(ckk * ((L + cpu::kSgemmPanel - 1) / cpu::kSgemmPanel) *
-                                                  cpu::kSgemmPanel));
+        float* p =
+            cols_scratch.get<float>(size_t(ckk * ((L + cpu::kSgemmPanel - 1) / cpu::kSgemmPanel) * cpu::kSgemmPanel));
         cpu::im2col_panels(x + u.n0 * g.c * g.plane_in(), g.c * g.plane_in(), u.nb, u.p0, u.p1, g, p);
         return cpu::sgemm_avx512_packed_b(g.cout, L, ckk, w, ckk, p, 0.f, c, ldc);
       }
@@ -323,8 +323,7 @@ bool backward_input_as_forward(T* gi, const T* go, const T* w, const Geometry& g
 }
 
 template <typename T>
-void backward_input_impl(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
-                         const Geometry& g) {
+void backward_input_impl(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const Geometry& g) {
   const int64_t P = g.plane_out(), ckk = g.ckk();
   T* gi = grad_in.data_ptr<T>();
   if (g.n == 0 || g.c == 0) return;
@@ -353,8 +352,7 @@ void backward_input_impl(const Tensor& grad_in, const Tensor& grad_out, const Te
 }
 
 template <typename T>
-void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
-                          const Geometry& g) {
+void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const Geometry& g) {
   const int64_t P = g.plane_out(), ckk = g.ckk(), wsize = g.cout * ckk;
   T* gw = grad_weight.data_ptr<T>();
   if (wsize == 0) return;
@@ -388,8 +386,8 @@ void backward_weight_impl(const Tensor& grad_weight, const Tensor& grad_out, con
 
 }  // namespace
 
-void CpuBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight,
-                                const Tensor& bias, const ConvGeometry& g) {
+void CpuBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                                const ConvGeometry& g) {
   dispatch_floating(in.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     forward_impl<T>(in.data_ptr<T>(), weight.data_ptr<T>(), bias.defined() ? bias.data_ptr<T>() : nullptr,
@@ -397,15 +395,14 @@ void CpuBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tenso
   });
 }
 
-void CpuBackend::conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out,
-                                       const Tensor& weight, const ConvGeometry& g) {
-  dispatch_floating(grad_in.dtype(), "conv2d_backward", [&](auto tag) {
-    backward_input_impl<typename decltype(tag)::type>(grad_in, grad_out, weight, g);
-  });
+void CpuBackend::conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
+                                       const ConvGeometry& g) {
+  dispatch_floating(grad_in.dtype(), "conv2d_backward",
+                    [&](auto tag) { backward_input_impl<typename decltype(tag)::type>(grad_in, grad_out, weight, g); });
 }
 
-void CpuBackend::conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out,
-                                        const Tensor& in, const ConvGeometry& g) {
+void CpuBackend::conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
+                                        const ConvGeometry& g) {
   dispatch_floating(in.dtype(), "conv2d_backward", [&](auto tag) {
     backward_weight_impl<typename decltype(tag)::type>(grad_weight, grad_out, in, g);
   });

@@ -95,15 +95,15 @@ EMBER_AVX512 void weight_block(const float* x, const float* go_all, int64_t n0, 
       __m512 a[NCO];
       for (int j = 0; j < NCO; ++j) a[j] = _mm512_loadu_ps(acc + ((j * g.c + c) * taps + t) * 16);
       for (int64_t n = n0; n < n1; ++n) {
-      const float* plane = x + (n * g.c + c) * P;
-      const float* go = go_all + n * g.cout * P;
-      for (int64_t b = 0; b < vectors; ++b) {
-        const __m512 v = _mm512_maskz_loadu_ps(masks[b * taps + t], plane + b * 16 + offs[t]);
-        // grad_out past the plane's end (a ragged last vector) is masked by v's zero lanes.
-        const __mmask16 tail = b * 16 + 16 <= P ? __mmask16(0xFFFF) : __mmask16((1u << (P - b * 16)) - 1);
-        for (int j = 0; j < NCO; ++j)
-          a[j] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, go + (co0 + j) * P + b * 16), a[j]);
-      }
+        const float* plane = x + (n * g.c + c) * P;
+        const float* go = go_all + n * g.cout * P;
+        for (int64_t b = 0; b < vectors; ++b) {
+          const __m512 v = _mm512_maskz_loadu_ps(masks[b * taps + t], plane + b * 16 + offs[t]);
+          // grad_out past the plane's end (a ragged last vector) is masked by v's zero lanes.
+          const __mmask16 tail = b * 16 + 16 <= P ? __mmask16(0xFFFF) : __mmask16((1u << (P - b * 16)) - 1);
+          for (int j = 0; j < NCO; ++j)
+            a[j] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, go + (co0 + j) * P + b * 16), a[j]);
+        }
       }
       for (int j = 0; j < NCO; ++j) _mm512_storeu_ps(acc + ((j * g.c + c) * taps + t) * 16, a[j]);
     }
@@ -113,8 +113,8 @@ EMBER_AVX512 void weight_block(const float* x, const float* go_all, int64_t n0, 
 }  // namespace
 
 bool conv_direct_applies(const ConvGeometry& g) {
-  return sgemm_avx512_available() && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.oh == g.h &&
-         g.ow == g.w && g.kh * g.kw <= kMaxTaps && g.h * g.w > 0;
+  return sgemm_avx512_available() && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.oh == g.h && g.ow == g.w &&
+         g.kh * g.kw <= kMaxTaps && g.h * g.w > 0;
 }
 
 EMBER_AVX512 void conv_direct_forward(const float* x, const float* w, const float* bias, float* y,
@@ -178,7 +178,8 @@ EMBER_AVX512 void conv_direct_backward_weight(const float* x, const float* go, f
   for (int64_t i = 0; i < g.cout * per_co; ++i) {
     __m512 sum = _mm512_loadu_ps(partial.data() + i * 16);
     for (int t = 1; t < threads; ++t)
-      sum = _mm512_add_ps(sum, _mm512_loadu_ps(partial.data() + (size_t(t) * size_t(g.cout * per_co) + size_t(i)) * 16));
+      sum =
+          _mm512_add_ps(sum, _mm512_loadu_ps(partial.data() + (size_t(t) * size_t(g.cout * per_co) + size_t(i)) * 16));
     gw[i] = _mm512_reduce_add_ps(sum);
   }
 }

@@ -53,10 +53,8 @@ EMBER_AVX512 inline void copy_run(float* dst, const float* src, const Tap& tap, 
     const int64_t t0 = 16 * half;
     const __mmask16 live = tap.load[half];
     const __m512 v = live == 0xFFFF ? _mm512_loadu_ps(src + t0) : _mm512_maskz_loadu_ps(live, src + t0);
-    if (n - t0 >= 16)
-      _mm512_storeu_ps(dst + t0, v);
-    else
-      _mm512_mask_storeu_ps(dst + t0, lane_range(0, n - t0), v);
+    if (n - t0 >= 16) _mm512_storeu_ps(dst + t0, v);
+    else _mm512_mask_storeu_ps(dst + t0, lane_range(0, n - t0), v);
   }
 }
 

@@ -39,8 +39,9 @@ template <typename T>
 void float_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T beta) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   T* cp = c.data_ptr<T>();
-  if (k == 0) return cpu::blas_gemm(CblasNoTrans, CblasNoTrans, m, n, 0, alpha, a.data_ptr<T>(), 1, b.data_ptr<T>(),
-                                    1, beta, cp, n);
+  if (k == 0)
+    return cpu::blas_gemm(CblasNoTrans, CblasNoTrans, m, n, 0, alpha, a.data_ptr<T>(), 1, b.data_ptr<T>(), 1, beta, cp,
+                          n);
   EMBER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "mm: ", describe(a), " @ ", describe(b),
               " has a dimension past the 2^31-1 limit of the BLAS interface");
   GemmOperand la = gemm_layout(a), lb = gemm_layout(b);
@@ -110,8 +111,7 @@ void scale_rows(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   if (beta == T(1)) return;
   for (int64_t i = 0; i < m; ++i) {
     T* row = c + i * ldc;
-    if (beta == T(0))
-      std::fill(row, row + n, T(0));
+    if (beta == T(0)) std::fill(row, row + n, T(0));
     else
       for (int64_t j = 0; j < n; ++j) row[j] *= beta;
   }
@@ -124,15 +124,15 @@ void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int
   if (k == 0) return scale_rows(m, n, beta, c, ldc);
   if (sgemm_avx512_preferred(ta == CblasTrans, tb == CblasTrans, n, k))
     return sgemm_avx512(ta == CblasTrans, tb == CblasTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(ldc));
+  cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta,
+              c, blasint(ldc));
 }
 
-void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha,
-               const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+               int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
   if (k == 0) return scale_rows(m, n, beta, c, ldc);
-  cblas_dgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
-              blasint(ldb), beta, c, blasint(ldc));
+  cblas_dgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta,
+              c, blasint(ldc));
 }
 
 }  // namespace cpu
@@ -141,10 +141,8 @@ void CpuBackend::gemm(const Tensor& a, const Tensor& b, const Tensor& c, double 
   if (c.numel() == 0) return;
   dispatch_numeric(c.dtype(), "mm", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (std::is_same_v<T, int64_t>)
-      int_gemm(a, b, c, int64_t(alpha), int64_t(beta));
-    else
-      float_gemm<T>(a, b, c, T(alpha), T(beta));
+    if constexpr (std::is_same_v<T, int64_t>) int_gemm(a, b, c, int64_t(alpha), int64_t(beta));
+    else float_gemm<T>(a, b, c, T(alpha), T(beta));
   });
 }
 

@@ -59,9 +59,9 @@ double to_uniform(uint64_t bits, double from, double to) {
 // with the same rounding steps, so the results match to the bit.
 
 EMBER_RNG_INLINE float cephes_logf(float x) {
-  const bool invalid = !(x > 0.0f);                   // log of <= 0 (or NaN) is NaN
+  const bool invalid = !(x > 0.0f);  // log of <= 0 (or NaN) is NaN
   const float min_normal = bits_float(0x00800000u);
-  x = x > min_normal ? x : min_normal;                // denormals up to the smallest normal (maxps)
+  x = x > min_normal ? x : min_normal;  // denormals up to the smallest normal (maxps)
   const uint32_t bits = float_bits(x);
   // Split into mantissa in [0.5, 1) and exponent e.
   x = bits_float((bits & ~0x7f800000u) | float_bits(0.5f));
@@ -179,8 +179,7 @@ void normal_fill_16(double* data, double mean, double std) {
 void CpuGenerator::seed(uint64_t s) {
   seed_ = s;
   state_[0] = uint32_t(s & 0xffffffffu);
-  for (int j = 1; j < kN; ++j)
-    state_[j] = 1812433253u * (state_[j - 1] ^ (state_[j - 1] >> 30)) + uint32_t(j);
+  for (int j = 1; j < kN; ++j) state_[j] = 1812433253u * (state_[j - 1] ^ (state_[j - 1] >> 30)) + uint32_t(j);
   left_ = 1;  // the first draw regenerates the whole state
   next_ = 0;
   have_next_normal_ = false;

@@ -49,17 +49,20 @@ class CpuGenerator {
   // could not have come from a generator, leaving this one unchanged.
   void set_state(const int64_t* in, const char* what);
 
-  uint32_t random();      // next 32 bits of mt19937
-  uint64_t random64();    // two draws, first one high, as PyTorch's random64()
-  double normal_double(); // one standard normal, PyTorch's at::normal_distribution<double>
+  uint32_t random();       // next 32 bits of mt19937
+  uint64_t random64();     // two draws, first one high, as PyTorch's random64()
+  double normal_double();  // one standard normal, PyTorch's at::normal_distribution<double>
 
  private:
   static constexpr int kN = 624;
   static constexpr int kM = 397;
   void twist();
-  template <typename T> void uniform_impl(T* out, int64_t n, double low, double high);
-  template <typename T> void randint_impl(T* out, int64_t n, int64_t low, int64_t high);
-  template <typename T> void normal_serial_impl(T* out, int64_t n, double mean, double std);
+  template <typename T>
+  void uniform_impl(T* out, int64_t n, double low, double high);
+  template <typename T>
+  void randint_impl(T* out, int64_t n, int64_t low, int64_t high);
+  template <typename T>
+  void normal_serial_impl(T* out, int64_t n, double mean, double std);
 
   uint32_t state_[kN];
   int left_ = 1, next_ = 0;

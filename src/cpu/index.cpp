@@ -47,10 +47,8 @@ void select_slices(T* out, const T* in, const int64_t* ix, int64_t ist, Dims d, 
       if (s < 0) s += d.n;
       const T* src = in + (o * d.n + s) * d.inner;
       T* dst = out + it * d.inner;
-      if (d.inner == 1)
-        *dst = *src;
-      else
-        std::copy_n(src, d.inner, dst);
+      if (d.inner == 1) *dst = *src;
+      else std::copy_n(src, d.inner, dst);
       if (++j == count) {
         j = 0;
         ++o;
@@ -82,8 +80,7 @@ void add_slices(T* out, const T* src, const int64_t* ix, int64_t ist, Dims d, in
 
 /// Calls body(out, other, index, index stride, d, count) typed for out's dtype.
 template <typename Body>
-void run_slices(const char* op, const Tensor& out, const Tensor& other, const Dims& d, const Tensor& index,
-                Body body) {
+void run_slices(const char* op, const Tensor& out, const Tensor& other, const Dims& d, const Tensor& index, Body body) {
   if (out.numel() == 0 || other.numel() == 0) return;
   dispatch_all(out.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -95,19 +92,16 @@ void run_slices(const char* op, const Tensor& out, const Tensor& other, const Di
 }  // namespace
 
 // Both entries: out, in and src contiguous (src/backend.h), so every slice is `inner` elements.
-void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
-                              const Tensor& index) {
+void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
   // The slices are read from in: its (outer, n, inner).
-  run_slices("index_select", out, in, split_at(in.sizes(), dim), index, [](auto* o, const auto* x, auto&&... rest) {
-    select_slices(o, x, rest...);
-  });
+  run_slices("index_select", out, in, split_at(in.sizes(), dim), index,
+             [](auto* o, const auto* x, auto&&... rest) { select_slices(o, x, rest...); });
 }
 
 void CpuBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
   // The slices land in out: its (outer, n, inner).
-  run_slices("index_add", out, src, split_at(out.sizes(), dim), index, [](auto* o, const auto* x, auto&&... rest) {
-    add_slices(o, x, rest...);
-  });
+  run_slices("index_add", out, src, split_at(out.sizes(), dim), index,
+             [](auto* o, const auto* x, auto&&... rest) { add_slices(o, x, rest...); });
 }
 
 }  // namespace ember

@@ -112,8 +112,7 @@ void where_loop(const Tensor& out, const Tensor& cond, const Tensor& a, const Te
   const bool* c = cdata<bool>(cond);
   const T* x = cdata<T>(a);
   const T* y = cdata<T>(b);
-  const int64_t so = g.inner_stride(0), sc = g.inner_stride(1), sx = g.inner_stride(2),
-                sy = g.inner_stride(3);
+  const int64_t so = g.inner_stride(0), sc = g.inner_stride(1), sx = g.inner_stride(2), sy = g.inner_stride(3);
   run(g, [=](const int64_t* off, int64_t n) {
     T* po = o + off[0];
     const bool* pc = c + off[1];
@@ -131,28 +130,23 @@ void where_loop(const Tensor& out, const Tensor& cond, const Tensor& a, const Te
 
 void CpuBackend::unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_pointwise(op, in.dtype(), p, "unary", [&](auto tag, auto f) {
-    unary_loop<typename decltype(tag)::type>(f, out, in);
-  });
+  dispatch_pointwise(op, in.dtype(), p, "unary",
+                     [&](auto tag, auto f) { unary_loop<typename decltype(tag)::type>(f, out, in); });
 }
 
-void CpuBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
-                        const PointwiseParams& p) {
+void CpuBackend::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const PointwiseParams& p) {
   if (out.numel() == 0) return;
-  dispatch_pointwise(op, a.dtype(), p, "binary", [&](auto tag, auto f) {
-    binary_loop<typename decltype(tag)::type>(f, out, a, b);
-  });
+  dispatch_pointwise(op, a.dtype(), p, "binary",
+                     [&](auto tag, auto f) { binary_loop<typename decltype(tag)::type>(f, out, a, b); });
 }
 
-void CpuBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s,
-                               bool reversed, const PointwiseParams& p) {
+void CpuBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,
+                               const PointwiseParams& p) {
   if (out.numel() == 0) return;
   dispatch_pointwise(op, a.dtype(), p, "binary_scalar", [&](auto tag, auto f) {
     using T = typename decltype(tag)::type;
-    if (reversed)
-      scalar_loop<T, true>(f, out, a, T(s));
-    else
-      scalar_loop<T, false>(f, out, a, T(s));
+    if (reversed) scalar_loop<T, true>(f, out, a, T(s));
+    else scalar_loop<T, false>(f, out, a, T(s));
   });
 }
 

@@ -89,8 +89,8 @@ struct AvgWindow {
   int64_t divisor;         // 0 for a window wholly in the padding (its output is 0)
 };
 
-inline AvgWindow avg_window(int64_t oh, int64_t ow, int64_t H, int64_t W, const PoolParams& p,
-                            bool count_include_pad, int64_t divisor_override) {
+inline AvgWindow avg_window(int64_t oh, int64_t ow, int64_t H, int64_t W, const PoolParams& p, bool count_include_pad,
+                            int64_t divisor_override) {
   int64_t h0 = oh * p.stride[0] - p.padding[0], w0 = ow * p.stride[1] - p.padding[1];
   int64_t h1 = std::min(h0 + p.kernel[0], H + p.padding[0]), w1 = std::min(w0 + p.kernel[1], W + p.padding[1]);
   const int64_t padded = (h1 - h0) * (w1 - w0);
@@ -99,9 +99,7 @@ inline AvgWindow avg_window(int64_t oh, int64_t ow, int64_t H, int64_t W, const 
   h1 = std::min(h1, H);
   w1 = std::min(w1, W);
   if (h0 >= h1 || w0 >= w1) return {h0, h1, w0, w1, 0};
-  const int64_t divisor = divisor_override > 0 ? divisor_override
-                          : count_include_pad   ? padded
-                                                : (h1 - h0) * (w1 - w0);
+  const int64_t divisor = divisor_override > 0 ? divisor_override : count_include_pad ? padded : (h1 - h0) * (w1 - w0);
   return {h0, h1, w0, w1, divisor};
 }
 
@@ -133,8 +131,8 @@ void avg_pool_forward_impl(const Tensor& out, const Tensor& in, const PoolParams
 }
 
 template <typename T>
-void avg_pool_backward_impl(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p,
-                            bool count_include_pad, int64_t divisor_override) {
+void avg_pool_backward_impl(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p, bool count_include_pad,
+                            int64_t divisor_override) {
   const int64_t planes = grad_in.size(0) * grad_in.size(1), H = grad_in.size(2), W = grad_in.size(3);
   const int64_t OH = grad_out.size(2), OW = grad_out.size(3);
   T* gi = grad_in.data_ptr<T>();
@@ -262,11 +260,9 @@ void adaptive_max_forward_impl(const Tensor& out, const Tensor& indices, const T
 
 }  // namespace
 
-void CpuBackend::max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in,
-                                    const PoolParams& p) {
-  dispatch_floating(in.dtype(), "max_pool2d", [&](auto tag) {
-    max_pool_forward_impl<typename decltype(tag)::type>(out, indices, in, p);
-  });
+void CpuBackend::max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolParams& p) {
+  dispatch_floating(in.dtype(), "max_pool2d",
+                    [&](auto tag) { max_pool_forward_impl<typename decltype(tag)::type>(out, indices, in, p); });
 }
 
 // The window parameters are not needed here: planes are split between threads, so the scatter

@@ -42,8 +42,7 @@ void scatter_memory_order(const Tensor& out, const T* vals) {
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < out.dim(); ++d)
     if (out.size(d) != 1) dims.push_back(d);
-  std::stable_sort(dims.begin(), dims.end(),
-                   [&](int64_t a, int64_t b) { return out.stride(a) > out.stride(b); });
+  std::stable_sort(dims.begin(), dims.end(), [&](int64_t a, int64_t b) { return out.stride(a) > out.stride(b); });
   const size_t nd = dims.size();
   std::vector<int64_t> size(nd), stride(nd), idx(nd, 0);
   for (size_t i = 0; i < nd; ++i) {
@@ -132,8 +131,8 @@ void CpuBackend::normal(const Tensor& out, double mean, double std) {
 }
 
 void CpuBackend::randint(const Tensor& out, int64_t low, int64_t high) {
-  EMBER_CHECK(low < high, "random_: expects 'from' to be less than 'to', but got from=", low,
-              " >= to=", high, " for ", describe(out));
+  EMBER_CHECK(low < high, "random_: expects 'from' to be less than 'to', but got from=", low, " >= to=", high, " for ",
+              describe(out));
   dispatch_numeric(out.dtype(), "random_", [&](auto tag) {
     using T = typename decltype(tag)::type;
     fill_tensor<T>(out, [&](T* p, int64_t n, bool) { gen_.randint(p, n, low, high); });

@@ -193,8 +193,8 @@ void extreme(T* out, int64_t* idx, const T* in, int64_t outer, int64_t k, int64_
 
 }  // namespace
 
-void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in,
-                        int64_t outer, int64_t k, int64_t inner) {
+void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t outer,
+                        int64_t k, int64_t inner) {
   // The front half (src/ops/reduce.cpp) guards dtypes, k == 0 and empty outputs.
   dispatch_all(in.dtype(), "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -202,10 +202,8 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& indices, c
     const T* x = static_cast<const T*>(in.data_ptr());
     if (op == ReduceOp::Max || op == ReduceOp::Min) {
       int64_t* ix = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
-      if (op == ReduceOp::Max)
-        extreme<true>(o, ix, x, outer, k, inner);
-      else
-        extreme<false>(o, ix, x, outer, k, inner);
+      if (op == ReduceOp::Max) extreme<true>(o, ix, x, outer, k, inner);
+      else extreme<false>(o, ix, x, outer, k, inner);
     } else if constexpr (!std::is_same<T, bool>::value) {
       sum_mean(op == ReduceOp::Mean, o, x, outer, k, inner);
     }

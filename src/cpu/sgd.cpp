@@ -31,8 +31,7 @@ void sgd_range(T* p, const T* g, T* buf, int64_t j0, int64_t j1, bool fresh, con
 }  // namespace
 
 void CpuBackend::sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                          const std::vector<Tensor>& bufs, const std::vector<bool>& first,
-                          const SgdParams& o) {
+                          const std::vector<Tensor>& bufs, const std::vector<bool>& first, const SgdParams& o) {
   const bool use_momentum = o.momentum != 0;
   for (size_t i = 0; i < params.size(); ++i) {
     dispatch_floating(params[i].dtype(), "sgd_step", [&](auto tag) {

@@ -24,9 +24,8 @@ EMBER_API bool sgemm_avx512_available();
 // (element (i, p) at a[i * lda + p]) and A^T when trans_a (element (i, p) at a[p * lda + i]);
 // likewise for B. beta == 0 overwrites C without reading it (NaN in C does not leak through);
 // k == 0 or alpha == 0 only scales C by beta. Precondition: sgemm_avx512_available().
-EMBER_API void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                            int64_t ldc);
+EMBER_API void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // The packed-B layout sgemm_avx512_packed_b reads: op(B) (k x n) as ceil(n / kSgemmPanel)
 // panels of kSgemmPanel columns, panel after panel, each k rows of kSgemmPanel floats (columns

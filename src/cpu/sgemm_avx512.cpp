@@ -38,15 +38,15 @@ namespace ember {
 namespace cpu {
 namespace {
 
-constexpr int kNr = 32;       // columns per packed B panel: two zmm
-constexpr int kMaxMr = 12;    // rows per A panel: 2*12 accumulators + 2 B + 1 broadcast <= 32 zmm
-constexpr int64_t kKc = 320;  // k per packed block: a kc x 32 B panel (40 KB) stays in L1
-constexpr int64_t kMc = 144;  // rows of A per packed block (~180 KB, in L2)
-constexpr int64_t kNc = 2048; // columns of B per packed block (~2.5 MB, in L3)
-constexpr int kDotRows = 4, kDotCols = 6;  // the dot kernel's block of C
-constexpr int64_t kDotKc = 1024;           // k per pass of the dot kernel
+constexpr int kNr = 32;                           // columns per packed B panel: two zmm
+constexpr int kMaxMr = 12;                        // rows per A panel: 2*12 accumulators + 2 B + 1 broadcast <= 32 zmm
+constexpr int64_t kKc = 320;                      // k per packed block: a kc x 32 B panel (40 KB) stays in L1
+constexpr int64_t kMc = 144;                      // rows of A per packed block (~180 KB, in L2)
+constexpr int64_t kNc = 2048;                     // columns of B per packed block (~2.5 MB, in L3)
+constexpr int kDotRows = 4, kDotCols = 6;         // the dot kernel's block of C
+constexpr int64_t kDotKc = 1024;                  // k per pass of the dot kernel
 constexpr size_t kDotBBytes = size_t(512) << 10;  // B rows that all of A's row blocks pass (L2)
-constexpr int64_t kShortK = 80;  // up to this kc the packed tiles are store-bound (see below)
+constexpr int64_t kShortK = 80;                   // up to this kc the packed tiles are store-bound (see below)
 
 // A growable 64-byte aligned buffer, one per thread and purpose, reused across calls so a
 // training loop allocates only on its first steps.
@@ -83,8 +83,7 @@ inline __mmask16 lanes(int64_t count) {
 void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   for (int64_t i = 0; i < m; ++i) {
     float* row = c + i * ldc;
-    if (beta == 0.f)
-      std::fill(row, row + n, 0.f);
+    if (beta == 0.f) std::fill(row, row + n, 0.f);
     else if (beta != 1.f)
       for (int64_t j = 0; j < n; ++j) row[j] *= beta;
   }
@@ -93,8 +92,8 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
 // ---- packed algorithm -------------------------------------------------------------------------
 
 // op(B) rows [p0, p0 + kc), columns [j0, j0 + cols) (cols <= 32) -> dst (kc x 32, zero padded).
-EMBER_AVX512 void pack_b_panel(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc,
-                               int64_t j0, int64_t cols, float* dst) {
+EMBER_AVX512 void pack_b_panel(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
+                               int64_t cols, float* dst) {
   if (!trans_b) {
     const __mmask16 m0 = lanes(cols), m1 = lanes(cols - 16);
     const float* src = b + p0 * ldb + j0;
@@ -115,8 +114,7 @@ EMBER_AVX512 void pack_b_panel(bool trans_b, const float* b, int64_t ldb, int64_
 }
 
 // op(A) rows [i0, i0 + rows), columns [p0, p0 + kc) -> dst, column by column (kc x rows).
-void pack_a_panel(bool trans_a, const float* a, int64_t lda, int64_t i0, int rows, int64_t p0,
-                  int64_t kc, float* dst) {
+void pack_a_panel(bool trans_a, const float* a, int64_t lda, int64_t i0, int rows, int64_t p0, int64_t kc, float* dst) {
   if (trans_a) {  // op(A)(i, p) = a[p * lda + i]: rows are contiguous already
     for (int64_t p = 0; p < kc; ++p) {
       const float* src = a + (p0 + p) * lda + i0;
@@ -132,15 +130,15 @@ void pack_a_panel(bool trans_a, const float* a, int64_t lda, int64_t i0, int row
 
 // C(R x 32 tile, masked to the live columns) = alpha * Apanel @ Bpanel + beta * C.
 template <int R>
-EMBER_AVX512 void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
-                               float alpha, float beta, __mmask16 m0, __mmask16 m1) {
+EMBER_AVX512 void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
+                               float beta, __mmask16 m0, __mmask16 m1) {
   __m512 lo[R], hi[R];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
-  // The tile's C is read (beta != 0) or written at the end: start fetching its lines now, so the
-  // memory latency overlaps the k loop. With a short k (weight gradients: k = the batch) an
-  // unfetched C stalls every tile; prefetching made a 3072 x 64 x 4000 product with beta = 1
-  // about twice as fast (7 ms to 3.6 ms, 2 threads of this project's AMD EPYC).
+    // The tile's C is read (beta != 0) or written at the end: start fetching its lines now, so the
+    // memory latency overlaps the k loop. With a short k (weight gradients: k = the batch) an
+    // unfetched C stalls every tile; prefetching made a 3072 x 64 x 4000 product with beta = 1
+    // about twice as fast (7 ms to 3.6 ms, 2 threads of this project's AMD EPYC).
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
@@ -170,8 +168,7 @@ EMBER_AVX512 void micro_kernel(int64_t kc, const float* ap, const float* bp, flo
   }
 }
 
-using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t, float, float,
-                             __mmask16, __mmask16);
+using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t, float, float, __mmask16, __mmask16);
 
 template <int... R>
 constexpr auto micro_table(std::integer_sequence<int, R...>) {
@@ -185,9 +182,8 @@ int panel_rows(int64_t m) {
   return int((m + mpanels - 1) / mpanels);
 }
 
-EMBER_AVX512 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
-                              float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
-                              float beta, float* c, int64_t ldc) {
+EMBER_AVX512 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                              int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   // Equal-sized blocks: k = 330 as 2 x 165 rather than 320 + 10, m = 16 as 2 x 8 not 12 + 4.
   const int64_t kblocks = (k + kKc - 1) / kKc, kc_max = (k + kblocks - 1) / kblocks;
   const int mr = panel_rows(m);
@@ -209,8 +205,8 @@ EMBER_AVX512 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, 
         auto tile = [&](int64_t ir, int64_t jr) {
           const int64_t cols = std::min<int64_t>(kNr, nc - jr);
           const int rows = int(std::min<int64_t>(mr, mc - ir));
-          kMicro[size_t(rows - 1)](kc, abuf + ir * kc, bbuf + jr * kc, c + (ic + ir) * ldc + jc + jr,
-                                   ldc, alpha, beta_now, lanes(cols), lanes(cols - 16));
+          kMicro[size_t(rows - 1)](kc, abuf + ir * kc, bbuf + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, alpha,
+                                   beta_now, lanes(cols), lanes(cols - 16));
         };
         // Long k: a B panel (kc x 32) stays in L1 while the A panels pass. Short k: the tiles
         // are store-bound, so walk C row panel by row panel, a few contiguous streams.
@@ -227,8 +223,8 @@ EMBER_AVX512 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, 
 }
 
 // The packed algorithm on B panels the caller already wrote (sgemm.h's layout, k rows each).
-EMBER_AVX512 void prepacked_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                                 const float* b_panels, float beta, float* c, int64_t ldc) {
+EMBER_AVX512 void prepacked_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b_panels,
+                                 float beta, float* c, int64_t ldc) {
   const int mr = panel_rows(m);
   float* abuf = a_pack.get(size_t(k * m));
   for (int64_t ir = 0; ir < m; ir += mr)
@@ -238,8 +234,7 @@ EMBER_AVX512 void prepacked_gemm(int64_t m, int64_t n, int64_t k, const float* a
     const float* bp = b_panels + (jr / kNr) * k * kNr;
     for (int64_t ir = 0; ir < m; ir += mr) {
       const int rows = int(std::min<int64_t>(mr, m - ir));
-      kMicro[size_t(rows - 1)](k, abuf + ir * k, bp, c + ir * ldc + jr, ldc, 1.f, beta, lanes(cols),
-                               lanes(cols - 16));
+      kMicro[size_t(rows - 1)](k, abuf + ir * k, bp, c + ir * ldc + jr, ldc, 1.f, beta, lanes(cols), lanes(cols - 16));
     }
   }
 }
@@ -257,8 +252,8 @@ EMBER_AVX512_INLINE float hsum(__m512 v) {
 
 // One 16-wide step of k (masked for the tail) of the dot kernel's R x S block.
 template <int R, int S>
-EMBER_AVX512_INLINE void dot_step(__m512 (&acc)[R][S], const float* a, int64_t lda, const float* b,
-                                  int64_t ldb, __mmask16 mask) {
+EMBER_AVX512_INLINE void dot_step(__m512 (&acc)[R][S], const float* a, int64_t lda, const float* b, int64_t ldb,
+                                  __mmask16 mask) {
   __m512 av[R];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) av[r] = _mm512_maskz_loadu_ps(mask, a + r * lda);
@@ -272,8 +267,8 @@ EMBER_AVX512_INLINE void dot_step(__m512 (&acc)[R][S], const float* a, int64_t l
 
 // C(R x S block) = alpha * A(R rows, k contiguous) . B(S rows, k contiguous) + beta * C.
 template <int R, int S>
-EMBER_AVX512 void dot_kernel(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb,
-                             float* c, int64_t ldc, float alpha, float beta) {
+EMBER_AVX512 void dot_kernel(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                             int64_t ldc, float alpha, float beta) {
   __m512 acc[R][S];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
@@ -292,8 +287,7 @@ EMBER_AVX512 void dot_kernel(int64_t kc, const float* a, int64_t lda, const floa
     }
 }
 
-using DotKernel = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t,
-                           float, float);
+using DotKernel = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, float, float);
 
 template <int R, int... S>
 constexpr auto dot_row(std::integer_sequence<int, S...>) {
@@ -306,8 +300,8 @@ constexpr auto dot_table(std::integer_sequence<int, R...>) {
 }
 const auto kDot = dot_table(std::make_integer_sequence<int, kDotRows>{});  // [R - 1][S - 1]
 
-void dot_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-              const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+void dot_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+              float beta, float* c, int64_t ldc) {
   const int64_t kblocks = (k + kDotKc - 1) / kDotKc;
   const int64_t kc_max = ((k + kblocks - 1) / kblocks + 15) / 16 * 16;
   // Rows of B per block: kDotBBytes of them stay in L2 while every row block of A passes by.
@@ -322,8 +316,8 @@ void dot_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int6
         const int64_t rows = std::min<int64_t>(kDotRows, m - i);
         for (int64_t j = jb; j < jb + nb; j += kDotCols) {
           const int64_t cols = std::min<int64_t>(kDotCols, jb + nb - j);
-          kDot[size_t(rows - 1)][size_t(cols - 1)](kc, a + i * lda + pc, lda, b + j * ldb + pc, ldb,
-                                                   c + i * ldc + j, ldc, alpha, beta_now);
+          kDot[size_t(rows - 1)][size_t(cols - 1)](kc, a + i * lda + pc, lda, b + j * ldb + pc, ldb, c + i * ldc + j,
+                                                   ldc, alpha, beta_now);
         }
       }
     }
@@ -336,22 +330,18 @@ bool sgemm_avx512_available() {
   static const bool available = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("fma");
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
   }();
   return available;
 }
 
-void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                  int64_t ldc) {
+void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.f) return scale_c(m, n, beta, c, ldc);  // BLAS: A, B not read
   // The dot kernel wins when k is long enough to amortise its 24 horizontal sums per block.
-  if (!trans_a && trans_b && k >= kSgemmDotMinK)
-    dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  else
-    packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (!trans_a && trans_b && k >= kSgemmDotMinK) dot_gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void sgemm_avx512_packed_b(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b_panels,

@@ -24,8 +24,7 @@ void for_each_block(int64_t outer, int64_t c, int64_t inner, F&& f) {
   const int64_t blocks = (inner + kInnerBlock - 1) / kInnerBlock;
 #pragma omp parallel for num_threads(get_num_threads()) collapse(2) schedule(static) if (outer * c * inner > 16384)
   for (int64_t o = 0; o < outer; ++o)
-    for (int64_t b = 0; b < blocks; ++b)
-      f(o, b * kInnerBlock, std::min(inner, (b + 1) * kInnerBlock));
+    for (int64_t b = 0; b < blocks; ++b) f(o, b * kInnerBlock, std::min(inner, (b + 1) * kInnerBlock));
 }
 
 template <typename T>
@@ -77,8 +76,7 @@ void softmax_forward_impl(T* out, const T* in, int64_t outer, int64_t c, int64_t
 // log:  grad_in = grad_out - exp(out) * sum_c(grad_out)
 // else: grad_in = out * (grad_out - sum_c(grad_out * out))
 template <typename T>
-void softmax_backward_impl(T* gi, const T* go, const T* out, int64_t outer, int64_t c, int64_t inner,
-                           bool log) {
+void softmax_backward_impl(T* gi, const T* go, const T* out, int64_t outer, int64_t c, int64_t inner, bool log) {
   for_each_block(outer, c, inner, [&](int64_t o, int64_t j0, int64_t j1) {
     const int64_t base = o * c * inner, n = j1 - j0;
     double acc[kInnerBlock];
@@ -102,8 +100,8 @@ void softmax_backward_impl(T* gi, const T* go, const T* out, int64_t outer, int6
 // The row rules (target_kind, smoothed_nll, SmoothedOneHot) are shared with kernels/softmax.cu
 // (src/functors.h); here they run one row per iteration.
 template <typename T>
-void nll_forward_impl(T* losses, const T* logp, const int64_t* target, int64_t n, int64_t c,
-                      int64_t ignore_index, double eps) {
+void nll_forward_impl(T* losses, const T* logp, const int64_t* target, int64_t n, int64_t c, int64_t ignore_index,
+                      double eps) {
 #pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (n * c > 16384)
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = target[i];
@@ -141,25 +139,24 @@ void cross_entropy_backward_impl(T* grad, const T* logp, const int64_t* target, 
 
 }  // namespace
 
-void CpuBackend::softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c,
-                                 int64_t inner, bool log) {
+void CpuBackend::softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,
+                                 bool log) {
   dispatch_floating(in.dtype(), log ? "log_softmax" : "softmax", [&](auto tag) {
     using T = typename decltype(tag)::type;
     softmax_forward_impl<T>(out.data_ptr<T>(), in.data_ptr<T>(), outer, c, inner, log);
   });
 }
 
-void CpuBackend::softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out,
-                                  int64_t outer, int64_t c, int64_t inner, bool log) {
+void CpuBackend::softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,
+                                  int64_t c, int64_t inner, bool log) {
   dispatch_floating(out.dtype(), log ? "log_softmax_backward" : "softmax_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    softmax_backward_impl<T>(grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), out.data_ptr<T>(), outer, c,
-                             inner, log);
+    softmax_backward_impl<T>(grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), out.data_ptr<T>(), outer, c, inner, log);
   });
 }
 
-void CpuBackend::nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target,
-                             int64_t ignore_index, double label_smoothing) {
+void CpuBackend::nll_forward(const Tensor& losses, const Tensor& logp, const Tensor& target, int64_t ignore_index,
+                             double label_smoothing) {
   dispatch_floating(logp.dtype(), "cross_entropy", [&](auto tag) {
     using T = typename decltype(tag)::type;
     nll_forward_impl<T>(losses.data_ptr<T>(), logp.data_ptr<T>(), target.data_ptr<int64_t>(), logp.size(0),

@@ -80,13 +80,13 @@ void* CachingAllocator::allocate(size_t nbytes, bool from_graph_pool) {
       (void)cudaGetLastError();
       size_t free_b = 0, total_b = 0;
       if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) (void)cudaGetLastError();
-      std::string msg = detail::str(
-          "CUDA out of memory on cuda:", device_, ": tried to allocate ", bytes_text(nbytes),
-          "; the GPU has ", bytes_text(free_b), " free of ", bytes_text(total_b), " total; ember holds ",
-          bytes_text(stats_.allocated), " in live tensors and ", bytes_text(stats_.cached),
-          " cached (", bytes_text(released), " of cache were released before retrying",
-          capturing_here ? "; none can be released during a CUDA graph capture" : "",
-          "). Free tensors you no longer need, or use a smaller batch.");
+      std::string msg =
+          detail::str("CUDA out of memory on cuda:", device_, ": tried to allocate ", bytes_text(nbytes),
+                      "; the GPU has ", bytes_text(free_b), " free of ", bytes_text(total_b), " total; ember holds ",
+                      bytes_text(stats_.allocated), " in live tensors and ", bytes_text(stats_.cached), " cached (",
+                      bytes_text(released), " of cache were released before retrying",
+                      capturing_here ? "; none can be released during a CUDA graph capture" : "",
+                      "). Free tensors you no longer need, or use a smaller batch.");
       lock.unlock();  // aborting a capture releases its pool, which takes the lock
       abort_capture(msg);
       throw OutOfMemoryError(msg);

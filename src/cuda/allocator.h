@@ -29,14 +29,14 @@ namespace ember {
 namespace cuda_detail {
 
 struct MemoryStats {
-  size_t allocated = 0;       // bytes in blocks handed out (rounded sizes)
-  size_t reserved = 0;        // bytes obtained from cudaMalloc: allocated + cached
-  size_t peak_allocated = 0;  // high-water mark of `allocated` since the last reset
-  size_t cached = 0;          // bytes in free lists (the shared cache and graph pools)
-  size_t pool_cached = 0;     // of `cached`, the bytes kept for CUDA graphs (not released by empty_cache)
-  int64_t device_mallocs = 0; // cudaMalloc calls made (cache misses)
-  int64_t cache_hits = 0;     // requests served from the free lists
-  int64_t pools = 0;          // graph pools alive (owned by a graph, or released with live blocks)
+  size_t allocated = 0;        // bytes in blocks handed out (rounded sizes)
+  size_t reserved = 0;         // bytes obtained from cudaMalloc: allocated + cached
+  size_t peak_allocated = 0;   // high-water mark of `allocated` since the last reset
+  size_t cached = 0;           // bytes in free lists (the shared cache and graph pools)
+  size_t pool_cached = 0;      // of `cached`, the bytes kept for CUDA graphs (not released by empty_cache)
+  int64_t device_mallocs = 0;  // cudaMalloc calls made (cache misses)
+  int64_t cache_hits = 0;      // requests served from the free lists
+  int64_t pools = 0;           // graph pools alive (owned by a graph, or released with live blocks)
 };
 
 class CachingAllocator {

@@ -51,8 +51,7 @@ template <typename T>
 void scale_rows(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   CudaContext& ctx = context();
   if (beta == T(0)) {
-    EMBER_CUDA_CHECK(cudaMemset2DAsync(c, size_t(ldc) * sizeof(T), 0, size_t(n) * sizeof(T), size_t(m),
-                                       ctx.stream));
+    EMBER_CUDA_CHECK(cudaMemset2DAsync(c, size_t(ldc) * sizeof(T), 0, size_t(n) * sizeof(T), size_t(m), ctx.stream));
     return;
   }
   if (beta == T(1)) return;
@@ -61,18 +60,15 @@ void scale_rows(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   // geam in place (C = beta * C + 0 * C): allowed when C aliases A with the same ld and no transpose.
   cublasHandle_t h = handle_for(ctx);
   if constexpr (std::is_same_v<T, float>)
-    EMBER_CUBLAS_CHECK(cublasSgeam(h, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld,
-                                   c, ld));
-  else
-    EMBER_CUBLAS_CHECK(cublasDgeam(h, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld,
-                                   c, ld));
+    EMBER_CUBLAS_CHECK(cublasSgeam(h, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld, c, ld));
+  else EMBER_CUBLAS_CHECK(cublasDgeam(h, CUBLAS_OP_N, CUBLAS_OP_N, rows, cols, &beta, c, ld, &zero, c, ld, c, ld));
 }
 
 }  // namespace
 
 template <typename T>
-void gemm_row_major(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-                    int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+void gemm_row_major(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+                    const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) return scale_rows(m, n, beta, c, ldc);
   CudaContext& ctx = context();
@@ -81,12 +77,10 @@ void gemm_row_major(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   const int ia = as_int(lda, "lda"), ib = as_int(ldb, "ldb"), ic = as_int(ldc, "ldc");
   if constexpr (std::is_same_v<T, float>) {
     if (cuda::matmul_allow_tf32()) {
-      EMBER_CUBLAS_CHECK(cublasGemmEx(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, CUDA_R_32F, ib, a,
-                                      CUDA_R_32F, ia, &beta, c, CUDA_R_32F, ic, CUBLAS_COMPUTE_32F_FAST_TF32,
-                                      CUBLAS_GEMM_DEFAULT));
+      EMBER_CUBLAS_CHECK(cublasGemmEx(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, CUDA_R_32F, ib, a, CUDA_R_32F,
+                                      ia, &beta, c, CUDA_R_32F, ic, CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT));
     } else {
-      EMBER_CUBLAS_CHECK(
-          cublasSgemm(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, ib, a, ia, &beta, c, ic));
+      EMBER_CUBLAS_CHECK(cublasSgemm(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, ib, a, ia, &beta, c, ic));
     }
   } else {
     EMBER_CUBLAS_CHECK(cublasDgemm(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, ib, a, ia, &beta, c, ic));
@@ -94,9 +88,9 @@ void gemm_row_major(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
 }
 
 template <typename T>
-void gemm_row_major_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
-                            const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb,
-                            int64_t stride_b, T beta, T* c, int64_t ldc, int64_t stride_c, int64_t batch) {
+void gemm_row_major_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                            int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta, T* c,
+                            int64_t ldc, int64_t stride_c, int64_t batch) {
   if (m == 0 || n == 0 || batch == 0) return;
   EMBER_CHECK(k > 0, "cuda gemm (batched): k must be positive, got ", k);
   CudaContext& ctx = context();
@@ -105,30 +99,29 @@ void gemm_row_major_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, in
   const int ia = as_int(lda, "lda"), ib = as_int(ldb, "ldb"), ic = as_int(ldc, "ldc");
   if constexpr (std::is_same_v<T, float>) {
     if (cuda::matmul_allow_tf32()) {
-      EMBER_CUBLAS_CHECK(cublasGemmStridedBatchedEx(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, CUDA_R_32F,
-                                                    ib, stride_b, a, CUDA_R_32F, ia, stride_a, &beta, c, CUDA_R_32F,
-                                                    ic, stride_c, ibatch, CUBLAS_COMPUTE_32F_FAST_TF32,
-                                                    CUBLAS_GEMM_DEFAULT));
+      EMBER_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+          h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, CUDA_R_32F, ib, stride_b, a, CUDA_R_32F, ia, stride_a,
+          &beta, c, CUDA_R_32F, ic, stride_c, ibatch, CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT));
     } else {
-      EMBER_CUBLAS_CHECK(cublasSgemmStridedBatched(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, ib, stride_b,
-                                                   a, ia, stride_a, &beta, c, ic, stride_c, ibatch));
+      EMBER_CUBLAS_CHECK(cublasSgemmStridedBatched(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, ib, stride_b, a,
+                                                   ia, stride_a, &beta, c, ic, stride_c, ibatch));
     }
   } else {
-    EMBER_CUBLAS_CHECK(cublasDgemmStridedBatched(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, ib, stride_b,
-                                                 a, ia, stride_a, &beta, c, ic, stride_c, ibatch));
+    EMBER_CUBLAS_CHECK(cublasDgemmStridedBatched(h, op(trans_b), op(trans_a), in, im, ik, &alpha, b, ib, stride_b, a,
+                                                 ia, stride_a, &beta, c, ic, stride_c, ibatch));
   }
 }
 
-template void gemm_row_major<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
-                                    const float*, int64_t, float, float*, int64_t);
+template void gemm_row_major<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
+                                    int64_t, float, float*, int64_t);
 template void gemm_row_major<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                                      const double*, int64_t, double, double*, int64_t);
 template void gemm_row_major_batched<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
-                                            int64_t, const float*, int64_t, int64_t, float, float*, int64_t,
-                                            int64_t, int64_t);
-template void gemm_row_major_batched<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
-                                             int64_t, int64_t, const double*, int64_t, int64_t, double, double*,
-                                             int64_t, int64_t, int64_t);
+                                            int64_t, const float*, int64_t, int64_t, float, float*, int64_t, int64_t,
+                                            int64_t);
+template void gemm_row_major_batched<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                             int64_t, const double*, int64_t, int64_t, double, double*, int64_t,
+                                             int64_t, int64_t);
 
 }  // namespace cuda_detail
 
@@ -140,8 +133,7 @@ void CudaBackend::gemm(const Tensor& a, const Tensor& b, const Tensor& c, double
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, int64_t>) {
       cuda_detail::gemm_int64(m, n, k, int64_t(alpha), a.data_ptr<int64_t>(), a.stride(0), a.stride(1),
-                              b.data_ptr<int64_t>(), b.stride(0), b.stride(1), int64_t(beta),
-                              c.data_ptr<int64_t>());
+                              b.data_ptr<int64_t>(), b.stride(0), b.stride(1), int64_t(beta), c.data_ptr<int64_t>());
     } else {
       // Layouts cuBLAS cannot read (zero strides of an expanded view, say) are packed first.
       Tensor a_use = a, b_use = b;

@@ -21,8 +21,8 @@ namespace cuda_detail {
 // the capture invalid, and the stream must be usable for eager work once the error is caught.
 
 void throw_cuda(cudaError_t err, const char* call, const char* file, int line) {
-  std::string msg = detail::str("CUDA error ", cudaGetErrorName(err), " (", cudaGetErrorString(err),
-                                ") from `", call, "` at ", file, ":", line);
+  std::string msg = detail::str("CUDA error ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ") from `", call,
+                                "` at ", file, ":", line);
   (void)cudaGetLastError();  // clear a non-sticky error so the next check reports its own
   if (capturing()) {
     if (err == cudaErrorStreamCaptureUnsupported || err == cudaErrorStreamCaptureInvalidated ||
@@ -39,8 +39,8 @@ void throw_cuda(cudaError_t err, const char* call, const char* file, int line) {
 }
 
 void throw_cublas(cublasStatus_t st, const char* call, const char* file, int line) {
-  std::string msg = detail::str("cuBLAS error ", cublasGetStatusName(st), " (", cublasGetStatusString(st),
-                                ") from `", call, "` at ", file, ":", line);
+  std::string msg = detail::str("cuBLAS error ", cublasGetStatusName(st), " (", cublasGetStatusString(st), ") from `",
+                                call, "` at ", file, ":", line);
   if (capturing()) {
     msg += "; the CUDA graph capture in progress was aborted";
     abort_capture(msg);
@@ -83,8 +83,8 @@ CudaContext* create_context(int device) {
 
 void* CudaContext::workspace(size_t nbytes) {
   if (nbytes <= workspace_size) return workspace_ptr;
-  EMBER_CHECK(nbytes <= workspace_cap, "cuda workspace: ", nbytes, " bytes requested but the cap is ",
-              workspace_cap, " bytes (pick an algorithm that needs less scratch memory)");
+  EMBER_CHECK(nbytes <= workspace_cap, "cuda workspace: ", nbytes, " bytes requested but the cap is ", workspace_cap,
+              " bytes (pick an algorithm that needs less scratch memory)");
   // Grow geometrically so a sequence of slightly larger requests does not reallocate each time.
   const size_t size = std::max(nbytes, std::min(workspace_cap, workspace_size * 2));
   CachingAllocator& alloc = allocator(device);

@@ -58,20 +58,20 @@ CudaContext& context();
 }  // namespace cuda_detail
 }  // namespace ember
 
-#define EMBER_CUDA_CHECK(call)                                                                  \
-  do {                                                                                          \
-    cudaError_t ember_err_ = (call);                                                            \
+#define EMBER_CUDA_CHECK(call)                                                                              \
+  do {                                                                                                      \
+    cudaError_t ember_err_ = (call);                                                                        \
     if (ember_err_ != cudaSuccess) ::ember::cuda_detail::throw_cuda(ember_err_, #call, __FILE__, __LINE__); \
   } while (0)
 /// After every kernel launch: reports bad launch configurations at the launch site.
 #define EMBER_CUDA_LAUNCH_CHECK() EMBER_CUDA_CHECK(cudaGetLastError())
-#define EMBER_CUBLAS_CHECK(call)                                                                \
-  do {                                                                                          \
-    cublasStatus_t ember_st_ = (call);                                                          \
+#define EMBER_CUBLAS_CHECK(call)                                                                                      \
+  do {                                                                                                                \
+    cublasStatus_t ember_st_ = (call);                                                                                \
     if (ember_st_ != CUBLAS_STATUS_SUCCESS) ::ember::cuda_detail::throw_cublas(ember_st_, #call, __FILE__, __LINE__); \
   } while (0)
-#define EMBER_CUDNN_CHECK(call)                                                                 \
-  do {                                                                                          \
-    cudnnStatus_t ember_st_ = (call);                                                           \
+#define EMBER_CUDNN_CHECK(call)                                                                                     \
+  do {                                                                                                              \
+    cudnnStatus_t ember_st_ = (call);                                                                               \
     if (ember_st_ != CUDNN_STATUS_SUCCESS) ::ember::cuda_detail::throw_cudnn(ember_st_, #call, __FILE__, __LINE__); \
   } while (0)

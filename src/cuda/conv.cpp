@@ -37,10 +37,10 @@
 #include <vector>
 
 #include "../dtype_dispatch.h"
-#include "ember/cuda.h"
-#include "ember/determinism.h"
 #include "blas.h"
 #include "cuda_backend.h"
+#include "ember/cuda.h"
+#include "ember/determinism.h"
 #include "im2col.h"
 
 namespace ember {
@@ -78,8 +78,7 @@ int64_t chunk_images(const ConvGeom& g, int64_t per_image, size_t elem) {
 }
 
 template <typename T>
-void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                    const ConvGeom& g) {
+void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias, const ConvGeom& g) {
   const int64_t P = g.plane_out(), R = g.ckk();
   const int64_t chunk = chunk_images(g, R * P, sizeof(T));
   Tensor cols = scratch(R * chunk * P, in.dtype(), in.device());
@@ -91,8 +90,7 @@ void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, c
     cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g, nb);
     cuda_detail::gemm_row_major_batched<T>(false, false, g.cout, P, R, T(1), w, R, 0, cols.data_ptr<T>(), nb * P, P,
                                            T(0), y + n0 * g.image_out(), P, g.image_out(), nb);
-    if (bias.defined())
-      cuda_detail::add_channel_bias<T>(y + n0 * g.image_out(), bias.data_ptr<T>(), nb, g.cout, P);
+    if (bias.defined()) cuda_detail::add_channel_bias<T>(y + n0 * g.image_out(), bias.data_ptr<T>(), nb, g.cout, P);
   }
 }
 
@@ -191,10 +189,10 @@ struct Descriptors {
     EMBER_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w.d, t, CUDNN_TENSOR_NCHW, cudnn_int(g.cout, "out_channels"),
                                                  cudnn_int(g.c, "in_channels"), cudnn_int(g.kh, "kernel height"),
                                                  cudnn_int(g.kw, "kernel width")));
-    EMBER_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-        conv.d, cudnn_int(g.ph, "padding"), cudnn_int(g.pw, "padding"), cudnn_int(g.sh, "stride"),
-        cudnn_int(g.sw, "stride"), cudnn_int(g.dh, "dilation"), cudnn_int(g.dw, "dilation"),
-        CUDNN_CROSS_CORRELATION, t));
+    EMBER_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv.d, cudnn_int(g.ph, "padding"), cudnn_int(g.pw, "padding"),
+                                                      cudnn_int(g.sh, "stride"), cudnn_int(g.sw, "stride"),
+                                                      cudnn_int(g.dh, "dilation"), cudnn_int(g.dw, "dilation"),
+                                                      CUDNN_CROSS_CORRELATION, t));
     // As PyTorch: FMA-only kernels for float without TF32, else the default math, which lets the
     // heuristics rank TF32 tensor-core kernels for float on Ampere and later.
     math = t == CUDNN_DATA_FLOAT && !tf32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
@@ -227,8 +225,26 @@ struct Mode {
 Mode current_mode(const CudaContext& ctx) { return Mode{cuda::cudnn_allow_tf32(), is_deterministic()}; }
 
 AlgoKey make_key(Pass pass, const ConvGeom& g, int64_t nb, cudnnDataType_t t, Mode mode, size_t cap, int device) {
-  return AlgoKey{int64_t(pass), device, int64_t(t), mode.tf32 ? 1 : 0, int64_t(cap), nb, g.c, g.h, g.w, g.cout, g.kh,
-                 g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, mode.deterministic ? 1 : 0, 0};
+  return AlgoKey{int64_t(pass),
+                 device,
+                 int64_t(t),
+                 mode.tf32 ? 1 : 0,
+                 int64_t(cap),
+                 nb,
+                 g.c,
+                 g.h,
+                 g.w,
+                 g.cout,
+                 g.kh,
+                 g.kw,
+                 g.sh,
+                 g.sw,
+                 g.ph,
+                 g.pw,
+                 g.dh,
+                 g.dw,
+                 mode.deterministic ? 1 : 0,
+                 0};
 }
 
 /// cuDNN's ranked candidates that succeeded, do not use TF32 tensor cores on float data unless
@@ -362,44 +378,44 @@ bool cudnn_chunks(Pass pass, const ConvGeom& g, Call&& call) {
 }
 
 template <typename T>
-bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                   const ConvGeom& g) {
+bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias, const ConvGeom& g) {
   const T one = T(1), zero = T(0);
-  return cudnn_chunks<T>(Pass::Forward, g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice,
-                                               void* ws, int64_t n0) {
-    T* y = out.data_ptr<T>() + n0 * g.image_out();
-    EMBER_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.w.d,
-                                              weight.data_ptr<T>(), d.conv.d,
-                                              cudnnConvolutionFwdAlgo_t(choice.algo), ws, choice.workspace, &zero,
-                                              d.y.d, y));
-    if (bias.defined())
-      EMBER_CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, &one, d.bias.d, bias.data_ptr<T>(), &one, d.y.d, y));
-  });
+  return cudnn_chunks<T>(
+      Pass::Forward, g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
+        T* y = out.data_ptr<T>() + n0 * g.image_out();
+        EMBER_CUDNN_CHECK(cudnnConvolutionForward(
+            ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.w.d, weight.data_ptr<T>(), d.conv.d,
+            cudnnConvolutionFwdAlgo_t(choice.algo), ws, choice.workspace, &zero, d.y.d, y));
+        if (bias.defined())
+          EMBER_CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, &one, d.bias.d, bias.data_ptr<T>(), &one, d.y.d, y));
+      });
 }
 
 template <typename T>
 bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
   const T one = T(1), zero = T(0);
-  return cudnn_chunks<T>(Pass::BackwardData, g, [&](CudaContext& ctx, const Descriptors& d,
-                                                    const AlgoChoice& choice, void* ws, int64_t n0) {
-    EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(
-        ctx.cudnn, &one, d.w.d, weight.data_ptr<T>(), d.y.d, grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d,
-        cudnnConvolutionBwdDataAlgo_t(choice.algo), ws, choice.workspace, &zero, d.x.d,
-        grad_in.data_ptr<T>() + n0 * g.image_in()));
-  });
+  return cudnn_chunks<T>(
+      Pass::BackwardData, g,
+      [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
+        EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn, &one, d.w.d, weight.data_ptr<T>(), d.y.d,
+                                                       grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d,
+                                                       cudnnConvolutionBwdDataAlgo_t(choice.algo), ws, choice.workspace,
+                                                       &zero, d.x.d, grad_in.data_ptr<T>() + n0 * g.image_in()));
+      });
 }
 
 template <typename T>
 bool cudnn_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
   const T one = T(1), zero = T(0);
-  return cudnn_chunks<T>(Pass::BackwardFilter, g, [&](CudaContext& ctx, const Descriptors& d,
-                                                      const AlgoChoice& choice, void* ws, int64_t n0) {
-    // Later chunks accumulate into the first chunk's gradient.
-    EMBER_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-        ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.y.d,
-        grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d, cudnnConvolutionBwdFilterAlgo_t(choice.algo), ws,
-        choice.workspace, n0 == 0 ? &zero : &one, d.w.d, grad_weight.data_ptr<T>()));
-  });
+  return cudnn_chunks<T>(
+      Pass::BackwardFilter, g,
+      [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
+        // Later chunks accumulate into the first chunk's gradient.
+        EMBER_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+            ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.y.d,
+            grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d, cudnnConvolutionBwdFilterAlgo_t(choice.algo), ws,
+            choice.workspace, n0 == 0 ? &zero : &one, d.w.d, grad_weight.data_ptr<T>()));
+      });
 }
 
 #endif  // EMBER_WITH_CUDNN
@@ -415,8 +431,7 @@ bool use_cudnn() {
 
 void zero(const Tensor& t) {
   if (t.numel() > 0)
-    EMBER_CUDA_CHECK(cudaMemsetAsync(t.data_ptr(), 0, size_t(t.numel()) * element_size(t.dtype()),
-                                     context().stream));
+    EMBER_CUDA_CHECK(cudaMemsetAsync(t.data_ptr(), 0, size_t(t.numel()) * element_size(t.dtype()), context().stream));
 }
 
 }  // namespace
@@ -428,7 +443,8 @@ void CudaBackend::conv2d_forward(const Tensor& out, const Tensor& in, const Tens
     using T = typename decltype(tag)::type;
     if (g.ckk() == 0) {  // no input channels: every output is the bias (or 0)
       zero(out);
-      if (bias.defined()) cuda_detail::add_channel_bias<T>(out.data_ptr<T>(), bias.data_ptr<T>(), g.n, g.cout, g.plane_out());
+      if (bias.defined())
+        cuda_detail::add_channel_bias<T>(out.data_ptr<T>(), bias.data_ptr<T>(), g.n, g.cout, g.plane_out());
       return;
     }
 #if EMBER_WITH_CUDNN

@@ -74,8 +74,8 @@ Probe run_probe() {
     (void)cudaGetLastError();
     p.count = 0;
     p.reason = "GPU " + std::to_string(device) + " has compute capability " + std::to_string(major) + "." +
-               std::to_string(minor) + ", but ember's kernels were built for CUDA architectures " +
-               EMBER_CUDA_ARCHS + " (" + cudaGetErrorName(image) +
+               std::to_string(minor) + ", but ember's kernels were built for CUDA architectures " + EMBER_CUDA_ARCHS +
+               " (" + cudaGetErrorName(image) +
                "); rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(major * 10 + minor);
     return p;
   }
@@ -103,8 +103,7 @@ const Probe& probe() {
 cuda_detail::CachingAllocator* allocator_of(int device) {
   if (!probe().ok) return nullptr;
   if (device < 0) EMBER_CUDA_CHECK(cudaGetDevice(&device));
-  EMBER_CHECK(device < probe().count, "cuda: device ", device, " does not exist (", probe().count,
-              " visible)");
+  EMBER_CHECK(device < probe().count, "cuda: device ", device, " does not exist (", probe().count, " visible)");
   return &cuda_detail::allocator(device);
 }
 
@@ -113,7 +112,8 @@ cuda_detail::CachingAllocator* allocator_of(int device) {
 Backend& cuda_backend() {
   const Probe& p = probe();
   if (!p.ok)
-    throw Error("CUDA is not available: " + p.reason + ". Use Device(kCPU), or check ember::cuda::is_available() first");
+    throw Error("CUDA is not available: " + p.reason +
+                ". Use Device(kCPU), or check ember::cuda::is_available() first");
   static CudaBackend* instance = new CudaBackend();  // never destroyed: tensors may outlive statics
   return *instance;
 }

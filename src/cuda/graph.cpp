@@ -209,8 +209,7 @@ void CUDAGraph::capture_begin() {
 void CUDAGraph::capture_end() {
   Impl& g = *impl_;
   EMBER_CHECK(g.state == Impl::State::Capturing, "CUDAGraph::capture_end: no capture in progress on this graph (",
-              g.state == Impl::State::Ready ? "it already holds a captured graph" : "call capture_begin() first",
-              ")");
+              g.state == Impl::State::Ready ? "it already holds a captured graph" : "call capture_begin() first", ")");
   cuda_detail::Registry& r = registry();
   cuda_detail::DeviceCapture d;
   {
@@ -223,8 +222,7 @@ void CUDAGraph::capture_end() {
       const std::string why = it != r.aborted.end() ? it->second : std::string("unknown reason");
       if (it != r.aborted.end()) r.aborted.erase(it);
       g.state = Impl::State::Empty;
-      throw Error("CUDAGraph::capture_end: the capture was aborted by an error inside the captured region: " +
-                  why);
+      throw Error("CUDAGraph::capture_end: the capture was aborted by an error inside the captured region: " + why);
     }
     d = r.devices[size_t(g.device)];
     r.devices[size_t(g.device)].active = false;

@@ -66,7 +66,8 @@ std::shared_ptr<void> CudaBackend::allocate(size_t nbytes) {
 }
 
 void CudaBackend::synchronize() {
-  cuda_detail::check_not_capturing("synchronize", "a capture records work without running it, so there is nothing to wait for");
+  cuda_detail::check_not_capturing("synchronize",
+                                   "a capture records work without running it, so there is nothing to wait for");
   EMBER_CUDA_CHECK(cudaStreamSynchronize(context().stream));
 }
 

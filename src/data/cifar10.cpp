@@ -124,7 +124,8 @@ LabeledImages read_cifar10_files(const std::vector<std::string>& paths, std::opt
     // than 2^64 / 3073 records, and the total so far passed this check.
     const ScalarType f32 = kFloat;
     const std::string problem = shape_problem({total + records, kChannels, kHeight, kWidth}, &f32);
-    EMBER_CHECK(problem.empty(), "CIFAR-10: file '", p, "' holds ", records, " records, too many for one tensor: ", problem);
+    EMBER_CHECK(problem.empty(), "CIFAR-10: file '", p, "' holds ", records,
+                " records, too many for one tensor: ", problem);
     total += records;
   }
   LabeledImages out = allocate_images(total, batches);

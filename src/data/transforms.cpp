@@ -24,9 +24,7 @@ std::pair<Tensor, Tensor> channel_constants(const Tensor& x, const std::vector<d
     EMBER_CHECK(stddev[i] != 0, op, ": std of channel ", i, " is 0 (division by zero)");
   std::vector<int64_t> shape(size_t(x.dim()), 1);
   shape[size_t(x.dim() - 3)] = c;
-  auto as_tensor = [&](const std::vector<double>& v) {
-    return tensor(v).to(x.dtype()).view(shape).to(x.device());
-  };
+  auto as_tensor = [&](const std::vector<double>& v) { return tensor(v).to(x.dtype()).view(shape).to(x.device()); };
   return {as_tensor(mean), as_tensor(stddev)};
 }
 
@@ -80,9 +78,7 @@ Tensor random_horizontal_flip(const Tensor& x, double p) {
   EMBER_CHECK(p >= 0 && p <= 1, "random_horizontal_flip: p must be in [0, 1], got ", p);
   const int64_t n = x.size(0), w = x.size(3);
   // rand is in [0, 1): p = 0 never flips, p = 1 always does.
-  Tensor flip = (rand({n}, TensorOptions().dtype(kDouble).device(Device(kCPU))) < p)
-                    .to(x.device())
-                    .view({n, 1, 1, 1});
+  Tensor flip = (rand({n}, TensorOptions().dtype(kDouble).device(Device(kCPU))) < p).to(x.device()).view({n, 1, 1, 1});
   if (n == 0 || w == 0) return x.clone();
   Tensor mirrored = x.index_select(3, arange(w - 1, -1, -1, long_on(x)));
   return where(flip, mirrored, x);

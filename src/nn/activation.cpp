@@ -78,8 +78,9 @@ Tensor SELUImpl::forward(Tensor input) { return functional::selu(std::move(input
 
 HardtanhImpl::HardtanhImpl(const HardtanhOptions& options_) : options(options_) { reset(); }
 void HardtanhImpl::reset() {
-  EMBER_CHECK(options.max_val() > options.min_val(), "Hardtanh: max_val must be greater than min_val (got min_val=",
-              options.min_val(), ", max_val=", options.max_val(), ")");
+  EMBER_CHECK(options.max_val() > options.min_val(),
+              "Hardtanh: max_val must be greater than min_val (got min_val=", options.min_val(),
+              ", max_val=", options.max_val(), ")");
 }
 void HardtanhImpl::pretty_print(std::ostream& stream) const {
   stream << "ember::nn::Hardtanh(min_val=" << options.min_val() << ", max_val=" << options.max_val();
@@ -128,11 +129,15 @@ void SoftplusImpl::pretty_print(std::ostream& stream) const {
 Tensor SoftplusImpl::forward(const Tensor& input) { return functional::softplus(input, options); }
 
 SoftmaxImpl::SoftmaxImpl(const SoftmaxOptions& options_) : options(options_) {}
-void SoftmaxImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::Softmax(dim=" << options.dim() << ")"; }
+void SoftmaxImpl::pretty_print(std::ostream& stream) const {
+  stream << "ember::nn::Softmax(dim=" << options.dim() << ")";
+}
 Tensor SoftmaxImpl::forward(const Tensor& input) { return ember::softmax(input, options.dim()); }
 
 SoftminImpl::SoftminImpl(const SoftminOptions& options_) : options(options_) {}
-void SoftminImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::Softmin(dim=" << options.dim() << ")"; }
+void SoftminImpl::pretty_print(std::ostream& stream) const {
+  stream << "ember::nn::Softmin(dim=" << options.dim() << ")";
+}
 Tensor SoftminImpl::forward(const Tensor& input) { return functional::softmin(input, options.dim()); }
 
 LogSoftmaxImpl::LogSoftmaxImpl(const LogSoftmaxOptions& options_) : options(options_) {}

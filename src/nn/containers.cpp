@@ -18,9 +18,8 @@ void ModuleListImpl::push_back(std::shared_ptr<Module> module) {
 }
 
 void ModuleListImpl::insert(size_t index, std::shared_ptr<Module> module) {
-  EMBER_CHECK(index <= modules_.size(), "ModuleList::insert: index ", index,
-              " is out of range for a ModuleList of ", modules_.size(), " modules (at most ", modules_.size(),
-              ")");
+  EMBER_CHECK(index <= modules_.size(), "ModuleList::insert: index ", index, " is out of range for a ModuleList of ",
+              modules_.size(), " modules (at most ", modules_.size(), ")");
   EMBER_CHECK(module != nullptr, "ModuleList::insert: the module is null");
   if (index == modules_.size()) {
     push_back(std::move(module));
@@ -58,10 +57,8 @@ void ModuleDictImpl::insert(const std::string& key, std::shared_ptr<Module> modu
   } else {
     modules_.insert(key, module);
     // A key popped earlier is still registered as a child: its new module takes the name.
-    if (named_children().contains(key))
-      replace_module(key, std::move(module));
-    else
-      register_module(key, std::move(module));
+    if (named_children().contains(key)) replace_module(key, std::move(module));
+    else register_module(key, std::move(module));
   }
 }
 
@@ -130,10 +127,8 @@ Tensor ParameterDictImpl::pop(const std::string& key) {
 }
 
 void ParameterDictImpl::set(const std::string& key, const Tensor& value) {
-  if (Tensor* existing = parameters_.find(key))
-    *existing = value;
-  else
-    insert(key, value);
+  if (Tensor* existing = parameters_.find(key)) *existing = value;
+  else insert(key, value);
 }
 
 }  // namespace nn

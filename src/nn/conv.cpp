@@ -24,8 +24,7 @@ void Conv2dImpl::reset() {
                 "Conv2d: kernel_size ", options.kernel_size(), ", stride ", options.stride(), " and dilation ",
                 options.dilation(), " must be positive and padding ", options.padding(), " non-negative");
   }
-  weight = register_parameter(
-      "weight", empty({out, in / groups, options.kernel_size()[0], options.kernel_size()[1]}));
+  weight = register_parameter("weight", empty({out, in / groups, options.kernel_size()[0], options.kernel_size()[1]}));
   if (options.bias()) {
     bias = register_parameter("bias", empty({out}));
   } else {
@@ -65,8 +64,8 @@ MaxPool2dImpl::MaxPool2dImpl(const MaxPool2dOptions& options_) : options(options
 
 void MaxPool2dImpl::pretty_print(std::ostream& stream) const {
   stream << std::boolalpha << "ember::nn::MaxPool2d(kernel_size=" << options.kernel_size()
-         << ", stride=" << options.stride() << ", padding=" << options.padding()
-         << ", dilation=" << options.dilation() << ", ceil_mode=" << options.ceil_mode() << ")";
+         << ", stride=" << options.stride() << ", padding=" << options.padding() << ", dilation=" << options.dilation()
+         << ", ceil_mode=" << options.ceil_mode() << ")";
 }
 
 Tensor MaxPool2dImpl::forward(const Tensor& input) { return functional::max_pool2d(input, options); }

@@ -50,10 +50,8 @@ void embedding_renorm(const Tensor& weight, const Tensor& input, double max_norm
 Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options) {
   const char* op = "embedding";
   EMBER_CHECK(input.defined() && weight.defined(), op, ": undefined input or weight");
-  EMBER_CHECK(input.dtype() == kLong, op, ": expected the indices to be an int64 (Long) tensor, got ",
-              describe(input));
-  EMBER_CHECK(weight.dim() == 2, op, ": 'weight' must be 2-D (num_embeddings, embedding_dim), got ",
-              describe(weight));
+  EMBER_CHECK(input.dtype() == kLong, op, ": expected the indices to be an int64 (Long) tensor, got ", describe(input));
+  EMBER_CHECK(weight.dim() == 2, op, ": 'weight' must be 2-D (num_embeddings, embedding_dim), got ", describe(weight));
   EMBER_CHECK(!options.scale_grad_by_freq(), op, ": scale_grad_by_freq is not supported by ember");
   EMBER_CHECK(!options.sparse(), op, ": sparse gradients are not supported by ember");
   int64_t padding_idx = -1;
@@ -155,10 +153,9 @@ void Dropout2dImpl::pretty_print(std::ostream& stream) const {
 }
 
 Tensor Dropout2dImpl::forward(Tensor input) {
-  return functional::dropout2d(std::move(input), functional::Dropout2dFuncOptions()
-                                                     .p(options.p())
-                                                     .inplace(options.inplace())
-                                                     .training(is_training()));
+  return functional::dropout2d(
+      std::move(input),
+      functional::Dropout2dFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
 }
 
 AlphaDropoutImpl::AlphaDropoutImpl(const AlphaDropoutOptions& options_) : options(options_) { reset(); }
@@ -169,16 +166,13 @@ void AlphaDropoutImpl::reset() {
 }
 
 void AlphaDropoutImpl::pretty_print(std::ostream& stream) const {
-  stream << std::boolalpha << "ember::nn::AlphaDropout(p=" << options.p() << ", inplace=" << options.inplace()
-         << ")";
+  stream << std::boolalpha << "ember::nn::AlphaDropout(p=" << options.p() << ", inplace=" << options.inplace() << ")";
 }
 
 Tensor AlphaDropoutImpl::forward(const Tensor& input) {
   // As LibTorch's module: never in place, whatever options.inplace() says.
-  return functional::alpha_dropout(input, functional::AlphaDropoutFuncOptions()
-                                              .p(options.p())
-                                              .inplace(false)
-                                              .training(is_training()));
+  return functional::alpha_dropout(
+      input, functional::AlphaDropoutFuncOptions().p(options.p()).inplace(false).training(is_training()));
 }
 
 // --- Unflatten ---------------------------------------------------------------------------------------
@@ -217,8 +211,7 @@ Tensor UnflattenImpl::forward(const Tensor& input) {
     split[size_t(inferred)] = input.size(d) / known;
   } else {
     EMBER_CHECK(known == input.size(d), op, ": unflattened_size ", IntArrayRef(sizes),
-                " does not multiply up to the size of dim ", d, " (", input.size(d), ") of input ",
-                describe(input));
+                " does not multiply up to the size of dim ", d, " (", input.size(d), ") of input ", describe(input));
   }
   std::vector<int64_t> shape(input.sizes().begin(), input.sizes().begin() + d);
   shape.insert(shape.end(), split.begin(), split.end());
@@ -232,11 +225,10 @@ EmbeddingImpl::EmbeddingImpl(EmbeddingOptions options_) : options(std::move(opti
 
 void EmbeddingImpl::reset() {
   const int64_t n = options.num_embeddings(), dim = options.embedding_dim();
-  EMBER_CHECK(n >= 0 && dim >= 0, "Embedding: num_embeddings and embedding_dim must be non-negative, got ", n,
-              " and ", dim);
+  EMBER_CHECK(n >= 0 && dim >= 0, "Embedding: num_embeddings and embedding_dim must be non-negative, got ", n, " and ",
+              dim);
   if (auto pad = options.padding_idx()) {
-    EMBER_CHECK(*pad < n && *pad >= -n, "Embedding: padding_idx ", *pad, " must be within num_embeddings (", n,
-                ")");
+    EMBER_CHECK(*pad < n && *pad >= -n, "Embedding: padding_idx ", *pad, " must be within num_embeddings (", n, ")");
     if (*pad < 0) options.padding_idx(*pad + n);
   }
   EMBER_CHECK(!options.scale_grad_by_freq(), "Embedding: scale_grad_by_freq is not supported by ember");
@@ -246,9 +238,8 @@ void EmbeddingImpl::reset() {
     reset_parameters();
   } else {
     const Tensor& given = options._weight();
-    EMBER_CHECK(given.dim() == 2 && given.size(0) == n && given.size(1) == dim,
-                "Embedding: the shape of _weight ", describe(given), " does not match num_embeddings (", n,
-                ") and embedding_dim (", dim, ")");
+    EMBER_CHECK(given.dim() == 2 && given.size(0) == n && given.size(1) == dim, "Embedding: the shape of _weight ",
+                describe(given), " does not match num_embeddings (", n, ") and embedding_dim (", dim, ")");
     weight = register_parameter("weight", given);
   }
 }
@@ -271,10 +262,11 @@ void EmbeddingImpl::pretty_print(std::ostream& stream) const {
 }
 
 Tensor EmbeddingImpl::forward(const Tensor& indices) {
-  return functional::embedding(indices, weight, functional::EmbeddingFuncOptions()
-                                                    .padding_idx(options.padding_idx())
-                                                    .max_norm(options.max_norm())
-                                                    .norm_type(options.norm_type()));
+  return functional::embedding(indices, weight,
+                               functional::EmbeddingFuncOptions()
+                                   .padding_idx(options.padding_idx())
+                                   .max_norm(options.max_norm())
+                                   .norm_type(options.norm_type()));
 }
 
 Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options) {

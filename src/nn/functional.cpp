@@ -19,24 +19,23 @@ Tensor relu(Tensor input, const ReLUFuncOptions& options) {
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   EMBER_CHECK(input.defined() && weight.defined(), "linear: undefined input or weight");
-  EMBER_CHECK(weight.dim() == 2, "linear: expected a 2-D weight (out_features, in_features), got ",
-              describe(weight));
+  EMBER_CHECK(weight.dim() == 2, "linear: expected a 2-D weight (out_features, in_features), got ", describe(weight));
   EMBER_CHECK(input.dim() >= 1 && input.size(-1) == weight.size(1), "linear: input ", describe(input),
-              " does not match weight ", describe(weight), " (in_features ",
-              input.dim() >= 1 ? input.size(-1) : 0, " != ", weight.size(1), ")");
+              " does not match weight ", describe(weight), " (in_features ", input.dim() >= 1 ? input.size(-1) : 0,
+              " != ", weight.size(1), ")");
   EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
               "linear: expected a bias of shape [", weight.size(0), "], got ", describe(bias));
   return ember::detail::linear(input, weight, bias);
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options) {
-  return ember::conv2d(input, weight, options.bias(), options.stride(), options.padding(),
-                       options.dilation(), options.groups());
+  return ember::conv2d(input, weight, options.bias(), options.stride(), options.padding(), options.dilation(),
+                       options.groups());
 }
 
 Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options) {
-  return ember::max_pool2d(input, options.kernel_size(), options.stride(), options.padding(),
-                           options.dilation(), options.ceil_mode());
+  return ember::max_pool2d(input, options.kernel_size(), options.stride(), options.padding(), options.dilation(),
+                           options.ceil_mode());
 }
 
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options) {
@@ -48,8 +47,8 @@ Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options) {
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options) {
-  return ember::detail::cross_entropy_loss(input, target, options.weight(), options.reduction(),
-                                           options.ignore_index(), options.label_smoothing());
+  return ember::detail::cross_entropy_loss(input, target, options.weight(), options.reduction(), options.ignore_index(),
+                                           options.label_smoothing());
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options) {
@@ -75,16 +74,14 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                   const BatchNormFuncOptions& options) {
   // LibTorch's F::batch_norm reads momentum.value(): only the module turns nullopt into its
   // cumulative average, so here it is an error (in words rather than bad_optional_access).
-  EMBER_CHECK(options.momentum().has_value() || !options.training() ||
-                  (!running_mean.defined() && !running_var.defined()),
-              "batch_norm: momentum = nullopt (a cumulative average) is not supported by the functional form");
+  EMBER_CHECK(
+      options.momentum().has_value() || !options.training() || (!running_mean.defined() && !running_var.defined()),
+      "batch_norm: momentum = nullopt (a cumulative average) is not supported by the functional form");
   return ember::batch_norm(input, options.weight(), options.bias(), running_mean, running_var, options.training(),
                            options.momentum().value_or(0.0), options.eps(), /*cudnn_enabled=*/true);
 }
 
-Tensor gelu(const Tensor& input, const GELUFuncOptions& options) {
-  return ember::gelu(input, options.approximate());
-}
+Tensor gelu(const Tensor& input, const GELUFuncOptions& options) { return ember::gelu(input, options.approximate()); }
 
 Tensor flatten(const Tensor& input, const FlattenFuncOptions& options) {
   return ember::flatten(input, options.start_dim(), options.end_dim());

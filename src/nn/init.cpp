@@ -22,8 +22,7 @@ bool holds(const Variant& v) {
 }
 
 // gain / sqrt(fan): the standard deviation both Kaiming initialisers aim for.
-double kaiming_std(const Tensor& tensor, double a, FanModeType mode, NonlinearityType nonlinearity,
-                   const char* op) {
+double kaiming_std(const Tensor& tensor, double a, FanModeType mode, NonlinearityType nonlinearity, const char* op) {
   EMBER_CHECK(tensor.defined(), op, ": the tensor is undefined");
   EMBER_CHECK(tensor.numel() > 0, op, ": cannot initialise an empty tensor ", describe(tensor));
   int64_t fan_in = 0, fan_out = 0;
@@ -43,7 +42,6 @@ double xavier_std(const Tensor& tensor, double gain) {
   std::tie(fan_in, fan_out) = _calculate_fan_in_and_fan_out(tensor);
   return gain * std::sqrt(2.0 / double(fan_in + fan_out));
 }
-
 
 // The reduced QR of the row-major m x n matrix `a` (m >= n) by Householder reflections, in
 // float64 on the host: returns Q (m x n, row-major), its columns signed so that R's diagonal is

@@ -15,8 +15,8 @@ LinearImpl::LinearImpl(const LinearOptions& options_) : options(options_) { rese
 
 void LinearImpl::reset() {
   EMBER_CHECK(options.in_features() >= 0 && options.out_features() >= 0,
-              "Linear: in_features and out_features must be non-negative, got ", options.in_features(),
-              " and ", options.out_features());
+              "Linear: in_features and out_features must be non-negative, got ", options.in_features(), " and ",
+              options.out_features());
   weight = register_parameter("weight", empty({options.out_features(), options.in_features()}));
   if (options.bias()) {
     bias = register_parameter("bias", empty({options.out_features()}));

@@ -82,8 +82,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bin
               ") that is different to the input size (", input.sizes(),
               ") is deprecated. Please ensure they have the same size.");
   check_floating(op, input);
-  EMBER_CHECK(target.dtype() == input.dtype(), op, ": Found dtype ", target.dtype(), " but expected ",
-              input.dtype(), " (target ", describe(target), ", input ", describe(input), ")");
+  EMBER_CHECK(target.dtype() == input.dtype(), op, ": Found dtype ", target.dtype(), " but expected ", input.dtype(),
+              " (target ", describe(target), ", input ", describe(input), ")");
   const Tensor& weight = options.weight();
   Tensor w;
   if (weight.defined()) {
@@ -96,8 +96,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bin
   if (input.numel() > 0 && (input.is_cpu() || !cuda::is_capturing())) {
     NoGradGuard no_grad;
     const double lo = input.min().item().toDouble(), hi = input.max().item().toDouble();
-    EMBER_CHECK(lo >= 0 && hi <= 1, op, ": all elements of input should be between 0 and 1 (input ",
-                describe(input), " has values in [", lo, ", ", hi, "])");
+    EMBER_CHECK(lo >= 0 && hi <= 1, op, ": all elements of input should be between 0 and 1 (input ", describe(input),
+                " has values in [", lo, ", ", hi, "])");
   }
   // -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 so that x = 0 or 1 gives a finite
   // loss, as PyTorch's.
@@ -160,8 +160,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options) {
   const char* op = "kl_div";
   check_pair(op, input, target);
-  EMBER_CHECK(input.is_floating_point() && target.is_floating_point(), op,
-              ": Integral inputs not supported (input ", describe(input), ", target ", describe(target), ")");
+  EMBER_CHECK(input.is_floating_point() && target.is_floating_point(), op, ": Integral inputs not supported (input ",
+              describe(input), ", target ", describe(target), ")");
   broadcast_shapes(input.sizes(), target.sizes(), op);  // the shape check, naming the op
   Tensor loss;
   if (options.log_target()) {
@@ -282,9 +282,7 @@ Tensor NLLLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::nll_loss(input, target, NLLLossOptions(options).weight(weight));
 }
 
-CrossEntropyLossImpl::CrossEntropyLossImpl(CrossEntropyLossOptions options_) : options(std::move(options_)) {
-  reset();
-}
+CrossEntropyLossImpl::CrossEntropyLossImpl(CrossEntropyLossOptions options_) : options(std::move(options_)) { reset(); }
 void CrossEntropyLossImpl::reset() { weight = register_buffer("weight", options.weight()); }
 void CrossEntropyLossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::CrossEntropyLoss()"; }
 Tensor CrossEntropyLossImpl::forward(const Tensor& input, const Tensor& target) {
@@ -305,8 +303,7 @@ Tensor MarginRankingLossImpl::forward(const Tensor& input1, const Tensor& input2
   return functional::margin_ranking_loss(input1, input2, target, options);
 }
 
-CosineEmbeddingLossImpl::CosineEmbeddingLossImpl(CosineEmbeddingLossOptions options_)
-    : options(std::move(options_)) {}
+CosineEmbeddingLossImpl::CosineEmbeddingLossImpl(CosineEmbeddingLossOptions options_) : options(std::move(options_)) {}
 void CosineEmbeddingLossImpl::reset() {}
 void CosineEmbeddingLossImpl::pretty_print(std::ostream& stream) const {
   stream << "ember::nn::CosineEmbeddingLoss(margin=" << options.margin() << ")";

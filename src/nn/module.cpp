@@ -97,8 +97,7 @@ const std::string& Module::name() const noexcept {
 
 void Module::check_child_name(const std::string& name, bool non_null) const {
   check_name(name, "module");
-  EMBER_CHECK(non_null, "Module::register_module: the module registered as '", name,
-              "' is null (an empty holder?)");
+  EMBER_CHECK(non_null, "Module::register_module: the module registered as '", name, "' is null (an empty holder?)");
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
@@ -119,9 +118,8 @@ void Module::unregister_module(const std::string& name) {
 
 // --- walks -----------------------------------------------------------------------------------
 
-void Module::apply_to_submodules(
-    const std::function<void(const std::string&, const std::shared_ptr<Module>&)>& fn,
-    const std::string& name_prefix) const {
+void Module::apply_to_submodules(const std::function<void(const std::string&, const std::shared_ptr<Module>&)>& fn,
+                                 const std::string& name_prefix) const {
   // Pre-order: a child is visited before its own children, so names come out as
   // "fc1", "block", "block.0", ... in registration order.
   for (const auto& child : children_) {
@@ -138,8 +136,7 @@ void Module::apply(const ModuleApplyFunction& function) {
 
 void Module::apply(const NamedModuleApplyFunction& function, const std::string& name_prefix) {
   function(name_prefix, *this);
-  apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { function(n, *m); },
-                      name_prefix);
+  apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { function(n, *m); }, name_prefix);
 }
 
 std::shared_ptr<Module> Module::shared_from_this_checked(const char* op) const {
@@ -155,15 +152,14 @@ void Module::apply(const ModulePointerApplyFunction& function) const {
 }
 
 OrderedDict<std::string, Tensor> Module::named_tensors(bool recurse,
-                                                      OrderedDict<std::string, Tensor> Module::*member) const {
+                                                       OrderedDict<std::string, Tensor> Module::*member) const {
   OrderedDict<std::string, Tensor> result;
   auto add_own = [&](const Module& m, const std::string& prefix) {
     for (const auto& t : m.*member)
       if (t.value().defined()) result.insert(join_name(prefix, t.key()), t.value());
   };
   add_own(*this, "");
-  if (recurse)
-    apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { add_own(*m, n); }, "");
+  if (recurse) apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { add_own(*m, n); }, "");
   return result;
 }
 
@@ -180,7 +176,7 @@ OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
 std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(recurse).values(); }
 
 OrderedDict<std::string, std::shared_ptr<Module>> Module::named_modules(const std::string& name_prefix,
-                                                                       bool include_self) const {
+                                                                        bool include_self) const {
   OrderedDict<std::string, std::shared_ptr<Module>> result;
   if (include_self) result.insert(name_prefix, shared_from_this_checked("named_modules (include_self)"));
   apply_to_submodules([&](const std::string& n, const std::shared_ptr<Module>& m) { result.insert(n, m); },

@@ -38,9 +38,7 @@ void FlattenImpl::pretty_print(std::ostream& stream) const {
   stream << "ember::nn::Flatten(start_dim=" << options.start_dim() << ", end_dim=" << options.end_dim() << ")";
 }
 
-Tensor FlattenImpl::forward(const Tensor& input) {
-  return input.flatten(options.start_dim(), options.end_dim());
-}
+Tensor FlattenImpl::forward(const Tensor& input) { return input.flatten(options.start_dim(), options.end_dim()); }
 
 void IdentityImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::Identity()"; }
 
@@ -49,8 +47,8 @@ void IdentityImpl::pretty_print(std::ostream& stream) const { stream << "ember::
 DropoutImpl::DropoutImpl(const DropoutOptions& options_) : options(options_) { reset(); }
 
 void DropoutImpl::reset() {
-  EMBER_CHECK(options.p() >= 0. && options.p() <= 1.,
-              "Dropout: the probability has to be between 0 and 1, but got ", options.p());
+  EMBER_CHECK(options.p() >= 0. && options.p() <= 1., "Dropout: the probability has to be between 0 and 1, but got ",
+              options.p());
 }
 
 void DropoutImpl::pretty_print(std::ostream& stream) const {
@@ -58,10 +56,9 @@ void DropoutImpl::pretty_print(std::ostream& stream) const {
 }
 
 Tensor DropoutImpl::forward(Tensor input) {
-  return functional::dropout(std::move(input), functional::DropoutFuncOptions()
-                                                   .p(options.p())
-                                                   .inplace(options.inplace())
-                                                   .training(is_training()));
+  return functional::dropout(
+      std::move(input),
+      functional::DropoutFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
 }
 
 // --- functional --------------------------------------------------------------------------------------

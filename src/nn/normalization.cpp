@@ -56,10 +56,8 @@ void BatchNormImplBase::reset_parameters() {
 void BatchNormImplBase::pretty_print(std::ostream& stream) const {
   stream << std::boolalpha << "ember::nn::" << name_ << "(" << options.num_features() << ", eps=" << options.eps()
          << ", momentum=";
-  if (options.momentum())
-    stream << *options.momentum();
-  else
-    stream << "None";
+  if (options.momentum()) stream << *options.momentum();
+  else stream << "None";
   stream << ", affine=" << options.affine() << ", track_running_stats=" << options.track_running_stats() << ")";
 }
 

@@ -31,8 +31,8 @@ Tensor SequentialImpl::forward(const Tensor& input) {
 }
 
 void SequentialImpl::check_index(size_t index, const char* what) const {
-  EMBER_CHECK(index < modules_.size(), "Sequential::", what, ": index ", index,
-              " is out of range for a Sequential of ", modules_.size(), " modules");
+  EMBER_CHECK(index < modules_.size(), "Sequential::", what, ": index ", index, " is out of range for a Sequential of ",
+              modules_.size(), " modules");
 }
 
 std::shared_ptr<Module> SequentialImpl::ptr(size_t index) const {
@@ -139,16 +139,18 @@ void SequentialImpl::summary(IntArrayRef input_size, std::ostream& stream) const
   std::ostringstream input_shape;
   input_shape << input_size;
 
-  stream << std::left << std::setw(int(name_w)) << "Layer" << "   " << std::setw(int(type_w)) << "Type" << "   "
-         << std::setw(int(shape_w)) << "Output shape" << std::right << std::setw(int(params_w)) << "Params"
+  stream << std::left << std::setw(int(name_w)) << "Layer"
+         << "   " << std::setw(int(type_w)) << "Type"
+         << "   " << std::setw(int(shape_w)) << "Output shape" << std::right << std::setw(int(params_w)) << "Params"
          << "\n"
          << std::string(width, '-') << "\n"
-         << std::left << std::setw(int(name_w)) << "input" << "   " << std::setw(int(type_w)) << "" << "   "
-         << input_shape.str() << "\n";
+         << std::left << std::setw(int(name_w)) << "input"
+         << "   " << std::setw(int(type_w)) << ""
+         << "   " << input_shape.str() << "\n";
   for (const SummaryRow& r : rows) {
     stream << std::left << std::setw(int(name_w)) << r.name << "   " << std::setw(int(type_w)) << r.type << "   "
-           << std::setw(int(shape_w)) << r.shape << std::right << std::setw(int(params_w))
-           << with_commas(r.params) << "\n";
+           << std::setw(int(shape_w)) << r.shape << std::right << std::setw(int(params_w)) << with_commas(r.params)
+           << "\n";
   }
   int64_t total = 0, trainable = 0;
   for (const Tensor& p : params) {

@@ -58,8 +58,8 @@ double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm, double n
     total = norms.size() == 1 ? norms[0] : norm_of(stack(norms), norm_type);
   }
   const double total_norm = total.item<double>();
-  EMBER_CHECK(!error_if_nonfinite || std::isfinite(total_norm), "clip_grad_norm_: the total norm of order ",
-              norm_type, " for gradients from `parameters` is non-finite, so it cannot be clipped. To disable ",
+  EMBER_CHECK(!error_if_nonfinite || std::isfinite(total_norm), "clip_grad_norm_: the total norm of order ", norm_type,
+              " for gradients from `parameters` is non-finite, so it cannot be clipped. To disable ",
               "this error and scale the gradients with the non-finite norm anyway, set `error_if_nonfinite=false`");
   // The coefficient stays a tensor in the gradients' dtype, as LibTorch's, so the scaled
   // gradients round the same way.

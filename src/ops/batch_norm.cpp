@@ -44,8 +44,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
     EMBER_CHECK(!t->defined() || t->dtype() == input.dtype(), op, ": expected weight and bias of the input's dtype ",
                 input.dtype(), ", got ", describe(*t));
   for (const Tensor* t : {&running_mean, &running_var})
-    EMBER_CHECK(!t->defined() || t->is_floating_point(), op,
-                ": expected floating-point running statistics, got ", describe(*t));
+    EMBER_CHECK(!t->defined() || t->is_floating_point(), op, ": expected floating-point running statistics, got ",
+                describe(*t));
 
   const ScalarType dtype = input.dtype();
   const Device device = input.device();
@@ -81,19 +81,20 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
     autograd::record(op, out, {input, weight, bias},
                      [s_in, s_w, has_weight, save_mean, save_invstd, training, in_shape, w_shape, b_shape](
                          const Tensor& grad, const std::vector<bool>& needs) {
-      variable_list grads(3);
-      const Tensor go = grad.contiguous();
-      const Tensor x = s_in.get();
-      const int64_t ch = save_mean.numel();
-      if (needs[0]) grads[0] = make_empty(in_shape, go.dtype(), go.device());
-      if (needs[1]) grads[1] = make_empty({ch}, go.dtype(), go.device());
-      if (needs[2]) grads[2] = make_empty({ch}, go.dtype(), go.device());
-      backend(go).batch_norm_backward(grads[0], grads[1], grads[2], go, x, has_weight ? s_w.get() : Tensor(),
-                                      save_mean, save_invstd, training);
-      if (needs[1]) grads[1] = grads[1].view(w_shape);
-      if (needs[2]) grads[2] = grads[2].view(b_shape);
-      return grads;
-    });
+                       variable_list grads(3);
+                       const Tensor go = grad.contiguous();
+                       const Tensor x = s_in.get();
+                       const int64_t ch = save_mean.numel();
+                       if (needs[0]) grads[0] = make_empty(in_shape, go.dtype(), go.device());
+                       if (needs[1]) grads[1] = make_empty({ch}, go.dtype(), go.device());
+                       if (needs[2]) grads[2] = make_empty({ch}, go.dtype(), go.device());
+                       backend(go).batch_norm_backward(grads[0], grads[1], grads[2], go, x,
+                                                       has_weight ? s_w.get() : Tensor(), save_mean, save_invstd,
+                                                       training);
+                       if (needs[1]) grads[1] = grads[1].view(w_shape);
+                       if (needs[2]) grads[2] = grads[2].view(b_shape);
+                       return grads;
+                     });
   }
   return out;
 }

@@ -9,9 +9,8 @@ std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* 
   for (size_t i = 0; i < n; ++i) {
     int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    EMBER_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", a, " and ", b,
-                " cannot be broadcast together (size ", da, " vs ", db, " at dimension ", i,
-                " counted from the left of the broadcast shape)");
+    EMBER_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", a, " and ", b, " cannot be broadcast together (size ",
+                da, " vs ", db, " at dimension ", i, " counted from the left of the broadcast shape)");
     out[i] = da == 1 ? db : da;
   }
   // Each input fits, but [2^32, 1] and [1, 2^32] broadcast to a shape that does not.
@@ -23,8 +22,7 @@ Tensor broadcast_view(const Tensor& t, IntArrayRef shape) {
   if (t.sizes().equals(shape)) return t;
   size_t lead = shape.size() - size_t(t.dim());
   std::vector<int64_t> strides(shape.size(), 0);
-  for (size_t i = 0; i < size_t(t.dim()); ++i)
-    strides[lead + i] = t.size(int64_t(i)) == 1 ? 0 : t.stride(int64_t(i));
+  for (size_t i = 0; i < size_t(t.dim()); ++i) strides[lead + i] = t.size(int64_t(i)) == 1 ? 0 : t.stride(int64_t(i));
   return make_view(t, shape.vec(), strides, t.storage_offset());
 }
 
@@ -68,9 +66,14 @@ void check_same_device(const char* op, std::initializer_list<Tensor> tensors) {
   const Tensor* first = nullptr;
   for (const Tensor& t : tensors) {
     if (!t.defined()) continue;
-    if (!first) { first = &t; continue; }
-    EMBER_CHECK(t.device() == first->device(), op, ": expected all tensors to be on the same device, "
-                "but found ", describe(*first), " and ", describe(t));
+    if (!first) {
+      first = &t;
+      continue;
+    }
+    EMBER_CHECK(t.device() == first->device(), op,
+                ": expected all tensors to be on the same device, "
+                "but found ",
+                describe(*first), " and ", describe(t));
   }
 }
 

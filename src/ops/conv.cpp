@@ -6,9 +6,7 @@
 namespace ember {
 namespace {
 
-std::string pair_str(const std::array<int64_t, 2>& v) {
-  return detail::str("(", v[0], ", ", v[1], ")");
-}
+std::string pair_str(const std::array<int64_t, 2>& v) { return detail::str("(", v[0], ", ", v[1], ")"); }
 
 /// stride, padding and dilation, (height, width) each, as the user gave them.
 struct ConvParams {
@@ -18,10 +16,21 @@ struct ConvParams {
 /// The one geometry every backend kernel of a convolution of an `in`-shaped input with a
 /// `w`-shaped weight reads (src/conv_geometry.h).
 ConvGeometry geometry(IntArrayRef in, IntArrayRef w, const ConvParams& p) {
-  return {in[0], in[1], in[2], in[3], w[0], w[2], w[3],
+  return {in[0],
+          in[1],
+          in[2],
+          in[3],
+          w[0],
+          w[2],
+          w[3],
           conv_out_size(in[2], w[2], p.stride[0], p.padding[0], p.dilation[0]),
           conv_out_size(in[3], w[3], p.stride[1], p.padding[1], p.dilation[1]),
-          p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
+          p.stride[0],
+          p.stride[1],
+          p.padding[0],
+          p.padding[1],
+          p.dilation[0],
+          p.dilation[1]};
 }
 
 Tensor conv2d_grad_weight(const Tensor& g, const Tensor& x, const std::vector<int64_t>& w_shape, const ConvParams& p);
@@ -54,13 +63,13 @@ Tensor conv2d_grad_input(const Tensor& g, const Tensor& w, const std::vector<int
     std::vector<int64_t> w_shape = w.sizes().vec();
     autograd::record({"conv2d_backward_input", "ConvolutionBackwardBackward0"}, out, {g, w},
                      [sg, sw, w_shape, p](const Tensor& gg, const std::vector<bool>& needs) {
-      // <gg, A_w^T g> = <A_w gg, g>: the gradient for g is the convolution of gg with w, the one
-      // for w the weight gradient of a convolution of gg whose output gradient is g.
-      variable_list grads(2);
-      if (needs[0]) grads[0] = conv2d_batched(gg, sw.get(), Tensor(), p);
-      if (needs[1]) grads[1] = conv2d_grad_weight(sg.get(), gg, w_shape, p);
-      return grads;
-    });
+                       // <gg, A_w^T g> = <A_w gg, g>: the gradient for g is the convolution of gg with w, the one
+                       // for w the weight gradient of a convolution of gg whose output gradient is g.
+                       variable_list grads(2);
+                       if (needs[0]) grads[0] = conv2d_batched(gg, sw.get(), Tensor(), p);
+                       if (needs[1]) grads[1] = conv2d_grad_weight(sg.get(), gg, w_shape, p);
+                       return grads;
+                     });
   }
   return out;
 }
@@ -84,26 +93,24 @@ Tensor conv2d_grad_weight(const Tensor& g, const Tensor& x, const std::vector<in
     std::vector<int64_t> x_shape = x.sizes().vec();
     autograd::record({"conv2d_backward_weight", "ConvolutionBackwardBackward0"}, out, {g, x},
                      [sg, sx, x_shape, p](const Tensor& gw, const std::vector<bool>& needs) {
-      // <gw, dW(g, x)> = <g, conv(x, gw)>: for g a convolution of x with gw, for x an input
-      // gradient of g through gw.
-      variable_list grads(2);
-      if (needs[0]) grads[0] = conv2d_batched(sx.get(), gw, Tensor(), p);
-      if (needs[1]) grads[1] = conv2d_grad_input(sg.get(), gw, x_shape, p);
-      return grads;
-    });
+                       // <gw, dW(g, x)> = <g, conv(x, gw)>: for g a convolution of x with gw, for x an input
+                       // gradient of g through gw.
+                       variable_list grads(2);
+                       if (needs[0]) grads[0] = conv2d_batched(sx.get(), gw, Tensor(), p);
+                       if (needs[1]) grads[1] = conv2d_grad_input(sg.get(), gw, x_shape, p);
+                       return grads;
+                     });
   }
   return out;
 }
 
-Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias,
-                      const ConvParams& p) {
+Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p) {
   const int64_t n = input.size(0), h = input.size(2), w = input.size(3);
   const int64_t out_c = weight.size(0), kh = weight.size(2), kw = weight.size(3);
   const int64_t eff_kh = p.dilation[0] * (kh - 1) + 1, eff_kw = p.dilation[1] * (kw - 1) + 1;
   EMBER_CHECK(h + 2 * p.padding[0] >= eff_kh && w + 2 * p.padding[1] >= eff_kw,
-              "conv2d: calculated padded input size per channel: (", h + 2 * p.padding[0], " x ",
-              w + 2 * p.padding[1], "). Kernel size: (", eff_kh, " x ", eff_kw,
-              "). Kernel size can't be greater than actual input size");
+              "conv2d: calculated padded input size per channel: (", h + 2 * p.padding[0], " x ", w + 2 * p.padding[1],
+              "). Kernel size: (", eff_kh, " x ", eff_kw, "). Kernel size can't be greater than actual input size");
   const ConvGeometry g = geometry(input.sizes(), weight.sizes(), p);
 
   Tensor in_c, w_c, b_c;
@@ -127,66 +134,64 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
     // backward gives them the originals' history.
     const autograd::Edge in_edge = s_in.defined() ? autograd::gradient_edge(input) : autograd::Edge();
     const autograd::Edge w_edge = s_w.defined() ? autograd::gradient_edge(weight) : autograd::Edge();
-    autograd::record("conv2d", out, {input, weight, bias},
-                     [s_in, s_w, in_shape, w_shape, p, g, in_edge, w_edge](const Tensor& grad,
-                                                                        const std::vector<bool>& needs) {
-      variable_list grads(3);
-      if (GradMode::is_enabled()) {
-        // create_graph: the two kernels as recorded ops, differentiable to any order.
-        if (needs[0]) grads[0] = conv2d_grad_input(grad, with_history(s_w.get(), w_edge), in_shape, p);
-        if (needs[1]) grads[1] = conv2d_grad_weight(grad, with_history(s_in.get(), in_edge), w_shape, p);
-        if (needs[2]) grads[2] = grad.sum({0, 2, 3});
-        return grads;
-      }
-      const Tensor go = grad.contiguous();
-      if (needs[0]) {
-        grads[0] = make_empty(in_shape, go.dtype(), go.device());
-        if (grads[0].numel() > 0)
-          backend(go).conv2d_backward_input(grads[0], go, s_w.get(), g);
-      }
-      if (needs[1]) {
-        grads[1] = make_empty(w_shape, go.dtype(), go.device());
-        if (go.numel() > 0) {
-          backend(go).conv2d_backward_weight(grads[1], go, s_in.get(), g);
-        } else {
-          backend(go).fill(grads[1], 0);
-        }
-      }
-      if (needs[2]) grads[2] = go.sum({0, 2, 3});
-      return grads;
-    });
+    autograd::record(
+        "conv2d", out, {input, weight, bias},
+        [s_in, s_w, in_shape, w_shape, p, g, in_edge, w_edge](const Tensor& grad, const std::vector<bool>& needs) {
+          variable_list grads(3);
+          if (GradMode::is_enabled()) {
+            // create_graph: the two kernels as recorded ops, differentiable to any order.
+            if (needs[0]) grads[0] = conv2d_grad_input(grad, with_history(s_w.get(), w_edge), in_shape, p);
+            if (needs[1]) grads[1] = conv2d_grad_weight(grad, with_history(s_in.get(), in_edge), w_shape, p);
+            if (needs[2]) grads[2] = grad.sum({0, 2, 3});
+            return grads;
+          }
+          const Tensor go = grad.contiguous();
+          if (needs[0]) {
+            grads[0] = make_empty(in_shape, go.dtype(), go.device());
+            if (grads[0].numel() > 0) backend(go).conv2d_backward_input(grads[0], go, s_w.get(), g);
+          }
+          if (needs[1]) {
+            grads[1] = make_empty(w_shape, go.dtype(), go.device());
+            if (go.numel() > 0) {
+              backend(go).conv2d_backward_weight(grads[1], go, s_in.get(), g);
+            } else {
+              backend(go).fill(grads[1], 0);
+            }
+          }
+          if (needs[2]) grads[2] = go.sum({0, 2, 3});
+          return grads;
+        });
   }
   return out;
 }
 
 }  // namespace
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
-              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
+              IntArrayRef dilation, int64_t groups) {
   EMBER_CHECK(input.defined() && weight.defined(), "conv2d: undefined input or weight");
   EMBER_CHECK(groups >= 1, "conv2d: groups must be positive, got ", groups);
-  EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
-              "conv2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", describe(input));
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4, "conv2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ",
+              describe(input));
   EMBER_CHECK(weight.dim() == 4, "conv2d: expected a 4-D weight (out_channels, in_channels, kH, kW), got ",
               describe(weight));
   check_floating("conv2d", input);
   EMBER_CHECK(weight.dtype() == input.dtype() && (!bias.defined() || bias.dtype() == input.dtype()),
-              "conv2d: input, weight and bias must have the same dtype, got input ", describe(input),
-              ", weight ", describe(weight), bias.defined() ? ", bias " + describe(bias) : std::string());
+              "conv2d: input, weight and bias must have the same dtype, got input ", describe(input), ", weight ",
+              describe(weight), bias.defined() ? ", bias " + describe(bias) : std::string());
   check_same_device("conv2d", {input, weight, bias});
 
   const int64_t in_channels = input.size(input.dim() - 3);
   EMBER_CHECK(in_channels == weight.size(1) * groups, "conv2d: given groups=", groups, ", weight of size ",
               weight.sizes(), ", expected input", input.sizes(), " to have ", weight.size(1) * groups,
               " channels, but got ", in_channels, " channels instead");
-  EMBER_CHECK(weight.size(0) % groups == 0, "conv2d: given groups=", groups, ", expected weight ",
-              weight.sizes(), " to have out_channels divisible by groups");
-  EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
-              "conv2d: given weight of size ", weight.sizes(), ", expected bias to be 1-dimensional with ",
-              weight.size(0), " elements, but got bias of size ", bias.sizes(), " instead");
+  EMBER_CHECK(weight.size(0) % groups == 0, "conv2d: given groups=", groups, ", expected weight ", weight.sizes(),
+              " to have out_channels divisible by groups");
+  EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), "conv2d: given weight of size ",
+              weight.sizes(), ", expected bias to be 1-dimensional with ", weight.size(0),
+              " elements, but got bias of size ", bias.sizes(), " instead");
   for (int64_t i = 2; i < 4; ++i)
-    EMBER_CHECK(weight.size(i) > 0, "conv2d: kernel size must be positive, got weight of size ",
-                weight.sizes());
+    EMBER_CHECK(weight.size(i) > 0, "conv2d: kernel size must be positive, got weight of size ", weight.sizes());
 
   ConvParams p;
   const auto s = expand_pair(stride, "conv2d", "stride");

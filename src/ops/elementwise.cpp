@@ -19,9 +19,7 @@ Tensor cast(const Tensor& t, ScalarType dt) {
   return t.to(dt);
 }
 
-void check_defined(const char* op, const Tensor& t) {
-  EMBER_CHECK(t.defined(), op, ": got an undefined tensor");
-}
+void check_defined(const char* op, const Tensor& t) { EMBER_CHECK(t.defined(), op, ": got an undefined tensor"); }
 
 bool is_arith(BinaryOp op) { return !is_comparison(op) && op != BinaryOp::ReluGrad; }
 
@@ -31,7 +29,8 @@ ScalarType compute_type(BinaryOp op, ScalarType promoted, const char* name) {
     return op == BinaryOp::Div ? kFloat : promoted;  // true division, as torch.div
   }
   if (is_arith(op) && promoted == kBool) {
-    EMBER_CHECK(op != BinaryOp::Sub, name, ": subtraction of bool tensors is not supported; use "
+    EMBER_CHECK(op != BinaryOp::Sub, name,
+                ": subtraction of bool tensors is not supported; use "
                 "logical ops or cast to an integer dtype first");
     return kLong;
   }
@@ -57,8 +56,7 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
   return bool_if_promoted(out, promoted);
 }
 
-Tensor scalar_kernel(BinaryOp op, const char* name, const Tensor& a, const Scalar& s, bool reversed,
-                     double alpha = 1) {
+Tensor scalar_kernel(BinaryOp op, const char* name, const Tensor& a, const Scalar& s, bool reversed, double alpha = 1) {
   check_defined(name, a);
   const ScalarType promoted = result_type(a, s);
   ScalarType ct = compute_type(op, promoted, name);
@@ -106,8 +104,7 @@ Tensor arith(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, do
       auto sb = save(b, name);
       record(name, out, {a, b}, [=](const Tensor& g, const std::vector<bool>& n) -> variable_list {
         const Tensor& bv = sb.get();
-        return {n[0] ? reduce(g / bv, as, at) : Tensor(),
-                n[1] ? reduce(-g * sa.get() / (bv * bv), bs, bt) : Tensor()};
+        return {n[0] ? reduce(g / bv, as, at) : Tensor(), n[1] ? reduce(-g * sa.get() / (bv * bv), bs, bt) : Tensor()};
       });
       break;
     }
@@ -126,43 +123,35 @@ Tensor arith(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, do
       });
       break;
     }
-    default:
-      break;
+    default: break;
   }
   return out;
 }
 
-Tensor arith_scalar(BinaryOp op, const char* name, const Tensor& a, const Scalar& s, bool reversed,
-                    double alpha = 1) {
+Tensor arith_scalar(BinaryOp op, const char* name, const Tensor& a, const Scalar& s, bool reversed, double alpha = 1) {
   Tensor out = scalar_kernel(op, name, a, s, reversed, alpha);
   if (!autograd::needs_grad({a}) || !out.is_floating_point()) return out;
   double v = s.toDouble();
   ScalarType at = a.dtype();
   auto back = [at](Tensor g) { return g.dtype() == at ? g : g.to(at); };
   switch (op) {
-    case BinaryOp::Add:
-      record(name, out, {a}, [=](const Tensor& g) -> variable_list { return {back(g)}; });
-      break;
+    case BinaryOp::Add: record(name, out, {a}, [=](const Tensor& g) -> variable_list { return {back(g)}; }); break;
     case BinaryOp::Sub: {
       double sg = reversed ? -alpha : 1.0;  // a - s  or  s - alpha * a
       record(name, out, {a}, [=](const Tensor& g) -> variable_list { return {back(sg == 1 ? g : g * sg)}; });
       break;
     }
-    case BinaryOp::Mul:
-      record(name, out, {a}, [=](const Tensor& g) -> variable_list { return {back(g * v)}; });
-      break;
+    case BinaryOp::Mul: record(name, out, {a}, [=](const Tensor& g) -> variable_list { return {back(g * v)}; }); break;
     case BinaryOp::Div:
       if (!reversed) {
         record(name, out, {a}, [=](const Tensor& g) -> variable_list { return {back(g / v)}; });
       } else {  // s / a: LibTorch divides by a tensor, so this is its Tensor overload's node
         auto sa = save(a, name), so = save(out, name);
-        record({name, "DivBackward0"}, out, {a}, [=](const Tensor& g) -> variable_list {
-          return {back(-g * so.get() / sa.get())};
-        });
+        record({name, "DivBackward0"}, out, {a},
+               [=](const Tensor& g) -> variable_list { return {back(-g * so.get() / sa.get())}; });
       }
       break;
-    default:
-      throw Error(detail::str(name, ": no gradient for this scalar form"));
+    default: throw Error(detail::str(name, ": no gradient for this scalar form"));
   }
   return out;
 }
@@ -178,8 +167,8 @@ Tensor compare(BinaryOp op, const char* name, const Tensor& a, const Scalar& s) 
 
 /// Writes `result` into self (an in-place op): version bump, and history when it has one.
 const Tensor& assign(const Tensor& self, const char* name, const Tensor& result) {
-  EMBER_CHECK(is_floating_point(self.dtype()) || !result.is_floating_point(), name,
-              ": result type ", result.dtype(), " can't be cast to the desired output type ", self.dtype());
+  EMBER_CHECK(is_floating_point(self.dtype()) || !result.is_floating_point(), name, ": result type ", result.dtype(),
+              " can't be cast to the desired output type ", self.dtype());
   EMBER_CHECK(result.sizes().equals(self.sizes()), name, ": output with shape ", self.sizes(),
               " doesn't match the broadcast shape ", result.sizes());
   autograd::rebase_history(self, result);
@@ -196,14 +185,13 @@ const Tensor& inplace_via(const Tensor& self, const char* name, bool recording, 
 
 /// Fast path for in-place arithmetic under no-grad: the kernel writes straight into self.
 bool direct_inplace_ok(const Tensor& self, const Tensor& other) {
-  return !autograd::needs_grad({self, other}) && self.is_contiguous() &&
-         self.device() == other.device() && result_type(self, other) == self.dtype() &&
+  return !autograd::needs_grad({self, other}) && self.is_contiguous() && self.device() == other.device() &&
+         result_type(self, other) == self.dtype() &&
          broadcast_shapes(self.sizes(), other.sizes(), "in-place").size() == size_t(self.dim()) &&
          self.sizes().equals(broadcast_shapes(self.sizes(), other.sizes(), "in-place"));
 }
 
-const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, const Tensor& other,
-                             double alpha) {
+const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, const Tensor& other, double alpha) {
   autograd::check_inplace(self, name, {other});
   check_no_overlap(name, self, {other});
   if (direct_inplace_ok(self, other) && compute_type(op, self.dtype(), name) == self.dtype()) {
@@ -217,8 +205,7 @@ const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, 
   return inplace_via(self, name, rec, [&](const Tensor& src) { return arith(op, name, src, other, alpha); });
 }
 
-const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, const Scalar& s,
-                             double alpha) {
+const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, const Scalar& s, double alpha) {
   autograd::check_inplace(self, name);
   check_no_overlap(name, self);
   if (!autograd::needs_grad({self}) && self.is_contiguous() && result_type(self, s) == self.dtype() &&
@@ -295,9 +282,7 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x, ScalarType out_dtype
   if (autograd::needs_grad({x}) && out.is_floating_point()) {
     auto sx = uses & kIn ? save(x, name) : autograd::SavedTensor();
     auto so = uses & kOut ? save(out, name) : autograd::SavedTensor();
-    record(name, out, {x}, [sx, so, dfdx](const Tensor& g) -> variable_list {
-      return {dfdx(g, sx.get(), so.get())};
-    });
+    record(name, out, {x}, [sx, so, dfdx](const Tensor& g) -> variable_list { return {dfdx(g, sx.get(), so.get())}; });
   }
   return out;
 }
@@ -329,14 +314,15 @@ Tensor abs(const Tensor& x) {
   });
 }
 Tensor relu(const Tensor& x) {
-  return unary(UnaryOp::Relu, "relu", x, numeric(x, "relu"), kOut, [](const Tensor& g, const Tensor&, const Tensor& out) {
-    // A create_graph backward needs the gradient's dependence on g recorded: a where() over the
-    // output's sign, instead of the fused kernel autograd cannot see.
-    if (GradMode::is_enabled()) return where(out > 0, g, zeros({}, g.options()));
-    Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
-    backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
-    return gi;
-  });
+  return unary(UnaryOp::Relu, "relu", x, numeric(x, "relu"), kOut,
+               [](const Tensor& g, const Tensor&, const Tensor& out) {
+                 // A create_graph backward needs the gradient's dependence on g recorded: a where() over the
+                 // output's sign, instead of the fused kernel autograd cannot see.
+                 if (GradMode::is_enabled()) return where(out > 0, g, zeros({}, g.options()));
+                 Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
+                 backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
+                 return gi;
+               });
 }
 Tensor sigmoid(const Tensor& x) {
   return unary(UnaryOp::Sigmoid, "sigmoid", x, float_result(x), kOut,
@@ -358,10 +344,13 @@ Tensor pow(const Tensor& x, const Scalar& e) {
   EMBER_CHECK(is_floating_point(dt) || e.toLong() >= 0, "pow: Integers to negative integer powers are not allowed (",
               describe(x), " to the power ", e, ")");
   double ev = p.a;
-  return unary(UnaryOp::PowScalar, "pow", x, dt, kIn, [ev](const Tensor& g, const Tensor& in, const Tensor&) {
-    if (ev == 0) return zeros_like(g);
-    return g * ev * ember::pow(in, ev - 1);
-  }, p);
+  return unary(
+      UnaryOp::PowScalar, "pow", x, dt, kIn,
+      [ev](const Tensor& g, const Tensor& in, const Tensor&) {
+        if (ev == 0) return zeros_like(g);
+        return g * ev * ember::pow(in, ev - 1);
+      },
+      p);
 }
 namespace {
 /// clamp, clamp_min and clamp_max: `name` tells LibTorch's node (ClampBackward1, ClampMinBackward0, ...).
@@ -373,14 +362,19 @@ Tensor clamp_as(const char* name, const Tensor& x, std::optional<Scalar> lo, std
   bool float_bound = (lo && lo->isFloatingPoint()) || (hi && hi->isFloatingPoint());
   ScalarType dt = float_bound ? float_result(x) : numeric(x, "clamp");
   double a = p.a, b = p.b;
-  return unary(UnaryOp::Clamp, name, x, dt, kIn, [a, b](const Tensor& g, const Tensor& in, const Tensor&) {
-    // The gradient passes where min <= x <= max, as in PyTorch.
-    Tensor zero = zeros_like(g);
-    return where(in >= a, where(in <= b, g, zero), zero);
-  }, p);
+  return unary(
+      UnaryOp::Clamp, name, x, dt, kIn,
+      [a, b](const Tensor& g, const Tensor& in, const Tensor&) {
+        // The gradient passes where min <= x <= max, as in PyTorch.
+        Tensor zero = zeros_like(g);
+        return where(in >= a, where(in <= b, g, zero), zero);
+      },
+      p);
 }
 }  // namespace
-Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp_as("clamp", x, lo, hi); }
+Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  return clamp_as("clamp", x, lo, hi);
+}
 Tensor clamp_min(const Tensor& x, const Scalar& lo) { return clamp_as("clamp_min", x, lo, std::nullopt); }
 Tensor clamp_max(const Tensor& x, const Scalar& hi) { return clamp_as("clamp_max", x, std::nullopt, hi); }
 
@@ -399,10 +393,10 @@ Tensor Tensor::clamp_min(const Scalar& lo) const { return ember::clamp_min(*this
 Tensor Tensor::clamp_max(const Scalar& hi) const { return ember::clamp_max(*this, hi); }
 
 // --- comparisons and where ----------------------------------------------------------------------------
-#define EMBER_COMPARISON(fname, OP, sym)                                                              \
-  Tensor fname(const Tensor& a, const Tensor& b) { return compare(BinaryOp::OP, #fname, a, b); }     \
-  Tensor Tensor::fname(const Tensor& o) const { return compare(BinaryOp::OP, #fname, *this, o); }    \
-  Tensor Tensor::fname(const Scalar& o) const { return compare(BinaryOp::OP, #fname, *this, o); }    \
+#define EMBER_COMPARISON(fname, OP, sym)                                                                \
+  Tensor fname(const Tensor& a, const Tensor& b) { return compare(BinaryOp::OP, #fname, a, b); }        \
+  Tensor Tensor::fname(const Tensor& o) const { return compare(BinaryOp::OP, #fname, *this, o); }       \
+  Tensor Tensor::fname(const Scalar& o) const { return compare(BinaryOp::OP, #fname, *this, o); }       \
   Tensor operator sym(const Tensor& a, const Tensor& b) { return compare(BinaryOp::OP, #fname, a, b); } \
   Tensor operator sym(const Tensor& a, const Scalar& b) { return compare(BinaryOp::OP, #fname, a, b); }
 EMBER_COMPARISON(eq, Eq, ==)
@@ -584,9 +578,9 @@ Tensor activation(UnaryOp op, BinaryOp grad_op, const char* name, const Tensor& 
   check_defined(name, x);
   EMBER_CHECK(x.is_floating_point(), name, ": not implemented for ", describe(x),
               " (it takes floating-point tensors, as LibTorch's)");
-  return unary(op, name, x, x.dtype(), kIn,
-               [grad_op, p](const Tensor& g, const Tensor& in, const Tensor&) { return activation_grad(grad_op, g, in, p); },
-               p);
+  return unary(
+      op, name, x, x.dtype(), kIn,
+      [grad_op, p](const Tensor& g, const Tensor& in, const Tensor&) { return activation_grad(grad_op, g, in, p); }, p);
 }
 
 PointwiseParams params(double a, double b = 0, double c = 0) {
@@ -625,7 +619,9 @@ Tensor celu_as(const char* name, const Tensor& x, const Scalar& alpha) {
   return elu_as(name, x, a, 1.0, 1.0 / a);
 }
 }  // namespace
-Tensor leaky_relu(const Tensor& x, const Scalar& negative_slope) { return leaky_relu_as("leaky_relu", x, negative_slope); }
+Tensor leaky_relu(const Tensor& x, const Scalar& negative_slope) {
+  return leaky_relu_as("leaky_relu", x, negative_slope);
+}
 Tensor elu(const Tensor& x, const Scalar& alpha, const Scalar& scale, const Scalar& input_scale) {
   return elu_as("elu", x, alpha.toDouble(), scale.toDouble(), input_scale.toDouble());
 }
@@ -642,20 +638,19 @@ Tensor hardtanh_as(const char* name, const Tensor& x, double lo, double hi) {
   check_defined(name, x);
   EMBER_CHECK(x.dtype() != kBool, name, ": Bool inputs not supported for hardtanh (", describe(x), ")");
   const PointwiseParams p = params(lo, hi);
-  return unary(UnaryOp::Hardtanh, name, x, x.dtype(), kIn,
-               [p](const Tensor& g, const Tensor& in, const Tensor&) {
-                 return activation_grad(BinaryOp::HardtanhGrad, g, in, p);
-               },
-               p);
+  return unary(
+      UnaryOp::Hardtanh, name, x, x.dtype(), kIn,
+      [p](const Tensor& g, const Tensor& in, const Tensor&) {
+        return activation_grad(BinaryOp::HardtanhGrad, g, in, p);
+      },
+      p);
 }
 }  // namespace
 Tensor hardtanh(const Tensor& x, const Scalar& min_val, const Scalar& max_val) {
   return hardtanh_as("hardtanh", x, min_val.toDouble(), max_val.toDouble());
 }
 Tensor relu6(const Tensor& x) { return hardtanh_as("relu6", x, 0.0, 6.0); }
-Tensor hardswish(const Tensor& x) {
-  return activation(UnaryOp::Hardswish, BinaryOp::HardswishGrad, "hardswish", x);
-}
+Tensor hardswish(const Tensor& x) { return activation(UnaryOp::Hardswish, BinaryOp::HardswishGrad, "hardswish", x); }
 Tensor hardsigmoid(const Tensor& x) {
   return activation(UnaryOp::Hardsigmoid, BinaryOp::HardsigmoidGrad, "hardsigmoid", x);
 }
@@ -671,8 +666,8 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 Tensor glu(const Tensor& x, int64_t dim) {
   const char* op = "glu";
   check_defined(op, x);
-  EMBER_CHECK(x.dim() > 0, op, ": glu does not support scalars because halving size must be even (input ",
-              describe(x), ")");
+  EMBER_CHECK(x.dim() > 0, op, ": glu does not support scalars because halving size must be even (input ", describe(x),
+              ")");
   EMBER_CHECK(x.is_floating_point(), op, ": not implemented for ", describe(x),
               " (it takes floating-point tensors, as LibTorch's)");
   EMBER_CHECK(dim >= -x.dim() && dim < x.dim(), op, ": dimension ", dim, " is out of range for ", describe(x));
@@ -699,10 +694,15 @@ Tensor glu(const Tensor& x, int64_t dim) {
   return out;
 }
 
-Tensor& silu_(Tensor& x) { return activation_("silu_", x, [](const Tensor& s) { return silu(s); }); }
-Tensor& mish_(Tensor& x) { return activation_("mish_", x, [](const Tensor& s) { return mish(s); }); }
+Tensor& silu_(Tensor& x) {
+  return activation_("silu_", x, [](const Tensor& s) { return silu(s); });
+}
+Tensor& mish_(Tensor& x) {
+  return activation_("mish_", x, [](const Tensor& s) { return mish(s); });
+}
 Tensor& leaky_relu_(Tensor& x, const Scalar& negative_slope) {
-  return activation_("leaky_relu_", x, [&](const Tensor& s) { return leaky_relu_as("leaky_relu_", s, negative_slope); });
+  return activation_("leaky_relu_", x,
+                     [&](const Tensor& s) { return leaky_relu_as("leaky_relu_", s, negative_slope); });
 }
 Tensor& elu_(Tensor& x, const Scalar& alpha, const Scalar& scale, const Scalar& input_scale) {
   return activation_("elu_", x, [&](const Tensor& s) {
@@ -718,8 +718,12 @@ Tensor& celu_(Tensor& x, const Scalar& alpha) {
 Tensor& hardtanh_(Tensor& x, const Scalar& min_val, const Scalar& max_val) {
   return activation_("hardtanh_", x, [&](const Tensor& s) { return hardtanh(s, min_val, max_val); });
 }
-Tensor& relu6_(Tensor& x) { return activation_("relu6_", x, [](const Tensor& s) { return relu6(s); }); }
-Tensor& hardswish_(Tensor& x) { return activation_("hardswish_", x, [](const Tensor& s) { return hardswish(s); }); }
+Tensor& relu6_(Tensor& x) {
+  return activation_("relu6_", x, [](const Tensor& s) { return relu6(s); });
+}
+Tensor& hardswish_(Tensor& x) {
+  return activation_("hardswish_", x, [](const Tensor& s) { return hardswish(s); });
+}
 Tensor& hardsigmoid_(Tensor& x) {
   return activation_("hardsigmoid_", x, [](const Tensor& s) { return hardsigmoid(s); });
 }

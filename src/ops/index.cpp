@@ -26,8 +26,8 @@ void check_index_range(const Tensor& index, int64_t size, int64_t dim, const Ten
     lo = stats.data_ptr<int64_t>()[0];
     hi = stats.data_ptr<int64_t>()[1];
   }
-  EMBER_CHECK(lo >= 0 && hi < size, "index_select: index ", lo < 0 ? lo : hi,
-              " is out of bounds for dimension ", dim, " with size ", size, " (input ", describe(self), ")");
+  EMBER_CHECK(lo >= 0 && hi < size, "index_select: index ", lo < 0 ? lo : hi, " is out of bounds for dimension ", dim,
+              " with size ", size, " (input ", describe(self), ")");
 }
 
 }  // namespace
@@ -62,8 +62,8 @@ Tensor detail::index_select(const Tensor& x, int64_t dim, const Tensor& index, b
         // (the index_add kernel below is invisible to autograd).
         const Tensor idx = saved_idx.get();
         const int64_t n = in_shape[size_t(d)], k = idx.numel(), last = g.dim() - 1;
-        Tensor hit = (idx.reshape({k, 1}) == arange(n, TensorOptions(kLong).device(g.device())).reshape({1, n}))
-                         .to(g.dtype());
+        Tensor hit =
+            (idx.reshape({k, 1}) == arange(n, TensorOptions(kLong).device(g.device())).reshape({1, n})).to(g.dtype());
         Tensor moved = g.transpose(d, last);  // the indexed dim last: (..., k)
         std::vector<int64_t> sizes = moved.sizes().vec();
         sizes.back() = n;
@@ -82,9 +82,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   return detail::index_select(x, dim, index, /*check_range=*/true);
 }
 
-Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
-  return ember::index_select(*this, dim, index);
-}
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return ember::index_select(*this, dim, index); }
 
 Tensor cat(TensorList tensors, int64_t dim) {
   EMBER_CHECK(!tensors.empty(), "cat: expected a non-empty list of tensors");
@@ -110,14 +108,14 @@ Tensor cat(TensorList tensors, int64_t dim) {
   shape[d] = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& t = inputs[i];
-    EMBER_CHECK(t.device() == first.device(), "cat: expected all tensors on one device, but tensor ",
-                positions[i], " is ", describe(t), " and tensor ", positions[0], " is ", describe(first));
-    EMBER_CHECK(t.dim() == ndim, "cat: tensors must have the same number of dimensions, got ",
-                describe(first), " (tensor ", positions[0], ") and ", describe(t), " (tensor ", positions[i], ")");
+    EMBER_CHECK(t.device() == first.device(), "cat: expected all tensors on one device, but tensor ", positions[i],
+                " is ", describe(t), " and tensor ", positions[0], " is ", describe(first));
+    EMBER_CHECK(t.dim() == ndim, "cat: tensors must have the same number of dimensions, got ", describe(first),
+                " (tensor ", positions[0], ") and ", describe(t), " (tensor ", positions[i], ")");
     for (int64_t j = 0; j < ndim; ++j)
-      EMBER_CHECK(j == d || t.size(j) == first.size(j), "cat: sizes of tensors must match except in dimension ",
-                  d, "; expected size ", first.size(j), " but got size ", t.size(j), " in dimension ", j,
-                  " for tensor ", positions[i], " ", describe(t));
+      EMBER_CHECK(j == d || t.size(j) == first.size(j), "cat: sizes of tensors must match except in dimension ", d,
+                  "; expected size ", first.size(j), " but got size ", t.size(j), " in dimension ", j, " for tensor ",
+                  positions[i], " ", describe(t));
     EMBER_CHECK(!__builtin_add_overflow(shape[d], t.size(d), &shape[d]), "cat: the sizes in dimension ", d,
                 " add up to more than fit in 64 bits (at tensor ", positions[i], " ", describe(t), ")");
     if (result_type(widest, t) != widest.dtype()) widest = t;
@@ -144,14 +142,14 @@ Tensor cat(TensorList tensors, int64_t dim) {
     }
     autograd::record("cat", out, inputs,
                      [d, offsets, lengths, dtypes](const Tensor& g, const std::vector<bool>& needs) {
-      variable_list grads(needs.size());
-      for (size_t i = 0; i < needs.size(); ++i) {
-        if (!needs[i]) continue;
-        Tensor gi = g.narrow(d, offsets[i], lengths[i]);
-        grads[i] = gi.dtype() == dtypes[i] ? gi : gi.to(dtypes[i]);  // undo the promotion
-      }
-      return grads;
-    });
+                       variable_list grads(needs.size());
+                       for (size_t i = 0; i < needs.size(); ++i) {
+                         if (!needs[i]) continue;
+                         Tensor gi = g.narrow(d, offsets[i], lengths[i]);
+                         grads[i] = gi.dtype() == dtypes[i] ? gi : gi.to(dtypes[i]);  // undo the promotion
+                       }
+                       return grads;
+                     });
   }
   return out;
 }
@@ -163,8 +161,7 @@ Tensor stack(TensorList tensors, int64_t dim) {
   for (size_t i = 1; i < tensors.size(); ++i)
     EMBER_CHECK(tensors[i].defined() && tensors[i].sizes() == first.sizes(),
                 "stack: expects each tensor to be equal size, but got ", first.sizes(), " at entry 0 and ",
-                tensors[i].defined() ? describe(tensors[i]) : std::string("an undefined tensor"),
-                " at entry ", i);
+                tensors[i].defined() ? describe(tensors[i]) : std::string("an undefined tensor"), " at entry ", i);
   const int64_t d = wrap_dim(dim, first.dim() + 1, "stack");
   std::vector<Tensor> parts;
   parts.reserve(tensors.size());

@@ -54,9 +54,8 @@ TargetCount check_targets(const char* op, const Tensor& target, int64_t classes,
     count = s[2];
   }
   if (count > 0)
-    EMBER_CHECK(lo >= 0 && hi < classes, op, ": target ", lo < 0 ? lo : hi, " is out of bounds for ",
-                classes, " classes (targets must be in [0, ", classes, ") or equal ignore_index = ",
-                ignore_index, ")");
+    EMBER_CHECK(lo >= 0 && hi < classes, op, ": target ", lo < 0 ? lo : hi, " is out of bounds for ", classes,
+                " classes (targets must be in [0, ", classes, ") or equal ignore_index = ", ignore_index, ")");
   return {count, Tensor()};
 }
 
@@ -70,32 +69,30 @@ struct LossInputs {
 LossInputs as_2d(const char* op, const Tensor& input, const Tensor& target) {
   EMBER_CHECK(input.defined() && target.defined(), op, ": undefined input or target");
   check_floating(op, input);
-  EMBER_CHECK(target.dtype() == kLong, op, ": expected target of dtype int64 (class indices), got ",
-              describe(target));
+  EMBER_CHECK(target.dtype() == kLong, op, ": expected target of dtype int64 (class indices), got ", describe(target));
   check_same_device(op, {input, target});
-  EMBER_CHECK(input.dim() >= 1, op, ": expected input of shape (C), (N, C) or (N, C, d1, ...), got ",
-              describe(input));
+  EMBER_CHECK(input.dim() >= 1, op, ": expected input of shape (C), (N, C) or (N, C, d1, ...), got ", describe(input));
   if (input.dim() == 1) {
-    EMBER_CHECK(target.dim() == 0, op, ": for an input of shape (C) ", input.sizes(),
-                " expected a 0-dim target, got ", describe(target));
+    EMBER_CHECK(target.dim() == 0, op, ": for an input of shape (C) ", input.sizes(), " expected a 0-dim target, got ",
+                describe(target));
     return {input.unsqueeze(0), target.reshape({1}), {}};
   }
-  EMBER_CHECK(target.dim() == input.dim() - 1, op, ": expected target of shape (N) for input (N, C) (or (N, d1, ...) for (N, C, d1, ...)), got input ",
+  EMBER_CHECK(target.dim() == input.dim() - 1, op,
+              ": expected target of shape (N) for input (N, C) (or (N, d1, ...) for (N, C, d1, ...)), got input ",
               describe(input), " and target ", describe(target));
   EMBER_CHECK(input.size(0) == target.size(0), op, ": expected input batch_size (", input.size(0),
               ") to match target batch_size (", target.size(0), "); input ", describe(input), ", target ",
               describe(target));
   if (input.dim() == 2) return {input, target, target.sizes().vec()};
   for (int64_t d = 2; d < input.dim(); ++d)
-    EMBER_CHECK(input.size(d) == target.size(d - 1), op, ": input ", describe(input),
-                " and target ", describe(target), " disagree in their spatial dims");
+    EMBER_CHECK(input.size(d) == target.size(d - 1), op, ": input ", describe(input), " and target ", describe(target),
+                " disagree in their spatial dims");
   // (N, C, d1, ...) -> (N, d1, ..., C) -> (N * d1 * ..., C): classes last, one row per position.
   std::vector<int64_t> perm{0};
   for (int64_t d = 2; d < input.dim(); ++d) perm.push_back(d);
   perm.push_back(1);
   const int64_t c = input.size(1);
-  return {input.permute(perm).reshape({target.numel(), c}), target.reshape({target.numel()}),
-          target.sizes().vec()};
+  return {input.permute(perm).reshape({target.numel(), c}), target.reshape({target.numel()}), target.sizes().vec()};
 }
 
 /// The per-row losses reduced as asked (outside the graph: the loss records its own node).
@@ -151,9 +148,8 @@ Tensor incoming_recorded(const Tensor& grad, const Tensor& g, Reduction reductio
 /// in the input's dtype, or an undefined tensor when there is none.
 Tensor class_weights(const char* op, const Tensor& weight, const Tensor& input, int64_t classes) {
   if (!weight.defined()) return Tensor();
-  EMBER_CHECK(weight.dim() == 1 && weight.numel() == classes, op,
-              ": weight tensor should be defined either for all ", classes,
-              " classes or no classes but got weight tensor of shape: ", weight.sizes());
+  EMBER_CHECK(weight.dim() == 1 && weight.numel() == classes, op, ": weight tensor should be defined either for all ",
+              classes, " classes or no classes but got weight tensor of shape: ", weight.sizes());
   check_floating(op, weight);
   check_same_device(op, {input, weight});
   NoGradGuard no_grad;
@@ -164,9 +160,9 @@ Tensor class_weights(const char* op, const Tensor& weight, const Tensor& input, 
 /// the sum of those (PyTorch's rule: a weighted mean over the targets that count). Composed of
 /// tensor ops, on the device where the tensors are, so no host round trip for the divisor.
 struct WeightedRows {
-  Tensor w_row;  // (M): w[target_i], or 0 where ignored
-  Tensor valid;  // (M): 1 where the target counts, 0 where ignored
-  Tensor onehot; // (M, C): 1 at (i, target_i) on rows that count
+  Tensor w_row;   // (M): w[target_i], or 0 where ignored
+  Tensor valid;   // (M): 1 where the target counts, 0 where ignored
+  Tensor onehot;  // (M, C): 1 at (i, target_i) on rows that count
 };
 WeightedRows weighted_rows(const Tensor& w, const Tensor& target, int64_t ignore_index, int64_t classes) {
   NoGradGuard no_grad;
@@ -244,8 +240,8 @@ Tensor weighted_cross_entropy(const Tensor& input, const Tensor& logp, const Ten
 }
 }  // namespace
 
-Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& weight_in,
-                          Reduction reduction, int64_t ignore_index, double label_smoothing) {
+Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& weight_in, Reduction reduction,
+                          int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy";
   EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
               ": label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
@@ -270,8 +266,9 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const
     be.softmax_forward(logp, x, m, c, 1, /*log=*/true);
     be.nll_forward(losses, logp, target, ignore_index, weight.defined() ? 0.0 : label_smoothing);
   }
-  if (weight.defined()) return weighted_cross_entropy(input, logp, losses, target, weight, reduction, ignore_index,
-                                                      label_smoothing, li.none_shape);
+  if (weight.defined())
+    return weighted_cross_entropy(input, logp, losses, target, weight, reduction, ignore_index, label_smoothing,
+                                  li.none_shape);
   Tensor out = reduce_losses(losses, reduction, count, li.none_shape);
 
   if (autograd::needs_grad({input})) {
@@ -280,33 +277,36 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const
     const double base = host_mean_factor(reduction, count);
     const Tensor factor = device_mean_factor(reduction, count);
     const autograd::Edge in_edge = autograd::gradient_edge(input);
-    autograd::record(op, out, {input},
-                     [logp, saved_target, ignore_index, label_smoothing, reduction, base, factor, in_edge](const Tensor& g) -> variable_list {
-      if (GradMode::is_enabled() && logp.numel() > 0) {
-        // create_graph: (softmax(input) - q) * scale in recorded ops, q the smoothed one-hot
-        // target (zero on ignored rows). log_softmax is shift-invariant, so softmax of the saved
-        // log-probabilities, given the input's history, is softmax(input) with its derivative.
-        const int64_t rows = logp.size(0), classes = logp.size(1);
-        const ScalarType dt = logp.dtype();
-        Tensor t_col = saved_target.get().reshape({rows, 1});
-        Tensor counted = (t_col != Scalar(ignore_index)).to(dt);
-        Tensor hit = (arange(classes, TensorOptions(kLong).device(logp.device())).reshape({1, classes}) == t_col).to(dt);
-        Tensor q = (hit * (1.0 - label_smoothing) + label_smoothing / double(classes)) * counted;
-        Tensor z = logp.detach();
-        autograd::set_grad_fn(z.impl(), in_edge.fn, in_edge.input_nr);
-        z.unsafeGetTensorImpl()->requires_grad = true;
-        Tensor grad = (softmax(z, 1) * counted - q) * base;
-        if (factor.defined()) grad = grad * factor;
-        return {incoming_recorded(grad, g, reduction)};
-      }
-      Tensor grad = make_empty(logp.sizes(), logp.dtype(), logp.device());
-      if (grad.numel() == 0) return {grad};
-      backend(logp).cross_entropy_backward(grad, logp, saved_target.get(), ignore_index, label_smoothing,
-                                           base * host_scale(g, reduction));
-      if (factor.defined()) grad.mul_(factor);
-      apply_incoming(grad, g, reduction);
-      return {grad};
-    });
+    autograd::record(
+        op, out, {input},
+        [logp, saved_target, ignore_index, label_smoothing, reduction, base, factor,
+         in_edge](const Tensor& g) -> variable_list {
+          if (GradMode::is_enabled() && logp.numel() > 0) {
+            // create_graph: (softmax(input) - q) * scale in recorded ops, q the smoothed one-hot
+            // target (zero on ignored rows). log_softmax is shift-invariant, so softmax of the saved
+            // log-probabilities, given the input's history, is softmax(input) with its derivative.
+            const int64_t rows = logp.size(0), classes = logp.size(1);
+            const ScalarType dt = logp.dtype();
+            Tensor t_col = saved_target.get().reshape({rows, 1});
+            Tensor counted = (t_col != Scalar(ignore_index)).to(dt);
+            Tensor hit =
+                (arange(classes, TensorOptions(kLong).device(logp.device())).reshape({1, classes}) == t_col).to(dt);
+            Tensor q = (hit * (1.0 - label_smoothing) + label_smoothing / double(classes)) * counted;
+            Tensor z = logp.detach();
+            autograd::set_grad_fn(z.impl(), in_edge.fn, in_edge.input_nr);
+            z.unsafeGetTensorImpl()->requires_grad = true;
+            Tensor grad = (softmax(z, 1) * counted - q) * base;
+            if (factor.defined()) grad = grad * factor;
+            return {incoming_recorded(grad, g, reduction)};
+          }
+          Tensor grad = make_empty(logp.sizes(), logp.dtype(), logp.device());
+          if (grad.numel() == 0) return {grad};
+          backend(logp).cross_entropy_backward(grad, logp, saved_target.get(), ignore_index, label_smoothing,
+                                               base * host_scale(g, reduction));
+          if (factor.defined()) grad.mul_(factor);
+          apply_incoming(grad, g, reduction);
+          return {grad};
+        });
   }
   return out;
 }
@@ -353,23 +353,24 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& w
     const double base = host_mean_factor(reduction, count);
     const Tensor factor = device_mean_factor(reduction, count);
     const ScalarType dtype = input.dtype();
-    autograd::record(op, out, {input},
-                     [saved_target, m, c, dtype, ignore_index, reduction, base, factor](const Tensor& g) -> variable_list {
-      // d loss_i / d input[i, j] = -1 where j == target_i, and 0 on ignored rows: a masked one-hot.
-      const Tensor& t = saved_target.get();
-      Tensor classes = arange(c, TensorOptions(kLong).device(t.device()));
-      Tensor t_col = t.reshape({m, 1});
-      Tensor grad = (classes.reshape({1, c}) == t_col).to(dtype) * (t_col != Scalar(ignore_index)).to(dtype);
-      // create_graph: g joins as a recorded product (the gradient is linear in g and does not
-      // depend on the input), never read on the host.
-      const bool graph = GradMode::is_enabled();
-      grad.mul_(base * (graph ? 1.0 : host_scale(g, reduction)));
-      if (factor.defined()) grad.mul_(factor);
-      grad = 0.0 - grad;  // not neg(): 0 - 0 is +0, so untouched entries print as 0, as PyTorch's
-      if (graph) return {incoming_recorded(grad, g, reduction)};
-      apply_incoming(grad, g, reduction);
-      return {grad};
-    });
+    autograd::record(
+        op, out, {input},
+        [saved_target, m, c, dtype, ignore_index, reduction, base, factor](const Tensor& g) -> variable_list {
+          // d loss_i / d input[i, j] = -1 where j == target_i, and 0 on ignored rows: a masked one-hot.
+          const Tensor& t = saved_target.get();
+          Tensor classes = arange(c, TensorOptions(kLong).device(t.device()));
+          Tensor t_col = t.reshape({m, 1});
+          Tensor grad = (classes.reshape({1, c}) == t_col).to(dtype) * (t_col != Scalar(ignore_index)).to(dtype);
+          // create_graph: g joins as a recorded product (the gradient is linear in g and does not
+          // depend on the input), never read on the host.
+          const bool graph = GradMode::is_enabled();
+          grad.mul_(base * (graph ? 1.0 : host_scale(g, reduction)));
+          if (factor.defined()) grad.mul_(factor);
+          grad = 0.0 - grad;  // not neg(): 0 - 0 is +0, so untouched entries print as 0, as PyTorch's
+          if (graph) return {incoming_recorded(grad, g, reduction)};
+          apply_incoming(grad, g, reduction);
+          return {grad};
+        });
   }
   return out;
 }

@@ -32,8 +32,8 @@ Tensor as_gemm_operand(const Tensor& t) {
 }
 
 void check_matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
-  EMBER_CHECK(a.dtype() == b.dtype(), op, ": expected both operands to have the same dtype, got ",
-              describe(a), " and ", describe(b));
+  EMBER_CHECK(a.dtype() == b.dtype(), op, ": expected both operands to have the same dtype, got ", describe(a), " and ",
+              describe(b));
   EMBER_CHECK(a.dtype() == kFloat || a.dtype() == kDouble || a.dtype() == kLong, op,
               ": expected float32, float64 or int64 operands, got ", describe(a), " and ", describe(b));
   check_same_device(op, {a, b});
@@ -43,7 +43,7 @@ void check_matmul_dtype(const char* op, const Tensor& a, const Tensor& b) {
 /// b: (k, m), c: (n, m).
 void gemm_into(const Tensor& c, const Tensor& a, const Tensor& b, double beta = 0.0) {
   if (c.numel() == 0) return;
-  NoGradGuard no_grad;  // operand copies and views here are not part of the graph
+  NoGradGuard no_grad;   // operand copies and views here are not part of the graph
   if (a.size(1) == 0) {  // an empty sum: BLAS may not touch c at all
     if (beta == 0.0) backend(c).fill(c, 0);
     return;
@@ -68,8 +68,8 @@ Tensor product_grad(size_t input, const Tensor& a, const Tensor& b, bool transpo
 /// (B, n, k) @ (B, k, m) -> (B, n, m), one gemm per batch entry.
 Tensor bmm(const Tensor& a, const Tensor& b) {
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
-  EMBER_CHECK(b.size(0) == batch && b.size(1) == k, "matmul: batched shapes ", a.sizes(), " and ",
-              b.sizes(), " cannot be multiplied (", k, " != ", b.size(1), ")");
+  EMBER_CHECK(b.size(0) == batch && b.size(1) == k, "matmul: batched shapes ", a.sizes(), " and ", b.sizes(),
+              " cannot be multiplied (", k, " != ", b.size(1), ")");
   Tensor out = make_empty({batch, n, m}, a.dtype(), a.device());
   {
     NoGradGuard no_grad;  // the per-entry views are plumbing, not graph nodes
@@ -97,11 +97,10 @@ bool column_major(const Tensor& t) {
 
 Tensor mm(const Tensor& a, const Tensor& b) {
   EMBER_CHECK(a.defined() && b.defined(), "mm: undefined tensor argument");
-  EMBER_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected two 2-D tensors, got ", describe(a), " and ",
-              describe(b));
+  EMBER_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected two 2-D tensors, got ", describe(a), " and ", describe(b));
   check_matmul_dtype("mm", a, b);
-  EMBER_CHECK(a.size(1) == b.size(0), "mm: shapes ", a.sizes(), " and ", b.sizes(),
-              " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
+  EMBER_CHECK(a.size(1) == b.size(0), "mm: shapes ", a.sizes(), " and ", b.sizes(), " cannot be multiplied (",
+              a.size(1), " != ", b.size(0), ")");
   Tensor out = make_empty({a.size(0), b.size(1)}, a.dtype(), a.device());
   gemm_into(out, a, b);
   if (autograd::needs_grad({a, b})) {
@@ -125,12 +124,12 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   EMBER_CHECK(a.defined() && b.defined(), "matmul: undefined tensor argument");
   const int64_t da = a.dim(), db = b.dim();
-  EMBER_CHECK(da >= 1 && db >= 1, "matmul: both arguments need at least 1 dimension, got ", describe(a),
-              " and ", describe(b));
+  EMBER_CHECK(da >= 1 && db >= 1, "matmul: both arguments need at least 1 dimension, got ", describe(a), " and ",
+              describe(b));
   check_matmul_dtype("matmul", a, b);
   const int64_t ka = a.size(-1), kb = db == 1 ? b.size(0) : b.size(-2);
-  EMBER_CHECK(ka == kb, "matmul: shapes ", a.sizes(), " and ", b.sizes(), " cannot be multiplied (", ka,
-              " != ", kb, ")");
+  EMBER_CHECK(ka == kb, "matmul: shapes ", a.sizes(), " and ", b.sizes(), " cannot be multiplied (", ka, " != ", kb,
+              ")");
 
   if (da == 1 && db == 1) return mm(a.unsqueeze(0), b.unsqueeze(1)).view(IntArrayRef());
   if (da == 2 && db == 1) return mm(a, b.unsqueeze(1)).squeeze(1);
@@ -152,17 +151,15 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor lhs = da == 1 ? a.unsqueeze(0) : a;
   Tensor rhs = db == 1 ? b.unsqueeze(1) : b;
   const int64_t n = lhs.size(-2), k = lhs.size(-1), m = rhs.size(-1);
-  std::vector<int64_t> batch = broadcast_shapes(
-      IntArrayRef(lhs.sizes().data(), size_t(lhs.dim() - 2)),
-      IntArrayRef(rhs.sizes().data(), size_t(rhs.dim() - 2)), "matmul");
+  std::vector<int64_t> batch = broadcast_shapes(IntArrayRef(lhs.sizes().data(), size_t(lhs.dim() - 2)),
+                                                IntArrayRef(rhs.sizes().data(), size_t(rhs.dim() - 2)), "matmul");
   int64_t nbatch = 1;
   for (int64_t s : batch) nbatch *= s;
 
   std::vector<int64_t> lhs_shape = batch, rhs_shape = batch;
   lhs_shape.insert(lhs_shape.end(), {n, k});
   rhs_shape.insert(rhs_shape.end(), {k, m});
-  Tensor out = bmm(lhs.expand(lhs_shape).reshape({nbatch, n, k}),
-                   rhs.expand(rhs_shape).reshape({nbatch, k, m}));
+  Tensor out = bmm(lhs.expand(lhs_shape).reshape({nbatch, n, k}), rhs.expand(rhs_shape).reshape({nbatch, k, m}));
 
   std::vector<int64_t> out_shape = batch;
   if (da > 1) out_shape.push_back(n);
@@ -200,9 +197,10 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     auto sw = input.requires_grad() ? autograd::save(weight, "linear") : autograd::SavedTensor();
     const std::vector<int64_t> in_shape = input.sizes().vec();
     // The node LibTorch's linear ends with: addmm, mm, or matmul's reshape then add_ of the bias.
-    const char* node = input.dim() == 2 ? (bias.defined() ? "AddmmBackward0" : "MmBackward0")
-                       : bias.defined() ? "AddBackward0"
-                       : input.dim() == 1 ? "SqueezeBackward1" : "UnsafeViewBackward0";
+    const char* node = input.dim() == 2   ? (bias.defined() ? "AddmmBackward0" : "MmBackward0")
+                       : bias.defined()   ? "AddBackward0"
+                       : input.dim() == 1 ? "SqueezeBackward1"
+                                          : "UnsafeViewBackward0";
     autograd::record({"linear", node}, out, {input, weight, bias},
                      [sx, sw, in_shape, rows, out_features](const Tensor& grad, const std::vector<bool>& needs) {
                        const Tensor g = grad.reshape({rows, out_features});

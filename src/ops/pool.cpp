@@ -38,14 +38,15 @@ Tensor max_pool2d_grad_input(const Tensor& g, const Tensor& indices, const std::
     std::vector<int64_t> out_shape = g.sizes().vec();
     autograd::record({"max_pool2d_backward", "MaxPool2DWithIndicesBackwardBackward0"}, grad_in, {g},
                      [indices, in_shape, out_shape](const Tensor& gg) -> variable_list {
-      if (indices.numel() == 0) return {zeros(out_shape, gg.options())};
-      // The indices count within each (n, c) plane: add the plane's offset in the flattened input.
-      const int64_t plane = in_shape[2] * in_shape[3];
-      Tensor offsets = arange(in_shape[0] * in_shape[1], TensorOptions(kLong).device(gg.device()))
-                           .reshape({in_shape[0], in_shape[1], 1, 1}) * plane;
-      Tensor flat = (indices + offsets).reshape({indices.numel()});
-      return {index_select(gg.reshape({gg.numel()}), 0, flat).reshape(out_shape)};
-    });
+                       if (indices.numel() == 0) return {zeros(out_shape, gg.options())};
+                       // The indices count within each (n, c) plane: add the plane's offset in the flattened input.
+                       const int64_t plane = in_shape[2] * in_shape[3];
+                       Tensor offsets = arange(in_shape[0] * in_shape[1], TensorOptions(kLong).device(gg.device()))
+                                            .reshape({in_shape[0], in_shape[1], 1, 1}) *
+                                        plane;
+                       Tensor flat = (indices + offsets).reshape({indices.numel()});
+                       return {index_select(gg.reshape({gg.numel()}), 0, flat).reshape(out_shape)};
+                     });
   }
   return grad_in;
 }
@@ -93,22 +94,20 @@ Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
               "max_pool2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", describe(input));
   check_floating("max_pool2d", input);
   for (int64_t d = input.dim() - 3; d < input.dim(); ++d)
-    EMBER_CHECK(input.size(d) > 0, "max_pool2d: expected non-empty channel and spatial dims, got ",
-                describe(input));
+    EMBER_CHECK(input.size(d) > 0, "max_pool2d: expected non-empty channel and spatial dims, got ", describe(input));
 
   const auto k = expand_pair(kernel_size, "max_pool2d", "kernel_size");
   const auto s = stride.empty() ? k : expand_pair(stride, "max_pool2d", "stride");
   const auto pad = expand_pair(padding, "max_pool2d", "padding");
   const auto dil = expand_pair(dilation, "max_pool2d", "dilation");
-  EMBER_CHECK(k[0] > 0 && k[1] > 0, "max_pool2d: kernel size should be greater than zero, got (", k[0],
-              ", ", k[1], ")");
-  EMBER_CHECK(s[0] > 0 && s[1] > 0, "max_pool2d: stride should be greater than zero, got (", s[0], ", ",
-              s[1], ")");
-  EMBER_CHECK(dil[0] > 0 && dil[1] > 0, "max_pool2d: dilation should be greater than zero, got (", dil[0],
-              ", ", dil[1], ")");
+  EMBER_CHECK(k[0] > 0 && k[1] > 0, "max_pool2d: kernel size should be greater than zero, got (", k[0], ", ", k[1],
+              ")");
+  EMBER_CHECK(s[0] > 0 && s[1] > 0, "max_pool2d: stride should be greater than zero, got (", s[0], ", ", s[1], ")");
+  EMBER_CHECK(dil[0] > 0 && dil[1] > 0, "max_pool2d: dilation should be greater than zero, got (", dil[0], ", ", dil[1],
+              ")");
   EMBER_CHECK(pad[0] >= 0 && pad[1] >= 0 && pad[0] <= k[0] / 2 && pad[1] <= k[1] / 2,
-              "max_pool2d: pad should be at most half of kernel size, but got padding (", pad[0], ", ",
-              pad[1], ") and kernel_size (", k[0], ", ", k[1], ")");
+              "max_pool2d: pad should be at most half of kernel size, but got padding (", pad[0], ", ", pad[1],
+              ") and kernel_size (", k[0], ", ", k[1], ")");
 
   PoolParams p;
   for (int i = 0; i < 2; ++i) {
@@ -150,8 +149,8 @@ Tensor contiguous_input(const Tensor& input) {
 
 }  // namespace
 
-Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
-                  bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding, bool ceil_mode,
+                  bool count_include_pad, std::optional<int64_t> divisor_override) {
   const char* op = "avg_pool2d";
   check_pool_input(op, input);
   const auto k = expand_pair(kernel_size, op, "kernel_size");
@@ -174,8 +173,8 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
     const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
     const int64_t oh = pool_out_size(h, k[0], pad[0], s[0], 1, ceil_mode);
     const int64_t ow = pool_out_size(w, k[1], pad[1], s[1], 1, ceil_mode);
-    EMBER_CHECK(oh >= 1 && ow >= 1, op, ": given input size (", c, "x", h, "x", w, "), the calculated output size (",
-                c, "x", oh, "x", ow, ") is too small");
+    EMBER_CHECK(oh >= 1 && ow >= 1, op, ": given input size (", c, "x", h, "x", w, "), the calculated output size (", c,
+                "x", oh, "x", ow, ") is too small");
     Tensor out = make_empty({n, c, oh, ow}, x.dtype(), x.device());
     if (out.numel() > 0) backend(x).avg_pool2d_forward(out, contiguous_input(x), p, count_include_pad, divisor);
     if (autograd::needs_grad({x})) {

@@ -14,9 +14,9 @@ using autograd::record;
 using autograd::save;
 
 struct Plan {
-  Tensor in;                      // contiguous, viewed as (outer, k, inner)
+  Tensor in;  // contiguous, viewed as (outer, k, inner)
   int64_t outer = 1, k = 1, inner = 1;
-  std::vector<int64_t> out_sizes;  // with keepdim applied
+  std::vector<int64_t> out_sizes;   // with keepdim applied
   std::vector<int64_t> keep_sizes;  // the keepdim=true shape (for backward)
 };
 
@@ -28,7 +28,8 @@ Plan plan(const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* op,
   for (int64_t d : dims_in) {
     int64_t w = wrap_dim(d, x.dim(), op);
     if (x.dim() == 0) continue;
-    EMBER_CHECK(!red[size_t(w)] || dims_in.empty(), op, ": dim ", w, " appears multiple times in the list of dims ", dims_in);
+    EMBER_CHECK(!red[size_t(w)] || dims_in.empty(), op, ": dim ", w, " appears multiple times in the list of dims ",
+                dims_in);
     red[size_t(w)] = true;
   }
   Plan p;
@@ -89,8 +90,10 @@ Tensor sum_impl(const Tensor& x, IntArrayRef dims, bool keepdim, std::optional<S
   const char* op = mean ? "mean" : "sum";
   EMBER_CHECK(x.defined(), op, ": got an undefined tensor");
   ScalarType dt = dtype ? *dtype : (x.is_floating_point() ? x.dtype() : kLong);
-  EMBER_CHECK(!mean || is_floating_point(dt), "mean: could not infer output dtype. Input dtype must be "
-              "floating point, got ", describe(x), " (pass dtype=kFloat or convert with .to(kFloat))");
+  EMBER_CHECK(!mean || is_floating_point(dt),
+              "mean: could not infer output dtype. Input dtype must be "
+              "floating point, got ",
+              describe(x), " (pass dtype=kFloat or convert with .to(kFloat))");
   Tensor xin = x.dtype() == dt ? x : x.to(dt);
   std::vector<int64_t> reduced;
   Plan p = plan(xin, dims, keepdim, op, &reduced);
@@ -118,7 +121,8 @@ Tensor sum_impl(const Tensor& x, IntArrayRef dims, bool keepdim, std::optional<S
     double scale = mean ? 1.0 / double(std::max<int64_t>(p.k, 1)) : 1.0;
     ScalarType xt = x.dtype();
     // LibTorch numbers the overloads: sum() is SumBackward0, sum(dim) SumBackward1.
-    const char* node = dims.empty() ? (mean ? "MeanBackward0" : "SumBackward0") : (mean ? "MeanBackward1" : "SumBackward1");
+    const char* node =
+        dims.empty() ? (mean ? "MeanBackward0" : "SumBackward0") : (mean ? "MeanBackward1" : "SumBackward1");
     record({op, node}, out, {x}, [=](const Tensor& g) -> variable_list {
       Tensor r = g.reshape(keep).expand(in_sizes);
       if (scale != 1.0) r = r * scale;
@@ -132,8 +136,8 @@ std::tuple<Tensor, Tensor> minmax_dim(const Tensor& x, int64_t dim, bool keepdim
   const char* op = is_max ? "max" : "min";
   EMBER_CHECK(x.defined(), op, ": got an undefined tensor");
   int64_t d = wrap_dim(dim, x.dim(), op);
-  EMBER_CHECK(x.dim() == 0 || x.size(d) > 0, op, ": cannot reduce over dimension ", d,
-              " of size 0 (shape ", x.sizes(), "): the operation has no identity");
+  EMBER_CHECK(x.dim() == 0 || x.size(d) > 0, op, ": cannot reduce over dimension ", d, " of size 0 (shape ", x.sizes(),
+              "): the operation has no identity");
   Plan p = plan(x, {d}, keepdim, op);
   Tensor idx = make_empty(p.out_sizes, kLong, x.device());
   Tensor vals = run(is_max ? ReduceOp::Max : ReduceOp::Min, p, x.dtype(), idx);
@@ -156,8 +160,10 @@ std::tuple<Tensor, Tensor> minmax_dim(const Tensor& x, int64_t dim, bool keepdim
 Tensor minmax_all(const Tensor& x, bool is_max) {
   const char* op = is_max ? "max" : "min";
   EMBER_CHECK(x.defined(), op, ": got an undefined tensor");
-  EMBER_CHECK(x.numel() > 0, op, "(): expected a non-empty tensor (reduction over all elements of an "
-              "empty tensor has no identity), got ", describe(x));
+  EMBER_CHECK(x.numel() > 0, op,
+              "(): expected a non-empty tensor (reduction over all elements of an "
+              "empty tensor has no identity), got ",
+              describe(x));
   Plan p = plan(x, {}, false, op);
   Tensor out = run(is_max ? ReduceOp::Max : ReduceOp::Min, p, x.dtype());
   if (autograd::needs_grad({x})) {
@@ -196,7 +202,9 @@ Tensor mean(const Tensor& x, IntArrayRef dim, bool keepdim, std::optional<Scalar
 Tensor max(const Tensor& x) { return minmax_all(x, true); }
 Tensor min(const Tensor& x) { return minmax_all(x, false); }
 std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) { return minmax_dim(x, dim, keepdim, true); }
-std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) { return minmax_dim(x, dim, keepdim, false); }
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
+  return minmax_dim(x, dim, keepdim, false);
+}
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) { return arg_impl(x, dim, keepdim, true); }
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) { return arg_impl(x, dim, keepdim, false); }
 

@@ -134,8 +134,8 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
 Tensor flatten(const Tensor& x, int64_t start, int64_t end) { return x.flatten(start, end); }
 
 Tensor Tensor::permute(IntArrayRef dims) const {
-  EMBER_CHECK(int64_t(dims.size()) == dim(), "permute: number of dims in ", dims,
-              " doesn't match the tensor's ", dim(), " dims (shape ", sizes(), ")");
+  EMBER_CHECK(int64_t(dims.size()) == dim(), "permute: number of dims in ", dims, " doesn't match the tensor's ", dim(),
+              " dims (shape ", sizes(), ")");
   std::vector<int64_t> sz(dims.size()), st(dims.size()), inverse(dims.size());
   std::vector<bool> seen(dims.size(), false);
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -146,8 +146,7 @@ Tensor Tensor::permute(IntArrayRef dims) const {
     st[i] = stride(d);
     inverse[size_t(d)] = int64_t(i);
   }
-  return view_of("permute", *this, sz, st, storage_offset(),
-                 [inverse](const Tensor& g) { return g.permute(inverse); });
+  return view_of("permute", *this, sz, st, storage_offset(), [inverse](const Tensor& g) { return g.permute(inverse); });
 }
 
 namespace {
@@ -178,8 +177,8 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
   d = wrap_dim(d, dim(), "narrow");
   int64_t n = size(d);
   if (start < 0) start += n;
-  EMBER_CHECK(start >= 0 && start <= n, "narrow: start (", start, ") is out of range for dimension ", d,
-              " of size ", n);
+  EMBER_CHECK(start >= 0 && start <= n, "narrow: start (", start, ") is out of range for dimension ", d, " of size ",
+              n);
   EMBER_CHECK(length >= 0 && start + length <= n, "narrow: start (", start, ") + length (", length,
               ") exceeds dimension size (", n, ")");
   return slice(d, start, start + length, 1);
@@ -208,8 +207,8 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   EMBER_CHECK(dim() > 0, "select: cannot be applied to a 0-dim tensor");
   d = wrap_dim(d, dim(), "select");
   int64_t n = size(d);
-  EMBER_CHECK(index >= -n && index < n, "select: index ", index, " out of range for tensor of size ",
-              sizes(), " at dimension ", d);
+  EMBER_CHECK(index >= -n && index < n, "select: index ", index, " out of range for tensor of size ", sizes(),
+              " at dimension ", d);
   if (index < 0) index += n;
   std::vector<int64_t> sz = sizes().vec(), st = strides().vec();
   sz.erase(sz.begin() + d);
@@ -240,7 +239,8 @@ Tensor Tensor::squeeze() const {
       st.push_back(stride(i));
     }
   std::vector<int64_t> in_sizes = sizes().vec();
-  return view_of("squeeze", *this, sz, st, storage_offset(), [in_sizes](const Tensor& g) { return g.reshape(in_sizes); });
+  return view_of("squeeze", *this, sz, st, storage_offset(),
+                 [in_sizes](const Tensor& g) { return g.reshape(in_sizes); });
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
@@ -261,15 +261,17 @@ Tensor Tensor::expand(IntArrayRef size) const {
   size_t lead = size.size() - size_t(dim());
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i < lead) {
-      EMBER_CHECK(shape[i] >= 0, "expand: the expanded size ", shape[i], " is not allowed in a leading, "
-                  "non-existing dimension (sizes ", size, ")");
+      EMBER_CHECK(shape[i] >= 0, "expand: the expanded size ", shape[i],
+                  " is not allowed in a leading, "
+                  "non-existing dimension (sizes ",
+                  size, ")");
       continue;
     }
     int64_t cur = this->size(int64_t(i - lead));
     if (shape[i] == -1) shape[i] = cur;
     EMBER_CHECK(cur == shape[i] || cur == 1, "expand: the expanded size of the tensor (", shape[i],
-                ") must match the existing size (", cur, ") at non-singleton dimension ", i,
-                ". Target sizes: ", size, ". Tensor sizes: ", sizes());
+                ") must match the existing size (", cur, ") at non-singleton dimension ", i, ". Target sizes: ", size,
+                ". Tensor sizes: ", sizes());
   }
   shape_numel(shape, "expand");  // a view, but its numel and strides must fit all the same
   Tensor v = broadcast_view(*this, shape);

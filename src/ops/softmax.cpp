@@ -37,13 +37,12 @@ Tensor softmax_impl(const Tensor& x_in, int64_t dim, std::optional<ScalarType> d
         // differentiated again (the fused kernel below is invisible to autograd).
         const std::vector<int64_t> shape{outer, c, inner};
         Tensor g3 = grad.reshape(shape), y3 = y.reshape(shape);
-        Tensor gi = log ? g3 - y3.exp() * g3.sum({1}, /*keepdim=*/true)
-                        : y3 * (g3 - (g3 * y3).sum({1}, /*keepdim=*/true));
+        Tensor gi =
+            log ? g3 - y3.exp() * g3.sum({1}, /*keepdim=*/true) : y3 * (g3 - (g3 * y3).sum({1}, /*keepdim=*/true));
         return {gi.reshape(y.sizes())};
       }
       Tensor grad_in = make_empty(y.sizes(), y.dtype(), y.device());
-      if (grad_in.numel() > 0)
-        backend(y).softmax_backward(grad_in, grad.contiguous(), y, outer, c, inner, log);
+      if (grad_in.numel() > 0) backend(y).softmax_backward(grad_in, grad.contiguous(), y, outer, c, inner, log);
       return {grad_in};
     });
   }
@@ -58,9 +57,7 @@ Tensor softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
 Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
   return softmax_impl(x, dim, dtype, true);
 }
-Tensor Tensor::softmax(int64_t dim, std::optional<ScalarType> dtype) const {
-  return ember::softmax(*this, dim, dtype);
-}
+Tensor Tensor::softmax(int64_t dim, std::optional<ScalarType> dtype) const { return ember::softmax(*this, dim, dtype); }
 Tensor Tensor::log_softmax(int64_t dim, std::optional<ScalarType> dtype) const {
   return ember::log_softmax(*this, dim, dtype);
 }

@@ -22,7 +22,8 @@ namespace {
 
 // LibTorch's constructor checks, for the defaults and for every group's own options.
 void check_options(const AdagradOptions& o, const std::string& where) {
-  detail::check_nonnegative(where, {{"learning rate", o.lr()}, {"lr_decay value", o.lr_decay()},
+  detail::check_nonnegative(where, {{"learning rate", o.lr()},
+                                    {"lr_decay value", o.lr_decay()},
                                     {"weight_decay value", o.weight_decay()},
                                     {"initial_accumulator_value value", o.initial_accumulator_value()},
                                     {"epsilon value", o.eps()}});

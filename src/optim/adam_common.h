@@ -23,12 +23,9 @@ void check_adam_options(const Options& o, const std::string& where) {
   const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
   EMBER_CHECK(o.lr() >= 0, where, ": invalid learning rate ", o.lr(), " (must be >= 0)");
   EMBER_CHECK(o.eps() >= 0, where, ": invalid epsilon value ", o.eps(), " (must be >= 0)");
-  EMBER_CHECK(beta1 >= 0 && beta1 < 1, where, ": invalid beta parameter at index 0: ", beta1,
-              " (must be in [0, 1))");
-  EMBER_CHECK(beta2 >= 0 && beta2 < 1, where, ": invalid beta parameter at index 1: ", beta2,
-              " (must be in [0, 1))");
-  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(),
-              " (must be >= 0)");
+  EMBER_CHECK(beta1 >= 0 && beta1 < 1, where, ": invalid beta parameter at index 0: ", beta1, " (must be in [0, 1))");
+  EMBER_CHECK(beta2 >= 0 && beta2 < 1, where, ": invalid beta parameter at index 1: ", beta2, " (must be in [0, 1))");
+  EMBER_CHECK(o.weight_decay() >= 0, where, ": invalid weight_decay value ", o.weight_decay(), " (must be >= 0)");
 }
 
 /// Checks every group's options (at construction).
@@ -81,10 +78,8 @@ void adam_step(std::vector<OptimizerParamGroup>& groups, Optimizer::StateMap& st
       const double step = static_cast<double>(st->step());
 
       if (wd != 0) {
-        if (decoupled)
-          p.mul_(1 - lr * wd);
-        else
-          grad = grad.add(p, wd);
+        if (decoupled) p.mul_(1 - lr * wd);
+        else grad = grad.add(p, wd);
       }
       exp_avg.mul_(beta1).add_(grad, 1 - beta1);
       exp_avg_sq.mul_(beta2).add_(grad * grad, 1 - beta2);

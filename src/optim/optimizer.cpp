@@ -17,13 +17,15 @@ namespace optim {
 // --- options and state --------------------------------------------------------------------------
 
 std::unique_ptr<OptimizerParamState> OptimizerParamState::clone() const {
-  EMBER_CHECK(false, "OptimizerParamState::clone: not implemented by this state type (derive it "
+  EMBER_CHECK(false,
+              "OptimizerParamState::clone: not implemented by this state type (derive it "
               "from OptimizerCloneableParamState<Derived>)");
   return nullptr;
 }
 
 std::unique_ptr<OptimizerOptions> OptimizerOptions::clone() const {
-  EMBER_CHECK(false, "OptimizerOptions::clone: not implemented by this options type (derive it "
+  EMBER_CHECK(false,
+              "OptimizerOptions::clone: not implemented by this options type (derive it "
               "from OptimizerCloneableOptions<Derived>)");
   return nullptr;
 }
@@ -51,29 +53,29 @@ OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& o
 }
 
 OptimizerOptions& OptimizerParamGroup::options() {
-  EMBER_CHECK(options_ != nullptr, "OptimizerParamGroup::options: this group has no options (it "
+  EMBER_CHECK(options_ != nullptr,
+              "OptimizerParamGroup::options: this group has no options (it "
               "gets the optimizer's defaults when added to an optimizer)");
   return *options_;
 }
 
 const OptimizerOptions& OptimizerParamGroup::options() const {
-  EMBER_CHECK(options_ != nullptr, "OptimizerParamGroup::options: this group has no options (it "
+  EMBER_CHECK(options_ != nullptr,
+              "OptimizerParamGroup::options: this group has no options (it "
               "gets the optimizer's defaults when added to an optimizer)");
   return *options_;
 }
 
 // --- optimizer ----------------------------------------------------------------------------------
 
-Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups,
-                     std::unique_ptr<OptimizerOptions> defaults)
+Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups, std::unique_ptr<OptimizerOptions> defaults)
     : defaults_(std::move(defaults)) {
   EMBER_CHECK(defaults_ != nullptr, "Optimizer: the default options must not be null");
   for (const auto& group : param_groups) add_param_group(group);
 }
 
 Optimizer::Optimizer(std::vector<Tensor> parameters, std::unique_ptr<OptimizerOptions> defaults)
-    : Optimizer(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(parameters))},
-                std::move(defaults)) {}
+    : Optimizer(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(parameters))}, std::move(defaults)) {}
 
 namespace {
 
@@ -99,8 +101,8 @@ void check_new_params(const std::vector<OptimizerParamGroup>& groups, const std:
 
 void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
   check_new_params(param_groups_, param_group.params(), "Optimizer::add_param_group");
-  param_groups_.emplace_back(param_group.params(), param_group.has_options() ? param_group.options().clone()
-                                                                            : defaults_->clone());
+  param_groups_.emplace_back(param_group.params(),
+                             param_group.has_options() ? param_group.options().clone() : defaults_->clone());
 }
 
 void Optimizer::add_parameters(const std::vector<Tensor>& parameters) {

@@ -23,8 +23,11 @@ namespace {
 
 // LibTorch's constructor checks, for the defaults and for every group's own options.
 void check_options(const RMSpropOptions& o, const std::string& where) {
-  detail::check_nonnegative(where, {{"learning rate", o.lr()}, {"epsilon value", o.eps()}, {"momentum value", o.momentum()},
-                                    {"weight_decay value", o.weight_decay()}, {"alpha value", o.alpha()}});
+  detail::check_nonnegative(where, {{"learning rate", o.lr()},
+                                    {"epsilon value", o.eps()},
+                                    {"momentum value", o.momentum()},
+                                    {"weight_decay value", o.weight_decay()},
+                                    {"alpha value", o.alpha()}});
 }
 
 const RMSpropOptions& options_of(const OptimizerParamGroup& group, size_t gi, const char* op) {

@@ -22,16 +22,15 @@ void each_state(SGDParamState& s, V&& v) {
   v("momentum_buffer", s.momentum_buffer());
 }
 
-
 namespace {
 
 // PyTorch's constructor checks, applied to the defaults and to every group's own options.
 void check_options(const SGDOptions& o, const std::string& where) {
-  detail::check_nonnegative(where, {{"learning rate", o.lr()}, {"momentum value", o.momentum()},
-                                    {"weight_decay value", o.weight_decay()}});
+  detail::check_nonnegative(
+      where, {{"learning rate", o.lr()}, {"momentum value", o.momentum()}, {"weight_decay value", o.weight_decay()}});
   EMBER_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), where,
-              ": Nesterov momentum requires a momentum and zero dampening (got momentum ", o.momentum(),
-              ", dampening ", o.dampening(), ")");
+              ": Nesterov momentum requires a momentum and zero dampening (got momentum ", o.momentum(), ", dampening ",
+              o.dampening(), ")");
 }
 
 const SGDOptions& sgd_options(const OptimizerParamGroup& group, size_t index, const char* op) {
@@ -81,8 +80,8 @@ Tensor SGD::step(LossClosure closure) {
       const Tensor& g = p.grad();
       if (!g.defined()) continue;
       EMBER_CHECK(g.sizes().equals(p.sizes()) && g.dtype() == p.dtype() && g.device() == p.device(),
-                  "SGD::step: parameter ", pi, " of group ", gi, " (", describe(p), ") has a gradient of ",
-                  describe(g), "; they must agree in shape, dtype and device");
+                  "SGD::step: parameter ", pi, " of group ", gi, " (", describe(p), ") has a gradient of ", describe(g),
+                  "; they must agree in shape, dtype and device");
       EMBER_CHECK(p.is_contiguous(), "SGD::step: parameter ", pi, " of group ", gi, " (", describe(p),
                   ") is not contiguous; parameters are updated in place and must be");
       Batch& batch = batches[p.device().str() + to_string(p.dtype())];
@@ -100,8 +99,8 @@ Tensor SGD::step(LossClosure closure) {
       } else {
         const Tensor& buf = st->momentum_buffer();
         EMBER_CHECK(buf.sizes().equals(p.sizes()) && buf.dtype() == p.dtype() && buf.device() == p.device(),
-                    "SGD::step: the momentum buffer of parameter ", pi, " of group ", gi, " (",
-                    describe(buf), ") does not match the parameter (", describe(p),
+                    "SGD::step: the momentum buffer of parameter ", pi, " of group ", gi, " (", describe(buf),
+                    ") does not match the parameter (", describe(p),
                     "); was the parameter moved or converted after the optimizer stepped?");
       }
       batch.bufs.push_back(st->momentum_buffer());

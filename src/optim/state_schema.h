@@ -35,10 +35,12 @@ bool same_state(State a, State b) {
   std::vector<Tensor> x, y;
   std::vector<int64_t> cx, cy;
   each_state(a, [&](const char*, auto& value) {
-    if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value) x.push_back(value); else cx.push_back(value);
+    if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value) x.push_back(value);
+    else cx.push_back(value);
   });
   each_state(b, [&](const char*, auto& value) {
-    if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value) y.push_back(value); else cy.push_back(value);
+    if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value) y.push_back(value);
+    else cy.push_back(value);
   });
   if (cx != cy) return false;
   for (size_t i = 0; i < x.size(); ++i)
@@ -55,10 +57,8 @@ void save_state(const Optimizer& optimizer, const char* kind, const char* option
   for (size_t g = 0; g < groups.size(); ++g) {
     Options o = group_options<Options>(groups[g], g, "save(optimizer)", options_name);
     each_option(o, [&](const char* name, auto& value) {
-      if constexpr (std::is_same<bare_t<decltype(value)>, bool>::value)
-        out.flag(g, name, value);
-      else
-        out.number(g, name, value);
+      if constexpr (std::is_same<bare_t<decltype(value)>, bool>::value) out.flag(g, name, value);
+      else out.number(g, name, value);
     });
     for (const Tensor& p : groups[g].params()) {
       const auto* found = dynamic_cast<const State*>(optimizer.state_of(p));
@@ -95,10 +95,8 @@ void load_state(Optimizer& optimizer, const char* kind, const SafeTensors& archi
     in.begin_group(g);
     Options o(0.0);
     each_option(o, [&](const char* name, auto& value) {
-      if constexpr (std::is_same<bare_t<decltype(value)>, bool>::value)
-        value = in.flag(g, name);
-      else
-        value = in.number(g, name);
+      if constexpr (std::is_same<bare_t<decltype(value)>, bool>::value) value = in.flag(g, name);
+      else value = in.number(g, name);
     });
     check(o, in, g);
     options.push_back(o);
@@ -123,8 +121,8 @@ void load_state(Optimizer& optimizer, const char* kind, const SafeTensors& archi
     if (present != 0 && present != together.size()) {
       std::string list = "state." + std::to_string(i) + "." + together[0];
       for (size_t k = 1; k < together.size(); ++k) list += (k + 1 == together.size() ? " and ." : ", .") + together[k];
-      throw Error(ember::detail::str(in.where(), ": the state of parameter ", i, " is incomplete (", list,
-                                     " go together)"));
+      throw Error(
+          ember::detail::str(in.where(), ": the state of parameter ", i, " is incomplete (", list, " go together)"));
     }
     bool any = false;
     for (const Tensor& t : found[i]) any = any || t.defined();
@@ -134,10 +132,8 @@ void load_state(Optimizer& optimizer, const char* kind, const SafeTensors& archi
     each_state(*st, [&](const char*, auto& value) {
       const Tensor& t = found[i][k++];
       if (!t.defined()) return;
-      if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value)
-        value = StateReader::own_copy(t, params[i]);
-      else
-        value = t.item<int64_t>();
+      if constexpr (std::is_same<bare_t<decltype(value)>, Tensor>::value) value = StateReader::own_copy(t, params[i]);
+      else value = t.item<int64_t>();
     });
     fresh[params[i].unsafeGetTensorImpl()] = std::move(st);
   }

@@ -30,7 +30,8 @@ const Options& group_options(const OptimizerParamGroup& group, size_t index, con
 /// LibTorch's constructor rule for options that must not be negative: each {what, value} pair,
 /// e.g. {"learning rate", lr}, {"momentum value", momentum}, in order.
 inline void check_nonnegative(const std::string& where, std::initializer_list<std::pair<const char*, double>> values) {
-  for (const auto& v : values) EMBER_CHECK(v.second >= 0, where, ": invalid ", v.first, " ", v.second, " (must be >= 0)");
+  for (const auto& v : values)
+    EMBER_CHECK(v.second >= 0, where, ": invalid ", v.first, " ", v.second, " (must be >= 0)");
 }
 
 /// Group `gi`'s options, checked by check(options, where) as at construction: options may have

@@ -57,11 +57,11 @@ void load_state_dict(nn::Module& module, const TensorMap& tensors, const std::st
     const Tensor& dst = kv.second;
     EMBER_CHECK(src.defined(), "load(module): ", source, ": tensor \"", kv.first, "\" is undefined");
     if (!src.sizes().equals(dst.sizes()))
-      mismatched.push_back(detail::str(kv.first, ": shape ", src.sizes(), " in the file, ", dst.sizes(),
-                                       " in the module"));
+      mismatched.push_back(
+          detail::str(kv.first, ": shape ", src.sizes(), " in the file, ", dst.sizes(), " in the module"));
     else if (src.dtype() != dst.dtype())
-      mismatched.push_back(detail::str(kv.first, ": dtype ", src.dtype(), " in the file, ", dst.dtype(),
-                                       " in the module"));
+      mismatched.push_back(
+          detail::str(kv.first, ": dtype ", src.dtype(), " in the file, ", dst.dtype(), " in the module"));
   }
   for (const auto& kv : tensors)
     if (own.find(kv.first) == own.end()) unexpected.push_back(kv.first);

@@ -31,13 +31,25 @@ bool valid_utf8(const char* s, size_t n, size_t* bad_at) {
   };
   while (i < n) {
     const unsigned c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     int len;
     uint32_t cp, min;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return fail();
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+      min = 0x10000;
+    } else return fail();
     if (n - i < size_t(len)) return fail();
     for (int k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return fail();
@@ -75,7 +87,10 @@ class Parser {
 
   Value document() {
     size_t bad = 0;
-    if (!valid_utf8(p_, n_, &bad)) { i_ = bad; fail("the text is not valid UTF-8"); }
+    if (!valid_utf8(p_, n_, &bad)) {
+      i_ = bad;
+      fail("the text is not valid UTF-8");
+    }
     skip_ws();
     Value v = value(0);
     skip_ws();
@@ -109,8 +124,17 @@ class Parser {
       return v;
     }
     if (c == '-' || (c >= '0' && c <= '9')) return number();
-    if (literal("true")) { Value v; v.kind = Value::Kind::Bool; v.boolean = true; return v; }
-    if (literal("false")) { Value v; v.kind = Value::Kind::Bool; return v; }
+    if (literal("true")) {
+      Value v;
+      v.kind = Value::Kind::Bool;
+      v.boolean = true;
+      return v;
+    }
+    if (literal("false")) {
+      Value v;
+      v.kind = Value::Kind::Bool;
+      return v;
+    }
     if (literal("null")) return Value();
     fail(detail::str("unexpected character '", printable(c), "', expected a value"));
   }
@@ -142,7 +166,10 @@ class Parser {
     std::set<std::string> seen;
     ++i_;  // '{'
     skip_ws();
-    if (peek() == '}') { ++i_; return v; }
+    if (peek() == '}') {
+      ++i_;
+      return v;
+    }
     for (;;) {
       skip_ws();
       if (peek() != '"') fail("expected '\"' to start an object key");
@@ -159,8 +186,14 @@ class Parser {
       v.keys.push_back(std::move(key));
       v.items.push_back(std::move(item));
       skip_ws();
-      if (peek() == ',') { ++i_; continue; }
-      if (peek() == '}') { ++i_; return v; }
+      if (peek() == ',') {
+        ++i_;
+        continue;
+      }
+      if (peek() == '}') {
+        ++i_;
+        return v;
+      }
       fail("expected ',' or '}' after an object member");
     }
   }
@@ -171,13 +204,22 @@ class Parser {
     v.kind = Value::Kind::Array;
     ++i_;  // '['
     skip_ws();
-    if (peek() == ']') { ++i_; return v; }
+    if (peek() == ']') {
+      ++i_;
+      return v;
+    }
     for (;;) {
       skip_ws();
       v.items.push_back(value(depth));
       skip_ws();
-      if (peek() == ',') { ++i_; continue; }
-      if (peek() == ']') { ++i_; return v; }
+      if (peek() == ',') {
+        ++i_;
+        continue;
+      }
+      if (peek() == ']') {
+        ++i_;
+        return v;
+      }
       fail("expected ',' or ']' after an array element");
     }
   }
@@ -196,7 +238,10 @@ class Parser {
     } else {
       digits("in a number");
     }
-    if (peek() == '.') { ++i_; digits("after a decimal point"); }
+    if (peek() == '.') {
+      ++i_;
+      digits("after a decimal point");
+    }
     if (peek() == 'e' || peek() == 'E') {
       ++i_;
       if (peek() == '+' || peek() == '-') ++i_;
@@ -248,9 +293,16 @@ class Parser {
     for (;;) {
       if (at_end()) fail("unterminated string");
       const char c = p_[i_];
-      if (c == '"') { ++i_; return out; }
+      if (c == '"') {
+        ++i_;
+        return out;
+      }
       if (static_cast<unsigned char>(c) < 0x20) fail("control characters must be escaped inside strings");
-      if (c != '\\') { out += c; ++i_; continue; }
+      if (c != '\\') {
+        out += c;
+        ++i_;
+        continue;
+      }
       ++i_;
       if (at_end()) fail("unterminated escape in a string");
       const char e = p_[i_++];
@@ -275,9 +327,7 @@ class Parser {
           append_utf8(out, cp);
           break;
         }
-        default:
-          --i_;
-          fail(detail::str("invalid escape '\\", printable(e), "' in a string"));
+        default: --i_; fail(detail::str("invalid escape '\\", printable(e), "' in a string"));
       }
     }
   }
@@ -290,9 +340,7 @@ class Parser {
 
 }  // namespace
 
-Value parse(const char* data, size_t size, const std::string& where) {
-  return Parser(data, size, where).document();
-}
+Value parse(const char* data, size_t size, const std::string& where) { return Parser(data, size, where).document(); }
 
 }  // namespace json
 }  // namespace ember

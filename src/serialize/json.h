@@ -16,9 +16,9 @@ struct Value {
   enum class Kind { Null, Bool, Number, String, Array, Object };
   Kind kind = Kind::Null;
   bool boolean = false;
-  std::string text;                // String: the decoded text; Number: the literal as written
-  std::vector<Value> items;        // Array elements; Object values (keys[i] names items[i])
-  std::vector<std::string> keys;   // Object keys, in file order, all distinct
+  std::string text;               // String: the decoded text; Number: the literal as written
+  std::vector<Value> items;       // Array elements; Object values (keys[i] names items[i])
+  std::vector<std::string> keys;  // Object keys, in file order, all distinct
 };
 
 const char* kind_name(Value::Kind kind);

@@ -130,9 +130,7 @@ const char* const kTempInfix = ".tmp.";
 constexpr size_t kTempSuffixLength = 12;  // 62^12 names: a collision is a retry, never a failure
 constexpr int kTempAttempts = 100;
 
-bool is_temp_suffix_char(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool is_temp_suffix_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 std::string random_temp_suffix() {
   static const char kChars[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -144,7 +142,8 @@ std::string random_temp_suffix() {
 
 // Whether `fd` is the file that `path` names now (not a symlink, not another file put there).
 bool names_file(const std::string& path, int fd) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   return ::fstat(fd, &a) == 0 && ::lstat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
@@ -184,8 +183,8 @@ class TempFile {
       tmp_ = path_ + kTempInfix + random_temp_suffix();
       fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd_ < 0) {
-        EMBER_CHECK(errno == EEXIST && attempt < kTempAttempts, op_, ": cannot create '", tmp_,
-                    "' (to be renamed to '", path_, "'): ", std::strerror(errno));
+        EMBER_CHECK(errno == EEXIST && attempt < kTempAttempts, op_, ": cannot create '", tmp_, "' (to be renamed to '",
+                    path_, "'): ", std::strerror(errno));
         continue;
       }
       int rc;
@@ -313,7 +312,8 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
                                  const Decoder& d) {
   if (header.empty() || header[0] != '{')
     d.fail("the header must be a JSON object starting with '{' right after the length field");
-  const json::Value root = json::parse(header.data(), header.size(), detail::str("load_tensors: '", d.file, "': header"));
+  const json::Value root =
+      json::parse(header.data(), header.size(), detail::str("load_tensors: '", d.file, "': header"));
   if (root.kind != json::Value::Kind::Object) d.fail("the header must be a JSON object");
 
   std::vector<Region> regions;
@@ -325,7 +325,8 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
         d.fail(detail::str("\"", kMetadataKey, "\" must be an object of strings, got ", json::kind_name(v.kind)));
       for (size_t m = 0; m < v.keys.size(); ++m) {
         if (v.items[m].kind != json::Value::Kind::String)
-          d.fail(detail::str("metadata ", json::quote(v.keys[m]), " must be a string, got ", json::kind_name(v.items[m].kind)));
+          d.fail(detail::str("metadata ", json::quote(v.keys[m]), " must be a string, got ",
+                             json::kind_name(v.items[m].kind)));
         metadata[v.keys[m]] = v.items[m].text;
       }
       continue;
@@ -338,7 +339,9 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
       if (v.keys[f] == "dtype") dtype = &v.items[f];
       else if (v.keys[f] == "shape") shape = &v.items[f];
       else if (v.keys[f] == "data_offsets") offsets = &v.items[f];
-      else d.fail(detail::str(what, " has unknown field ", json::quote(v.keys[f]), " (expected dtype, shape, data_offsets)"));
+      else
+        d.fail(
+            detail::str(what, " has unknown field ", json::quote(v.keys[f]), " (expected dtype, shape, data_offsets)"));
     }
     if (!dtype || !shape || !offsets)
       d.fail(detail::str(what, " lacks the field \"", !dtype ? "dtype" : !shape ? "shape" : "data_offsets", "\""));
@@ -365,8 +368,7 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
       d.fail(detail::str(what, ": data_offsets must be [begin, end], got ", offsets->items.size(), " numbers"));
     r.begin = d.count(offsets->items[0], what + ": data_offsets[0]");
     r.end = d.count(offsets->items[1], what + ": data_offsets[1]");
-    if (r.begin > r.end)
-      d.fail(detail::str(what, ": data_offsets [", r.begin, ", ", r.end, "] end before they begin"));
+    if (r.begin > r.end) d.fail(detail::str(what, ": data_offsets [", r.begin, ", ", r.end, "] end before they begin"));
     if (r.end > payload_size)
       d.fail(detail::str(what, ": data_offsets [", r.begin, ", ", r.end, "] run past the data section, which holds ",
                          payload_size, " bytes"));

@@ -61,8 +61,8 @@ int main() {
   nn::Sequential seq(nn::Linear(4, 3), nn::SiLU(), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
                      nn::Hardtanh(), nn::ELU(), nn::Softplus(), nn::GLU(), nn::Softmax(1));
   std::cout << seq << "\n";
-  std::cout << nn::CELU(nn::CELUOptions().alpha(2).inplace(true)) << " " << nn::ReLU6(true) << " "
-            << nn::Softmin(0) << " " << nn::LogSoftmax(1) << " " << nn::Mish() << "\n";
+  std::cout << nn::CELU(nn::CELUOptions().alpha(2).inplace(true)) << " " << nn::ReLU6(true) << " " << nn::Softmin(0)
+            << " " << nn::LogSoftmax(1) << " " << nn::Mish() << "\n";
 
   // Losses.
   auto a = torch::tensor({0.2, -1.0, 2.5, 0.0, 1.2, -0.4}, torch::kDouble).reshape({2, 3}).requires_grad_();
@@ -76,10 +76,11 @@ int main() {
   auto w3 = torch::tensor({1.0, 2.0, 0.5}, torch::kDouble);
   with_grad("bce", p, F::binary_cross_entropy(p, t, F::BinaryCrossEntropyFuncOptions().weight(w3)));
   with_grad("bce_logits", a,
-            F::binary_cross_entropy_with_logits(a, t, F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(w3)), false);
+            F::binary_cross_entropy_with_logits(a, t, F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(w3)),
+            false);
   auto labels = torch::tensor({2, 0}, torch::kLong);
-  with_grad("ce_weighted", a,
-            F::cross_entropy(a, labels, F::CrossEntropyFuncOptions().weight(w3).label_smoothing(0.1)), false);
+  with_grad("ce_weighted", a, F::cross_entropy(a, labels, F::CrossEntropyFuncOptions().weight(w3).label_smoothing(0.1)),
+            false);
   with_grad("nll_weighted", a, F::nll_loss(a, labels, F::NLLLossFuncOptions().weight(w3).reduction(torch::kSum)));
   auto lp = F::log_softmax(a, 1);
   auto q = torch::tensor({0.2, 0.3, 0.5, 0.0, 0.5, 0.5}, torch::kDouble).reshape({2, 3});
@@ -88,8 +89,9 @@ int main() {
   show("margin_ranking", F::margin_ranking_loss(a[0], a[1], s, F::MarginRankingLossFuncOptions().margin(0.2)));
   show("cosine_embedding", F::cosine_embedding_loss(a.detach(), b, torch::tensor({1, -1}, torch::kLong)));
   std::cout << nn::MSELoss() << " " << nn::SmoothL1Loss() << " " << nn::HuberLoss() << " " << nn::BCELoss() << " "
-            << nn::BCEWithLogitsLoss() << " " << nn::NLLLoss() << " " << nn::CrossEntropyLoss() << " " << nn::KLDivLoss()
-            << " " << nn::MarginRankingLoss() << " " << nn::CosineEmbeddingLoss() << " " << nn::L1Loss() << "\n";
+            << nn::BCEWithLogitsLoss() << " " << nn::NLLLoss() << " " << nn::CrossEntropyLoss() << " "
+            << nn::KLDivLoss() << " " << nn::MarginRankingLoss() << " " << nn::CosineEmbeddingLoss() << " "
+            << nn::L1Loss() << "\n";
   nn::CrossEntropyLoss ce(nn::CrossEntropyLossOptions().weight(w3));
   show("CrossEntropyLoss", ce(a.detach(), labels));
   std::printf("buffers %d\n", int(ce->buffers().size()));

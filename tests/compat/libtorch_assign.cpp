@@ -18,7 +18,7 @@ static void refused(const std::function<void()>& f, const std::string& phrase) {
     std::cout << "allowed\n";
   } catch (const std::exception& e) {
     std::cout << (std::string(e.what()).find(phrase) != std::string::npos ? "refused: " + phrase
-                                                                           : std::string("refused otherwise"))
+                                                                          : std::string("refused otherwise"))
               << "\n";
   }
 }

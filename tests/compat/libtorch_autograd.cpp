@@ -90,8 +90,8 @@ int main() {
   auto cw = (torch::arange(3 * 2 * 3 * 3, torch::kFloat64).reshape({3, 2, 3, 3}) * 0.05 - 0.4).requires_grad_();
   auto feat = F::conv2d(cx, cw, F::Conv2dFuncOptions().stride(1).padding(1)).tanh();
   auto logits = F::max_pool2d(feat, F::MaxPool2dFuncOptions(2)).pow(2).sum({2, 3});
-  auto ce = F::cross_entropy(logits, torch::tensor({2, 0}, torch::kInt64),
-                             F::CrossEntropyFuncOptions().label_smoothing(0.1));
+  auto ce =
+      F::cross_entropy(logits, torch::tensor({2, 0}, torch::kInt64), F::CrossEntropyFuncOptions().label_smoothing(0.1));
   auto gcx = torch::autograd::grad({ce}, {cx}, {}, c10::nullopt, true)[0];
   auto gp = gcx.pow(2).sum();
   auto gcw = torch::autograd::grad({gp}, {cw})[0];

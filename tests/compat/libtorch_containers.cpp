@@ -74,8 +74,7 @@ int main() {
   std::cout << "layers " << net->layers->size() << " empty " << net->layers->is_empty() << "\n";
   std::cout << "keys:";
   for (const auto& k : net->heads->keys()) std::cout << " " << k;
-  std::cout << " contains act " << net->heads->contains("act") << " contains fc " << net->heads->contains("fc")
-            << "\n";
+  std::cout << " contains act " << net->heads->contains("act") << " contains fc " << net->heads->contains("fc") << "\n";
   std::cout << "at<Linear> " << net->layers->at<torch::nn::LinearImpl>(1).options.in_features() << "\n";
   auto x = torch::arange(0., 6.).reshape({2, 3}).mul(0.25);
   auto y = net->forward(x);
@@ -101,8 +100,7 @@ int main() {
   // --- parameters_to_vector / vector_to_parameters ---
   auto vec = torch::nn::utils::parameters_to_vector(net->layers->parameters());
   std::cout << "parameters_to_vector " << vec.sizes() << " sum " << vec.sum().item<double>() << "\n";
-  torch::nn::utils::vector_to_parameters(torch::arange(0., double(vec.numel())).mul(0.01),
-                                         net->layers->parameters());
+  torch::nn::utils::vector_to_parameters(torch::arange(0., double(vec.numel())).mul(0.01), net->layers->parameters());
   show("after vector_to_parameters layers.1.bias", net->layers->ptr<torch::nn::LinearImpl>(1)->bias);
 
   // --- ModuleList insert at the end, extend; ModuleDict pop ---
@@ -129,8 +127,8 @@ int main() {
   std::cout << pre << " requires_grad " << pre->weight.requires_grad() << "\n";
   show("from_pretrained", pre(torch::tensor({3, 0, 1}, torch::kLong)));
   auto renorm_table = torch::arange(0., 12.).reshape({4, 3});
-  show("F::embedding max_norm", F::embedding(torch::tensor({1, 3}, torch::kLong), renorm_table,
-                                             F::EmbeddingFuncOptions().max_norm(2.0)));
+  show("F::embedding max_norm",
+       F::embedding(torch::tensor({1, 3}, torch::kLong), renorm_table, F::EmbeddingFuncOptions().max_norm(2.0)));
   show("renormalised table", renorm_table);
   torch::nn::Embedding normed(torch::nn::EmbeddingOptions(3, 2).max_norm(1.5).norm_type(1.0));
   std::cout << normed << "\n";

@@ -55,7 +55,8 @@ void train(Net& net, torch::optim::Optimizer& opt, const char* name) {
     opt.step();
     std::cout << name << " step " << step << " loss " << loss.template item<float>() << "\n";
   }
-  for (auto& p : net->named_parameters()) std::cout << p.key() << " " << p.value().sum().template item<float>() << " " << p.value().sizes() << "\n";
+  for (auto& p : net->named_parameters())
+    std::cout << p.key() << " " << p.value().sum().template item<float>() << " " << p.value().sizes() << "\n";
 }
 
 int main() {
@@ -68,7 +69,8 @@ int main() {
   torch::optim::SGD opt2(conv->parameters(), torch::optim::SGDOptions(3e-3).momentum(0.9).nesterov(true));
   train(conv, opt2, "conv");
   torch::manual_seed(2);
-  torch::nn::Sequential seq(torch::nn::Flatten(), torch::nn::Linear(3 * 8 * 8, 20), torch::nn::ReLU(), torch::nn::Linear(20, 10));
+  torch::nn::Sequential seq(torch::nn::Flatten(), torch::nn::Linear(3 * 8 * 8, 20), torch::nn::ReLU(),
+                            torch::nn::Linear(20, 10));
   torch::optim::SGD opt3(seq->parameters(), torch::optim::SGDOptions(1e-2).momentum(0.5).dampening(0.1));
   train(seq, opt3, "seq");
   torch::optim::StepLR sched(opt3, 2, 0.5);
@@ -80,10 +82,12 @@ int main() {
   std::cout << conv << "\n";
   torch::manual_seed(3);
   TwoLayerFC fc2(3 * 8 * 8, 32, 10);
-  torch::optim::RMSprop opt4(fc2->parameters(), torch::optim::RMSpropOptions(1e-3).momentum(0.5).centered(true).weight_decay(1e-2));
+  torch::optim::RMSprop opt4(fc2->parameters(),
+                             torch::optim::RMSpropOptions(1e-3).momentum(0.5).centered(true).weight_decay(1e-2));
   train(fc2, opt4, "rmsprop");
   torch::manual_seed(4);
   TwoLayerFC fc3(3 * 8 * 8, 32, 10);
-  torch::optim::Adagrad opt5(fc3->parameters(), torch::optim::AdagradOptions(1e-2).lr_decay(0.1).initial_accumulator_value(0.1));
+  torch::optim::Adagrad opt5(fc3->parameters(),
+                             torch::optim::AdagradOptions(1e-2).lr_decay(0.1).initial_accumulator_value(0.1));
   train(fc3, opt5, "adagrad");
 }

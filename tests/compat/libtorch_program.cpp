@@ -44,5 +44,5 @@ int main() {
   std::cout << torch::eye(2) << torch::full({2}, 1.5) << torch::ones({1, 2}, torch::kDouble) << "\n";
   std::cout << torch::randn({2, 3, 2, 3}) << "\n" << torch::arange(30, torch::kDouble) * 1e6 << "\n";
   std::cout << torch::randn({3, 25}) << "\n" << torch::tensor({1e-8, 1.0}) << torch::tensor({true, false}) << "\n";
-  std::cout << (torch::randn({2,2}) * 1000) << torch::tensor({int64_t(123456789012)}) << torch::tensor(3.25) << "\n";
+  std::cout << (torch::randn({2, 2}) * 1000) << torch::tensor({int64_t(123456789012)}) << torch::tensor(3.25) << "\n";
 }

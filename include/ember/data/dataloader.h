@@ -15,8 +15,8 @@
 #include <memory>
 #include <optional>
 
-#include "ember/data/labeled_images.h"
 #include "ember/arg.h"  // EMBER_ARG
+#include "ember/data/labeled_images.h"
 
 namespace ember {
 namespace data {
@@ -49,8 +49,7 @@ class EMBER_API DataLoader {
   /// x: N x ... examples; y: N labels, or undefined for unlabelled data (batch.y undefined).
   /// Both stay where they are; batches are views or gathers on their devices.
   DataLoader(Tensor x, Tensor y, DataLoaderOptions options);
-  DataLoader(const LabeledImages& data, DataLoaderOptions options)
-      : DataLoader(data.x, data.y, std::move(options)) {}
+  DataLoader(const LabeledImages& data, DataLoaderOptions options) : DataLoader(data.x, data.y, std::move(options)) {}
 
   class EMBER_API Iterator {
    public:

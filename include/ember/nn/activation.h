@@ -13,38 +13,38 @@
 namespace ember {
 namespace nn {
 
-#define EMBER_ACTIVATION_WITH_OPTIONS(Name, Input)                       \
-  class EMBER_API Name##Impl : public Module {                          \
-   public:                                                              \
-    explicit Name##Impl(const Name##Options& options_ = {});            \
-    void reset();                                                       \
-    void pretty_print(std::ostream& stream) const override;             \
-    Tensor forward(Input input);                                        \
-                                                                        \
-    Name##Options options;                                              \
-  };                                                                    \
+#define EMBER_ACTIVATION_WITH_OPTIONS(Name, Input)           \
+  class EMBER_API Name##Impl : public Module {               \
+   public:                                                   \
+    explicit Name##Impl(const Name##Options& options_ = {}); \
+    void reset();                                            \
+    void pretty_print(std::ostream& stream) const override;  \
+    Tensor forward(Input input);                             \
+                                                             \
+    Name##Options options;                                   \
+  };                                                         \
   EMBER_MODULE(Name);
 
 #define EMBER_ACTIVATION_WITH_DIM(Name)                                  \
-  class EMBER_API Name##Impl : public Module {                          \
-   public:                                                              \
+  class EMBER_API Name##Impl : public Module {                           \
+   public:                                                               \
     explicit Name##Impl(int64_t dim) : Name##Impl(Name##Options(dim)) {} \
-    explicit Name##Impl(const Name##Options& options_);                 \
-    void reset() {}                                                     \
-    void pretty_print(std::ostream& stream) const override;             \
-    Tensor forward(const Tensor& input);                                \
-                                                                        \
-    Name##Options options;                                              \
-  };                                                                    \
+    explicit Name##Impl(const Name##Options& options_);                  \
+    void reset() {}                                                      \
+    void pretty_print(std::ostream& stream) const override;              \
+    Tensor forward(const Tensor& input);                                 \
+                                                                         \
+    Name##Options options;                                               \
+  };                                                                     \
   EMBER_MODULE(Name);
 
-#define EMBER_ACTIVATION_PLAIN(Name)                                     \
-  class EMBER_API Name##Impl : public Module {                          \
-   public:                                                              \
-    void reset() {}                                                     \
-    void pretty_print(std::ostream& stream) const override;             \
-    Tensor forward(const Tensor& input);                                \
-  };                                                                    \
+#define EMBER_ACTIVATION_PLAIN(Name)                        \
+  class EMBER_API Name##Impl : public Module {              \
+   public:                                                  \
+    void reset() {}                                         \
+    void pretty_print(std::ostream& stream) const override; \
+    Tensor forward(const Tensor& input);                    \
+  };                                                        \
   EMBER_MODULE(Name);
 
 /// alpha (exp(x) - 1) for x <= 0, x elsewhere.

@@ -16,16 +16,17 @@
 // The tags, listed once (kSELU is ember's: LibTorch 1.13 has no SELU nonlinearity tag, while
 // PyTorch's calculate_gain('selu') gives 3/4): each is an empty type enumtype::kName (operator== lets two variants
 // holding tags be compared) and a constant ember::kName of that type.
-#define EMBER_INIT_TAGS(X) \
-  X(Linear) X(Conv1D) X(Conv2D) X(Conv3D) X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) \
-  X(Sigmoid) X(Tanh) X(ReLU) X(LeakyReLU) X(SELU) X(FanIn) X(FanOut)
+#define EMBER_INIT_TAGS(X)                                                                                          \
+  X(Linear)                                                                                                         \
+  X(Conv1D) X(Conv2D) X(Conv3D) X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) X(Sigmoid) X(Tanh) X(ReLU) \
+      X(LeakyReLU) X(SELU) X(FanIn) X(FanOut)
 
 namespace ember {
 namespace enumtype {
-#define EMBER_INIT_TAG_TYPE(Name)                               \
-  struct k##Name {                                              \
-    constexpr bool operator==(k##Name) const { return true; }   \
-    constexpr bool operator!=(k##Name) const { return false; }  \
+#define EMBER_INIT_TAG_TYPE(Name)                              \
+  struct k##Name {                                             \
+    constexpr bool operator==(k##Name) const { return true; }  \
+    constexpr bool operator!=(k##Name) const { return false; } \
   };
 EMBER_INIT_TAGS(EMBER_INIT_TAG_TYPE)
 #undef EMBER_INIT_TAG_TYPE
@@ -40,9 +41,9 @@ namespace nn {
 namespace init {
 
 using NonlinearityType =
-    std::variant<enumtype::kLinear, enumtype::kConv1D, enumtype::kConv2D, enumtype::kConv3D,
-                 enumtype::kConvTranspose1D, enumtype::kConvTranspose2D, enumtype::kConvTranspose3D,
-                 enumtype::kSigmoid, enumtype::kTanh, enumtype::kReLU, enumtype::kLeakyReLU, enumtype::kSELU>;
+    std::variant<enumtype::kLinear, enumtype::kConv1D, enumtype::kConv2D, enumtype::kConv3D, enumtype::kConvTranspose1D,
+                 enumtype::kConvTranspose2D, enumtype::kConvTranspose3D, enumtype::kSigmoid, enumtype::kTanh,
+                 enumtype::kReLU, enumtype::kLeakyReLU, enumtype::kSELU>;
 using FanModeType = std::variant<enumtype::kFanIn, enumtype::kFanOut>;
 
 /// The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh,

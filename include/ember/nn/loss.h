@@ -18,14 +18,14 @@ namespace nn {
 using CrossEntropyLossOptions = functional::CrossEntropyFuncOptions;
 using NLLLossOptions = functional::NLLLossFuncOptions;
 
-#define EMBER_LOSS_MODULE(Name, ...)                                  \
-  class EMBER_API Name##Impl : public Module {                       \
-   public:                                                           \
-    explicit Name##Impl(Name##Options options_ = {});                \
-    void reset();                                                    \
-    void pretty_print(std::ostream& stream) const override;          \
-    Tensor forward(__VA_ARGS__);                                     \
-                                                                     \
+#define EMBER_LOSS_MODULE(Name, ...)                        \
+  class EMBER_API Name##Impl : public Module {              \
+   public:                                                  \
+    explicit Name##Impl(Name##Options options_ = {});       \
+    void reset();                                           \
+    void pretty_print(std::ostream& stream) const override; \
+    Tensor forward(__VA_ARGS__);                            \
+                                                            \
     Name##Options options;
 
 /// Mean squared error.
@@ -39,46 +39,55 @@ EMBER_LOSS_MODULE(L1Loss, const Tensor& input, const Tensor& target)
 EMBER_MODULE(L1Loss);
 
 EMBER_LOSS_MODULE(SmoothL1Loss, const Tensor& input, const Tensor& target)
-};
+}
+;
 EMBER_MODULE(SmoothL1Loss);
 
 EMBER_LOSS_MODULE(HuberLoss, const Tensor& input, const Tensor& target)
-};
+}
+;
 EMBER_MODULE(HuberLoss);
 
 /// Binary cross entropy of probabilities.
 EMBER_LOSS_MODULE(BCELoss, const Tensor& input, const Tensor& target)
-  Tensor weight;  // buffer "weight" (undefined without one)
-};
+Tensor weight;  // buffer "weight" (undefined without one)
+}
+;
 EMBER_MODULE(BCELoss);
 
 /// Binary cross entropy of logits (the stable form).
 EMBER_LOSS_MODULE(BCEWithLogitsLoss, const Tensor& input, const Tensor& target)
-  Tensor weight;      // buffer "weight"
-  Tensor pos_weight;  // buffer "pos_weight"
-};
+Tensor weight;      // buffer "weight"
+Tensor pos_weight;  // buffer "pos_weight"
+}
+;
 EMBER_MODULE(BCEWithLogitsLoss);
 
 EMBER_LOSS_MODULE(NLLLoss, const Tensor& input, const Tensor& target)
-  Tensor weight;  // buffer "weight"
-};
+Tensor weight;  // buffer "weight"
+}
+;
 EMBER_MODULE(NLLLoss);
 
 EMBER_LOSS_MODULE(CrossEntropyLoss, const Tensor& input, const Tensor& target)
-  Tensor weight;  // buffer "weight"
-};
+Tensor weight;  // buffer "weight"
+}
+;
 EMBER_MODULE(CrossEntropyLoss);
 
 EMBER_LOSS_MODULE(KLDivLoss, const Tensor& input, const Tensor& target)
-};
+}
+;
 EMBER_MODULE(KLDivLoss);
 
 EMBER_LOSS_MODULE(MarginRankingLoss, const Tensor& input1, const Tensor& input2, const Tensor& target)
-};
+}
+;
 EMBER_MODULE(MarginRankingLoss);
 
 EMBER_LOSS_MODULE(CosineEmbeddingLoss, const Tensor& input1, const Tensor& input2, const Tensor& target)
-};
+}
+;
 EMBER_MODULE(CosineEmbeddingLoss);
 
 #undef EMBER_LOSS_MODULE

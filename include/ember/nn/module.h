@@ -47,8 +47,8 @@ class EMBER_API Module : public std::enable_shared_from_this<Module> {
   OrderedDict<std::string, Tensor> named_buffers(bool recurse = true) const;
   /// This module (first, when include_self) and every descendant, depth first.
   std::vector<std::shared_ptr<Module>> modules(bool include_self = true) const;
-  OrderedDict<std::string, std::shared_ptr<Module>> named_modules(
-      const std::string& name_prefix = std::string(), bool include_self = true) const;
+  OrderedDict<std::string, std::shared_ptr<Module>> named_modules(const std::string& name_prefix = std::string(),
+                                                                  bool include_self = true) const;
   /// Direct children only.
   std::vector<std::shared_ptr<Module>> children() const;
   OrderedDict<std::string, std::shared_ptr<Module>> named_children() const;
@@ -118,7 +118,9 @@ class EMBER_API Module : public std::enable_shared_from_this<Module> {
 
  private:
   template <typename T, typename = void>
-  struct contained { using type = T; };
+  struct contained {
+    using type = T;
+  };
   template <typename T>
   struct contained<T, std::enable_if_t<detail::is_module_holder<T>::value>> {
     using type = typename T::ContainedType;

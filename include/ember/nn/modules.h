@@ -19,8 +19,7 @@ namespace nn {
 /// y = x W^T + b, with weight (out_features, in_features) and bias (out_features).
 class EMBER_API LinearImpl : public Module {
  public:
-  LinearImpl(int64_t in_features, int64_t out_features)
-      : LinearImpl(LinearOptions(in_features, out_features)) {}
+  LinearImpl(int64_t in_features, int64_t out_features) : LinearImpl(LinearOptions(in_features, out_features)) {}
   explicit LinearImpl(const LinearOptions& options_);
   /// Re-registers and re-initialises the parameters from `options`.
   void reset();
@@ -132,8 +131,7 @@ class EMBER_API FunctionalImpl : public Module {
   explicit FunctionalImpl(Function function);
   template <typename SomeFunction, typename... Args, typename = std::enable_if_t<(sizeof...(Args) > 0)>>
   explicit FunctionalImpl(SomeFunction original_function, Args&&... args)
-      : FunctionalImpl(Function(std::bind(original_function, std::placeholders::_1,
-                                          std::forward<Args>(args)...))) {}
+      : FunctionalImpl(Function(std::bind(original_function, std::placeholders::_1, std::forward<Args>(args)...))) {}
   void reset() {}
   void pretty_print(std::ostream& stream) const override;
   Tensor forward(Tensor input);

@@ -20,8 +20,7 @@ namespace nn {
 
 /// Linear(in_features, out_features), with a bias unless bias(false).
 struct LinearOptions {
-  LinearOptions(int64_t in_features, int64_t out_features)
-      : in_features_(in_features), out_features_(out_features) {}
+  LinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
   EMBER_ARG(int64_t, in_features);
   EMBER_ARG(int64_t, out_features);
   EMBER_ARG(bool, bias) = true;

@@ -37,22 +37,39 @@ class OrderedDict {
   using ConstIterator = typename std::vector<Item>::const_iterator;
 
   /// key_description names what the keys are ("Parameter", "Submodule") in error messages.
-  explicit OrderedDict(std::string key_description = "Key")
-      : key_description_(std::move(key_description)) {}
+  explicit OrderedDict(std::string key_description = "Key") : key_description_(std::move(key_description)) {}
   OrderedDict(std::initializer_list<Item> items) {
     for (const Item& item : items) insert(item.key(), item.value());
   }
 
   const std::string& key_description() const noexcept { return key_description_; }
 
-  Item& front() { check_nonempty("front"); return items_.front(); }
-  const Item& front() const { check_nonempty("front"); return items_.front(); }
-  Item& back() { check_nonempty("back"); return items_.back(); }
-  const Item& back() const { check_nonempty("back"); return items_.back(); }
+  Item& front() {
+    check_nonempty("front");
+    return items_.front();
+  }
+  const Item& front() const {
+    check_nonempty("front");
+    return items_.front();
+  }
+  Item& back() {
+    check_nonempty("back");
+    return items_.back();
+  }
+  const Item& back() const {
+    check_nonempty("back");
+    return items_.back();
+  }
 
   /// Positional access: the index-th inserted item.
-  Item& operator[](size_t index) { check_index(index); return items_[index]; }
-  const Item& operator[](size_t index) const { check_index(index); return items_[index]; }
+  Item& operator[](size_t index) {
+    check_index(index);
+    return items_[index];
+  }
+  const Item& operator[](size_t index) const {
+    check_index(index);
+    return items_[index];
+  }
   /// Keyed access; a missing key throws, naming it.
   Value& operator[](const Key& key) {
     Value* v = find(key);
@@ -147,8 +164,7 @@ class OrderedDict {
     EMBER_CHECK(!items_.empty(), "OrderedDict::", what, ": called on an empty OrderedDict");
   }
   void check_index(size_t index) const {
-    EMBER_CHECK(index < items_.size(), "OrderedDict: index ", index, " is out of range for ",
-                items_.size(), " items");
+    EMBER_CHECK(index < items_.size(), "OrderedDict: index ", index, " is out of range for ", items_.size(), " items");
   }
 
   std::unordered_map<Key, size_t> index_;

@@ -56,8 +56,7 @@ struct is_module_holder_of_impl<true, T, C> : std::is_same<typename T::Contained
 
 /// True when T is a ModuleHolder whose Impl is C.
 template <typename T, typename C>
-struct is_module_holder_of
-    : is_module_holder_of_impl<is_module_holder<T>::value, std::decay_t<T>, std::decay_t<C>> {};
+struct is_module_holder_of : is_module_holder_of_impl<is_module_holder<T>::value, std::decay_t<T>, std::decay_t<C>> {};
 
 }  // namespace detail
 
@@ -82,9 +81,9 @@ class ModuleHolder : detail::ModuleHolderIndicator {
 
   /// Constructs the Impl from the arguments. Excluded for a single argument that is itself a
   /// holder of this Impl, so that copying a holder stays a copy of the handle.
-  template <typename Head, typename... Tail,
-            typename = std::enable_if_t<!(detail::is_module_holder_of<Head, ContainedType>::value &&
-                                          sizeof...(Tail) == 0)>>
+  template <
+      typename Head, typename... Tail,
+      typename = std::enable_if_t<!(detail::is_module_holder_of<Head, ContainedType>::value && sizeof...(Tail) == 0)>>
   explicit ModuleHolder(Head&& head, Tail&&... tail)
       : impl_(new Contained(std::forward<Head>(head), std::forward<Tail>(tail)...)) {}
 
@@ -99,18 +98,21 @@ class ModuleHolder : detail::ModuleHolderIndicator {
   const Contained& operator*() const { return *get(); }
 
   const std::shared_ptr<Contained>& ptr() const {
-    EMBER_CHECK(!is_empty(), "ModuleHolder: accessing an empty module holder (constructed with "
-                             "nullptr and never assigned)");
+    EMBER_CHECK(!is_empty(),
+                "ModuleHolder: accessing an empty module holder (constructed with "
+                "nullptr and never assigned)");
     return impl_;
   }
   Contained* get() {
-    EMBER_CHECK(!is_empty(), "ModuleHolder: accessing an empty module holder (constructed with "
-                             "nullptr and never assigned)");
+    EMBER_CHECK(!is_empty(),
+                "ModuleHolder: accessing an empty module holder (constructed with "
+                "nullptr and never assigned)");
     return impl_.get();
   }
   const Contained* get() const {
-    EMBER_CHECK(!is_empty(), "ModuleHolder: accessing an empty module holder (constructed with "
-                             "nullptr and never assigned)");
+    EMBER_CHECK(!is_empty(),
+                "ModuleHolder: accessing an empty module holder (constructed with "
+                "nullptr and never assigned)");
     return impl_.get();
   }
 
@@ -133,13 +135,11 @@ class ModuleHolder : detail::ModuleHolderIndicator {
   bool is_empty() const noexcept { return impl_ == nullptr; }
 
  private:
-  template <typename T = Contained,
-            std::enable_if_t<std::is_default_constructible<T>::value, int> = 0>
+  template <typename T = Contained, std::enable_if_t<std::is_default_constructible<T>::value, int> = 0>
   static std::shared_ptr<Contained> default_construct() {
     return std::make_shared<Contained>();
   }
-  template <typename T = Contained,
-            std::enable_if_t<!std::is_default_constructible<T>::value, int> = 0>
+  template <typename T = Contained, std::enable_if_t<!std::is_default_constructible<T>::value, int> = 0>
   static std::shared_ptr<Contained> default_construct() {
     return nullptr;
   }
@@ -155,11 +155,11 @@ std::ostream& operator<<(std::ostream& stream, const ModuleHolder<ModuleType>& m
 }  // namespace ember
 
 /// Declares `Name` as a ModuleHolder of `ImplType`, with all of ModuleHolder's constructors.
-#define EMBER_MODULE_IMPL(Name, ImplType)                           \
+#define EMBER_MODULE_IMPL(Name, ImplType)                                \
   class Name : public ::ember::nn::ModuleHolder<ImplType> { /* NOLINT */ \
-   public:                                                          \
-    using ::ember::nn::ModuleHolder<ImplType>::ModuleHolder;        \
-    using Impl = ImplType;                                          \
+   public:                                                               \
+    using ::ember::nn::ModuleHolder<ImplType>::ModuleHolder;             \
+    using Impl = ImplType;                                               \
   }
 
 /// EMBER_MODULE(Net) declares `Net`, the holder of `NetImpl` (LibTorch's TORCH_MODULE).

@@ -30,9 +30,9 @@ class EMBER_API AnyModule {
   /// From a shared_ptr to a module Impl.
   template <typename ModuleType, typename = std::enable_if_t<std::is_base_of<Module, ModuleType>::value>>
   explicit AnyModule(std::shared_ptr<ModuleType> module) : module_(module) {
-    static_assert(std::is_convertible<decltype(std::declval<ModuleType&>().forward(std::declval<Tensor>())),
-                                      Tensor>::value,
-                  "a module in nn::Sequential needs a forward(Tensor) that returns a Tensor");
+    static_assert(
+        std::is_convertible<decltype(std::declval<ModuleType&>().forward(std::declval<Tensor>())), Tensor>::value,
+        "a module in nn::Sequential needs a forward(Tensor) that returns a Tensor");
     ModuleType* raw = module.get();
     // A raw pointer: module_ keeps the module alive as long as this function exists.
     forward_ = [raw](const Tensor& input) -> Tensor {
@@ -43,8 +43,7 @@ class EMBER_API AnyModule {
   }
 
   /// From a module value (an Impl, moved into a new shared_ptr).
-  template <typename ModuleType,
-            typename = std::enable_if_t<std::is_base_of<Module, std::decay_t<ModuleType>>::value>,
+  template <typename ModuleType, typename = std::enable_if_t<std::is_base_of<Module, std::decay_t<ModuleType>>::value>,
             typename = void>
   explicit AnyModule(ModuleType&& module)
       : AnyModule(std::make_shared<std::decay_t<ModuleType>>(std::forward<ModuleType>(module))) {}

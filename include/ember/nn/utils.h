@@ -16,8 +16,8 @@ namespace utils {
 /// NaN or infinite total norm is an error and nothing is scaled.
 EMBER_API double clip_grad_norm_(std::vector<Tensor> parameters, double max_norm, double norm_type = 2.0,
                                  bool error_if_nonfinite = false);
-EMBER_API double clip_grad_norm_(std::initializer_list<Tensor> parameters, double max_norm,
-                                 double norm_type = 2.0, bool error_if_nonfinite = false);
+EMBER_API double clip_grad_norm_(std::initializer_list<Tensor> parameters, double max_norm, double norm_type = 2.0,
+                                 bool error_if_nonfinite = false);
 EMBER_API double clip_grad_norm_(Tensor parameter, double max_norm, double norm_type = 2.0,
                                  bool error_if_nonfinite = false);
 

@@ -34,37 +34,37 @@
 #include "ember/arg.h"  // EMBER_ARG
 #include "ember/optim/optimizer.h"
 
-#define EMBER_DECLARE_ADAM(Name, kDefaultWeightDecay)                                                  \
-  struct EMBER_API Name##Options : public OptimizerCloneableOptions<Name##Options> {                   \
-    Name##Options(double lr = 1e-3); /* NOLINT (implicit, as LibTorch: Name(params, 1e-3) works) */    \
-    EMBER_ARG(double, lr) = 1e-3;                                                                      \
-    typedef std::tuple<double, double> betas_t;                                                        \
-    EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);                                           \
-    EMBER_ARG(double, eps) = 1e-8;                                                                     \
-    EMBER_ARG(double, weight_decay) = kDefaultWeightDecay;                                             \
-    EMBER_ARG(bool, amsgrad) = false;                                                                  \
-                                                                                                       \
-   public:                                                                                             \
-    friend EMBER_API bool operator==(const Name##Options& a, const Name##Options& b);                   \
-  };                                                                                                   \
-                                                                                                       \
-  struct EMBER_API Name##ParamState : public OptimizerCloneableParamState<Name##ParamState> {          \
-    EMBER_ARG(int64_t, step) = 0;                                                                      \
-    EMBER_ARG(Tensor, exp_avg);                                                                        \
-    EMBER_ARG(Tensor, exp_avg_sq);                                                                     \
-    EMBER_ARG(Tensor, max_exp_avg_sq) = {};                                                            \
-                                                                                                       \
-   public:                                                                                             \
-    friend EMBER_API bool operator==(const Name##ParamState& a, const Name##ParamState& b);            \
-  };                                                                                                   \
-                                                                                                       \
-  class EMBER_API Name : public Optimizer {                                                            \
-   public:                                                                                             \
-    explicit Name(std::vector<OptimizerParamGroup> param_groups, Name##Options defaults = {});         \
-    explicit Name(std::vector<Tensor> params, Name##Options defaults = {});                            \
-    Tensor step(LossClosure closure = nullptr) override;                                               \
-    void save(SafeTensors& archive) const override;                                                    \
-    void load(const SafeTensors& archive, const std::string& source) override;                         \
+#define EMBER_DECLARE_ADAM(Name, kDefaultWeightDecay)                                               \
+  struct EMBER_API Name##Options : public OptimizerCloneableOptions<Name##Options> {                \
+    Name##Options(double lr = 1e-3); /* NOLINT (implicit, as LibTorch: Name(params, 1e-3) works) */ \
+    EMBER_ARG(double, lr) = 1e-3;                                                                   \
+    typedef std::tuple<double, double> betas_t;                                                     \
+    EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);                                        \
+    EMBER_ARG(double, eps) = 1e-8;                                                                  \
+    EMBER_ARG(double, weight_decay) = kDefaultWeightDecay;                                          \
+    EMBER_ARG(bool, amsgrad) = false;                                                               \
+                                                                                                    \
+   public:                                                                                          \
+    friend EMBER_API bool operator==(const Name##Options& a, const Name##Options& b);               \
+  };                                                                                                \
+                                                                                                    \
+  struct EMBER_API Name##ParamState : public OptimizerCloneableParamState<Name##ParamState> {       \
+    EMBER_ARG(int64_t, step) = 0;                                                                   \
+    EMBER_ARG(Tensor, exp_avg);                                                                     \
+    EMBER_ARG(Tensor, exp_avg_sq);                                                                  \
+    EMBER_ARG(Tensor, max_exp_avg_sq) = {};                                                         \
+                                                                                                    \
+   public:                                                                                          \
+    friend EMBER_API bool operator==(const Name##ParamState& a, const Name##ParamState& b);         \
+  };                                                                                                \
+                                                                                                    \
+  class EMBER_API Name : public Optimizer {                                                         \
+   public:                                                                                          \
+    explicit Name(std::vector<OptimizerParamGroup> param_groups, Name##Options defaults = {});      \
+    explicit Name(std::vector<Tensor> params, Name##Options defaults = {});                         \
+    Tensor step(LossClosure closure = nullptr) override;                                            \
+    void save(SafeTensors& archive) const override;                                                 \
+    void load(const SafeTensors& archive, const std::string& source) override;                      \
   };
 
 namespace ember {

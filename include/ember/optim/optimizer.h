@@ -66,10 +66,8 @@ class OptimizerCloneableOptions : public detail::Cloneable<Derived, OptimizerOpt
     return OptimizerOptions::get_lr();
   }
   void set_lr(double lr) override {
-    if constexpr (detail::has_lr<Derived>::value)
-      static_cast<Derived&>(*this).lr(lr);
-    else
-      OptimizerOptions::set_lr(lr);
+    if constexpr (detail::has_lr<Derived>::value) static_cast<Derived&>(*this).lr(lr);
+    else OptimizerOptions::set_lr(lr);
   }
 };
 

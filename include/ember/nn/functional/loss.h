@@ -64,7 +64,7 @@ struct BCEWithLogitsLossOptions {
 class KLDivReduction {
  public:
   KLDivReduction(Reduction reduction) : reduction_(reduction) {}  // NOLINT  implicit, as the variant
-  KLDivReduction(BatchMeanReduction) : batchmean_(true) {}      // NOLINT
+  KLDivReduction(BatchMeanReduction) : batchmean_(true) {}        // NOLINT
   bool is_batchmean() const { return batchmean_; }
   /// The reduction of the elementwise losses (a sum for batchmean, then divided by the batch).
   Reduction reduction() const { return batchmean_ ? kSum : reduction_; }
@@ -76,7 +76,7 @@ class KLDivReduction {
 
 struct KLDivLossOptions {
   KLDivLossOptions() = default;
-  KLDivLossOptions(Reduction reduction) : reduction_(reduction) {}        // NOLINT
+  KLDivLossOptions(Reduction reduction) : reduction_(reduction) {}           // NOLINT
   KLDivLossOptions(BatchMeanReduction reduction) : reduction_(reduction) {}  // NOLINT
   EMBER_ARG(KLDivReduction, reduction) = kMean;
   /// Whether target holds log-probabilities.
@@ -114,8 +114,7 @@ EMBER_API Tensor l1_loss(const Tensor& input, const Tensor& target, const L1Loss
 /// 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target). LibTorch 1.13
 /// takes beta from the trailing argument and ignores options.beta() here (its module reads
 /// options.beta()); ember takes the argument when given and options.beta() otherwise.
-EMBER_API Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
-                                const SmoothL1LossFuncOptions& options = {},
+EMBER_API Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {},
                                 std::optional<double> beta = std::nullopt);
 /// 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere.
 EMBER_API Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options = {});
