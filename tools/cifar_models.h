@@ -48,8 +48,8 @@ struct ThreeLayerConvNetImpl : nn::Module {
 EMBER_MODULE(ThreeLayerConvNet);
 
 // --- ResNet-20 (He et al. 2016, the CIFAR-10 ResNet) ----------------------------------------------------
-// As /work/shared/bench/resnet20_torch.py builds it: 3 stages of 3 basic blocks (16, 32, 64
-// channels), a 1x1 conv + BN projection where a block changes the shape (option B), global
+// As the reference recipe (../shared/bench/resnet20_torch.py) builds it: 3 stages of 3 basic
+// blocks (16, 32, 64 channels), a 1x1 conv + BN projection where a block changes the shape (option B), global
 // average pool, Linear; Kaiming-normal (fan_out) conv weights, BatchNorm weight 1 / bias 0.
 struct BasicBlockImpl : nn::Module {
   BasicBlockImpl(int64_t cin, int64_t cout, int64_t stride)
