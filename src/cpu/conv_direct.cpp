@@ -23,12 +23,7 @@
 #include "cpu_backend.h"
 #include "sgemm.h"
 
-#pragma GCC diagnostic push  // GCC 12's AVX-512 headers: see sgemm_avx512.cpp
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-
-#define EMBER_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+#include "avx512.h"  // intrinsics, EMBER_AVX512; ends with the pop below
 
 namespace ember {
 namespace cpu {

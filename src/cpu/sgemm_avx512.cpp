@@ -18,21 +18,13 @@
 
 #include "ember/error.h"
 
-// GCC 12's AVX-512 headers initialise their "undefined" vectors from themselves, which
-// -Wuninitialized reports at every inlined shuffle (GCC bug 105593, fixed in later releases).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "avx512.h"  // intrinsics, EMBER_AVX512; ends with the pop below
 
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <memory>
 #include <utility>
-
-#define EMBER_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
-#define EMBER_AVX512_INLINE EMBER_AVX512 inline __attribute__((always_inline))
 
 namespace ember {
 namespace cpu {
