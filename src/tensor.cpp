@@ -316,6 +316,24 @@ void Tensor::retain_grad() const {
   grad_fn()->retained_outputs.push_back(impl_);
 }
 
+unsigned Tensor::_register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  EMBER_CHECK(requires_grad(), "register_hook: cannot register a hook on a tensor that doesn't require gradient (",
+              describe(*this), ")");
+  EMBER_CHECK(hook != nullptr, "register_hook: the hook is empty");
+  auto entry = std::make_shared<autograd::TensorHook>(autograd::TensorHook{std::move(hook)});
+  // A non-leaf's hook belongs to the node that computes it now: an in-place op later gives the
+  // tensor a new node, and the hook keeps seeing the gradient of the value it was registered on.
+  if (!is_leaf()) autograd::current_grad_fn(impl_)->output_hooks.emplace_back(impl_->output_nr, entry);
+  impl_->hooks.push_back(std::move(entry));
+  return unsigned(impl_->hooks.size() - 1);
+}
+
+void Tensor::remove_hook(unsigned pos) const {
+  auto& hooks = EMBER_IMPL()->hooks;
+  EMBER_CHECK(pos < hooks.size() && hooks[pos]->fn != nullptr, "remove_hook: Invalid index, no hook at position ", pos);
+  hooks[pos]->fn = nullptr;
+}
+
 Tensor Tensor::detach() const {
   const TensorImpl* t = EMBER_IMPL();
   return make_view(*this, t->sizes, t->strides, t->offset);

@@ -34,6 +34,9 @@ struct TensorImpl {
   std::shared_ptr<autograd::Node> grad_fn;
   uint32_t output_nr = 0;
   std::weak_ptr<autograd::Node> grad_accumulator;
+  /// Every hook registered on this tensor, by position (register_hook's return value). A leaf's
+  /// run before accumulation; a non-leaf's were also handed to its grad_fn at registration.
+  std::vector<std::shared_ptr<autograd::TensorHook>> hooks;
 
   // View tracking (LibTorch's DifferentiableViewMeta), set by the view ops: an in-place change
   // through a view rewrites its base's history (autograd/views.cpp). Undefined for non-views.

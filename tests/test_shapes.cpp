@@ -6,6 +6,9 @@
 
 #include <cstdint>
 #include <fstream>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "ember/nn.h"
 #include "ember/serialize.h"
@@ -153,23 +156,21 @@ TEST_CASE("shapes: a safetensors file declaring a shape past 64 bits is refused,
     std::ofstream(dir.file(name), std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
     return dir.file(name);
   };
-  const std::string elems =
-      write("elems.safetensors", R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})");
-  require_throws_with([&] { load_tensors(elems); },
-                      {"load_tensors: '" + elems +
-                       "': tensor \"w\": shape [4294967296, 4294967296] has more elements "
-                       "than fit in 64 bits"});
-  const std::string bytes =
-      write("bytes.safetensors", R"({"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})");
-  require_throws_with([&] { load_tensors(bytes); }, {"load_tensors: '" + bytes +
-                                                     "': tensor \"w\": shape [4611686018427387904] of float32 has more "
-                                                     "bytes than fit in 64 bits"});
-  const std::string zero =
-      write("zero.safetensors", R"({"w":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})");
-  require_throws_with([&] { load_tensors(zero); },
-                      {"load_tensors: '" + zero +
-                       "': tensor \"w\": shape [0, 4294967296, 4294967296]: the product of "
-                       "its non-zero sizes does not fit in 64 bits"});
+  // Each header is refused with the file, the tensor, its shape and the rule it breaks.
+  const std::vector<std::tuple<const char*, const char*, const char*>> cases = {
+      {"elems.safetensors", "[4294967296,4294967296]",
+       "shape [4294967296, 4294967296] has more elements than fit in 64 bits"},
+      {"bytes.safetensors", "[4611686018427387904]",
+       "shape [4611686018427387904] of float32 has more bytes than fit in 64 bits"},
+      {"zero.safetensors", "[0,4294967296,4294967296]",
+       "shape [0, 4294967296, 4294967296]: the product of its non-zero sizes does not fit in 64 bits"},
+  };
+  for (const auto& [name, shape, rule] : cases) {
+    const std::string path =
+        write(name, std::string(R"({"w":{"dtype":"F32","shape":)") + shape + R"(,"data_offsets":[0,0]}})");
+    require_throws_with([&] { load_tensors(path); }, {"load_tensors: '" + path + "': tensor \"w\": " + rule});
+  }
+  const std::string elems = dir.file("elems.safetensors");
   // A checkpoint is read by the same reader: a module load names the file too.
   nn::Linear lin(2, 3);
   require_throws_with([&] { load(*lin, elems); }, {elems, "has more elements than fit in 64 bits"});

@@ -51,31 +51,25 @@ int main(int argc, char** argv) {
     auto opts = ember::TensorOptions(dev);
     auto param = [&](ember::IntArrayRef s) { return ember::randn(s, opts).requires_grad_(); };
 
+    // One case: the median of forward + backward (with a gradient of ones), printed as "name ms".
+    auto time_case = [&](const std::string& name, const std::function<Tensor()>& forward) {
+      const double ms = median_ms(
+          [&] {
+            Tensor y = forward();
+            y.backward(ember::ones_like(y));
+          },
+          repeats, dev);
+      std::printf("%s %.3f\n", name.c_str(), ms);
+    };
+
     Tensor x = ember::randn({64, 3072}, opts), w = param({3072, 4000});
-    std::printf("mm_64x3072x4000 %.3f\n", median_ms(
-                                              [&] {
-                                                Tensor y = x.mm(w);
-                                                y.backward(ember::ones_like(y));
-                                              },
-                                              repeats, dev));
+    time_case("mm_64x3072x4000", [&] { return x.mm(w); });
 
     Tensor img = ember::randn({64, 3, 32, 32}, opts), w1 = param({32, 3, 5, 5}), b1 = param({32});
-    std::printf("conv_3to32_5x5_pad2 %.3f\n", median_ms(
-                                                  [&] {
-                                                    Tensor y =
-                                                        F::conv2d(img, w1, F::Conv2dFuncOptions().bias(b1).padding(2));
-                                                    y.backward(ember::ones_like(y));
-                                                  },
-                                                  repeats, dev));
+    time_case("conv_3to32_5x5_pad2", [&] { return F::conv2d(img, w1, F::Conv2dFuncOptions().bias(b1).padding(2)); });
 
     Tensor h = ember::randn({64, 32, 32, 32}, opts).requires_grad_(), w2 = param({16, 32, 3, 3}), b2 = param({16});
-    std::printf("conv_32to16_3x3_pad1 %.3f\n", median_ms(
-                                                   [&] {
-                                                     Tensor y =
-                                                         F::conv2d(h, w2, F::Conv2dFuncOptions().bias(b2).padding(1));
-                                                     y.backward(ember::ones_like(y));
-                                                   },
-                                                   repeats, dev));
+    time_case("conv_32to16_3x3_pad1", [&] { return F::conv2d(h, w2, F::Conv2dFuncOptions().bias(b2).padding(1)); });
 
     // Activations on the hidden layer's (64, 32, 32, 32) output (tools/bench_ops.py's ACTIVATIONS).
     Tensor a = ember::randn({64, 32, 32, 32}, opts).requires_grad_();
@@ -90,15 +84,7 @@ int main(int argc, char** argv) {
         {"mish", [](const Tensor& t) { return ember::mish(t); }},
         {"hardswish", [](const Tensor& t) { return ember::hardswish(t); }},
     };
-    for (const auto& [name, fn] : activations) {
-      std::printf("%s_64x32x32x32 %.3f\n", name,
-                  median_ms(
-                      [&] {
-                        Tensor y = fn(a);
-                        y.backward(ember::ones_like(y));
-                      },
-                      repeats, dev));
-    }
+    for (const auto& [name, fn] : activations) time_case(std::string(name) + "_64x32x32x32", [&] { return fn(a); });
   } catch (const ember::Error& e) {
     std::fprintf(stderr, "bench_ops: %s\n", e.what());
     return 1;

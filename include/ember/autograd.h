@@ -25,13 +25,24 @@ struct EMBER_API GradMode {
   static void set_enabled(bool enabled);
 };
 
+namespace detail {
+/// The scope guards below restore state in their destructor, so a copy would restore it twice.
+class ScopeGuard {
+ public:
+  ScopeGuard(const ScopeGuard&) = delete;
+  ScopeGuard& operator=(const ScopeGuard&) = delete;
+
+ protected:
+  ScopeGuard() = default;
+  ~ScopeGuard() = default;
+};
+}  // namespace detail
+
 /// Sets grad mode for a scope and restores the previous mode on exit.
-class EMBER_API AutoGradMode {
+class EMBER_API AutoGradMode : detail::ScopeGuard {
  public:
   explicit AutoGradMode(bool enabled) : prev_(GradMode::is_enabled()) { GradMode::set_enabled(enabled); }
   ~AutoGradMode() { GradMode::set_enabled(prev_); }
-  AutoGradMode(const AutoGradMode&) = delete;
-  AutoGradMode& operator=(const AutoGradMode&) = delete;
 
  private:
   bool prev_;
@@ -47,12 +58,10 @@ class EMBER_API NoGradGuard : public AutoGradMode {
 /// no graph is recorded and is_enabled() is true; guards nest and restore the previous state.
 /// Unlike LibTorch, ember does not mark the tensors made inside as inference tensors, so using
 /// them in autograd afterwards is not an error (they are ordinary tensors without history).
-class EMBER_API InferenceMode {
+class EMBER_API InferenceMode : detail::ScopeGuard {
  public:
   explicit InferenceMode(bool enabled = true);
   ~InferenceMode();
-  InferenceMode(const InferenceMode&) = delete;
-  InferenceMode& operator=(const InferenceMode&) = delete;
   static bool is_enabled();
 
  private:
@@ -68,6 +77,12 @@ struct Node;
 struct Edge {
   std::shared_ptr<Node> fn;
   uint32_t input_nr = 0;
+};
+
+/// A hook of Tensor::register_hook. Shared by the tensor and the node it runs on, so that
+/// remove_hook (which empties `fn`) reaches graphs recorded before the removal.
+struct TensorHook {
+  std::function<Tensor(const Tensor&)> fn;  // empty once removed
 };
 
 /// One recorded op. apply() maps the gradients of its outputs to those of its inputs.
@@ -86,6 +101,9 @@ struct EMBER_API Node {
   std::vector<std::vector<int64_t>> input_sizes;
   /// Non-leaf outputs that asked for retain_grad(): they receive the node's incoming gradient.
   std::vector<std::weak_ptr<TensorImpl>> retained_outputs;
+  /// Hooks of non-leaf outputs (output number, hook), in registration order: they run on the
+  /// incoming gradient of that output before retained gradients are kept and before apply().
+  std::vector<std::pair<uint32_t, std::shared_ptr<TensorHook>>> output_hooks;
 };
 
 /// Anomaly detection, as LibTorch's torch::autograd::AnomalyMode. While it is on, for this thread:
@@ -108,12 +126,10 @@ struct EMBER_API AnomalyMode {
 
 /// Turns anomaly mode on for a scope and restores the previous state (enabled and check_nan)
 /// on exit, so guards nest: `{ DetectAnomalyGuard g; ... loss.backward(); }`.
-class EMBER_API DetectAnomalyGuard {
+class EMBER_API DetectAnomalyGuard : detail::ScopeGuard {
  public:
   explicit DetectAnomalyGuard(bool check_nan = true);
   ~DetectAnomalyGuard();
-  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
-  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
 
  private:
   bool prev_enabled_;

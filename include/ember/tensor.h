@@ -3,11 +3,13 @@
 // state. Copying a Tensor copies the handle, as in LibTorch; in-place methods are const on the
 // handle (w.grad().zero_() works) and mutate the shared data.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "ember/types.h"
@@ -129,6 +131,26 @@ class EMBER_API Tensor {
   Tensor& mutable_grad() const;
   void retain_grad() const;
   bool retains_grad() const;
+  /// LibTorch's Tensor::register_hook: `hook(grad)` runs each time a backward computes this
+  /// tensor's gradient, before it flows on (a non-leaf) or is accumulated into .grad() (a
+  /// leaf). A hook returning a Tensor replaces the gradient (same shape, dtype and device); one
+  /// returning void only observes it. Hooks run in the order registered. Returns the position
+  /// that remove_hook takes.
+  template <typename Hook>
+  unsigned register_hook(Hook&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<Hook&, Tensor>>) {
+      return _register_hook([h = std::forward<Hook>(hook)](const Tensor& g) mutable {
+        h(g);
+        return Tensor();  // undefined: the gradient flows on unchanged
+      });
+    } else {
+      return _register_hook(std::function<Tensor(const Tensor&)>(std::forward<Hook>(hook)));
+    }
+  }
+  /// Removes the hook registered at `pos`; it no longer runs, even in graphs recorded earlier.
+  void remove_hook(unsigned pos) const;
+  /// register_hook's non-template half (an undefined result keeps the gradient).
+  unsigned _register_hook(std::function<Tensor(const Tensor&)> hook) const;
   const std::shared_ptr<autograd::Node>& grad_fn() const;
   /// LibTorch's Tensor::backward. create_graph records the backward so that the gradients can
   /// be differentiated again; `inputs` limits accumulation into .grad() to those tensors.
@@ -191,18 +213,17 @@ class EMBER_API Tensor {
   std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor eq(const Tensor& other) const;
-  Tensor eq(const Scalar& other) const;
-  Tensor ne(const Tensor& other) const;
-  Tensor ne(const Scalar& other) const;
-  Tensor lt(const Tensor& other) const;
-  Tensor lt(const Scalar& other) const;
-  Tensor le(const Tensor& other) const;
-  Tensor le(const Scalar& other) const;
-  Tensor gt(const Tensor& other) const;
-  Tensor gt(const Scalar& other) const;
-  Tensor ge(const Tensor& other) const;
-  Tensor ge(const Scalar& other) const;
+// The comparisons (bool results), each with a tensor or a scalar: eq, ne, lt, le, gt, ge.
+#define EMBER_DECLARE_COMPARISON(name)    \
+  Tensor name(const Tensor& other) const; \
+  Tensor name(const Scalar& other) const;
+  EMBER_DECLARE_COMPARISON(eq)
+  EMBER_DECLARE_COMPARISON(ne)
+  EMBER_DECLARE_COMPARISON(lt)
+  EMBER_DECLARE_COMPARISON(le)
+  EMBER_DECLARE_COMPARISON(gt)
+  EMBER_DECLARE_COMPARISON(ge)
+#undef EMBER_DECLARE_COMPARISON
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor log_softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;

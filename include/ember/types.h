@@ -30,24 +30,17 @@ EMBER_API std::ostream& operator<<(std::ostream& os, ScalarType t);
 EMBER_API size_t element_size(ScalarType t);
 inline bool is_floating_point(ScalarType t) { return t == kFloat || t == kDouble || t == kHalf || t == kBFloat16; }
 
-/// Compile-time map from a C++ type to its ScalarType.
+/// Compile-time map from a C++ type to its ScalarType; a type ember does not store is a
+/// compile error.
 template <typename T>
-struct ScalarTypeOf;
-template <>
-struct ScalarTypeOf<float> {
-  static constexpr ScalarType value = kFloat;
-};
-template <>
-struct ScalarTypeOf<double> {
-  static constexpr ScalarType value = kDouble;
-};
-template <>
-struct ScalarTypeOf<int64_t> {
-  static constexpr ScalarType value = kLong;
-};
-template <>
-struct ScalarTypeOf<bool> {
-  static constexpr ScalarType value = kBool;
+struct ScalarTypeOf {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int64_t> ||
+                    std::is_same_v<T, bool>,
+                "ScalarTypeOf: ember stores float, double, int64_t and bool");
+  static constexpr ScalarType value = std::is_same_v<T, float>    ? kFloat
+                                      : std::is_same_v<T, double> ? kDouble
+                                      : std::is_same_v<T, bool>   ? kBool
+                                                                  : kLong;
 };
 
 enum class DeviceType : int8_t { CPU, CUDA };

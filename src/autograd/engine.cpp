@@ -119,7 +119,22 @@ variable_list FunctionNode::apply(variable_list&& grads) {
   return fn(grads[0], needs);
 }
 
+namespace {
+/// Runs a register_hook hook on the gradient `g`. As in LibTorch, a replacement must keep the
+/// gradient's shape, dtype and device (the nodes downstream were recorded for those).
+Tensor run_hook(const TensorHook& hook, Tensor g) {
+  if (!hook.fn || !g.defined()) return g;
+  Tensor r = hook.fn(g);
+  if (!r.defined()) return g;
+  EMBER_CHECK(r.sizes().equals(g.sizes()) && r.dtype() == g.dtype() && r.device() == g.device(),
+              "register_hook: a hook has changed the gradient from ", describe(g), " to ", describe(r),
+              "; a hook must return a gradient of the same shape, dtype and device");
+  return r;
+}
+}  // namespace
+
 variable_list AccumulateGrad::apply(variable_list&& grads) {
+  for (const auto& hook : leaf->hooks) grads[0] = run_hook(*hook, std::move(grads[0]));
   Tensor& g = grads[0];
   Tensor& acc = leaf->grad;
   // Grad mode is on only in a create_graph backward: then .grad() must keep the gradient's
@@ -262,7 +277,8 @@ variable_list accumulation_targets(const Node& node, const std::unordered_map<No
     if (acc == nullptr || deps.at(acc) != 1 || buffers.count(acc) != 0) continue;
     const TensorImpl& leaf = *acc->leaf;
     const Tensor& grad = leaf.grad;
-    if (!grad.defined() || grad.requires_grad() || grad.grad_fn() || !grad.is_contiguous() ||
+    // A leaf's hooks must see its gradient before it is added in.
+    if (!leaf.hooks.empty() || !grad.defined() || grad.requires_grad() || grad.grad_fn() || !grad.is_contiguous() ||
         grad.dtype() != leaf.dtype || grad.device() != leaf.storage->device || grad.sizes() != IntArrayRef(leaf.sizes))
       continue;
     targets[i] = grad;
@@ -402,6 +418,10 @@ variable_list run_backward(const char* api, const variable_list& roots, const va
       for (size_t i = 0; i < inputs.size(); ++i)
         if (input_edges[i].fn == node && input_edges[i].input_nr < in.size()) captured[i] = in[input_edges[i].input_nr];
     }
+    // Hooks of this node's outputs (register_hook on non-leaves), after the capture: as in
+    // LibTorch 1.13, grad() returns an input's gradient before its hooks run.
+    for (const auto& [nr, hook] : node->output_hooks)
+      if (nr < in.size()) in[nr] = run_hook(*hook, std::move(in[nr]));
     bool any = false;
     for (auto& g : in) any = any || g.defined();
     // Non-leaves that asked for retain_grad() (or are backward's inputs) get their gradient.
