@@ -17,37 +17,28 @@ namespace ember {
 namespace cuda_kernels {
 namespace {
 
-/// The shape in the kernel's index type (int32_t or int64_t, signed: padded positions go
-/// negative).
+/// The shape of a chunk of nb images in the kernel's index type (int32_t or int64_t, signed:
+/// padded positions go negative), converted from a ConvGeometry by shape_in. P = OH*OW and the
+/// column matrix's row length L = nb*P are computed once here for both kernels.
 template <typename I>
 struct ShapeI {
-  I c, h, w, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, nb;
-  explicit ShapeI(const ConvGeometry& s, int64_t n)
-      : c(I(s.c)),
-        h(I(s.h)),
-        w(I(s.w)),
-        kh(I(s.kh)),
-        kw(I(s.kw)),
-        oh(I(s.oh)),
-        ow(I(s.ow)),
-        sh(I(s.sh)),
-        sw(I(s.sw)),
-        ph(I(s.ph)),
-        pw(I(s.pw)),
-        dh(I(s.dh)),
-        dw(I(s.dw)),
-        nb(I(n)) {}
+  I c, h, w, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, P, L;
 };
+template <typename I>
+ShapeI<I> shape_in(const ConvGeometry& s, int64_t nb) {
+  return {I(s.c),  I(s.h),  I(s.w),  I(s.kh),          I(s.kw),
+          I(s.oh), I(s.ow), I(s.sh), I(s.sw),          I(s.ph),
+          I(s.pw), I(s.dh), I(s.dw), I(s.plane_out()), I(nb * s.plane_out())};
+}
 
 // cols: (C*KH*KW, nb*OH*OW);  x: (nb, C, H, W).
 template <typename T, typename I>
 __global__ void __launch_bounds__(kBlockSize)
     im2col_kernel(const T* __restrict__ x, T* __restrict__ cols, ShapeI<I> s, int64_t total) {
-  const I P = s.oh * s.ow, L = s.nb * P;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
     const I idx = I(i);
-    const I col = idx % L, r = idx / L;
-    const I n = col / P, p = col % P;
+    const I col = idx % s.L, r = idx / s.L;
+    const I n = col / s.P, p = col % s.P;
     const I oh = p / s.ow, ow = p % s.ow;
     const I kj = r % s.kw, ki = (r / s.kw) % s.kh, c = r / (s.kw * s.kh);
     const I ih = oh * s.sh - s.ph + ki * s.dh, iw = ow * s.sw - s.pw + kj * s.dw;
@@ -61,7 +52,6 @@ __global__ void __launch_bounds__(kBlockSize)
 template <typename T, typename I>
 __global__ void __launch_bounds__(kBlockSize)
     col2im_kernel(const T* __restrict__ cols, T* __restrict__ x, ShapeI<I> s, int64_t total) {
-  const I P = s.oh * s.ow, L = s.nb * P;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
     const I idx = I(i);
     const I iw = idx % s.w, ih = (idx / s.w) % s.h, c = (idx / (s.w * s.h)) % s.c, n = idx / (s.w * s.h * s.c);
@@ -78,7 +68,7 @@ __global__ void __launch_bounds__(kBlockSize)
         if (tw % s.sw != 0) continue;
         const I ow = tw / s.sw;
         if (ow >= s.ow) continue;
-        acc += cols[((c * s.kh + ki) * s.kw + kj) * L + n * P + oh * s.ow + ow];
+        acc += cols[((c * s.kh + ki) * s.kw + kj) * s.L + n * s.P + oh * s.ow + ow];
       }
     }
     x[idx] = acc;
@@ -113,65 +103,57 @@ bool fits32(int64_t v) { return v <= int64_t(INT32_MAX); }
 
 namespace cuda_detail {
 
-using cuda_kernels::fits32;
-using cuda_kernels::grid_for;
 using cuda_kernels::kBlockSize;
+using cuda_kernels::shape_in;
+
+/// The launch all four share: one grid-stride thread per written element (`total` of them) on
+/// the current stream, then the check. launch(I{}, grid, stream) issues the kernel with index
+/// type I: int32_t when `total` and `largest` (the other array's size) fit, else int64_t.
+template <typename Launch>
+void launch_indexed(int64_t total, int64_t largest, Launch&& launch) {
+  if (total == 0) return;
+  const unsigned grid = cuda_kernels::grid_for(total);
+  const cudaStream_t stream = cuda_kernels::current_stream();
+  if (cuda_kernels::fits32(total) && cuda_kernels::fits32(largest)) launch(int32_t(), grid, stream);
+  else launch(int64_t(), grid, stream);
+  EMBER_CUDA_LAUNCH_CHECK();
+}
 
 template <typename T>
 void im2col(const T* x, T* cols, const ConvGeometry& s, int64_t nb) {
   const int64_t total = s.ckk() * nb * s.plane_out();
-  if (total == 0) return;
-  const int64_t input = nb * s.c * s.plane_in();
-  const cudaStream_t stream = cuda_kernels::current_stream();
-  if (fits32(total) && fits32(input))
-    cuda_kernels::im2col_kernel<T, int32_t>
-        <<<grid_for(total), kBlockSize, 0, stream>>>(x, cols, cuda_kernels::ShapeI<int32_t>(s, nb), total);
-  else
-    cuda_kernels::im2col_kernel<T, int64_t>
-        <<<grid_for(total), kBlockSize, 0, stream>>>(x, cols, cuda_kernels::ShapeI<int64_t>(s, nb), total);
-  EMBER_CUDA_LAUNCH_CHECK();
+  launch_indexed(total, nb * s.c * s.plane_in(), [&](auto index, unsigned grid, cudaStream_t stream) {
+    using I = decltype(index);
+    cuda_kernels::im2col_kernel<T, I><<<grid, kBlockSize, 0, stream>>>(x, cols, shape_in<I>(s, nb), total);
+  });
 }
 
 template <typename T>
 void col2im(const T* cols, T* x, const ConvGeometry& s, int64_t nb) {
   const int64_t total = nb * s.c * s.plane_in();
-  if (total == 0) return;
-  const int64_t columns = s.ckk() * nb * s.plane_out();
-  const cudaStream_t stream = cuda_kernels::current_stream();
-  if (fits32(total) && fits32(columns))
-    cuda_kernels::col2im_kernel<T, int32_t>
-        <<<grid_for(total), kBlockSize, 0, stream>>>(cols, x, cuda_kernels::ShapeI<int32_t>(s, nb), total);
-  else
-    cuda_kernels::col2im_kernel<T, int64_t>
-        <<<grid_for(total), kBlockSize, 0, stream>>>(cols, x, cuda_kernels::ShapeI<int64_t>(s, nb), total);
-  EMBER_CUDA_LAUNCH_CHECK();
+  launch_indexed(total, s.ckk() * nb * s.plane_out(), [&](auto index, unsigned grid, cudaStream_t stream) {
+    using I = decltype(index);
+    cuda_kernels::col2im_kernel<T, I><<<grid, kBlockSize, 0, stream>>>(cols, x, shape_in<I>(s, nb), total);
+  });
 }
 
+// These two read and write arrays of `total` elements, so total alone decides the index type.
 template <typename T>
 void add_channel_bias(T* y, const T* bias, int64_t nb, int64_t c, int64_t p) {
   const int64_t total = nb * c * p;
-  if (total == 0) return;
-  const cudaStream_t stream = cuda_kernels::current_stream();
-  if (fits32(total))
-    cuda_kernels::add_channel_bias_kernel<T, int32_t>
-        <<<grid_for(total), kBlockSize, 0, stream>>>(y, bias, int32_t(c), int32_t(p), total);
-  else
-    cuda_kernels::add_channel_bias_kernel<T, int64_t><<<grid_for(total), kBlockSize, 0, stream>>>(y, bias, c, p, total);
-  EMBER_CUDA_LAUNCH_CHECK();
+  launch_indexed(total, total, [&](auto index, unsigned grid, cudaStream_t stream) {
+    using I = decltype(index);
+    cuda_kernels::add_channel_bias_kernel<T, I><<<grid, kBlockSize, 0, stream>>>(y, bias, I(c), I(p), total);
+  });
 }
 
 template <typename T>
 void swap_batch_channel(const T* src, T* dst, int64_t nb, int64_t c, int64_t p) {
   const int64_t total = nb * c * p;
-  if (total == 0) return;
-  const cudaStream_t stream = cuda_kernels::current_stream();
-  if (fits32(total))
-    cuda_kernels::swap_batch_channel_kernel<T, int32_t>
-        <<<grid_for(total), kBlockSize, 0, stream>>>(src, dst, int32_t(nb), int32_t(c), int32_t(p), total);
-  else
-    cuda_kernels::swap_batch_channel_kernel<T, int64_t>
-        <<<grid_for(total), kBlockSize, 0, stream>>>(src, dst, nb, c, p, total);
-  EMBER_CUDA_LAUNCH_CHECK();
+  launch_indexed(total, total, [&](auto index, unsigned grid, cudaStream_t stream) {
+    using I = decltype(index);
+    cuda_kernels::swap_batch_channel_kernel<T, I><<<grid, kBlockSize, 0, stream>>>(src, dst, I(nb), I(c), I(p), total);
+  });
 }
 
 #define EMBER_IM2COL_INSTANTIATE(T)                                           \

@@ -312,8 +312,8 @@ __device__ __forceinline__ int64_t adaptive_end(int64_t o, int64_t out_size, int
 // g.kh etc. unused: the windows follow from the sizes.
 template <typename T, bool Max>
 __global__ void __launch_bounds__(kBlockSize)
-    adaptive_pool2d_forward_kernel(T* __restrict__ out, int64_t* __restrict__ indices, const T* __restrict__ in,
-                                   AvgGeom g, int64_t total) {
+    adaptive_pool2d_forward_kernel(T* __restrict__ out, const T* __restrict__ in, AvgGeom g, int64_t total,
+                                   int64_t* __restrict__ indices) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
     const int64_t ow = i % g.ow, oh = (i / g.ow) % g.oh, plane = i / (g.ow * g.oh);
     const int64_t h0 = adaptive_start(oh, g.oh, g.h), h1 = adaptive_end(oh, g.oh, g.h);
@@ -371,75 +371,60 @@ AvgGeom avg_geom(const Tensor& in, const Tensor& out, const PoolParams& p, bool 
   return AvgGeom{in.size(2),  in.size(3),  out.size(2),  out.size(3),  p.kernel[0],      p.kernel[1],
                  p.stride[0], p.stride[1], p.padding[0], p.padding[1], divisor_override, count_include_pad};
 }
+AvgGeom adaptive_geom(const Tensor& in, const Tensor& out) { return avg_geom(in, out, PoolParams{}, true, 0); }
+
+/// Every launcher below but adaptive max's backward, written once: one grid-stride thread per
+/// element of dst (the output forward, the input gradient backward), reading src through g.
+/// kernel_for(tag) is the kernel for the tag's dtype; `extra` follows the common arguments.
+template <typename KernelFor, typename... Extra>
+void launch_per_element(const char* op, const Tensor& dst, const Tensor& src, const AvgGeom& g, KernelFor kernel_for,
+                        Extra... extra) {
+  const int64_t total = dst.numel();
+  if (total == 0) return;
+  dispatch_floating(dst.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    kernel_for(tag)<<<grid_for(total), kBlockSize, 0, current_stream()>>>(dst.data_ptr<T>(), src.data_ptr<T>(), g,
+                                                                          total, extra...);
+    EMBER_CUDA_LAUNCH_CHECK();
+  });
+}
 
 }  // namespace
 }  // namespace cuda_kernels
 
+using cuda_kernels::launch_per_element;
+
 void CudaBackend::avg_pool2d_forward(const Tensor& out, const Tensor& in, const PoolParams& p, bool count_include_pad,
                                      int64_t divisor_override) {
-  using namespace cuda_kernels;
-  const int64_t total = out.numel();
-  if (total == 0) return;
-  const AvgGeom g = avg_geom(in, out, p, count_include_pad, divisor_override);
-  dispatch_floating(in.dtype(), "avg_pool2d", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    avg_pool2d_forward_kernel<T>
-        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(out.data_ptr<T>(), in.data_ptr<T>(), g, total);
-    EMBER_CUDA_LAUNCH_CHECK();
-  });
+  launch_per_element("avg_pool2d", out, in, cuda_kernels::avg_geom(in, out, p, count_include_pad, divisor_override),
+                     [](auto tag) { return cuda_kernels::avg_pool2d_forward_kernel<typename decltype(tag)::type>; });
 }
 
 void CudaBackend::avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const PoolParams& p,
                                       bool count_include_pad, int64_t divisor_override) {
-  using namespace cuda_kernels;
-  const int64_t total = grad_in.numel();
-  if (total == 0) return;
-  const AvgGeom g = avg_geom(grad_in, grad_out, p, count_include_pad, divisor_override);
-  dispatch_floating(grad_in.dtype(), "avg_pool2d_backward", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    avg_pool2d_backward_kernel<T>
-        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
-    EMBER_CUDA_LAUNCH_CHECK();
-  });
+  const cuda_kernels::AvgGeom g = cuda_kernels::avg_geom(grad_in, grad_out, p, count_include_pad, divisor_override);
+  launch_per_element("avg_pool2d_backward", grad_in, grad_out, g,
+                     [](auto tag) { return cuda_kernels::avg_pool2d_backward_kernel<typename decltype(tag)::type>; });
 }
 
 void CudaBackend::adaptive_avg_pool2d_forward(const Tensor& out, const Tensor& in) {
-  using namespace cuda_kernels;
-  const int64_t total = out.numel();
-  if (total == 0) return;
-  const AvgGeom g = avg_geom(in, out, PoolParams{}, true, 0);
-  dispatch_floating(in.dtype(), "adaptive_avg_pool2d", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    adaptive_pool2d_forward_kernel<T, false>
-        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(out.data_ptr<T>(), nullptr, in.data_ptr<T>(), g, total);
-    EMBER_CUDA_LAUNCH_CHECK();
-  });
+  launch_per_element(
+      "adaptive_avg_pool2d", out, in, cuda_kernels::adaptive_geom(in, out),
+      [](auto tag) { return cuda_kernels::adaptive_pool2d_forward_kernel<typename decltype(tag)::type, false>; },
+      static_cast<int64_t*>(nullptr));
 }
 
 void CudaBackend::adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) {
-  using namespace cuda_kernels;
-  const int64_t total = grad_in.numel();
-  if (total == 0) return;
-  const AvgGeom g = avg_geom(grad_in, grad_out, PoolParams{}, true, 0);
-  dispatch_floating(grad_in.dtype(), "adaptive_avg_pool2d_backward", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    adaptive_avg_pool2d_backward_kernel<T>
-        <<<grid_for(total), kBlockSize, 0, current_stream()>>>(grad_in.data_ptr<T>(), grad_out.data_ptr<T>(), g, total);
-    EMBER_CUDA_LAUNCH_CHECK();
-  });
+  launch_per_element(
+      "adaptive_avg_pool2d_backward", grad_in, grad_out, cuda_kernels::adaptive_geom(grad_in, grad_out),
+      [](auto tag) { return cuda_kernels::adaptive_avg_pool2d_backward_kernel<typename decltype(tag)::type>; });
 }
 
 void CudaBackend::adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) {
-  using namespace cuda_kernels;
-  const int64_t total = out.numel();
-  if (total == 0) return;
-  const AvgGeom g = avg_geom(in, out, PoolParams{}, true, 0);
-  dispatch_floating(in.dtype(), "adaptive_max_pool2d", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    adaptive_pool2d_forward_kernel<T, true><<<grid_for(total), kBlockSize, 0, current_stream()>>>(
-        out.data_ptr<T>(), indices.data_ptr<int64_t>(), in.data_ptr<T>(), g, total);
-    EMBER_CUDA_LAUNCH_CHECK();
-  });
+  launch_per_element(
+      "adaptive_max_pool2d", out, in, cuda_kernels::adaptive_geom(in, out),
+      [](auto tag) { return cuda_kernels::adaptive_pool2d_forward_kernel<typename decltype(tag)::type, true>; },
+      indices.data_ptr<int64_t>());
 }
 
 void CudaBackend::adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {

@@ -392,9 +392,26 @@ inline bool is_comparison(BinaryOp op) {
          op == BinaryOp::Ge;
 }
 
+// The activations' cases, written once for both dispatchers: each forward functor (a UnaryOp)
+// and its backward (the BinaryOp of the same name + Grad) read the same parameters, so a list
+// kept twice could only drift apart. Suffix is empty for the forwards, Grad for the backwards.
+#define EMBER_ACTIVATION_CASES(Op, Suffix)                                 \
+  case Op::Silu##Suffix: return f(fn::Silu##Suffix{});                     \
+  case Op::Mish##Suffix: return f(fn::Mish##Suffix{});                     \
+  case Op::LeakyRelu##Suffix: return f(fn::LeakyRelu##Suffix{{}, p.a});    \
+  case Op::Elu##Suffix: return f(fn::Elu##Suffix{{}, p.a, p.b, p.c});      \
+  case Op::Softplus##Suffix: return f(fn::Softplus##Suffix{{}, p.a, p.b}); \
+  case Op::Hardtanh##Suffix: return f(fn::Hardtanh##Suffix{{}, p.a, p.b}); \
+  case Op::Hardswish##Suffix: return f(fn::Hardswish##Suffix{});           \
+  case Op::Hardsigmoid##Suffix: return f(fn::Hardsigmoid##Suffix{});       \
+  case Op::Gelu##Suffix: return f(fn::Gelu##Suffix{});                     \
+  case Op::GeluTanh##Suffix: return f(fn::GeluTanh##Suffix{});             \
+  case Op::LogSigmoid##Suffix: return f(fn::LogSigmoid##Suffix{})
+
 template <typename F>
 decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
   switch (op) {
+    EMBER_ACTIVATION_CASES(UnaryOp, );  // Silu ... LogSigmoid
     case UnaryOp::Neg: return f(fn::Neg{});
     case UnaryOp::Exp: return f(fn::Exp{});
     case UnaryOp::Log: return f(fn::Log{});
@@ -407,17 +424,6 @@ decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
     case UnaryOp::Erf: return f(fn::Erf{});
     case UnaryOp::PowScalar: return f(fn::PowScalar{{}, p.a});
     case UnaryOp::Clamp: return f(fn::Clamp{{}, p.a, p.b});
-    case UnaryOp::Silu: return f(fn::Silu{});
-    case UnaryOp::Mish: return f(fn::Mish{});
-    case UnaryOp::LeakyRelu: return f(fn::LeakyRelu{{}, p.a});
-    case UnaryOp::Elu: return f(fn::Elu{{}, p.a, p.b, p.c});
-    case UnaryOp::Softplus: return f(fn::Softplus{{}, p.a, p.b});
-    case UnaryOp::Hardtanh: return f(fn::Hardtanh{{}, p.a, p.b});
-    case UnaryOp::Hardswish: return f(fn::Hardswish{});
-    case UnaryOp::Hardsigmoid: return f(fn::Hardsigmoid{});
-    case UnaryOp::Gelu: return f(fn::Gelu{});
-    case UnaryOp::GeluTanh: return f(fn::GeluTanh{});
-    case UnaryOp::LogSigmoid: return f(fn::LogSigmoid{});
   }
   throw Error(detail::str("dispatch_unary: unknown op #", int(op)));
 }
@@ -425,6 +431,7 @@ decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
 template <typename F>
 decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
   switch (op) {
+    EMBER_ACTIVATION_CASES(BinaryOp, Grad);  // SiluGrad ... LogSigmoidGrad
     case BinaryOp::Add: return f(fn::Add{{}, p.alpha});
     case BinaryOp::Sub: return f(fn::Sub{{}, p.alpha});
     case BinaryOp::Mul: return f(fn::Mul{});
@@ -437,20 +444,10 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
     case BinaryOp::Gt: return f(fn::Gt{});
     case BinaryOp::Ge: return f(fn::Ge{});
     case BinaryOp::ReluGrad: return f(fn::ReluGrad{});
-    case BinaryOp::SiluGrad: return f(fn::SiluGrad{});
-    case BinaryOp::MishGrad: return f(fn::MishGrad{});
-    case BinaryOp::LeakyReluGrad: return f(fn::LeakyReluGrad{{}, p.a});
-    case BinaryOp::EluGrad: return f(fn::EluGrad{{}, p.a, p.b, p.c});
-    case BinaryOp::SoftplusGrad: return f(fn::SoftplusGrad{{}, p.a, p.b});
-    case BinaryOp::HardtanhGrad: return f(fn::HardtanhGrad{{}, p.a, p.b});
-    case BinaryOp::HardswishGrad: return f(fn::HardswishGrad{});
-    case BinaryOp::HardsigmoidGrad: return f(fn::HardsigmoidGrad{});
-    case BinaryOp::GeluGrad: return f(fn::GeluGrad{});
-    case BinaryOp::GeluTanhGrad: return f(fn::GeluTanhGrad{});
-    case BinaryOp::LogSigmoidGrad: return f(fn::LogSigmoidGrad{});
   }
   throw Error(detail::str("dispatch_binary: unknown op #", int(op)));
 }
+#undef EMBER_ACTIVATION_CASES
 
 // --- scalar rules of the fused ops ----------------------------------------------------------------
 // The per-element arithmetic of the fused kernels (cross entropy, SGD) exists once, here, and the
@@ -460,23 +457,24 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
 /// into one fused multiply-add by default (-fmad=true), which rounds once where the CPU rounds
 /// twice. The _rn intrinsics are never contracted. On the host ember compiles with
 /// -ffp-contract=off (CMakeLists.txt), so plain operators round each step there too.
-template <typename T>
-EMBER_HD T mul_rn(T a, T b) {
+enum class RoundedOp { Mul, Add };
+/// One rule for both operations (Op is a compile-time constant: each ?: folds away).
+template <RoundedOp Op, typename T>
+EMBER_HD T rounded(T a, T b) {
 #if defined(__CUDA_ARCH__)
-  if constexpr (std::is_same<T, float>::value) return __fmul_rn(a, b);
-  else return __dmul_rn(a, b);
+  if constexpr (std::is_same<T, float>::value) return Op == RoundedOp::Mul ? __fmul_rn(a, b) : __fadd_rn(a, b);
+  else return Op == RoundedOp::Mul ? __dmul_rn(a, b) : __dadd_rn(a, b);
 #else
-  return a * b;
+  return Op == RoundedOp::Mul ? a * b : a + b;
 #endif
 }
 template <typename T>
+EMBER_HD T mul_rn(T a, T b) {
+  return rounded<RoundedOp::Mul>(a, b);
+}
+template <typename T>
 EMBER_HD T add_rn(T a, T b) {
-#if defined(__CUDA_ARCH__)
-  if constexpr (std::is_same<T, float>::value) return __fadd_rn(a, b);
-  else return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
+  return rounded<RoundedOp::Add>(a, b);
 }
 
 /// SGD's hyper-parameters in the parameters' dtype, as the element rule reads them.

@@ -279,6 +279,8 @@ TEST_CASE("safetensors: every corruption is rejected with the rule it breaks", "
   }
   require_throws_with([&] { parse(make_file(R"({"x":{"dtype":"F32",}})")); }, {"JSON syntax error at byte", "\""});
   require_throws_with([&] { parse(make_file(R"({"x":1)")); }, {"JSON syntax error", "expected ',' or '}'"});
+  require_throws_with([&] { parse(make_file(R"({"x":{"dtype":"F32","shape":[2 3]}})")); },
+                      {"JSON syntax error at byte 31: expected ',' or ']' after an array element"});
   require_throws_with([&] { parse(make_file(R"({} x)")); }, {"JSON syntax error", "only whitespace"});
   require_throws_with([&] { parse(make_file("{\"\xff\":1}")); }, {"not valid UTF-8"});
   require_throws_with([&] { parse(make_file(R"([1])")); }, {"must be a JSON object"});

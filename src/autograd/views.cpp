@@ -49,7 +49,8 @@ Tensor base_element_index(const Geometry& base, const Geometry& view, Device dev
   return region.reshape({region.numel()});
 }
 
-/// g (the view's gradient) added into zeros laid out as the base, repeated elements summed.
+/// g (the view's gradient) added into zeros laid out as the base, repeated elements summed; a
+/// recorded op when g needs a gradient (create_graph), plain work otherwise.
 Tensor scatter_into_base(const Tensor& g, const Geometry& base, const Geometry& view) {
   Tensor out = laid_out_as(base, g.options(), true);
   // An expand()ed view repeats elements (stride 0): their gradients add up in one element.
@@ -86,19 +87,8 @@ struct AsStridedBackward : Node {
   variable_list apply(variable_list&& grads) override {
     const Tensor& g = grads[0];
     if (!g.defined()) return {Tensor()};
-    if (GradMode::is_enabled()) return {scatter_into_base(g, base, view)};  // create_graph
-    Tensor out = laid_out_as(base, g.options(), true);
-    // An expand()ed view repeats elements (stride 0): their gradients add up in one element.
-    Geometry target = view;
-    std::vector<int64_t> repeated;
-    for (size_t d = 0; d < view.sizes.size(); ++d)
-      if (view.strides[d] == 0 && view.sizes[d] > 1) {
-        repeated.push_back(int64_t(d));
-        target.sizes[d] = 1;
-      }
-    Tensor src = repeated.empty() ? g : g.sum(repeated, /*keepdim=*/true);
-    backend(out).copy(region_of(out, target), src);
-    return {out};
+    // One scatter for both modes: it records itself only under create_graph (grad mode on).
+    return {scatter_into_base(g, base, view)};
   }
   std::string name() const override { return "AsStridedBackward0"; }
 };

@@ -33,6 +33,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -77,61 +78,76 @@ int64_t chunk_images(const ConvGeom& g, int64_t per_image, size_t elem) {
   return std::max<int64_t>(1, std::min(nb, g.n));
 }
 
+/// What the three im2col passes share: P = OH*OW and R = C*KH*KW, the images per chunk (few
+/// enough that the column buffer, and `other_rows` more rows of P per image for the caller's own
+/// scratch, stay under kIm2colBudget) and the (R, chunk * P) column buffer of one chunk.
+struct Im2colChunks {
+  int64_t P, R, chunk;
+  Tensor cols;
+  Im2colChunks(const ConvGeom& g, int64_t other_rows, const Tensor& like, size_t elem)
+      : P(g.plane_out()),
+        R(g.ckk()),
+        chunk(chunk_images(g, (R + other_rows) * P, elem)),
+        cols(scratch(R * chunk * P, like.dtype(), like.device())) {}
+
+  /// body(n0, nb) for each chunk, in batch order: nb images from image n0.
+  template <typename Body>
+  void each(int64_t n, Body&& body) const {
+    for (int64_t n0 = 0; n0 < n; n0 += chunk) body(n0, std::min(chunk, n - n0));
+  }
+};
+
 template <typename T>
 void im2col_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias, const ConvGeom& g) {
-  const int64_t P = g.plane_out(), R = g.ckk();
-  const int64_t chunk = chunk_images(g, R * P, sizeof(T));
-  Tensor cols = scratch(R * chunk * P, in.dtype(), in.device());
+  const Im2colChunks chunks(g, 0, in, sizeof(T));
   const T* x = in.data_ptr<T>();
   const T* w = weight.data_ptr<T>();
   T* y = out.data_ptr<T>();
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0);
-    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g, nb);
-    cuda_detail::gemm_row_major_batched<T>(false, false, g.cout, P, R, T(1), w, R, 0, cols.data_ptr<T>(), nb * P, P,
-                                           T(0), y + n0 * g.image_out(), P, g.image_out(), nb);
-    if (bias.defined()) cuda_detail::add_channel_bias<T>(y + n0 * g.image_out(), bias.data_ptr<T>(), nb, g.cout, P);
-  }
+  chunks.each(g.n, [&](int64_t n0, int64_t nb) {
+    cuda_detail::im2col<T>(x + n0 * g.image_in(), chunks.cols.data_ptr<T>(), g, nb);
+    cuda_detail::gemm_row_major_batched<T>(false, false, g.cout, chunks.P, chunks.R, T(1), w, chunks.R, 0,
+                                           chunks.cols.data_ptr<T>(), nb * chunks.P, chunks.P, T(0),
+                                           y + n0 * g.image_out(), chunks.P, g.image_out(), nb);
+    if (bias.defined())
+      cuda_detail::add_channel_bias<T>(y + n0 * g.image_out(), bias.data_ptr<T>(), nb, g.cout, chunks.P);
+  });
 }
 
 template <typename T>
 void im2col_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
-  const int64_t P = g.plane_out(), R = g.ckk();
-  const int64_t chunk = chunk_images(g, R * P, sizeof(T));
-  Tensor cols = scratch(R * chunk * P, grad_in.dtype(), grad_in.device());
+  const Im2colChunks chunks(g, 0, grad_in, sizeof(T));
   const T* go = grad_out.data_ptr<T>();
   const T* w = weight.data_ptr<T>();
   T* gi = grad_in.data_ptr<T>();
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0);
-    cuda_detail::gemm_row_major_batched<T>(true, false, R, P, g.cout, T(1), w, R, 0, go + n0 * g.image_out(), P,
-                                           g.image_out(), T(0), cols.data_ptr<T>(), nb * P, P, nb);
-    cuda_detail::col2im<T>(cols.data_ptr<T>(), gi + n0 * g.image_in(), g, nb);
-  }
+  chunks.each(g.n, [&](int64_t n0, int64_t nb) {
+    cuda_detail::gemm_row_major_batched<T>(true, false, chunks.R, chunks.P, g.cout, T(1), w, chunks.R, 0,
+                                           go + n0 * g.image_out(), chunks.P, g.image_out(), T(0),
+                                           chunks.cols.data_ptr<T>(), nb * chunks.P, chunks.P, nb);
+    cuda_detail::col2im<T>(chunks.cols.data_ptr<T>(), gi + n0 * g.image_in(), g, nb);
+  });
 }
 
 template <typename T>
 void im2col_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
-  const int64_t P = g.plane_out(), R = g.ckk();
-  const int64_t chunk = chunk_images(g, (R + g.cout) * P, sizeof(T));
-  Tensor cols = scratch(R * chunk * P, in.dtype(), in.device());
-  Tensor gathered = chunk > 1 ? scratch(g.cout * chunk * P, in.dtype(), in.device()) : Tensor();
+  // The other rows: the gathered output gradient of a chunk, (Cout, nb * P).
+  const Im2colChunks chunks(g, g.cout, in, sizeof(T));
+  Tensor gathered = chunks.chunk > 1 ? scratch(g.cout * chunks.chunk * chunks.P, in.dtype(), in.device()) : Tensor();
   const T* go = grad_out.data_ptr<T>();
   const T* x = in.data_ptr<T>();
   T* gw = grad_weight.data_ptr<T>();
-  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.n - n0), L = nb * P;
-    cuda_detail::im2col<T>(x + n0 * g.image_in(), cols.data_ptr<T>(), g, nb);
+  chunks.each(g.n, [&](int64_t n0, int64_t nb) {
+    const int64_t L = nb * chunks.P;
+    cuda_detail::im2col<T>(x + n0 * g.image_in(), chunks.cols.data_ptr<T>(), g, nb);
     const T* gmat = go + n0 * g.image_out();  // one image: already (Cout, P)
-    int64_t ldg = P;
+    int64_t ldg = chunks.P;
     if (nb > 1) {
-      cuda_detail::swap_batch_channel<T>(gmat, gathered.data_ptr<T>(), nb, g.cout, P);
+      cuda_detail::swap_batch_channel<T>(gmat, gathered.data_ptr<T>(), nb, g.cout, chunks.P);
       gmat = gathered.data_ptr<T>();
       ldg = L;
     }
-    cuda_detail::gemm_row_major<T>(false, true, g.cout, R, L, T(1), gmat, ldg, cols.data_ptr<T>(), L,
-                                   n0 == 0 ? T(0) : T(1), gw, R);
-  }
+    cuda_detail::gemm_row_major<T>(false, true, g.cout, chunks.R, L, T(1), gmat, ldg, chunks.cols.data_ptr<T>(), L,
+                                   n0 == 0 ? T(0) : T(1), gw, chunks.R);
+  });
 }
 
 // --- cuDNN ----------------------------------------------------------------------------------------
@@ -147,33 +163,26 @@ int cudnn_int(int64_t v, const char* what) {
   return int(v);
 }
 
-// Owning wrappers: a descriptor is destroyed on every path out, exceptions included.
-struct TensorDesc {
-  cudnnTensorDescriptor_t d = nullptr;
-  TensorDesc() { EMBER_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d)); }
-  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
-  TensorDesc(const TensorDesc&) = delete;
-  TensorDesc& operator=(const TensorDesc&) = delete;
+// Owning wrappers: a descriptor is destroyed on every path out, exceptions included. One template
+// serves the three kinds, given cuDNN's create and destroy functions for each.
+template <typename D, auto create, auto destroy>
+struct Owned {
+  D d = nullptr;
+  Owned() { EMBER_CUDNN_CHECK(create(&d)); }
+  ~Owned() { destroy(d); }
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+};
+struct TensorDesc : Owned<cudnnTensorDescriptor_t, cudnnCreateTensorDescriptor, cudnnDestroyTensorDescriptor> {
   void set(cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
     EMBER_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, t, cudnn_int(n, "batch"),
                                                  cudnn_int(c, "channels"), cudnn_int(h, "height"),
                                                  cudnn_int(w, "width")));
   }
 };
-struct FilterDesc {
-  cudnnFilterDescriptor_t d = nullptr;
-  FilterDesc() { EMBER_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d)); }
-  ~FilterDesc() { cudnnDestroyFilterDescriptor(d); }
-  FilterDesc(const FilterDesc&) = delete;
-  FilterDesc& operator=(const FilterDesc&) = delete;
-};
-struct ConvDesc {
-  cudnnConvolutionDescriptor_t d = nullptr;
-  ConvDesc() { EMBER_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d)); }
-  ~ConvDesc() { cudnnDestroyConvolutionDescriptor(d); }
-  ConvDesc(const ConvDesc&) = delete;
-  ConvDesc& operator=(const ConvDesc&) = delete;
-};
+using FilterDesc = Owned<cudnnFilterDescriptor_t, cudnnCreateFilterDescriptor, cudnnDestroyFilterDescriptor>;
+using ConvDesc =
+    Owned<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor, cudnnDestroyConvolutionDescriptor>;
 
 /// The descriptors of one chunk of nb images.
 struct Descriptors {
@@ -274,11 +283,54 @@ void set_math(const Descriptors& d, const AlgoChoice& choice, bool tf32) {
   EMBER_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? choice.math : d.math));
 }
 
-/// Looks up (or asks cuDNN once for) the algorithm of `pass` for these descriptors: the best
-/// candidate whose exact workspace, asked of cuDNN for the math type it will run with, fits
-/// the cap. Not usable when none does.
-AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descriptors& d, bool is_float, Mode mode) {
-  const bool tf32 = mode.tf32;
+/// What differs between the three passes, in one place: cuDNN's two queries for pass P (the
+/// ranking and the workspace size) and the descriptors both take, in their order.
+template <Pass P>
+auto pass_queries(const Descriptors& d) {
+  if constexpr (P == Pass::Forward) {
+    return std::make_tuple(cudnnGetConvolutionForwardAlgorithm_v7, cudnnGetConvolutionForwardWorkspaceSize, d.x.d,
+                           d.w.d, d.y.d);
+  } else if constexpr (P == Pass::BackwardData) {
+    return std::make_tuple(cudnnGetConvolutionBackwardDataAlgorithm_v7, cudnnGetConvolutionBackwardDataWorkspaceSize,
+                           d.w.d, d.y.d, d.x.d);
+  } else {
+    return std::make_tuple(cudnnGetConvolutionBackwardFilterAlgorithm_v7,
+                           cudnnGetConvolutionBackwardFilterWorkspaceSize, d.x.d, d.y.d, d.w.d);
+  }
+}
+
+/// More than any pass has algorithms (cuDNN fills in at most this many ranked candidates).
+constexpr int kMaxRanked = 16;
+static_assert(CUDNN_CONVOLUTION_FWD_ALGO_COUNT <= kMaxRanked && CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT <= kMaxRanked &&
+                  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT <= kMaxRanked,
+              "a pass ranks more algorithms than kMaxRanked holds");
+
+/// The best candidate of one pass (its queries rank and workspace, its descriptors a, b, c as
+/// pass_queries gives them) whose exact workspace, asked of cuDNN for the math type it will run
+/// with, fits the cap. Not usable when none does.
+template <typename A, typename B, typename C, typename Perf, typename Algo>
+AlgoChoice first_fitting(cudnnStatus_t (*rank)(cudnnHandle_t, A, B, cudnnConvolutionDescriptor_t, C, int, int*, Perf*),
+                         cudnnStatus_t (*workspace)(cudnnHandle_t, A, B, cudnnConvolutionDescriptor_t, C, Algo,
+                                                    size_t*),
+                         A a, B b, C c, CudaContext& ctx, const Descriptors& d, bool is_float, Mode mode) {
+  Perf perf[kMaxRanked];
+  int count = 0;
+  EMBER_CUDNN_CHECK(rank(ctx.cudnn, a, b, d.conv.d, c, kMaxRanked, &count, perf));
+  for (AlgoChoice& choice : candidates(perf, count, is_float, mode)) {
+    set_math(d, choice, mode.tf32);
+    size_t bytes = 0;
+    const cudnnStatus_t st = workspace(ctx.cudnn, a, b, d.conv.d, c, Algo(choice.algo), &bytes);
+    if (st != CUDNN_STATUS_SUCCESS || bytes > ctx.workspace_cap) continue;  // next candidate
+    choice.workspace = std::max(choice.workspace, bytes);
+    if (choice.workspace > ctx.workspace_cap) choice.workspace = bytes;
+    return choice;
+  }
+  return AlgoChoice();
+}
+
+/// Looks up (or asks cuDNN once for) the algorithm of pass P for these descriptors.
+template <Pass P>
+AlgoChoice choose(const AlgoKey& key, CudaContext& ctx, const Descriptors& d, bool is_float, Mode mode) {
   static std::mutex mutex;
   static auto* cache = new std::map<AlgoKey, AlgoChoice>();  // leaked: used until process exit
   {
@@ -286,56 +338,8 @@ AlgoChoice choose(Pass pass, const AlgoKey& key, CudaContext& ctx, const Descrip
     auto it = cache->find(key);
     if (it != cache->end()) return it->second;
   }
-  std::vector<AlgoChoice> ranked;
-  int count = 0;
-  switch (pass) {
-    case Pass::Forward: {
-      cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-      EMBER_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.x.d, d.w.d, d.conv.d, d.y.d,
-                                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
-      ranked = candidates(perf, count, is_float, mode);
-      break;
-    }
-    case Pass::BackwardData: {
-      cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-      EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-          ctx.cudnn, d.w.d, d.y.d, d.conv.d, d.x.d, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-      ranked = candidates(perf, count, is_float, mode);
-      break;
-    }
-    case Pass::BackwardFilter: {
-      cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-      EMBER_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-          ctx.cudnn, d.x.d, d.y.d, d.conv.d, d.w.d, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-      ranked = candidates(perf, count, is_float, mode);
-      break;
-    }
-  }
-  AlgoChoice chosen;
-  for (AlgoChoice& c : ranked) {
-    set_math(d, c, tf32);
-    size_t bytes = 0;
-    cudnnStatus_t st = CUDNN_STATUS_SUCCESS;
-    switch (pass) {
-      case Pass::Forward:
-        st = cudnnGetConvolutionForwardWorkspaceSize(ctx.cudnn, d.x.d, d.w.d, d.conv.d, d.y.d,
-                                                     cudnnConvolutionFwdAlgo_t(c.algo), &bytes);
-        break;
-      case Pass::BackwardData:
-        st = cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.cudnn, d.w.d, d.y.d, d.conv.d, d.x.d,
-                                                          cudnnConvolutionBwdDataAlgo_t(c.algo), &bytes);
-        break;
-      case Pass::BackwardFilter:
-        st = cudnnGetConvolutionBackwardFilterWorkspaceSize(ctx.cudnn, d.x.d, d.y.d, d.conv.d, d.w.d,
-                                                            cudnnConvolutionBwdFilterAlgo_t(c.algo), &bytes);
-        break;
-    }
-    if (st != CUDNN_STATUS_SUCCESS || bytes > ctx.workspace_cap) continue;  // next candidate
-    c.workspace = std::max(c.workspace, bytes);
-    if (c.workspace > ctx.workspace_cap) c.workspace = bytes;
-    chosen = c;
-    break;
-  }
+  const auto [rank, workspace, a, b, c] = pass_queries<P>(d);
+  const AlgoChoice chosen = first_fitting(rank, workspace, a, b, c, ctx, d, is_float, mode);
   std::lock_guard<std::mutex> lock(mutex);
   (*cache)[key] = chosen;
   return chosen;
@@ -361,16 +365,16 @@ int64_t cudnn_chunk(const ConvGeom& g) {
 
 /// Runs one pass chunk by chunk: per chunk of nb images, the descriptors, the cached algorithm
 /// choice and its workspace, then call(ctx, d, choice, workspace, n0) issues the cuDNN call.
-template <typename T, typename Call>
-bool cudnn_chunks(Pass pass, const ConvGeom& g, Call&& call) {
+template <typename T, Pass P, typename Call>
+bool cudnn_chunks(const ConvGeom& g, Call&& call) {
   CudaContext& ctx = context();
   const Mode mode = current_mode(ctx);  // read once: every chunk runs under the same mode
   const int64_t chunk = cudnn_chunk(g);
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.n - n0);
     Descriptors d(g, nb, cudnn_dtype<T>(), mode.tf32);
-    const AlgoKey key = make_key(pass, g, nb, cudnn_dtype<T>(), mode, ctx.workspace_cap, ctx.device);
-    const AlgoChoice choice = choose(pass, key, ctx, d, std::is_same_v<T, float>, mode);
+    const AlgoKey key = make_key(P, g, nb, cudnn_dtype<T>(), mode, ctx.workspace_cap, ctx.device);
+    const AlgoChoice choice = choose<P>(key, ctx, d, std::is_same_v<T, float>, mode);
     if (!choice.usable) return false;
     call(ctx, d, choice, prepare(ctx, d, choice, mode.tf32), n0);
   }
@@ -380,8 +384,8 @@ bool cudnn_chunks(Pass pass, const ConvGeom& g, Call&& call) {
 template <typename T>
 bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias, const ConvGeom& g) {
   const T one = T(1), zero = T(0);
-  return cudnn_chunks<T>(
-      Pass::Forward, g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
+  return cudnn_chunks<T, Pass::Forward>(
+      g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
         T* y = out.data_ptr<T>() + n0 * g.image_out();
         EMBER_CUDNN_CHECK(cudnnConvolutionForward(
             ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.w.d, weight.data_ptr<T>(), d.conv.d,
@@ -394,9 +398,8 @@ bool cudnn_forward(const Tensor& out, const Tensor& in, const Tensor& weight, co
 template <typename T>
 bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight, const ConvGeom& g) {
   const T one = T(1), zero = T(0);
-  return cudnn_chunks<T>(
-      Pass::BackwardData, g,
-      [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
+  return cudnn_chunks<T, Pass::BackwardData>(
+      g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
         EMBER_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn, &one, d.w.d, weight.data_ptr<T>(), d.y.d,
                                                        grad_out.data_ptr<T>() + n0 * g.image_out(), d.conv.d,
                                                        cudnnConvolutionBwdDataAlgo_t(choice.algo), ws, choice.workspace,
@@ -407,9 +410,8 @@ bool cudnn_backward_input(const Tensor& grad_in, const Tensor& grad_out, const T
 template <typename T>
 bool cudnn_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in, const ConvGeom& g) {
   const T one = T(1), zero = T(0);
-  return cudnn_chunks<T>(
-      Pass::BackwardFilter, g,
-      [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
+  return cudnn_chunks<T, Pass::BackwardFilter>(
+      g, [&](CudaContext& ctx, const Descriptors& d, const AlgoChoice& choice, void* ws, int64_t n0) {
         // Later chunks accumulate into the first chunk's gradient.
         EMBER_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
             ctx.cudnn, &one, d.x.d, in.data_ptr<T>() + n0 * g.image_in(), d.y.d,

@@ -51,6 +51,23 @@ Staging& staging(int device) {
   return *s;
 }
 
+/// The context, once a graph capture is ruled out (`what` is being done, `why` it cannot be
+/// captured).
+CudaContext& uncaptured_context(const char* what, const char* why) {
+  cuda_detail::check_not_capturing(what, why);
+  return context();
+}
+
+/// What both transfer directions hold for the whole copy, taken in one place: the context and
+/// this device's staging pair, locked against other host threads.
+struct StagedCopy {
+  CudaContext& ctx;
+  Staging& st;
+  std::lock_guard<std::mutex> lock;
+  StagedCopy(const char* what, const char* why)
+      : ctx(uncaptured_context(what, why)), st(staging(ctx.device)), lock(st.mutex) {}
+};
+
 }  // namespace
 
 std::shared_ptr<void> CudaBackend::allocate(size_t nbytes) {
@@ -75,43 +92,35 @@ void CudaBackend::synchronize() {
 // recorded copy would read or write the host buffer at replay time, long after this call.
 void CudaBackend::copy_from_host(void* dst, const void* src, size_t nbytes) {
   if (nbytes == 0) return;
-  cuda_detail::check_not_capturing(
-      "copying host data to the GPU (making a GPU tensor from host data, to(kCUDA) of a CPU tensor)",
-      "the recorded copy would read the host buffer again on every replay; copy the data to the GPU before "
-      "the capture and use that tensor inside it");
-  CudaContext& ctx = context();
-  Staging& st = staging(ctx.device);
-  std::lock_guard<std::mutex> lock(st.mutex);
-  char* d = static_cast<char*>(dst);
-  const char* s = static_cast<const char*>(src);
+  StagedCopy copy("copying host data to the GPU (making a GPU tensor from host data, to(kCUDA) of a CPU tensor)",
+                  "the recorded copy would read the host buffer again on every replay; copy the data to the GPU "
+                  "before the capture and use that tensor inside it");
+  const char* host = static_cast<const char*>(src);
+  char* device = static_cast<char*>(dst);
   int b = 0;
   for (size_t off = 0; off < nbytes; off += kStagingChunk, b ^= 1) {
     const size_t len = std::min(kStagingChunk, nbytes - off);
     // The buffer may still feed an earlier DMA (this call's or a previous one's).
-    EMBER_CUDA_CHECK(cudaEventSynchronize(st.done[b]));
-    std::memcpy(st.buf[b], s + off, len);
-    EMBER_CUDA_CHECK(cudaMemcpyAsync(d + off, st.buf[b], len, cudaMemcpyHostToDevice, ctx.stream));
-    EMBER_CUDA_CHECK(cudaEventRecord(st.done[b], ctx.stream));
+    EMBER_CUDA_CHECK(cudaEventSynchronize(copy.st.done[b]));
+    std::memcpy(copy.st.buf[b], host + off, len);
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(device + off, copy.st.buf[b], len, cudaMemcpyHostToDevice, copy.ctx.stream));
+    EMBER_CUDA_CHECK(cudaEventRecord(copy.st.done[b], copy.ctx.stream));
   }
 }
 
 void CudaBackend::copy_to_host(void* dst, const void* src, size_t nbytes) {
   if (nbytes == 0) return;
-  cuda_detail::check_not_capturing(
-      "copying GPU data to the host (item(), cpu(), to(kCPU), printing a GPU tensor)",
-      "nothing runs during a capture, so there are no values to read yet; read the captured step's output "
-      "tensors after replay()");
-  CudaContext& ctx = context();
-  Staging& st = staging(ctx.device);
-  std::lock_guard<std::mutex> lock(st.mutex);
-  char* d = static_cast<char*>(dst);
-  const char* s = static_cast<const char*>(src);
+  StagedCopy copy("copying GPU data to the host (item(), cpu(), to(kCPU), printing a GPU tensor)",
+                  "nothing runs during a capture, so there are no values to read yet; read the captured step's "
+                  "output tensors after replay()");
+  char* host = static_cast<char*>(dst);
+  const char* device = static_cast<const char*>(src);
   const size_t chunks = (nbytes + kStagingChunk - 1) / kStagingChunk;
   auto issue = [&](size_t c) {
     const size_t off = c * kStagingChunk, len = std::min(kStagingChunk, nbytes - off);
     const int b = int(c & 1);
-    EMBER_CUDA_CHECK(cudaMemcpyAsync(st.buf[b], s + off, len, cudaMemcpyDeviceToHost, ctx.stream));
-    EMBER_CUDA_CHECK(cudaEventRecord(st.done[b], ctx.stream));
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(copy.st.buf[b], device + off, len, cudaMemcpyDeviceToHost, copy.ctx.stream));
+    EMBER_CUDA_CHECK(cudaEventRecord(copy.st.done[b], copy.ctx.stream));
   };
   // Keep one chunk in flight while the previous one is copied out of its buffer. A buffer is
   // reissued only after the host has read it (the loop below is sequential on the host).
@@ -120,8 +129,8 @@ void CudaBackend::copy_to_host(void* dst, const void* src, size_t nbytes) {
     if (c + 1 < chunks) issue(c + 1);
     const int b = int(c & 1);
     const size_t off = c * kStagingChunk, len = std::min(kStagingChunk, nbytes - off);
-    EMBER_CUDA_CHECK(cudaEventSynchronize(st.done[b]));
-    std::memcpy(d + off, st.buf[b], len);
+    EMBER_CUDA_CHECK(cudaEventSynchronize(copy.st.done[b]));
+    std::memcpy(host + off, copy.st.buf[b], len);
   }
 }
 

@@ -1,6 +1,8 @@
 // conv2d: checks in PyTorch's words, the output shape, one backend call forward, and the two
 // fused backward kernels (input, weight) plus a plain sum for the bias. Grouped convolutions are
 // composed from per-group convolutions.
+#include <utility>
+
 #include "common.h"
 
 namespace ember {
@@ -47,60 +49,60 @@ Tensor with_history(const Tensor& t, const autograd::Edge& edge) {
 
 Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p);
 
-/// The input gradient of a convolution, as a recorded op (for create_graph): it is linear in
-/// g and in w, and its own gradients are a convolution (for g) and a weight gradient (for w).
+/// Contiguous copies of a and b for a kernel: layout plumbing, never graph nodes.
+std::pair<Tensor, Tensor> contiguous_pair(const Tensor& a, const Tensor& b) {
+  NoGradGuard no_grad;
+  return {a.contiguous(), b.contiguous()};
+}
+
+Tensor conv2d_grad_input(const Tensor& g, const Tensor& w, const std::vector<int64_t>& in_shape, const ConvParams& p);
+
+/// Records `out`, the input gradient (other = w) or the weight gradient (other = x) of a
+/// convolution with output gradient g, for create_graph. Both are bilinear in (g, other), and
+/// each one's gradients are the other two maps of a convolution, written once here for both:
+///   input gradient A_w^T g   <gg, A_w^T g> = <A_w gg, g>: for g, conv(gg, w); for w, the
+///                            weight gradient of a convolution of gg with output gradient g
+///   weight gradient dW(g, x) <gw, dW(g, x)> = <g, conv(x, gw)>: for g, conv(x, gw); for x, the
+///                            input gradient of g through gw
+void record_conv_gradient(const Tensor& out, const Tensor& g, const Tensor& other, bool input_gradient,
+                          const ConvParams& p) {
+  if (!autograd::needs_grad({g, other})) return;
+  const char* op = input_gradient ? "conv2d_backward_input" : "conv2d_backward_weight";
+  auto sg = autograd::save(g, op), so = autograd::save(other, op);
+  const std::vector<int64_t> other_shape = other.sizes().vec();
+  autograd::record({op, "ConvolutionBackwardBackward0"}, out, {g, other},
+                   [sg, so, other_shape, input_gradient, p](const Tensor& gout, const std::vector<bool>& needs) {
+                     variable_list grads(2);
+                     if (input_gradient) {
+                       if (needs[0]) grads[0] = conv2d_batched(gout, so.get(), Tensor(), p);
+                       if (needs[1]) grads[1] = conv2d_grad_weight(sg.get(), gout, other_shape, p);
+                     } else {
+                       if (needs[0]) grads[0] = conv2d_batched(so.get(), gout, Tensor(), p);
+                       if (needs[1]) grads[1] = conv2d_grad_input(sg.get(), gout, other_shape, p);
+                     }
+                     return grads;
+                   });
+}
+
+/// The input gradient of a convolution, as a recorded op (for create_graph).
 Tensor conv2d_grad_input(const Tensor& g, const Tensor& w, const std::vector<int64_t>& in_shape, const ConvParams& p) {
-  Tensor g_c, w_c;
-  {
-    NoGradGuard no_grad;
-    g_c = g.contiguous();
-    w_c = w.contiguous();
-  }
+  const auto [g_c, w_c] = contiguous_pair(g, w);
   Tensor out = make_empty(in_shape, g.dtype(), g.device());
   if (out.numel() > 0) backend(g).conv2d_backward_input(out, g_c, w_c, geometry(in_shape, w.sizes(), p));
-  if (autograd::needs_grad({g, w})) {
-    auto sg = autograd::save(g, "conv2d_backward_input"), sw = autograd::save(w, "conv2d_backward_input");
-    std::vector<int64_t> w_shape = w.sizes().vec();
-    autograd::record({"conv2d_backward_input", "ConvolutionBackwardBackward0"}, out, {g, w},
-                     [sg, sw, w_shape, p](const Tensor& gg, const std::vector<bool>& needs) {
-                       // <gg, A_w^T g> = <A_w gg, g>: the gradient for g is the convolution of gg with w, the one
-                       // for w the weight gradient of a convolution of gg whose output gradient is g.
-                       variable_list grads(2);
-                       if (needs[0]) grads[0] = conv2d_batched(gg, sw.get(), Tensor(), p);
-                       if (needs[1]) grads[1] = conv2d_grad_weight(sg.get(), gg, w_shape, p);
-                       return grads;
-                     });
-  }
+  record_conv_gradient(out, g, w, /*input_gradient=*/true, p);
   return out;
 }
 
 /// The weight gradient of a convolution of x with output gradient g, as a recorded op.
 Tensor conv2d_grad_weight(const Tensor& g, const Tensor& x, const std::vector<int64_t>& w_shape, const ConvParams& p) {
-  Tensor g_c, x_c;
-  {
-    NoGradGuard no_grad;
-    g_c = g.contiguous();
-    x_c = x.contiguous();
-  }
+  const auto [g_c, x_c] = contiguous_pair(g, x);
   Tensor out = make_empty(w_shape, g.dtype(), g.device());
   if (g.numel() > 0) {
     backend(g).conv2d_backward_weight(out, g_c, x_c, geometry(x.sizes(), w_shape, p));
   } else {
     backend(g).fill(out, 0);
   }
-  if (autograd::needs_grad({g, x})) {
-    auto sg = autograd::save(g, "conv2d_backward_weight"), sx = autograd::save(x, "conv2d_backward_weight");
-    std::vector<int64_t> x_shape = x.sizes().vec();
-    autograd::record({"conv2d_backward_weight", "ConvolutionBackwardBackward0"}, out, {g, x},
-                     [sg, sx, x_shape, p](const Tensor& gw, const std::vector<bool>& needs) {
-                       // <gw, dW(g, x)> = <g, conv(x, gw)>: for g a convolution of x with gw, for x an input
-                       // gradient of g through gw.
-                       variable_list grads(2);
-                       if (needs[0]) grads[0] = conv2d_batched(sx.get(), gw, Tensor(), p);
-                       if (needs[1]) grads[1] = conv2d_grad_input(sg.get(), gw, x_shape, p);
-                       return grads;
-                     });
-  }
+  record_conv_gradient(out, g, x, /*input_gradient=*/false, p);
   return out;
 }
 

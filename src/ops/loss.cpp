@@ -156,6 +156,27 @@ Tensor class_weights(const char* op, const Tensor& weight, const Tensor& input, 
   return weight.dtype() == input.dtype() ? weight.detach() : weight.to(input.dtype());
 }
 
+/// What the kernels of both losses read, once the arguments are checked: the contiguous (M, C)
+/// values (logits for cross entropy, log-probabilities for nll_loss) and targets, the class
+/// weights in the input's dtype (undefined when none) and the count of targets not ignored.
+struct Operands {
+  Tensor x, target, weight;
+  TargetCount count;
+};
+
+Operands operands(const char* op, const LossInputs& li, const Tensor& weight_in, int64_t ignore_index) {
+  Operands o;
+  {
+    NoGradGuard no_grad;  // layout copies for the kernels are not graph nodes
+    o.x = li.input.contiguous();
+    o.target = li.target.contiguous();
+  }
+  const int64_t c = li.input.size(1);
+  o.weight = class_weights(op, weight_in, li.input, c);
+  o.count = check_targets(op, o.target, c, ignore_index, li.input.dtype());
+  return o;
+}
+
 /// The weighted losses: every row i carries w[target_i] (0 on ignored rows), and a mean divides by
 /// the sum of those (PyTorch's rule: a weighted mean over the targets that count). Composed of
 /// tensor ops, on the device where the tensors are, so no host round trip for the divisor.
@@ -176,16 +197,12 @@ WeightedRows weighted_rows(const Tensor& w, const Tensor& target, int64_t ignore
 }
 
 /// Reduces weighted per-row losses: a mean divides by the summed weights (0 / 0 = NaN when none
-/// count, as PyTorch).
+/// count, as PyTorch); 'none' and 'sum' are the unweighted rule's, which ignores the count.
 Tensor reduce_weighted(const Tensor& losses, Reduction reduction, const Tensor& w_row,
                        const std::vector<int64_t>& none_shape) {
+  if (reduction != Reduction::Mean) return reduce_losses(losses, reduction, TargetCount(), none_shape);
   NoGradGuard no_grad;
-  switch (reduction) {
-    case Reduction::None: return losses.view(none_shape);
-    case Reduction::Sum: return losses.sum();
-    case Reduction::Mean: return losses.sum() / w_row.sum();
-  }
-  throw Error("loss: unknown reduction");
+  return losses.sum() / w_row.sum();
 }
 
 /// The per-row factor of a weighted loss's gradient: the incoming gradient (per row for 'none'),
@@ -250,14 +267,7 @@ Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const
   const int64_t m = input.size(0), c = input.size(1);
   EMBER_CHECK(c >= 1 || m == 0, op, ": expected at least one class, got input ", describe(input_in));
 
-  Tensor x, target;
-  {
-    NoGradGuard no_grad;
-    x = input.contiguous();
-    target = li.target.contiguous();
-  }
-  const Tensor weight = class_weights(op, weight_in, input, c);
-  const TargetCount count = check_targets(op, target, c, ignore_index, input.dtype());
+  const auto [x, target, weight, count] = operands(op, li, weight_in, ignore_index);
 
   Tensor logp = make_empty({m, c}, input.dtype(), input.device());
   Tensor losses = make_empty({m}, input.dtype(), input.device());
@@ -318,14 +328,7 @@ Tensor nll_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& w
   const Tensor& input = li.input;
   const int64_t m = input.size(0), c = input.size(1);
 
-  Tensor x, target;
-  {
-    NoGradGuard no_grad;
-    x = input.contiguous();
-    target = li.target.contiguous();
-  }
-  const Tensor weight = class_weights(op, weight_in, input, c);
-  const TargetCount count = check_targets(op, target, c, ignore_index, input.dtype());
+  const auto [x, target, weight, count] = operands(op, li, weight_in, ignore_index);
 
   Tensor losses = make_empty({m}, input.dtype(), input.device());
   if (m > 0) backend(input).nll_forward(losses, x, target, ignore_index, 0.0);

@@ -159,18 +159,37 @@ class Parser {
     if (depth > kMaxDepth) fail(detail::str("values are nested more than ", kMaxDepth, " deep"));
   }
 
-  Value object(int depth) {
+  /// Skips c (and says so) when it is next.
+  bool consume(char c) {
+    if (peek() != c) return false;
+    ++i_;
+    return true;
+  }
+
+  /// The start of an object or an array: the depth check, the kind, and past the opening bracket.
+  Value open(Value::Kind kind, int depth) {
     check_depth(depth);
     Value v;
-    v.kind = Value::Kind::Object;
-    std::set<std::string> seen;
-    ++i_;  // '{'
+    v.kind = kind;
+    ++i_;  // '{' or '['
     skip_ws();
-    if (peek() == '}') {
-      ++i_;
-      return v;
-    }
-    for (;;) {
+    return v;
+  }
+
+  /// After an object member or an array element, the one rule of both: ',' says another follows
+  /// (true), the closing bracket ends the value (false), anything else is an error.
+  bool another(char close, const char* after) {
+    skip_ws();
+    if (consume(',')) return true;
+    if (consume(close)) return false;
+    fail(detail::str("expected ',' or '", close, "' after ", after));
+  }
+
+  Value object(int depth) {
+    Value v = open(Value::Kind::Object, depth);
+    if (consume('}')) return v;
+    std::set<std::string> seen;
+    do {
       skip_ws();
       if (peek() != '"') fail("expected '\"' to start an object key");
       const size_t key_at = i_;
@@ -185,43 +204,18 @@ class Parser {
       Value item = value(depth);
       v.keys.push_back(std::move(key));
       v.items.push_back(std::move(item));
-      skip_ws();
-      if (peek() == ',') {
-        ++i_;
-        continue;
-      }
-      if (peek() == '}') {
-        ++i_;
-        return v;
-      }
-      fail("expected ',' or '}' after an object member");
-    }
+    } while (another('}', "an object member"));
+    return v;
   }
 
   Value array(int depth) {
-    check_depth(depth);
-    Value v;
-    v.kind = Value::Kind::Array;
-    ++i_;  // '['
-    skip_ws();
-    if (peek() == ']') {
-      ++i_;
-      return v;
-    }
-    for (;;) {
+    Value v = open(Value::Kind::Array, depth);
+    if (consume(']')) return v;
+    do {
       skip_ws();
       v.items.push_back(value(depth));
-      skip_ws();
-      if (peek() == ',') {
-        ++i_;
-        continue;
-      }
-      if (peek() == ']') {
-        ++i_;
-        return v;
-      }
-      fail("expected ',' or ']' after an array element");
-    }
+    } while (another(']', "an array element"));
+    return v;
   }
 
   // -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?
