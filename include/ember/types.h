@@ -141,30 +141,24 @@ class EMBER_API Scalar {
   float toFloat() const { return float(toDouble()); }
   int64_t toLong() const { return kind_ == kDouble ? int64_t(d_) : i_; }
   bool toBool() const { return kind_ == kDouble ? d_ != 0 : i_ != 0; }
+  /// The value as T: bool is "non-zero", floating types go through double, integers through int64.
   template <typename T>
-  T to() const;
+  T to() const {
+    static_assert(std::is_arithmetic_v<T>, "Scalar::to: T must be an arithmetic type");
+    if constexpr (std::is_same_v<T, bool>) {
+      return toBool();
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return T(toDouble());
+    } else {
+      return T(toLong());
+    }
+  }
 
  private:
   double d_ = 0;
   int64_t i_ = 0;
   ScalarType kind_;
 };
-template <>
-inline double Scalar::to<double>() const {
-  return toDouble();
-}
-template <>
-inline float Scalar::to<float>() const {
-  return toFloat();
-}
-template <>
-inline int64_t Scalar::to<int64_t>() const {
-  return toLong();
-}
-template <>
-inline bool Scalar::to<bool>() const {
-  return toBool();
-}
 EMBER_API std::ostream& operator<<(std::ostream& os, const Scalar& s);
 
 /// What a factory makes: dtype, device and requires_grad. Converts implicitly from a dtype or

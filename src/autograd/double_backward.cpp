@@ -71,6 +71,20 @@ constexpr const char* kDifferentiable[] = {
     "max_pool2d",
     "max_pool2d_backward",
     "as_strided_backward",
+    // The activations switch to recorded ops under create_graph (src/ops/elementwise.cpp).
+    "silu",
+    "mish",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "celu",
+    "softplus",
+    "hardtanh",
+    "relu6",
+    "hardswish",
+    "hardsigmoid",
+    "log_sigmoid",
+    "gelu",
 };
 
 bool listed(const std::string& op) {

@@ -572,15 +572,70 @@ Tensor activation_grad(BinaryOp grad_op, const Tensor& g, const Tensor& in, cons
   return gi;
 }
 
+// f'(x) of each activation in recorded ops, for a create_graph backward, whose gradient must be
+// differentiable again (the kernel's backward functor is not). Same formulas as the functors in
+// src/functors.h; tests/test_double_backward_activations.cpp checks each against finite
+// differences of the kernel's gradient. Piecewise rules use 0/1 masks (constants to autograd),
+// and an arm that may overflow reads clamped inputs, so that 0 * inf never makes a NaN.
+using Derivative = Tensor (*)(const Tensor& x, const PointwiseParams& p);
+Tensor mask(const Tensor& condition, const Tensor& like) { return condition.to(like.dtype()); }
+
+Tensor silu_derivative(const Tensor& x, const PointwiseParams&) {
+  Tensor s = sigmoid(x);
+  return s * (1 + x * (1 - s));
+}
+Tensor softplus_derivative(const Tensor& x, const PointwiseParams& p) {  // p: beta, threshold
+  Tensor linear = mask(x * p.a > Scalar(p.b), x);
+  return linear + (1 - linear) * sigmoid(x * p.a);
+}
+Tensor mish_derivative(const Tensor& x, const PointwiseParams&) {
+  Tensor t = tanh(softplus(x, 1, 20));
+  return t + x * sigmoid(x) * (1 - t * t);
+}
+Tensor leaky_relu_derivative(const Tensor& x, const PointwiseParams& p) {  // p: slope
+  Tensor positive = mask(x > Scalar(0), x);
+  return positive + (1 - positive) * p.a;
+}
+Tensor elu_derivative(const Tensor& x, const PointwiseParams& p) {  // p: neg, pos, in
+  Tensor positive = mask(x > Scalar(0), x);
+  return positive * p.b + (1 - positive) * exp(clamp_max(x, 0) * p.c) * (p.a * p.c);
+}
+Tensor hardtanh_derivative(const Tensor& x, const PointwiseParams& p) {  // p: lo, hi
+  return mask(x > Scalar(p.a), x) * mask(x < Scalar(p.b), x);
+}
+Tensor hardswish_derivative(const Tensor& x, const PointwiseParams&) {
+  Tensor middle = mask(x >= Scalar(-3), x) * mask(x <= Scalar(3), x);
+  return middle * (x / 3 + 0.5) + mask(x > Scalar(3), x);
+}
+Tensor hardsigmoid_derivative(const Tensor& x, const PointwiseParams&) {
+  return mask(x > Scalar(-3), x) * mask(x < Scalar(3), x) * double(1.0f / 6.0f);
+}
+Tensor log_sigmoid_derivative(const Tensor& x, const PointwiseParams&) { return sigmoid(-x); }
+Tensor gelu_derivative(const Tensor& x, const PointwiseParams&) {
+  return (1 + erf(x * fn::kSqrtHalf)) * 0.5 + x * exp(x * x * -0.5) * fn::kInvSqrt2Pi;
+}
+Tensor gelu_tanh_derivative(const Tensor& x, const PointwiseParams&) {
+  Tensor x2 = x * x;
+  Tensor t = tanh((x + x2 * x * fn::kGeluTanhKappa) * fn::kGeluTanhBeta);
+  return (1 + t) * 0.5 + x * (1 - t * t) * (1 + x2 * (3 * fn::kGeluTanhKappa)) * (0.5 * fn::kGeluTanhBeta);
+}
+
+/// An activation's backward: the fused kernel, or under create_graph g * f'(x) in recorded ops.
+auto activation_backward(BinaryOp grad_op, Derivative derivative, const PointwiseParams& p) {
+  return [grad_op, derivative, p](const Tensor& g, const Tensor& in, const Tensor&) {
+    if (GradMode::is_enabled()) return g * derivative(in, p);
+    return activation_grad(grad_op, g, in, p);
+  };
+}
+
 /// A floating-point activation: LibTorch's kernels are not defined for integer or bool tensors
 /// (it says "silu_cpu" not implemented for 'Long'), so neither is ember's; no promotion.
-Tensor activation(UnaryOp op, BinaryOp grad_op, const char* name, const Tensor& x, const PointwiseParams& p = {}) {
+Tensor activation(UnaryOp op, BinaryOp grad_op, Derivative derivative, const char* name, const Tensor& x,
+                  const PointwiseParams& p = {}) {
   check_defined(name, x);
   EMBER_CHECK(x.is_floating_point(), name, ": not implemented for ", describe(x),
               " (it takes floating-point tensors, as LibTorch's)");
-  return unary(
-      op, name, x, x.dtype(), kIn,
-      [grad_op, p](const Tensor& g, const Tensor& in, const Tensor&) { return activation_grad(grad_op, g, in, p); }, p);
+  return unary(op, name, x, x.dtype(), kIn, activation_backward(grad_op, derivative, p), p);
 }
 
 PointwiseParams params(double a, double b = 0, double c = 0) {
@@ -593,7 +648,8 @@ PointwiseParams params(double a, double b = 0, double c = 0) {
 
 /// elu, selu and celu: `name` is the op (and node) name.
 Tensor elu_as(const char* name, const Tensor& x, double alpha, double scale, double input_scale) {
-  return activation(UnaryOp::Elu, BinaryOp::EluGrad, name, x, params(alpha * scale, scale, input_scale));
+  return activation(UnaryOp::Elu, BinaryOp::EluGrad, elu_derivative, name, x,
+                    params(alpha * scale, scale, input_scale));
 }
 
 /// An in-place activation through the graph (the out-of-place op on a clone when recording).
@@ -607,11 +663,12 @@ Tensor& activation_(const char* name, Tensor& self, Op op) {
 }
 }  // namespace
 
-Tensor silu(const Tensor& x) { return activation(UnaryOp::Silu, BinaryOp::SiluGrad, "silu", x); }
-Tensor mish(const Tensor& x) { return activation(UnaryOp::Mish, BinaryOp::MishGrad, "mish", x); }
+Tensor silu(const Tensor& x) { return activation(UnaryOp::Silu, BinaryOp::SiluGrad, silu_derivative, "silu", x); }
+Tensor mish(const Tensor& x) { return activation(UnaryOp::Mish, BinaryOp::MishGrad, mish_derivative, "mish", x); }
 namespace {
 Tensor leaky_relu_as(const char* name, const Tensor& x, const Scalar& negative_slope) {
-  return activation(UnaryOp::LeakyRelu, BinaryOp::LeakyReluGrad, name, x, params(negative_slope.toDouble()));
+  return activation(UnaryOp::LeakyRelu, BinaryOp::LeakyReluGrad, leaky_relu_derivative, name, x,
+                    params(negative_slope.toDouble()));
 }
 Tensor celu_as(const char* name, const Tensor& x, const Scalar& alpha) {
   const double a = alpha.toDouble();
@@ -628,7 +685,7 @@ Tensor elu(const Tensor& x, const Scalar& alpha, const Scalar& scale, const Scal
 Tensor selu(const Tensor& x) { return elu_as("selu", x, kSeluAlpha, kSeluScale, 1.0); }
 Tensor celu(const Tensor& x, const Scalar& alpha) { return celu_as("celu", x, alpha); }
 Tensor softplus(const Tensor& x, const Scalar& beta, const Scalar& threshold) {
-  return activation(UnaryOp::Softplus, BinaryOp::SoftplusGrad, "softplus", x,
+  return activation(UnaryOp::Softplus, BinaryOp::SoftplusGrad, softplus_derivative, "softplus", x,
                     params(beta.toDouble(), threshold.toDouble()));
 }
 namespace {
@@ -638,30 +695,29 @@ Tensor hardtanh_as(const char* name, const Tensor& x, double lo, double hi) {
   check_defined(name, x);
   EMBER_CHECK(x.dtype() != kBool, name, ": Bool inputs not supported for hardtanh (", describe(x), ")");
   const PointwiseParams p = params(lo, hi);
-  return unary(
-      UnaryOp::Hardtanh, name, x, x.dtype(), kIn,
-      [p](const Tensor& g, const Tensor& in, const Tensor&) {
-        return activation_grad(BinaryOp::HardtanhGrad, g, in, p);
-      },
-      p);
+  return unary(UnaryOp::Hardtanh, name, x, x.dtype(), kIn,
+               activation_backward(BinaryOp::HardtanhGrad, hardtanh_derivative, p), p);
 }
 }  // namespace
 Tensor hardtanh(const Tensor& x, const Scalar& min_val, const Scalar& max_val) {
   return hardtanh_as("hardtanh", x, min_val.toDouble(), max_val.toDouble());
 }
 Tensor relu6(const Tensor& x) { return hardtanh_as("relu6", x, 0.0, 6.0); }
-Tensor hardswish(const Tensor& x) { return activation(UnaryOp::Hardswish, BinaryOp::HardswishGrad, "hardswish", x); }
+Tensor hardswish(const Tensor& x) {
+  return activation(UnaryOp::Hardswish, BinaryOp::HardswishGrad, hardswish_derivative, "hardswish", x);
+}
 Tensor hardsigmoid(const Tensor& x) {
-  return activation(UnaryOp::Hardsigmoid, BinaryOp::HardsigmoidGrad, "hardsigmoid", x);
+  return activation(UnaryOp::Hardsigmoid, BinaryOp::HardsigmoidGrad, hardsigmoid_derivative, "hardsigmoid", x);
 }
 Tensor log_sigmoid(const Tensor& x) {
-  return activation(UnaryOp::LogSigmoid, BinaryOp::LogSigmoidGrad, "log_sigmoid", x);
+  return activation(UnaryOp::LogSigmoid, BinaryOp::LogSigmoidGrad, log_sigmoid_derivative, "log_sigmoid", x);
 }
 Tensor gelu(const Tensor& x, const std::string& approximate) {
   EMBER_CHECK(approximate == "none" || approximate == "tanh",
               "gelu: approximate argument must be either none or tanh, got \"", approximate, "\"");
-  if (approximate == "tanh") return activation(UnaryOp::GeluTanh, BinaryOp::GeluTanhGrad, "gelu", x);
-  return activation(UnaryOp::Gelu, BinaryOp::GeluGrad, "gelu", x);
+  if (approximate == "tanh")
+    return activation(UnaryOp::GeluTanh, BinaryOp::GeluTanhGrad, gelu_tanh_derivative, "gelu", x);
+  return activation(UnaryOp::Gelu, BinaryOp::GeluGrad, gelu_derivative, "gelu", x);
 }
 Tensor glu(const Tensor& x, int64_t dim) {
   const char* op = "glu";

@@ -3,6 +3,7 @@
 // scale * (softmax - smoothed one-hot), read back from the saved log-probabilities.
 #include "loss.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "common.h"
@@ -257,11 +258,44 @@ Tensor weighted_cross_entropy(const Tensor& input, const Tensor& logp, const Ten
 }
 }  // namespace
 
+namespace {
+/// Cross entropy against class probabilities (a target of the input's shape), PyTorch's rule:
+/// loss = -sum_c w_c q_c log_softmax(x)_c per sample, q = target (1 - eps) + eps / C; a mean
+/// divides by the number of samples (not by the weights). Composed of recorded ops, so it is
+/// differentiable twice and runs on either device.
+Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, const Tensor& weight_in,
+                                   Reduction reduction, int64_t ignore_index, double label_smoothing) {
+  const char* op = "cross_entropy";
+  EMBER_CHECK(target.is_floating_point(), op,
+              ": Expected floating point type for target with class probabilities, got ", describe(target));
+  EMBER_CHECK(ignore_index < 0, op,
+              ": ignore_index is not supported for floating point target (got ignore_index = ", ignore_index, ")");
+  check_floating(op, input);
+  check_same_device(op, {input, target});
+  EMBER_CHECK(input.dim() >= 1, op, ": expected input of shape (C), (N, C) or (N, C, d1, ...), got ", describe(input));
+  const int64_t class_dim = input.dim() == 1 ? 0 : 1, c = input.size(class_dim);
+  Tensor q = target.dtype() == input.dtype() ? target : target.to(input.dtype());
+  if (label_smoothing > 0) q = q * (1.0 - label_smoothing) + label_smoothing / double(c);
+  Tensor terms = log_softmax(input, class_dim) * q;
+  if (Tensor w = class_weights(op, weight_in, input, c); w.defined()) {
+    std::vector<int64_t> along(size_t(input.dim()), 1);
+    along[size_t(class_dim)] = c;
+    terms = terms * w.reshape(along);
+  }
+  if (reduction == Reduction::None) return -terms.sum(class_dim);
+  if (reduction == Reduction::Sum) return -terms.sum();
+  return -terms.sum() / double(input.numel() / std::max<int64_t>(c, 1));  // no samples: 0 / 0 = NaN, as PyTorch
+}
+}  // namespace
+
 Tensor cross_entropy_loss(const Tensor& input_in, const Tensor& target_in, const Tensor& weight_in, Reduction reduction,
                           int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy";
   EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
               ": label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
+  // A target of the input's own shape holds class probabilities (PyTorch decides by shape).
+  if (input_in.defined() && target_in.defined() && input_in.sizes().equals(target_in.sizes()))
+    return cross_entropy_probabilities(input_in, target_in, weight_in, reduction, ignore_index, label_smoothing);
   LossInputs li = as_2d(op, input_in, target_in);
   const Tensor& input = li.input;
   const int64_t m = input.size(0), c = input.size(1);
