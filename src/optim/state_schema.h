@@ -83,12 +83,12 @@ void save_state(const Optimizer& optimizer, const char* kind, const char* option
   }
 }
 
-/// Reads and checks everything (check(options, where) applies the constructor's rules; the fields
-/// named in `together` are all present or all absent for each parameter) before the optimizer
-/// changes anything, then installs the state and each group's options.
-template <typename Options, typename State, typename Check>
+/// Reads and checks everything (the optimizer's check_options(options, where) applies the
+/// constructor's rules; the fields named in `together` are all present or all absent for each
+/// parameter) before the optimizer changes anything, then installs the state and each group's options.
+template <typename Options, typename State>
 void load_state(Optimizer& optimizer, const char* kind, const SafeTensors& archive, const std::string& source,
-                const Check& check, const std::vector<std::string>& together) {
+                const std::vector<std::string>& together) {
   StateReader in(optimizer, kind, archive, source);
   std::vector<Options> options;
   for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
@@ -98,7 +98,7 @@ void load_state(Optimizer& optimizer, const char* kind, const SafeTensors& archi
       if constexpr (std::is_same<bare_t<decltype(value)>, bool>::value) value = in.flag(g, name);
       else value = in.number(g, name);
     });
-    check(o, in, g);
+    check_options(o, ember::detail::str(in.where(), ": ", kind, " parameter group ", g));
     options.push_back(o);
   }
   std::vector<StateReader::Field> fields;
