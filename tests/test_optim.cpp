@@ -27,15 +27,8 @@ struct Problem {
     z = load("z").requires_grad_();  // in the optimizer, never in the loss: its grad stays undefined
   }
   Tensor loss() const { return (X.mm(W.t()) + b - Y).pow(2).mean(); }
-  // One step of `opt` in the closure form of gen_optim_fixtures.py: the closure zeroes the
-  // gradients, computes the loss and runs backward; the step returns that loss.
   Tensor step(optim::Optimizer& opt) const {
-    return opt.step([&] {
-      opt.zero_grad();
-      Tensor l = loss();
-      l.backward();
-      return l;
-    });
+    return closure_step(opt, [this] { return loss(); });
   }
 };
 

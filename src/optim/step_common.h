@@ -65,16 +65,19 @@ void check_all_nonnegative(Options o, const std::string& where) {
   });
 }
 
+inline void check_grad_fits(const char* op, const Tensor& p, const Tensor& grad, size_t pi, size_t gi) {
+  EMBER_CHECK(grad.sizes().equals(p.sizes()) && grad.dtype() == p.dtype() && grad.device() == p.device(), op,
+              ": parameter ", pi, " of group ", gi, " (", describe(p), ") has a gradient of ", describe(grad),
+              "; they must agree in shape, dtype and device");
+}
+
 /// One parameter with a gradient, as an optimizer's update sees it.
 template <typename State>
 class ParamUpdate {
  public:
   ParamUpdate(const char* op, size_t gi, size_t pi, const Tensor& param, Tensor grad, Optimizer::StateMap& states)
       : op(op), gi(gi), pi(pi), param(param), grad(std::move(grad)), states_(&states) {
-    EMBER_CHECK(this->grad.sizes().equals(param.sizes()) && this->grad.dtype() == param.dtype() &&
-                    this->grad.device() == param.device(),
-                op, ": parameter ", pi, " of group ", gi, " (", describe(param), ") has a gradient of ",
-                describe(this->grad), "; they must agree in shape, dtype and device");
+    check_grad_fits(op, param, this->grad, pi, gi);
   }
 
   const char* op;

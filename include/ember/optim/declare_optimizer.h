@@ -1,6 +1,6 @@
 #pragma once
 // EMBER_DECLARE_OPTIMIZER: the three types LibTorch 1.13 declares for each optimizer, written once for
-// all of ember's (sgd.h, adam.h, rmsprop.h, adagrad.h name only their fields):
+// all of ember's (sgd.h, adam.h, rmsprop.h, adagrad.h, lbfgs.h name only their fields):
 //   <Name>Options     the hyper-parameters: lr first, then OptionFields (EMBER_ARG lines with their
 //                     defaults); clone(), get_lr/set_lr and ==. Implicit from the lr, as LibTorch's,
 //                     so that Name(params, 0.1) works.
