@@ -366,6 +366,15 @@ void check_case(const std::string& file, const std::string& name, const TensorFn
   }
 }
 
+Tensor closure_step(ember::optim::Optimizer& opt, const std::function<Tensor()>& loss) {
+  return opt.step([&] {
+    opt.zero_grad();
+    Tensor l = loss();
+    l.backward();
+    return l;
+  });
+}
+
 void require_throws_with(const std::function<void()>& f, std::initializer_list<std::string> parts) {
   std::string message;
   bool threw = false;

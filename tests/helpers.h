@@ -13,6 +13,7 @@
 #include "catch.h"
 #include "ember/autograd.h"
 #include "ember/cuda.h"
+#include "ember/optim/optimizer.h"
 #include "ember/tensor.h"
 
 // The functional API (F::...): test files guard their functional cases with
@@ -110,6 +111,10 @@ struct CaseOptions {
 /// for upstream NAME.gout must match NAME.grad0, ...; then gradcheck in float64.
 void check_case(const std::string& file, const std::string& name, const TensorFn& fn,
                 const CaseOptions& options = CaseOptions());
+
+/// One step of `opt` in the closure form that tools/gen_optim_fixtures.py uses: the closure zeroes
+/// the gradients, computes loss() and runs backward; returns what the step returns.
+Tensor closure_step(ember::optim::Optimizer& opt, const std::function<Tensor()>& loss);
 
 /// Runs f and requires that it throws ember::Error whose message contains every one of
 /// `parts` (op names, shapes, the rule broken).

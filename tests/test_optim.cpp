@@ -27,6 +27,9 @@ struct Problem {
     z = load("z").requires_grad_();  // in the optimizer, never in the loss: its grad stays undefined
   }
   Tensor loss() const { return (X.mm(W.t()) + b - Y).pow(2).mean(); }
+  Tensor step(optim::Optimizer& opt) const {
+    return closure_step(opt, [this] { return loss(); });
+  }
 };
 
 struct Config {
@@ -67,12 +70,7 @@ void replay_trajectory(optim::Optimizer& opt, Problem& pr, const std::string& na
   const Tensor& losses = f[name + ".loss"];
   for (int k = 1; k <= kSteps; ++k) {
     INFO("step " << k);
-    Tensor loss = opt.step([&] {
-      opt.zero_grad();
-      Tensor l = pr.loss();
-      l.backward();
-      return l;
-    });
+    Tensor loss = pr.step(opt);
     REQUIRE(loss.defined());
     require_close(loss, losses[k - 1], tol);
     require_close(pr.W, f[name + ".W." + std::to_string(k)], tol);
@@ -101,6 +99,19 @@ void replay_all(const std::vector<ConfigT>& all, const Make& make) {
   }
 }
 
+// What every optimizer's step() checks again, on a parameter of 2 elements: a gradient that does
+// not fit it, and options that `spoil` made invalid after construction (the error names `rule`).
+template <typename Opt, typename Options, typename Spoil>
+void require_step_rechecks(Options options, Spoil spoil, const std::string& op, const std::string& rule) {
+  Tensor w = ones({2}, kDouble).requires_grad_();
+  Opt opt({w}, options);
+  w.mutable_grad() = ones({3}, kDouble);
+  require_throws_with([&] { opt.step(); }, {op, "parameter 0 of group 0", "[2]", "[3]"});
+  w.mutable_grad() = ones({2}, kDouble);
+  spoil(static_cast<Options&>(opt.param_groups()[0].options()));
+  require_throws_with([&] { opt.step(); }, {op + " (parameter group 0)", rule});
+}
+
 }  // namespace
 
 TEST_CASE("SGD: trajectories match torch.optim.SGD (closure form)", "[optim]") {
@@ -125,12 +136,7 @@ TEST_CASE("SGD: a step inside NoGradGuard still runs the closure with grad on", 
   Problem pr(kCPU, kDouble);
   optim::SGD opt({pr.W, pr.b}, 0.1);  // implicit SGDOptions(lr), as LibTorch
   NoGradGuard outer;
-  Tensor loss = opt.step([&] {
-    opt.zero_grad();
-    Tensor l = pr.loss();
-    l.backward();
-    return l;
-  });
+  Tensor loss = pr.step(opt);
   CHECK(loss.defined());
   CHECK(pr.W.grad().defined());
   CHECK_FALSE(GradMode::is_enabled());
@@ -233,18 +239,9 @@ TEST_CASE("SGD: bad options and parameters throw ember::Error explaining the rul
   {
     optim::SGD opt({w}, O(0.1));
     require_throws_with([&] { opt.add_param_group(optim::OptimizerParamGroup({w})); }, {"more than once"});
-    // Options changed after construction are checked at step().
-    static_cast<O&>(opt.param_groups()[0].options()).nesterov(true);
-    w.mutable_grad() = ones({2}, kDouble);
-    require_throws_with([&] { opt.step(); }, {"SGD::step", "group 0", "Nesterov"});
   }
-  {
-    // A gradient that does not fit its parameter.
-    Tensor p = ones({2}, kDouble).requires_grad_();
-    optim::SGD opt({p}, O(0.1));
-    p.mutable_grad() = ones({3}, kDouble);
-    require_throws_with([&] { opt.step(); }, {"SGD::step", "[2]", "[3]"});
-  }
+  require_step_rechecks<optim::SGD>(
+      O(0.1), [](O& o) { o.nesterov(true); }, "SGD::step", "Nesterov");
   require_throws_with([] { optim::OptimizerOptions().get_lr(); }, {"learning rate"});
   require_throws_with([] { optim::OptimizerParamGroup(std::vector<Tensor>{}).options(); }, {"no options"});
 }
@@ -369,6 +366,12 @@ TEST_CASE("RMSprop, Adagrad: LibTorch's defaults and refusals", "[optim]") {
   require_throws_with([&] { optim::Adagrad({w}, optim::AdagradOptions().lr_decay(-1)); }, {"Adagrad", "lr_decay"});
   require_throws_with([&] { optim::Adagrad({w}, optim::AdagradOptions().initial_accumulator_value(-1)); },
                       {"Adagrad", "initial_accumulator_value"});
+  require_step_rechecks<optim::RMSprop>(
+      optim::RMSpropOptions(), [](optim::RMSpropOptions& o) { o.momentum(-1); }, "RMSprop::step",
+      "invalid momentum value -1");
+  require_step_rechecks<optim::Adagrad>(
+      optim::AdagradOptions(), [](optim::AdagradOptions& o) { o.lr(-0.5); }, "Adagrad::step",
+      "invalid learning rate -0.5");
   // Adagrad's state exists from construction, as LibTorch's: sum = initial_accumulator_value.
   optim::Adagrad ada({w}, optim::AdagradOptions().initial_accumulator_value(0.25));
   const auto* st = dynamic_cast<const optim::AdagradParamState*>(ada.state_of(w));
@@ -453,19 +456,10 @@ TEST_CASE("Adam, AdamW: bad options throw ember::Error explaining the rule", "[o
     groups.emplace_back(std::vector<Tensor>{w}, std::make_unique<optim::SGDOptions>(0.1));
     require_throws_with([&] { optim::Adam(std::move(groups), A(0.1)); }, {"Adam", "not AdamOptions"});
   }
-  {
-    // Options changed after construction are checked at step().
-    optim::Adam opt({w}, A(0.1));
-    static_cast<A&>(opt.param_groups()[0].options()).eps(-1);
-    w.mutable_grad() = ones({2}, kDouble);
-    require_throws_with([&] { opt.step(); }, {"Adam::step", "group 0", "epsilon"});
-  }
-  {
-    Tensor p = ones({2}, kDouble).requires_grad_();
-    optim::AdamW opt({p}, W(0.1));
-    p.mutable_grad() = ones({3}, kDouble);
-    require_throws_with([&] { opt.step(); }, {"AdamW::step", "[2]", "[3]"});
-  }
+  require_step_rechecks<optim::Adam>(
+      A(0.1), [](A& o) { o.eps(-1); }, "Adam::step", "invalid epsilon value -1");
+  require_step_rechecks<optim::AdamW>(
+      W(0.1), [](W& o) { o.betas(std::make_tuple(0.9, 1.0)); }, "AdamW::step", "beta parameter at index 1");
 }
 
 TEST_CASE("Adam, AdamW: state round-trips through save/load and resumes bitwise identically", "[optim][serialize]") {

@@ -78,12 +78,12 @@ TEST_CASE("reliability: optimizer state of another kind or with bad metadata is 
   require_rejected(with_meta("param_groups.0.nesterov", "yes"),
                    {"\"param_groups.0.nesterov\" = \"yes\" is not true or false"});
   require_rejected(with_meta("param_groups.0.momentum", "-1"),
-                   {"parameter group 0 has a negative lr, momentum or weight_decay"});
+                   {"load(optimizer): 'o.st': SGD parameter group 0: invalid momentum value -1 (must be >= 0)"});
   {
     SafeTensors s = with_meta("param_groups.0.nesterov", "true");
     s.metadata["param_groups.0.momentum"] = "0";
-    require_rejected(s, {"parameter group 0 has nesterov with momentum 0 and dampening 0",
-                         "(nesterov needs momentum > 0 and dampening 0)"});
+    require_rejected(s, {"SGD parameter group 0: Nesterov momentum requires a momentum and zero dampening (got "
+                         "momentum 0, dampening 0)"});
   }
   require_rejected(with_meta("epoch", "3"), {"load(optimizer): 'o.st' has unexpected metadata \"epoch\""});
   {

@@ -121,20 +121,16 @@ struct Hyper {
 struct Recipe {
   int64_t batch_size = 64;
   bool augment = false;  // random crop 32 with 4-pixel zero padding + horizontal flip, per image
-  bool cosine = false;   // lr * (1 + cos(pi * step / total_steps)) / 2 before each step
+  // resnet20_torch.py's per-step cosine decay to 0 over the whole run: before each step the lr
+  // of optim::CosineAnnealingLR::closed_form_lr(lr, 0, total_steps, step), lr * (1 + cos(pi *
+  // step / total_steps)) / 2, from the step count (so a resumed run continues the schedule).
+  bool cosine = false;
 };
 
 /// The model's recipe (model one of model_names()).
 inline Recipe recipe(const std::string& model) {
   if (model == "resnet20") return {128, true, true};
   return {};
-}
-
-/// resnet20_torch.py's per-step cosine decay to 0 over the whole run: the lr of step `step`
-/// (from 0) of `total`.
-inline double cosine_lr(double base_lr, int64_t step, int64_t total) {
-  const double pi = 3.14159265358979323846;  // Python's math.pi, to the last bit
-  return base_lr * 0.5 * (1 + std::cos(pi * double(step) / double(std::max<int64_t>(total, 1))));
 }
 
 struct Training {

@@ -602,7 +602,7 @@ int run(const Args& a) {
       const int64_t i = pos.batch;  // the tutorial's iteration number within the epoch
       if (recipe.cosine) {
         cifar::Hyper now = h;
-        now.lr = cifar::cosine_lr(h.lr, pos.steps, total_steps);
+        now.lr = ember::optim::CosineAnnealingLR::closed_form_lr(h.lr, 0, std::max<int64_t>(total_steps, 1), pos.steps);
         t.set_hyper(now);
       }
       // Augmented per image, per step, inside the timed loop (as resnet20_torch.py's timing).

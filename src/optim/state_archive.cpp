@@ -77,6 +77,10 @@ void StateWriter::flag(size_t group, const std::string& name, bool value) {
   out_.metadata[group_key(group, name)] = value ? "true" : "false";
 }
 
+void StateWriter::text(size_t group, const std::string& name, const std::string& value) {
+  out_.metadata[group_key(group, name)] = value;
+}
+
 void StateWriter::tensor(const Tensor& param, const std::string& field, const Tensor& value) {
   auto it = index_.find(param.unsafeGetTensorImpl());
   EMBER_CHECK(it != index_.end(), "save(optimizer): the state \"", field, "\" belongs to a tensor (", describe(param),
@@ -141,6 +145,22 @@ bool StateReader::flag(size_t group, const std::string& name) {
   return s == "true";
 }
 
+int64_t StateReader::integer(size_t group, const std::string& name) {
+  const std::string key = group_key(group, name);
+  const std::string& s = get(key);
+  const size_t digits = s.size() - (!s.empty() && s[0] == '-');
+  bool ok = digits >= 1 && digits <= 18;
+  int64_t v = 0;
+  for (size_t i = s.size() - digits; i < s.size(); ++i) {
+    ok = ok && s[i] >= '0' && s[i] <= '9';
+    if (ok) v = v * 10 + (s[i] - '0');
+  }
+  EMBER_CHECK(ok, where(), ": metadata \"", key, "\" = \"", s, "\" is not an integer");
+  return s[0] == '-' ? -v : v;
+}
+
+const std::string& StateReader::text(size_t group, const std::string& name) { return get(group_key(group, name)); }
+
 std::vector<std::vector<Tensor>> StateReader::state(const std::vector<Field>& fields) {
   for (const auto& kv : in_.metadata) {
     bool known = false;
@@ -165,6 +185,8 @@ std::vector<std::vector<Tensor>> StateReader::state(const std::vector<Field>& fi
                   ", not a 0-dim int64 tensor");
       EMBER_CHECK(t.item<int64_t>() >= 0, where(), ": \"", kv.first, "\" is ", t.item<int64_t>(),
                   ", a step count must be >= 0");
+    } else if (fields[f].kind == Kind::kOwn) {
+      EMBER_CHECK(t.defined(), where(), ": \"", kv.first, "\" is undefined");
     } else {
       EMBER_CHECK(t.defined() && t.sizes().equals(p.sizes()) && t.dtype() == p.dtype(), where(), ": \"", kv.first,
                   "\" is ", what, " but parameter ", i, " is ", describe(p));

@@ -24,6 +24,8 @@ class StateWriter {
   /// Option `name` of parameter group `group`.
   void number(size_t group, const std::string& name, double value);
   void flag(size_t group, const std::string& name, bool value);
+  /// An option written as it reads (an integer, "strong_wolfe", "none").
+  void text(size_t group, const std::string& name, const std::string& value);
   /// State tensor `field` of `param` (one of the optimizer's parameters).
   void tensor(const Tensor& param, const std::string& field, const Tensor& value);
 
@@ -45,10 +47,13 @@ class StateReader {
   /// Option `name` of parameter group `group`: a finite number; "true" or "false".
   double number(size_t group, const std::string& name);
   bool flag(size_t group, const std::string& name);
+  /// An integer (an optional sign, then digits); any text.
+  int64_t integer(size_t group, const std::string& name);
+  const std::string& text(size_t group, const std::string& name);
 
-  /// What a state tensor must be: shaped like its parameter (same sizes and dtype), or a 0-dim
-  /// int64 count >= 0 (Adam's step).
-  enum class Kind { kLikeParam, kCount };
+  /// What a state tensor must be: shaped like its parameter (same sizes and dtype), a 0-dim
+  /// int64 count >= 0 (Adam's step), or any defined tensor that the optimizer checks itself.
+  enum class Kind { kLikeParam, kCount, kOwn };
   struct Field {
     std::string name;
     Kind kind;

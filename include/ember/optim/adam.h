@@ -13,7 +13,8 @@
 // each step first shrinks the parameter, p *= 1 - lr * weight_decay, and then applies the update
 // above to the raw gradient (no L2 term folded into it). Its default weight_decay is 1e-2, not 0.
 //
-// The two differ in nothing else, so one macro declares both families of types:
+// The two differ in nothing else, so EMBER_DECLARE_ADAM names their fields once for both
+// (declare_optimizer.h declares the types):
 //   <Name>Options      <Name>Options(1e-3).betas(std::make_tuple(0.9, 0.999)).eps(1e-8)
 //                          .weight_decay(0 for Adam, 1e-2 for AdamW).amsgrad(false)
 //   <Name>ParamState   per parameter, created at its first step: the number of steps taken, the
@@ -26,46 +27,17 @@
 //                          (ember/serialize.h): kind "<Name>"; each group's lr, betas, eps,
 //                          weight_decay and amsgrad; state.<i>.step, .exp_avg, .exp_avg_sq and
 //                          (amsgrad) .max_exp_avg_sq.
-#include <memory>
-#include <string>
 #include <tuple>
-#include <vector>
 
-#include "ember/arg.h"  // EMBER_ARG
-#include "ember/optim/optimizer.h"
+#include "ember/optim/declare_optimizer.h"
 
-#define EMBER_DECLARE_ADAM(Name, kDefaultWeightDecay)                                               \
-  struct EMBER_API Name##Options : public OptimizerCloneableOptions<Name##Options> {                \
-    Name##Options(double lr = 1e-3); /* NOLINT (implicit, as LibTorch: Name(params, 1e-3) works) */ \
-    EMBER_ARG(double, lr) = 1e-3;                                                                   \
-    typedef std::tuple<double, double> betas_t;                                                     \
-    EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);                                        \
-    EMBER_ARG(double, eps) = 1e-8;                                                                  \
-    EMBER_ARG(double, weight_decay) = kDefaultWeightDecay;                                          \
-    EMBER_ARG(bool, amsgrad) = false;                                                               \
-                                                                                                    \
-   public:                                                                                          \
-    friend EMBER_API bool operator==(const Name##Options& a, const Name##Options& b);               \
-  };                                                                                                \
-                                                                                                    \
-  struct EMBER_API Name##ParamState : public OptimizerCloneableParamState<Name##ParamState> {       \
-    EMBER_ARG(int64_t, step) = 0;                                                                   \
-    EMBER_ARG(Tensor, exp_avg);                                                                     \
-    EMBER_ARG(Tensor, exp_avg_sq);                                                                  \
-    EMBER_ARG(Tensor, max_exp_avg_sq) = {};                                                         \
-                                                                                                    \
-   public:                                                                                          \
-    friend EMBER_API bool operator==(const Name##ParamState& a, const Name##ParamState& b);         \
-  };                                                                                                \
-                                                                                                    \
-  class EMBER_API Name : public Optimizer {                                                         \
-   public:                                                                                          \
-    explicit Name(std::vector<OptimizerParamGroup> param_groups, Name##Options defaults = {});      \
-    explicit Name(std::vector<Tensor> params, Name##Options defaults = {});                         \
-    Tensor step(LossClosure closure = nullptr) override;                                            \
-    void save(SafeTensors& archive) const override;                                                 \
-    void load(const SafeTensors& archive, const std::string& source) override;                      \
-  };
+#define EMBER_DECLARE_ADAM(Name, kDefaultWeightDecay)                                                                 \
+  EMBER_DECLARE_OPTIMIZER(Name, = 1e-3,                                                                               \
+                          (typedef std::tuple<double, double> betas_t;                                                \
+                           EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999); EMBER_ARG(double, eps) = 1e-8;    \
+                           EMBER_ARG(double, weight_decay) = kDefaultWeightDecay; EMBER_ARG(bool, amsgrad) = false;), \
+                          (EMBER_ARG(int64_t, step) = 0; EMBER_ARG(Tensor, exp_avg); EMBER_ARG(Tensor, exp_avg_sq);   \
+                           EMBER_ARG(Tensor, max_exp_avg_sq) = {};))
 
 namespace ember {
 namespace optim {
