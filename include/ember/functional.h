@@ -155,3 +155,4 @@ EMBER_API Tensor embedding(const Tensor& input, const Tensor& weight, const Embe
 
 // The other losses' options and F:: forms (they use Reduction, above).
 #include "ember/nn/functional/loss.h"
+#include "ember/nn/functional/upsampling.h"

@@ -4,38 +4,17 @@
 // parameter that requires grad.
 //
 // The nonlinearity and fan-mode arguments are spelt as in LibTorch: each is a tag constant
-// (ember::kReLU, ember::kFanIn, ...) of its own type, and the argument is a std::variant of
-// the tags it accepts, so `kaiming_normal_(w, 0.0, ember::kFanOut, ember::kReLU)` compiles
+// (ember::kReLU, ember::kFanIn, ...; ember/enum.h) of its own type, and the argument is a
+// std::variant of the tags it accepts, so `kaiming_normal_(w, 0.0, ember::kFanOut, ember::kReLU)` compiles
 // as it does with torch::, and passing a tag the function does not take is a compile error.
 #include <cstdint>
 #include <tuple>
 #include <variant>
 
+#include "ember/enum.h"
 #include "ember/tensor.h"
 
-// The tags, listed once (kSELU is ember's: LibTorch 1.13 has no SELU nonlinearity tag, while
-// PyTorch's calculate_gain('selu') gives 3/4): each is an empty type enumtype::kName (operator== lets two variants
-// holding tags be compared) and a constant ember::kName of that type.
-#define EMBER_INIT_TAGS(X)                                                                                          \
-  X(Linear)                                                                                                         \
-  X(Conv1D) X(Conv2D) X(Conv3D) X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) X(Sigmoid) X(Tanh) X(ReLU) \
-      X(LeakyReLU) X(SELU) X(FanIn) X(FanOut)
-
 namespace ember {
-namespace enumtype {
-#define EMBER_INIT_TAG_TYPE(Name)                              \
-  struct k##Name {                                             \
-    constexpr bool operator==(k##Name) const { return true; }  \
-    constexpr bool operator!=(k##Name) const { return false; } \
-  };
-EMBER_INIT_TAGS(EMBER_INIT_TAG_TYPE)
-#undef EMBER_INIT_TAG_TYPE
-}  // namespace enumtype
-
-#define EMBER_INIT_TAG_CONSTANT(Name) constexpr enumtype::k##Name k##Name{};
-EMBER_INIT_TAGS(EMBER_INIT_TAG_CONSTANT)
-#undef EMBER_INIT_TAG_CONSTANT
-#undef EMBER_INIT_TAGS
 
 namespace nn {
 namespace init {

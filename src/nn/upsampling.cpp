@@ -1,0 +1,186 @@
+// F::interpolate, F::pixel_shuffle, F::pixel_unshuffle. The source-index rules are PyTorch's
+// (aten/src/ATen/native/UpSample.h: area_pixel_compute_source_index and the nearest rules),
+// computed once on the host per spatial dim; the resampling itself is gathers and weighted sums
+// of recorded ops, so it runs on either device and is differentiable (twice).
+#include "ember/nn/functional/upsampling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "../check.h"
+#include "ember/error.h"
+#include "ember/nn/pooling.h"
+
+namespace ember {
+namespace nn {
+namespace functional {
+namespace {
+
+void check_defined(const char* op, const Tensor& t) { EMBER_CHECK(t.defined(), op, ": got an undefined tensor"); }
+
+/// The sampling scale of one dim: output index times scale (give or take half a pixel) is the
+/// source position. `factor` is the user's scale_factor for this dim, 0 when the size was given
+/// or recompute_scale_factor asked for input / output.
+double sampling_scale(int64_t in, int64_t out, double factor, bool align_corners) {
+  if (align_corners) return out > 1 ? double(in - 1) / double(out - 1) : 0.0;
+  return factor > 0 ? 1.0 / factor : double(in) / double(out);
+}
+
+/// Nearest (and nearest-exact) source indices of one dim.
+std::vector<int64_t> nearest_indices(int64_t in, int64_t out, double scale, bool exact) {
+  std::vector<int64_t> idx(static_cast<size_t>(out));
+  for (int64_t o = 0; o < out; ++o) {
+    // PyTorch's nearest kernels compute in float whatever the dtype; so does ember, for the same picks.
+    const float s = float(scale), src = exact ? (float(o) + 0.5f) * s : float(o) * s;
+    idx[size_t(o)] = std::min(int64_t(std::floor(src)), in - 1);
+  }
+  return idx;
+}
+
+/// Linear interpolation along `dim`: out[o] = (1 - l) x[i0] + l x[i1].
+Tensor linear_along(const Tensor& x, int64_t dim, int64_t out, double scale, bool align_corners) {
+  const int64_t in = x.size(dim);
+  std::vector<int64_t> i0(static_cast<size_t>(out)), i1(static_cast<size_t>(out));
+  std::vector<double> l1(static_cast<size_t>(out));
+  for (int64_t o = 0; o < out; ++o) {
+    // PyTorch computes the position in the input's accumulation type (float for float32).
+    double src = align_corners ? scale * double(o) : scale * (double(o) + 0.5) - 0.5;
+    if (!align_corners && src < 0) src = 0;
+    if (x.dtype() == kFloat) src = double(float(src));
+    const int64_t lo = std::min(int64_t(src), in - 1);
+    i0[size_t(o)] = lo;
+    i1[size_t(o)] = lo + (lo < in - 1 ? 1 : 0);
+    l1[size_t(o)] = src - double(lo);
+  }
+  const TensorOptions index_options = TensorOptions(kLong).device(x.device());
+  std::vector<int64_t> along(size_t(x.dim()), 1);
+  along[size_t(dim)] = out;
+  Tensor w1 = tensor(l1, TensorOptions(x.dtype())).to(x.device()).reshape(along);
+  Tensor a = x.index_select(dim, tensor(i0, index_options)), b = x.index_select(dim, tensor(i1, index_options));
+  return a + (b - a) * w1;
+}
+
+/// The mode's name as PyTorch's messages spell it.
+std::string mode_name(const InterpolateFuncOptions::mode_t& mode) { return get_enum_name(mode); }
+
+}  // namespace
+
+Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
+  check_defined("interpolate", input);
+  const auto& mode = options.mode();
+  const bool nearest = std::holds_alternative<enumtype::kNearest>(mode),
+             nearest_exact = std::holds_alternative<enumtype::kNearestExact>(mode),
+             area = std::holds_alternative<enumtype::kArea>(mode);
+  const bool linear = !nearest && !nearest_exact && !area;
+  EMBER_CHECK(input.dim() >= 3 && input.dim() <= 5,
+              "interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got ", input.dim(),
+              "D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ",
+              mode_name(mode), ")");
+  EMBER_CHECK(!options.align_corners() || linear,
+              "interpolate: align_corners option can only be set with the interpolating modes: linear | bilinear | "
+              "bicubic | trilinear (got ",
+              mode_name(mode), ")");
+  EMBER_CHECK(!std::holds_alternative<enumtype::kBicubic>(mode),
+              "interpolate: mode kBicubic is not supported in ember (nearest, nearest-exact, linear, bilinear, "
+              "trilinear and area are)");
+  EMBER_CHECK(!options.antialias(), "interpolate: antialias=true is not supported in ember");
+  const int64_t spatial = input.dim() - 2;
+  const int64_t needs = std::holds_alternative<enumtype::kLinear>(mode)      ? 1
+                        : std::holds_alternative<enumtype::kBilinear>(mode)  ? 2
+                        : std::holds_alternative<enumtype::kTrilinear>(mode) ? 3
+                                                                             : spatial;
+  EMBER_CHECK(needs == spatial, "interpolate: Got ", input.dim(), "D input, but ", mode_name(mode), " mode needs ",
+              needs + 2, "D input");
+
+  // The output size: given, or floor(input size * factor).
+  const auto& size = options.size();
+  const auto& factor = options.scale_factor();
+  EMBER_CHECK(!(size && factor), "interpolate: only one of size or scale_factor should be defined");
+  EMBER_CHECK(size || factor, "interpolate: either size or scale_factor should be defined");
+  EMBER_CHECK(!(size && options.recompute_scale_factor().value_or(false)),
+              "interpolate: recompute_scale_factor is not meaningful with an explicit size.");
+  if (size)
+    EMBER_CHECK(int64_t(size->size()) == spatial, "interpolate: size shape must match input shape. Input is ", spatial,
+                "D, size is ", size->size());
+  if (factor)
+    EMBER_CHECK(int64_t(factor->size()) == spatial, "interpolate: scale_factor shape must match input shape. Input is ",
+                spatial, "D, scale_factor is ", factor->size());
+  std::vector<int64_t> out(static_cast<size_t>(spatial));
+  std::vector<double> user_factor(static_cast<size_t>(spatial), 0.0);
+  for (int64_t d = 0; d < spatial; ++d) {
+    const int64_t in = input.size(d + 2);
+    if (size) {
+      out[size_t(d)] = (*size)[size_t(d)];
+    } else {
+      const double f = (*factor)[size_t(d)];
+      EMBER_CHECK(f > 0, "interpolate: scale_factor must be positive, got ", f);
+      out[size_t(d)] = int64_t(std::floor(double(in) * f));
+      if (!options.recompute_scale_factor().value_or(false)) user_factor[size_t(d)] = f;
+    }
+    EMBER_CHECK(in > 0 && out[size_t(d)] > 0, "interpolate: input and output sizes should be greater than 0, but got ",
+                "input ", describe(input), " and output size ", IntArrayRef(out));
+  }
+
+  if (area) {
+    EMBER_CHECK(spatial == 2, "interpolate: mode kArea is supported in ember for 4D input only, got ", describe(input));
+    return adaptive_avg_pool2d(input, AdaptiveAvgPool2dFuncOptions({out[0], out[1]}));
+  }
+  const bool align = options.align_corners().value_or(false);
+  Tensor x = input;
+  for (int64_t d = 0; d < spatial; ++d) {
+    const int64_t dim = d + 2, in = input.size(dim), o = out[size_t(d)];
+    const double scale = sampling_scale(in, o, user_factor[size_t(d)], linear && align);
+    if (linear) {
+      x = linear_along(x, dim, o, scale, align);
+    } else {
+      x = x.index_select(dim,
+                         tensor(nearest_indices(in, o, scale, nearest_exact), TensorOptions(kLong).device(x.device())));
+    }
+  }
+  return x;
+}
+
+Tensor pixel_shuffle(const Tensor& input, int64_t r) {
+  check_defined("pixel_shuffle", input);
+  EMBER_CHECK(input.dim() >= 3, "pixel_shuffle expects input to have at least 3 dimensions, but got input with ",
+              input.dim(), " dimension(s)");
+  EMBER_CHECK(r > 0, "pixel_shuffle expects a positive upscale_factor, but got ", r);
+  const int64_t c = input.size(-3), h = input.size(-2), w = input.size(-1);
+  EMBER_CHECK(c % (r * r) == 0,
+              "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
+              "but input.size(-3)=",
+              c, " is not divisible by ", r * r);
+  std::vector<int64_t> batch(input.sizes().begin(), input.sizes().end() - 3);
+  const int64_t b = int64_t(batch.size());
+  std::vector<int64_t> split = batch, perm, merged = batch;
+  split.insert(split.end(), {c / (r * r), r, r, h, w});
+  for (int64_t i = 0; i < b; ++i) perm.push_back(i);
+  perm.insert(perm.end(), {b, b + 3, b + 1, b + 4, b + 2});  // (C, H, r, W, r)
+  merged.insert(merged.end(), {c / (r * r), h * r, w * r});
+  return input.reshape(split).permute(perm).reshape(merged);
+}
+
+Tensor pixel_unshuffle(const Tensor& input, int64_t r) {
+  check_defined("pixel_unshuffle", input);
+  EMBER_CHECK(input.dim() >= 3, "pixel_unshuffle expects input to have at least 3 dimensions, but got input with ",
+              input.dim(), " dimension(s)");
+  EMBER_CHECK(r > 0, "pixel_unshuffle expects a positive downscale_factor, but got ", r);
+  const int64_t c = input.size(-3), h = input.size(-2), w = input.size(-1);
+  EMBER_CHECK(h % r == 0, "pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)=", h,
+              " is not divisible by ", r);
+  EMBER_CHECK(w % r == 0, "pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)=", w,
+              " is not divisible by ", r);
+  std::vector<int64_t> batch(input.sizes().begin(), input.sizes().end() - 3);
+  const int64_t b = int64_t(batch.size());
+  std::vector<int64_t> split = batch, perm, merged = batch;
+  split.insert(split.end(), {c, h / r, r, w / r, r});
+  for (int64_t i = 0; i < b; ++i) perm.push_back(i);
+  perm.insert(perm.end(), {b, b + 2, b + 4, b + 1, b + 3});  // (C, r, r, H/r, W/r)
+  merged.insert(merged.end(), {c * r * r, h / r, w / r});
+  return input.reshape(split).permute(perm).reshape(merged);
+}
+
+}  // namespace functional
+}  // namespace nn
+}  // namespace ember
