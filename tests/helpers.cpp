@@ -397,6 +397,14 @@ void require_throws_with(const std::function<void()>& f, std::initializer_list<s
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+std::string printed(const ember::nn::Module& module) {
+  std::ostringstream s;
+  s << module;
+  return s.str();
+}
+
+std::string node_name(const Tensor& t) { return t.grad_fn() ? t.grad_fn()->name() : "null"; }
+
 std::string error_message(const std::function<void()>& f) {
   try {
     f();

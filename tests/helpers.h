@@ -13,6 +13,7 @@
 #include "catch.h"
 #include "ember/autograd.h"
 #include "ember/cuda.h"
+#include "ember/nn/module.h"
 #include "ember/optim/optimizer.h"
 #include "ember/tensor.h"
 
@@ -124,6 +125,16 @@ void require_throws_with(const std::function<void()>& f, std::initializer_list<s
 bool contains(const std::string& s, const std::string& part);
 /// The message of the ember::Error f throws ("" when it throws nothing).
 std::string error_message(const std::function<void()>& f);
+
+/// What a module (or the module of a holder) prints: its line, or its tree for a container.
+std::string printed(const ember::nn::Module& module);
+template <typename M>
+std::string printed(const ember::nn::ModuleHolder<M>& holder) {
+  return printed(*holder);
+}
+
+/// The name of the autograd node that made `t` ("SiluBackward0"), or "null" for a leaf.
+std::string node_name(const Tensor& t);
 
 /// Standard-normal random values of `sizes` in `dtype`, from ember's global generator.
 Tensor rnd(ember::IntArrayRef sizes, ScalarType dtype = ember::kFloat);

@@ -19,12 +19,6 @@ void loss_case(const std::string& name, const TensorFn& fn) { check_case("losses
 Tensor stored(const std::string& key, const Tensor& like) {
   return fixtures("losses")[key].to(like.device(), like.dtype());
 }
-template <typename M>
-std::string printed(const M& m) {
-  std::ostringstream s;
-  s << *m;
-  return s.str();
-}
 }  // namespace
 
 TEST_CASE("mse_loss and l1_loss: each reduction, and broadcasting", "[losses]") {

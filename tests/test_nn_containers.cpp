@@ -13,16 +13,11 @@
 
 using namespace ember;
 namespace F = ember::nn::functional;
+using ember_test::printed;
 using ember_test::require_close;
 using ember_test::require_throws_with;
 
 namespace {
-
-std::string printed(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
 
 std::vector<std::string> keys_of(const OrderedDict<std::string, Tensor>& d) { return d.keys(); }
 

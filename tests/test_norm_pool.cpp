@@ -184,8 +184,16 @@ TEST_CASE("BatchNorm1d and BatchNorm2d: options, momentum, the cumulative averag
   std::ostringstream s;
   s << *nn::BatchNorm1d(4);
   REQUIRE(s.str() == "ember::nn::BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)");
-  ember_test::require_throws_with([] { nn::BatchNorm1d(3)(ember_test::rnd({2, 3, 4, 5})); }, {"BatchNorm1d", "4-D"});
-  ember_test::require_throws_with([] { nn::BatchNorm2d(3)(ember_test::rnd({2, 3})); }, {"BatchNorm2d", "2-D"});
+  ember_test::require_throws_with(
+      [] {
+        nn::BatchNorm1d(3)(ember_test::rnd({2, 3, 4, 5}));
+      },
+      {"BatchNorm1d: expected 2D or 3D input (got 4D input of shape [2, 3, 4, 5])"});
+  ember_test::require_throws_with(
+      [] {
+        nn::BatchNorm2d(3)(ember_test::rnd({2, 3}));
+      },
+      {"BatchNorm2d: expected 4D input (got 2D input of shape [2, 3])"});
 }
 
 TEST_CASE("batch_norm: float32 statistics of a large batch stay accurate", "[norm]") {

@@ -9,6 +9,7 @@
 #include "ember/nn/modules.h"
 #include "ember/nn/normalization.h"
 #include "ember/nn/options.h"
+#include "ember/nn/options_module.h"
 #include "ember/nn/ordered_dict.h"
 #include "ember/nn/pimpl.h"
 #include "ember/nn/pooling.h"

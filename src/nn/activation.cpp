@@ -13,29 +13,34 @@ namespace ember {
 namespace nn {
 namespace functional {
 
+namespace {
+/// LibTorch's `inplace` option: in_place(input, args...) changes and returns the input itself,
+/// out_of_place(input, args...) returns a new tensor.
+template <typename InPlace, typename OutOfPlace, typename... Args>
+Tensor inplace_or_not(bool inplace, InPlace in_place, OutOfPlace out_of_place, Tensor& input, const Args&... args) {
+  if (inplace) return in_place(input, args...);
+  return out_of_place(input, args...);
+}
+}  // namespace
+
 Tensor elu(Tensor input, const ELUFuncOptions& options) {
-  if (options.inplace()) return ember::elu_(input, options.alpha());
-  return ember::elu(input, options.alpha());
+  return inplace_or_not(options.inplace(), ember::elu_, ember::elu, input, options.alpha(), 1, 1);
 }
 Tensor selu(Tensor input, const SELUFuncOptions& options) {
-  if (options.inplace()) return ember::selu_(input);
-  return ember::selu(input);
+  return inplace_or_not(options.inplace(), ember::selu_, ember::selu, input);
 }
 Tensor hardtanh(Tensor input, const HardtanhFuncOptions& options) {
-  if (options.inplace()) return ember::hardtanh_(input, options.min_val(), options.max_val());
-  return ember::hardtanh(input, options.min_val(), options.max_val());
+  return inplace_or_not(options.inplace(), ember::hardtanh_, ember::hardtanh, input, options.min_val(),
+                        options.max_val());
 }
 Tensor leaky_relu(Tensor input, const LeakyReLUFuncOptions& options) {
-  if (options.inplace()) return ember::leaky_relu_(input, options.negative_slope());
-  return ember::leaky_relu(input, options.negative_slope());
+  return inplace_or_not(options.inplace(), ember::leaky_relu_, ember::leaky_relu, input, options.negative_slope());
 }
 Tensor relu6(Tensor input, const ReLU6FuncOptions& options) {
-  if (options.inplace()) return ember::relu6_(input);
-  return ember::relu6(input);
+  return inplace_or_not(options.inplace(), ember::relu6_, ember::relu6, input);
 }
 Tensor celu(Tensor input, const CELUFuncOptions& options) {
-  if (options.inplace()) return ember::celu_(input, options.alpha());
-  return ember::celu(input, options.alpha());
+  return inplace_or_not(options.inplace(), ember::celu_, ember::celu, input, options.alpha());
 }
 Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options) {
   return ember::softplus(input, options.beta(), options.threshold());
@@ -51,110 +56,64 @@ Tensor glu(const Tensor& input, const GLUFuncOptions& options) { return ember::g
 
 }  // namespace functional
 
-namespace {
-/// ", inplace=true" when set: LibTorch prints the flag only then.
-void print_inplace(std::ostream& stream, bool inplace, bool first) {
-  if (inplace) stream << (first ? "" : ", ") << "inplace=true";
-}
-}  // namespace
-
-ELUImpl::ELUImpl(const ELUOptions& options_) : options(options_) {}
-void ELUImpl::reset() {}
-void ELUImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::ELU(alpha=" << options.alpha();
-  print_inplace(stream, options.inplace(), false);
-  stream << ")";
+// The printouts are LibTorch's: inplace only when set.
+void ELUImpl::pretty_print(std::ostream& s) const {
+  print(s, {{"alpha", options.alpha()}, {"inplace", true, options.inplace()}});
 }
 Tensor ELUImpl::forward(Tensor input) { return functional::elu(std::move(input), options); }
 
-SELUImpl::SELUImpl(const SELUOptions& options_) : options(options_) {}
-void SELUImpl::reset() {}
-void SELUImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::SELU(";
-  print_inplace(stream, options.inplace(), true);
-  stream << ")";
-}
+void SELUImpl::pretty_print(std::ostream& s) const { print(s, {{"inplace", true, options.inplace()}}); }
 Tensor SELUImpl::forward(Tensor input) { return functional::selu(std::move(input), options); }
 
-HardtanhImpl::HardtanhImpl(const HardtanhOptions& options_) : options(options_) { reset(); }
 void HardtanhImpl::reset() {
   EMBER_CHECK(options.max_val() > options.min_val(),
               "Hardtanh: max_val must be greater than min_val (got min_val=", options.min_val(),
               ", max_val=", options.max_val(), ")");
 }
-void HardtanhImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::Hardtanh(min_val=" << options.min_val() << ", max_val=" << options.max_val();
-  print_inplace(stream, options.inplace(), false);
-  stream << ")";
+void HardtanhImpl::pretty_print(std::ostream& s) const {
+  print(s, {{"min_val", options.min_val()}, {"max_val", options.max_val()}, {"inplace", true, options.inplace()}});
 }
 Tensor HardtanhImpl::forward(Tensor input) { return functional::hardtanh(std::move(input), options); }
 
-LeakyReLUImpl::LeakyReLUImpl(const LeakyReLUOptions& options_) : options(options_) {}
-void LeakyReLUImpl::reset() {}
-void LeakyReLUImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::LeakyReLU(negative_slope=" << options.negative_slope();
-  print_inplace(stream, options.inplace(), false);
-  stream << ")";
+void LeakyReLUImpl::pretty_print(std::ostream& s) const {
+  print(s, {{"negative_slope", options.negative_slope()}, {"inplace", true, options.inplace()}});
 }
 Tensor LeakyReLUImpl::forward(Tensor input) { return functional::leaky_relu(std::move(input), options); }
 
-ReLU6Impl::ReLU6Impl(const ReLU6Options& options_) : options(options_) {}
-void ReLU6Impl::reset() {}
-void ReLU6Impl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::ReLU6(";
-  print_inplace(stream, options.inplace(), true);
-  stream << ")";
-}
+void ReLU6Impl::pretty_print(std::ostream& s) const { print(s, {{"inplace", true, options.inplace()}}); }
 Tensor ReLU6Impl::forward(Tensor input) { return functional::relu6(std::move(input), options); }
 
-CELUImpl::CELUImpl(const CELUOptions& options_) : options(options_) {}
-void CELUImpl::reset() {}
-void CELUImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::CELU(alpha=" << options.alpha();
-  print_inplace(stream, options.inplace(), false);
-  stream << ")";
+void CELUImpl::pretty_print(std::ostream& s) const {
+  print(s, {{"alpha", options.alpha()}, {"inplace", true, options.inplace()}});
 }
 Tensor CELUImpl::forward(Tensor input) { return functional::celu(std::move(input), options); }
 
-GLUImpl::GLUImpl(const GLUOptions& options_) : options(options_) {}
-void GLUImpl::reset() {}
-void GLUImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::GLU(dim=" << options.dim() << ")"; }
+void GLUImpl::pretty_print(std::ostream& s) const { print(s, {{"dim", options.dim()}}); }
 Tensor GLUImpl::forward(const Tensor& input) { return functional::glu(input, options); }
 
-SoftplusImpl::SoftplusImpl(const SoftplusOptions& options_) : options(options_) {}
-void SoftplusImpl::reset() {}
-void SoftplusImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::Softplus(beta=" << options.beta() << ", threshold=" << options.threshold() << ")";
+void SoftplusImpl::pretty_print(std::ostream& s) const {
+  print(s, {{"beta", options.beta()}, {"threshold", options.threshold()}});
 }
 Tensor SoftplusImpl::forward(const Tensor& input) { return functional::softplus(input, options); }
 
-SoftmaxImpl::SoftmaxImpl(const SoftmaxOptions& options_) : options(options_) {}
-void SoftmaxImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::Softmax(dim=" << options.dim() << ")";
-}
+void SoftmaxImpl::pretty_print(std::ostream& s) const { print(s, {{"dim", options.dim()}}); }
 Tensor SoftmaxImpl::forward(const Tensor& input) { return ember::softmax(input, options.dim()); }
 
-SoftminImpl::SoftminImpl(const SoftminOptions& options_) : options(options_) {}
-void SoftminImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::Softmin(dim=" << options.dim() << ")";
-}
+void SoftminImpl::pretty_print(std::ostream& s) const { print(s, {{"dim", options.dim()}}); }
 Tensor SoftminImpl::forward(const Tensor& input) { return functional::softmin(input, options.dim()); }
 
-LogSoftmaxImpl::LogSoftmaxImpl(const LogSoftmaxOptions& options_) : options(options_) {}
-void LogSoftmaxImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::LogSoftmax(dim=" << options.dim() << ")";
-}
+void LogSoftmaxImpl::pretty_print(std::ostream& s) const { print(s, {{"dim", options.dim()}}); }
 Tensor LogSoftmaxImpl::forward(const Tensor& input) { return ember::log_softmax(input, options.dim()); }
 
-void SiLUImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::SiLU()"; }
+void SiLUImpl::pretty_print(std::ostream& s) const { print(s); }
 Tensor SiLUImpl::forward(const Tensor& input) { return ember::silu(input); }
-void MishImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::Mish()"; }
+void MishImpl::pretty_print(std::ostream& s) const { print(s); }
 Tensor MishImpl::forward(const Tensor& input) { return ember::mish(input); }
-void SigmoidImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::Sigmoid()"; }
+void SigmoidImpl::pretty_print(std::ostream& s) const { print(s); }
 Tensor SigmoidImpl::forward(const Tensor& input) { return ember::sigmoid(input); }
-void TanhImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::Tanh()"; }
+void TanhImpl::pretty_print(std::ostream& s) const { print(s); }
 Tensor TanhImpl::forward(const Tensor& input) { return ember::tanh(input); }
-void LogSigmoidImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::LogSigmoid()"; }
+void LogSigmoidImpl::pretty_print(std::ostream& s) const { print(s); }
 Tensor LogSigmoidImpl::forward(const Tensor& input) { return ember::log_sigmoid(input); }
 
 }  // namespace nn

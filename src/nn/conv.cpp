@@ -11,8 +11,6 @@
 namespace ember {
 namespace nn {
 
-Conv2dImpl::Conv2dImpl(Conv2dOptions options_) : options(std::move(options_)) { reset(); }
-
 void Conv2dImpl::reset() {
   const int64_t in = options.in_channels(), out = options.out_channels(), groups = options.groups();
   EMBER_CHECK(in > 0 && out > 0, "Conv2d: in_channels and out_channels must be positive, got ", in, " and ", out);
@@ -24,30 +22,21 @@ void Conv2dImpl::reset() {
                 "Conv2d: kernel_size ", options.kernel_size(), ", stride ", options.stride(), " and dilation ",
                 options.dilation(), " must be positive and padding ", options.padding(), " non-negative");
   }
-  weight = register_parameter("weight", empty({out, in / groups, options.kernel_size()[0], options.kernel_size()[1]}));
-  if (options.bias()) {
-    bias = register_parameter("bias", empty({out}));
-  } else {
-    bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
-  }
-  reset_parameters();
-}
-
-void Conv2dImpl::reset_parameters() {
-  // As Linear, with fan_in = in_channels / groups * kH * kW.
-  default_reset(weight, bias);
+  // Initialised as Linear, with fan_in = in_channels / groups * kH * kW.
+  register_weight_and_bias({out, in / groups, options.kernel_size()[0], options.kernel_size()[1]});
 }
 
 void Conv2dImpl::pretty_print(std::ostream& stream) const {
   // LibTorch's format: kernel_size and stride always; padding, dilation, groups and bias only
   // when they differ from the defaults.
-  stream << "ember::nn::Conv2d(" << options.in_channels() << ", " << options.out_channels()
-         << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
-  if (*options.padding() != *ExpandingArray<2>(0)) stream << ", padding=" << options.padding();
-  if (*options.dilation() != *ExpandingArray<2>(1)) stream << ", dilation=" << options.dilation();
-  if (options.groups() != 1) stream << ", groups=" << options.groups();
-  if (!options.bias()) stream << ", bias=false";
-  stream << ")";
+  print(stream, {{"", options.in_channels()},
+                 {"", options.out_channels()},
+                 {"kernel_size", options.kernel_size()},
+                 {"stride", options.stride()},
+                 {"padding", options.padding(), *options.padding() != *ExpandingArray<2>(0)},
+                 {"dilation", options.dilation(), *options.dilation() != *ExpandingArray<2>(1)},
+                 {"groups", options.groups(), options.groups() != 1},
+                 {"bias", false, !options.bias()}});
 }
 
 Tensor Conv2dImpl::forward(const Tensor& input) {
@@ -60,12 +49,12 @@ Tensor Conv2dImpl::forward(const Tensor& input) {
                                 .groups(options.groups()));
 }
 
-MaxPool2dImpl::MaxPool2dImpl(const MaxPool2dOptions& options_) : options(options_) {}
-
 void MaxPool2dImpl::pretty_print(std::ostream& stream) const {
-  stream << std::boolalpha << "ember::nn::MaxPool2d(kernel_size=" << options.kernel_size()
-         << ", stride=" << options.stride() << ", padding=" << options.padding() << ", dilation=" << options.dilation()
-         << ", ceil_mode=" << options.ceil_mode() << ")";
+  print(stream, {{"kernel_size", options.kernel_size()},
+                 {"stride", options.stride()},
+                 {"padding", options.padding()},
+                 {"dilation", options.dilation()},
+                 {"ceil_mode", options.ceil_mode()}});
 }
 
 Tensor MaxPool2dImpl::forward(const Tensor& input) { return functional::max_pool2d(input, options); }

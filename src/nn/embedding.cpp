@@ -1,4 +1,4 @@
-// Embedding, Unflatten, Dropout2d and AlphaDropout: modules and their functional forms, composed
+// Embedding, Unflatten, dropout2d and alpha_dropout: modules and functional forms, composed
 // from existing ops (index_select for the lookup, where to stop the padding row's gradient, a
 // broadcast mask for the dropouts).
 #include <cmath>
@@ -17,8 +17,14 @@ namespace nn {
 namespace functional {
 namespace {
 
-void check_probability(const char* op, double p) {
+/// The checks of dropout2d and alpha_dropout, and whether they change anything: not outside
+/// training, for p = 0 or for an empty input (then the input is returned as is).
+bool drops(const char* op, const Tensor& input, double p, bool training) {
   EMBER_CHECK(p >= 0. && p <= 1., op, ": dropout probability has to be between 0 and 1, but got ", p);
+  EMBER_CHECK(input.defined(), op, ": undefined input");
+  if (!training || p == 0.0 || input.numel() == 0) return false;
+  check_floating(op, input);
+  return true;
 }
 
 // The norm of one row, as torch.norm(row, norm_type).
@@ -78,12 +84,9 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
 
 Tensor dropout2d(Tensor input, const Dropout2dFuncOptions& options) {
   const double p = options.p();
-  check_probability("dropout2d", p);
-  EMBER_CHECK(input.defined(), "dropout2d: undefined input");
+  if (!drops("dropout2d", input, p, options.training())) return input;
   // LibTorch's rule: 4-D input is (N, C, H, W); any other is one unbatched sample whose first dim
   // holds the channels. One draw per (sample, channel), broadcast over the remaining dims.
-  if (!options.training() || p == 0.0 || input.numel() == 0) return input;
-  check_floating("dropout2d", input);
   EMBER_CHECK(input.dim() >= 1 || p == 1.0, "dropout2d: feature dropout requires at least 2 dimensions in the ",
               "input (after adding the batch dim), got ", describe(input));
   std::vector<int64_t> noise_shape(size_t(input.dim()), 1);
@@ -109,10 +112,7 @@ Tensor dropout2d(Tensor input, const Dropout2dFuncOptions& options) {
 
 Tensor alpha_dropout(Tensor input, const AlphaDropoutFuncOptions& options) {
   const double p = options.p();
-  check_probability("alpha_dropout", p);
-  EMBER_CHECK(input.defined(), "alpha_dropout: undefined input");
-  if (!options.training() || p == 0.0 || input.numel() == 0) return input;
-  check_floating("alpha_dropout", input);
+  if (!drops("alpha_dropout", input, p, options.training())) return input;
   Tensor scale, shift;
   {
     NoGradGuard no_grad;
@@ -139,51 +139,10 @@ Tensor alpha_dropout(Tensor input, const AlphaDropoutFuncOptions& options) {
 
 }  // namespace functional
 
-// --- Dropout2d / AlphaDropout -------------------------------------------------------------------------
-
-Dropout2dImpl::Dropout2dImpl(const Dropout2dOptions& options_) : options(options_) { reset(); }
-
-void Dropout2dImpl::reset() {
-  EMBER_CHECK(options.p() >= 0. && options.p() <= 1.,
-              "Dropout2d: dropout probability has to be between 0 and 1, but got ", options.p());
-}
-
-void Dropout2dImpl::pretty_print(std::ostream& stream) const {
-  stream << std::boolalpha << "ember::nn::Dropout2d(p=" << options.p() << ", inplace=" << options.inplace() << ")";
-}
-
-Tensor Dropout2dImpl::forward(Tensor input) {
-  return functional::dropout2d(
-      std::move(input),
-      functional::Dropout2dFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
-}
-
-AlphaDropoutImpl::AlphaDropoutImpl(const AlphaDropoutOptions& options_) : options(options_) { reset(); }
-
-void AlphaDropoutImpl::reset() {
-  EMBER_CHECK(options.p() >= 0. && options.p() <= 1.,
-              "AlphaDropout: dropout probability has to be between 0 and 1, but got ", options.p());
-}
-
-void AlphaDropoutImpl::pretty_print(std::ostream& stream) const {
-  stream << std::boolalpha << "ember::nn::AlphaDropout(p=" << options.p() << ", inplace=" << options.inplace() << ")";
-}
-
-Tensor AlphaDropoutImpl::forward(const Tensor& input) {
-  // As LibTorch's module: never in place, whatever options.inplace() says.
-  return functional::alpha_dropout(
-      input, functional::AlphaDropoutFuncOptions().p(options.p()).inplace(false).training(is_training()));
-}
-
 // --- Unflatten ---------------------------------------------------------------------------------------
 
-UnflattenImpl::UnflattenImpl(UnflattenOptions options_) : options(std::move(options_)) {}
-
 void UnflattenImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::Unflatten(dim=" << options.dim() << ", unflattened_size={";
-  const std::vector<int64_t>& sizes = options.sizes();
-  for (size_t i = 0; i < sizes.size(); ++i) stream << (i ? ", " : "") << sizes[i];
-  stream << "})";
+  print(stream, {{"dim", options.dim()}, {"unflattened_size", options.sizes()}});
 }
 
 Tensor UnflattenImpl::forward(const Tensor& input) {

@@ -1,4 +1,4 @@
-// nn::Linear.
+// nn::Linear, and what it shares with Conv2d: registering and initialising a weight and a bias.
 #include <cmath>
 #include <ostream>
 
@@ -11,27 +11,32 @@
 namespace ember {
 namespace nn {
 
-LinearImpl::LinearImpl(const LinearOptions& options_) : options(options_) { reset(); }
+template <typename Options>
+void WeightBiasImplBase<Options>::reset_parameters() {
+  default_reset(weight, bias);
+}
+
+template <typename Options>
+void WeightBiasImplBase<Options>::register_weight_and_bias(const std::vector<int64_t>& weight_shape) {
+  weight = this->register_parameter("weight", ember::empty(weight_shape));
+  const bool has_bias = this->options.bias();
+  bias = this->register_parameter("bias", has_bias ? empty({weight_shape[0]}) : Tensor(), /*requires_grad=*/has_bias);
+  reset_parameters();
+}
+
+template class WeightBiasImplBase<LinearOptions>;
+template class WeightBiasImplBase<Conv2dOptions>;
 
 void LinearImpl::reset() {
   EMBER_CHECK(options.in_features() >= 0 && options.out_features() >= 0,
               "Linear: in_features and out_features must be non-negative, got ", options.in_features(), " and ",
               options.out_features());
-  weight = register_parameter("weight", empty({options.out_features(), options.in_features()}));
-  if (options.bias()) {
-    bias = register_parameter("bias", empty({options.out_features()}));
-  } else {
-    // Registered undefined, as LibTorch, so the name exists but parameters() skips it.
-    bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
-  }
-  reset_parameters();
+  register_weight_and_bias({options.out_features(), options.in_features()});
 }
 
-void LinearImpl::reset_parameters() { default_reset(weight, bias); }
-
 void LinearImpl::pretty_print(std::ostream& stream) const {
-  stream << std::boolalpha << "ember::nn::Linear(in_features=" << options.in_features()
-         << ", out_features=" << options.out_features() << ", bias=" << options.bias() << ")";
+  print(stream,
+        {{"in_features", options.in_features()}, {"out_features", options.out_features()}, {"bias", options.bias()}});
 }
 
 Tensor LinearImpl::forward(const Tensor& input) { return functional::linear(input, weight, bias); }

@@ -225,91 +225,72 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
 
 // --- modules -----------------------------------------------------------------------------------------
 
-MSELossImpl::MSELossImpl(MSELossOptions options_) : options(std::move(options_)) {}
-void MSELossImpl::reset() {}
-void MSELossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::MSELoss()"; }
+// LibTorch prints the losses without their options, and SmoothL1Loss and HuberLoss without
+// parentheses.
+void MSELossImpl::pretty_print(std::ostream& stream) const { print(stream); }
 Tensor MSELossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::mse_loss(input, target, options);
 }
 
-L1LossImpl::L1LossImpl(L1LossOptions options_) : options(std::move(options_)) {}
-void L1LossImpl::reset() {}
-void L1LossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::L1Loss()"; }
+void L1LossImpl::pretty_print(std::ostream& stream) const { print(stream); }
 Tensor L1LossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::l1_loss(input, target, options);
 }
 
-// LibTorch prints these two without parentheses.
-SmoothL1LossImpl::SmoothL1LossImpl(SmoothL1LossOptions options_) : options(std::move(options_)) {}
-void SmoothL1LossImpl::reset() {}
 void SmoothL1LossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::SmoothL1Loss"; }
 Tensor SmoothL1LossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::smooth_l1_loss(input, target, options, options.beta());
 }
 
-HuberLossImpl::HuberLossImpl(HuberLossOptions options_) : options(std::move(options_)) {}
-void HuberLossImpl::reset() {}
 void HuberLossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::HuberLoss"; }
 Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::huber_loss(input, target, options);
 }
 
-BCELossImpl::BCELossImpl(BCELossOptions options_) : options(std::move(options_)) { reset(); }
+void KLDivLossImpl::pretty_print(std::ostream& stream) const { print(stream); }
+Tensor KLDivLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::kl_div(input, target, options);
+}
+
+void MarginRankingLossImpl::pretty_print(std::ostream& stream) const { print(stream); }
+Tensor MarginRankingLossImpl::forward(const Tensor& input1, const Tensor& input2, const Tensor& target) {
+  return functional::margin_ranking_loss(input1, input2, target, options);
+}
+
+void CosineEmbeddingLossImpl::pretty_print(std::ostream& stream) const {
+  print(stream, {{"margin", options.margin()}});
+}
+Tensor CosineEmbeddingLossImpl::forward(const Tensor& input1, const Tensor& input2, const Tensor& target) {
+  return functional::cosine_embedding_loss(input1, input2, target, options);
+}
+
+// The weighted losses pass their buffers, not options.weight(): to(device) moves the buffers.
 void BCELossImpl::reset() { weight = register_buffer("weight", options.weight()); }
-void BCELossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::BCELoss()"; }
+void BCELossImpl::pretty_print(std::ostream& stream) const { print(stream); }
 Tensor BCELossImpl::forward(const Tensor& input, const Tensor& target) {
-  // The buffer, not options.weight(): to(device) moves the buffer.
   return functional::binary_cross_entropy(input, target, BCELossOptions(options).weight(weight));
 }
 
-BCEWithLogitsLossImpl::BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options_) : options(std::move(options_)) {
-  reset();
-}
 void BCEWithLogitsLossImpl::reset() {
   weight = register_buffer("weight", options.weight());
   pos_weight = register_buffer("pos_weight", options.pos_weight());
 }
-void BCEWithLogitsLossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::BCEWithLogitsLoss()"; }
+void BCEWithLogitsLossImpl::pretty_print(std::ostream& stream) const { print(stream); }
 Tensor BCEWithLogitsLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::binary_cross_entropy_with_logits(
       input, target, BCEWithLogitsLossOptions(options).weight(weight).pos_weight(pos_weight));
 }
 
-NLLLossImpl::NLLLossImpl(NLLLossOptions options_) : options(std::move(options_)) { reset(); }
 void NLLLossImpl::reset() { weight = register_buffer("weight", options.weight()); }
-void NLLLossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::NLLLoss()"; }
+void NLLLossImpl::pretty_print(std::ostream& stream) const { print(stream); }
 Tensor NLLLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::nll_loss(input, target, NLLLossOptions(options).weight(weight));
 }
 
-CrossEntropyLossImpl::CrossEntropyLossImpl(CrossEntropyLossOptions options_) : options(std::move(options_)) { reset(); }
 void CrossEntropyLossImpl::reset() { weight = register_buffer("weight", options.weight()); }
-void CrossEntropyLossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::CrossEntropyLoss()"; }
+void CrossEntropyLossImpl::pretty_print(std::ostream& stream) const { print(stream); }
 Tensor CrossEntropyLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::cross_entropy(input, target, CrossEntropyLossOptions(options).weight(weight));
-}
-
-KLDivLossImpl::KLDivLossImpl(KLDivLossOptions options_) : options(std::move(options_)) {}
-void KLDivLossImpl::reset() {}
-void KLDivLossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::KLDivLoss()"; }
-Tensor KLDivLossImpl::forward(const Tensor& input, const Tensor& target) {
-  return functional::kl_div(input, target, options);
-}
-
-MarginRankingLossImpl::MarginRankingLossImpl(MarginRankingLossOptions options_) : options(std::move(options_)) {}
-void MarginRankingLossImpl::reset() {}
-void MarginRankingLossImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::MarginRankingLoss()"; }
-Tensor MarginRankingLossImpl::forward(const Tensor& input1, const Tensor& input2, const Tensor& target) {
-  return functional::margin_ranking_loss(input1, input2, target, options);
-}
-
-CosineEmbeddingLossImpl::CosineEmbeddingLossImpl(CosineEmbeddingLossOptions options_) : options(std::move(options_)) {}
-void CosineEmbeddingLossImpl::reset() {}
-void CosineEmbeddingLossImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::CosineEmbeddingLoss(margin=" << options.margin() << ")";
-}
-Tensor CosineEmbeddingLossImpl::forward(const Tensor& input1, const Tensor& input2, const Tensor& target) {
-  return functional::cosine_embedding_loss(input1, input2, target, options);
 }
 
 }  // namespace nn

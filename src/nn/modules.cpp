@@ -1,4 +1,4 @@
-// The parameter-free layers (ReLU, GELU, Flatten, Dropout, Identity, Functional).
+// The parameter-free layers (ReLU, GELU, Flatten, Identity, the dropouts, Functional).
 // (BatchNorm is in normalization.cpp.)
 #include <ostream>
 
@@ -12,53 +12,47 @@ namespace nn {
 
 // --- activations and reshapes -----------------------------------------------------------------
 
-ReLUImpl::ReLUImpl(const ReLUOptions& options_) : options(options_) {}
+void ReLUImpl::pretty_print(std::ostream& stream) const { print(stream, {{"inplace", true, options.inplace()}}); }
+Tensor ReLUImpl::forward(Tensor input) { return functional::relu(std::move(input), options.inplace()); }
 
-void ReLUImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::ReLU(";
-  if (options.inplace()) stream << std::boolalpha << "inplace=" << options.inplace();
-  stream << ")";
-}
-
-Tensor ReLUImpl::forward(Tensor input) {
-  return functional::relu(std::move(input), functional::ReLUFuncOptions(options.inplace()));
-}
-
-GELUImpl::GELUImpl(GELUOptions options_) : options(std::move(options_)) {}
-
-void GELUImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::GELU()"; }
-
+// LibTorch prints GELU without its approximation.
+void GELUImpl::pretty_print(std::ostream& stream) const { print(stream); }
 Tensor GELUImpl::forward(const Tensor& input) {
   return functional::gelu(input, functional::GELUFuncOptions().approximate(options.approximate()));
 }
 
-FlattenImpl::FlattenImpl(const FlattenOptions& options_) : options(options_) {}
-
 void FlattenImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::Flatten(start_dim=" << options.start_dim() << ", end_dim=" << options.end_dim() << ")";
+  print(stream, {{"start_dim", options.start_dim()}, {"end_dim", options.end_dim()}});
 }
-
 Tensor FlattenImpl::forward(const Tensor& input) { return input.flatten(options.start_dim(), options.end_dim()); }
 
-void IdentityImpl::pretty_print(std::ostream& stream) const { stream << "ember::nn::Identity()"; }
+void IdentityImpl::pretty_print(std::ostream& stream) const { print(stream); }
+Tensor IdentityImpl::forward(const Tensor& input) { return input; }
 
 // --- dropout ---------------------------------------------------------------------------------------
 
-DropoutImpl::DropoutImpl(const DropoutOptions& options_) : options(options_) { reset(); }
-
-void DropoutImpl::reset() {
-  EMBER_CHECK(options.p() >= 0. && options.p() <= 1., "Dropout: the probability has to be between 0 and 1, but got ",
-              options.p());
+void DropoutImplBase::reset() {
+  EMBER_CHECK(options.p() >= 0. && options.p() <= 1., layer_name_,
+              ": dropout probability has to be between 0 and 1, but got ", options.p());
+}
+functional::DropoutFuncOptions DropoutImplBase::func_options() const {
+  return functional::DropoutFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training());
+}
+void DropoutImplBase::print_options(std::ostream& stream) const {
+  print(stream, {{"p", options.p()}, {"inplace", options.inplace()}});
 }
 
-void DropoutImpl::pretty_print(std::ostream& stream) const {
-  stream << std::boolalpha << "ember::nn::Dropout(p=" << options.p() << ", inplace=" << options.inplace() << ")";
-}
+void DropoutImpl::pretty_print(std::ostream& stream) const { print_options(stream); }
+Tensor DropoutImpl::forward(Tensor input) { return functional::dropout(std::move(input), func_options()); }
 
-Tensor DropoutImpl::forward(Tensor input) {
-  return functional::dropout(
-      std::move(input),
-      functional::DropoutFuncOptions().p(options.p()).inplace(options.inplace()).training(is_training()));
+void Dropout2dImpl::pretty_print(std::ostream& stream) const { print_options(stream); }
+Tensor Dropout2dImpl::forward(Tensor input) { return functional::dropout2d(std::move(input), func_options()); }
+
+void AlphaDropoutImpl::pretty_print(std::ostream& stream) const { print_options(stream); }
+Tensor AlphaDropoutImpl::forward(const Tensor& input) {
+  // As LibTorch's module: never in place, whatever options.inplace() says.
+  return functional::alpha_dropout(
+      input, functional::AlphaDropoutFuncOptions().p(options.p()).inplace(false).training(is_training()));
 }
 
 // --- functional --------------------------------------------------------------------------------------

@@ -12,59 +12,67 @@
 namespace ember {
 namespace nn {
 
-BatchNormImplBase::BatchNormImplBase(const BatchNormOptions& options_, const char* name)
-    : options(options_), name_(name) {}
-
-void BatchNormImplBase::reset() {
-  const int64_t c = options.num_features();
-  EMBER_CHECK(c > 0, name_, ": num_features must be positive, got ", c);
-  if (options.affine()) {
-    weight = register_parameter("weight", empty({c}));
-    bias = register_parameter("bias", empty({c}));
-  } else {
-    weight = register_parameter("weight", Tensor(), /*requires_grad=*/false);
-    bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
-  }
-  if (options.track_running_stats()) {
-    running_mean = register_buffer("running_mean", zeros({c}));
-    running_var = register_buffer("running_var", ones({c}));
-    num_batches_tracked = register_buffer("num_batches_tracked", zeros(IntArrayRef(), kLong));
-  } else {
-    running_mean = register_buffer("running_mean", Tensor());
-    running_var = register_buffer("running_var", Tensor());
-    num_batches_tracked = register_buffer("num_batches_tracked", Tensor());
-  }
+template <typename Options>
+void NormImplBase<Options>::reset() {
+  const int64_t c = this->options.num_features();
+  EMBER_CHECK(c > 0, this->layer_name_, ": num_features must be positive, got ", c);
+  const bool affine = this->options.affine(), tracked = this->options.track_running_stats();
+  weight = this->register_parameter("weight", affine ? empty({c}) : Tensor(), /*requires_grad=*/affine);
+  bias = this->register_parameter("bias", affine ? empty({c}) : Tensor(), /*requires_grad=*/affine);
+  running_mean = this->register_buffer("running_mean", tracked ? zeros({c}) : Tensor());
+  running_var = this->register_buffer("running_var", tracked ? ones({c}) : Tensor());
+  num_batches_tracked = this->register_buffer("num_batches_tracked", tracked ? zeros(IntArrayRef(), kLong) : Tensor());
   reset_parameters();
 }
 
-void BatchNormImplBase::reset_running_stats() {
-  if (!options.track_running_stats()) return;
+template <typename Options>
+void NormImplBase<Options>::reset_running_stats() {
+  if (!this->options.track_running_stats()) return;
   NoGradGuard no_grad;
   running_mean.zero_();
   running_var.fill_(1);
   num_batches_tracked.zero_();
 }
 
-void BatchNormImplBase::reset_parameters() {
+template <typename Options>
+void NormImplBase<Options>::reset_parameters() {
   reset_running_stats();
-  if (options.affine()) {
+  if (this->options.affine()) {
     init::ones_(weight);
     init::zeros_(bias);
   }
 }
 
-void BatchNormImplBase::pretty_print(std::ostream& stream) const {
-  stream << std::boolalpha << "ember::nn::" << name_ << "(" << options.num_features() << ", eps=" << options.eps()
-         << ", momentum=";
-  if (options.momentum()) stream << *options.momentum();
-  else stream << "None";
-  stream << ", affine=" << options.affine() << ", track_running_stats=" << options.track_running_stats() << ")";
+template <typename Options>
+void NormImplBase<Options>::print_options(std::ostream& stream) const {
+  const Options& o = this->options;
+  this->print(stream, {{"", o.num_features()},
+                       {"eps", o.eps()},
+                       {"momentum", o.momentum()},
+                       {"affine", o.affine()},
+                       {"track_running_stats", o.track_running_stats()}});
 }
 
-Tensor BatchNormImplBase::forward(const Tensor& input) {
-  check_input_dim(input);
-  EMBER_CHECK(input.size(1) == options.num_features(), name_, ": the input has ", input.size(1), " channels (shape ",
-              input.sizes(), ") but the layer was built for ", options.num_features());
+template <typename Options>
+void NormImplBase<Options>::check_input(const Tensor& input, int64_t min_dim, int64_t max_dim) const {
+  const char* name = this->layer_name_;
+  EMBER_CHECK(input.defined(), name, ": undefined input");
+  const int64_t dim = input.dim();
+  if (min_dim == max_dim) {
+    EMBER_CHECK(dim == min_dim, name, ": expected ", min_dim, "D input (got ", dim, "D input of shape ", input.sizes(),
+                ")");
+  } else {
+    EMBER_CHECK(dim >= min_dim && dim <= max_dim, name, ": expected ", min_dim, "D or ", max_dim, "D input (got ", dim,
+                "D input of shape ", input.sizes(), ")");
+  }
+}
+
+template class NormImplBase<BatchNormOptions>;
+
+Tensor BatchNormImplBase::forward_checked(const Tensor& input, int64_t min_dim, int64_t max_dim) {
+  check_input(input, min_dim, max_dim);
+  EMBER_CHECK(input.size(1) == options.num_features(), layer_name_, ": the input has ", input.size(1),
+              " channels (shape ", input.sizes(), ") but the layer was built for ", options.num_features());
   // The weight of the newest batch in the running averages: momentum, or 1/n for the
   // cumulative average when momentum is None (as LibTorch).
   double factor = options.momentum().value_or(0.0);
@@ -80,23 +88,11 @@ Tensor BatchNormImplBase::forward(const Tensor& input) {
                            /*cudnn_enabled=*/true);
 }
 
-BatchNorm1dImpl::BatchNorm1dImpl(const BatchNorm1dOptions& options_) : BatchNormImplBase(options_, "BatchNorm1d") {
-  reset();
-}
+void BatchNorm1dImpl::pretty_print(std::ostream& stream) const { print_options(stream); }
+Tensor BatchNorm1dImpl::forward(const Tensor& input) { return forward_checked(input, 2, 3); }
 
-void BatchNorm1dImpl::check_input_dim(const Tensor& input) const {
-  EMBER_CHECK(input.dim() == 2 || input.dim() == 3, "BatchNorm1d: expected a 2-D (N, C) or 3-D (N, C, L) input, got ",
-              input.dim(), "-D input of shape ", input.sizes());
-}
-
-BatchNorm2dImpl::BatchNorm2dImpl(const BatchNorm2dOptions& options_) : BatchNormImplBase(options_, "BatchNorm2d") {
-  reset();
-}
-
-void BatchNorm2dImpl::check_input_dim(const Tensor& input) const {
-  EMBER_CHECK(input.dim() == 4, "BatchNorm2d: expected a 4-D input (N, C, H, W), got ", input.dim(),
-              "-D input of shape ", input.sizes());
-}
+void BatchNorm2dImpl::pretty_print(std::ostream& stream) const { print_options(stream); }
+Tensor BatchNorm2dImpl::forward(const Tensor& input) { return forward_checked(input, 4, 4); }
 
 }  // namespace nn
 }  // namespace ember

@@ -28,31 +28,20 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input,
 
 }  // namespace functional
 
-AvgPool2dImpl::AvgPool2dImpl(const AvgPool2dOptions& options_) : options(options_) {}
-
 void AvgPool2dImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::AvgPool2d(kernel_size=" << options.kernel_size() << ", stride=" << options.stride()
-         << ", padding=" << options.padding() << ")";
+  print(stream, {{"kernel_size", options.kernel_size()}, {"stride", options.stride()}, {"padding", options.padding()}});
 }
-
 Tensor AvgPool2dImpl::forward(const Tensor& input) { return functional::avg_pool2d(input, options); }
 
-AdaptiveAvgPool2dImpl::AdaptiveAvgPool2dImpl(const AdaptiveAvgPool2dOptions& options_) : options(options_) {}
-
 void AdaptiveAvgPool2dImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::AdaptiveAvgPool2d(output_size=" << options.output_size() << ")";
+  print(stream, {{"output_size", options.output_size()}});
 }
-
 Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) { return functional::adaptive_avg_pool2d(input, options); }
 
-AdaptiveMaxPool2dImpl::AdaptiveMaxPool2dImpl(const AdaptiveMaxPool2dOptions& options_) : options(options_) {}
-
 void AdaptiveMaxPool2dImpl::pretty_print(std::ostream& stream) const {
-  stream << "ember::nn::AdaptiveMaxPool2d(output_size=" << options.output_size() << ")";
+  print(stream, {{"output_size", options.output_size()}});
 }
-
 Tensor AdaptiveMaxPool2dImpl::forward(const Tensor& input) { return functional::adaptive_max_pool2d(input, options); }
-
 std::tuple<Tensor, Tensor> AdaptiveMaxPool2dImpl::forward_with_indices(const Tensor& input) {
   return functional::adaptive_max_pool2d_with_indices(input, options);
 }

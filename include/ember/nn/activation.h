@@ -6,73 +6,34 @@
 #include <iosfwd>
 
 #include "ember/nn/functional/activation.h"
-#include "ember/nn/module.h"
-#include "ember/nn/pimpl.h"
+#include "ember/nn/options_module.h"
 #include "ember/tensor.h"
 
 namespace ember {
 namespace nn {
 
-#define EMBER_ACTIVATION_WITH_OPTIONS(Name, Input)           \
-  class EMBER_API Name##Impl : public Module {               \
-   public:                                                   \
-    explicit Name##Impl(const Name##Options& options_ = {}); \
-    void reset();                                            \
-    void pretty_print(std::ostream& stream) const override;  \
-    Tensor forward(Input input);                             \
-                                                             \
-    Name##Options options;                                   \
-  };                                                         \
-  EMBER_MODULE(Name);
-
-#define EMBER_ACTIVATION_WITH_DIM(Name)                                  \
-  class EMBER_API Name##Impl : public Module {                           \
-   public:                                                               \
-    explicit Name##Impl(int64_t dim) : Name##Impl(Name##Options(dim)) {} \
-    explicit Name##Impl(const Name##Options& options_);                  \
-    void reset() {}                                                      \
-    void pretty_print(std::ostream& stream) const override;              \
-    Tensor forward(const Tensor& input);                                 \
-                                                                         \
-    Name##Options options;                                               \
-  };                                                                     \
-  EMBER_MODULE(Name);
-
-#define EMBER_ACTIVATION_PLAIN(Name)                        \
-  class EMBER_API Name##Impl : public Module {              \
-   public:                                                  \
-    void reset() {}                                         \
-    void pretty_print(std::ostream& stream) const override; \
-    Tensor forward(const Tensor& input);                    \
-  };                                                        \
-  EMBER_MODULE(Name);
-
 /// alpha (exp(x) - 1) for x <= 0, x elsewhere.
-EMBER_ACTIVATION_WITH_OPTIONS(ELU, Tensor)
+EMBER_LAYER(ELU, OptionsModule<ELUOptions>, Tensor forward(Tensor input););
 /// The self-normalising ELU.
-EMBER_ACTIVATION_WITH_OPTIONS(SELU, Tensor)
+EMBER_LAYER(SELU, OptionsModule<SELUOptions>, Tensor forward(Tensor input););
 /// x clamped to [min_val, max_val] (max_val must exceed min_val).
-EMBER_ACTIVATION_WITH_OPTIONS(Hardtanh, Tensor)
-EMBER_ACTIVATION_WITH_OPTIONS(LeakyReLU, Tensor)
+EMBER_LAYER(Hardtanh, OptionsModule<HardtanhOptions>, Tensor forward(Tensor input); void reset(););
+EMBER_LAYER(LeakyReLU, OptionsModule<LeakyReLUOptions>, Tensor forward(Tensor input););
 /// min(max(x, 0), 6).
-EMBER_ACTIVATION_WITH_OPTIONS(ReLU6, Tensor)
-EMBER_ACTIVATION_WITH_OPTIONS(CELU, Tensor)
+EMBER_LAYER(ReLU6, OptionsModule<ReLU6Options>, Tensor forward(Tensor input););
+EMBER_LAYER(CELU, OptionsModule<CELUOptions>, Tensor forward(Tensor input););
 /// The gated linear unit over options.dim().
-EMBER_ACTIVATION_WITH_OPTIONS(GLU, const Tensor&)
-EMBER_ACTIVATION_WITH_OPTIONS(Softplus, const Tensor&)
+EMBER_LAYER(GLU, OptionsModule<GLUOptions>, Tensor forward(const Tensor& input););
+EMBER_LAYER(Softplus, OptionsModule<SoftplusOptions>, Tensor forward(const Tensor& input););
 /// softmax, softmin (softmax of -x) and log_softmax over options.dim().
-EMBER_ACTIVATION_WITH_DIM(Softmax)
-EMBER_ACTIVATION_WITH_DIM(Softmin)
-EMBER_ACTIVATION_WITH_DIM(LogSoftmax)
-EMBER_ACTIVATION_PLAIN(SiLU)
-EMBER_ACTIVATION_PLAIN(Mish)
-EMBER_ACTIVATION_PLAIN(Sigmoid)
-EMBER_ACTIVATION_PLAIN(Tanh)
-EMBER_ACTIVATION_PLAIN(LogSigmoid)
-
-#undef EMBER_ACTIVATION_WITH_OPTIONS
-#undef EMBER_ACTIVATION_WITH_DIM
-#undef EMBER_ACTIVATION_PLAIN
+EMBER_LAYER(Softmax, OptionsModule<SoftmaxOptions>, Tensor forward(const Tensor& input););
+EMBER_LAYER(Softmin, OptionsModule<SoftminOptions>, Tensor forward(const Tensor& input););
+EMBER_LAYER(LogSoftmax, OptionsModule<LogSoftmaxOptions>, Tensor forward(const Tensor& input););
+EMBER_LAYER(SiLU, LayerBase, Tensor forward(const Tensor& input););
+EMBER_LAYER(Mish, LayerBase, Tensor forward(const Tensor& input););
+EMBER_LAYER(Sigmoid, LayerBase, Tensor forward(const Tensor& input););
+EMBER_LAYER(Tanh, LayerBase, Tensor forward(const Tensor& input););
+EMBER_LAYER(LogSigmoid, LayerBase, Tensor forward(const Tensor& input););
 
 }  // namespace nn
 }  // namespace ember

@@ -37,12 +37,10 @@ class EMBER_API ModuleListImpl : public Module {
   using Iterator = std::vector<std::shared_ptr<Module>>::iterator;
   using ConstIterator = std::vector<std::shared_ptr<Module>>::const_iterator;
 
-  ModuleListImpl() = default;
-  /// ModuleList(Linear(2, 3), ReLU(), ...): holders, Impl shared_ptrs or Impl values. (Not for
-  /// a single ModuleListImpl, which is the copy constructor's.)
+  /// ModuleList(Linear(2, 3), ReLU(), ...): holders, Impl shared_ptrs or Impl values; none for an
+  /// empty list. (Not for a single ModuleListImpl, which is the copy constructor's.)
   template <typename... Modules, typename = std::enable_if_t<!detail::is_single<ModuleListImpl, Modules...>::value>>
   explicit ModuleListImpl(Modules&&... modules) {
-    modules_.reserve(sizeof...(Modules));
     (push_back(std::forward<Modules>(modules)), ...);
   }
 
@@ -140,14 +138,14 @@ class EMBER_API ModuleDictImpl : public Module {
   std::vector<std::string> keys() const { return modules_.keys(); }
   std::vector<std::shared_ptr<Module>> values() const { return modules_.values(); }
 
+  size_t size() const noexcept { return modules_.size(); }
+  bool empty() const noexcept { return modules_.is_empty(); }
+  bool contains(const std::string& key) const noexcept { return modules_.contains(key); }
+
   Iterator begin() { return modules_.begin(); }
   ConstIterator begin() const { return modules_.begin(); }
   Iterator end() { return modules_.end(); }
   ConstIterator end() const { return modules_.end(); }
-
-  size_t size() const noexcept { return modules_.size(); }
-  bool empty() const noexcept { return modules_.is_empty(); }
-  bool contains(const std::string& key) const noexcept { return modules_.contains(key); }
 
   /// Forgets every entry. As PyTorch's and LibTorch's, the children stay registered (their
   /// parameters are still the module's).
@@ -199,10 +197,9 @@ class EMBER_API ParameterListImpl : public Module {
   using Iterator = std::vector<OrderedDict<std::string, Tensor>::Item>::iterator;
   using ConstIterator = std::vector<OrderedDict<std::string, Tensor>::Item>::const_iterator;
 
-  ParameterListImpl() = default;
+  /// ParameterList(a, b, ...): tensors or OrderedDict items; none for an empty list.
   template <typename... Tensors, typename = std::enable_if_t<!detail::is_single<ParameterListImpl, Tensors...>::value>>
   explicit ParameterListImpl(Tensors&&... params) {
-    parameters_.reserve(sizeof...(Tensors));
     (append(std::forward<Tensors>(params)), ...);
   }
 
@@ -257,14 +254,13 @@ class EMBER_API ParameterDictImpl : public Module {
 
   std::vector<std::string> keys() const { return parameters_.keys(); }
   std::vector<Tensor> values() const { return parameters_.values(); }
+  size_t size() const noexcept { return parameters_.size(); }
+  bool empty() const noexcept { return parameters_.is_empty(); }
 
   Iterator begin() { return parameters_.begin(); }
   ConstIterator begin() const { return parameters_.begin(); }
   Iterator end() { return parameters_.end(); }
   ConstIterator end() const { return parameters_.end(); }
-
-  size_t size() const noexcept { return parameters_.size(); }
-  bool empty() const noexcept { return parameters_.is_empty(); }
 
   /// Sets each (key, tensor) of `container`. LibTorch 1.13 assigns only to keys already present
   /// (a new key throws there); ember also adds new keys, as PyTorch's ParameterDict.update.

@@ -6,8 +6,7 @@
 #include <iosfwd>
 
 #include "ember/functional.h"
-#include "ember/nn/module.h"
-#include "ember/nn/pimpl.h"
+#include "ember/nn/options_module.h"
 #include "ember/tensor.h"
 
 namespace ember {
@@ -18,79 +17,33 @@ namespace nn {
 using CrossEntropyLossOptions = functional::CrossEntropyFuncOptions;
 using NLLLossOptions = functional::NLLLossFuncOptions;
 
-#define EMBER_LOSS_MODULE(Name, ...)                        \
-  class EMBER_API Name##Impl : public Module {              \
-   public:                                                  \
-    explicit Name##Impl(Name##Options options_ = {});       \
-    void reset();                                           \
-    void pretty_print(std::ostream& stream) const override; \
-    Tensor forward(__VA_ARGS__);                            \
-                                                            \
-    Name##Options options;
-
 /// Mean squared error.
-EMBER_LOSS_MODULE(MSELoss, const Tensor& input, const Tensor& target)
-};
-EMBER_MODULE(MSELoss);
-
+EMBER_LAYER(MSELoss, OptionsModule<MSELossOptions>, Tensor forward(const Tensor& input, const Tensor& target););
 /// Mean absolute error.
-EMBER_LOSS_MODULE(L1Loss, const Tensor& input, const Tensor& target)
-};
-EMBER_MODULE(L1Loss);
+EMBER_LAYER(L1Loss, OptionsModule<L1LossOptions>, Tensor forward(const Tensor& input, const Tensor& target););
+EMBER_LAYER(SmoothL1Loss, OptionsModule<SmoothL1LossOptions>,
+            Tensor forward(const Tensor& input, const Tensor& target););
+EMBER_LAYER(HuberLoss, OptionsModule<HuberLossOptions>, Tensor forward(const Tensor& input, const Tensor& target););
+EMBER_LAYER(KLDivLoss, OptionsModule<KLDivLossOptions>, Tensor forward(const Tensor& input, const Tensor& target););
+EMBER_LAYER(MarginRankingLoss, OptionsModule<MarginRankingLossOptions>,
+            Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target););
+EMBER_LAYER(CosineEmbeddingLoss, OptionsModule<CosineEmbeddingLossOptions>,
+            Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target););
 
-EMBER_LOSS_MODULE(SmoothL1Loss, const Tensor& input, const Tensor& target)
-}
-;
-EMBER_MODULE(SmoothL1Loss);
-
-EMBER_LOSS_MODULE(HuberLoss, const Tensor& input, const Tensor& target)
-}
-;
-EMBER_MODULE(HuberLoss);
-
+// The weighted losses register their weights as buffers (so that to(device) moves them), as
+// LibTorch's; forward reads the buffers.
 /// Binary cross entropy of probabilities.
-EMBER_LOSS_MODULE(BCELoss, const Tensor& input, const Tensor& target)
-Tensor weight;  // buffer "weight" (undefined without one)
-}
-;
-EMBER_MODULE(BCELoss);
-
+EMBER_LAYER(BCELoss, OptionsModule<BCELossOptions>, Tensor forward(const Tensor& input, const Tensor& target);
+            void reset(); Tensor weight;);
 /// Binary cross entropy of logits (the stable form).
-EMBER_LOSS_MODULE(BCEWithLogitsLoss, const Tensor& input, const Tensor& target)
-Tensor weight;      // buffer "weight"
-Tensor pos_weight;  // buffer "pos_weight"
-}
-;
-EMBER_MODULE(BCEWithLogitsLoss);
-
-EMBER_LOSS_MODULE(NLLLoss, const Tensor& input, const Tensor& target)
-Tensor weight;  // buffer "weight"
-}
-;
-EMBER_MODULE(NLLLoss);
-
-EMBER_LOSS_MODULE(CrossEntropyLoss, const Tensor& input, const Tensor& target)
-Tensor weight;  // buffer "weight"
-}
-;
-EMBER_MODULE(CrossEntropyLoss);
-
-EMBER_LOSS_MODULE(KLDivLoss, const Tensor& input, const Tensor& target)
-}
-;
-EMBER_MODULE(KLDivLoss);
-
-EMBER_LOSS_MODULE(MarginRankingLoss, const Tensor& input1, const Tensor& input2, const Tensor& target)
-}
-;
-EMBER_MODULE(MarginRankingLoss);
-
-EMBER_LOSS_MODULE(CosineEmbeddingLoss, const Tensor& input1, const Tensor& input2, const Tensor& target)
-}
-;
-EMBER_MODULE(CosineEmbeddingLoss);
-
-#undef EMBER_LOSS_MODULE
+EMBER_LAYER(BCEWithLogitsLoss, OptionsModule<BCEWithLogitsLossOptions>,
+            Tensor forward(const Tensor& input, const Tensor& target);
+            void reset(); Tensor weight; Tensor pos_weight;);
+EMBER_LAYER(NLLLoss, OptionsModule<NLLLossOptions>, Tensor forward(const Tensor& input, const Tensor& target);
+            void reset(); Tensor weight;);
+EMBER_LAYER(CrossEntropyLoss, OptionsModule<CrossEntropyLossOptions>,
+            Tensor forward(const Tensor& input, const Tensor& target);
+            void reset(); Tensor weight;);
 
 }  // namespace nn
 }  // namespace ember

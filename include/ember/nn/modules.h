@@ -1,6 +1,6 @@
 #pragma once
 // ember's layers, as LibTorch's: each is an Impl (a Module with public parameters and an
-// `options` member) plus its holder, declared with EMBER_MODULE. Weights start as LibTorch
+// `options` member) plus its holder, most declared with EMBER_LAYER. Weights start as LibTorch
 // starts them: Kaiming-uniform with a = sqrt(5) and biases uniform in +-1/sqrt(fan_in).
 #include <functional>
 #include <iosfwd>
@@ -8,119 +8,76 @@
 #include <utility>
 #include <vector>
 
+#include "ember/functional.h"
 #include "ember/nn/module.h"
 #include "ember/nn/options.h"
+#include "ember/nn/options_module.h"
 #include "ember/nn/pimpl.h"
 #include "ember/tensor.h"
 
 namespace ember {
 namespace nn {
 
-/// y = x W^T + b, with weight (out_features, in_features) and bias (out_features).
-class EMBER_API LinearImpl : public Module {
+/// The base of the layers with a weight and an optional bias (Linear, Conv2d).
+template <typename Options>
+class EMBER_API WeightBiasImplBase : public OptionsModule<Options> {
  public:
-  LinearImpl(int64_t in_features, int64_t out_features) : LinearImpl(LinearOptions(in_features, out_features)) {}
-  explicit LinearImpl(const LinearOptions& options_);
-  /// Re-registers and re-initialises the parameters from `options`.
-  void reset();
+  using OptionsModule<Options>::OptionsModule;
   /// Draws fresh initial values (LibTorch's default initialisation).
   void reset_parameters();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
 
-  LinearOptions options;
   Tensor weight;
   Tensor bias;  // undefined with bias(false)
-};
-EMBER_MODULE(Linear);
 
+ protected:
+  /// Registers the weight of weight_shape and, with options.bias(), the bias (weight_shape[0]; it
+  /// is registered undefined otherwise, as LibTorch), then draws their initial values.
+  void register_weight_and_bias(const std::vector<int64_t>& weight_shape);
+};
+extern template class EMBER_API WeightBiasImplBase<LinearOptions>;
+extern template class EMBER_API WeightBiasImplBase<Conv2dOptions>;
+
+// reset() checks the options and re-registers and re-initialises the parameters.
+/// y = x W^T + b, with weight (out_features, in_features) and bias (out_features).
+EMBER_LAYER(Linear, WeightBiasImplBase<LinearOptions>, Tensor forward(const Tensor& input); void reset(););
 /// 2-D convolution over (N, C, H, W), weight (out, in / groups, kH, kW), bias (out).
-class EMBER_API Conv2dImpl : public Module {
- public:
-  Conv2dImpl(int64_t input_channels, int64_t output_channels, ExpandingArray<2> kernel_size)
-      : Conv2dImpl(Conv2dOptions(input_channels, output_channels, kernel_size)) {}
-  explicit Conv2dImpl(Conv2dOptions options_);
-  void reset();
-  void reset_parameters();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  Conv2dOptions options;
-  Tensor weight;
-  Tensor bias;  // undefined with bias(false)
-};
-EMBER_MODULE(Conv2d);
+EMBER_LAYER(Conv2d, WeightBiasImplBase<Conv2dOptions>, Tensor forward(const Tensor& input); void reset(););
 
 /// 2-D max pooling.
-class EMBER_API MaxPool2dImpl : public Module {
- public:
-  explicit MaxPool2dImpl(ExpandingArray<2> kernel_size) : MaxPool2dImpl(MaxPool2dOptions(kernel_size)) {}
-  explicit MaxPool2dImpl(const MaxPool2dOptions& options_);
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  MaxPool2dOptions options;
-};
-EMBER_MODULE(MaxPool2d);
-
+EMBER_LAYER(MaxPool2d, OptionsModule<MaxPool2dOptions>, Tensor forward(const Tensor& input););
 /// max(x, 0).
-class EMBER_API ReLUImpl : public Module {
- public:
-  explicit ReLUImpl(const ReLUOptions& options_ = {});
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(Tensor input);
-
-  ReLUOptions options;
-};
-EMBER_MODULE(ReLU);
-
+EMBER_LAYER(ReLU, OptionsModule<ReLUOptions>, Tensor forward(Tensor input););
 /// The Gaussian error linear unit.
-class EMBER_API GELUImpl : public Module {
- public:
-  explicit GELUImpl(GELUOptions options_ = {});
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  GELUOptions options;
-};
-EMBER_MODULE(GELU);
-
+EMBER_LAYER(GELU, OptionsModule<GELUOptions>, Tensor forward(const Tensor& input););
 /// Flattens dims start_dim..end_dim: (N, C, H, W) -> (N, C*H*W) by default.
-class EMBER_API FlattenImpl : public Module {
- public:
-  explicit FlattenImpl(const FlattenOptions& options_ = {});
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
+EMBER_LAYER(Flatten, OptionsModule<FlattenOptions>, Tensor forward(const Tensor& input););
+/// Returns its input.
+EMBER_LAYER(Identity, LayerBase, Tensor forward(const Tensor& input););
+/// Unflatten: splits one dimension into several, (N, 12) -> (N, 3, 4) with dim 1, sizes {3, 4}.
+EMBER_LAYER(Unflatten, OptionsModule<UnflattenOptions>, Tensor forward(const Tensor& input););
 
-  FlattenOptions options;
+/// What the dropouts share (LibTorch's _DropoutNd): DropoutOptions, checked by reset().
+class EMBER_API DropoutImplBase : public OptionsModule<DropoutOptions> {
+ public:
+  using OptionsModule::OptionsModule;
+  /// Throws unless 0 <= p <= 1.
+  void reset();
+
+ protected:
+  /// The functional options of this forward: p, inplace and whether the module is training.
+  functional::DropoutFuncOptions func_options() const;
+  /// LibTorch's printout: "ember::nn::Dropout(p=0.5, inplace=false)".
+  void print_options(std::ostream& stream) const;
 };
-EMBER_MODULE(Flatten);
 
 /// Dropout: active in training mode (train()), the identity in eval mode.
-class EMBER_API DropoutImpl : public Module {
- public:
-  explicit DropoutImpl(const DropoutOptions& options_ = {});
-  void reset();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(Tensor input);
-
-  DropoutOptions options;
-};
-EMBER_MODULE(Dropout);
-
-/// Returns its input.
-class EMBER_API IdentityImpl : public Module {
- public:
-  IdentityImpl() = default;
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input) { return input; }
-};
-EMBER_MODULE(Identity);
+EMBER_LAYER(Dropout, DropoutImplBase, Tensor forward(Tensor input););
+/// Dropout2d: zeroes whole channels of (N, C, H, W) (or unbatched (C, H, W)) input with
+/// probability p in training, scaling the kept ones by 1/(1-p); the identity in eval mode.
+EMBER_LAYER(Dropout2d, DropoutImplBase, Tensor forward(Tensor input););
+/// AlphaDropout: dropout for SELU networks. Dropped elements take SELU's negative saturation
+/// value and an affine map restores the input's mean and variance; the identity in eval mode.
+EMBER_LAYER(AlphaDropout, DropoutImplBase, Tensor forward(const Tensor& input););
 
 /// Wraps a function as a module, so it can sit in a Sequential:
 ///   Functional(ember::relu), Functional([](Tensor x) { return x * 2; }),
@@ -141,47 +98,6 @@ class EMBER_API FunctionalImpl : public Module {
   Function function_;
 };
 EMBER_MODULE(Functional);
-
-/// Dropout2d: zeroes whole channels of (N, C, H, W) (or unbatched (C, H, W)) input with
-/// probability p in training, scaling the kept ones by 1/(1-p); the identity in eval mode.
-class EMBER_API Dropout2dImpl : public Module {
- public:
-  explicit Dropout2dImpl(double p) : Dropout2dImpl(Dropout2dOptions(p)) {}
-  explicit Dropout2dImpl(const Dropout2dOptions& options_ = {});
-  void reset();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(Tensor input);
-
-  Dropout2dOptions options;
-};
-EMBER_MODULE(Dropout2d);
-
-/// AlphaDropout: dropout for SELU networks. Dropped elements take SELU's negative saturation
-/// value and an affine map restores the input's mean and variance; the identity in eval mode.
-class EMBER_API AlphaDropoutImpl : public Module {
- public:
-  explicit AlphaDropoutImpl(double p) : AlphaDropoutImpl(AlphaDropoutOptions(p)) {}
-  explicit AlphaDropoutImpl(const AlphaDropoutOptions& options_ = {});
-  void reset();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  AlphaDropoutOptions options;
-};
-EMBER_MODULE(AlphaDropout);
-
-/// Unflatten: splits one dimension into several, (N, 12) -> (N, 3, 4) with dim 1, sizes {3, 4}.
-class EMBER_API UnflattenImpl : public Module {
- public:
-  UnflattenImpl(int64_t dim, std::vector<int64_t> sizes) : UnflattenImpl(UnflattenOptions(dim, std::move(sizes))) {}
-  explicit UnflattenImpl(UnflattenOptions options_);
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  UnflattenOptions options;
-};
-EMBER_MODULE(Unflatten);
 
 class Embedding;
 

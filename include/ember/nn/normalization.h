@@ -5,26 +5,24 @@
 // batch_norm kernel (one node, NativeBatchNormBackward0).
 #include <iosfwd>
 
-#include "ember/nn/module.h"
 #include "ember/nn/options.h"
-#include "ember/nn/pimpl.h"
+#include "ember/nn/options_module.h"
 #include "ember/tensor.h"
 
 namespace ember {
 namespace nn {
 
-/// What BatchNorm1d and BatchNorm2d share: parameters, buffers and forward. In training it
-/// normalises with the batch's statistics and updates running_mean / running_var (momentum, or
-/// a cumulative average when momentum is nullopt); in eval mode it uses the running ones.
-class EMBER_API BatchNormImplBase : public Module {
+/// What the layers with per-channel statistics share (LibTorch's NormImplBase): the affine
+/// parameters and the running statistics.
+template <typename Options>
+class EMBER_API NormImplBase : public OptionsModule<Options> {
  public:
+  using OptionsModule<Options>::OptionsModule;
+  /// Checks num_features, registers the parameters (affine) and buffers (track_running_stats).
   void reset();
   void reset_running_stats();
   void reset_parameters();
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
 
-  BatchNormOptions options;
   Tensor weight;               // (C), ones; undefined unless affine
   Tensor bias;                 // (C), zeros; undefined unless affine
   Tensor running_mean;         // buffer (C), zeros; undefined unless track_running_stats
@@ -32,33 +30,29 @@ class EMBER_API BatchNormImplBase : public Module {
   Tensor num_batches_tracked;  // buffer, int64 scalar
 
  protected:
-  BatchNormImplBase(const BatchNormOptions& options_, const char* name);
-  /// Throws unless the input has the dims this layer takes.
-  virtual void check_input_dim(const Tensor& input) const = 0;
-  const char* name_;  // "BatchNorm1d", "BatchNorm2d": for messages and printing
+  /// LibTorch's printout: "ember::nn::BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=true, ...)".
+  void print_options(std::ostream& stream) const;
+  /// Throws unless the input has between min_dim and max_dim dims.
+  void check_input(const Tensor& input, int64_t min_dim, int64_t max_dim) const;
+};
+extern template class EMBER_API NormImplBase<BatchNormOptions>;
+
+/// What BatchNorm1d and BatchNorm2d share. In training it normalises with the batch's statistics
+/// and updates running_mean / running_var (momentum, or a cumulative average when momentum is
+/// nullopt); in eval mode it uses the running ones.
+class EMBER_API BatchNormImplBase : public NormImplBase<BatchNormOptions> {
+ public:
+  using NormImplBase::NormImplBase;
+
+ protected:
+  /// The forward of an input that must have min_dim..max_dim dims.
+  Tensor forward_checked(const Tensor& input, int64_t min_dim, int64_t max_dim);
 };
 
 /// Batch norm over the channels of (N, C) or (N, C, L).
-class EMBER_API BatchNorm1dImpl : public BatchNormImplBase {
- public:
-  explicit BatchNorm1dImpl(int64_t num_features) : BatchNorm1dImpl(BatchNorm1dOptions(num_features)) {}
-  explicit BatchNorm1dImpl(const BatchNorm1dOptions& options_);
-
- protected:
-  void check_input_dim(const Tensor& input) const override;
-};
-EMBER_MODULE(BatchNorm1d);
-
+EMBER_LAYER(BatchNorm1d, BatchNormImplBase, Tensor forward(const Tensor& input););
 /// Batch norm over the channels of (N, C, H, W).
-class EMBER_API BatchNorm2dImpl : public BatchNormImplBase {
- public:
-  explicit BatchNorm2dImpl(int64_t num_features) : BatchNorm2dImpl(BatchNorm2dOptions(num_features)) {}
-  explicit BatchNorm2dImpl(const BatchNorm2dOptions& options_);
-
- protected:
-  void check_input_dim(const Tensor& input) const override;
-};
-EMBER_MODULE(BatchNorm2d);
+EMBER_LAYER(BatchNorm2d, BatchNormImplBase, Tensor forward(const Tensor& input););
 
 }  // namespace nn
 }  // namespace ember

@@ -48,13 +48,17 @@ struct Conv2dOptions {
   EMBER_ARG(bool, bias) = true;
 };
 
-/// MaxPool2d(kernel_size); the stride defaults to the kernel size, as in LibTorch.
+/// The pooling window every pooling option has: Options(kernel_size), implicit as LibTorch's,
+/// with the stride defaulting to the kernel size and no padding.
+#define EMBER_POOL_WINDOW_ARGS(Options, D)                                                                 \
+  Options(ExpandingArray<D> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {} /* NOLINT */ \
+  EMBER_ARG(ExpandingArray<D>, kernel_size);                                                               \
+  EMBER_ARG(ExpandingArray<D>, stride);                                                                    \
+  EMBER_ARG(ExpandingArray<D>, padding) = 0
+
+/// MaxPool2d(kernel_size).
 struct MaxPool2dOptions {
-  MaxPool2dOptions(ExpandingArray<2> kernel_size)  // NOLINT
-      : kernel_size_(kernel_size), stride_(kernel_size) {}
-  EMBER_ARG(ExpandingArray<2>, kernel_size);
-  EMBER_ARG(ExpandingArray<2>, stride);
-  EMBER_ARG(ExpandingArray<2>, padding) = 0;
+  EMBER_POOL_WINDOW_ARGS(MaxPool2dOptions, 2);
   EMBER_ARG(ExpandingArray<2>, dilation) = 1;
   EMBER_ARG(bool, ceil_mode) = false;
 };

@@ -44,47 +44,32 @@ class OrderedDict {
 
   const std::string& key_description() const noexcept { return key_description_; }
 
-  Item& front() {
-    check_nonempty("front");
-    return items_.front();
-  }
+  // Each non-const accessor is its const one (the checks are written once).
+  Item& front() { return const_cast<Item&>(std::as_const(*this).front()); }
   const Item& front() const {
     check_nonempty("front");
     return items_.front();
   }
-  Item& back() {
-    check_nonempty("back");
-    return items_.back();
-  }
+  Item& back() { return const_cast<Item&>(std::as_const(*this).back()); }
   const Item& back() const {
     check_nonempty("back");
     return items_.back();
   }
 
   /// Positional access: the index-th inserted item.
-  Item& operator[](size_t index) {
-    check_index(index);
-    return items_[index];
-  }
+  Item& operator[](size_t index) { return const_cast<Item&>(std::as_const(*this)[index]); }
   const Item& operator[](size_t index) const {
     check_index(index);
     return items_[index];
   }
   /// Keyed access; a missing key throws, naming it.
-  Value& operator[](const Key& key) {
-    Value* v = find(key);
-    EMBER_CHECK(v != nullptr, key_description_, " '", key, "' is not defined");
-    return *v;
-  }
+  Value& operator[](const Key& key) { return const_cast<Value&>(std::as_const(*this)[key]); }
   const Value& operator[](const Key& key) const {
     const Value* v = find(key);
     EMBER_CHECK(v != nullptr, key_description_, " '", key, "' is not defined");
     return *v;
   }
-  Value* find(const Key& key) noexcept {
-    auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &items_[it->second].value();
-  }
+  Value* find(const Key& key) noexcept { return const_cast<Value*>(std::as_const(*this).find(key)); }
   const Value* find(const Key& key) const noexcept {
     auto it = index_.find(key);
     return it == index_.end() ? nullptr : &items_[it->second].value();

@@ -10,20 +10,16 @@
 
 #include "ember/arg.h"
 #include "ember/expanding_array.h"
-#include "ember/nn/module.h"
-#include "ember/nn/pimpl.h"
+#include "ember/nn/options.h"
+#include "ember/nn/options_module.h"
 #include "ember/tensor.h"
 
 namespace ember {
 namespace nn {
 
-/// AvgPool2d(kernel_size): the stride defaults to the kernel size.
+/// AvgPool2d(kernel_size).
 struct AvgPool2dOptions {
-  AvgPool2dOptions(ExpandingArray<2> kernel_size)  // NOLINT
-      : kernel_size_(kernel_size), stride_(kernel_size) {}
-  EMBER_ARG(ExpandingArray<2>, kernel_size);
-  EMBER_ARG(ExpandingArray<2>, stride);
-  EMBER_ARG(ExpandingArray<2>, padding) = 0;
+  EMBER_POOL_WINDOW_ARGS(AvgPool2dOptions, 2);
   EMBER_ARG(bool, ceil_mode) = false;
   EMBER_ARG(bool, count_include_pad) = true;
   EMBER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
@@ -52,47 +48,12 @@ EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tens
 }  // namespace functional
 
 /// 2-D average pooling.
-class EMBER_API AvgPool2dImpl : public Module {
- public:
-  explicit AvgPool2dImpl(ExpandingArray<2> kernel_size) : AvgPool2dImpl(AvgPool2dOptions(kernel_size)) {}
-  explicit AvgPool2dImpl(const AvgPool2dOptions& options_);
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  AvgPool2dOptions options;
-};
-EMBER_MODULE(AvgPool2d);
-
+EMBER_LAYER(AvgPool2d, OptionsModule<AvgPool2dOptions>, Tensor forward(const Tensor& input););
 /// 2-D adaptive average pooling to a fixed output size ((1, 1): the global average).
-class EMBER_API AdaptiveAvgPool2dImpl : public Module {
- public:
-  explicit AdaptiveAvgPool2dImpl(ExpandingArray<2> output_size)
-      : AdaptiveAvgPool2dImpl(AdaptiveAvgPool2dOptions(output_size)) {}
-  explicit AdaptiveAvgPool2dImpl(const AdaptiveAvgPool2dOptions& options_);
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-
-  AdaptiveAvgPool2dOptions options;
-};
-EMBER_MODULE(AdaptiveAvgPool2d);
-
-/// 2-D adaptive max pooling to a fixed output size.
-class EMBER_API AdaptiveMaxPool2dImpl : public Module {
- public:
-  explicit AdaptiveMaxPool2dImpl(ExpandingArray<2> output_size)
-      : AdaptiveMaxPool2dImpl(AdaptiveMaxPool2dOptions(output_size)) {}
-  explicit AdaptiveMaxPool2dImpl(const AdaptiveMaxPool2dOptions& options_);
-  void reset() {}
-  void pretty_print(std::ostream& stream) const override;
-  Tensor forward(const Tensor& input);
-  /// (output, indices).
-  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
-
-  AdaptiveMaxPool2dOptions options;
-};
-EMBER_MODULE(AdaptiveMaxPool2d);
+EMBER_LAYER(AdaptiveAvgPool2d, OptionsModule<AdaptiveAvgPool2dOptions>, Tensor forward(const Tensor& input););
+/// 2-D adaptive max pooling to a fixed output size; forward_with_indices gives (output, indices).
+EMBER_LAYER(AdaptiveMaxPool2d, OptionsModule<AdaptiveMaxPool2dOptions>, Tensor forward(const Tensor& input);
+            std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input););
 
 }  // namespace nn
 }  // namespace ember

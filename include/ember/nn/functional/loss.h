@@ -97,41 +97,48 @@ struct CosineEmbeddingLossOptions {
 
 namespace functional {
 
-using L1LossFuncOptions = L1LossOptions;
 using MSELossFuncOptions = MSELossOptions;
-using SmoothL1LossFuncOptions = SmoothL1LossOptions;
-using HuberLossFuncOptions = HuberLossOptions;
-using BinaryCrossEntropyFuncOptions = BCELossOptions;
-using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
-using KLDivFuncOptions = KLDivLossOptions;
-using MarginRankingLossFuncOptions = MarginRankingLossOptions;
-using CosineEmbeddingLossFuncOptions = CosineEmbeddingLossOptions;
-
 /// (input - target)^2, input and target broadcast together.
 EMBER_API Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options = {});
+
+using L1LossFuncOptions = L1LossOptions;
 /// |input - target|, input and target broadcast together.
 EMBER_API Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
+
+using SmoothL1LossFuncOptions = SmoothL1LossOptions;
 /// 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target). LibTorch 1.13
 /// takes beta from the trailing argument and ignores options.beta() here (its module reads
 /// options.beta()); ember takes the argument when given and options.beta() otherwise.
 EMBER_API Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {},
                                 std::optional<double> beta = std::nullopt);
+
+using HuberLossFuncOptions = HuberLossOptions;
 /// 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere.
 EMBER_API Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options = {});
+
+using BinaryCrossEntropyFuncOptions = BCELossOptions;
 /// -weight (target log(input) + (1 - target) log(1 - input)), the logs clamped at -100 as
 /// PyTorch's; input (probabilities in [0, 1]) and target must have the same shape.
 EMBER_API Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                                       const BinaryCrossEntropyFuncOptions& options = {});
+
+using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
 /// binary_cross_entropy(sigmoid(input), target) in the stable form
 /// (1 - target) input - (1 + (pos_weight - 1) target) log_sigmoid(input).
 EMBER_API Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                                   const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
+
+using KLDivFuncOptions = KLDivLossOptions;
 /// target (log(target) - input) (or exp(target) (target - input) with log_target); input holds
 /// log-probabilities. kBatchMean divides the sum by input.size(0).
 EMBER_API Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options = {});
+
+using MarginRankingLossFuncOptions = MarginRankingLossOptions;
 /// max(0, -target (input1 - input2) + margin); all three must have the same number of dims.
 EMBER_API Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
                                      const MarginRankingLossFuncOptions& options = {});
+
+using CosineEmbeddingLossFuncOptions = CosineEmbeddingLossOptions;
 /// 1 - cos(input1, input2) where target == 1, max(0, cos - margin) where target == -1; inputs
 /// (N, D) with target (N), or (D) with a 0-dim target.
 EMBER_API Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
