@@ -1,9 +1,10 @@
 // F::interpolate, F::pixel_shuffle and F::pixel_unshuffle against PyTorch 1.13 (float64 fixtures
 // from tools/gen_interpolate_fixtures.py), with gradients, gradchecks and the error cases.
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "ember/functional.h"
+#include "ember/nn.h"
 #include "helpers.h"
 
 using namespace ember;
@@ -119,4 +120,27 @@ TEST_CASE("pixel_shuffle and pixel_unshuffle match PyTorch and invert each other
       },
       {"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)=3 is "
        "not divisible by 2"});
+}
+
+TEST_CASE("Upsample, PixelShuffle and PixelUnshuffle modules: forward and LibTorch's printout", "[interpolate][nn]") {
+  const Tensor& x = fx()["bilinear.in0"];
+  nn::Upsample up(nn::UpsampleOptions().size(std::vector<int64_t>{5, 7}).mode(kBilinear).align_corners(false));
+  require_close(up(x), fx()["bilinear.out"], 1e-12, 1e-12);
+  std::ostringstream s;
+  s << *up;
+  CHECK(s.str() == "ember::nn::Upsample(size=[5, 7], mode=kBilinear)");
+  nn::Upsample twice(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 1.5}));
+  require_close(twice(fx()["nearest_scale.in0"]), fx()["nearest_scale.out"], 0, 0);
+  s.str("");
+  s << *twice;
+  CHECK(s.str() == "ember::nn::Upsample(scale_factor=[2, 1.5], mode=kNearest)");
+
+  nn::PixelShuffle shuffle(2);
+  nn::PixelUnshuffle unshuffle(nn::PixelUnshuffleOptions(2));
+  const Tensor& p = fx()["pixel_shuffle.in0"];
+  require_close(shuffle(p), fx()["pixel_shuffle.out"], 0, 0);
+  require_close(unshuffle(shuffle(p)), p, 0, 0);
+  s.str("");
+  s << *shuffle << " " << *unshuffle;
+  CHECK(s.str() == "ember::nn::PixelShuffle(upscale_factor=2) ember::nn::PixelUnshuffle(downscale_factor=2)");
 }

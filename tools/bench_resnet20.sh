@@ -3,7 +3,7 @@
 # $EMBER_RESNET_BENCH): same machine, data, thread count and --max-steps, run back to back
 # (PyTorch, ember, PyTorch, ember: a shared machine's load drifts, alternating shows how much).
 # Prints the machine, the load before and after, and a markdown table of images/s. train_cifar
-# waits passively in OpenMP (it sets OMP_WAIT_POLICY=passive for itself); PyTorch runs as the
+# waits passively in OpenMP when the machine is busy at start (train_cifar.cpp: choose_openmp_wait); PyTorch runs as the
 # reference command does (libgomp's default, spinning) and, for comparison, passive too.
 # usage: tools/bench_resnet20.sh DATA_DIR [THREADS] [MAX_STEPS] [ROUNDS]   (build train_cifar first)
 set -euo pipefail

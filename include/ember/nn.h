@@ -14,4 +14,5 @@
 #include "ember/nn/pimpl.h"
 #include "ember/nn/pooling.h"
 #include "ember/nn/sequential.h"
+#include "ember/nn/upsampling.h"
 #include "ember/nn/utils.h"

@@ -2,10 +2,11 @@
 // (aten/src/ATen/native/UpSample.h: area_pixel_compute_source_index and the nearest rules),
 // computed once on the host per spatial dim; the resampling itself is gathers and weighted sums
 // of recorded ops, so it runs on either device and is differentiable (twice).
-#include "ember/nn/functional/upsampling.h"
+#include "ember/nn/upsampling.h"
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "../check.h"
@@ -141,46 +142,94 @@ Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
   return x;
 }
 
+namespace {
+/// Both pixel rearrangements: split the last three dims (C, H, W) into five sizes, permute those
+/// five by `order` and merge them into three; leading (batch) dims stay as they are.
+Tensor regroup(const Tensor& input, std::initializer_list<int64_t> split, std::initializer_list<int64_t> order,
+               std::initializer_list<int64_t> merged) {
+  std::vector<int64_t> batch(input.sizes().begin(), input.sizes().end() - 3), perm;
+  const int64_t b = int64_t(batch.size());
+  for (int64_t i = 0; i < b; ++i) perm.push_back(i);
+  for (int64_t k : order) perm.push_back(b + k);
+  std::vector<int64_t> five = batch, three = batch;
+  five.insert(five.end(), split);
+  three.insert(three.end(), merged);
+  return input.reshape(five).permute(perm).reshape(three);
+}
+
+void check_rank(const char* op, const Tensor& input, int64_t factor, const char* factor_name) {
+  check_defined(op, input);
+  EMBER_CHECK(input.dim() >= 3, op, " expects input to have at least 3 dimensions, but got input with ", input.dim(),
+              " dimension(s)");
+  EMBER_CHECK(factor > 0, op, " expects a positive ", factor_name, ", but got ", factor);
+}
+}  // namespace
+
 Tensor pixel_shuffle(const Tensor& input, int64_t r) {
-  check_defined("pixel_shuffle", input);
-  EMBER_CHECK(input.dim() >= 3, "pixel_shuffle expects input to have at least 3 dimensions, but got input with ",
-              input.dim(), " dimension(s)");
-  EMBER_CHECK(r > 0, "pixel_shuffle expects a positive upscale_factor, but got ", r);
+  check_rank("pixel_shuffle", input, r, "upscale_factor");
   const int64_t c = input.size(-3), h = input.size(-2), w = input.size(-1);
   EMBER_CHECK(c % (r * r) == 0,
               "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
               "but input.size(-3)=",
               c, " is not divisible by ", r * r);
-  std::vector<int64_t> batch(input.sizes().begin(), input.sizes().end() - 3);
-  const int64_t b = int64_t(batch.size());
-  std::vector<int64_t> split = batch, perm, merged = batch;
-  split.insert(split.end(), {c / (r * r), r, r, h, w});
-  for (int64_t i = 0; i < b; ++i) perm.push_back(i);
-  perm.insert(perm.end(), {b, b + 3, b + 1, b + 4, b + 2});  // (C, H, r, W, r)
-  merged.insert(merged.end(), {c / (r * r), h * r, w * r});
-  return input.reshape(split).permute(perm).reshape(merged);
+  // (C, r, r, H, W) -> (C, H, r, W, r)
+  return regroup(input, {c / (r * r), r, r, h, w}, {0, 3, 1, 4, 2}, {c / (r * r), h * r, w * r});
 }
 
 Tensor pixel_unshuffle(const Tensor& input, int64_t r) {
-  check_defined("pixel_unshuffle", input);
-  EMBER_CHECK(input.dim() >= 3, "pixel_unshuffle expects input to have at least 3 dimensions, but got input with ",
-              input.dim(), " dimension(s)");
-  EMBER_CHECK(r > 0, "pixel_unshuffle expects a positive downscale_factor, but got ", r);
+  check_rank("pixel_unshuffle", input, r, "downscale_factor");
   const int64_t c = input.size(-3), h = input.size(-2), w = input.size(-1);
   EMBER_CHECK(h % r == 0, "pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)=", h,
               " is not divisible by ", r);
   EMBER_CHECK(w % r == 0, "pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)=", w,
               " is not divisible by ", r);
-  std::vector<int64_t> batch(input.sizes().begin(), input.sizes().end() - 3);
-  const int64_t b = int64_t(batch.size());
-  std::vector<int64_t> split = batch, perm, merged = batch;
-  split.insert(split.end(), {c, h / r, r, w / r, r});
-  for (int64_t i = 0; i < b; ++i) perm.push_back(i);
-  perm.insert(perm.end(), {b, b + 2, b + 4, b + 1, b + 3});  // (C, r, r, H/r, W/r)
-  merged.insert(merged.end(), {c * r * r, h / r, w / r});
-  return input.reshape(split).permute(perm).reshape(merged);
+  // (C, H/r, r, W/r, r) -> (C, r, r, H/r, W/r)
+  return regroup(input, {c, h / r, r, w / r, r}, {0, 2, 4, 1, 3}, {c * r * r, h / r, w / r});
 }
 
 }  // namespace functional
+}  // namespace nn
+}  // namespace ember
+
+namespace ember {
+namespace nn {
+namespace {
+/// "[2, 2]": how LibTorch's Upsample prints its size or scale factors (an ArrayRef).
+template <typename T>
+std::string bracketed(const std::vector<T>& values) {
+  std::ostringstream s;
+  s << '[';
+  for (size_t i = 0; i < values.size(); ++i) s << (i ? ", " : "") << values[i];
+  s << ']';
+  return s.str();
+}
+}  // namespace
+
+void UpsampleImpl::pretty_print(std::ostream& stream) const {
+  const std::string mode = get_enum_name(options.mode());
+  if (options.scale_factor()) print(stream, {{"scale_factor", bracketed(*options.scale_factor())}, {"mode", mode}});
+  else print(stream, {{"size", bracketed(options.size().value_or(std::vector<int64_t>{}))}, {"mode", mode}});
+}
+Tensor UpsampleImpl::forward(const Tensor& input) {
+  functional::InterpolateFuncOptions f;
+  f.size(options.size()).scale_factor(options.scale_factor()).align_corners(options.align_corners());
+  std::visit([&](auto tag) { f.mode(tag); }, options.mode());
+  return functional::interpolate(input, f);
+}
+
+void PixelShuffleImpl::pretty_print(std::ostream& stream) const {
+  print(stream, {{"upscale_factor", options.upscale_factor()}});
+}
+Tensor PixelShuffleImpl::forward(const Tensor& input) {
+  return functional::pixel_shuffle(input, options.upscale_factor());
+}
+
+void PixelUnshuffleImpl::pretty_print(std::ostream& stream) const {
+  print(stream, {{"downscale_factor", options.downscale_factor()}});
+}
+Tensor PixelUnshuffleImpl::forward(const Tensor& input) {
+  return functional::pixel_unshuffle(input, options.downscale_factor());
+}
+
 }  // namespace nn
 }  // namespace ember
