@@ -1,6 +1,7 @@
 // conv2d (stride, padding, bias, dilation, groups) and max_pool2d (stride, padding, ceil_mode,
 // dilation): values and gradients against PyTorch (tests/fixtures/conv_pool.txt), plus float64
 // gradchecks.
+#include "ember/nn.h"
 #include "helpers.h"
 
 using namespace ember;
@@ -171,5 +172,29 @@ TEST_CASE("conv2d float32 (im2col into GEMM panels) matches float64 where panels
                                             : double(c.x[0] * c.x[2] * c.x[3]);
       ember_test::require_close(got[i].to(kDouble), expected[i], 0, 1e-5 * std::sqrt(terms));
     }
+  }
+}
+
+TEST_CASE("max_pool2d_with_indices: LibTorch's flat per-plane indices, module and functional forms", "[pool]") {
+  // F.max_pool2d(x, 2, return_indices=True) on [[1,5,2,0],[3,4,8,7],[9,6,1,2],[0,3,4,5]]:
+  // values [[5,8],[9,5]], indices [[1,6],[8,15]].
+  const Tensor x =
+      tensor(std::vector<double>{1, 5, 2, 0, 3, 4, 8, 7, 9, 6, 1, 2, 0, 3, 4, 5}, kDouble).reshape({1, 1, 4, 4});
+  for (Device d : ember_test::test_devices()) {
+    auto [values, indices] = max_pool2d_with_indices(x.to(d), {2});
+    ember_test::require_close(values.cpu(), tensor(std::vector<double>{5, 8, 9, 5}, kDouble).reshape({1, 1, 2, 2}), 0,
+                              0);
+    CHECK(indices.dtype() == kLong);
+    ember_test::require_equal(indices.cpu(), tensor(std::vector<int64_t>{1, 6, 8, 15}).reshape({1, 1, 2, 2}));
+    nn::MaxPool2d pool(nn::MaxPool2dOptions(2));
+    auto [v3, i3] = pool->forward_with_indices(x.to(d).squeeze(0));  // (C, H, W) input
+    CHECK(v3.sizes() == IntArrayRef({1, 2, 2}));
+    ember_test::require_equal(i3.cpu(), tensor(std::vector<int64_t>{1, 6, 8, 15}).reshape({1, 2, 2}));
+    auto [vf, fi] = nn::functional::max_pool2d_with_indices(x.to(d), nn::functional::MaxPool2dFuncOptions(2).stride(2));
+    ember_test::require_equal(fi.cpu(), indices.cpu());
+    Tensor leaf = x.to(d).requires_grad_();
+    std::get<0>(max_pool2d_with_indices(leaf, {2})).sum().backward();
+    CHECK(leaf.grad().sum().item<double>() == 4.0);
+    CHECK(leaf.grad().cpu().reshape({16})[6].item<double>() == 1.0);
   }
 }

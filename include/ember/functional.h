@@ -107,6 +107,8 @@ EMBER_API Tensor relu(Tensor input, const ReLUFuncOptions& options = {});
 EMBER_API Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
 EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options = {});
 EMBER_API Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options);
+/// (output, indices): what MaxPool2d's return_indices gives in PyTorch.
+EMBER_API std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dFuncOptions& options);
 EMBER_API Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options);
 EMBER_API Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options);
 /// Cross entropy of logits against int64 class indices: input (N, C) with target (N), input (C)

@@ -58,6 +58,9 @@ void MaxPool2dImpl::pretty_print(std::ostream& stream) const {
 }
 
 Tensor MaxPool2dImpl::forward(const Tensor& input) { return functional::max_pool2d(input, options); }
+std::tuple<Tensor, Tensor> MaxPool2dImpl::forward_with_indices(const Tensor& input) {
+  return functional::max_pool2d_with_indices(input, options);
+}
 
 }  // namespace nn
 }  // namespace ember

@@ -38,6 +38,11 @@ Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options) {
                            options.ceil_mode());
 }
 
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dFuncOptions& options) {
+  return ember::max_pool2d_with_indices(input, options.kernel_size(), options.stride(), options.padding(),
+                                        options.dilation(), options.ceil_mode());
+}
+
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options) {
   return ember::softmax(input, options.dim(), options.dtype());
 }

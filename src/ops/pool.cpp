@@ -51,7 +51,7 @@ Tensor max_pool2d_grad_input(const Tensor& g, const Tensor& indices, const std::
   return grad_in;
 }
 
-Tensor max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mode) {
+std::tuple<Tensor, Tensor> max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mode) {
   const int64_t n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
   const int64_t oh = pool_out_size(h, p.kernel[0], p.padding[0], p.stride[0], p.dilation[0], ceil_mode);
   const int64_t ow = pool_out_size(w, p.kernel[1], p.padding[1], p.stride[1], p.dilation[1], ceil_mode);
@@ -82,13 +82,13 @@ Tensor max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mo
       return {grad_in};
     });
   }
-  return out;
+  return {out, indices};
 }
 
 }  // namespace
 
-Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
-                  IntArrayRef dilation, bool ceil_mode) {
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
+                                                   IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
   EMBER_CHECK(input.defined(), "max_pool2d: undefined input");
   EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
               "max_pool2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", describe(input));
@@ -116,8 +116,14 @@ Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
     p.padding[i] = pad[i];
     p.dilation[i] = dil[i];
   }
-  if (input.dim() == 3) return max_pool2d_batched(input.unsqueeze(0), p, ceil_mode).squeeze(0);
-  return max_pool2d_batched(input, p, ceil_mode);
+  if (input.dim() == 4) return max_pool2d_batched(input, p, ceil_mode);
+  auto [out, indices] = max_pool2d_batched(input.unsqueeze(0), p, ceil_mode);
+  return {out.squeeze(0), indices.squeeze(0)};
+}
+
+Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
+                  IntArrayRef dilation, bool ceil_mode) {
+  return std::get<0>(max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
 }
 
 // --- avg_pool2d --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // starts them: Kaiming-uniform with a = sqrt(5) and biases uniform in +-1/sqrt(fan_in).
 #include <functional>
 #include <iosfwd>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -44,7 +45,9 @@ EMBER_LAYER(Linear, WeightBiasImplBase<LinearOptions>, Tensor forward(const Tens
 EMBER_LAYER(Conv2d, WeightBiasImplBase<Conv2dOptions>, Tensor forward(const Tensor& input); void reset(););
 
 /// 2-D max pooling.
-EMBER_LAYER(MaxPool2d, OptionsModule<MaxPool2dOptions>, Tensor forward(const Tensor& input););
+EMBER_LAYER(MaxPool2d, OptionsModule<MaxPool2dOptions>, Tensor forward(const Tensor& input);
+            /// (output, indices), as F::max_pool2d_with_indices.
+            std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input););
 /// max(x, 0).
 EMBER_LAYER(ReLU, OptionsModule<ReLUOptions>, Tensor forward(Tensor input););
 /// The Gaussian error linear unit.
