@@ -17,6 +17,8 @@
 
 // The activations' free functions, options and F:: forms.
 #include "ember/nn/functional/activation.h"
+// F::pad and its PadFuncOptions.
+#include "ember/nn/functional/padding.h"
 
 namespace ember {
 

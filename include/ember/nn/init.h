@@ -13,13 +13,15 @@
 
 #include "ember/tensor.h"
 
-// The tags, listed once (kSELU is ember's: LibTorch 1.13 has no SELU nonlinearity tag, while
-// PyTorch's calculate_gain('selu') gives 3/4): each is an empty type enumtype::kName (operator== lets two variants
-// holding tags be compared) and a constant ember::kName of that type.
-#define EMBER_INIT_TAGS(X)                                                                                          \
-  X(Linear)                                                                                                         \
-  X(Conv1D) X(Conv2D) X(Conv3D) X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) X(Sigmoid) X(Tanh) X(ReLU) \
-      X(LeakyReLU) X(SELU) X(FanIn) X(FanOut)
+// The tags, listed once (the padding modes and conv paddings, kConstant ... kSame, are used by
+// ember/nn/functional/padding.h and the conv options) (kSELU is ember's: LibTorch 1.13 has no SELU nonlinearity tag,
+// while PyTorch's calculate_gain('selu') gives 3/4): each is an empty type enumtype::kName (operator== lets two
+// variants holding tags be compared) and a constant ember::kName of that type.
+#define EMBER_INIT_TAGS(X)                                                                                             \
+  X(Linear)                                                                                                            \
+  X(Conv1D)                                                                                                            \
+  X(Conv2D) X(Conv3D) X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) X(Sigmoid) X(Tanh) X(ReLU) X(LeakyReLU) \
+      X(SELU) X(FanIn) X(FanOut) X(Constant) X(Reflect) X(Replicate) X(Circular) X(Zeros) X(Valid) X(Same)
 
 namespace ember {
 namespace enumtype {
