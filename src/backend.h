@@ -7,6 +7,7 @@
 
 #include "conv_geometry.h"
 #include "functors.h"
+#include "pad_geometry.h"
 #include "tensor_impl.h"
 
 namespace ember {
@@ -97,6 +98,14 @@ class Backend {
   virtual void adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) = 0;
   virtual void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) = 0;
 
+  // --- padding (F::pad; g from src/pad_geometry.h; contiguous tensors of one dtype) -----------
+  /// out (planes, D', H', W') gets in (planes, D, H, W) at each element's pad_source_in_plane,
+  /// or `value` where that is -1 (constant mode).
+  virtual void pad_forward(const Tensor& out, const Tensor& in, const PadGeometry& g, double value) = 0;
+  /// grad_in (floating) is written whole: each element the sum of the grad_out elements that
+  /// copied it (reflect, replicate and circular copy one input element into several outputs).
+  virtual void pad_backward(const Tensor& grad_in, const Tensor& grad_out, const PadGeometry& g) = 0;
+
   // --- batch norm over a contiguous (N, C, inner) input of one floating dtype; every per-channel
   //     tensor (C) is contiguous, of the input's dtype, on this device. --------------------------
   /// Training: save_mean / save_invstd get the batch's mean and 1/sqrt(biased var + eps), and the
@@ -186,6 +195,8 @@ class Backend {
   void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) override;                           \
   void adaptive_max_pool2d_forward(const Tensor& out, const Tensor& indices, const Tensor& in) override;               \
   void adaptive_max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) override;    \
+  void pad_forward(const Tensor& out, const Tensor& in, const PadGeometry& g, double value) override;                  \
+  void pad_backward(const Tensor& grad_in, const Tensor& grad_out, const PadGeometry& g) override;                     \
   void batch_norm_forward(const Tensor& out, const Tensor& save_mean, const Tensor& save_invstd, const Tensor& in,     \
                           const Tensor& weight, const Tensor& bias, const Tensor& running_mean,                        \
                           const Tensor& running_var, bool training, double momentum, double eps) override;             \

@@ -263,3 +263,34 @@ TEST_CASE("cuda training: three SGD steps of a tiny conv net match the CPU", "[c
     require_close(gpu.second[i], cpu.second[i], 1e-4, 1e-5);
   }
 }
+
+TEST_CASE("cuda F::pad: every mode, 1-D to 3-D, forward and backward, deterministic too", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  namespace F = ember::nn::functional;
+  manual_seed(11);
+  for (bool deterministic : {false, true}) {
+    DeterministicScope scope(deterministic);
+    for (ScalarType dt : {kFloat, kDouble}) {
+      INFO("dtype " << dt << ", deterministic " << deterministic);
+      for (F::PadFuncOptions::mode_t m :
+           {F::PadFuncOptions::mode_t(kConstant), F::PadFuncOptions::mode_t(kReflect),
+            F::PadFuncOptions::mode_t(kReplicate), F::PadFuncOptions::mode_t(kCircular)}) {
+        compare_devices(
+            [m](const V& v) {
+              return F::pad(v[0], F::PadFuncOptions({3, 2}).mode(m).value(0.5));
+            },
+            {rnd({4, 3, 7}, dt)});
+        compare_devices(
+            [m](const V& v) {
+              return F::pad(v[0], F::PadFuncOptions({-1, 2, 3, 1}).mode(m));
+            },
+            {rnd({2, 3, 9, 8}, dt)});
+        compare_devices(
+            [m](const V& v) {
+              return F::pad(v[0], F::PadFuncOptions({1, 2, 2, 1, 1, 1}).mode(m));
+            },
+            {rnd({2, 2, 4, 5, 6}, dt)});
+      }
+    }
+  }
+}

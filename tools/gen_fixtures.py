@@ -513,6 +513,52 @@ def norm_pool():
     return ff
 
 
+def conv_pad():
+    """F::pad in each mode, Conv2d's padding modes and 'same', Conv1d, the 1-D pools and
+    conv_transpose2d (written last: it draws after every older file)."""
+    ff = FixtureFile("conv_pad")
+    x1, x2, x3 = rnd(2, 3, 5), rnd(2, 2, 4, 5), rnd(1, 2, 3, 4, 5)
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        case(ff, f"pad1d_{mode}", lambda a, mode=mode: F.pad(a, (2, 1), mode=mode), [x1])
+        case(ff, f"pad2d_{mode}", lambda a, mode=mode: F.pad(a, (1, 3, 2, 0), mode=mode), [x2])
+        case(ff, f"pad3d_{mode}", lambda a, mode=mode: F.pad(a, (1, 2, 0, 1, 2, 1), mode=mode), [x3])
+        case(ff, f"pad2d_neg_{mode}", lambda a, mode=mode: F.pad(a, (-1, 2, 1, -2), mode=mode), [x2])
+    case(ff, "pad_constant_value", lambda a: F.pad(a, (1, 1, 0, 2, 1, 0), value=2.5), [x2])
+    case(ff, "pad_constant_4d", lambda a: F.pad(a, (1, 0, 0, 1, 1, 1, 0, 2), value=-1.0), [x2])
+    case(ff, "pad2d_unbatched_reflect", lambda a: F.pad(a, (3, 1, 1, 2), mode="reflect"), [rnd(2, 4, 5)])
+    w = rnd(4, 2, 3, 3)
+    b = rnd(4)
+    for mode in ("zeros", "reflect", "replicate", "circular"):
+        conv = torch.nn.Conv2d(2, 4, 3, padding=(1, 2), padding_mode=mode).double()
+        case(ff, f"conv2d_{mode}", lambda a, w_, b_, conv=conv: conv._conv_forward(a, w_, b_), [x2, w, b])
+    case(ff, "conv2d_same", lambda a, w_, b_: F.conv2d(a, w_, b_, padding="same"), [x2, rnd(3, 2, 2, 4), rnd(3)])
+    case(ff, "conv2d_same_dil", lambda a, w_: F.conv2d(a, w_, padding="same", dilation=(2, 1)), [x2, rnd(3, 2, 3, 2)])
+    case(ff, "conv2d_valid", lambda a, w_: F.conv2d(a, w_, padding="valid"), [x2, w])
+    conv = torch.nn.Conv2d(2, 3, (2, 4), padding="same", padding_mode="reflect").double()
+    case(ff, "conv2d_same_reflect", lambda a, w_, b_: conv._conv_forward(a, w_, b_), [x2, rnd(3, 2, 2, 4), rnd(3)])
+    case(ff, "conv1d", lambda a, w_, b_: F.conv1d(a, w_, b_, stride=2, padding=1, dilation=1), [x1, rnd(4, 3, 3), rnd(4)])
+    case(ff, "conv1d_groups_dil", lambda a, w_: F.conv1d(a, w_, padding=2, dilation=2, groups=3),
+         [rnd(2, 3, 7), rnd(6, 1, 2)])
+    case(ff, "conv1d_unbatched_same", lambda a, w_: F.conv1d(a, w_, padding="same"), [rnd(3, 6), rnd(2, 3, 4)])
+    conv = torch.nn.Conv1d(3, 2, 3, padding=2, padding_mode="circular").double()
+    case(ff, "conv1d_circular", lambda a, w_, b_: conv._conv_forward(a, w_, b_), [x1, rnd(2, 3, 3), rnd(2)])
+    p = rnd(2, 3, 9)
+    case(ff, "max_pool1d", lambda a: F.max_pool1d(a, 3, stride=2, padding=1, dilation=1), [p])
+    case(ff, "max_pool1d_dil_ceil", lambda a: F.max_pool1d(a, 2, stride=2, dilation=2, ceil_mode=True), [p])
+    case(ff, "avg_pool1d", lambda a: F.avg_pool1d(a, 3, stride=2, padding=1), [p])
+    case(ff, "avg_pool1d_nopad_ceil", lambda a: F.avg_pool1d(a, 4, stride=3, padding=1, ceil_mode=True,
+                                                             count_include_pad=False), [p])
+    xt = rnd(2, 4, 3, 4)
+    case(ff, "conv_transpose2d", lambda a, w_, b_: F.conv_transpose2d(a, w_, b_), [xt, rnd(4, 3, 3, 2), rnd(3)])
+    case(ff, "conv_transpose2d_s2_p1_op1", lambda a, w_, b_: F.conv_transpose2d(
+        a, w_, b_, stride=2, padding=1, output_padding=1), [xt, rnd(4, 3, 3, 3), rnd(3)])
+    case(ff, "conv_transpose2d_groups_dil", lambda a, w_: F.conv_transpose2d(
+        a, w_, stride=(2, 1), padding=(0, 1), output_padding=(1, 0), groups=2, dilation=(1, 2)), [xt, rnd(4, 1, 2, 3)])
+    case(ff, "conv_transpose2d_unbatched", lambda a, w_: F.conv_transpose2d(a, w_, stride=3), [rnd(4, 2, 3),
+                                                                                               rnd(4, 2, 2, 2)])
+    return ff
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
@@ -522,7 +568,7 @@ def main():
     # Each later family draws from the generator as it stood after `index`, the one it was written
     # against, so adding a family leaves every other file's values as they were.
     after_index = None
-    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation, losses, norm_pool):
+    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation, losses, norm_pool, conv_pad):
         if make is activation:
             after_index = _gen.get_state()
         if make is norm_pool:

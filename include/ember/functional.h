@@ -17,6 +17,10 @@
 
 // The activations' free functions, options and F:: forms.
 #include "ember/nn/functional/activation.h"
+// F::pad and its PadFuncOptions.
+#include "ember/nn/functional/padding.h"
+// F::conv1d, F::max_pool1d, F::avg_pool1d.
+#include "ember/nn/functional/conv_pool1d.h"
 
 namespace ember {
 

@@ -1,0 +1,50 @@
+#pragma once
+// F::conv1d, F::max_pool1d and F::avg_pool1d with LibTorch 1.13's option structs. Each runs the
+// 2-D op over (N, C, 1, L): no kernels of their own. Included by ember/functional.h.
+#include <cstdint>
+
+#include "ember/arg.h"
+#include "ember/expanding_array.h"
+#include "ember/tensor.h"
+
+namespace ember {
+namespace nn {
+namespace functional {
+
+/// F::conv1d options (integer padding only; kSame / kValid are not supported yet).
+struct Conv1dFuncOptions {
+  EMBER_ARG(Tensor, bias) = Tensor();
+  EMBER_ARG(ExpandingArray<1>, stride) = 1;
+  EMBER_ARG(ExpandingArray<1>, padding) = 0;
+  EMBER_ARG(ExpandingArray<1>, dilation) = 1;
+  EMBER_ARG(int64_t, groups) = 1;
+};
+
+/// F::max_pool1d options; the stride defaults to the kernel size.
+struct MaxPool1dFuncOptions {
+  MaxPool1dFuncOptions(ExpandingArray<1> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
+  EMBER_ARG(ExpandingArray<1>, kernel_size);
+  EMBER_ARG(ExpandingArray<1>, stride);
+  EMBER_ARG(ExpandingArray<1>, padding) = 0;
+  EMBER_ARG(ExpandingArray<1>, dilation) = 1;
+  EMBER_ARG(bool, ceil_mode) = false;
+};
+
+/// F::avg_pool1d options; the stride defaults to the kernel size.
+struct AvgPool1dFuncOptions {
+  AvgPool1dFuncOptions(ExpandingArray<1> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
+  EMBER_ARG(ExpandingArray<1>, kernel_size);
+  EMBER_ARG(ExpandingArray<1>, stride);
+  EMBER_ARG(ExpandingArray<1>, padding) = 0;
+  EMBER_ARG(bool, ceil_mode) = false;
+  EMBER_ARG(bool, count_include_pad) = true;
+};
+
+/// input (N, C, L) or unbatched (C, L); weight (out, in / groups, k).
+EMBER_API Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions& options = {});
+EMBER_API Tensor max_pool1d(const Tensor& input, const MaxPool1dFuncOptions& options);
+EMBER_API Tensor avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& options);
+
+}  // namespace functional
+}  // namespace nn
+}  // namespace ember
