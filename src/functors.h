@@ -213,6 +213,20 @@ EMBER_BINARY_FN(ReluGrad, "relu_backward", Numeric, T, b > T(0) ? a : T(0))
 // PyTorch's CPU formulas, in the operand's precision (its kernels compute float in float). Each
 // backward functor takes (incoming gradient g, saved input x) and reads the forward's parameters.
 // The piecewise ones compare so that NaN propagates, as PyTorch's do.
+//
+// The functors named in EMBER_VEC16_UNARY / EMBER_VEC16_BINARY (below) also run on 16 float32
+// lanes at a time: on CPUs with AVX-512, CpuBackend instantiates their operator() with T =
+// cpu::Vec16 (src/cpu/vec16.h) for contiguous float32 data, and the scalar T = float finishes
+// the tail. Their formula is written once for both, so it uses only what Vec16 has: constants
+// as T(c), + - * / and unary minus, comparisons, exp_of / expm1_of / log1p_of / tanh_of /
+// erf_of, and pick(c, a, b) where a scalar formula would say c ? a : b.
+
+/// c ? a : b, as a call so that a vector body can blend: both a and b are computed, then one is
+/// kept (for Vec16 lane by lane).
+template <typename T>
+EMBER_HD T pick(bool c, T a, T b) {
+  return c ? a : b;
+}
 template <typename T>
 EMBER_HD T sigmoid_of(T x) {
   return T(1) / (T(1) + exp_of(-x));
@@ -272,7 +286,7 @@ struct Elu : Floating {
   double neg, pos, in;
   template <typename T>
   EMBER_HD T operator()(T x) const {
-    return x > T(0) ? x * T(pos) : expm1_of(x * T(in)) * T(neg);
+    return pick(x > T(0), x * T(pos), expm1_of(x * T(in)) * T(neg));
   }
 };
 struct EluGrad : Floating {
@@ -280,17 +294,18 @@ struct EluGrad : Floating {
   double neg, pos, in;
   template <typename T>
   EMBER_HD T operator()(T g, T x) const {
-    return x > T(0) ? g * T(pos) : g * T(in) * T(neg) * exp_of(x * T(in));
+    return pick(x > T(0), g * T(pos), g * T(in) * T(neg) * exp_of(x * T(in)));
   }
 };
-/// log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+/// log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (where exp may overflow:
+/// that value is computed and dropped).
 struct Softplus : Floating {
   static constexpr const char* name = "softplus";
   double beta, threshold;
   template <typename T>
   EMBER_HD T operator()(T x) const {
     const T bx = x * T(beta);
-    return bx > T(threshold) ? x : log1p_of(exp_of(bx)) / T(beta);
+    return pick(bx > T(threshold), x, log1p_of(exp_of(bx)) / T(beta));
   }
 };
 struct SoftplusGrad : Floating {
@@ -299,9 +314,8 @@ struct SoftplusGrad : Floating {
   template <typename T>
   EMBER_HD T operator()(T g, T x) const {
     const T bx = x * T(beta);
-    if (bx > T(threshold)) return g;
     const T z = exp_of(bx);
-    return g * z / (z + T(1));
+    return pick(bx > T(threshold), g, g * z / (z + T(1)));
   }
 };
 /// clamp(x, lo, hi) for numbers of any kind but bool (hardtanh of int64 stays int64, as in PyTorch),
@@ -368,8 +382,9 @@ struct LogSigmoid : Floating {
   static constexpr const char* name = "log_sigmoid";
   template <typename T>
   EMBER_HD T operator()(T x) const {
-    const T ax = x < T(0) ? -x : x;
-    return (x < T(0) ? x : T(0)) - log1p_of(exp_of(-ax));
+    const auto negative = x < T(0);
+    const T ax = pick(negative, -x, x);
+    return pick(negative, x, T(0)) - log1p_of(exp_of(-ax));
   }
 };
 /// d/dx log(sigmoid(x)) = sigmoid(-x), written with exp(-|x|) so it never overflows.
@@ -377,15 +392,33 @@ struct LogSigmoidGrad : Floating {
   static constexpr const char* name = "log_sigmoid_backward";
   template <typename T>
   EMBER_HD T operator()(T g, T x) const {
-    const bool negative = x < T(0);
-    const T z = exp_of(negative ? x : -x);
-    return g * (negative ? T(1) - z / (T(1) + z) : z / (T(1) + z));
+    const auto negative = x < T(0);
+    const T z = exp_of(pick(negative, x, -x));
+    return g * pick(negative, T(1) - z / (T(1) + z), z / (T(1) + z));
   }
 };
 
 #undef EMBER_UNARY_FN
 #undef EMBER_BINARY_FN
 }  // namespace fn
+
+/// The functors with a 16-lane float32 body (see "activations" above): X(Functor) for each.
+/// src/cpu/pointwise_avx512.cpp instantiates the vector loops for these, tests/test_vecmath.cpp
+/// checks each body against its scalar formula bit for bit.
+#define EMBER_VEC16_UNARY(X) \
+  X(Exp) X(Sigmoid) X(Tanh) X(Erf) X(Silu) X(Mish) X(Elu) X(Softplus) X(Gelu) X(GeluTanh) X(LogSigmoid)
+#define EMBER_VEC16_BINARY(X) \
+  X(SiluGrad) X(MishGrad) X(EluGrad) X(SoftplusGrad) X(GeluGrad) X(GeluTanhGrad) X(LogSigmoidGrad)
+
+/// Whether functor F has a 16-lane float32 body (is named in EMBER_VEC16_UNARY / _BINARY).
+template <typename F>
+struct has_vec16 : std::false_type {};
+#define EMBER_HAS_VEC16(F) \
+  template <>              \
+  struct has_vec16<fn::F> : std::true_type {};
+EMBER_VEC16_UNARY(EMBER_HAS_VEC16)
+EMBER_VEC16_BINARY(EMBER_HAS_VEC16)
+#undef EMBER_HAS_VEC16
 
 inline bool is_comparison(BinaryOp op) {
   return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le || op == BinaryOp::Gt ||

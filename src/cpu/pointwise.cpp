@@ -12,6 +12,14 @@
 //
 // Large ops are split into a fixed number of contiguous chunks for OpenMP threads. Each element
 // is computed independently, so the result never depends on the thread count.
+//
+// Contiguous float32 runs of the functors with a vector body (has_vec16, src/functors.h) go 16
+// lanes at a time through pointwise_avx512.cpp on CPUs with AVX-512; the scalar functor does the
+// last n % 16 of each run. The vector transcendentals differ from libm's by a few ulp
+// (src/cpu/vecmath_avx512.h), so which elements take which path must not depend on the thread
+// count: strided::run cuts runs only at multiples of 16 from their start, so the groups of 16
+// and the remainder are the same for any split. A float32 result depends on the CPU (AVX-512 or
+// not) and on the operands' strides, never on the thread count.
 #include <omp.h>
 
 #include <algorithm>
@@ -20,6 +28,7 @@
 
 #include "../dtype_dispatch.h"
 #include "cpu_backend.h"
+#include "pointwise_vec16.h"
 #include "strided.h"
 
 namespace ember {
@@ -39,6 +48,12 @@ T* mdata(const Tensor& t) {
   return static_cast<T*>(t.data_ptr());
 }
 
+/// Whether (T, F) has the 16-lane body pointwise_avx512.cpp defines.
+template <typename T, typename F>
+constexpr bool vec16_body() {
+  return std::is_same<T, float>::value && has_vec16<F>::value;
+}
+
 template <typename T, typename F>
 void unary_loop(const F f, const Tensor& out, const Tensor& in) {
   const auto g = make_geometry<2>({&out, &in});
@@ -49,7 +64,11 @@ void unary_loop(const F f, const Tensor& out, const Tensor& in) {
     T* po = o + off[0];
     const T* px = x + off[1];
     if (so == 1 && sx == 1) {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(px[i]);
+      int64_t i = 0;
+      if constexpr (vec16_body<T, F>()) {
+        if (cpu::vec16_available()) i = cpu::vec16_unary(f, po, px, n);
+      }
+      for (; i < n; ++i) po[i] = f(px[i]);
     } else if (so == 1 && sx == 0) {
       const T v = f(*px);
       for (int64_t i = 0; i < n; ++i) po[i] = v;
@@ -73,7 +92,11 @@ void binary_loop(const F f, const Tensor& out, const Tensor& a, const Tensor& b)
     const T* px = x + off[1];
     const T* py = y + off[2];
     if (so == 1 && sx == 1 && sy == 1) {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(px[i], py[i]);
+      int64_t i = 0;
+      if constexpr (vec16_body<T, F>()) {
+        if (cpu::vec16_available()) i = cpu::vec16_binary(f, po, px, py, n);
+      }
+      for (; i < n; ++i) po[i] = f(px[i], py[i]);
     } else if (so == 1 && sx == 1 && sy == 0) {  // a row plus a broadcast value
       const T v = *py;
       for (int64_t i = 0; i < n; ++i) po[i] = f(px[i], v);

@@ -69,10 +69,19 @@ void parallel_chunks(int64_t numel, const Body& body) {
   for (int64_t c = 0; c < chunks; ++c) body(c * per, std::min(numel, (c + 1) * per));
 }
 
-/// Walks the whole space, in parallel chunks when it is large.
+/// Chunk boundaries fall this many elements apart within an innermost run (see run).
+constexpr int64_t kRunAlign = 16;
+
+/// Walks the whole space, in parallel chunks when it is large. A chunk boundary is moved back to
+/// a multiple of kRunAlign from the start of its innermost run, so the pieces a run is cut into
+/// start at the same 16-element groups whatever the thread count: a loop that does whole groups
+/// one way (the AVX-512 bodies in pointwise.cpp) and its remainder another then treats every
+/// element alike for any number of threads.
 template <int N, typename Row>
 void run(const Geometry<N>& g, const Row& row) {
-  parallel_chunks(g.numel, [&](int64_t begin, int64_t end) { walk(g, begin, end, row); });
+  const int64_t inner = g.sizes[g.ndim - 1];
+  auto align = [inner](int64_t b) { return b - b % inner % kRunAlign; };  // monotone; keeps 0 and numel
+  parallel_chunks(g.numel, [&](int64_t begin, int64_t end) { walk(g, align(begin), align(end), row); });
 }
 
 }  // namespace strided
