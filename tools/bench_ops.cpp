@@ -1,6 +1,7 @@
 // Times mm, conv2d and the activations, forward + backward, at the tutorial's batch-64 shapes, and prints one
 // line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch and prints ratios.
-// usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N]
+// usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N] [--case NAME]
+// --case times just that case (tools/bench_ops.py runs one case at a time, right after PyTorch's).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -34,11 +35,12 @@ static double median_ms(const std::function<void()>& step, int repeats, ember::D
 
 int main(int argc, char** argv) {
   int threads = 2, repeats = 10;
-  std::string device = "cpu";
+  std::string device = "cpu", only;  // only: the one case to time, or all
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
     else if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--case")) only = argv[i + 1];
     else {
       std::fprintf(stderr, "bench_ops: unknown flag %s\n", argv[i]);
       return 2;
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
 
     // One case: the median of forward + backward (with a gradient of ones), printed as "name ms".
     auto time_case = [&](const std::string& name, const std::function<Tensor()>& forward) {
+      if (!only.empty() && name != only) return;
       const double ms = median_ms(
           [&] {
             Tensor y = forward();
@@ -83,6 +86,11 @@ int main(int argc, char** argv) {
         {"softplus", [](const Tensor& t) { return ember::softplus(t); }},
         {"mish", [](const Tensor& t) { return ember::mish(t); }},
         {"hardswish", [](const Tensor& t) { return ember::hardswish(t); }},
+        {"sigmoid", [](const Tensor& t) { return ember::sigmoid(t); }},
+        {"tanh", [](const Tensor& t) { return ember::tanh(t); }},
+        {"selu", [](const Tensor& t) { return ember::selu(t); }},
+        {"celu", [](const Tensor& t) { return ember::celu(t); }},
+        {"logsigmoid", [](const Tensor& t) { return ember::log_sigmoid(t); }},
     };
     for (const auto& [name, fn] : activations) time_case(std::string(name) + "_64x32x32x32", [&] { return fn(a); });
   } catch (const ember::Error& e) {

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark: ember's mm, conv2d and activations (forward + backward) against PyTorch, side by side.
 
-usage: tools/bench_ops.py BUILD_DIR [--threads 2] [--device cpu|cuda] [--repeats 10]
-Runs PyTorch in this process and ember's bench_ops binary with the same threads and shapes,
-then prints a table of median milliseconds and the ratio PyTorch / ember (> 1: ember faster).
+usage: tools/bench_ops.py BUILD_DIR [--threads 2] [--device cpu|cuda] [--repeats 10] [--rounds 1] [--only SUBSTRING]
+--only keeps the cases whose name contains SUBSTRING (e.g. 64x32x32x32: the activations).
+Runs PyTorch in this process and ember's bench_ops binary with the same threads and shapes, case
+by case, back to back (PyTorch's case, then ember's), so that load from other processes on a
+shared machine tends to hit both; --rounds repeats the whole walk. Prints a table of median
+milliseconds (the median over rounds) and the median of the rounds' ratios PyTorch / ember
+(> 1: ember faster).
 The cases match tools/bench_ops.cpp: the second conv's input requires grad (it is a hidden
 layer), the first conv's does not (it is the image).
 """
@@ -27,7 +31,8 @@ def median_ms(step, repeats, device):
     return statistics.median(ms)
 
 
-def torch_cases(device, repeats):
+def torch_cases(device):
+    """Each case's forward + backward step, by name."""
     torch.manual_seed(0)
     p = lambda *s: torch.randn(*s, device=device, requires_grad=True)
     x, w = torch.randn(64, 3072, device=device), p(3072, 4000)
@@ -43,21 +48,20 @@ def torch_cases(device, repeats):
     def conv2():
         y = F.conv2d(h, w2, b2, padding=1); y.backward(torch.ones_like(y))
 
-    cases = {"mm_64x3072x4000": median_ms(mm, repeats, device),
-             "conv_3to32_5x5_pad2": median_ms(conv1, repeats, device),
-             "conv_32to16_3x3_pad1": median_ms(conv2, repeats, device)}
+    steps = {"mm_64x3072x4000": mm, "conv_3to32_5x5_pad2": conv1, "conv_32to16_3x3_pad1": conv2}
     # Activations on the hidden layer's (64, 32, 32, 32) output, forward + backward.
     a = torch.randn(64, 32, 32, 32, device=device, requires_grad=True)
     for name, fn in ACTIVATIONS:
         def step(fn=fn):
             y = fn(a); y.backward(torch.ones_like(y))
-        cases[f"{name}_64x32x32x32"] = median_ms(step, repeats, device)
-    return cases
+        steps[f"{name}_64x32x32x32"] = step
+    return steps
 
 
 ACTIVATIONS = [("relu", F.relu), ("silu", F.silu), ("gelu", F.gelu), ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh")),
                ("leaky_relu", F.leaky_relu), ("elu", F.elu), ("softplus", F.softplus), ("mish", F.mish),
-               ("hardswish", F.hardswish)]
+               ("hardswish", F.hardswish), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh), ("selu", F.selu),
+               ("celu", F.celu), ("logsigmoid", F.logsigmoid)]
 
 
 def machine(device):
@@ -75,18 +79,32 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--only", default="")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    ref = torch_cases(a.device, a.repeats)
+    steps = {k: step for k, step in torch_cases(a.device).items() if a.only in k}
     exe = os.path.join(a.build_dir, "tools", "bench_ops")
-    out = subprocess.run([exe, "--threads", str(a.threads), "--device", a.device, "--repeats", str(a.repeats)],
-                         check=True, capture_output=True, text=True).stdout
-    ours = {k: float(v) for k, v in (line.split() for line in out.strip().splitlines())}
-    print(f"machine: {machine(a.device)}; threads {a.threads}; PyTorch {torch.__version__}; median of {a.repeats}")
+
+    def ember_ms(case):
+        out = subprocess.run([exe, "--threads", str(a.threads), "--device", a.device, "--repeats", str(a.repeats),
+                              "--case", case], check=True, capture_output=True, text=True).stdout
+        name, ms = out.split()
+        assert name == case, out
+        return float(ms)
+
+    times = {k: ([], []) for k in steps}
+    for _ in range(a.rounds):
+        for k, step in steps.items():
+            times[k][0].append(median_ms(step, a.repeats, a.device))
+            times[k][1].append(ember_ms(k))
+    med = statistics.median
+    print(f"machine: {machine(a.device)}; threads {a.threads}; PyTorch {torch.__version__}; median of {a.repeats}; "
+          f"{a.rounds} round(s)")
     print(f"| case (fwd+bwd, batch 64) | PyTorch ms | ember ms | speed-up (PyTorch / ember) |")
     print(f"|---|---:|---:|---:|")
-    for k, t in ref.items():
-        print(f"| {k} | {t:.2f} | {ours[k]:.2f} | {t / ours[k]:.2f}x |")
+    for k, (ref, ours) in times.items():
+        print(f"| {k} | {med(ref):.2f} | {med(ours):.2f} | {med(r / o for r, o in zip(ref, ours)):.2f}x |")
 
 
 if __name__ == "__main__":
