@@ -234,7 +234,7 @@ EMBER_HD T sigmoid_of(T x) {
 /// min(max(v, 0), 6), NaN passing through.
 template <typename T>
 EMBER_HD T clip06(T v) {
-  return v < T(0) ? T(0) : (v > T(6) ? T(6) : v);
+  return pick(v < T(0), T(0), pick(v > T(6), T(6), v));
 }
 constexpr double kSqrtHalf = 0.70710678118654752440;      // 1 / sqrt(2)
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;    // 1 / sqrt(2 pi): the normal pdf at 0
@@ -261,15 +261,16 @@ struct MishGrad : Floating {
 // The piecewise functors compare and select values computed up front (hardtanh's bounds are
 // converted before the tests): GCC then vectorises the loop with blends. A floating-point
 // multiply or conversion needed in one arm only stays a branch per element (with -ftrapping-math
-// it may not be speculated): hardtanh written so was 60 times slower, and leaky_relu still is
-// about 10 times slower than relu on random signs (rewriting it as x * (m + (1 - m) s) did not
-// help: GCC recognises the select and branches again).
+// it may not be speculated): hardtanh written so was 60 times slower, and leaky_relu's scalar
+// loop still is about 10 times slower than relu on random signs (rewriting it as
+// x * (m + (1 - m) s) did not help: GCC recognises the select and branches again). Its float32
+// vector body (EMBER_VEC16_UNARY) blends instead, as hardswish's does.
 struct LeakyRelu : Floating {
   static constexpr const char* name = "leaky_relu";
   double slope;
   template <typename T>
   EMBER_HD T operator()(T x) const {
-    return x > T(0) ? x : x * T(slope);
+    return pick(x > T(0), x, x * T(slope));
   }
 };
 struct LeakyReluGrad : Floating {
@@ -277,7 +278,7 @@ struct LeakyReluGrad : Floating {
   double slope;
   template <typename T>
   EMBER_HD T operator()(T g, T x) const {
-    return x > T(0) ? g : g * T(slope);
+    return pick(x > T(0), g, g * T(slope));
   }
 };
 /// ELU, SELU and CELU: x > 0 ? pos x : neg (exp(in x) - 1).
@@ -345,7 +346,7 @@ struct HardswishGrad : Floating {
   template <typename T>
   EMBER_HD T operator()(T g, T x) const {
     const T mid = g * (x / T(3) + T(0.5));
-    return x < T(-3) ? T(0) : (x <= T(3) ? mid : g);
+    return pick(x < T(-3), T(0), pick(x <= T(3), mid, g));
   }
 };
 EMBER_UNARY_FN(Hardsigmoid, "hardsigmoid", Floating, clip06(x + T(3)) / T(6))
@@ -406,9 +407,29 @@ struct LogSigmoidGrad : Floating {
 /// src/cpu/pointwise_avx512.cpp instantiates the vector loops for these, tests/test_vecmath.cpp
 /// checks each body against its scalar formula bit for bit.
 #define EMBER_VEC16_UNARY(X) \
-  X(Exp) X(Sigmoid) X(Tanh) X(Erf) X(Silu) X(Mish) X(Elu) X(Softplus) X(Gelu) X(GeluTanh) X(LogSigmoid)
+  X(Exp)                     \
+  X(Sigmoid)                 \
+  X(Tanh)                    \
+  X(Erf)                     \
+  X(Silu)                    \
+  X(Mish)                    \
+  X(Elu)                     \
+  X(Softplus)                \
+  X(Gelu)                    \
+  X(GeluTanh)                \
+  X(LogSigmoid)              \
+  X(LeakyRelu)               \
+  X(Hardswish)
 #define EMBER_VEC16_BINARY(X) \
-  X(SiluGrad) X(MishGrad) X(EluGrad) X(SoftplusGrad) X(GeluGrad) X(GeluTanhGrad) X(LogSigmoidGrad)
+  X(SiluGrad)                 \
+  X(MishGrad)                 \
+  X(EluGrad)                  \
+  X(SoftplusGrad)             \
+  X(GeluGrad)                 \
+  X(GeluTanhGrad)             \
+  X(LogSigmoidGrad)           \
+  X(LeakyReluGrad)            \
+  X(HardswishGrad)
 
 /// Whether functor F has a 16-lane float32 body (is named in EMBER_VEC16_UNARY / _BINARY).
 template <typename F>
