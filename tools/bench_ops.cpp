@@ -1,11 +1,12 @@
 // Times mm, conv2d and the activations, forward + backward, at the tutorial's batch-64 shapes, and prints one
 // line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch and prints ratios.
-// usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N] [--case NAME]
+// usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N] [--case NAME] [--clock wall|cpu]
 // --case times just that case (tools/bench_ops.py runs one case at a time, right after PyTorch's).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <utility>
@@ -16,6 +17,17 @@
 using ember::Tensor;
 namespace F = ember::nn::functional;
 
+/// Milliseconds on the wall clock, or of this process's CPU time (`--clock cpu`: with one thread,
+/// the work itself, whatever else the machine runs).
+static bool cpu_clock = false;
+static double now_ms() {
+  if (!cpu_clock)
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
+}
+
 static double median_ms(const std::function<void()>& step, int repeats, ember::Device dev) {
   auto sync = [&] {
     if (dev.is_cuda()) ember::cuda::synchronize();
@@ -24,10 +36,10 @@ static double median_ms(const std::function<void()>& step, int repeats, ember::D
   sync();
   std::vector<double> ms;
   for (int i = 0; i < repeats; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
+    const double t0 = now_ms();
     step();
     sync();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(now_ms() - t0);
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
@@ -41,6 +53,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
     else if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--case")) only = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--clock")) cpu_clock = !std::strcmp(argv[i + 1], "cpu");
     else {
       std::fprintf(stderr, "bench_ops: unknown flag %s\n", argv[i]);
       return 2;
