@@ -2,8 +2,9 @@
 // Vec16: 16 float32 lanes that a pointwise functor (src/functors.h) takes as its T, so the one
 // formula each functor spells also runs on AVX-512 registers (src/cpu/pointwise_avx512.cpp).
 // It has what the formulas use: construction from a constant (T(0.5), T(beta)), + - * / and
-// unary minus rounding as float does (one instruction each, never fused: the vector body rounds
-// like the scalar one), comparisons giving a lane mask, fn::pick(mask, a, b) as the blend, and
+// unary minus rounding as float does (one instruction each, never fused into an FMA since
+// ember and its tests build with -ffp-contract=off: the vector body rounds like the scalar
+// one), comparisons giving a lane mask, pick(mask, a, b) as fn::pick's blend, and
 // exp_of / expm1_of / log1p_of / tanh_of / erf_of, found by argument-dependent lookup and
 // computed by Math: vecmath (src/cpu/vecmath_avx512.h) in the kernels; tests/test_vecmath.cpp
 // plugs in libm lane by lane to check that a vector body is the scalar formula bit for bit.
