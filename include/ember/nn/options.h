@@ -3,6 +3,7 @@
 //   Linear(LinearOptions(3072, 100).bias(false))
 //   Conv2d(Conv2dOptions(3, 32, 5).stride(1).padding(2))
 //   MaxPool2d(MaxPool2dOptions(2).stride(2))
+//   Conv1d(Conv1dOptions(3, 8, 3).padding(1))
 // (The option structs of the functional ops live in ember/functional.h, under
 // nn::functional, as LibTorch's ...FuncOptions.)
 #include <cstdint>
@@ -32,21 +33,24 @@ struct FlattenOptions {
   EMBER_ARG(int64_t, end_dim) = -1;
 };
 
-/// Conv2d(in_channels, out_channels, kernel_size): kernel_size, stride, padding and dilation
-/// take one value for both dims or {h, w}. Padding is with zeros (LibTorch's default
-/// padding_mode; the others are not supported).
-struct Conv2dOptions {
-  Conv2dOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
+/// Conv1d / Conv2d(in_channels, out_channels, kernel_size): kernel_size, stride, padding and
+/// dilation take one value for every dim or one per dim ({h, w}). Padding is with zeros
+/// (LibTorch's default padding_mode; the others are not supported).
+template <size_t D>
+struct ConvOptions {
+  ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   EMBER_ARG(int64_t, in_channels);
   EMBER_ARG(int64_t, out_channels);
-  EMBER_ARG(ExpandingArray<2>, kernel_size);
-  EMBER_ARG(ExpandingArray<2>, stride) = 1;
-  EMBER_ARG(ExpandingArray<2>, padding) = 0;
-  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+  EMBER_ARG(ExpandingArray<D>, kernel_size);
+  EMBER_ARG(ExpandingArray<D>, stride) = 1;
+  EMBER_ARG(ExpandingArray<D>, padding) = 0;
+  EMBER_ARG(ExpandingArray<D>, dilation) = 1;
   EMBER_ARG(int64_t, groups) = 1;
   EMBER_ARG(bool, bias) = true;
 };
+using Conv1dOptions = ConvOptions<1>;
+using Conv2dOptions = ConvOptions<2>;
 
 /// The pooling window every pooling option has: Options(kernel_size), implicit as LibTorch's,
 /// with the stride defaulting to the kernel size and no padding.
@@ -56,12 +60,27 @@ struct Conv2dOptions {
   EMBER_ARG(ExpandingArray<D>, stride);                                                                    \
   EMBER_ARG(ExpandingArray<D>, padding) = 0
 
-/// MaxPool2d(kernel_size).
-struct MaxPool2dOptions {
-  EMBER_POOL_WINDOW_ARGS(MaxPool2dOptions, 2);
-  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+/// MaxPool1d / MaxPool2d(kernel_size); F::max_pool1d/2d take the same options, as in LibTorch.
+template <size_t D>
+struct MaxPoolOptions {
+  EMBER_POOL_WINDOW_ARGS(MaxPoolOptions, D);
+  EMBER_ARG(ExpandingArray<D>, dilation) = 1;
   EMBER_ARG(bool, ceil_mode) = false;
 };
+using MaxPool1dOptions = MaxPoolOptions<1>;
+using MaxPool2dOptions = MaxPoolOptions<2>;
+
+/// AvgPool1d / AvgPool2d(kernel_size); F::avg_pool1d/2d take the same options, as in LibTorch.
+/// (As LibTorch's, the 1-D op ignores divisor_override.)
+template <size_t D>
+struct AvgPoolOptions {
+  EMBER_POOL_WINDOW_ARGS(AvgPoolOptions, D);
+  EMBER_ARG(bool, ceil_mode) = false;
+  EMBER_ARG(bool, count_include_pad) = true;
+  EMBER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
+};
+using AvgPool1dOptions = AvgPoolOptions<1>;
+using AvgPool2dOptions = AvgPoolOptions<2>;
 
 /// Dropout(p): zeroes each element with probability p in training, scaling the rest by 1/(1-p).
 struct DropoutOptions {
