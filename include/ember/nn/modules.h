@@ -40,7 +40,9 @@ extern template class EMBER_API WeightBiasImplBase<Conv1dOptions>;
 extern template class EMBER_API WeightBiasImplBase<Conv2dOptions>;
 
 /// What Conv1d and Conv2d share: reset() checks the options and registers the weight
-/// (out, in / groups, k...) and bias (out), initialised as LibTorch's.
+/// (out, in / groups, k...) and bias (out), initialised as LibTorch's; a padding_mode other than
+/// kZeros pads the input with F::pad (kReflect, kReplicate, kCircular) before a zero-padding-free
+/// convolution, as PyTorch's modules.
 template <size_t D>
 class EMBER_API ConvNdImpl : public WeightBiasImplBase<ConvOptions<D>> {
  public:
@@ -51,6 +53,8 @@ class EMBER_API ConvNdImpl : public WeightBiasImplBase<ConvOptions<D>> {
   /// LibTorch's printout: kernel_size and stride always; padding, dilation, groups and bias
   /// only when they differ from the defaults.
   void print_conv(std::ostream& stream) const;
+  /// The convolution, after padding_mode's padding (or 'same''s odd extra) through F::pad.
+  Tensor conv_forward(const Tensor& input);
 };
 extern template class EMBER_API ConvNdImpl<1>;
 extern template class EMBER_API ConvNdImpl<2>;

@@ -10,9 +10,11 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "ember/arg.h"
+#include "ember/enum.h"
 #include "ember/expanding_array.h"
 #include "ember/tensor.h"
 
@@ -33,24 +35,78 @@ struct FlattenOptions {
   EMBER_ARG(int64_t, end_dim) = -1;
 };
 
-/// Conv1d / Conv2d(in_channels, out_channels, kernel_size): kernel_size, stride, padding and
-/// dilation take one value for every dim or one per dim ({h, w}). Padding is with zeros
-/// (LibTorch's default padding_mode; the others are not supported).
+/// A convolution's padding, as LibTorch's: explicit sizes (one value for every dim, or one per
+/// dim), kValid (none) or kSame (the output keeps the input's size; stride 1 only).
+template <size_t D>
+using conv_padding_t = std::variant<ExpandingArray<D>, enumtype::kValid, enumtype::kSame>;
+/// What the convolution modules pad with.
+using conv_padding_mode_t =
+    std::variant<enumtype::kZeros, enumtype::kReflect, enumtype::kReplicate, enumtype::kCircular>;
+
+/// The `padding` option of the conv option structs. One setter per alternative, rather than
+/// EMBER_ARG's one taking the variant, so that .padding({1, 2}) still reads as sizes; the
+/// variant itself is taken too (for copying one struct's padding into another).
+#define EMBER_CONV_PADDING_ARG(D)                                                               \
+ public:                                                                                        \
+  auto padding(ExpandingArray<D> new_padding)->decltype(*this) {                                \
+    this->padding_ = new_padding;                                                               \
+    return *this;                                                                               \
+  }                                                                                             \
+  auto padding(enumtype::kValid tag)->decltype(*this) {                                         \
+    this->padding_ = tag;                                                                       \
+    return *this;                                                                               \
+  }                                                                                             \
+  auto padding(enumtype::kSame tag)->decltype(*this) {                                          \
+    this->padding_ = tag;                                                                       \
+    return *this;                                                                               \
+  }                                                                                             \
+  template <typename P, typename = std::enable_if_t<std::is_same<P, conv_padding_t<D>>::value>> \
+  auto padding(const P& new_padding)->decltype(*this) {                                         \
+    this->padding_ = new_padding;                                                               \
+    return *this;                                                                               \
+  }                                                                                             \
+  const conv_padding_t<D>& padding() const noexcept { return this->padding_; }                  \
+  conv_padding_t<D>& padding() noexcept { return this->padding_; }                              \
+                                                                                                \
+ private:                                                                                       \
+  conv_padding_t<D> padding_ = ExpandingArray<D>(0)
+
+/// Conv1d / Conv2d(in_channels, out_channels, kernel_size): kernel_size, stride and dilation
+/// take one value for every dim or one per dim ({h, w}); padding also takes kSame or kValid, and
+/// padding_mode pads with zeros (the default), kReflect, kReplicate or kCircular.
 template <size_t D>
 struct ConvOptions {
+  using padding_t = conv_padding_t<D>;
+  using padding_mode_t = conv_padding_mode_t;
   ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   EMBER_ARG(int64_t, in_channels);
   EMBER_ARG(int64_t, out_channels);
   EMBER_ARG(ExpandingArray<D>, kernel_size);
   EMBER_ARG(ExpandingArray<D>, stride) = 1;
-  EMBER_ARG(ExpandingArray<D>, padding) = 0;
+  EMBER_CONV_PADDING_ARG(D);
   EMBER_ARG(ExpandingArray<D>, dilation) = 1;
   EMBER_ARG(int64_t, groups) = 1;
   EMBER_ARG(bool, bias) = true;
+  EMBER_ARG(padding_mode_t, padding_mode) = enumtype::kZeros();
 };
 using Conv1dOptions = ConvOptions<1>;
 using Conv2dOptions = ConvOptions<2>;
+
+namespace functional {
+/// F::conv1d / F::conv2d options (LibTorch's ConvFuncOptions: no channels, no padding_mode).
+template <size_t D>
+struct ConvFuncOptions {
+  using padding_t = conv_padding_t<D>;
+  EMBER_ARG(Tensor, bias) = Tensor();
+  EMBER_ARG(ExpandingArray<D>, stride) = 1;
+  EMBER_CONV_PADDING_ARG(D);
+  EMBER_ARG(ExpandingArray<D>, dilation) = 1;
+  EMBER_ARG(int64_t, groups) = 1;
+};
+using Conv1dFuncOptions = ConvFuncOptions<1>;
+using Conv2dFuncOptions = ConvFuncOptions<2>;
+}  // namespace functional
 
 /// The pooling window every pooling option has: Options(kernel_size), implicit as LibTorch's,
 /// with the stride defaulting to the kernel size and no padding.

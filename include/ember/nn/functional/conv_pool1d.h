@@ -12,15 +12,6 @@ namespace ember {
 namespace nn {
 namespace functional {
 
-/// F::conv1d options (integer padding only; kSame / kValid are not supported yet).
-struct Conv1dFuncOptions {
-  EMBER_ARG(Tensor, bias) = Tensor();
-  EMBER_ARG(ExpandingArray<1>, stride) = 1;
-  EMBER_ARG(ExpandingArray<1>, padding) = 0;
-  EMBER_ARG(ExpandingArray<1>, dilation) = 1;
-  EMBER_ARG(int64_t, groups) = 1;
-};
-
 /// F::max_pool1d and F::avg_pool1d take the modules' options, as in LibTorch.
 using MaxPool1dFuncOptions = MaxPool1dOptions;
 using AvgPool1dFuncOptions = AvgPool1dOptions;
