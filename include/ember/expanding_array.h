@@ -40,6 +40,8 @@ class ExpandingArray {
 
 template <size_t D, typename T>
 std::ostream& operator<<(std::ostream& os, const ExpandingArray<D, T>& a) {
+  // As LibTorch's: one value prints bare (Conv1d's "kernel_size=3"), more as a list ("[3, 3]").
+  if (D == 1) return os << a[0];
   return os << ArrayRef<T>(a);
 }
 

@@ -33,15 +33,6 @@ constexpr Reduction kSum = Reduction::Sum;
 namespace nn {
 namespace functional {
 
-/// F::conv2d options. Only integer paddings (not kSame/kValid) are supported yet.
-struct Conv2dFuncOptions {
-  EMBER_ARG(Tensor, bias) = Tensor();
-  EMBER_ARG(ExpandingArray<2>, stride) = 1;
-  EMBER_ARG(ExpandingArray<2>, padding) = 0;
-  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
-  EMBER_ARG(int64_t, groups) = 1;
-};
-
 /// F::max_pool2d options are the module's, as in LibTorch (the stride defaults to the kernel size).
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 

@@ -2,6 +2,8 @@
 // own checks first so that errors speak of 1-D shapes.
 #include "ember/functional.h"
 
+#include "conv_padding.h"
+
 namespace ember {
 namespace nn {
 namespace functional {
@@ -20,8 +22,10 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions
   EMBER_CHECK(weight.defined() && weight.dim() == 3,
               "conv1d: expected a 3-D weight (out_channels, in_channels / groups, kW), got ",
               weight.defined() ? weight.sizes() : IntArrayRef());
-  return ember::conv2d(input.unsqueeze(-2), weight.unsqueeze(2), options.bias(), {1, options.stride()[0]},
-                       {0, options.padding()[0]}, {1, options.dilation()[0]}, options.groups())
+  const ConvPadding padded = resolve_conv_padding<1>("conv1d", input, weight, options.padding(), enumtype::kZeros(),
+                                                     options.stride(), options.dilation());
+  return ember::conv2d(padded.input.unsqueeze(-2), weight.unsqueeze(2), options.bias(), {1, options.stride()[0]},
+                       {0, padded.padding[0]}, {1, options.dilation()[0]}, options.groups())
       .squeeze(-2);
 }
 

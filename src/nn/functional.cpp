@@ -2,6 +2,7 @@
 // that are compositions of ops (linear, batch_norm, dropout in place).
 #include "ember/functional.h"
 
+#include "conv_padding.h"
 #include "ops/common.h"
 #include "ops/loss.h"
 
@@ -29,7 +30,9 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options) {
-  return ember::conv2d(input, weight, options.bias(), options.stride(), options.padding(), options.dilation(),
+  const ConvPadding padded = resolve_conv_padding<2>("conv2d", input, weight, options.padding(), enumtype::kZeros(),
+                                                     options.stride(), options.dilation());
+  return ember::conv2d(padded.input, weight, options.bias(), options.stride(), padded.padding, options.dilation(),
                        options.groups());
 }
 

@@ -25,6 +25,7 @@ void WeightBiasImplBase<Options>::register_weight_and_bias(const std::vector<int
 }
 
 template class WeightBiasImplBase<LinearOptions>;
+template class WeightBiasImplBase<Conv1dOptions>;
 template class WeightBiasImplBase<Conv2dOptions>;
 
 void LinearImpl::reset() {

@@ -1,8 +1,10 @@
-// AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and their functional forms, over the pooling
+// AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and their functional forms, over the pooling
 // ops of src/ops/pool.cpp.
 #include "ember/nn/pooling.h"
 
 #include <ostream>
+
+#include "ember/functional.h"
 
 namespace ember {
 namespace nn {
@@ -27,6 +29,11 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input,
 }
 
 }  // namespace functional
+
+void AvgPool1dImpl::pretty_print(std::ostream& stream) const {
+  print(stream, {{"kernel_size", options.kernel_size()}, {"stride", options.stride()}, {"padding", options.padding()}});
+}
+Tensor AvgPool1dImpl::forward(const Tensor& input) { return functional::avg_pool1d(input, options); }
 
 void AvgPool2dImpl::pretty_print(std::ostream& stream) const {
   print(stream, {{"kernel_size", options.kernel_size()}, {"stride", options.stride()}, {"padding", options.padding()}});

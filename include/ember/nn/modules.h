@@ -36,18 +36,43 @@ class EMBER_API WeightBiasImplBase : public OptionsModule<Options> {
   void register_weight_and_bias(const std::vector<int64_t>& weight_shape);
 };
 extern template class EMBER_API WeightBiasImplBase<LinearOptions>;
+extern template class EMBER_API WeightBiasImplBase<Conv1dOptions>;
 extern template class EMBER_API WeightBiasImplBase<Conv2dOptions>;
+
+/// What Conv1d and Conv2d share: reset() checks the options and registers the weight
+/// (out, in / groups, k...) and bias (out), initialised as LibTorch's; a padding_mode other than
+/// kZeros pads the input with F::pad (kReflect, kReplicate, kCircular) before a zero-padding-free
+/// convolution, as PyTorch's modules.
+template <size_t D>
+class EMBER_API ConvNdImpl : public WeightBiasImplBase<ConvOptions<D>> {
+ public:
+  using WeightBiasImplBase<ConvOptions<D>>::WeightBiasImplBase;
+  void reset();
+
+ protected:
+  /// LibTorch's printout: kernel_size and stride always; padding, dilation, groups and bias
+  /// only when they differ from the defaults.
+  void print_conv(std::ostream& stream) const;
+  /// The convolution, after padding_mode's padding (or 'same''s odd extra) through F::pad.
+  Tensor conv_forward(const Tensor& input);
+};
+extern template class EMBER_API ConvNdImpl<1>;
+extern template class EMBER_API ConvNdImpl<2>;
 
 // reset() checks the options and re-registers and re-initialises the parameters.
 /// y = x W^T + b, with weight (out_features, in_features) and bias (out_features).
 EMBER_LAYER(Linear, WeightBiasImplBase<LinearOptions>, Tensor forward(const Tensor& input); void reset(););
+/// 1-D convolution over (N, C, L) or (C, L), weight (out, in / groups, k), bias (out).
+EMBER_LAYER(Conv1d, ConvNdImpl<1>, Tensor forward(const Tensor& input););
 /// 2-D convolution over (N, C, H, W), weight (out, in / groups, kH, kW), bias (out).
-EMBER_LAYER(Conv2d, WeightBiasImplBase<Conv2dOptions>, Tensor forward(const Tensor& input); void reset(););
+EMBER_LAYER(Conv2d, ConvNdImpl<2>, Tensor forward(const Tensor& input););
 
 /// 2-D max pooling.
 EMBER_LAYER(MaxPool2d, OptionsModule<MaxPool2dOptions>, Tensor forward(const Tensor& input);
             /// (output, indices), as F::max_pool2d_with_indices.
             std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input););
+/// 1-D max pooling over (N, C, L) or (C, L).
+EMBER_LAYER(MaxPool1d, OptionsModule<MaxPool1dOptions>, Tensor forward(const Tensor& input););
 /// max(x, 0).
 EMBER_LAYER(ReLU, OptionsModule<ReLUOptions>, Tensor forward(Tensor input););
 /// The Gaussian error linear unit.

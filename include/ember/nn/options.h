@@ -3,15 +3,18 @@
 //   Linear(LinearOptions(3072, 100).bias(false))
 //   Conv2d(Conv2dOptions(3, 32, 5).stride(1).padding(2))
 //   MaxPool2d(MaxPool2dOptions(2).stride(2))
+//   Conv1d(Conv1dOptions(3, 8, 3).padding(1))
 // (The option structs of the functional ops live in ember/functional.h, under
 // nn::functional, as LibTorch's ...FuncOptions.)
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "ember/arg.h"
+#include "ember/enum.h"
 #include "ember/expanding_array.h"
 #include "ember/tensor.h"
 
@@ -32,21 +35,78 @@ struct FlattenOptions {
   EMBER_ARG(int64_t, end_dim) = -1;
 };
 
-/// Conv2d(in_channels, out_channels, kernel_size): kernel_size, stride, padding and dilation
-/// take one value for both dims or {h, w}. Padding is with zeros (LibTorch's default
-/// padding_mode; the others are not supported).
-struct Conv2dOptions {
-  Conv2dOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
+/// A convolution's padding, as LibTorch's: explicit sizes (one value for every dim, or one per
+/// dim), kValid (none) or kSame (the output keeps the input's size; stride 1 only).
+template <size_t D>
+using conv_padding_t = std::variant<ExpandingArray<D>, enumtype::kValid, enumtype::kSame>;
+/// What the convolution modules pad with.
+using conv_padding_mode_t =
+    std::variant<enumtype::kZeros, enumtype::kReflect, enumtype::kReplicate, enumtype::kCircular>;
+
+/// The `padding` option of the conv option structs. One setter per alternative, rather than
+/// EMBER_ARG's one taking the variant, so that .padding({1, 2}) still reads as sizes; the
+/// variant itself is taken too (for copying one struct's padding into another).
+#define EMBER_CONV_PADDING_ARG(D)                                                               \
+ public:                                                                                        \
+  auto padding(ExpandingArray<D> new_padding)->decltype(*this) {                                \
+    this->padding_ = new_padding;                                                               \
+    return *this;                                                                               \
+  }                                                                                             \
+  auto padding(enumtype::kValid tag)->decltype(*this) {                                         \
+    this->padding_ = tag;                                                                       \
+    return *this;                                                                               \
+  }                                                                                             \
+  auto padding(enumtype::kSame tag)->decltype(*this) {                                          \
+    this->padding_ = tag;                                                                       \
+    return *this;                                                                               \
+  }                                                                                             \
+  template <typename P, typename = std::enable_if_t<std::is_same<P, conv_padding_t<D>>::value>> \
+  auto padding(const P& new_padding)->decltype(*this) {                                         \
+    this->padding_ = new_padding;                                                               \
+    return *this;                                                                               \
+  }                                                                                             \
+  const conv_padding_t<D>& padding() const noexcept { return this->padding_; }                  \
+  conv_padding_t<D>& padding() noexcept { return this->padding_; }                              \
+                                                                                                \
+ private:                                                                                       \
+  conv_padding_t<D> padding_ = ExpandingArray<D>(0)
+
+/// Conv1d / Conv2d(in_channels, out_channels, kernel_size): kernel_size, stride and dilation
+/// take one value for every dim or one per dim ({h, w}); padding also takes kSame or kValid, and
+/// padding_mode pads with zeros (the default), kReflect, kReplicate or kCircular.
+template <size_t D>
+struct ConvOptions {
+  using padding_t = conv_padding_t<D>;
+  using padding_mode_t = conv_padding_mode_t;
+  ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   EMBER_ARG(int64_t, in_channels);
   EMBER_ARG(int64_t, out_channels);
-  EMBER_ARG(ExpandingArray<2>, kernel_size);
-  EMBER_ARG(ExpandingArray<2>, stride) = 1;
-  EMBER_ARG(ExpandingArray<2>, padding) = 0;
-  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+  EMBER_ARG(ExpandingArray<D>, kernel_size);
+  EMBER_ARG(ExpandingArray<D>, stride) = 1;
+  EMBER_CONV_PADDING_ARG(D);
+  EMBER_ARG(ExpandingArray<D>, dilation) = 1;
   EMBER_ARG(int64_t, groups) = 1;
   EMBER_ARG(bool, bias) = true;
+  EMBER_ARG(padding_mode_t, padding_mode) = enumtype::kZeros();
 };
+using Conv1dOptions = ConvOptions<1>;
+using Conv2dOptions = ConvOptions<2>;
+
+namespace functional {
+/// F::conv1d / F::conv2d options (LibTorch's ConvFuncOptions: no channels, no padding_mode).
+template <size_t D>
+struct ConvFuncOptions {
+  using padding_t = conv_padding_t<D>;
+  EMBER_ARG(Tensor, bias) = Tensor();
+  EMBER_ARG(ExpandingArray<D>, stride) = 1;
+  EMBER_CONV_PADDING_ARG(D);
+  EMBER_ARG(ExpandingArray<D>, dilation) = 1;
+  EMBER_ARG(int64_t, groups) = 1;
+};
+using Conv1dFuncOptions = ConvFuncOptions<1>;
+using Conv2dFuncOptions = ConvFuncOptions<2>;
+}  // namespace functional
 
 /// The pooling window every pooling option has: Options(kernel_size), implicit as LibTorch's,
 /// with the stride defaulting to the kernel size and no padding.
@@ -56,12 +116,27 @@ struct Conv2dOptions {
   EMBER_ARG(ExpandingArray<D>, stride);                                                                    \
   EMBER_ARG(ExpandingArray<D>, padding) = 0
 
-/// MaxPool2d(kernel_size).
-struct MaxPool2dOptions {
-  EMBER_POOL_WINDOW_ARGS(MaxPool2dOptions, 2);
-  EMBER_ARG(ExpandingArray<2>, dilation) = 1;
+/// MaxPool1d / MaxPool2d(kernel_size); F::max_pool1d/2d take the same options, as in LibTorch.
+template <size_t D>
+struct MaxPoolOptions {
+  EMBER_POOL_WINDOW_ARGS(MaxPoolOptions, D);
+  EMBER_ARG(ExpandingArray<D>, dilation) = 1;
   EMBER_ARG(bool, ceil_mode) = false;
 };
+using MaxPool1dOptions = MaxPoolOptions<1>;
+using MaxPool2dOptions = MaxPoolOptions<2>;
+
+/// AvgPool1d / AvgPool2d(kernel_size); F::avg_pool1d/2d take the same options, as in LibTorch.
+/// (As LibTorch's, the 1-D op ignores divisor_override.)
+template <size_t D>
+struct AvgPoolOptions {
+  EMBER_POOL_WINDOW_ARGS(AvgPoolOptions, D);
+  EMBER_ARG(bool, ceil_mode) = false;
+  EMBER_ARG(bool, count_include_pad) = true;
+  EMBER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
+};
+using AvgPool1dOptions = AvgPoolOptions<1>;
+using AvgPool2dOptions = AvgPoolOptions<2>;
 
 /// Dropout(p): zeroes each element with probability p in training, scaling the rest by 1/(1-p).
 struct DropoutOptions {

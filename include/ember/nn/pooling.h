@@ -1,7 +1,7 @@
 #pragma once
 // Average and adaptive pooling layers and their functional forms, as LibTorch's
-// torch::nn::AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and F::avg_pool2d,
-// F::adaptive_avg_pool2d, F::adaptive_max_pool2d(_with_indices). (MaxPool2d is in modules.h.)
+// torch::nn::AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and F::avg_pool2d,
+// F::adaptive_avg_pool2d, F::adaptive_max_pool2d(_with_indices). (MaxPool1d/2d are in modules.h.)
 // Difference: an adaptive output_size is two integers (or one for both); LibTorch's None
 // element ("keep the input's size") is not taken.
 #include <iosfwd>
@@ -16,14 +16,6 @@
 
 namespace ember {
 namespace nn {
-
-/// AvgPool2d(kernel_size).
-struct AvgPool2dOptions {
-  EMBER_POOL_WINDOW_ARGS(AvgPool2dOptions, 2);
-  EMBER_ARG(bool, ceil_mode) = false;
-  EMBER_ARG(bool, count_include_pad) = true;
-  EMBER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
-};
 
 /// AdaptiveAvgPool2d(output_size), AdaptiveMaxPool2d(output_size).
 template <size_t D>
@@ -47,6 +39,8 @@ EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tens
                                                                       const AdaptiveMaxPool2dFuncOptions& options);
 }  // namespace functional
 
+/// 1-D average pooling over (N, C, L) or (C, L).
+EMBER_LAYER(AvgPool1d, OptionsModule<AvgPool1dOptions>, Tensor forward(const Tensor& input););
 /// 2-D average pooling.
 EMBER_LAYER(AvgPool2d, OptionsModule<AvgPool2dOptions>, Tensor forward(const Tensor& input););
 /// 2-D adaptive average pooling to a fixed output size ((1, 1): the global average).

@@ -5,40 +5,16 @@
 
 #include "ember/arg.h"
 #include "ember/expanding_array.h"
+#include "ember/nn/options.h"
 #include "ember/tensor.h"
 
 namespace ember {
 namespace nn {
 namespace functional {
 
-/// F::conv1d options (integer padding only; kSame / kValid are not supported yet).
-struct Conv1dFuncOptions {
-  EMBER_ARG(Tensor, bias) = Tensor();
-  EMBER_ARG(ExpandingArray<1>, stride) = 1;
-  EMBER_ARG(ExpandingArray<1>, padding) = 0;
-  EMBER_ARG(ExpandingArray<1>, dilation) = 1;
-  EMBER_ARG(int64_t, groups) = 1;
-};
-
-/// F::max_pool1d options; the stride defaults to the kernel size.
-struct MaxPool1dFuncOptions {
-  MaxPool1dFuncOptions(ExpandingArray<1> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
-  EMBER_ARG(ExpandingArray<1>, kernel_size);
-  EMBER_ARG(ExpandingArray<1>, stride);
-  EMBER_ARG(ExpandingArray<1>, padding) = 0;
-  EMBER_ARG(ExpandingArray<1>, dilation) = 1;
-  EMBER_ARG(bool, ceil_mode) = false;
-};
-
-/// F::avg_pool1d options; the stride defaults to the kernel size.
-struct AvgPool1dFuncOptions {
-  AvgPool1dFuncOptions(ExpandingArray<1> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
-  EMBER_ARG(ExpandingArray<1>, kernel_size);
-  EMBER_ARG(ExpandingArray<1>, stride);
-  EMBER_ARG(ExpandingArray<1>, padding) = 0;
-  EMBER_ARG(bool, ceil_mode) = false;
-  EMBER_ARG(bool, count_include_pad) = true;
-};
+/// F::max_pool1d and F::avg_pool1d take the modules' options, as in LibTorch.
+using MaxPool1dFuncOptions = MaxPool1dOptions;
+using AvgPool1dFuncOptions = AvgPool1dOptions;
 
 /// input (N, C, L) or unbatched (C, L); weight (out, in / groups, k).
 EMBER_API Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions& options = {});
