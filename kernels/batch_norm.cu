@@ -11,6 +11,7 @@
 // writes grad_in. Block reductions add in a fixed order, so results repeat run to run.
 #include <cmath>
 
+#include "block_reduce.cuh"
 #include "common.cuh"
 #include "cuda/cuda_backend.h"
 #include "dtype_dispatch.h"
@@ -19,27 +20,6 @@
 namespace ember {
 namespace cuda_kernels {
 namespace {
-
-constexpr int kReduceThreads = 512;
-
-/// The sum of every thread's v in the block, returned to all threads. Fixed order: lanes by
-/// shuffles, then warp 0 over the warps' sums.
-__device__ double block_sum(double v) {
-  __shared__ double warp_sums[kReduceThreads / 32];
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  if (lane == 0) warp_sums[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    v = lane < int(blockDim.x / 32) ? warp_sums[lane] : 0.0;
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
-    if (lane == 0) warp_sums[0] = v;
-  }
-  __syncthreads();
-  const double total = warp_sums[0];
-  __syncthreads();  // warp_sums is reused by the next call
-  return total;
-}
 
 struct Shape {
   int64_t n, c, inner;

@@ -8,6 +8,7 @@
 #include "conv_geometry.h"
 #include "functors.h"
 #include "pad_geometry.h"
+#include "row_norm.h"
 #include "tensor_impl.h"
 
 namespace ember {
@@ -124,6 +125,19 @@ class Backend {
                                    const Tensor& grad_out, const Tensor& in, const Tensor& weight,
                                    const Tensor& save_mean, const Tensor& save_invstd, bool training) = 0;
 
+  // --- layer norm and group norm: a contiguous input of g.rows rows of g.row_size values
+  //     (src/row_norm.h); mean and rstd (rows) are contiguous, of the input's dtype, and weight
+  //     and bias (g.params()) contiguous or undefined (1 and 0). ------------------------------
+  /// mean / rstd get each row's mean and 1/sqrt(biased var + eps); out = (in - mean) * rstd *
+  /// weight[p] + bias[p], p = g.param(row, j).
+  virtual void row_norm_forward(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& in,
+                                const Tensor& weight, const Tensor& bias, const RowNormGeometry& g, double eps) = 0;
+  /// From the forward's mean / rstd: grad_in (the statistics' own gradient included), grad_weight
+  /// and grad_bias (g.params()), each when defined and written whole.
+  virtual void row_norm_backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
+                                 const Tensor& grad_out, const Tensor& in, const Tensor& weight, const Tensor& mean,
+                                 const Tensor& rstd, const RowNormGeometry& g) = 0;
+
   // --- softmax family over the middle dim of a contiguous (outer, c, inner) tensor -------------
   virtual void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner,
                                bool log) = 0;
@@ -203,6 +217,11 @@ class Backend {
   void batch_norm_backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,                  \
                            const Tensor& grad_out, const Tensor& in, const Tensor& weight, const Tensor& save_mean,    \
                            const Tensor& save_invstd, bool training) override;                                         \
+  void row_norm_forward(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& in,                   \
+                        const Tensor& weight, const Tensor& bias, const RowNormGeometry& g, double eps) override;      \
+  void row_norm_backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,                    \
+                         const Tensor& grad_out, const Tensor& in, const Tensor& weight, const Tensor& mean,           \
+                         const Tensor& rstd, const RowNormGeometry& g) override;                                       \
   void softmax_forward(const Tensor& out, const Tensor& in, int64_t outer, int64_t c, int64_t inner, bool log)         \
       override;                                                                                                        \
   void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer, int64_t c,    \

@@ -559,6 +559,47 @@ def conv_pad():
     return ff
 
 
+def normalization():
+    """layer_norm, group_norm, instance_norm and normalize (written last: it draws after every
+    older file, so adding it left their values unchanged)."""
+    ff = FixtureFile("normalization")
+    case(ff, "ln_1d", lambda x, w, b: F.layer_norm(x, [5], w, b), [rnd(4, 5), pos(5), rnd(5)])
+    case(ff, "ln_2d", lambda x, w, b: F.layer_norm(x, [3, 4], w, b), [rnd(2, 3, 4), pos(3, 4), rnd(3, 4)])
+    case(ff, "ln_noaffine", lambda x: F.layer_norm(x, [6]), [rnd(3, 6)])
+    case(ff, "ln_weight_only", lambda x, w: F.layer_norm(x, [2, 5], w), [rnd(2, 2, 5), pos(2, 5)])
+    case(ff, "ln_eps", lambda x, w, b: F.layer_norm(x, [4], w, b, eps=0.1), [rnd(3, 4), pos(4), rnd(4)])
+    # A mean far larger than the spread: a one-pass variance would cancel.
+    case(ff, "ln_offset", lambda x, w, b: F.layer_norm(x, [8], w, b),
+         [(rnd(3, 8) * 0.1 + 100.0).float().double(), pos(8), rnd(8)])
+    case(ff, "gn_3d", lambda x, w, b: F.group_norm(x, 3, w, b), [rnd(2, 6, 3), pos(6), rnd(6)])
+    case(ff, "gn_4d", lambda x, w, b: F.group_norm(x, 2, w, b), [rnd(2, 4, 2, 3), pos(4), rnd(4)])
+    case(ff, "gn_one_group", lambda x: F.group_norm(x, 1), [rnd(3, 4, 5)])
+    case(ff, "gn_group_per_channel", lambda x, w, b: F.group_norm(x, 4, w, b, eps=1e-3),
+         [rnd(2, 4, 3), pos(4), rnd(4)])
+    case(ff, "gn_2d", lambda x, w, b: F.group_norm(x, 2, w, b), [rnd(3, 6), pos(6), rnd(6)])
+    case(ff, "in_3d", lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [rnd(2, 3, 5), pos(3), rnd(3)])
+    case(ff, "in_4d", lambda x: F.instance_norm(x), [rnd(2, 3, 2, 3)])
+    # With running statistics: updated with the samples' mean in training, used in eval.
+    rm, rv = rnd(3) * 0.1, pos(3)
+    ff.add("in_stats.rm", as_stored(rm))
+    ff.add("in_stats.rv", as_stored(rv))
+    rm_run, rv_run = rm.clone(), rv.clone()
+    case(ff, "in_stats", lambda x, w, b: F.instance_norm(x, rm_run, rv_run, w, b, use_input_stats=True, momentum=0.2),
+         [rnd(2, 3, 4), pos(3), rnd(3)])
+    ff.add("in_stats.rm_after", rm_run)
+    ff.add("in_stats.rv_after", rv_run)
+    case(ff, "in_eval", lambda x: F.instance_norm(x, rm, rv, use_input_stats=False), [rnd(2, 3, 4)])
+    case(ff, "normalize", lambda x: F.normalize(x), [rnd(3, 4)])
+    case(ff, "normalize_p1_dim0", lambda x: F.normalize(x, p=1.0, dim=0), [rnd(3, 4)])
+    case(ff, "normalize_p3_last", lambda x: F.normalize(x, p=3.0, dim=-1), [rnd(2, 3, 4)])
+    case(ff, "normalize_inf", lambda x: F.normalize(x, p=float("inf"), dim=1), [rnd(3, 4)])
+    # A zero row: its norm is clamped to eps, so it stays zero (its gradient is g / eps).
+    zero_row = rnd(3, 4)
+    zero_row[1] = 0
+    case(ff, "normalize_zero_row", lambda x: F.normalize(x, eps=1e-6), [zero_row])
+    return ff
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
@@ -568,7 +609,8 @@ def main():
     # Each later family draws from the generator as it stood after `index`, the one it was written
     # against, so adding a family leaves every other file's values as they were.
     after_index = None
-    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation, losses, norm_pool, conv_pad):
+    for make in (tensor_random, elementwise, reduce, linalg, conv_pool, loss, index, activation, losses, norm_pool, conv_pad,
+                 normalization):
         if make is activation:
             after_index = _gen.get_state()
         if make is norm_pool:

@@ -153,3 +153,5 @@ EMBER_API Tensor embedding(const Tensor& input, const Tensor& weight, const Embe
 // The other losses' options and F:: forms (they use Reduction, above).
 #include "ember/nn/functional/loss.h"
 #include "ember/nn/functional/upsampling.h"
+// layer_norm, group_norm, instance_norm and normalize.
+#include "ember/nn/functional/normalization.h"

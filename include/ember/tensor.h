@@ -365,6 +365,22 @@ EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, In
 /// accepted for LibTorch's signature and ignored.
 EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                             const Tensor& running_var, bool training, double momentum, double eps, bool cudnn_enabled);
+/// torch::instance_norm: normalises each (sample, channel) of (N, C, ...) over its own values, as
+/// batch_norm does a channel: PyTorch's batch norm of the input viewed as (1, N * C, ...). With
+/// use_input_stats the running statistics (C), when defined, are updated with the samples' mean.
+EMBER_API Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                               const Tensor& running_mean, const Tensor& running_var, bool use_input_stats,
+                               double momentum, double eps, bool cudnn_enabled);
+/// torch::layer_norm: normalises over the trailing dims normalized_shape (each leading index is
+/// one row), then weight * x + bias, weight and bias of normalized_shape (undefined: 1 and 0).
+/// One node, NativeLayerNormBackward0. cudnn_enable is accepted for LibTorch's signature.
+EMBER_API Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {},
+                            const Tensor& bias = {}, double eps = 1e-05, bool cudnn_enable = true);
+/// torch::group_norm: (N, C, ...) with its C channels split into num_groups groups, each sample's
+/// group normalised over its values, then weight * x + bias per channel (C; undefined: 1 and 0).
+/// One node, NativeGroupNormBackward0.
+EMBER_API Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {}, const Tensor& bias = {},
+                            double eps = 1e-05, bool cudnn_enabled = true);
 EMBER_API Tensor dropout(const Tensor& input, double p, bool train);
 EMBER_API bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08,
                         bool equal_nan = false);

@@ -53,6 +53,8 @@ constexpr Entry kNames[] = {
     {"adaptive_avg_pool2d", -1, "AdaptiveAvgPool2DBackward0"},
     {"adaptive_max_pool2d", -1, "AdaptiveMaxPool2DBackward0"},
     {"batch_norm", -1, "NativeBatchNormBackward0"},
+    {"layer_norm", -1, "NativeLayerNormBackward0"},
+    {"group_norm", -1, "NativeGroupNormBackward0"},
     {"view", -1, "ViewBackward0"},
     {"reshape", -1, "ReshapeAliasBackward0"},
     {"_unsafe_view", -1, "UnsafeViewBackward0"},

@@ -1,6 +1,7 @@
 // batch_norm as torch::batch_norm: one fused kernel forward (statistics, normalisation, affine
 // map and the running-statistics update) and one fused kernel backward (grad input, weight and
-// bias), recorded as one graph node (LibTorch's NativeBatchNormBackward0).
+// bias), recorded as one graph node (LibTorch's NativeBatchNormBackward0). And instance_norm,
+// which PyTorch computes as a batch norm of the input reshaped.
 #include "common.h"
 
 namespace ember {
@@ -13,17 +14,15 @@ Tensor per_channel(const Tensor& t, ScalarType dtype) {
   return t.reshape({t.numel()}).to(dtype).contiguous();
 }
 
-}  // namespace
-
-Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
-                  const Tensor& running_var, bool training, double momentum, double eps, bool /*cudnn_enabled*/) {
+/// batch_norm without the check that training has more than one value per channel: instance_norm
+/// runs it on (1, N * C, *), where one spatial value per sample is allowed (it normalises to 0), as
+/// at::instance_norm.
+Tensor native_batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                         const Tensor& running_var, bool training, double momentum, double eps) {
   const char* op = "batch_norm";
-  EMBER_CHECK(input.defined(), op, ": undefined input");
   EMBER_CHECK(input.dim() >= 2, op, ": expected input of shape (N, C, ...), got ", describe(input));
   check_floating(op, input);
-  const int64_t n = input.size(0), c = input.size(1);
-  int64_t inner = 1;
-  for (int64_t d = 2; d < input.dim(); ++d) inner *= input.size(d);
+  const int64_t c = input.size(1);
   auto check_channels = [&](const Tensor& t, const char* what) {
     EMBER_CHECK(!t.defined() || t.numel() == c, op, ": expected ", what, " to have ", c,
                 " elements (one per channel of input ", describe(input), "), got ", describe(t));
@@ -33,13 +32,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
   check_channels(weight, "weight");
   check_channels(bias, "bias");
   check_same_device(op, {input, running_mean, running_var, weight, bias});
-  if (training) {
-    EMBER_CHECK(n * inner != 1, op, ": expected more than 1 value per channel when training, got input ",
-                describe(input));
-  } else {
-    EMBER_CHECK(running_mean.defined() && running_var.defined(), op,
-                ": running_mean and running_var must be defined in evaluation mode (training = false)");
-  }
+  EMBER_CHECK(training || (running_mean.defined() && running_var.defined()), op,
+              ": running_mean and running_var must be defined in evaluation mode (training = false)");
   for (const Tensor* t : {&weight, &bias})
     EMBER_CHECK(!t->defined() || t->dtype() == input.dtype(), op, ": expected weight and bias of the input's dtype ",
                 input.dtype(), ", got ", describe(*t));
@@ -75,28 +69,66 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
     auto s_in = autograd::save(in_c, op);
     auto s_w = w_c.defined() ? autograd::save(w_c, op) : autograd::SavedTensor();
     const bool has_weight = w_c.defined();
-    const std::vector<int64_t> in_shape = input.sizes().vec();
-    const std::vector<int64_t> w_shape = weight.defined() ? weight.sizes().vec() : std::vector<int64_t>();
-    const std::vector<int64_t> b_shape = bias.defined() ? bias.sizes().vec() : std::vector<int64_t>();
-    autograd::record(op, out, {input, weight, bias},
-                     [s_in, s_w, has_weight, save_mean, save_invstd, training, in_shape, w_shape, b_shape](
-                         const Tensor& grad, const std::vector<bool>& needs) {
-                       variable_list grads(3);
-                       const Tensor go = grad.contiguous();
-                       const Tensor x = s_in.get();
-                       const int64_t ch = save_mean.numel();
-                       if (needs[0]) grads[0] = make_empty(in_shape, go.dtype(), go.device());
-                       if (needs[1]) grads[1] = make_empty({ch}, go.dtype(), go.device());
-                       if (needs[2]) grads[2] = make_empty({ch}, go.dtype(), go.device());
-                       backend(go).batch_norm_backward(grads[0], grads[1], grads[2], go, x,
-                                                       has_weight ? s_w.get() : Tensor(), save_mean, save_invstd,
-                                                       training);
-                       if (needs[1]) grads[1] = grads[1].view(w_shape);
-                       if (needs[2]) grads[2] = grads[2].view(b_shape);
-                       return grads;
-                     });
+    record_norm(op, out, input, weight, bias, c,
+                [s_in, s_w, has_weight, save_mean, save_invstd, training](const Tensor& gi, const Tensor& gw,
+                                                                          const Tensor& gb, const Tensor& go) {
+                  backend(go).batch_norm_backward(gi, gw, gb, go, s_in.get(), has_weight ? s_w.get() : Tensor(),
+                                                  save_mean, save_invstd, training);
+                });
   }
   return out;
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum, double eps, bool /*cudnn_enabled*/) {
+  const char* op = "batch_norm";
+  EMBER_CHECK(input.defined(), op, ": undefined input");
+  EMBER_CHECK(input.dim() >= 2, op, ": expected input of shape (N, C, ...), got ", describe(input));
+  int64_t values_per_channel = 1;
+  for (int64_t d = 0; d < input.dim(); ++d)
+    if (d != 1) values_per_channel *= input.size(d);
+  EMBER_CHECK(!training || values_per_channel != 1, op,
+              ": expected more than 1 value per channel when training, got input ", describe(input));
+  return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps);
+}
+
+Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                     const Tensor& running_var, bool use_input_stats, double momentum, double eps,
+                     bool /*cudnn_enabled*/) {
+  const char* op = "instance_norm";
+  EMBER_CHECK(input.defined(), op, ": undefined input");
+  EMBER_CHECK(use_input_stats || (running_mean.defined() && running_var.defined()), op,
+              ": Expected running_mean and running_var to be defined when use_input_stats is false");
+  EMBER_CHECK(input.dim() >= 2, op, ": expected input of shape (N, C, ...), got ", describe(input));
+  const int64_t b = input.size(0), c = input.size(1);
+  for (const Tensor* t : {&weight, &bias, &running_mean, &running_var})
+    EMBER_CHECK(!t->defined() || t->numel() == c, op, ": expected weight, bias and running statistics of ", c,
+                " elements (one per channel of input ", describe(input), "), got ", describe(*t));
+  // PyTorch's reduction to batch norm: each (sample, channel) is a channel of (1, N * C, *), its
+  // per-channel tensors repeated N times; the running statistics are updated there and averaged
+  // over the samples back into the (C) buffers.
+  auto repeated = [b, c](const Tensor& t) {
+    return t.defined() ? t.reshape({1, c}).expand({b, c}).reshape({b * c}) : t;
+  };
+  Tensor rm, rv;
+  {
+    NoGradGuard no_grad;
+    rm = repeated(running_mean);
+    rv = repeated(running_var);
+  }
+  std::vector<int64_t> shape = input.sizes().vec();
+  shape[0] = 1;
+  shape[1] = b * c;
+  Tensor out = native_batch_norm(input.contiguous().view(shape), repeated(weight), repeated(bias), rm, rv,
+                                 use_input_stats, momentum, eps);
+  if (use_input_stats) {
+    NoGradGuard no_grad;
+    if (running_mean.defined()) running_mean.copy_(rm.view({b, c}).mean({0}).view(running_mean.sizes()));
+    if (running_var.defined()) running_var.copy_(rv.view({b, c}).mean({0}).view(running_var.sizes()));
+  }
+  return out.view(input.sizes());
 }
 
 }  // namespace ember

@@ -86,4 +86,24 @@ std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* ar
   return v.size() == 1 ? std::array<int64_t, 2>{v[0], v[0]} : std::array<int64_t, 2>{v[0], v[1]};
 }
 
+void record_norm(const char* op, const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 int64_t params, NormBackwardKernel kernel) {
+  const std::vector<int64_t> in_shape = input.sizes().vec();
+  const std::vector<int64_t> w_shape = weight.defined() ? weight.sizes().vec() : std::vector<int64_t>();
+  const std::vector<int64_t> b_shape = bias.defined() ? bias.sizes().vec() : std::vector<int64_t>();
+  autograd::record(op, out, {input, weight, bias},
+                   [kernel = std::move(kernel), params, in_shape, w_shape, b_shape](const Tensor& grad,
+                                                                                    const std::vector<bool>& needs) {
+                     variable_list grads(3);
+                     const Tensor go = grad.contiguous();
+                     if (needs[0]) grads[0] = make_empty(in_shape, go.dtype(), go.device());
+                     if (needs[1]) grads[1] = make_empty({params}, go.dtype(), go.device());
+                     if (needs[2]) grads[2] = make_empty({params}, go.dtype(), go.device());
+                     kernel(grads[0], grads[1], grads[2], go);
+                     if (needs[1]) grads[1] = grads[1].view(w_shape);
+                     if (needs[2]) grads[2] = grads[2].view(b_shape);
+                     return grads;
+                   });
+}
+
 }  // namespace ember

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the op front halves (src/ops/*.cpp).
 #include <array>
+#include <functional>
 #include <vector>
 
 #include "../autograd/function.h"
@@ -24,6 +25,16 @@ void check_same_device(const char* op, std::initializer_list<Tensor> tensors);
 void check_floating(const char* op, const Tensor& t);
 /// Expands one or two ints (LibTorch's ExpandingArray<2>) into a pair; names op and argument.
 std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* arg);
+
+/// The backward kernel of a fused normalisation: writes the defined ones of grad_in (the input's
+/// shape), grad_weight and grad_bias (flat, (params)) from grad_out (contiguous).
+using NormBackwardKernel = std::function<void(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
+                                              const Tensor& grad_out)>;
+/// Records the one node of a fused normalisation (batch_norm, layer_norm, group_norm) over
+/// (input, weight, bias): its backward allocates the gradients asked for and runs `kernel`, and
+/// the weight and bias gradients are viewed back to their tensors' shapes.
+void record_norm(const char* op, const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 int64_t params, NormBackwardKernel kernel);
 
 namespace detail {
 /// nn::functional::linear after its argument checks: input (..., in) @ weight (out, in)^T + bias,

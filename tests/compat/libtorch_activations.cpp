@@ -8,18 +8,14 @@
 #else
 #include <ember/torch_compat.h>  // the one line a port changes
 #endif
+#include "show.h"
+
 #include <cstdio>
 #include <iostream>
 #include <string>
 namespace F = torch::nn::functional;
 namespace nn = torch::nn;
 
-static void show(const std::string& what, const torch::Tensor& t) {
-  torch::Tensor v = t.detach().to(torch::kDouble).reshape({-1});
-  std::printf("%s:", what.c_str());
-  for (int64_t i = 0; i < v.numel(); ++i) std::printf(" %.4f", v[i].item<double>());
-  std::printf("\n");
-}
 static std::string node(const torch::Tensor& t) { return t.grad_fn() ? t.grad_fn()->name() : "null"; }
 // The composed losses' nodes are not LibTorch's (docs/libtorch_differences.md): print_node false.
 static void with_grad(const std::string& what, const torch::Tensor& x, torch::Tensor y, bool print_node = true) {

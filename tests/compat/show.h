@@ -1,0 +1,13 @@
+#pragma once
+// The printing the compat programs share: a tensor's values to 4 decimals, so that the two
+// libraries' float rounding does not show. Included after torch/torch.h or ember/torch_compat.h.
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+inline void show(const std::string& what, const torch::Tensor& t) {
+  torch::Tensor v = t.detach().to(torch::kDouble).reshape({-1});
+  std::printf("%s:", what.c_str());
+  for (int64_t i = 0; i < v.numel(); ++i) std::printf(" %.4f", v[i].item<double>());
+  std::printf("\n");
+}
