@@ -15,6 +15,11 @@ inline std::string describe(const Tensor& t) {
   return detail::str(t.sizes(), " ", t.dtype(), " ", t.device());
 }
 
+/// The check every op makes of a tensor argument before reading it.
+inline void check_defined(const char* op, const Tensor& t) {
+  EMBER_CHECK(t.defined(), op, ": got an undefined tensor");
+}
+
 /// Wraps a dimension index, accepting -ndim..ndim-1 (a 0-dim tensor takes 0 and -1), with
 /// LibTorch's message naming the op otherwise.
 inline int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {

@@ -18,8 +18,6 @@ namespace nn {
 namespace functional {
 namespace {
 
-void check_defined(const char* op, const Tensor& t) { EMBER_CHECK(t.defined(), op, ": got an undefined tensor"); }
-
 /// The sampling scale of one dim: output index times scale (give or take half a pixel) is the
 /// source position. `factor` is the user's scale_factor for this dim, 0 when the size was given
 /// or recompute_scale_factor asked for input / output.
@@ -62,9 +60,6 @@ Tensor linear_along(const Tensor& x, int64_t dim, int64_t out, double scale, boo
   return a + (b - a) * w1;
 }
 
-/// The mode's name as PyTorch's messages spell it.
-std::string mode_name(const InterpolateFuncOptions::mode_t& mode) { return get_enum_name(mode); }
-
 }  // namespace
 
 Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
@@ -77,11 +72,11 @@ Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
   EMBER_CHECK(input.dim() >= 3 && input.dim() <= 5,
               "interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got ", input.dim(),
               "D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ",
-              mode_name(mode), ")");
+              get_enum_name(mode), ")");
   EMBER_CHECK(!options.align_corners() || linear,
               "interpolate: align_corners option can only be set with the interpolating modes: linear | bilinear | "
               "bicubic | trilinear (got ",
-              mode_name(mode), ")");
+              get_enum_name(mode), ")");
   EMBER_CHECK(!std::holds_alternative<enumtype::kBicubic>(mode),
               "interpolate: mode kBicubic is not supported in ember (nearest, nearest-exact, linear, bilinear, "
               "trilinear and area are)");
@@ -91,7 +86,7 @@ Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
                         : std::holds_alternative<enumtype::kBilinear>(mode)  ? 2
                         : std::holds_alternative<enumtype::kTrilinear>(mode) ? 3
                                                                              : spatial;
-  EMBER_CHECK(needs == spatial, "interpolate: Got ", input.dim(), "D input, but ", mode_name(mode), " mode needs ",
+  EMBER_CHECK(needs == spatial, "interpolate: Got ", input.dim(), "D input, but ", get_enum_name(mode), " mode needs ",
               needs + 2, "D input");
 
   // The output size: given, or floor(input size * factor).

@@ -19,8 +19,6 @@ Tensor cast(const Tensor& t, ScalarType dt) {
   return t.to(dt);
 }
 
-void check_defined(const char* op, const Tensor& t) { EMBER_CHECK(t.defined(), op, ": got an undefined tensor"); }
-
 bool is_arith(BinaryOp op) { return !is_comparison(op) && op != BinaryOp::ReluGrad; }
 
 /// The compute dtype of a binary op given the promoted dtype.
