@@ -2,14 +2,14 @@
 //
 // A same-dtype copy of two contiguous tensors is one cudaMemcpyAsync, and filling a contiguous
 // tensor with zero bits is one cudaMemsetAsync; everything else runs the shared elementwise
-// launcher (common.cuh), whose coalescing turns most layouts into a flat loop. Casts use
-// static_cast, as the CPU backend does: to bool is "!= 0" (NaN -> true), float to integer
-// truncates toward zero.
+// launcher (common.cuh), whose coalescing turns most layouts into a flat loop. Casts are
+// fn::cast_to (src/functors.h), as on the CPU.
 #include <cstring>
 
 #include "common.cuh"
 #include "cuda/cuda_backend.h"
 #include "dtype_dispatch.h"
+#include "functors.h"
 
 namespace ember {
 namespace cuda_kernels {
@@ -20,7 +20,7 @@ template <typename D>
 struct CastTo {
   template <typename S>
   __device__ __forceinline__ D operator()(S x) const {
-    return static_cast<D>(x);
+    return fn::cast_to<D>(x);
   }
 };
 
@@ -61,9 +61,9 @@ void CudaBackend::copy(const Tensor& dst, const Tensor& src) {
         cudaMemcpyAsync(dst.data_ptr(), src.data_ptr(), dst.nbytes(), cudaMemcpyDeviceToDevice, current_stream()));
     return;
   }
-  dispatch_all(dst.dtype(), "copy", [&](auto dtag) {
+  dispatch_storage(dst.dtype(), "copy", [&](auto dtag) {
     using D = typename decltype(dtag)::type;
-    dispatch_all(src.dtype(), "copy", [&](auto stag) {
+    dispatch_storage(src.dtype(), "copy", [&](auto stag) {
       using S = typename decltype(stag)::type;
       launch_elementwise<2>(map_op<D, S>(CastTo<D>{}, dst, {&src}), {&dst, &src});
     });
@@ -73,7 +73,7 @@ void CudaBackend::copy(const Tensor& dst, const Tensor& src) {
 void CudaBackend::fill(const Tensor& out, const Scalar& value) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(out.dtype(), "fill", [&](auto tag) {
+  dispatch_storage(out.dtype(), "fill", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = value.to<T>();
     if (out.is_contiguous() && all_zero_bits(v)) {

@@ -64,7 +64,7 @@ void CudaBackend::pad_forward(const Tensor& out, const Tensor& in, const PadGeom
   using namespace cuda_kernels;
   const int64_t total = out.numel();
   if (total == 0) return;
-  dispatch_all(in.dtype(), "pad", [&](auto tag) {
+  dispatch_storage(in.dtype(), "pad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     pad_forward_kernel<T><<<grid_for(total), kBlockSize, 0, current_stream()>>>(out.data_ptr<T>(), in.data_ptr<T>(), g,
                                                                                 static_cast<T>(value), total);

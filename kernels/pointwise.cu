@@ -68,7 +68,7 @@ void CudaBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a,
 void CudaBackend::where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
   using namespace cuda_kernels;
   if (out.numel() == 0) return;
-  dispatch_all(out.dtype(), "where", [&](auto tag) {
+  dispatch_storage(out.dtype(), "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_elementwise<4>(map_op<T, bool, T, T>(Select{}, out, {&cond, &a, &b}), {&out, &cond, &a, &b});
   });

@@ -20,7 +20,7 @@ Tensor finish(Tensor t, const TensorOptions& o) {
 template <typename Fill>
 Tensor host_filled(const char* op, IntArrayRef sizes, ScalarType dt, Device dev, Fill fill) {
   Tensor h = make_empty(sizes, dt, Device(kCPU), op);
-  dispatch_all(dt, "factory", [&](auto tag) {
+  dispatch_storage(dt, "factory", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = h.data_ptr<T>();
     for (int64_t i = 0; i < h.numel(); ++i) p[i] = T(fill(i));
@@ -193,7 +193,7 @@ Tensor tensor(const TensorDataContainer& data, const TensorOptions& o) {
   data.flatten_into(values);
   ScalarType dt = o.has_dtype() ? o.dtype() : data.dtype();
   Tensor h = make_empty(data.sizes(), dt, Device(kCPU), "tensor");
-  dispatch_all(dt, "tensor", [&](auto tag) {
+  dispatch_storage(dt, "tensor", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = h.data_ptr<T>();
     for (size_t i = 0; i < values.size(); ++i) p[i] = values[i].to<T>();

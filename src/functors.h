@@ -85,6 +85,24 @@ struct PointwiseParams {
 };
 
 namespace fn {
+/// The conversion of copy and to(dtype), on both devices: to bool is "!= 0" (NaN -> true);
+/// floating point to an integer truncates toward zero through int64, as PyTorch does (so -1.0
+/// becomes 255 in uint8, numpy's wrap); outside int64's range (and NaN), where C++ leaves the
+/// conversion undefined, it gives int64's minimum as x86's cvttsd2si; integers narrow modulo
+/// 2^bits.
+template <typename D, typename S>
+EMBER_HD D cast_to(S x) {
+  if constexpr (std::is_same<D, bool>::value) {
+    return x != S(0);
+  } else if constexpr (std::is_integral<D>::value && std::is_floating_point<S>::value) {
+    const double d = double(x);
+    const bool fits = d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+    return D(fits ? int64_t(d) : INT64_MIN);
+  } else {
+    return static_cast<D>(x);
+  }
+}
+
 // The dtypes a functor is defined for, as a base class: every functor derives from exactly one,
 // so `F::template defined_for<T>()` exists for each (no default: a functor without a rule does
 // not compile). The front halves promote what a kernel lacks, as LibTorch does: bool to int64 for

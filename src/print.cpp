@@ -18,6 +18,10 @@ const char* type_name(ScalarType t) {
     case kDouble: return "Double";
     case kLong: return "Long";
     case kBool: return "Bool";
+    case kByte: return "Byte";
+    case kChar: return "Char";
+    case kShort: return "Short";
+    case kInt: return "Int";
     default: return "Unknown";
   }
 }

@@ -16,6 +16,10 @@ const char* to_string(ScalarType t) {
     case kDouble: return "float64";
     case kLong: return "int64";
     case kBool: return "bool";
+    case kByte: return "uint8";
+    case kChar: return "int8";
+    case kShort: return "int16";
+    case kInt: return "int32";
     case kHalf: return "float16";
     case kBFloat16: return "bfloat16";
   }
@@ -28,9 +32,13 @@ size_t element_size(ScalarType t) {
     case kFloat: return 4;
     case kDouble: return 8;
     case kLong: return 8;
-    case kBool: return 1;
+    case kBool:
+    case kByte:
+    case kChar: return 1;
     case kHalf:
-    case kBFloat16: return 2;
+    case kBFloat16:
+    case kShort: return 2;
+    case kInt: return 4;
   }
   return 0;
 }
@@ -117,8 +125,8 @@ size_t shape_nbytes(IntArrayRef sizes, ScalarType dtype, const char* op) {
 }
 
 Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device, const char* op) {
-  EMBER_CHECK(dtype == kFloat || dtype == kDouble || dtype == kLong || dtype == kBool, "empty: dtype ", dtype,
-              " is reserved and not supported yet (float32, float64, int64, bool are)");
+  EMBER_CHECK(dtype != kHalf && dtype != kBFloat16, "empty: dtype ", dtype,
+              " is reserved and not supported yet (float32, float64, the integers and bool are)");
   const size_t nbytes = shape_nbytes(sizes, dtype, op);
   auto storage = std::make_shared<Storage>();
   storage->nbytes = nbytes;
@@ -255,6 +263,10 @@ template EMBER_API float* Tensor::data_ptr<float>() const;
 template EMBER_API double* Tensor::data_ptr<double>() const;
 template EMBER_API int64_t* Tensor::data_ptr<int64_t>() const;
 template EMBER_API bool* Tensor::data_ptr<bool>() const;
+template EMBER_API uint8_t* Tensor::data_ptr<uint8_t>() const;
+template EMBER_API int8_t* Tensor::data_ptr<int8_t>() const;
+template EMBER_API int16_t* Tensor::data_ptr<int16_t>() const;
+template EMBER_API int32_t* Tensor::data_ptr<int32_t>() const;
 
 Scalar Tensor::item() const {
   EMBER_CHECK(numel() == 1, "item: a tensor with ", numel(),
@@ -262,7 +274,7 @@ Scalar Tensor::item() const {
               "scalar (shape ",
               sizes(), ")");
   Tensor c = device().is_cpu() ? *this : to(Device(kCPU));
-  return dispatch_all(dtype(), "item", [&](auto tag) -> Scalar {
+  return dispatch_storage(dtype(), "item", [&](auto tag) -> Scalar {
     using T = typename decltype(tag)::type;
     return Scalar(*reinterpret_cast<const T*>(c.impl()->data()));
   });
@@ -275,10 +287,10 @@ template EMBER_API float Tensor::item<float>() const;
 template EMBER_API double Tensor::item<double>() const;
 template EMBER_API int64_t Tensor::item<int64_t>() const;
 template EMBER_API bool Tensor::item<bool>() const;
-template <>
-EMBER_API int Tensor::item<int>() const {
-  return int(item().toLong());
-}
+template EMBER_API uint8_t Tensor::item<uint8_t>() const;
+template EMBER_API int8_t Tensor::item<int8_t>() const;
+template EMBER_API int16_t Tensor::item<int16_t>() const;
+template EMBER_API int32_t Tensor::item<int32_t>() const;
 
 // --- autograd accessors ------------------------------------------------------------------------------
 bool Tensor::requires_grad() const {

@@ -413,8 +413,9 @@ EMBER_API Tensor rand_like(const Tensor& t, const TensorOptions& options = {});
 /// Seeds the default generators (CPU and CUDA) so random factories repeat run to run.
 EMBER_API void manual_seed(uint64_t seed);
 
-/// Nested braced data for tensor(): tensor({{1., 2.}, {3., 4.}}). Floating literals give
-/// float32 (LibTorch's default dtype), integer literals int64, bools bool.
+/// Nested braced data for tensor(): tensor({{1., 2.}, {3., 4.}}). As LibTorch: floating values
+/// give float32 (the default dtype), int and int64_t give int64, uint8_t/int8_t/int16_t their
+/// own dtypes, bools bool.
 class EMBER_API TensorDataContainer {
  public:
   template <typename T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
@@ -422,6 +423,9 @@ class EMBER_API TensorDataContainer {
       : scalar_(v),
         dtype_(std::is_same<T, bool>::value       ? kBool
                : std::is_floating_point<T>::value ? kFloat
+               : std::is_same<T, uint8_t>::value  ? kByte
+               : std::is_same<T, int8_t>::value   ? kChar
+               : std::is_same<T, int16_t>::value  ? kShort
                                                   : kLong),
         is_scalar_(true) {}
   TensorDataContainer(std::initializer_list<TensorDataContainer> list);  // NOLINT

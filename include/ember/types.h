@@ -14,7 +14,8 @@
 
 namespace ember {
 
-enum class ScalarType : int8_t { Float, Double, Long, Bool, Half, BFloat16 };
+// The order is ember's own (files record dtypes by name, never by number).
+enum class ScalarType : int8_t { Float, Double, Long, Bool, Half, BFloat16, Byte, Char, Short, Int };
 constexpr ScalarType kFloat32 = ScalarType::Float;
 constexpr ScalarType kFloat = ScalarType::Float;
 constexpr ScalarType kFloat64 = ScalarType::Double;
@@ -22,6 +23,14 @@ constexpr ScalarType kDouble = ScalarType::Double;
 constexpr ScalarType kInt64 = ScalarType::Long;
 constexpr ScalarType kLong = ScalarType::Long;
 constexpr ScalarType kBool = ScalarType::Bool;
+constexpr ScalarType kUInt8 = ScalarType::Byte;
+constexpr ScalarType kByte = ScalarType::Byte;
+constexpr ScalarType kInt8 = ScalarType::Char;
+constexpr ScalarType kChar = ScalarType::Char;
+constexpr ScalarType kInt16 = ScalarType::Short;
+constexpr ScalarType kShort = ScalarType::Short;
+constexpr ScalarType kInt32 = ScalarType::Int;
+constexpr ScalarType kInt = ScalarType::Int;
 constexpr ScalarType kHalf = ScalarType::Half;          // reserved for mixed precision
 constexpr ScalarType kBFloat16 = ScalarType::BFloat16;  // reserved for mixed precision
 
@@ -29,18 +38,27 @@ EMBER_API const char* to_string(ScalarType t);
 EMBER_API std::ostream& operator<<(std::ostream& os, ScalarType t);
 EMBER_API size_t element_size(ScalarType t);
 inline bool is_floating_point(ScalarType t) { return t == kFloat || t == kDouble || t == kHalf || t == kBFloat16; }
+/// c10::isIntegralType: the integer dtypes, and bool where include_bool.
+inline bool is_integral(ScalarType t, bool include_bool) {
+  return t == kByte || t == kChar || t == kShort || t == kInt || t == kLong || (include_bool && t == kBool);
+}
 
 /// Compile-time map from a C++ type to its ScalarType; a type ember does not store is a
 /// compile error.
 template <typename T>
 struct ScalarTypeOf {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int64_t> ||
-                    std::is_same_v<T, bool>,
-                "ScalarTypeOf: ember stores float, double, int64_t and bool");
-  static constexpr ScalarType value = std::is_same_v<T, float>    ? kFloat
-                                      : std::is_same_v<T, double> ? kDouble
-                                      : std::is_same_v<T, bool>   ? kBool
-                                                                  : kLong;
+                    std::is_same_v<T, bool> || std::is_same_v<T, uint8_t> || std::is_same_v<T, int8_t> ||
+                    std::is_same_v<T, int16_t> || std::is_same_v<T, int32_t>,
+                "ScalarTypeOf: ember stores float, double, int64_t, int32_t, int16_t, int8_t, uint8_t and bool");
+  static constexpr ScalarType value = std::is_same_v<T, float>     ? kFloat
+                                      : std::is_same_v<T, double>  ? kDouble
+                                      : std::is_same_v<T, bool>    ? kBool
+                                      : std::is_same_v<T, uint8_t> ? kByte
+                                      : std::is_same_v<T, int8_t>  ? kChar
+                                      : std::is_same_v<T, int16_t> ? kShort
+                                      : std::is_same_v<T, int32_t> ? kInt
+                                                                   : kLong;
 };
 
 enum class DeviceType : int8_t { CPU, CUDA };

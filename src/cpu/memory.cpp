@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "../dtype_dispatch.h"
+#include "../functors.h"
 #include "cpu_backend.h"
 #include "strided.h"
 
@@ -20,8 +21,7 @@ using strided::make_geometry;
 using strided::parallel_chunks;
 using strided::walk;
 
-// static_cast gives PyTorch's conversions: to bool is "!= 0" (NaN -> true), float to integer
-// truncates toward zero.
+// fn::cast_to is the conversion rule of both backends (src/functors.h).
 template <typename D, typename S>
 void copy_cast(const Tensor& dst, const Tensor& src) {
   const auto g = make_geometry<2>({&dst, &src});
@@ -33,11 +33,11 @@ void copy_cast(const Tensor& dst, const Tensor& src) {
       D* pd = d + off[0];
       const S* ps = s + off[1];
       if (sd == 1 && ss == 1) {
-        for (int64_t i = 0; i < n; ++i) pd[i] = static_cast<D>(ps[i]);
+        for (int64_t i = 0; i < n; ++i) pd[i] = fn::cast_to<D>(ps[i]);
       } else if (sd == 1 && ss == 0) {  // a broadcast source
-        std::fill_n(pd, n, static_cast<D>(*ps));
+        std::fill_n(pd, n, fn::cast_to<D>(*ps));
       } else {
-        for (int64_t i = 0; i < n; ++i) pd[i * sd] = static_cast<D>(ps[i * ss]);
+        for (int64_t i = 0; i < n; ++i) pd[i * sd] = fn::cast_to<D>(ps[i * ss]);
       }
     });
   });
@@ -74,9 +74,9 @@ void CpuBackend::copy(const Tensor& dst, const Tensor& src) {
     });
     return;
   }
-  dispatch_all(dst.dtype(), "copy", [&](auto dtag) {
+  dispatch_storage(dst.dtype(), "copy", [&](auto dtag) {
     using D = typename decltype(dtag)::type;
-    dispatch_all(src.dtype(), "copy", [&](auto stag) {
+    dispatch_storage(src.dtype(), "copy", [&](auto stag) {
       using S = typename decltype(stag)::type;
       copy_cast<D, S>(dst, src);
     });
@@ -93,7 +93,7 @@ void CpuBackend::copy_to_host(void* dst, const void* src, size_t nbytes) {
 
 void CpuBackend::fill(const Tensor& out, const Scalar& value) {
   if (out.numel() == 0) return;
-  dispatch_all(out.dtype(), "fill", [&](auto tag) {
+  dispatch_storage(out.dtype(), "fill", [&](auto tag) {
     using T = typename decltype(tag)::type;
     fill_value<T>(out, value.to<T>());
   });

@@ -46,7 +46,7 @@ void pad_backward_impl(const Tensor& grad_in, const Tensor& grad_out, const PadG
 }  // namespace
 
 void CpuBackend::pad_forward(const Tensor& out, const Tensor& in, const PadGeometry& g, double value) {
-  dispatch_all(in.dtype(), "pad", [&](auto tag) {
+  dispatch_storage(in.dtype(), "pad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     pad_forward_impl<T>(out, in, g, static_cast<T>(value));
   });

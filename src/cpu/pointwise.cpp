@@ -175,7 +175,7 @@ void CpuBackend::binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, 
 
 void CpuBackend::where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
   if (out.numel() == 0) return;
-  dispatch_all(out.dtype(), "where", [&](auto tag) {
+  dispatch_storage(out.dtype(), "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
     where_loop<T>(out, cond, a, b);
   });

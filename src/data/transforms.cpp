@@ -118,3 +118,124 @@ Tensor random_crop(const Tensor& x, int64_t size, int64_t padding) {
 
 }  // namespace data
 }  // namespace ember
+
+// --- colour and size ----------------------------------------------------------------------------
+// torchvision's functional_tensor formulas (blend, rgb_to_grayscale, _rgb2hsv, _hsv2rgb), with a
+// per-image factor tensor of shape N x 1 x 1 x 1 in place of its scalar.
+#include "ember/nn/functional/upsampling.h"
+
+namespace ember {
+namespace data {
+namespace {
+
+/// ratio * a + (1 - ratio) * b, clamped to [0, 1].
+Tensor blend(const Tensor& a, const Tensor& b, const Tensor& ratio) {
+  return (ratio * a + (1 - ratio) * b).clamp(0, 1);
+}
+
+/// N x 1 x H x W luma, 0.299 R + 0.587 G + 0.114 B.
+Tensor grayscale(const Tensor& x) {
+  return (x.select(1, 0) * 0.299 + x.select(1, 1) * 0.587 + x.select(1, 2) * 0.114).unsqueeze(1);
+}
+
+/// x - floor(x) for x >= 0, without a floor op: truncation is floor there.
+Tensor frac_nonneg(const Tensor& x) { return x - x.to(kLong).to(x.dtype()); }
+
+/// RGB -> HSV, channels in dim 1, each in [0, 1].
+Tensor rgb_to_hsv(const Tensor& x) {
+  Tensor r = x.select(1, 0), g = x.select(1, 1), b = x.select(1, 2);
+  Tensor maxc = std::get<0>(x.max(1)), minc = std::get<0>(x.min(1));
+  Tensor eqc = maxc == minc;
+  Tensor cr = maxc - minc;
+  Tensor ones = ones_like(maxc);
+  Tensor s = cr / where(eqc, ones, maxc);
+  Tensor div = where(eqc, ones, cr);
+  Tensor rc = (maxc - r) / div, gc = (maxc - g) / div, bc = (maxc - b) / div;
+  Tensor is_r = (maxc == r).to(x.dtype()), is_g = (maxc == g).to(x.dtype());
+  Tensor hr = is_r * (bc - gc);
+  Tensor hg = is_g * (1 - is_r) * (rc - bc + 2.0);
+  Tensor hb = (1 - is_g) * (1 - is_r) * (gc - rc + 4.0);
+  Tensor h = frac_nonneg((hr + hg + hb) / 6.0 + 1.0);
+  return stack({h, s, maxc}, 1);
+}
+
+/// HSV -> RGB, the sector of each pixel picked by a one-hot mask over six candidates.
+Tensor hsv_to_rgb(const Tensor& x) {
+  Tensor h = x.select(1, 0), s = x.select(1, 1), v = x.select(1, 2);
+  Tensor i6 = (h * 6).to(kLong);  // floor: h >= 0
+  Tensor f = h * 6 - i6.to(x.dtype());
+  Tensor i = i6 - (i6 >= 6).to(kLong) * 6;  // h == 1 wraps to sector 0
+  Tensor p = (v * (1 - s)).clamp(0, 1), q = (v * (1 - s * f)).clamp(0, 1), t = (v * (1 - s * (1 - f))).clamp(0, 1);
+  const std::vector<Tensor> rs{v, q, p, p, t, v}, gs{t, v, v, q, p, p}, bs{p, p, t, v, v, q};
+  Tensor out_r = zeros_like(h), out_g = zeros_like(h), out_b = zeros_like(h);
+  for (int64_t k = 0; k < 6; ++k) {
+    Tensor m = (i == k).to(x.dtype());
+    out_r = out_r + m * rs[size_t(k)];
+    out_g = out_g + m * gs[size_t(k)];
+    out_b = out_b + m * bs[size_t(k)];
+  }
+  return stack({out_r, out_g, out_b}, 1);
+}
+
+/// N factors uniform in [lo, hi], drawn on the CPU, as an N x 1 x 1 x 1 tensor on x's device.
+Tensor factors(const Tensor& x, double lo, double hi) {
+  const int64_t n = x.size(0);
+  Tensor u = rand({n}, TensorOptions().dtype(kDouble).device(Device(kCPU))) * (hi - lo) + lo;
+  return u.to(x.dtype()).to(x.device()).view({n, 1, 1, 1});
+}
+
+}  // namespace
+
+Tensor color_jitter(const Tensor& x, double brightness, double contrast, double saturation, double hue) {
+  check_batch(x, "color_jitter");
+  EMBER_CHECK(x.size(1) == 3, "color_jitter: expected RGB images (3 channels), got ", describe(x));
+  EMBER_CHECK(x.is_floating_point(), "color_jitter: expected floating images in [0, 1], got ", describe(x));
+  EMBER_CHECK(brightness >= 0 && contrast >= 0 && saturation >= 0, "color_jitter: brightness (", brightness,
+              "), contrast (", contrast, ") and saturation (", saturation, ") must be non-negative");
+  EMBER_CHECK(hue >= 0 && hue <= 0.5, "color_jitter: hue must be in [0, 0.5], got ", hue);
+  Tensor order = randperm(4, TensorOptions().dtype(kLong).device(Device(kCPU)));
+  Tensor out = x;
+  if (x.size(0) == 0) return x.clone();
+  for (int64_t k = 0; k < 4; ++k) {
+    switch (order[k].item<int64_t>()) {
+      case 0:
+        if (brightness > 0)
+          out = blend(out, zeros_like(out), factors(out, std::max(0.0, 1 - brightness), 1 + brightness));
+        break;
+      case 1:
+        if (contrast > 0) {
+          Tensor mean = grayscale(out).mean({1, 2, 3}, /*keepdim=*/true);
+          out = blend(out, mean, factors(out, std::max(0.0, 1 - contrast), 1 + contrast));
+        }
+        break;
+      case 2:
+        if (saturation > 0)
+          out = blend(out, grayscale(out), factors(out, std::max(0.0, 1 - saturation), 1 + saturation));
+        break;
+      default:
+        if (hue > 0) {
+          Tensor hsv = rgb_to_hsv(out);
+          Tensor shifted = frac_nonneg(hsv.select(1, 0).unsqueeze(1) + factors(out, -hue, hue) + 1.0);
+          out = hsv_to_rgb(cat({shifted, hsv.narrow(1, 1, 2)}, 1));
+        }
+        break;
+    }
+  }
+  return out.is_same(x) ? x.clone() : out;
+}
+
+Tensor resize(const Tensor& x, int64_t height, int64_t width) {
+  EMBER_CHECK(x.defined(), "resize: x is an undefined tensor");
+  EMBER_CHECK(x.dim() == 3 || x.dim() == 4, "resize: expected an image C x H x W or a batch N x C x H x W, got ",
+              describe(x));
+  EMBER_CHECK(height > 0 && width > 0, "resize: the size must be positive, got ", height, " x ", width);
+  Tensor batch = x.dim() == 3 ? x.unsqueeze(0) : x;
+  namespace F = nn::functional;
+  Tensor out = F::interpolate(
+      batch,
+      F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width}).mode(kBilinear).align_corners(false));
+  return x.dim() == 3 ? out.squeeze(0) : out;
+}
+
+}  // namespace data
+}  // namespace ember

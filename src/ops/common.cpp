@@ -42,7 +42,10 @@ int category(ScalarType t) { return t == kBool ? 0 : is_floating_point(t) ? 2 : 
 ScalarType promote(ScalarType a, ScalarType b) {
   if (a == b) return a;
   if (category(a) != category(b)) return category(a) > category(b) ? a : b;
-  return element_size(a) >= element_size(b) ? a : b;  // float32 vs float64 -> float64
+  // Within a category the wider wins (float32 vs float64 -> float64, int8 vs int32 -> int32);
+  // uint8 and int8, the one pair of equal width, meet in int16 (LibTorch's table).
+  if ((a == kByte && b == kChar) || (a == kChar && b == kByte)) return kShort;
+  return element_size(a) > element_size(b) ? a : b;
 }
 }  // namespace
 

@@ -21,54 +21,59 @@ Tensor cast(const Tensor& t, ScalarType dt) {
 
 bool is_arith(BinaryOp op) { return !is_comparison(op) && op != BinaryOp::ReluGrad; }
 
-/// The compute dtype of a binary op given the promoted dtype.
-ScalarType compute_type(BinaryOp op, ScalarType promoted, const char* name) {
-  if ((op == BinaryOp::Div || op == BinaryOp::Pow) && !is_floating_point(promoted)) {
-    return op == BinaryOp::Div ? kFloat : promoted;  // true division, as torch.div
-  }
-  if (is_arith(op) && promoted == kBool) {
-    EMBER_CHECK(op != BinaryOp::Sub, name,
-                ": subtraction of bool tensors is not supported; use "
-                "logical ops or cast to an integer dtype first");
-    return kLong;
-  }
+/// The dtype a binary op's result has, given the promoted dtype: bool for comparisons, floating
+/// point for true division of integers (as torch.div), else the promoted dtype.
+ScalarType result_dtype(BinaryOp op, ScalarType promoted, const char* name) {
+  if (is_comparison(op)) return kBool;
+  if (op == BinaryOp::Div && !is_floating_point(promoted)) return kFloat;
+  EMBER_CHECK(!(op == BinaryOp::Sub && promoted == kBool), name,
+              ": subtraction of bool tensors is not supported; use "
+              "logical ops or cast to an integer dtype first");
   return promoted;
 }
 
-/// LibTorch adds and multiplies bools as bools (or, and): computed in int64, cast back.
-Tensor bool_if_promoted(const Tensor& out, ScalarType promoted) {
-  return promoted == kBool && out.dtype() != kBool ? cast(out, kBool) : out;
+/// The dtype the kernel computes in: the result's for arithmetic (the operands' for
+/// comparisons), with bool arithmetic (LibTorch adds and multiplies bools as or / and) and the
+/// narrow integers done in int64 and stored back (kernel_dtype).
+ScalarType compute_dtype(BinaryOp op, ScalarType promoted, ScalarType result) {
+  const ScalarType t = is_comparison(op) ? promoted : result;
+  if (t == kBool && is_arith(op)) return kLong;
+  return kernel_dtype(t);
 }
+
+/// The kernel's output in the result's dtype.
+Tensor stored_as(const Tensor& out, ScalarType result) { return out.dtype() == result ? out : cast(out, result); }
 
 Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, double alpha) {
   check_defined(name, a);
   check_defined(name, b);
   check_same_device(name, {a, b});
-  const ScalarType promoted = result_type(a, b);
-  ScalarType ct = compute_type(op, promoted, name);
+  const ScalarType promoted = result_type(a, b), rt = result_dtype(op, promoted, name);
+  const ScalarType ct = compute_dtype(op, promoted, rt);
   std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   Tensor out = make_empty(shape, is_comparison(op) ? kBool : ct, a.device(), name);
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary(op, out, broadcast_view(cast(a, ct), shape), broadcast_view(cast(b, ct), shape), p);
-  return bool_if_promoted(out, promoted);
+  return stored_as(out, rt);
 }
 
 Tensor scalar_kernel(BinaryOp op, const char* name, const Tensor& a, const Scalar& s, bool reversed, double alpha = 1) {
   check_defined(name, a);
-  const ScalarType promoted = result_type(a, s);
-  ScalarType ct = compute_type(op, promoted, name);
+  const ScalarType promoted = result_type(a, s), rt = result_dtype(op, promoted, name);
+  const ScalarType ct = compute_dtype(op, promoted, rt);
   Tensor out = make_empty(a.sizes(), is_comparison(op) ? kBool : ct, a.device());
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary_scalar(op, out, cast(a, ct), s.toDouble(), reversed, p);
-  return bool_if_promoted(out, promoted);
+  return stored_as(out, rt);
 }
 
 Tensor unary_kernel(UnaryOp op, const Tensor& x, ScalarType out_dtype, const PointwiseParams& p = {}) {
-  Tensor out = make_empty(x.sizes(), out_dtype, x.device());
-  backend(x).unary(op, out, cast(x, out_dtype), p);
-  return out;
+  const ScalarType ct = kernel_dtype(out_dtype);
+  Tensor out = make_empty(x.sizes(), ct, x.device());
+  backend(x).unary(op, out, cast(x, ct), p);
+  return stored_as(out, out_dtype);
 }
 
 Tensor arith(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, double alpha = 1) {
@@ -181,6 +186,12 @@ const Tensor& inplace_via(const Tensor& self, const char* name, bool recording, 
   return assign(self, name, op(recording ? self.clone() : self));
 }
 
+/// Whether a kernel of op on dtype t computes in t itself and gives t (so it may write into a t).
+bool computes_in(BinaryOp op, ScalarType t, const char* name) {
+  const ScalarType rt = result_dtype(op, t, name);
+  return rt == t && compute_dtype(op, t, rt) == t;
+}
+
 /// Fast path for in-place arithmetic under no-grad: the kernel writes straight into self.
 bool direct_inplace_ok(const Tensor& self, const Tensor& other) {
   return !autograd::needs_grad({self, other}) && self.is_contiguous() && self.device() == other.device() &&
@@ -192,7 +203,7 @@ bool direct_inplace_ok(const Tensor& self, const Tensor& other) {
 const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, const Tensor& other, double alpha) {
   autograd::check_inplace(self, name, {other});
   check_no_overlap(name, self, {other});
-  if (direct_inplace_ok(self, other) && compute_type(op, self.dtype(), name) == self.dtype()) {
+  if (direct_inplace_ok(self, other) && computes_in(op, self.dtype(), name)) {
     PointwiseParams p;
     p.alpha = alpha;
     backend(self).binary(op, self, self, broadcast_view(cast(other, self.dtype()), self.sizes()), p);
@@ -207,7 +218,7 @@ const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, 
   autograd::check_inplace(self, name);
   check_no_overlap(name, self);
   if (!autograd::needs_grad({self}) && self.is_contiguous() && result_type(self, s) == self.dtype() &&
-      compute_type(op, self.dtype(), name) == self.dtype()) {
+      computes_in(op, self.dtype(), name)) {
     PointwiseParams p;
     p.alpha = alpha;
     backend(self).binary_scalar(op, self, self, s.toDouble(), false, p);

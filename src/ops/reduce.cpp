@@ -68,6 +68,11 @@ Plan plan(const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* op,
 /// max/min need a non-empty dim, sum/mean never see bool, and the empty sum (0) and empty mean
 /// (0/0) are filled here, so a backend only ever reduces k >= 1 elements.
 Tensor run(ReduceOp op, const Plan& p, ScalarType dt, const Tensor& indices = Tensor()) {
+  if (kernel_dtype(dt) != dt) {  // a narrow integer: reduced in int64, stored back (modular, as LibTorch)
+    Plan wide = p;
+    wide.in = p.in.to(kernel_dtype(dt));
+    return run(op, wide, kernel_dtype(dt), indices).to(dt);
+  }
   Tensor out = make_empty(p.out_sizes, dt, p.in.device());
   EMBER_CHECK(dt == p.in.dtype(), "reduce: the output is ", dt, " but the input is ", p.in.dtype(),
               " (the front half should cast first)");

@@ -15,6 +15,7 @@
 #include <new>
 #include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "../tensor_impl.h"
@@ -36,22 +37,22 @@ constexpr uint64_t kMaxHeaderBytes = 100000000;
 constexpr size_t kMaxDims = 64;
 const char* const kMetadataKey = "__metadata__";
 
+/// safetensors' dtype names of the dtypes ember stores.
+constexpr std::pair<ScalarType, const char*> kDtypeNames[] = {
+    {kFloat, "F32"}, {kDouble, "F64"}, {kLong, "I64"}, {kInt, "I32"},
+    {kShort, "I16"}, {kChar, "I8"},    {kByte, "U8"},  {kBool, "BOOL"},
+};
+
 std::optional<ScalarType> dtype_from_name(const std::string& s) {
-  if (s == "F32") return kFloat;
-  if (s == "F64") return kDouble;
-  if (s == "I64") return kLong;
-  if (s == "BOOL") return kBool;
+  for (const auto& [t, name] : kDtypeNames)
+    if (s == name) return t;
   return std::nullopt;
 }
 
 const char* dtype_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::Float: return "F32";
-    case ScalarType::Double: return "F64";
-    case ScalarType::Long: return "I64";
-    case ScalarType::Bool: return "BOOL";
-    default: return nullptr;
-  }
+  for (const auto& [dt, name] : kDtypeNames)
+    if (dt == t) return name;
+  return nullptr;
 }
 
 std::string shape_str(const std::vector<int64_t>& shape) { return detail::str(IntArrayRef(shape)); }
@@ -350,7 +351,7 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
     const auto st = dtype_from_name(dtype->text);
     if (!st)
       d.fail(detail::str(what, " has dtype ", json::quote(dtype->text),
-                         ", which ember does not support (supported: F32, F64, I64, BOOL)"));
+                         ", which ember does not support (supported: F32, F64, I64, I32, I16, I8, U8, BOOL)"));
 
     Region r{key, *st, {}, 0, 0};
     d.array(*shape, what + ": shape");

@@ -32,5 +32,20 @@ EMBER_API Tensor random_horizontal_flip(const Tensor& x, double p = 0.5);
 /// x's device and dtype; the offsets come from ember's default CPU generator (manual_seed).
 EMBER_API Tensor random_crop(const Tensor& x, int64_t size, int64_t padding = 0);
 
+/// Randomly changes the brightness, contrast, saturation and hue of each image of an
+/// N x 3 x H x W batch of RGB values in [0, 1], as torchvision's T.ColorJitter(brightness,
+/// contrast, saturation, hue) applied image by image: each image draws its own factors, uniform
+/// in [max(0, 1 - b), 1 + b] (the hue shift in [-hue, hue], hue <= 0.5), and the four
+/// adjustments run in a random order drawn once per call (torchvision draws one per image).
+/// A 0 leaves that property alone. Runs on x's device and dtype; the draws come from ember's
+/// default CPU generator (manual_seed).
+EMBER_API Tensor color_jitter(const Tensor& x, double brightness = 0, double contrast = 0, double saturation = 0,
+                              double hue = 0);
+
+/// Resizes a C x H x W image or an N x C x H x W batch to height x width by bilinear
+/// interpolation (align_corners false, no antialiasing), as torchvision's T.Resize([h, w]) on
+/// tensors.
+EMBER_API Tensor resize(const Tensor& x, int64_t height, int64_t width);
+
 }  // namespace data
 }  // namespace ember
