@@ -142,6 +142,27 @@ TEST_CASE("conv_transpose1d/2d: errors in LibTorch's words", "[conv][conv_transp
       },
       {"expected stride to be a single integer value or a list of 1 values"});
   require_throws_with([&] { conv_transpose2d(x, w.to(kDouble)); }, {"conv_transpose2d", "same dtype"});
+  require_throws_with(
+      [&] {
+        conv_transpose2d(rnd({1, 4, 0, 3}), w);
+      },
+      {"Only zero batch or zero channel inputs are supported, but got input shape: [1, 4, 0, 3]"});
+  require_throws_with(
+      [&] {
+        conv_transpose2d(rnd({1, 0, 2, 3}), rnd({0, 3, 3, 3}));
+      },
+      {"Given groups=1, expected weight to be at least 1 at dimension 0"});
+}
+
+TEST_CASE("conv_transpose2d: an empty batch", "[conv][conv_transpose]") {
+  const Tensor x = rnd({0, 4, 2, 3}).requires_grad_(), w = rnd({4, 3, 3, 3}).requires_grad_();
+  const Tensor b = rnd({3}).requires_grad_();
+  const Tensor y = conv_transpose2d(x, w, b);
+  REQUIRE(y.sizes() == IntArrayRef({0, 3, 4, 5}));
+  y.sum().backward();
+  CHECK(x.grad().sizes() == IntArrayRef({0, 4, 2, 3}));
+  CHECK(w.grad().abs().sum().item<double>() == 0);
+  CHECK(b.grad().abs().sum().item<double>() == 0);
 }
 
 TEST_CASE("nn::ConvTranspose2d: shapes, output_size, printout, initialisation", "[nn][conv_transpose]") {

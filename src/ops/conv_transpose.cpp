@@ -77,6 +77,8 @@ Tensor conv_transpose(const char* op, const Tensor& input, const Tensor& weight,
               ": input, weight and bias must have the same dtype, got input ", describe(input), ", weight ",
               describe(weight), bias.defined() ? ", bias " + describe(bias) : std::string());
   check_same_device(op, {input, weight, bias});
+  EMBER_CHECK(weight.size(0) >= groups, op, ": Given groups=", groups, ", expected weight to be at least ", groups,
+              " at dimension 0, but got weight of size ", weight.sizes(), " instead");
   EMBER_CHECK(weight.size(0) % groups == 0, op, ": Given groups=", groups, ", expected weight to be divisible by ",
               groups, " at dimension 0, but got weight of size ", weight.sizes(), " instead");
   const int64_t in_channels = input.size(input.dim() - 3), out_channels = weight.size(1) * groups;
@@ -94,6 +96,8 @@ Tensor conv_transpose(const char* op, const Tensor& input, const Tensor& weight,
               " dilation_height: ", dil[0], " dilation_width: ", dil[1]);
 
   const Tensor batched = input.dim() == 3 ? input.unsqueeze(0) : input;
+  EMBER_CHECK(batched.size(0) == 0 || batched.size(1) == 0 || (batched.size(2) > 0 && batched.size(3) > 0), op,
+              ": Only zero batch or zero channel inputs are supported, but got input shape: ", batched.sizes());
   const int64_t h = batched.size(2), w = batched.size(3);
   std::vector<int64_t> out_shape{batched.size(0), out_channels, 0, 0};
   for (int i = 0; i < 2; ++i)
