@@ -1,6 +1,7 @@
 // conv2d: checks in PyTorch's words, the output shape, one backend call forward, and the two
 // fused backward kernels (input, weight) plus a plain sum for the bias. Grouped convolutions are
-// composed from per-group convolutions.
+// composed from per-group convolutions. The pieces the transposed convolutions reuse are declared
+// in conv.h.
 #include "conv.h"
 
 #include <utility>
