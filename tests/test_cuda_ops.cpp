@@ -1,6 +1,6 @@
 // The CUDA backend's heavy kernels against the CPU backend, on fresh random inputs, forward and
 // backward through the public API: mm/matmul (cuBLAS, transposed operands, batches, int64),
-// conv2d (cuDNN or im2col), max_pool2d, softmax/log_softmax, cross_entropy, and three SGD steps
+// conv2d (cuDNN or im2col), conv_transpose1d/2d, max_pool2d, softmax/log_softmax, cross_entropy, and three SGD steps
 // of a tiny conv net. Every case skips on machines without a usable GPU.
 //
 // Run with EMBER_CUDNN_DISABLE=1 in the environment to test the im2col convolution path of a
@@ -113,6 +113,28 @@ TEST_CASE("cuda conv2d: stride, padding, dilation, bias and no bias", "[cuda]") 
     compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2]); }, {x, rnd({5, 3, 1, 1}, dt), rnd({5}, dt)});
     compare_devices([](const V& v) { return conv2d(v[0], v[1], v[2], 1, 0, 1, 3); },  // groups, composed
                     {rnd({2, 6, 5, 5}, dt), rnd({3, 2, 3, 3}, dt), rnd({3}, dt)});
+  }
+}
+
+TEST_CASE("cuda conv_transpose1d/2d: stride, padding, output_padding, groups, dilation", "[cuda]") {
+  EMBER_REQUIRE_CUDA();
+  manual_seed(7);
+  for (ScalarType dt : {kFloat, kDouble}) {
+    INFO("dtype " << dt);
+    const Tensor x = rnd({2, 4, 5, 6}, dt), w = rnd({4, 3, 3, 3}, dt), b = rnd({3}, dt);
+    compare_devices([](const V& v) { return conv_transpose2d(v[0], v[1], v[2]); }, {x, w, b});
+    compare_devices([](const V& v) { return conv_transpose2d(v[0], v[1], v[2], 2, 1, 1); }, {x, w, b});
+    compare_devices(
+        [](const V& v) {
+          return conv_transpose2d(v[0], v[1], Tensor(), {2, 1}, {0, 1}, {1, 0}, 1, {1, 2});
+        },
+        {x, w});
+    // output_padding 1 with stride 1 (below the dilation): the padded-input path.
+    compare_devices([](const V& v) { return conv_transpose2d(v[0], v[1], v[2], 1, 1, 1, 1, 2); }, {x, w, b});
+    compare_devices([](const V& v) { return conv_transpose2d(v[0], v[1], v[2], 2, 1, 1, 2); },  // groups, composed
+                    {x, rnd({4, 2, 3, 3}, dt), rnd({4}, dt)});
+    compare_devices([](const V& v) { return conv_transpose1d(v[0], v[1], v[2], 2, 1, 1); },
+                    {rnd({2, 4, 7}, dt), rnd({4, 3, 3}, dt), b});
   }
 }
 

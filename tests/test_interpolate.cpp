@@ -17,7 +17,8 @@ namespace {
 // and NAME.grad0, the gradient of sum(out * g), g = arange(numel) * 0.11 + 0.5.
 const std::vector<std::string> kCases = {"nearest_size", "nearest_scale",  "nearest_exact",      "bilinear",
                                          "bilinear_ac",  "bilinear_scale", "bilinear_recompute", "linear",
-                                         "trilinear",    "area",           "nearest_1d"};
+                                         "trilinear",    "area",           "nearest_1d",         "bicubic",
+                                         "bicubic_ac",   "bicubic_scale"};
 const ember_test::Fixtures& fx() { return ember_test::fixtures("interpolate"); }
 
 F::InterpolateFuncOptions options_for(const std::string& name) {
@@ -35,11 +36,16 @@ F::InterpolateFuncOptions options_for(const std::string& name) {
   if (name == "trilinear")
     return O().scale_factor(std::vector<double>{2.0, 2.0, 2.0}).mode(kTrilinear).align_corners(true);
   if (name == "area") return O().size(std::vector<int64_t>{2, 3}).mode(kArea);
+  if (name == "bicubic") return O().size(std::vector<int64_t>{7, 9}).mode(kBicubic).align_corners(false);
+  if (name == "bicubic_ac") return O().size(std::vector<int64_t>{7, 3}).mode(kBicubic).align_corners(true);
+  if (name == "bicubic_scale")
+    return O().scale_factor(std::vector<double>{2.5, 0.7}).mode(kBicubic).align_corners(false);
   return O().size(std::vector<int64_t>{3}).mode(kNearest);  // nearest_1d
 }
 }  // namespace
 
-TEST_CASE("interpolate matches PyTorch: nearest, nearest-exact, linear, bilinear, trilinear, area", "[interpolate]") {
+TEST_CASE("interpolate matches PyTorch: nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area",
+          "[interpolate]") {
   for (Device d : ember_test::test_devices()) {
     for (ScalarType dt : {kDouble, kFloat}) {
       for (const std::string& name : kCases) {
@@ -58,13 +64,29 @@ TEST_CASE("interpolate matches PyTorch: nearest, nearest-exact, linear, bilinear
   }
 }
 
-TEST_CASE("interpolate: float64 gradcheck of the linear and nearest modes", "[interpolate]") {
+TEST_CASE("interpolate: float64 gradcheck of the linear, cubic and nearest modes", "[interpolate]") {
   for (Device d : ember_test::test_devices()) {
-    for (const char* name : {"bilinear", "bilinear_ac", "nearest_scale", "trilinear"}) {
+    for (const char* name : {"bilinear", "bilinear_ac", "nearest_scale", "trilinear", "bicubic", "bicubic_ac"}) {
       INFO(name);
       ember_test::gradcheck([&](const std::vector<Tensor>& in) { return F::interpolate(in[0], options_for(name)); },
                             {fx()[std::string(name) + ".in0"]}, d);
     }
+  }
+}
+
+TEST_CASE("interpolate bicubic: an unchanged size copies, a constant stays constant", "[interpolate]") {
+  using O = F::InterpolateFuncOptions;
+  for (Device d : ember_test::test_devices()) {
+    const Tensor x = ember_test::rnd({2, 3, 4, 5}, kDouble).to(d);
+    // t = 0 puts all the weight on one tap: an exact copy, with or without align_corners.
+    require_close(F::interpolate(x, O().size(std::vector<int64_t>{4, 5}).mode(kBicubic).align_corners(false)).cpu(),
+                  x.cpu(), 0, 0);
+    require_close(F::interpolate(x, O().size(std::vector<int64_t>{4, 5}).mode(kBicubic).align_corners(true)).cpu(),
+                  x.cpu(), 0, 0);
+    // The weights sum to 1 and the border is clamped, so a constant image stays constant.
+    const Tensor c = full({1, 1, 3, 3}, 2.5, TensorOptions(kDouble).device(d));
+    require_close(F::interpolate(c, O().scale_factor(std::vector<double>{2.5, 1.5}).mode(kBicubic)).cpu(),
+                  full({1, 1, 7, 4}, 2.5, TensorOptions(kDouble)), 1e-14, 1e-14);
   }
 }
 
@@ -93,9 +115,9 @@ TEST_CASE("interpolate: errors in LibTorch's words", "[interpolate][errors]") {
       {"Only 3D, 4D and 5D input Tensors supported (got 2D)"});
   require_throws_with(
       [&] {
-        F::interpolate(x4, O().size(std::vector<int64_t>{8, 8}).mode(kBicubic));
+        F::interpolate(zeros({1, 1, 4}), O().size(std::vector<int64_t>{8}).mode(kBicubic));
       },
-      {"kBicubic is not supported in ember"});
+      {"Got 3D input, but kBicubic mode needs 4D input"});
 }
 
 TEST_CASE("pixel_shuffle and pixel_unshuffle match PyTorch and invert each other", "[interpolate]") {

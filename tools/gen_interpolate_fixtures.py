@@ -27,23 +27,34 @@ CASES = [
     ("area", (1, 2, 4, 6), dict(size=[2, 3], mode="area")),
     ("nearest_1d", (1, 2, 5), dict(size=[3], mode="nearest")),
 ]
+# Drawn after pixel_shuffle's input, so that adding them left every older value unchanged.
+LATER_CASES = [
+    ("bicubic", (1, 2, 4, 5), dict(size=[7, 9], mode="bicubic", align_corners=False)),
+    ("bicubic_ac", (1, 2, 4, 5), dict(size=[7, 3], mode="bicubic", align_corners=True)),
+    ("bicubic_scale", (2, 1, 3, 6), dict(scale_factor=[2.5, 0.7], mode="bicubic", align_corners=False)),
+]
 
 
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
     gen = torch.Generator().manual_seed(7)
     ff = FixtureFile("interpolate", writer="tools/gen_interpolate_fixtures.py")
-    for name, shape, options in CASES:
-        x = torch.randn(shape, generator=gen, dtype=torch.float64).requires_grad_()
-        y = F.interpolate(x, **options)
-        g = (torch.arange(y.numel(), dtype=torch.float64) * 0.11 + 0.5).reshape(y.shape)
-        (y * g).sum().backward()
-        ff.add(name + ".in0", x)
-        ff.add(name + ".out", y)
-        ff.add(name + ".grad0", x.grad)
+
+    def add_cases(cases):
+        for name, shape, options in cases:
+            x = torch.randn(shape, generator=gen, dtype=torch.float64).requires_grad_()
+            y = F.interpolate(x, **options)
+            g = (torch.arange(y.numel(), dtype=torch.float64) * 0.11 + 0.5).reshape(y.shape)
+            (y * g).sum().backward()
+            ff.add(name + ".in0", x)
+            ff.add(name + ".out", y)
+            ff.add(name + ".grad0", x.grad)
+
+    add_cases(CASES)
     x = torch.randn((1, 8, 2, 3), generator=gen, dtype=torch.float64)
     ff.add("pixel_shuffle.in0", x)
     ff.add("pixel_shuffle.out", F.pixel_shuffle(x, 2))
+    add_cases(LATER_CASES)
     print("wrote", os.path.normpath(ff.write(outdir)))
 
 

@@ -21,6 +21,8 @@
 #include "ember/nn/functional/padding.h"
 // F::conv1d, F::max_pool1d, F::avg_pool1d.
 #include "ember/nn/functional/conv_pool1d.h"
+// ember::conv_transpose1d/2d, F::conv_transpose1d/2d.
+#include "ember/nn/functional/conv_transpose.h"
 
 namespace ember {
 

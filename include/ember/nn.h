@@ -3,6 +3,7 @@
 #include "ember/functional.h"
 #include "ember/nn/activation.h"
 #include "ember/nn/containers.h"
+#include "ember/nn/conv_transpose.h"
 #include "ember/nn/init.h"
 #include "ember/nn/loss.h"
 #include "ember/nn/module.h"

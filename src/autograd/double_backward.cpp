@@ -68,6 +68,7 @@ constexpr const char* kDifferentiable[] = {
     "conv2d",
     "conv2d_backward_input",
     "conv2d_backward_weight",
+    "conv_transpose2d",
     "max_pool2d",
     "max_pool2d_backward",
     "as_strided_backward",

@@ -1,10 +1,12 @@
 // F::interpolate, F::pixel_shuffle, F::pixel_unshuffle. The source-index rules are PyTorch's
 // (aten/src/ATen/native/UpSample.h: area_pixel_compute_source_index and the nearest rules),
-// computed once on the host per spatial dim; the resampling itself is gathers and weighted sums
-// of recorded ops, so it runs on either device and is differentiable (twice).
+// computed once on the host per spatial dim (bicubic's weights too, upsample_bicubic2d's); the
+// resampling itself is gathers and weighted sums of recorded ops, so it runs on either device
+// and is differentiable (twice).
 #include "ember/nn/upsampling.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -60,6 +62,46 @@ Tensor linear_along(const Tensor& x, int64_t dim, int64_t out, double scale, boo
   return a + (b - a) * w1;
 }
 
+/// PyTorch's cubic convolution weights (Keys' kernel with A = -0.75, as
+/// get_cubic_upsample_coefficients) of the four taps around a source position t past its floor.
+std::array<double, 4> cubic_weights(double t) {
+  constexpr double A = -0.75;
+  const auto near = [](double x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };       // |x| <= 1
+  const auto far = [](double x) { return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; };  // 1 < |x| < 2
+  return {far(t + 1), near(t), near(1 - t), far(2 - t)};
+}
+
+/// Cubic interpolation along `dim`: out[o] = sum_k w_k x[i - 1 + k], the taps clamped to the
+/// border (PyTorch's upsample_get_value_bounded). Bicubic is this along H, then along W: the
+/// 2-D kernel's weights are the products of the two dims' ones.
+Tensor cubic_along(const Tensor& x, int64_t dim, int64_t out, double scale, bool align_corners) {
+  const int64_t in = x.size(dim);
+  std::vector<std::vector<int64_t>> taps(4, std::vector<int64_t>(size_t(out)));
+  std::vector<std::vector<double>> weights(4, std::vector<double>(size_t(out)));
+  for (int64_t o = 0; o < out; ++o) {
+    // Unlike linear, a position left of the first pixel is not clamped to 0 (PyTorch's cubic
+    // source index); it is computed in the input's accumulation type (float for float32).
+    double src = align_corners ? scale * double(o) : scale * (double(o) + 0.5) - 0.5;
+    if (x.dtype() == kFloat) src = double(float(src));
+    const double floor_src = std::floor(src);
+    const std::array<double, 4> w = cubic_weights(src - floor_src);
+    for (int k = 0; k < 4; ++k) {
+      taps[size_t(k)][size_t(o)] = std::clamp(int64_t(floor_src) - 1 + k, int64_t(0), in - 1);
+      weights[size_t(k)][size_t(o)] = w[size_t(k)];
+    }
+  }
+  const TensorOptions index_options = TensorOptions(kLong).device(x.device());
+  std::vector<int64_t> along(size_t(x.dim()), 1);
+  along[size_t(dim)] = out;
+  Tensor result;
+  for (size_t k = 0; k < 4; ++k) {
+    Tensor term = x.index_select(dim, tensor(taps[k], index_options)) *
+                  tensor(weights[k], TensorOptions(x.dtype())).to(x.device()).reshape(along);
+    result = result.defined() ? result + term : term;
+  }
+  return result;
+}
+
 }  // namespace
 
 Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
@@ -69,6 +111,7 @@ Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
              nearest_exact = std::holds_alternative<enumtype::kNearestExact>(mode),
              area = std::holds_alternative<enumtype::kArea>(mode);
   const bool linear = !nearest && !nearest_exact && !area;
+  const bool bicubic = std::holds_alternative<enumtype::kBicubic>(mode);
   EMBER_CHECK(input.dim() >= 3 && input.dim() <= 5,
               "interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got ", input.dim(),
               "D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ",
@@ -77,13 +120,11 @@ Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
               "interpolate: align_corners option can only be set with the interpolating modes: linear | bilinear | "
               "bicubic | trilinear (got ",
               get_enum_name(mode), ")");
-  EMBER_CHECK(!std::holds_alternative<enumtype::kBicubic>(mode),
-              "interpolate: mode kBicubic is not supported in ember (nearest, nearest-exact, linear, bilinear, "
-              "trilinear and area are)");
   EMBER_CHECK(!options.antialias(), "interpolate: antialias=true is not supported in ember");
   const int64_t spatial = input.dim() - 2;
   const int64_t needs = std::holds_alternative<enumtype::kLinear>(mode)      ? 1
                         : std::holds_alternative<enumtype::kBilinear>(mode)  ? 2
+                        : std::holds_alternative<enumtype::kBicubic>(mode)   ? 2
                         : std::holds_alternative<enumtype::kTrilinear>(mode) ? 3
                                                                              : spatial;
   EMBER_CHECK(needs == spatial, "interpolate: Got ", input.dim(), "D input, but ", get_enum_name(mode), " mode needs ",
@@ -127,7 +168,9 @@ Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& options) {
   for (int64_t d = 0; d < spatial; ++d) {
     const int64_t dim = d + 2, in = input.size(dim), o = out[size_t(d)];
     const double scale = sampling_scale(in, o, user_factor[size_t(d)], linear && align);
-    if (linear) {
+    if (bicubic) {
+      x = cubic_along(x, dim, o, scale, align);
+    } else if (linear) {
       x = linear_along(x, dim, o, scale, align);
     } else {
       x = x.index_select(dim,

@@ -1,22 +1,13 @@
 // conv2d: checks in PyTorch's words, the output shape, one backend call forward, and the two
 // fused backward kernels (input, weight) plus a plain sum for the bias. Grouped convolutions are
-// composed from per-group convolutions.
+// composed from per-group convolutions. The pieces the transposed convolutions reuse are declared
+// in conv.h.
+#include "conv.h"
+
 #include <utility>
 
-#include "common.h"
-
 namespace ember {
-namespace {
-
-std::string pair_str(const std::array<int64_t, 2>& v) { return detail::str("(", v[0], ", ", v[1], ")"); }
-
-/// stride, padding and dilation, (height, width) each, as the user gave them.
-struct ConvParams {
-  int64_t stride[2] = {1, 1}, padding[2] = {0, 0}, dilation[2] = {1, 1};
-};
-
-/// The one geometry every backend kernel of a convolution of an `in`-shaped input with a
-/// `w`-shaped weight reads (src/conv_geometry.h).
+namespace conv_detail {
 ConvGeometry geometry(IntArrayRef in, IntArrayRef w, const ConvParams& p) {
   return {in[0],
           in[1],
@@ -35,10 +26,6 @@ ConvGeometry geometry(IntArrayRef in, IntArrayRef w, const ConvParams& p) {
           p.dilation[1]};
 }
 
-Tensor conv2d_grad_weight(const Tensor& g, const Tensor& x, const std::vector<int64_t>& w_shape, const ConvParams& p);
-
-/// t with the history `edge` (t's values are those of the tensor the edge belongs to): for a
-/// create_graph backward reading a contiguous copy saved in place of its source.
 Tensor with_history(const Tensor& t, const autograd::Edge& edge) {
   if (!edge.fn) return t;
   Tensor alias = t.detach();
@@ -47,13 +34,12 @@ Tensor with_history(const Tensor& t, const autograd::Edge& edge) {
   return alias;
 }
 
-Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvParams& p);
-
-/// Contiguous copies of a and b for a kernel: layout plumbing, never graph nodes.
 std::pair<Tensor, Tensor> contiguous_pair(const Tensor& a, const Tensor& b) {
   NoGradGuard no_grad;
   return {a.contiguous(), b.contiguous()};
 }
+
+namespace {
 
 Tensor conv2d_grad_input(const Tensor& g, const Tensor& w, const std::vector<int64_t>& in_shape, const ConvParams& p);
 
@@ -92,6 +78,8 @@ Tensor conv2d_grad_input(const Tensor& g, const Tensor& w, const std::vector<int
   record_conv_gradient(out, g, w, /*input_gradient=*/true, p);
   return out;
 }
+
+}  // namespace
 
 /// The weight gradient of a convolution of x with output gradient g, as a recorded op.
 Tensor conv2d_grad_weight(const Tensor& g, const Tensor& x, const std::vector<int64_t>& w_shape, const ConvParams& p) {
@@ -167,7 +155,10 @@ Tensor conv2d_batched(const Tensor& input, const Tensor& weight, const Tensor& b
   return out;
 }
 
-}  // namespace
+}  // namespace conv_detail
+
+using conv_detail::ConvParams;
+using conv_detail::pair_str;
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
               IntArrayRef dilation, int64_t groups) {
@@ -212,7 +203,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   const Tensor batched = input.dim() == 3 ? input.unsqueeze(0) : input;
   Tensor out;
   if (groups == 1) {
-    out = conv2d_batched(batched, weight, bias, p);
+    out = conv_detail::conv2d_batched(batched, weight, bias, p);
   } else {
     // Grouped: each group of input channels meets its own slice of filters. The kernels know only
     // groups = 1, so run one convolution per group and join the outputs; autograd flows through
@@ -220,8 +211,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
     const int64_t cg = weight.size(1), og = weight.size(0) / groups;
     std::vector<Tensor> outs;
     for (int64_t g = 0; g < groups; ++g) {
-      outs.push_back(conv2d_batched(batched.narrow(1, g * cg, cg), weight.narrow(0, g * og, og),
-                                    bias.defined() ? bias.narrow(0, g * og, og) : Tensor(), p));
+      outs.push_back(conv_detail::conv2d_batched(batched.narrow(1, g * cg, cg), weight.narrow(0, g * og, og),
+                                                 bias.defined() ? bias.narrow(0, g * og, og) : Tensor(), p));
     }
     out = cat(outs, 1);
   }

@@ -1,10 +1,10 @@
 #pragma once
 // Resizing, as LibTorch's F::interpolate (modes nearest, nearest-exact, linear, bilinear,
-// trilinear, area; align_corners; size or scale_factor), F::pixel_shuffle and
-// F::pixel_unshuffle. The linear modes interpolate one spatial dim at a time (two gathers and a
-// weighted sum per dim, recorded ops: autograd, double backward and both devices come with them);
-// the result equals PyTorch's to rounding (it sums the same products in another order).
-// Not supported: bicubic (an ember::Error says so) and antialias.
+// bicubic, trilinear, area; align_corners; size or scale_factor), F::pixel_shuffle and
+// F::pixel_unshuffle. The linear and cubic modes interpolate one spatial dim at a time (two or
+// four gathers and a weighted sum per dim, recorded ops: autograd, double backward and both
+// devices come with them); the result equals PyTorch's to rounding (it sums the same products in
+// another order). Not supported: antialias.
 #include <optional>
 #include <variant>
 #include <vector>
