@@ -127,6 +127,16 @@ TEST_CASE("CIFAR-10: the tutorial split, the test batch and the class names", "[
   CHECK(*test.size() == 3);
   CHECK(test.images().sizes().equals({3, 3, 32, 32}));
   CHECK(as_longs(test.targets()) == std::vector<int64_t>{5, 5, 4});
+  // ... and a torch::data dataset.
+  data::Example<> third = test.get(2);
+  ember_test::require_equal(third.data, expected_image(9, 2));
+  CHECK(third.target.item<int64_t>() == 4);
+  auto loader = data::make_data_loader<data::samplers::SequentialSampler>(train.map(data::transforms::Stack<>()),
+                                                                          data::DataLoaderOptions(4));
+  std::vector<int64_t> batch_sizes;
+  for (auto& batch : *loader) batch_sizes.push_back(batch.data.size(0));
+  CHECK(batch_sizes == std::vector<int64_t>{4, 2});
+  require_throws_with([&] { test.get(3); }, {"CIFAR10::get", "index 3", "3 examples"});
 }
 
 TEST_CASE("CIFAR-10: every malformed folder or file throws ember::Error naming the file and the rule",
