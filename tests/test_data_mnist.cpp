@@ -66,6 +66,7 @@ TEST_CASE("MNIST: reads the IDX test set as float images in [0, 1] and int64 tar
     }
   }
   CHECK(batches == 157);  // ceil(10000 / 64)
+  require_throws_with([&] { test.get(10000); }, {"MNIST::get: index 10000 is out of range for 10000 examples"});
 }
 
 TEST_CASE("MNIST: missing, corrupt and truncated files throw ember::Error naming the file", "[data][mnist][errors]") {
