@@ -1,6 +1,6 @@
 // ember::data: the CIFAR-10 reader on small files written here (values, labels, the split, and
 // every malformed case), normalisation against hand-computed values, augmentation (flips and
-// crops checked against mirrored images and brute-force window searches), and the DataLoader
+// crops checked against mirrored images and brute-force window searches), and the TensorLoader
 // (batch counts, drop_last, ranges, reproducible shuffles that cover every example once).
 #include "helpers.h"
 
@@ -122,11 +122,21 @@ TEST_CASE("CIFAR-10: the tutorial split, the test batch and the class names", "[
   // The LibTorch MNIST-style class.
   data::CIFAR10 train(dir.str(), data::CIFAR10::Mode::kTrain, small_options());
   data::CIFAR10 test(dir.str(), data::CIFAR10::Mode::kTest, small_options());
-  CHECK(train.size() == 6);
+  CHECK(*train.size() == 6);
   CHECK(train.is_train());
-  CHECK(test.size() == 3);
+  CHECK(*test.size() == 3);
   CHECK(test.images().sizes().equals({3, 3, 32, 32}));
   CHECK(as_longs(test.targets()) == std::vector<int64_t>{5, 5, 4});
+  // ... and a torch::data dataset.
+  data::Example<> third = test.get(2);
+  ember_test::require_equal(third.data, expected_image(9, 2));
+  CHECK(third.target.item<int64_t>() == 4);
+  auto loader = data::make_data_loader<data::samplers::SequentialSampler>(train.map(data::transforms::Stack<>()),
+                                                                          data::DataLoaderOptions(4));
+  std::vector<int64_t> batch_sizes;
+  for (auto& batch : *loader) batch_sizes.push_back(batch.data.size(0));
+  CHECK(batch_sizes == std::vector<int64_t>{4, 2});
+  require_throws_with([&] { test.get(3); }, {"CIFAR10::get", "index 3", "3 examples"});
 }
 
 TEST_CASE("CIFAR-10: every malformed folder or file throws ember::Error naming the file and the rule",
@@ -360,7 +370,7 @@ TEST_CASE("random_crop: random windows of the zero-padded images, as T.RandomCro
   require_throws_with([] { data::random_crop(zeros({1, 3, 4, 4}), 0); }, {"random_crop", "size must be positive"});
 }
 
-// --- DataLoader -----------------------------------------------------------------------------------
+// --- TensorLoader ---------------------------------------------------------------------------------
 
 namespace {
 // x[i] = [i, -i] and y[i] = i, so a batch shows which examples it holds.
@@ -370,7 +380,7 @@ data::LabeledImages indexed(int64_t n, Device device) {
   return data::LabeledImages{x, y}.to(device);
 }
 
-std::vector<int64_t> epoch_indices(data::DataLoader& loader) {
+std::vector<int64_t> epoch_indices(data::TensorLoader& loader) {
   std::vector<int64_t> seen;
   for (auto& batch : loader) {
     auto ys = as_longs(batch.y);
@@ -383,51 +393,51 @@ std::vector<int64_t> epoch_indices(data::DataLoader& loader) {
 }
 }  // namespace
 
-TEST_CASE("DataLoader: batch counts, drop_last and the last partial batch", "[data][dataloader]") {
+TEST_CASE("TensorLoader: batch counts, drop_last and the last partial batch", "[data][dataloader]") {
   auto d = indexed(10, kCPU);
-  data::DataLoader keep(d, data::DataLoaderOptions(4));
+  data::TensorLoader keep(d, data::TensorLoaderOptions(4));
   CHECK(keep.size() == 3);
   std::vector<int64_t> sizes;
   for (auto& b : keep) sizes.push_back(b.size());
   CHECK(sizes == std::vector<int64_t>{4, 4, 2});
-  data::DataLoader drop(d, data::DataLoaderOptions(4).drop_last(true));
+  data::TensorLoader drop(d, data::TensorLoaderOptions(4).drop_last(true));
   CHECK(drop.size() == 2);
   CHECK(epoch_indices(drop) == std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
-  data::DataLoader exact(d, data::DataLoaderOptions(5).drop_last(true));
+  data::TensorLoader exact(d, data::TensorLoaderOptions(5).drop_last(true));
   CHECK(exact.size() == 2);
   // Unshuffled batches are views of the data, not copies.
-  data::DataLoader views(d, data::DataLoaderOptions(3));
+  data::TensorLoader views(d, data::TensorLoaderOptions(3));
   auto it = views.begin();
   CHECK(it->x.data_ptr() == d.x.data_ptr());
   ++it;
   CHECK(static_cast<char*>(it->x.data_ptr()) == static_cast<char*>(d.x.data_ptr()) + 3 * 2 * sizeof(float));
   // An empty range has no batches.
-  data::DataLoader none(d, data::DataLoaderOptions(4).start(5).end(5));
+  data::TensorLoader none(d, data::TensorLoaderOptions(4).start(5).end(5));
   CHECK(none.size() == 0);
   CHECK(epoch_indices(none).empty());
 }
 
-TEST_CASE("DataLoader: index ranges, as the tutorial's 0..49000 / 49000..50000", "[data][dataloader]") {
+TEST_CASE("TensorLoader: index ranges, as the tutorial's 0..49000 / 49000..50000", "[data][dataloader]") {
   auto d = indexed(20, kCPU);
-  data::DataLoader train(d, data::DataLoaderOptions(4).end(15));
-  data::DataLoader val(d, data::DataLoaderOptions(4).start(15));
+  data::TensorLoader train(d, data::TensorLoaderOptions(4).end(15));
+  data::TensorLoader val(d, data::TensorLoaderOptions(4).start(15));
   CHECK(train.num_examples() == 15);
   CHECK(train.size() == 4);
   CHECK(val.size() == 2);
   CHECK(epoch_indices(val) == std::vector<int64_t>{15, 16, 17, 18, 19});
-  data::DataLoader shuffled(d, data::DataLoaderOptions(4).start(3).end(11).shuffle(true).seed(5));
+  data::TensorLoader shuffled(d, data::TensorLoaderOptions(4).start(3).end(11).shuffle(true).seed(5));
   auto seen = epoch_indices(shuffled);
   CHECK(std::set<int64_t>(seen.begin(), seen.end()) == std::set<int64_t>{3, 4, 5, 6, 7, 8, 9, 10});
   CHECK(seen.size() == 8);
 }
 
-TEST_CASE("DataLoader: shuffles are reproducible, cover every example once, and change each epoch",
+TEST_CASE("TensorLoader: shuffles are reproducible, cover every example once, and change each epoch",
           "[data][dataloader]") {
   for (const Device& device : ember_test::test_devices()) {
     INFO(ember_test::device_name(device));
     auto d = indexed(103, device);
-    auto opts = data::DataLoaderOptions(10).shuffle(true).seed(42);
-    data::DataLoader a(d, opts), b(d, opts), other(d, data::DataLoaderOptions(10).shuffle(true).seed(43));
+    auto opts = data::TensorLoaderOptions(10).shuffle(true).seed(42);
+    data::TensorLoader a(d, opts), b(d, opts), other(d, data::TensorLoaderOptions(10).shuffle(true).seed(43));
     std::vector<std::vector<int64_t>> epochs;
     for (int e = 0; e < 3; ++e) {
       auto ea = epoch_indices(a);
@@ -461,21 +471,22 @@ TEST_CASE("DataLoader: shuffles are reproducible, cover every example once, and 
   }
 }
 
-TEST_CASE("DataLoader: unlabelled data and argument checks", "[data][dataloader][errors]") {
+TEST_CASE("TensorLoader: unlabelled data and argument checks", "[data][dataloader][errors]") {
   Tensor x = zeros({7, 3});
-  data::DataLoader unlabelled(x, Tensor(), data::DataLoaderOptions(3).shuffle(true));
+  data::TensorLoader unlabelled(x, Tensor(), data::TensorLoaderOptions(3).shuffle(true));
   int64_t n = 0;
   for (auto& b : unlabelled) {
     CHECK_FALSE(b.y.defined());
     n += b.size();
   }
   CHECK(n == 7);
-  require_throws_with([&] { data::DataLoader(x, zeros({6}, kLong), data::DataLoaderOptions(2)); },
-                      {"DataLoader", "[7, 3]", "[6]", "same number of examples"});
-  require_throws_with([&] { data::DataLoader(x, Tensor(), data::DataLoaderOptions(0)); }, {"batch_size", "0"});
-  require_throws_with([&] { data::DataLoader(x, Tensor(), data::DataLoaderOptions(2).start(5).end(3)); },
+  require_throws_with([&] { data::TensorLoader(x, zeros({6}, kLong), data::TensorLoaderOptions(2)); },
+                      {"TensorLoader", "[7, 3]", "[6]", "same number of examples"});
+  require_throws_with([&] { data::TensorLoader(x, Tensor(), data::TensorLoaderOptions(0)); }, {"batch_size", "0"});
+  require_throws_with([&] { data::TensorLoader(x, Tensor(), data::TensorLoaderOptions(2).start(5).end(3)); },
                       {"[5, 3)", "start <= end"});
-  require_throws_with([&] { data::DataLoader(x, Tensor(), data::DataLoaderOptions(2).end(8)); }, {"[0, 8)", "<= 7"});
-  require_throws_with([&] { data::DataLoader(Tensor(), Tensor(), data::DataLoaderOptions(2)); }, {"undefined"});
+  require_throws_with([&] { data::TensorLoader(x, Tensor(), data::TensorLoaderOptions(2).end(8)); },
+                      {"[0, 8)", "<= 7"});
+  require_throws_with([&] { data::TensorLoader(Tensor(), Tensor(), data::TensorLoaderOptions(2)); }, {"undefined"});
   require_throws_with([&] { *unlabelled.end(); }, {"end"});
 }

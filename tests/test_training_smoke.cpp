@@ -1,5 +1,5 @@
 // End to end: each of the tutorial's six trainings (tools/cifar_models.h, the code train_cifar
-// runs) learns a small synthetic 10-class problem through the CIFAR-10 reader and DataLoader:
+// runs) learns a small synthetic 10-class problem through the CIFAR-10 reader and TensorLoader:
 // the loss falls. Data is written to a temporary folder in the official binary format.
 #include <cstdio>
 #include <filesystem>
@@ -52,7 +52,7 @@ TEST_CASE("each of the six trainings lowers the loss on synthetic CIFAR-format d
     manual_seed(0);
     cifar::Hyper h = cifar::defaults(model);
     cifar::Training t = cifar::build(model, h, Device(kCPU));
-    data::DataLoader loader(x, all.y, data::DataLoaderOptions(32).shuffle(true).seed(1));
+    data::TensorLoader loader(x, all.y, data::TensorLoaderOptions(32).shuffle(true).seed(1));
     std::vector<double> losses;
     for (int epoch = 0; epoch < 2; ++epoch)
       for (auto& batch : loader) losses.push_back(t.step(batch.x, batch.y).item<double>());

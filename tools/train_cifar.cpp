@@ -539,7 +539,7 @@ int run(const Args& a) {
   if (device.is_cuda() || recipe.cosine) warm_up(a.model, h, device, xtr, ytr, a.batch_size);
   ember::manual_seed(a.seed);
   cifar::Training t = cifar::build(a.model, h, device);
-  ember::data::DataLoader loader(xtr, ytr, ember::data::DataLoaderOptions(a.batch_size).shuffle(true).seed(a.seed));
+  ember::data::TensorLoader loader(xtr, ytr, ember::data::TensorLoaderOptions(a.batch_size).shuffle(true).seed(a.seed));
   const size_t batches = loader.size();
 
   CsvLog log;

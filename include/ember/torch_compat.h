@@ -20,6 +20,10 @@ using optional = std::optional<T>;
 #define TORCH_MODULE_IMPL(Name, ImplType) EMBER_MODULE_IMPL(Name, ImplType)
 
 namespace ember {
+// torch::optional / torch::nullopt, as LibTorch code spells them (a dataset's size()).
+using std::nullopt;
+using std::optional;
+
 namespace detail {
 /// A check's message: the caller's text when it gave one, LibTorch's default otherwise.
 inline std::string check_message(const char* fallback) { return fallback; }

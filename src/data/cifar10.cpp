@@ -202,9 +202,19 @@ Cifar10Split load_cifar10_split(const std::string& dir, const Cifar10Options& op
   return split;
 }
 
+namespace datasets {
+
 CIFAR10::CIFAR10(const std::string& root, Mode mode, const Cifar10Options& options)
     : data_(mode == Mode::kTrain ? load_cifar10_train(root, options) : load_cifar10_test(root, options)),
       is_train_(mode == Mode::kTrain) {}
+
+Example<> CIFAR10::get(size_t index) {
+  EMBER_CHECK(index < size_t(data_.size()), "CIFAR10::get: index ", index, " is out of range for ", data_.size(),
+              " examples");
+  return {data_.x[int64_t(index)], data_.y[int64_t(index)]};
+}
+
+}  // namespace datasets
 
 }  // namespace data
 }  // namespace ember

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/data/datasets/base.h"
 #include "ember/data/labeled_images.h"
 
 namespace ember {
@@ -73,22 +74,27 @@ struct Cifar10Split {
 };
 EMBER_API Cifar10Split load_cifar10_split(const std::string& dir, const Cifar10Options& options = {});
 
-/// CIFAR-10 in the shape of LibTorch's torch::data::datasets::MNIST: the whole training set
-/// (kTrain) or the test set (kTest) of a folder, as images() and targets().
-class EMBER_API CIFAR10 {
+namespace datasets {
+/// CIFAR-10 as a torch::data dataset, in the shape of LibTorch's datasets::MNIST: the whole
+/// training set (kTrain) or the test set (kTest) of a folder; get(i) is {image i, its label}.
+class EMBER_API CIFAR10 : public Dataset<CIFAR10> {
  public:
   enum class Mode { kTrain, kTest };
   explicit CIFAR10(const std::string& root, Mode mode = Mode::kTrain, const Cifar10Options& options = {});
+  Example<> get(size_t index) override;
+  std::optional<size_t> size() const override { return size_t(data_.size()); }
+  bool is_train() const noexcept { return is_train_; }
   const Tensor& images() const { return data_.x; }
   const Tensor& targets() const { return data_.y; }
   const LabeledImages& data() const { return data_; }
-  int64_t size() const { return data_.size(); }
-  bool is_train() const noexcept { return is_train_; }
 
  private:
   LabeledImages data_;
   bool is_train_;
 };
+}  // namespace datasets
+
+using datasets::CIFAR10;
 
 }  // namespace data
 }  // namespace ember

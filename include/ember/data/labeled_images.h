@@ -1,6 +1,6 @@
 #pragma once
 // LabeledImages: a pair of in-memory tensors, examples x (N x ...) and labels y (N), the unit
-// that the CIFAR-10 reader returns and the DataLoader iterates.
+// that the CIFAR-10 reader returns and the TensorLoader iterates.
 #include <cstdint>
 
 #include "ember/tensor.h"

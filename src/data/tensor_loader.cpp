@@ -1,9 +1,9 @@
-// DataLoader: batches of in-memory tensors. Unshuffled batches are narrow() views (no copy);
+// TensorLoader: batches of in-memory tensors. Unshuffled batches are narrow() views (no copy);
 // shuffled ones are index_select gathers with an index tensor copied to the data's device once
 // per epoch. The shuffle has its own generator (mt19937_64, whose output the C++ standard
 // fixes, with our own bounded draw, since std::uniform_int_distribution differs between
 // standard libraries), so an epoch's order depends on (seed, epoch) alone.
-#include "ember/data/dataloader.h"
+#include "ember/data/tensor_loader.h"
 
 #include "ops/index.h"
 
@@ -15,7 +15,7 @@
 namespace ember {
 namespace data {
 
-struct DataLoader::Iterator::Epoch {
+struct TensorLoader::Iterator::Epoch {
   Tensor order_x;  // undefined when not shuffling
   Tensor order_y;  // the same indices on y's device (when it differs from x's)
 };
@@ -41,31 +41,31 @@ uint64_t below(std::mt19937_64& rng, uint64_t n) {
 
 }  // namespace
 
-DataLoader::DataLoader(Tensor x, Tensor y, DataLoaderOptions options)
+TensorLoader::TensorLoader(Tensor x, Tensor y, TensorLoaderOptions options)
     : x_(std::move(x)), y_(std::move(y)), options_(std::move(options)) {
-  EMBER_CHECK(x_.defined(), "DataLoader: x is an undefined tensor");
-  EMBER_CHECK(x_.dim() >= 1, "DataLoader: x must have a batch dimension, got ", describe(x_));
+  EMBER_CHECK(x_.defined(), "TensorLoader: x is an undefined tensor");
+  EMBER_CHECK(x_.dim() >= 1, "TensorLoader: x must have a batch dimension, got ", describe(x_));
   const int64_t n = x_.size(0);
-  EMBER_CHECK(!y_.defined() || (y_.dim() >= 1 && y_.size(0) == n), "DataLoader: x ", describe(x_), " and y ",
+  EMBER_CHECK(!y_.defined() || (y_.dim() >= 1 && y_.size(0) == n), "TensorLoader: x ", describe(x_), " and y ",
               describe(y_), " must hold the same number of examples (dim 0)");
-  EMBER_CHECK(options_.batch_size() > 0, "DataLoader: batch_size must be positive, got ", options_.batch_size());
+  EMBER_CHECK(options_.batch_size() > 0, "TensorLoader: batch_size must be positive, got ", options_.batch_size());
   end_ = options_.end().value_or(n);
-  EMBER_CHECK(options_.start() >= 0 && options_.start() <= end_ && end_ <= n, "DataLoader: the index range [",
+  EMBER_CHECK(options_.start() >= 0 && options_.start() <= end_ && end_ <= n, "TensorLoader: the index range [",
               options_.start(), ", ", end_, ") must satisfy 0 <= start <= end <= ", n, " (the examples in x ",
               describe(x_), ")");
 }
 
-size_t DataLoader::size() const {
+size_t TensorLoader::size() const {
   const int64_t n = num_examples(), bs = options_.batch_size();
   return size_t(options_.drop_last() ? n / bs : (n + bs - 1) / bs);
 }
 
-void DataLoader::set_epoch(int64_t epoch) {
-  EMBER_CHECK(epoch >= 0, "DataLoader::set_epoch: epoch must be >= 0, got ", epoch);
+void TensorLoader::set_epoch(int64_t epoch) {
+  EMBER_CHECK(epoch >= 0, "TensorLoader::set_epoch: epoch must be >= 0, got ", epoch);
   next_epoch_ = epoch;
 }
 
-Tensor DataLoader::order(int64_t epoch) const {
+Tensor TensorLoader::order(int64_t epoch) const {
   const int64_t start = options_.start(), n = num_examples();
   std::vector<int64_t> idx(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) idx[size_t(i)] = start + i;
@@ -77,7 +77,7 @@ Tensor DataLoader::order(int64_t epoch) const {
   return from_blob(idx.data(), {n}, kLong).clone();
 }
 
-DataLoader::Iterator DataLoader::begin() {
+TensorLoader::Iterator TensorLoader::begin() {
   auto epoch = std::make_shared<Iterator::Epoch>();
   if (options_.shuffle()) {
     Tensor order_cpu = order(next_epoch_);
@@ -88,9 +88,9 @@ DataLoader::Iterator DataLoader::begin() {
   return Iterator(this, std::move(epoch), 0);
 }
 
-DataLoader::Iterator DataLoader::end() const { return Iterator(this, nullptr, int64_t(size())); }
+TensorLoader::Iterator TensorLoader::end() const { return Iterator(this, nullptr, int64_t(size())); }
 
-Batch DataLoader::load(const Iterator::Epoch& epoch, int64_t batch) const {
+Batch TensorLoader::load(const Iterator::Epoch& epoch, int64_t batch) const {
   const int64_t bs = options_.batch_size();
   const int64_t first = batch * bs;  // position in the epoch's order
   const int64_t len = std::min(bs, num_examples() - first);
@@ -107,9 +107,9 @@ Batch DataLoader::load(const Iterator::Epoch& epoch, int64_t batch) const {
   return b;
 }
 
-Batch& DataLoader::Iterator::operator*() {
+Batch& TensorLoader::Iterator::operator*() {
   EMBER_CHECK(loader_ != nullptr && epoch_ != nullptr && batch_ < int64_t(loader_->size()),
-              "DataLoader::Iterator: dereferencing an end (or default-constructed) iterator");
+              "TensorLoader::Iterator: dereferencing an end (or default-constructed) iterator");
   if (loaded_ != batch_) {
     current_ = loader_->load(*epoch_, batch_);
     loaded_ = batch_;
@@ -117,7 +117,7 @@ Batch& DataLoader::Iterator::operator*() {
   return current_;
 }
 
-DataLoader::Iterator& DataLoader::Iterator::operator++() {
+TensorLoader::Iterator& TensorLoader::Iterator::operator++() {
   ++batch_;
   current_ = Batch();  // release the previous batch's memory before the next is gathered
   return *this;
