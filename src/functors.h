@@ -355,7 +355,7 @@ struct HardtanhGrad : Floating {
   template <typename T>
   EMBER_HD T operator()(T g, T x) const {
     const T l = T(lo), h = T(hi);
-    return (x <= l) | (x >= h) ? T(0) : g;
+    return ((x <= l) | (x >= h)) ? T(0) : g;
   }
 };
 EMBER_UNARY_FN(Hardswish, "hardswish", Floating, x* clip06(x + T(3)) / T(6))
@@ -371,7 +371,7 @@ EMBER_UNARY_FN(Hardsigmoid, "hardsigmoid", Floating, clip06(x + T(3)) / T(6))
 // PyTorch's kernel multiplies by 1.0f / 6.0f, a float constant, for doubles too: so does ember,
 // to give the same gradient to the last bit.
 EMBER_BINARY_FN(HardsigmoidGrad, "hardsigmoid_backward", Floating, T,
-                (b > T(-3)) & (b < T(3)) ? a * T(1.0f / 6.0f) : T(0))
+                ((b > T(-3)) & (b < T(3))) ? a* T(1.0f / 6.0f) : T(0))
 /// The exact GELU, x Phi(x) with the normal cdf Phi(x) = (1 + erf(x / sqrt 2)) / 2.
 EMBER_UNARY_FN(Gelu, "gelu", Floating, x* T(0.5) * (T(1) + erf_of(x * T(kSqrtHalf))))
 EMBER_BINARY_FN(GeluGrad, "gelu_backward", Floating, T,

@@ -13,8 +13,7 @@
 #include "vec16_probe.h"
 
 #include "../src/cpu/avx512.h"  // intrinsics; ends with the pops below
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,fma")
+EMBER_AVX512_BEGIN
 #include "../src/cpu/vec16.h"
 #include "../src/functors.h"
 
@@ -94,5 +93,5 @@ EMBER_VEC16_BINARY(EMBER_PROBE_BINARY)
 
 }  // namespace vec16_probe
 
-#pragma GCC pop_options
+EMBER_AVX512_END
 #pragma GCC diagnostic pop

@@ -13,4 +13,19 @@
 #include <immintrin.h>
 
 #define EMBER_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+
+// EMBER_AVX512_BEGIN ... EMBER_AVX512_END: every function defined in between is compiled for
+// AVX-512 (for code whose functions cannot carry EMBER_AVX512 themselves, such as functors.h's
+// templates). GCC takes a target pragma; clang ignores that and takes an attribute applied to
+// each function instead.
+#if defined(__clang__)
+#define EMBER_AVX512_BEGIN \
+  _Pragma(                 \
+      "clang attribute push(__attribute__((target(\"avx512f,avx512bw,avx512dq,avx512vl,fma\"))), \
+apply_to = function)")
+#define EMBER_AVX512_END _Pragma("clang attribute pop")
+#else
+#define EMBER_AVX512_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx512bw,avx512dq,avx512vl,fma\")")
+#define EMBER_AVX512_END _Pragma("GCC pop_options")
+#endif
 #define EMBER_AVX512_INLINE EMBER_AVX512 inline __attribute__((always_inline))

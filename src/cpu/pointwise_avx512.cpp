@@ -20,8 +20,7 @@
 #include "sgemm.h"
 
 #include "avx512.h"  // intrinsics; ends with the pops below
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,fma")
+EMBER_AVX512_BEGIN
 #include "../functors.h"
 #include "vec16.h"
 
@@ -57,5 +56,5 @@ EMBER_VEC16_BINARY(EMBER_BINARY_LOOP)
 }  // namespace cpu
 }  // namespace ember
 
-#pragma GCC pop_options
+EMBER_AVX512_END
 #pragma GCC diagnostic pop
