@@ -163,6 +163,8 @@ TEST_CASE("pt: lists, tuples, dicts, numbers, strings and None", "[serialize][pt
 
 TEST_CASE("pt: hostile and broken files are refused naming the file and the rule", "[serialize][pt]") {
   require_equal(load_pt(fixture("ok_handmade.pt")).toTensor(), tensor({1.f, 2.f, 3.f, 4.f}).view({2, 2}));
+  // The same file in the ZIP64 layout (sizes and offsets in ZIP64 extra fields and end record).
+  require_equal(load_pt(fixture("zip64.pt")).toTensor(), tensor({1.f, 2.f, 3.f, 4.f}).view({2, 2}));
   const std::vector<std::pair<std::string, std::vector<std::string>>> cases{
       {"legacy.pt", {"legacy format", "_use_new_zipfile_serialization=True"}},
       {"bad_global.pt", {"bad_global.pt", "global 'os.system' is not allowed"}},

@@ -77,6 +77,31 @@ def raw_pt(path, pickle_bytes, records=()):
               [("archive/version", b"3\n")])
 
 
+def zip64_pt(path, entries):
+    """A stored zip archive in the ZIP64 layout: every central directory record gives its sizes
+    and offset in a ZIP64 extra field, and a ZIP64 end record plus locator precede the classic
+    end record, whose fields say "see ZIP64" (what a writer does for archives over 4 GiB)."""
+    out, central = b"", b""
+    for name, data in entries:
+        n = name.encode()
+        crc = zipfile.crc32(data) & 0xFFFFFFFF
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034b50, 45, 0, 0, 0, 0x21, crc, len(data), len(data), len(n), 0)
+        out += n + data
+        extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 45, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF,
+                               0xFFFFFFFF, len(n), len(extra), 0, 0, 0, 0, 0xFFFFFFFF) + n + extra
+    cd_offset = len(out)
+    out += central
+    z64 = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0, len(entries), len(entries), len(central),
+                       cd_offset)
+    out += struct.pack("<IIQI", 0x07064b50, 0, z64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
 def tensor_pickle(numel, offset, size, stride, storage_type=b"FloatStorage"):
     """The pickle of one tensor as torch.save writes it, with the geometry given."""
     def tup(v):
@@ -89,6 +114,8 @@ def tensor_pickle(numel, offset, size, stride, storage_type=b"FloatStorage"):
 def hostile(out):
     four = struct.pack("<4f", 1, 2, 3, 4)
     raw_pt(os.path.join(out, "ok_handmade.pt"), tensor_pickle(4, 0, [2, 2], [2, 1]), [("0", four)])
+    zip64_pt(os.path.join(out, "zip64.pt"), [("archive/data.pkl", tensor_pickle(4, 0, [2, 2], [2, 1])),
+                                             ("archive/data/0", four), ("archive/version", b"3\n")])
     raw_pt(os.path.join(out, "bad_global.pt"), b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00ls\x85R.")
     raw_pt(os.path.join(out, "bad_stride.pt"), tensor_pickle(4, 0, [2, 2], [3, 1]), [("0", four)])
     raw_pt(os.path.join(out, "bad_offset.pt"), tensor_pickle(4, 3, [2], [1]), [("0", four)])
@@ -132,7 +159,8 @@ def main(out):
     hostile(out)
     # The hand-made valid file is what torch.load reads too (so the hostile ones differ from a
     # valid file only where their names say).
-    assert torch.equal(torch.load(p("ok_handmade.pt")), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    for name in ("ok_handmade.pt", "zip64.pt"):
+        assert torch.equal(torch.load(p(name)), torch.tensor([[1.0, 2.0], [3.0, 4.0]])), name
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ class EMBER_API PtValue {
   static PtValue container(Kind kind, std::string class_name = {});     // List, Tuple, Dict, Object
 
   Kind kind() const { return kind_; }
-  /// "None", "Bool", ..., "Object" (Global and Storage occur only inside the unpickler).
+  /// "None", "Bool", ..., "Object"; "Global" (an allowed global that was not called) and
+  /// "Storage" (a storage not wrapped in a tensor) occur in a tree only for unusual pickles.
   const char* kind_name() const;
   bool isNone() const { return kind_ == Kind::None; }
   bool isTensor() const { return kind_ == Kind::Tensor; }
