@@ -292,4 +292,11 @@ TEST_CASE("torch::save / load of tensors and vectors; OutputArchive and InputArc
   REQUIRE(rm.sizes().vec() == std::vector<int64_t>{4});
   script.read("block.bn2.training", v);
   REQUIRE(v.toBool() == false);
+  // A torch.save'd dict: its tensors (and plain values) by key; lists and tuples are not read.
+  serialize::InputArchive dict;
+  dict.load_from(fixture("containers.pt"));
+  REQUIRE(dict.keys() == std::vector<std::string>{"a"});
+  Tensor a2;
+  dict.read("a", a2);
+  require_equal(a2, tensor({1.5f, -2.0f}));
 }

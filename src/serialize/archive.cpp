@@ -92,21 +92,29 @@ void InputArchive::load_from(const std::string& filename, std::optional<Device> 
     // A TorchScript archive (LibTorch's OutputArchive) or a torch.save'd dict: its tensors, and
     // the plain values among an object's attributes.
     const PtValue root = load_pt(filename);
-    tensors_ = pt_tensors(root, source_);
-    if (root.isObject()) {
+    if (!root.isObject() && !root.isDict()) {
+      tensors_ = pt_tensors(root, source_);
+    } else {
+      // Objects nest by attribute (sub-modules, sub-archives); a dict's entries are one level.
       std::vector<std::pair<const PtValue*, std::string>> todo{{&root, ""}};
+      size_t visits = 0;  // shared sub-objects are walked once per path: bound the work
       while (!todo.empty()) {
+        EMBER_CHECK(++visits <= (size_t(1) << 20), "InputArchive: ", source_,
+                    ": too many (shared) sub-objects to walk: not an archive");
         auto [obj, prefix] = todo.back();
         todo.pop_back();
         for (const auto& e : obj->entries()) {
+          EMBER_CHECK(e.first.kind() == PtValue::Kind::String, "InputArchive: ", source_, ": a key is a ",
+                      e.first.kind_name(), ", not a name");
           const std::string name = prefix + e.first.toStringRef();
           switch (e.second.kind()) {
+            case PtValue::Kind::Tensor: tensors_[name] = e.second.toTensor(); break;
             case PtValue::Kind::Object: todo.push_back({&e.second, name + "."}); break;
             case PtValue::Kind::Bool: values_[name] = IValue(e.second.toBool()); break;
             case PtValue::Kind::Int: values_[name] = IValue(e.second.toInt()); break;
             case PtValue::Kind::Double: values_[name] = IValue(e.second.toDouble()); break;
             case PtValue::Kind::String: values_[name] = IValue(e.second.toStringRef()); break;
-            default: break;
+            default: break;  // None, lists, ...: nothing an archive reads
           }
         }
       }
