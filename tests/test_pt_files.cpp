@@ -111,6 +111,39 @@ TEST_CASE("pt: a TorchScript module archive loads by its parameters and buffers"
   for (const auto& kv : b) REQUIRE(a.count(kv.first) == 1);
 }
 
+// tools/libtorch_save_fixture.cpp's Net, under the same names.
+struct LtNetImpl : nn::Module {
+  LtNetImpl() {
+    fc = register_module("fc", nn::Linear(3, 2));
+    bn = register_module("bn", nn::BatchNorm1d(2));
+  }
+  nn::Linear fc{nullptr};
+  nn::BatchNorm1d bn{nullptr};
+};
+EMBER_MODULE(LtNet);
+
+TEST_CASE("pt: what LibTorch's torch::save writes for a module, a tensor and a vector loads", "[serialize][pt]") {
+  LtNet net;
+  load(net, fixture("libtorch_module.pt"));
+  // The values Python's torch.jit.load finds in the same archive.
+  const TensorMap want = pt_tensors(load_pt(fixture("libtorch_module_expected.pt")), "expected");
+  const TensorMap got = state_dict(*net);
+  REQUIRE(got.size() == want.size());
+  for (const auto& kv : want) {
+    INFO(kv.first);
+    require_equal(got.at(kv.first), kv.second);
+  }
+  REQUIRE(got.at("bn.num_batches_tracked").item<int64_t>() == 1);
+  Tensor t;
+  load(t, fixture("libtorch_tensor.pt"));
+  require_equal(t, arange(6, kFloat).reshape({2, 3}).t());
+  std::vector<Tensor> v;
+  load(v, fixture("libtorch_vector.pt"));
+  REQUIRE(v.size() == 2);
+  require_equal(v[0], ones({2}));
+  require_equal(v[1], arange(3, kLong));
+}
+
 TEST_CASE("pt: float64, transposed, offset and shared-storage tensors keep their values and sharing",
           "[serialize][pt]") {
   Tensor f;

@@ -8,7 +8,9 @@ ember's own zip reader and unpickler. Files stay small (a few KB) so they can be
 """
 import os
 import struct
+import subprocess
 import sys
+import tempfile
 import zipfile
 
 import torch
@@ -134,6 +136,22 @@ def hostile(out):
               zipfile.ZIP_DEFLATED)
 
 
+def libtorch(out):
+    """LibTorch's own torch::save of a module, a tensor and a vector (tools/libtorch_save_fixture.cpp,
+    built here against libtorch-dev), and the module's state_dict as Python's torch.jit.load sees it."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libtorch_save_fixture.cpp")
+    if not os.path.exists("/usr/include/torch/csrc/api/include/torch/torch.h"):
+        print("libtorch-dev is not installed: the LibTorch fixtures are left as they are")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "gen")
+        subprocess.run(["g++", "-std=c++17", "-O0", "-I/usr/include/torch/csrc/api/include", src, "-o", exe,
+                        "-ltorch", "-ltorch_cpu", "-lc10"], check=True)
+        subprocess.run([exe, out], check=True)
+    sd = torch.jit.load(os.path.join(out, "libtorch_module.pt")).state_dict()
+    torch.save(dict(sd), os.path.join(out, "libtorch_module_expected.pt"))
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     p = lambda name: os.path.join(out, name)
@@ -157,6 +175,7 @@ def main(out):
     # The pre-1.6 format, which ember refuses with advice.
     torch.save(torch.ones(2), p("legacy.pt"), _use_new_zipfile_serialization=False)
     hostile(out)
+    libtorch(out)
     # The hand-made valid file is what torch.load reads too (so the hostile ones differ from a
     # valid file only where their names say).
     for name in ("ok_handmade.pt", "zip64.pt"):
