@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "ember/ember.h"
 #include "ember/pt_file.h"
@@ -25,6 +28,59 @@ struct TinyImpl : ember::nn::Module {
 EMBER_MODULE(Tiny);
 
 size_t visits = 0;
+
+uint32_t crc32(const std::string& s) {
+  uint32_t c = ~0u;
+  for (unsigned char b : s) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+  }
+  return ~c;
+}
+
+void le(std::string& s, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) s += char(i < 8 ? (v >> (8 * i)) & 0xFF : 0);
+}
+
+// A stored zip archive of the given records (the CRC-32s right), so that mutated pickles get
+// past the archive checks and reach the unpickler.
+std::string zip_of(const std::vector<std::pair<std::string, std::string>>& records) {
+  std::string out, central;
+  for (const auto& r : records) {
+    const uint32_t crc = crc32(r.second);
+    const size_t offset = out.size();
+    le(out, 0x04034b50, 4);
+    le(out, 20, 2);
+    le(out, 0, 8);
+    le(out, crc, 4);
+    le(out, r.second.size(), 4);
+    le(out, r.second.size(), 4);
+    le(out, r.first.size(), 2);
+    le(out, 0, 2);
+    out += r.first + r.second;
+    le(central, 0x02014b50, 4);
+    le(central, 20, 2);
+    le(central, 20, 2);
+    le(central, 0, 8);
+    le(central, crc, 4);
+    le(central, r.second.size(), 4);
+    le(central, r.second.size(), 4);
+    le(central, r.first.size(), 2);
+    le(central, 0, 12);
+    le(central, offset, 4);
+    central += r.first;
+  }
+  const size_t cd = out.size();
+  out += central;
+  le(out, 0x06054b50, 4);
+  le(out, 0, 4);
+  le(out, records.size(), 2);
+  le(out, records.size(), 2);
+  le(out, central.size(), 4);
+  le(out, cd, 4);
+  le(out, 0, 2);
+  return out;
+}
 
 // Touches every value; the unpickler's depth limit keeps the recursion shallow, the visit
 // budget keeps shared sub-trees from taking exponential time.
@@ -63,6 +119,22 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // An input that starts as a pickle does (PROTO) is a data.pkl: it is wrapped into a valid
+  // archive with storages "0" to "3" (16, 8, 0 and 3 bytes), so the unpickler sees mutations
+  // the archive's CRC-32 would otherwise stop. Any other input is a whole .pt file.
+  std::string wrapped;
+  if (size > 0 && data[0] == 0x80) {
+    const std::string pkl(reinterpret_cast<const char*>(data), size);
+    wrapped =
+        zip_of({{"archive/data.pkl", pkl},
+                {"archive/data/0", std::string("\x00\x00\x80\x3f\x00\x00\x00\x40\x00\x00\x40\x40\x00\x00\x80\x40", 16)},
+                {"archive/data/1", std::string("\x05\x00\x00\x00\x00\x00\x00\x00", 8)},
+                {"archive/data/2", std::string()},
+                {"archive/data/3", std::string("\x01\x00\x01", 3)},
+                {"archive/version", "3\n"}});
+    data = reinterpret_cast<const uint8_t*>(wrapped.data());
+    size = wrapped.size();
+  }
   ember::PtValue root;
   try {
     root = ember::load_pt_from_bytes(data, size, "fuzz input");

@@ -9,6 +9,7 @@ import json
 import os
 import struct
 import sys
+import zipfile
 
 
 def safetensors(tensors, metadata=None):
@@ -106,6 +107,13 @@ def main(out):
         if len(data) <= 16384:
             with open(os.path.join(pt, name), "wb") as f:
                 f.write(data)
+        # Each data.pkl alone too: fuzz_pt wraps an input that starts with PROTO into an archive.
+        if zipfile.is_zipfile(os.path.join(src, name)):
+            with zipfile.ZipFile(os.path.join(src, name)) as z:
+                for entry in z.namelist():
+                    if entry.endswith("/data.pkl") and z.getinfo(entry).compress_type == zipfile.ZIP_STORED:
+                        with open(os.path.join(pt, name + ".pkl"), "wb") as f:
+                            f.write(z.read(entry))
     print(f"wrote {len(seeds)} safetensors, {len(cifar)} CIFAR-10 and {len(shapes)} shape seeds under {out}")
 
 
