@@ -60,5 +60,6 @@ run_fuzzer() {  # name, max input length, extra flags...
 }
 run_fuzzer safetensors 4096 -dict=fuzz/safetensors.dict
 run_fuzzer cifar10 8192
+run_fuzzer pt 16384
 run_fuzzer shapes 256
 echo "== sanitizers and fuzzers clean"

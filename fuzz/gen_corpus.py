@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the fuzzers' seed corpora (python3 standard library only).
 
-  fuzz/gen_corpus.py OUT_DIR     -> OUT_DIR/safetensors/*, OUT_DIR/cifar10/*, OUT_DIR/shapes/*
+  fuzz/gen_corpus.py OUT_DIR     -> OUT_DIR/safetensors/*, OUT_DIR/cifar10/*, OUT_DIR/shapes/*, OUT_DIR/pt/*
 
 Seeds are small valid inputs (and a few near misses) so the fuzzers start deep in the code.
 """
@@ -9,6 +9,7 @@ import json
 import os
 import struct
 import sys
+import zipfile
 
 
 def safetensors(tensors, metadata=None):
@@ -95,6 +96,24 @@ def main(out):
     for name, data in shapes.items():
         with open(os.path.join(sh, name), "wb") as f:
             f.write(bytes(data))
+    # fuzz_pt starts from the .pt fixtures (torch.save's files and the hostile hand-made ones)
+    # small enough for its -max_len.
+    pt = os.path.join(out, "pt")
+    os.makedirs(pt, exist_ok=True)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "pt")
+    for name in sorted(os.listdir(src)):
+        with open(os.path.join(src, name), "rb") as f:
+            data = f.read()
+        if len(data) <= 16384:
+            with open(os.path.join(pt, name), "wb") as f:
+                f.write(data)
+        # Each data.pkl alone too: fuzz_pt wraps an input that starts with PROTO into an archive.
+        if zipfile.is_zipfile(os.path.join(src, name)):
+            with zipfile.ZipFile(os.path.join(src, name)) as z:
+                for entry in z.namelist():
+                    if entry.endswith("/data.pkl") and z.getinfo(entry).compress_type == zipfile.ZIP_STORED:
+                        with open(os.path.join(pt, name + ".pkl"), "wb") as f:
+                            f.write(z.read(entry))
     print(f"wrote {len(seeds)} safetensors, {len(cifar)} CIFAR-10 and {len(shapes)} shape seeds under {out}")
 
 

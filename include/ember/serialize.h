@@ -21,9 +21,17 @@
 // does not fit in memory). Only regular files are opened: a FIFO or device is refused, never
 // waited on. Loading into a module or optimizer
 // checks every name, shape and dtype first and changes nothing unless all agree.
+//
+// PyTorch's own files (.pt: torch.save's zip format, and TorchScript archives such as
+// LibTorch's torch::save(module) writes) are read as well: every load(...) below that is given
+// one reads it with ember's restricted unpickler (ember/pt_file.h, docs/files.md).
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "ember/ivalue.h"
 
 #include "ember/nn/module.h"
 #include "ember/optim/optimizer.h"
@@ -60,7 +68,10 @@ EMBER_API TensorMap state_dict(const nn::Module& module);
 /// `source`, and nothing is copied unless all match.
 EMBER_API void load_state_dict(nn::Module& module, const TensorMap& tensors, const std::string& source = "state_dict");
 
-/// torch::save(module, path) / torch::load(module, path), in safetensors.
+/// torch::save(module, path) / torch::load(module, path), in safetensors. load also reads
+/// PyTorch's torch.save(model.state_dict()) files and TorchScript module archives (.pt), where
+/// a floating-point tensor whose dtype differs from its parameter's is converted (as
+/// Module.load_state_dict's copy_ does) and any other dtype mismatch is refused.
 EMBER_API void save(const nn::Module& module, const std::string& path);
 EMBER_API void load(nn::Module& module, const std::string& path);
 template <typename M>
@@ -81,6 +92,18 @@ template <typename M>
 void load(nn::ModuleHolder<M>& module, const std::string& path) {
   load(module.ptr(), path);
 }
+
+// --- tensors ------------------------------------------------------------------------------
+
+/// torch::save(tensor, path): a safetensors file holding the tensor as "0", LibTorch's archive key.
+EMBER_API void save(const Tensor& tensor, const std::string& path);
+/// torch::save(tensors, path): the tensors as "0", "1", ...
+EMBER_API void save(const std::vector<Tensor>& tensors, const std::string& path);
+/// torch::load(tensor, path): the tensor save(tensor, path) wrote, or the one a .pt file holds
+/// (Python's torch.save(t), or LibTorch's archive key "0"). The loaded tensor replaces `tensor`.
+EMBER_API void load(Tensor& tensor, const std::string& path);
+/// torch::load(tensors, path): keys "0", "1", ... in order, or a .pt file's list or tuple of tensors.
+EMBER_API void load(std::vector<Tensor>& tensors, const std::string& path);
 
 // --- optimizers ---------------------------------------------------------------------------
 
@@ -139,5 +162,57 @@ struct EMBER_API Checkpoint {
   void save(const std::string& path) const;
   static Checkpoint load(const std::string& path);
 };
+
+// --- archives -----------------------------------------------------------------------------
+
+namespace serialize {
+
+/// LibTorch's torch::serialize::OutputArchive: named tensors, values and nested archives,
+/// saved as one safetensors file. A nested archive's keys get its key and a dot in front
+/// ("sub.w"), as a sub-module's names in a state_dict. Values (IValue: None, Int, Double,
+/// Bool, String; a Tensor value is stored as a tensor) go into the metadata as
+/// "ivalue.<key>" = "<Kind>:<text>"; "ember.archive" = "1" marks the file as an archive.
+class EMBER_API OutputArchive {
+ public:
+  void write(const std::string& key, const Tensor& tensor, bool is_buffer = false);
+  void write(const std::string& key, const IValue& ivalue);
+  void write(const std::string& key, OutputArchive& nested_archive);
+  /// Writes the file (atomically, as save_tensors).
+  void save_to(const std::string& filename);
+  /// The file's contents, as save_tensors_to_bytes.
+  std::string save_to_bytes() const;
+
+ private:
+  TensorMap tensors_;
+  MetadataMap metadata_;
+};
+
+/// LibTorch's torch::serialize::InputArchive: reads what OutputArchive wrote, and .pt files
+/// (a TorchScript archive's tensors by dotted attribute name and its Int, Double, Bool and
+/// String attributes as values; a torch.save'd dict's entries).
+class EMBER_API InputArchive {
+ public:
+  /// Reads `filename`; with a device, tensors are moved there.
+  void load_from(const std::string& filename, std::optional<Device> device = std::nullopt);
+  /// read(key, tensor): an undefined `tensor` becomes the stored one; a defined one (a
+  /// parameter) keeps its identity and gets the stored values copied in (NoGradGuard), which
+  /// needs the same shape. Throws naming the key and the keys present when absent.
+  void read(const std::string& key, Tensor& tensor, bool is_buffer = false);
+  bool try_read(const std::string& key, Tensor& tensor, bool is_buffer = false);
+  void read(const std::string& key, IValue& ivalue);
+  bool try_read(const std::string& key, IValue& ivalue);
+  /// The archive nested under `key` (the keys that start with "<key>.").
+  void read(const std::string& key, InputArchive& archive);
+  bool try_read(const std::string& key, InputArchive& archive);
+  /// The keys of the tensors and values, in sorted order.
+  std::vector<std::string> keys() const;
+
+ private:
+  TensorMap tensors_;
+  std::map<std::string, IValue> values_;
+  std::string source_ = "InputArchive";
+};
+
+}  // namespace serialize
 
 }  // namespace ember

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ember/autograd.h"
+#include "ember/pt_file.h"
 #include "ember/serialize.h"
 
 namespace ember {
@@ -80,7 +81,59 @@ void load_state_dict(nn::Module& module, const TensorMap& tensors, const std::st
 void save(const nn::Module& module, const std::string& path) { save_tensors(state_dict(module), path); }
 
 void load(nn::Module& module, const std::string& path) {
-  load_state_dict(module, load_tensors(path).tensors, "'" + path + "'");
+  const std::string source = "'" + path + "'";
+  if (!is_pt_file(path)) return load_state_dict(module, load_tensors(path).tensors, source);
+  // A PyTorch file: floating-point tensors take the parameter's dtype, as Python's
+  // load_state_dict (copy_) does; load_state_dict refuses any other dtype mismatch.
+  TensorMap tensors = pt_tensors(load_pt(path), source);
+  for (const auto& kv : state_dict(module)) {
+    auto it = tensors.find(kv.first);
+    if (it != tensors.end() && it->second.dtype() != kv.second.dtype() && is_floating_point(it->second.dtype()) &&
+        is_floating_point(kv.second.dtype()) && it->second.sizes().equals(kv.second.sizes()))
+      it->second = it->second.to(kv.second.dtype());
+  }
+  load_state_dict(module, tensors, source);
+}
+
+// --- tensors ------------------------------------------------------------------------------
+
+void save(const Tensor& tensor, const std::string& path) { save_tensors({{"0", tensor}}, path); }
+
+void save(const std::vector<Tensor>& tensors, const std::string& path) {
+  TensorMap m;
+  for (size_t i = 0; i < tensors.size(); ++i) m.emplace(std::to_string(i), tensors[i]);
+  save_tensors(m, path);
+}
+
+namespace {
+
+// The file's tensors by name, whichever format it is in.
+TensorMap file_tensors(const std::string& path) {
+  if (is_pt_file(path)) return pt_tensors(load_pt(path), "'" + path + "'");
+  return load_tensors(path).tensors;
+}
+
+}  // namespace
+
+void load(Tensor& tensor, const std::string& path) {
+  const TensorMap m = file_tensors(path);
+  auto it = m.find("0");
+  EMBER_CHECK(it != m.end() && m.size() == 1, "load(tensor): '", path, "' holds ", m.size(),
+              " tensors, not one saved as a tensor (key \"0\")");
+  tensor = it->second;
+}
+
+void load(std::vector<Tensor>& tensors, const std::string& path) {
+  const TensorMap m = file_tensors(path);
+  std::vector<Tensor> out;
+  for (size_t i = 0;; ++i) {
+    auto it = m.find(std::to_string(i));
+    if (it == m.end()) break;
+    out.push_back(it->second);
+  }
+  EMBER_CHECK(out.size() == m.size(), "load(tensors): '", path, "' holds tensors that are not numbered 0, 1, ... (",
+              m.size(), " tensors, ", out.size(), " numbered in order)");
+  tensors = std::move(out);
 }
 
 // --- optimizers ---------------------------------------------------------------------------

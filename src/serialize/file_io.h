@@ -35,5 +35,26 @@ class InputFile {
   uint64_t size_ = 0;
 };
 
+/// A file written in full or not at all: the bytes go to a new, uniquely named temporary
+/// "<path>.tmp.<random>" beside `path` (created exclusively, so no planted file or symlink is
+/// opened and concurrent saves never share one), and commit() fsyncs it and renames it over
+/// `path`. Destroyed uncommitted, it removes the temporary. Temporaries a crashed save left are
+/// removed when the next save to the same path starts. `op` starts every error message.
+class AtomicOutputFile {
+ public:
+  AtomicOutputFile(const std::string& path, const char* op);
+  ~AtomicOutputFile();
+  AtomicOutputFile(const AtomicOutputFile&) = delete;
+  AtomicOutputFile& operator=(const AtomicOutputFile&) = delete;
+  void write(const void* data, size_t n);
+  void commit();
+
+ private:
+  std::string path_, dir_, tmp_;
+  const char* op_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
 }  // namespace file_io
 }  // namespace ember

@@ -121,125 +121,6 @@ std::string length_prefix(uint64_t n) {
   return s;
 }
 
-// --- the atomic write ---------------------------------------------------------------------
-
-// A save writes "<path>.tmp.<random letters and digits>" and renames it over <path>. The name is
-// new for every save and created exclusively, so a file or symlink planted at a guessable name
-// is never opened and two saves to one path never share a temporary. The writer holds
-// flock(LOCK_EX) on it until the rename, which tells other saves' clean-up that it is alive.
-const char* const kTempInfix = ".tmp.";
-constexpr size_t kTempSuffixLength = 12;  // 62^12 names: a collision is a retry, never a failure
-constexpr int kTempAttempts = 100;
-
-bool is_temp_suffix_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-std::string random_temp_suffix() {
-  static const char kChars[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  std::random_device rd;  // the OS's entropy: ember's own generator must not move when a file is saved
-  std::string s;
-  for (size_t i = 0; i < kTempSuffixLength; ++i) s += kChars[rd() % (sizeof(kChars) - 1)];
-  return s;
-}
-
-// Whether `fd` is the file that `path` names now (not a symlink, not another file put there).
-bool names_file(const std::string& path, int fd) {
-  struct stat a {
-  }, b{};
-  return ::fstat(fd, &a) == 0 && ::lstat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-// Removes the temporaries of `base` in `dir` that a crashed save left behind: regular files named
-// "<base>.tmp.<letters and digits>" that no live save holds locked. Best effort: whatever cannot
-// be opened, locked or removed (symlinks, other users' files) is left alone.
-void remove_stale_temporaries(const std::string& dir, const std::string& base) {
-  const std::string prefix = base + kTempInfix;
-  std::vector<std::string> candidates;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (const dirent* e = ::readdir(d)) {
-      const std::string name = e->d_name;
-      if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
-          std::all_of(name.begin() + std::ptrdiff_t(prefix.size()), name.end(), is_temp_suffix_char))
-        candidates.push_back(dir + "/" + name);
-    }
-    ::closedir(d);
-  }
-  for (const std::string& p : candidates) {
-    const int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) continue;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0 && names_file(p, fd))
-      (void)::unlink(p.c_str());
-    ::close(fd);
-  }
-}
-
-class TempFile {
- public:
-  TempFile(const std::string& path, const char* op) : path_(path), op_(op) {
-    const auto slash = path_.find_last_of('/');
-    dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
-    const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
-    if (!base.empty()) remove_stale_temporaries(dir_, base);
-    for (int attempt = 1;; ++attempt) {
-      tmp_ = path_ + kTempInfix + random_temp_suffix();
-      fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd_ < 0) {
-        EMBER_CHECK(errno == EEXIST && attempt < kTempAttempts, op_, ": cannot create '", tmp_, "' (to be renamed to '",
-                    path_, "'): ", std::strerror(errno));
-        continue;
-      }
-      int rc;
-      while ((rc = ::flock(fd_, LOCK_EX)) != 0 && errno == EINTR) {
-      }
-      // Where flock is unsupported the file stays unlocked; clean-up then cannot lock it either
-      // and leaves it alone. A clean-up that locked the file between our open and our lock has
-      // removed its name: start again with a new one.
-      if (rc != 0 || names_file(tmp_, fd_)) break;
-      ::close(fd_);
-      fd_ = -1;
-      EMBER_CHECK(attempt < kTempAttempts, op_, ": cannot keep a temporary file beside '", path_,
-                  "': another process keeps removing them");
-    }
-  }
-  ~TempFile() {
-    if (!committed_) ::unlink(tmp_.c_str());
-    if (fd_ >= 0) ::close(fd_);
-  }
-  void write(const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      EMBER_CHECK(w > 0, op_, ": writing '", tmp_, "' failed: ", w < 0 ? std::strerror(errno) : "no progress");
-      p += w;
-      n -= size_t(w);
-    }
-  }
-  void commit() {
-    EMBER_CHECK(::fsync(fd_) == 0, op_, ": fsync of '", tmp_, "' failed: ", std::strerror(errno));
-    // Renamed while still locked, so no clean-up can take it first. rename() replaces a symlink
-    // at path_ itself: the file the link points to is never written.
-    EMBER_CHECK(::rename(tmp_.c_str(), path_.c_str()) == 0, op_, ": renaming '", tmp_, "' to '", path_,
-                "' failed: ", std::strerror(errno));
-    committed_ = true;
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    EMBER_CHECK(rc == 0, op_, ": closing '", path_, "' failed: ", std::strerror(errno));
-    // Make the rename itself durable; a failure here loses nothing already written, so ignore it.
-    const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      (void)::fsync(dfd);
-      ::close(dfd);
-    }
-  }
-
- private:
-  std::string path_, dir_, tmp_;
-  const char* op_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
 // --- decoding -----------------------------------------------------------------------------
 
 struct Decoder {
@@ -459,7 +340,7 @@ void save_tensors(const TensorMap& tensors, const std::string& path, const Metad
   // Everything that can fail on bad input fails here, before a file is touched.
   const std::string header = encode_header(tensors, metadata, entries, "save_tensors");
   const std::string prefix = length_prefix(header.size());
-  TempFile out(path, "save_tensors");
+  file_io::AtomicOutputFile out(path, "save_tensors");
   out.write(prefix.data(), prefix.size());
   out.write(header.data(), header.size());
   for (const Entry& e : entries)
