@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "ember/nn/functional/activation.h"
+#include "pointwise.h"
 
 namespace ember {
 namespace {
@@ -19,7 +20,7 @@ Tensor cast(const Tensor& t, ScalarType dt) {
   return t.to(dt);
 }
 
-bool is_arith(BinaryOp op) { return !is_comparison(op) && op != BinaryOp::ReluGrad; }
+bool is_arith(BinaryOp op) { return !returns_bool(op) && op != BinaryOp::ReluGrad; }
 
 /// The compute dtype of a binary op given the promoted dtype.
 ScalarType compute_type(BinaryOp op, ScalarType promoted, const char* name) {
@@ -47,7 +48,7 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
   const ScalarType promoted = result_type(a, b);
   ScalarType ct = compute_type(op, promoted, name);
   std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor out = make_empty(shape, is_comparison(op) ? kBool : ct, a.device(), name);
+  Tensor out = make_empty(shape, returns_bool(op) ? kBool : ct, a.device(), name);
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary(op, out, broadcast_view(cast(a, ct), shape), broadcast_view(cast(b, ct), shape), p);
@@ -58,7 +59,7 @@ Tensor scalar_kernel(BinaryOp op, const char* name, const Tensor& a, const Scala
   check_defined(name, a);
   const ScalarType promoted = result_type(a, s);
   ScalarType ct = compute_type(op, promoted, name);
-  Tensor out = make_empty(a.sizes(), is_comparison(op) ? kBool : ct, a.device());
+  Tensor out = make_empty(a.sizes(), returns_bool(op) ? kBool : ct, a.device());
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary_scalar(op, out, cast(a, ct), s.toDouble(), reversed, p);
@@ -375,6 +376,19 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
 }
 Tensor clamp_min(const Tensor& x, const Scalar& lo) { return clamp_as("clamp_min", x, lo, std::nullopt); }
 Tensor clamp_max(const Tensor& x, const Scalar& hi) { return clamp_as("clamp_max", x, std::nullopt, hi); }
+
+namespace detail {
+Tensor pointwise_unary(UnaryOp op, const char* name, const Tensor& x, ScalarType out_dtype, bool save_in, bool save_out,
+                       const UnaryGrad& dfdx) {
+  return unary(op, name, x, out_dtype, (save_in ? kIn : 0) | (save_out ? kOut : 0), dfdx);
+}
+Tensor pointwise_binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  return binary_kernel(op, name, a, b, 1);
+}
+Tensor pointwise_binary(BinaryOp op, const char* name, const Tensor& a, const Scalar& s) {
+  return scalar_kernel(op, name, a, s, false);
+}
+}  // namespace detail
 
 Tensor Tensor::neg() const { return ember::neg(*this); }
 Tensor Tensor::exp() const { return ember::exp(*this); }
