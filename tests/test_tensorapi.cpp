@@ -233,6 +233,8 @@ TEST_CASE("tensorapi: norm, prod, cumsum, cumprod, std, var, logsumexp match PyT
   check("norm_neg_inf", [](const auto& v) { return v[0].norm(-std::numeric_limits<double>::infinity(), {2}, true); });
   check("norm_p0", [](const auto& v) { return v[0].norm(0, {1}); });
   check("norm_p3", [](const auto& v) { return v[0].norm(3, {1, 2}, true); });
+  check("norm_p1_5", [](const auto& v) { return v[0].norm(1.5, {1}); });
+  check("norm_p0_5", [](const auto& v) { return ember::norm(v[0], 0.5, {2}); });
   check("prod", [](const auto& v) { return v[0].prod(); });
   check("prod_dim", [](const auto& v) { return ember::prod(v[0], 1); });
   check("prod_keepdim", [](const auto& v) { return v[0].prod(0, true); });

@@ -144,6 +144,8 @@ def main():
     case("norm_neg_inf", lambda p: torch.norm(p, -float("inf"), [2], keepdim=True), r)
     case("norm_p0", lambda p: torch.norm(p, 0, [1]), r)
     case("norm_p3", lambda p: torch.norm(p, 3, [1, 2], keepdim=True), r)
+    case("norm_p1_5", lambda p: torch.norm(p, 1.5, [1]), r)
+    case("norm_p0_5", lambda p: torch.norm(p, 0.5, [2]), r)
     z = randn(3, 4)
     z[1, 2] = 0.0
     case("prod", torch.prod, z)

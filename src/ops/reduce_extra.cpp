@@ -219,8 +219,16 @@ Tensor norm(const Tensor& x, const std::optional<Scalar>& p_opt, IntArrayRef dim
         Tensor hit = (xs.abs() == n).to(xs.dtype());
         return {xs.sign() * hit * (gk / hit.sum(dims, true))};
       }
-      // g x |x|^(p-2) / norm^(p-1), and 0 where the norm is 0.
-      Tensor scale = p == 2 ? xs / n : xs * xs.abs().pow(p - 2) / n.pow(p - 1);
+      // g sign(x) |x|^(p-1) / norm^(p-1) (PyTorch's norm_backward): 0 where the norm is 0, and
+      // for p < 1 also where x is 0 (|x|^(p-1) is infinite there).
+      Tensor scale;
+      if (p == 2) scale = xs / n;
+      else if (p > 2) scale = xs * xs.abs().pow(p - 2) / n.pow(p - 1);
+      else {
+        Tensor powered = xs.abs().pow(p - 1);
+        if (p < 1) powered = where(xs == 0, zero, powered);
+        scale = xs.sign() * powered / n.pow(p - 1);
+      }
       return {where(n == 0, zero, gk * scale)};
     });
   }
