@@ -254,7 +254,8 @@ TEST_CASE("tensorapi: norm, prod, cumsum, cumprod, std, var, logsumexp match PyT
   check("logsumexp_keepdim", [](const auto& v) { return ember::logsumexp(v[0], {0, 2}, true); });
   Tensor x = rnd({3}, kDouble).requires_grad_();
   CHECK(node_name(x.cumsum(0)) == "CumsumBackward0");
-  CHECK(node_name(x.norm()) == "NormBackward1");
+  CHECK(node_name(x.norm()) == "NormBackward0");
+  CHECK(node_name(x.norm(2, {0})) == "NormBackward1");
   // The 2-norm of zeros has a zero gradient, not NaN.
   Tensor z = zeros({3}, kDouble).requires_grad_();
   z.norm().backward();

@@ -117,7 +117,6 @@ constexpr Entry kNames[] = {
     {"remainder", 1, "RemainderBackward0"},
     {"cumsum", -1, "CumsumBackward0"},
     {"cumprod", -1, "CumprodBackward0"},
-    {"norm", -1, "NormBackward1"},
     {"flip", -1, "FlipBackward0"},
     {"roll", -1, "RollBackward0"},
     {"repeat", -1, "RepeatBackward0"},

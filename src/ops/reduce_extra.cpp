@@ -187,7 +187,10 @@ Tensor logsumexp(const Tensor& x, IntArrayRef dim, bool keepdim) {
   return finish(ember::log((xf - m).exp().sum(dims, true)) + m, xf, dims, keepdim);
 }
 
-Tensor norm(const Tensor& x, const std::optional<Scalar>& p_opt, IntArrayRef dim, bool keepdim) {
+namespace {
+/// Both norms; `node` is LibTorch's name for the overload (NormBackward0 without dims,
+/// NormBackward1 with them).
+Tensor norm_as(const char* node, const Tensor& x, const std::optional<Scalar>& p_opt, IntArrayRef dim, bool keepdim) {
   check_defined("norm", x);
   EMBER_CHECK(x.is_floating_point(), "norm: norm(): input dtype should be either floating point or complex. Got ",
               x.dtype(), " instead.");
@@ -209,7 +212,7 @@ Tensor norm(const Tensor& x, const std::optional<Scalar>& p_opt, IntArrayRef dim
   if (autograd::needs_grad({x})) {
     auto sx = autograd::save(x, "norm"), sn = autograd::save(kept, "norm");
     std::vector<int64_t> kshape = kept.sizes().vec();
-    autograd::record("norm", out, {x}, [sx, sn, kshape, p, dims](const Tensor& g) -> variable_list {
+    autograd::record({"norm", node}, out, {x}, [sx, sn, kshape, p, dims](const Tensor& g) -> variable_list {
       const Tensor &xs = sx.get(), &n = sn.get();
       Tensor gk = g.reshape(kshape);
       Tensor zero = zeros({}, xs.options());
@@ -234,7 +237,11 @@ Tensor norm(const Tensor& x, const std::optional<Scalar>& p_opt, IntArrayRef dim
   }
   return out;
 }
-Tensor norm(const Tensor& x, const Scalar& p) { return norm(x, std::optional<Scalar>(p), {}, false); }
+}  // namespace
+Tensor norm(const Tensor& x, const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim) {
+  return norm_as("NormBackward1", x, p, dim, keepdim);
+}
+Tensor norm(const Tensor& x, const Scalar& p) { return norm_as("NormBackward0", x, p, {}, false); }
 
 // --- methods -----------------------------------------------------------------------------------------
 Tensor Tensor::norm(const Scalar& p) const { return ember::norm(*this, p); }
