@@ -45,7 +45,20 @@ enum class UnaryOp {
   Hardsigmoid,
   Gelu,
   GeluTanh,
-  LogSigmoid
+  LogSigmoid,
+  Floor,
+  Ceil,
+  Round,
+  Trunc,
+  Frac,
+  Reciprocal,
+  Rsqrt,
+  Log2,
+  Log10,
+  Exp2,
+  Sin,
+  Cos,
+  BitwiseNot
 };
 enum class BinaryOp {
   Add,
@@ -70,11 +83,19 @@ enum class BinaryOp {
   HardsigmoidGrad,
   GeluGrad,
   GeluTanhGrad,
-  LogSigmoidGrad
+  LogSigmoidGrad,
+  Fmod,
+  Remainder,
+  LogicalAnd,
+  LogicalOr,
+  LogicalXor,
+  BitwiseAnd,
+  BitwiseOr,
+  BitwiseXor
 };
 /// The last value of each enum, for tests that walk every op.
-constexpr UnaryOp kLastUnaryOp = UnaryOp::LogSigmoid;
-constexpr BinaryOp kLastBinaryOp = BinaryOp::LogSigmoidGrad;
+constexpr UnaryOp kLastUnaryOp = UnaryOp::BitwiseNot;
+constexpr BinaryOp kLastBinaryOp = BinaryOp::BitwiseXor;
 
 /// Parameters of parameterised pointwise ops: PowScalar uses a, Clamp and Hardtanh [a, b],
 /// LeakyRelu the slope a, Softplus beta a and threshold b, Elu the coefficients a (alpha * scale
@@ -127,6 +148,12 @@ struct Floating {  // float and double only
     return std::is_floating_point<T>::value;
   }
 };
+struct Integral {  // int64 and bool: the bitwise ops
+  template <typename T>
+  static constexpr bool defined_for() {
+    return !std::is_floating_point<T>::value;
+  }
+};
 
 // Transcendentals in the operand's own precision: float calls the f-suffixed function (on the
 // host, plain ::exp would compute float inputs in double, several times slower); other types
@@ -144,6 +171,15 @@ EMBER_MATH1(tanh)
 EMBER_MATH1(erf)
 EMBER_MATH1(log1p)
 EMBER_MATH1(expm1)
+EMBER_MATH1(floor)
+EMBER_MATH1(ceil)
+EMBER_MATH1(trunc)
+EMBER_MATH1(nearbyint)
+EMBER_MATH1(log2)
+EMBER_MATH1(log10)
+EMBER_MATH1(exp2)
+EMBER_MATH1(sin)
+EMBER_MATH1(cos)
 #undef EMBER_MATH1
 
 // Each functor: its name (the public op's, for error messages), its dtype rule (the base), and
@@ -226,6 +262,75 @@ EMBER_BINARY_FN(Gt, "gt", AnyDtype, bool, a > b)
 EMBER_BINARY_FN(Ge, "ge", AnyDtype, bool, a >= b)
 /// relu backward: the gradient a passes where the input b was positive.
 EMBER_BINARY_FN(ReluGrad, "relu_backward", Numeric, T, b > T(0) ? a : T(0))
+
+// --- rounding, reciprocals, logs of other bases, trigonometry --------------------------------------
+// The rounding functors leave integers as they are (LibTorch's floor of an int64 tensor is a
+// copy); a float goes through the C function, which keeps NaN, infinities and -0.
+#define EMBER_ROUNDING_FN(Fn, op_name, fname)                          \
+  struct Fn : Numeric {                                                \
+    static constexpr const char* name = op_name;                       \
+    template <typename T>                                              \
+    EMBER_HD T operator()(T x) const {                                 \
+      if constexpr (std::is_floating_point<T>::value) return fname(x); \
+      else return x;                                                   \
+    }                                                                  \
+  };
+EMBER_ROUNDING_FN(Floor, "floor", floor_of)
+EMBER_ROUNDING_FN(Ceil, "ceil", ceil_of)
+// nearbyint rounds half to even in the default rounding mode, as torch.round.
+EMBER_ROUNDING_FN(Round, "round", nearbyint_of)
+EMBER_ROUNDING_FN(Trunc, "trunc", trunc_of)
+#undef EMBER_ROUNDING_FN
+EMBER_UNARY_FN(Frac, "frac", Floating, x - trunc_of(x))
+EMBER_UNARY_FN(Reciprocal, "reciprocal", Floating, T(1) / x)
+EMBER_UNARY_FN(Rsqrt, "rsqrt", Floating, T(1) / sqrt_of(x))
+EMBER_UNARY_FN(Log2, "log2", Floating, log2_of(x))
+EMBER_UNARY_FN(Log10, "log10", Floating, log10_of(x))
+EMBER_UNARY_FN(Exp2, "exp2", Floating, exp2_of(x))
+EMBER_UNARY_FN(Sin, "sin", Floating, sin_of(x))
+EMBER_UNARY_FN(Cos, "cos", Floating, cos_of(x))
+
+// --- remainders ----------------------------------------------------------------------------------
+// The front half refuses an integer division by zero before a kernel could trap on it.
+/// C's fmod: the result has the dividend's sign.
+struct Fmod : Numeric {
+  static constexpr const char* name = "fmod";
+  template <typename T>
+  EMBER_HD T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point<T>::value) return T(::fmod(a, b));
+    else return a % b;
+  }
+};
+/// Python's %: the result has the divisor's sign (PyTorch's rule: fmod, then add b when the
+/// signs differ).
+struct Remainder : Numeric {
+  static constexpr const char* name = "remainder";
+  template <typename T>
+  EMBER_HD T operator()(T a, T b) const {
+    T r;
+    if constexpr (std::is_floating_point<T>::value) r = T(::fmod(a, b));
+    else r = a % b;
+    return r != T(0) && ((r < T(0)) != (b < T(0))) ? r + b : r;
+  }
+};
+
+// --- logical and bitwise -------------------------------------------------------------------------
+// Logical ops read any dtype as true where nonzero (NaN too) and write bool; bitwise ones take
+// int64 and bool (for bool they are the logical ops).
+EMBER_BINARY_FN(LogicalAnd, "logical_and", AnyDtype, bool, (a != T(0)) && (b != T(0)))
+EMBER_BINARY_FN(LogicalOr, "logical_or", AnyDtype, bool, (a != T(0)) || (b != T(0)))
+EMBER_BINARY_FN(LogicalXor, "logical_xor", AnyDtype, bool, (a != T(0)) != (b != T(0)))
+EMBER_BINARY_FN(BitwiseAnd, "bitwise_and", Integral, T, T(a& b))
+EMBER_BINARY_FN(BitwiseOr, "bitwise_or", Integral, T, T(a | b))
+EMBER_BINARY_FN(BitwiseXor, "bitwise_xor", Integral, T, T(a ^ b))
+struct BitwiseNot : Integral {
+  static constexpr const char* name = "bitwise_not";
+  template <typename T>
+  EMBER_HD T operator()(T x) const {
+    if constexpr (std::is_same<T, bool>::value) return !x;
+    else return ~x;
+  }
+};
 
 // --- activations ---------------------------------------------------------------------------------
 // PyTorch's CPU formulas, in the operand's precision (its kernels compute float in float). Each
@@ -463,6 +568,11 @@ inline bool is_comparison(BinaryOp op) {
   return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le || op == BinaryOp::Gt ||
          op == BinaryOp::Ge;
 }
+inline bool is_logical(BinaryOp op) {
+  return op == BinaryOp::LogicalAnd || op == BinaryOp::LogicalOr || op == BinaryOp::LogicalXor;
+}
+/// The ops whose kernel writes bool whatever it reads: comparisons and logical ops.
+inline bool returns_bool(BinaryOp op) { return is_comparison(op) || is_logical(op); }
 
 // The activations' cases, written once for both dispatchers: each forward functor (a UnaryOp)
 // and its backward (the BinaryOp of the same name + Grad) read the same parameters, so a list
@@ -496,6 +606,19 @@ decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
     case UnaryOp::Erf: return f(fn::Erf{});
     case UnaryOp::PowScalar: return f(fn::PowScalar{{}, p.a});
     case UnaryOp::Clamp: return f(fn::Clamp{{}, p.a, p.b});
+    case UnaryOp::Floor: return f(fn::Floor{});
+    case UnaryOp::Ceil: return f(fn::Ceil{});
+    case UnaryOp::Round: return f(fn::Round{});
+    case UnaryOp::Trunc: return f(fn::Trunc{});
+    case UnaryOp::Frac: return f(fn::Frac{});
+    case UnaryOp::Reciprocal: return f(fn::Reciprocal{});
+    case UnaryOp::Rsqrt: return f(fn::Rsqrt{});
+    case UnaryOp::Log2: return f(fn::Log2{});
+    case UnaryOp::Log10: return f(fn::Log10{});
+    case UnaryOp::Exp2: return f(fn::Exp2{});
+    case UnaryOp::Sin: return f(fn::Sin{});
+    case UnaryOp::Cos: return f(fn::Cos{});
+    case UnaryOp::BitwiseNot: return f(fn::BitwiseNot{});
   }
   throw Error(detail::str("dispatch_unary: unknown op #", int(op)));
 }
@@ -516,6 +639,14 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
     case BinaryOp::Gt: return f(fn::Gt{});
     case BinaryOp::Ge: return f(fn::Ge{});
     case BinaryOp::ReluGrad: return f(fn::ReluGrad{});
+    case BinaryOp::Fmod: return f(fn::Fmod{});
+    case BinaryOp::Remainder: return f(fn::Remainder{});
+    case BinaryOp::LogicalAnd: return f(fn::LogicalAnd{});
+    case BinaryOp::LogicalOr: return f(fn::LogicalOr{});
+    case BinaryOp::LogicalXor: return f(fn::LogicalXor{});
+    case BinaryOp::BitwiseAnd: return f(fn::BitwiseAnd{});
+    case BinaryOp::BitwiseOr: return f(fn::BitwiseOr{});
+    case BinaryOp::BitwiseXor: return f(fn::BitwiseXor{});
   }
   throw Error(detail::str("dispatch_binary: unknown op #", int(op)));
 }

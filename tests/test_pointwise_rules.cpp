@@ -22,14 +22,14 @@ namespace {
 // The dtypes a kernel is defined for, as LibTorch's kernels have them: transcendental ops and
 // true division only for floating point (integers are promoted first), neg/abs/relu/clamp/pow and
 // arithmetic not for bool (bool arithmetic is promoted to int64), comparisons for every dtype.
-enum class Rule { Floating, Numeric, Any };
+enum class Rule { Floating, Numeric, Any, Integral };
 
 struct Expected {
   const char* name;
   Rule rule;
 };
 
-/// Every dispatched op in enum order, as "name:rule" words (F floating, N numeric, A any dtype),
+/// Every dispatched op in enum order, as "name:rule" words (F floating, N numeric, A any dtype, I int64 and bool),
 /// with the name and rule LibTorch gives it.
 template <typename Op>
 std::map<Op, Expected> expected_table() {
@@ -40,16 +40,18 @@ std::map<Op, Expected> expected_table() {
       binary ? "add:N sub:N mul:N div:F pow:N eq:A ne:A lt:A le:A gt:A ge:A relu_backward:N "
                "silu_backward:F mish_backward:F leaky_relu_backward:F elu_backward:F softplus_backward:F "
                "hardtanh_backward:F hardswish_backward:F hardsigmoid_backward:F gelu_backward:F gelu_backward:F "
-               "log_sigmoid_backward:F"
+               "log_sigmoid_backward:F fmod:N remainder:N logical_and:A logical_or:A logical_xor:A "
+               "bitwise_and:I bitwise_or:I bitwise_xor:I"
              : "neg:N exp:F log:F sqrt:F abs:N sign:N relu:N sigmoid:F tanh:F erf:F pow:N clamp:N "
                "silu:F mish:F leaky_relu:F elu:F softplus:F hardtanh:N hardswish:F hardsigmoid:F gelu:F gelu:F "
-               "log_sigmoid:F");
+               "log_sigmoid:F floor:N ceil:N round:N trunc:N frac:F reciprocal:F rsqrt:F log2:F log10:F "
+               "exp2:F sin:F cos:F bitwise_not:I");
   static std::deque<std::string> names;  // Expected::name points into these (stable on push_back)
   std::map<Op, Expected> table;
   for (std::string w; words >> w;) {
     names.push_back(w.substr(0, w.find(':')));
     const char r = w.back();
-    const Rule rule = r == 'F' ? Rule::Floating : r == 'N' ? Rule::Numeric : Rule::Any;
+    const Rule rule = r == 'F' ? Rule::Floating : r == 'N' ? Rule::Numeric : r == 'I' ? Rule::Integral : Rule::Any;
     table.emplace(Op(table.size()), Expected{names.back().c_str(), rule});
   }
   return table;
@@ -60,6 +62,7 @@ bool rule_allows(Rule r, ScalarType t) {
     case Rule::Floating: return t == kFloat || t == kDouble;
     case Rule::Numeric: return t != kBool;
     case Rule::Any: return true;
+    case Rule::Integral: return t == kLong || t == kBool;
   }
   return false;
 }

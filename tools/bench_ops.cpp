@@ -1,6 +1,6 @@
-// Times mm, conv2d and the activations, forward + backward, at the tutorial's batch-64 shapes, and prints one
-// line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch and prints ratios.
-// usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N] [--case NAME] [--clock wall|cpu]
+// Times mm, conv2d, the activations and a few Tensor conveniences (cumsum, logsumexp, ...), forward + backward, at the
+// tutorial's batch-64 shapes, and prints one line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch
+// and prints ratios. usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N] [--case NAME] [--clock wall|cpu]
 // --case times just that case (tools/bench_ops.py runs one case at a time, right after PyTorch's).
 #include <algorithm>
 #include <chrono>
@@ -106,6 +106,14 @@ int main(int argc, char** argv) {
         {"logsigmoid", [](const Tensor& t) { return ember::log_sigmoid(t); }},
     };
     for (const auto& [name, fn] : activations) time_case(std::string(name) + "_64x32x32x32", [&] { return fn(a); });
+
+    // The Tensor conveniences (issue 12) along the last dim of (256, 1024) (bench_ops.py's TENSORAPI).
+    Tensor r = ember::randn({256, 1024}, opts).requires_grad_();
+    time_case("cumsum_256x1024", [&] { return r.cumsum(1); });
+    time_case("cumprod_256x1024", [&] { return r.cumprod(1); });
+    time_case("logsumexp_256x1024", [&] { return r.logsumexp({1}); });
+    time_case("norm_256x1024", [&] { return r.norm(2, {1}); });
+    time_case("flip_256x1024", [&] { return r.flip({1}); });
   } catch (const ember::Error& e) {
     std::fprintf(stderr, "bench_ops: %s\n", e.what());
     return 1;

@@ -62,6 +62,12 @@ def torch_cases(device):
         def step(fn=fn):
             y = fn(a); y.backward(torch.ones_like(y))
         steps[f"{name}_64x32x32x32"] = step
+    # The Tensor conveniences (issue 12) along the last dim of (256, 1024).
+    r = torch.randn(256, 1024, device=device, requires_grad=True)
+    for name, fn in TENSORAPI:
+        def step(fn=fn):
+            y = fn(r); y.backward(torch.ones_like(y))
+        steps[f"{name}_256x1024"] = step
     return steps
 
 
@@ -69,6 +75,10 @@ ACTIVATIONS = [("relu", F.relu), ("silu", F.silu), ("gelu", F.gelu), ("gelu_tanh
                ("leaky_relu", F.leaky_relu), ("elu", F.elu), ("softplus", F.softplus), ("mish", F.mish),
                ("hardswish", F.hardswish), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh), ("selu", F.selu),
                ("celu", F.celu), ("logsigmoid", F.logsigmoid)]
+
+
+TENSORAPI = [("cumsum", lambda t: t.cumsum(1)), ("cumprod", lambda t: t.cumprod(1)),
+             ("logsumexp", lambda t: t.logsumexp(1)), ("norm", lambda t: t.norm(2, 1)), ("flip", lambda t: t.flip(1))]
 
 
 def machine(device):

@@ -10,4 +10,5 @@
 #include "ember/random.h"
 #include "ember/serialize.h"
 #include "ember/tensor.h"
+#include "ember/tensor_ops.h"
 #include "ember/types.h"

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "ember/nn/functional/activation.h"
+#include "pointwise.h"
 
 namespace ember {
 namespace {
@@ -19,12 +20,12 @@ Tensor cast(const Tensor& t, ScalarType dt) {
   return t.to(dt);
 }
 
-bool is_arith(BinaryOp op) { return !is_comparison(op) && op != BinaryOp::ReluGrad; }
+bool is_arith(BinaryOp op) { return !returns_bool(op) && op != BinaryOp::ReluGrad; }
 
-/// The dtype a binary op's result has, given the promoted dtype: bool for comparisons, floating
+/// The dtype a binary op's result has, given the promoted dtype: bool for comparisons and logical ops, floating
 /// point for true division of integers (as torch.div), else the promoted dtype.
 ScalarType result_dtype(BinaryOp op, ScalarType promoted, const char* name) {
-  if (is_comparison(op)) return kBool;
+  if (returns_bool(op)) return kBool;
   if (op == BinaryOp::Div && !is_floating_point(promoted)) return kFloat;
   EMBER_CHECK(!(op == BinaryOp::Sub && promoted == kBool), name,
               ": subtraction of bool tensors is not supported; use "
@@ -36,7 +37,7 @@ ScalarType result_dtype(BinaryOp op, ScalarType promoted, const char* name) {
 /// comparisons), with bool arithmetic (LibTorch adds and multiplies bools as or / and) and the
 /// narrow integers done in int64 and stored back (kernel_dtype).
 ScalarType compute_dtype(BinaryOp op, ScalarType promoted, ScalarType result) {
-  const ScalarType t = is_comparison(op) ? promoted : result;
+  const ScalarType t = returns_bool(op) ? promoted : result;
   if (t == kBool && is_arith(op)) return kLong;
   return kernel_dtype(t);
 }
@@ -51,7 +52,7 @@ Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tenso
   const ScalarType promoted = result_type(a, b), rt = result_dtype(op, promoted, name);
   const ScalarType ct = compute_dtype(op, promoted, rt);
   std::vector<int64_t> shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor out = make_empty(shape, is_comparison(op) ? kBool : ct, a.device(), name);
+  Tensor out = make_empty(shape, returns_bool(op) ? kBool : ct, a.device(), name);
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary(op, out, broadcast_view(cast(a, ct), shape), broadcast_view(cast(b, ct), shape), p);
@@ -62,7 +63,7 @@ Tensor scalar_kernel(BinaryOp op, const char* name, const Tensor& a, const Scala
   check_defined(name, a);
   const ScalarType promoted = result_type(a, s), rt = result_dtype(op, promoted, name);
   const ScalarType ct = compute_dtype(op, promoted, rt);
-  Tensor out = make_empty(a.sizes(), is_comparison(op) ? kBool : ct, a.device());
+  Tensor out = make_empty(a.sizes(), returns_bool(op) ? kBool : ct, a.device());
   PointwiseParams p;
   p.alpha = alpha;
   backend(a).binary_scalar(op, out, cast(a, ct), s.toDouble(), reversed, p);
@@ -386,6 +387,19 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
 }
 Tensor clamp_min(const Tensor& x, const Scalar& lo) { return clamp_as("clamp_min", x, lo, std::nullopt); }
 Tensor clamp_max(const Tensor& x, const Scalar& hi) { return clamp_as("clamp_max", x, std::nullopt, hi); }
+
+namespace detail {
+Tensor pointwise_unary(UnaryOp op, const char* name, const Tensor& x, ScalarType out_dtype, bool save_in, bool save_out,
+                       const UnaryGrad& dfdx) {
+  return unary(op, name, x, out_dtype, (save_in ? kIn : 0) | (save_out ? kOut : 0), dfdx);
+}
+Tensor pointwise_binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  return binary_kernel(op, name, a, b, 1);
+}
+Tensor pointwise_binary(BinaryOp op, const char* name, const Tensor& a, const Scalar& s) {
+  return scalar_kernel(op, name, a, s, false);
+}
+}  // namespace detail
 
 Tensor Tensor::neg() const { return ember::neg(*this); }
 Tensor Tensor::exp() const { return ember::exp(*this); }

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "common.h"
+#include "ember/tensor_ops.h"
 
 namespace ember {
 namespace {
@@ -66,7 +67,7 @@ Tensor product_grad(size_t input, const Tensor& a, const Tensor& b, bool transpo
 }
 
 /// (B, n, k) @ (B, k, m) -> (B, n, m), one gemm per batch entry.
-Tensor bmm(const Tensor& a, const Tensor& b) {
+Tensor batched_mm(const Tensor& a, const Tensor& b) {
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
   EMBER_CHECK(b.size(0) == batch && b.size(1) == k, "matmul: batched shapes ", a.sizes(), " and ", b.sizes(),
               " cannot be multiplied (", k, " != ", b.size(1), ")");
@@ -80,8 +81,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     auto sb = a.requires_grad() ? autograd::save(b, "bmm") : autograd::SavedTensor();
     autograd::record("bmm", out, {a, b}, [sa, sb](const Tensor& g, const std::vector<bool>& needs) {
       variable_list grads(2);
-      if (needs[0]) grads[0] = bmm(g, sb.get().transpose(1, 2));
-      if (needs[1]) grads[1] = bmm(sa.get().transpose(1, 2), g);
+      if (needs[0]) grads[0] = batched_mm(g, sb.get().transpose(1, 2));
+      if (needs[1]) grads[1] = batched_mm(sa.get().transpose(1, 2), g);
       return grads;
     });
   }
@@ -94,6 +95,20 @@ bool column_major(const Tensor& t) {
 }
 
 }  // namespace
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  check_defined("bmm", a);
+  check_defined("bmm", b);
+  EMBER_CHECK(a.dim() == 3, "bmm: batch1 must be a 3D tensor (got ", describe(a), ")");
+  EMBER_CHECK(b.dim() == 3, "bmm: batch2 must be a 3D tensor (got ", describe(b), ")");
+  check_matmul_dtype("bmm", a, b);
+  check_same_device("bmm", {a, b});
+  EMBER_CHECK(b.size(0) == a.size(0) && b.size(1) == a.size(2),
+              "bmm: Expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ", a.size(2),
+              "] but got: [", b.size(0), ", ", b.size(1), "].");
+  return batched_mm(a, b);
+}
+Tensor Tensor::bmm(const Tensor& mat2) const { return ember::bmm(*this, mat2); }
 
 Tensor mm(const Tensor& a, const Tensor& b) {
   EMBER_CHECK(a.defined() && b.defined(), "mm: undefined tensor argument");
@@ -159,7 +174,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   std::vector<int64_t> lhs_shape = batch, rhs_shape = batch;
   lhs_shape.insert(lhs_shape.end(), {n, k});
   rhs_shape.insert(rhs_shape.end(), {k, m});
-  Tensor out = bmm(lhs.expand(lhs_shape).reshape({nbatch, n, k}), rhs.expand(rhs_shape).reshape({nbatch, k, m}));
+  Tensor out = batched_mm(lhs.expand(lhs_shape).reshape({nbatch, n, k}), rhs.expand(rhs_shape).reshape({nbatch, k, m}));
 
   std::vector<int64_t> out_shape = batch;
   if (da > 1) out_shape.push_back(n);

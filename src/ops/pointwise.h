@@ -1,0 +1,24 @@
+#pragma once
+// The pointwise front halves of src/ops/elementwise.cpp, for the ops defined in other files
+// (src/ops/pointwise_extra.cpp): validation, dtype promotion, allocation and the backend call
+// stay in one place.
+#include <functional>
+
+#include "common.h"
+
+namespace ember {
+namespace detail {
+
+/// A unary op's gradient: dfdx(g, input, output) (input / output undefined unless saved).
+using UnaryGrad = std::function<Tensor(const Tensor& g, const Tensor& in, const Tensor& out)>;
+/// Runs UnaryOp `op` into a new `out_dtype` tensor (x cast to it first) and records `dfdx` as
+/// the node `name` when x needs a gradient and the result is floating point.
+Tensor pointwise_unary(UnaryOp op, const char* name, const Tensor& x, ScalarType out_dtype, bool save_in, bool save_out,
+                       const UnaryGrad& dfdx);
+/// A binary op's kernel with broadcasting and type promotion (bool result for comparisons and
+/// logical ops); records nothing.
+Tensor pointwise_binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b);
+Tensor pointwise_binary(BinaryOp op, const char* name, const Tensor& a, const Scalar& s);
+
+}  // namespace detail
+}  // namespace ember
