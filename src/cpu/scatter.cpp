@@ -60,7 +60,11 @@ void walk_range(const Walk& w, int64_t begin, int64_t end, const F& f) {
   const int64_t n_last = w.sizes[last], s0 = w.st[0][last], s1 = w.st[1][last], s2 = w.st[2][last];
   for (int64_t e = begin; e < end;) {
     const int64_t run = std::min(n_last - c[last], end - e);
-    for (int64_t r = 0; r < run; ++r) f(off[0] + r * s0, off[1] + r * s1, off[2] + r * s2);
+    if (s0 == 1 && s1 == 0 && s2 == 1) {  // the common run: index and other contiguous along dim
+      for (int64_t r = 0; r < run; ++r) f(off[0] + r, off[1], off[2] + r);
+    } else {
+      for (int64_t r = 0; r < run; ++r) f(off[0] + r * s0, off[1] + r * s1, off[2] + r * s2);
+    }
     e += run;
     c[last] += run;
     for (int i = 0; i < 3; ++i) off[i] += run * w.st[i][last];

@@ -13,8 +13,8 @@ namespace detail {
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index, bool check_range);
 
 /// Throws "<op>: index I is out of bounds for dimension D with size S" unless every index
-/// value lies in [0, size) (or [-size, size) when negative_ok); returns the smallest (0 for an
-/// empty index). Device indices cost a copy.
+/// value lies in [0, size) (or [-size, size) when negative_ok); returns -1 when some index is
+/// negative, else 0. Device indices cost a copy.
 int64_t check_index_range(const char* op, const Tensor& index, int64_t size, int64_t dim, bool negative_ok);
 /// The flat (row-major) positions of the true elements of a bool mask, as an int64 vector.
 Tensor nonzero_flat(const Tensor& mask);

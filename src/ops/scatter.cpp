@@ -141,24 +141,31 @@ Scalar reduce_identity(ScatterReduce op, ScalarType dt) {
 int64_t detail::check_index_range(const char* op, const Tensor& index, int64_t size, int64_t dim, bool negative_ok) {
   const int64_t n = index.numel();
   if (n == 0) return 0;
-  int64_t lo, hi;
+  const int64_t low = negative_ok ? -size : 0;
+  int64_t bad = 0, negative = 0;
   if (index.is_cpu()) {
+    // Branch-free flags, so the pass vectorises (and splits over threads when long); the
+    // offending value is looked for only when there is one.
     Tensor c = index.contiguous();
     const int64_t* p = c.data_ptr<int64_t>();
-    lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+#pragma omp parallel for reduction(| : bad, negative) num_threads(get_num_threads()) if (n > 262144)
     for (int64_t i = 0; i < n; ++i) {
-      lo = std::min(lo, p[i]);
-      hi = std::max(hi, p[i]);
+      bad |= int64_t(p[i] < low) | int64_t(p[i] >= size);
+      negative |= int64_t(p[i] < 0);
+    }
+    if (bad) {
+      for (int64_t i = 0; i < n; ++i)
+        EMBER_CHECK(p[i] >= low && p[i] < size, op, ": index ", p[i], " is out of bounds for dimension ", dim,
+                    " with size ", size);
     }
   } else {
     NoGradGuard no_grad;
-    lo = index.min().item<int64_t>();
-    hi = index.max().item<int64_t>();
+    const int64_t lo = index.min().item<int64_t>(), hi = index.max().item<int64_t>();
+    EMBER_CHECK(lo >= low && hi < size, op, ": index ", lo < low ? lo : hi, " is out of bounds for dimension ", dim,
+                " with size ", size);
+    negative = lo < 0;
   }
-  const int64_t low = negative_ok ? -size : 0;
-  EMBER_CHECK(lo >= low && hi < size, op, ": index ", lo < low ? lo : hi, " is out of bounds for dimension ", dim,
-              " with size ", size);
-  return lo;
+  return negative ? -1 : 0;
 }
 
 Tensor detail::nonzero_flat(const Tensor& mask) {
