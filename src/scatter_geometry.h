@@ -22,6 +22,13 @@ struct ScatterGeometry {
   int dim = 0;        // the dim of self that the index values select along
   int64_t numel = 1;  // index elements
   int64_t self_dim_stride = 0;
+  // The CPU kernels check the index values themselves (one pass over the index, not two) when
+  // out_of_range is set: a value outside [0, self_dim_size) (after adding self_dim_size to a
+  // negative one, with wrap_negative) skips its element and sets *out_of_range to 1; the caller
+  // then reports it. Unset (CUDA, or values the caller checked), the values are trusted.
+  int64_t self_dim_size = 0;
+  bool wrap_negative = false;
+  int64_t* out_of_range = nullptr;
   int64_t sizes[kMaxScatterDims];  // the index's sizes
   // Per dim: the strides of index, self (0 at `dim`: the index value chooses there) and other.
   int64_t index_strides[kMaxScatterDims];

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -97,6 +98,27 @@ void walk_all(const Walk& w, int64_t numel, int64_t align, const F& f) {
     walk_range(w, std::min(units, ch * per) * align, std::min(units, (ch + 1) * per) * align, f);
 }
 
+/// The kernels' own range check (src/scatter_geometry.h): value() gives the position along dim,
+/// or -1 for a value out of range, which it notes (a relaxed atomic store: the flag only ever
+/// goes from 0 to 1).
+struct IndexCheck {
+  uint64_t size = UINT64_MAX;  // unchecked: every value passes
+  int64_t wrap = 0;
+  int64_t* flag = nullptr;
+  explicit IndexCheck(const ScatterGeometry& g) {
+    if (g.out_of_range == nullptr) return;
+    size = uint64_t(g.self_dim_size);
+    wrap = g.wrap_negative ? g.self_dim_size : 0;
+    flag = g.out_of_range;
+  }
+  int64_t value(int64_t v) const {
+    v += v < 0 ? wrap : 0;
+    if (uint64_t(v) < size) return v;
+    if (flag != nullptr) __atomic_store_n(flag, int64_t(1), __ATOMIC_RELAXED);
+    return -1;
+  }
+};
+
 template <ScatterReduce Op, typename T>
 inline void combine(T& dst, T v) {
   if constexpr (Op == ScatterReduce::Assign) dst = v;
@@ -123,14 +145,24 @@ void dispatch_reduce(ScatterReduce op, const F& f) {
 
 void CpuBackend::gather(const Tensor& other, const Tensor& self, const Tensor& index, const ScatterGeometry& g) {
   if (g.numel == 0) return;
+  if (g.out_of_range != nullptr && g.self_dim_size == 0) {  // nothing to read: every value is bad
+    *g.out_of_range = 1;
+    return;
+  }
   const Walk w = make_walk(g, false);
   const int64_t* ix = index.data_ptr<int64_t>();
   const int64_t sd = g.self_dim_stride;
+  const IndexCheck check(g);
   dispatch_all(self.dtype(), "gather", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* in = static_cast<const T*>(self.data_ptr());
     T* out = static_cast<T*>(other.data_ptr());
-    walk_all(w, g.numel, 1, [&](int64_t io, int64_t so, int64_t oo) { out[oo] = in[so + ix[io] * sd]; });
+    // A bad value reads position 0 instead (no branch around the load: the loads of one run
+    // stay independent); the caller throws before the output is used.
+    walk_all(w, g.numel, 1, [&](int64_t io, int64_t so, int64_t oo) {
+      const int64_t v = check.value(ix[io]);
+      out[oo] = in[so + (v < 0 ? 0 : v) * sd];
+    });
   });
 }
 
@@ -140,13 +172,15 @@ void CpuBackend::scatter(const Tensor& self, const Tensor& index, const Tensor& 
   const Walk w = make_walk(g, true);
   const int64_t* ix = index.data_ptr<int64_t>();
   const int64_t sd = g.self_dim_stride;
+  const IndexCheck check(g);
   dispatch_all(self.dtype(), "scatter", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* out = static_cast<T*>(self.data_ptr());
     const T* src = static_cast<const T*>(other.data_ptr());
     dispatch_reduce(op, [&](auto op_tag) {
       walk_all(w, g.numel, g.sizes[g.dim], [&](int64_t io, int64_t so, int64_t oo) {
-        combine<decltype(op_tag)::value>(out[so + ix[io] * sd], src[oo]);
+        const int64_t v = check.value(ix[io]);
+        if (v >= 0) combine<decltype(op_tag)::value>(out[so + v * sd], src[oo]);
       });
     });
   });

@@ -2,6 +2,7 @@
 // Internal entry points of src/ops/index.cpp.
 #include "../autograd/function.h"
 #include "../check.h"
+#include "../scatter_geometry.h"
 #include "ember/tensor.h"
 
 namespace ember {
@@ -16,6 +17,24 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index, bool chec
 /// value lies in [0, size) (or [-size, size) when negative_ok); returns -1 when some index is
 /// negative, else 0. Device indices cost a copy.
 int64_t check_index_range(const char* op, const Tensor& index, int64_t size, int64_t dim, bool negative_ok);
+/// Runs `kernel(g)` (a gather or scatter over g) with the index values checked as
+/// check_index_range does: by the CPU kernel itself, in the same pass, or beforehand for other
+/// devices. The error is check_index_range's either way.
+template <typename Kernel>
+void run_checked(const char* op, ScatterGeometry g, const Tensor& index, int64_t size, int64_t dim, bool negative_ok,
+                 Kernel kernel) {
+  if (!index.is_cpu()) {
+    check_index_range(op, index, size, dim, negative_ok);
+    kernel(g);
+    return;
+  }
+  int64_t bad = 0;
+  g.self_dim_size = size;
+  g.wrap_negative = negative_ok;
+  g.out_of_range = &bad;
+  kernel(g);
+  if (bad) check_index_range(op, index, size, dim, negative_ok);  // throws, naming the value
+}
 /// The flat (row-major) positions of the true elements of a bool mask, as an int64 vector.
 Tensor nonzero_flat(const Tensor& mask);
 

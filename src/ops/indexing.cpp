@@ -140,6 +140,10 @@ struct Advanced {
   int64_t first = 0;            // where B goes in the result
   std::vector<int64_t> walk;    // the result with B flattened: kept[0:first] + [numel(B)] + kept[first:]
   std::vector<int64_t> result;  // kept[0:first] + B + kept[first:]
+  // One CPU index tensor: its values are the offsets themselves (the virtual dim has the indexed
+  // dim's stride), checked and wrapped by the kernel in its own pass (detail::run_checked).
+  bool kernel_checks = false;
+  int64_t checked_dim = 0, checked_size = 0;
 };
 
 Advanced resolve(const Tensor& self, const IndexList& indices) {
@@ -201,7 +205,13 @@ Advanced resolve(const Tensor& self, const IndexList& indices) {
   }
   // The element offset of each index combination (negative indices count from the end).
   Tensor off;
-  for (int64_t d : adv) {
+  a.kernel_checks = adv.size() == 1 && self.is_cpu();
+  if (a.kernel_checks) {
+    a.checked_dim = adv[0];
+    a.checked_size = self.size(adv[0]);
+    off = per_dim[size_t(adv[0])];
+  }
+  for (int64_t d : a.kernel_checks ? std::vector<int64_t>{} : adv) {
     const Tensor& t = per_dim[size_t(d)];
     const int64_t lo = detail::check_index_range("index", t, self.size(d), d, true);
     NoGradGuard no_grad;
@@ -215,7 +225,7 @@ Advanced resolve(const Tensor& self, const IndexList& indices) {
   }
   std::vector<int64_t> vs = kept_sizes, vst = kept_strides;
   vs.insert(vs.begin() + a.first, 1);
-  vst.insert(vst.begin() + a.first, 1);
+  vst.insert(vst.begin() + a.first, a.kernel_checks ? self.stride(a.checked_dim) : 1);
   a.view = make_view(self, vs, vst, self.storage_offset());
   a.walk = kept_sizes;
   a.walk.insert(a.walk.begin() + a.first, a.offsets.numel());
@@ -229,6 +239,13 @@ Tensor spread_offsets(const Advanced& a) {
   std::vector<int64_t> strides(a.walk.size(), 0);
   strides[size_t(a.first)] = 1;
   return make_view(a.offsets, a.walk, strides, a.offsets.storage_offset());
+}
+
+/// Runs the kernel over a, with the kernel's own index check when a asks for it.
+template <typename Kernel>
+void run(const Advanced& a, const ScatterGeometry& g, Kernel kernel) {
+  if (a.kernel_checks) detail::run_checked("index", g, a.offsets, a.checked_size, a.checked_dim, true, kernel);
+  else kernel(g);
 }
 
 /// Writes (or adds) `values` at the advanced index a into the storage behind a.view.
@@ -248,9 +265,9 @@ void put(const Advanced& a, const Tensor& values, bool accumulate) {
     v = broadcast_view(values.detach().to(a.view.dtype()), a.result).contiguous().view(a.walk);
   }
   Tensor ix = spread_offsets(a);
-  const int first = int(a.first);
-  backend(a.view).scatter(a.view, ix, v, make_scatter_geometry(a.view, first, ix, v),
-                          accumulate ? ScatterReduce::Sum : ScatterReduce::Assign);
+  run(a, make_scatter_geometry(a.view, a.first, ix, v), [&](const ScatterGeometry& g) {
+    backend(a.view).scatter(a.view, ix, v, g, accumulate ? ScatterReduce::Sum : ScatterReduce::Assign);
+  });
 }
 
 /// LibTorch's slicePrefix1sSize: a value's leading size-1 dims are dropped before it is written.
@@ -273,7 +290,8 @@ Tensor index(const Tensor& self, const IndexList& indices) {
     Tensor ix = spread_offsets(a);
     // The kernel writes out through a flat alias (B as one dim); out itself is no view.
     Tensor flat = make_view(out, a.walk, contiguous_strides(a.walk), out.storage_offset());
-    backend(self).gather(flat, a.view, ix, make_scatter_geometry(a.view, a.first, ix, flat));
+    run(a, make_scatter_geometry(a.view, a.first, ix, flat),
+        [&](const ScatterGeometry& g) { backend(self).gather(flat, a.view, ix, g); });
   }
   if (autograd::needs_grad({self}) && self.is_floating_point()) {
     std::vector<autograd::SavedTensor> saved;

@@ -66,6 +66,14 @@ void run_scatter(const Tensor& out, int64_t d, const Tensor& index, const Tensor
   backend(out).scatter(out, index, src, make_scatter_geometry(out, d, index, src), op);
 }
 
+/// run_scatter with the index values checked against [0, out.size(d)) (see run_checked).
+void run_scatter_checked(const char* op, const Tensor& out, int64_t d, const Tensor& index, const Tensor& src,
+                         ScatterReduce r) {
+  if (index.numel() == 0) return;
+  detail::run_checked(op, make_scatter_geometry(out, d, index, src), index, size_or_1(out, d), d, false,
+                      [&](const ScatterGeometry& g) { backend(out).scatter(out, index, src, g, r); });
+}
+
 /// A 0-dim tensor of `value` in t's dtype and device.
 Tensor scalar_like(const Tensor& t, const Scalar& value) { return full({}, value, t.options()); }
 
@@ -190,9 +198,10 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool /*spars
   check_long("gather()", index);
   const int64_t d = wrap_dim(dim, self.dim(), "gather");
   check_scatter_shapes("gather()", self, d, index, Tensor());
-  detail::check_index_range("gather()", index, size_or_1(self, d), d, false);
   Tensor out = make_empty(index.sizes(), self.dtype(), self.device(), "gather");
-  if (index.numel() > 0) backend(self).gather(out, self, index, make_scatter_geometry(self, d, index, out));
+  if (index.numel() > 0)
+    detail::run_checked("gather()", make_scatter_geometry(self, d, index, out), index, size_or_1(self, d), d, false,
+                        [&](const ScatterGeometry& g) { backend(self).gather(out, self, index, g); });
   if (autograd::needs_grad({self}) && self.is_floating_point()) {
     auto si = save(index, "gather");
     std::vector<int64_t> shape = self.sizes().vec();
@@ -214,9 +223,8 @@ Tensor scatter_common(const char* op, const Tensor& self, int64_t d, const Tenso
   EMBER_CHECK(src.dtype() == self.dtype(), op, ": Expected self.dtype to be equal to src.dtype (self ", describe(self),
               ", src ", describe(src), ")");
   check_scatter_shapes(op, self, d, index, src_is_value ? Tensor() : src);
-  detail::check_index_range(op, index, size_or_1(self, d), d, false);
   Tensor out = detached_clone(self);
-  run_scatter(out, d, index, src, r);
+  run_scatter_checked(op, out, d, index, src, r);
   return out;
 }
 }  // namespace
@@ -591,8 +599,7 @@ const Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& s
         check_long("scatter_()", index);
         EMBER_CHECK(src.dtype() == self.dtype(), "scatter_(): Expected self.dtype to be equal to src.dtype");
         check_same_device("scatter_", {self, index, src});
-        detail::check_index_range("scatter_()", index, size_or_1(self, d), d, false);
-        run_scatter(self, d, index, src, ScatterReduce::Assign);
+        run_scatter_checked("scatter_()", self, d, index, src, ScatterReduce::Assign);
       },
       [&](const Tensor& self) { return ember::scatter(self, dim, index, src); });
 }
@@ -604,8 +611,7 @@ const Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& v
         check_scatter_shapes("scatter_()", self, d, index, Tensor());
         check_long("scatter_()", index);
         check_same_device("scatter_", {self, index});
-        detail::check_index_range("scatter_()", index, size_or_1(self, d), d, false);
-        run_scatter(self, d, index, scalar_like(self, value), ScatterReduce::Assign);
+        run_scatter_checked("scatter_()", self, d, index, scalar_like(self, value), ScatterReduce::Assign);
       },
       [&](const Tensor& self) { return ember::scatter(self, dim, index, value); });
 }
@@ -618,8 +624,7 @@ const Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tenso
         check_long("scatter_add_()", index);
         EMBER_CHECK(src.dtype() == self.dtype(), "scatter_add_(): Expected self.dtype to be equal to src.dtype");
         check_same_device("scatter_add_", {self, index, src});
-        detail::check_index_range("scatter_add_()", index, size_or_1(self, d), d, false);
-        run_scatter(self, d, index, src, ScatterReduce::Sum);
+        run_scatter_checked("scatter_add_()", self, d, index, src, ScatterReduce::Sum);
       },
       [&](const Tensor& self) { return ember::scatter_add(self, dim, index, src); });
 }
