@@ -48,7 +48,8 @@ Walk make_walk(const ScatterGeometry& g, bool dim_innermost) {
 
 /// f(index offset, self offset, other offset) for the elements [begin, end) of the walk.
 template <typename F>
-void walk_range(const Walk& w, int64_t begin, int64_t end, const F& f) {
+void walk_range(const Walk& w, int64_t begin, int64_t end, const F& shared_f) {
+  const F f = shared_f;  // a private copy: its captured pointers stay in registers across the stores
   int64_t c[kMaxScatterDims];
   int64_t off[3] = {0, 0, 0};
   int64_t rem = begin;
@@ -159,7 +160,8 @@ void CpuBackend::gather(const Tensor& other, const Tensor& self, const Tensor& i
     T* out = static_cast<T*>(other.data_ptr());
     // A bad value reads position 0 instead (no branch around the load: the loads of one run
     // stay independent); the caller throws before the output is used.
-    walk_all(w, g.numel, 1, [&](int64_t io, int64_t so, int64_t oo) {
+    // Captures by value: the pointers stay in registers across the stores.
+    walk_all(w, g.numel, 1, [in, out, ix, sd, check](int64_t io, int64_t so, int64_t oo) {
       const int64_t v = check.value(ix[io]);
       out[oo] = in[so + (v < 0 ? 0 : v) * sd];
     });
@@ -178,7 +180,7 @@ void CpuBackend::scatter(const Tensor& self, const Tensor& index, const Tensor& 
     T* out = static_cast<T*>(self.data_ptr());
     const T* src = static_cast<const T*>(other.data_ptr());
     dispatch_reduce(op, [&](auto op_tag) {
-      walk_all(w, g.numel, g.sizes[g.dim], [&](int64_t io, int64_t so, int64_t oo) {
+      walk_all(w, g.numel, g.sizes[g.dim], [out, src, ix, sd, check](int64_t io, int64_t so, int64_t oo) {
         const int64_t v = check.value(ix[io]);
         if (v >= 0) combine<decltype(op_tag)::value>(out[so + v * sd], src[oo]);
       });
