@@ -9,6 +9,7 @@
 #include "functors.h"
 #include "pad_geometry.h"
 #include "row_norm.h"
+#include "scatter_geometry.h"
 #include "tensor_impl.h"
 
 namespace ember {
@@ -166,6 +167,18 @@ class Backend {
   virtual void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) = 0;
   /// out.index_select(dim, index) += src; out and src are contiguous.
   virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) = 0;
+
+  // --- gather / scatter (src/scatter_geometry.h; any strides; index values already checked
+  //     to lie in [0, self.size(dim)); self and other of one dtype) -----------------------------
+  /// other[c] = self[c with dim := index[c]] for every index element c.
+  virtual void gather(const Tensor& other, const Tensor& self, const Tensor& index, const ScatterGeometry& g) = 0;
+  /// self[c with dim := index[c]] (op)= other[c]; repeated destinations combine in index order
+  /// on the CPU (Assign: the last one wins), in any order on CUDA.
+  virtual void scatter(const Tensor& self, const Tensor& index, const Tensor& other, const ScatterGeometry& g,
+                       ScatterReduce op) = 0;
+  /// out (n, k) int64 gets the coordinates (in mask's k dims; k = 0 is allowed) of the n
+  /// non-zero elements of the contiguous bool `mask`, in row-major order; n was counted first.
+  virtual void nonzero(const Tensor& out, const Tensor& mask) = 0;
 };
 
 /// The entries of Backend as a backend class declares them: each backend's class body says
@@ -233,7 +246,11 @@ class Backend {
   void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads, const std::vector<Tensor>& bufs,  \
                 const std::vector<bool>& first, const SgdParams& p) override;                                          \
   void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;                   \
-  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
+  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;                     \
+  void gather(const Tensor& other, const Tensor& self, const Tensor& index, const ScatterGeometry& g) override;        \
+  void scatter(const Tensor& self, const Tensor& index, const Tensor& other, const ScatterGeometry& g,                 \
+               ScatterReduce op) override;                                                                             \
+  void nonzero(const Tensor& out, const Tensor& mask) override;
 
 /// The backend for a device; throws a clear Error for CUDA in a build without CUDA.
 Backend& backend(Device device);

@@ -1,6 +1,7 @@
 // Times mm, conv2d, the activations and a few Tensor conveniences (cumsum, logsumexp, ...), forward + backward, at the
-// tutorial's batch-64 shapes, and prints one line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch
-// and prints ratios. usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N] [--case NAME] [--clock wall|cpu]
+// tutorial's batch-64 shapes, and the indexing ops (gather, scatter, index, masked_select; forward only) at 1e4-1e7
+// elements, and prints one line per case: "name median_ms". tools/bench_ops.py runs it beside PyTorch and prints
+// ratios. usage: bench_ops [--threads T] [--device cpu|cuda] [--repeats N] [--case NAME] [--clock wall|cpu]
 // --case times just that case (tools/bench_ops.py runs one case at a time, right after PyTorch's).
 #include <algorithm>
 #include <chrono>
@@ -114,6 +115,27 @@ int main(int argc, char** argv) {
     time_case("logsumexp_256x1024", [&] { return r.logsumexp({1}); });
     time_case("norm_256x1024", [&] { return r.norm(2, {1}); });
     time_case("flip_256x1024", [&] { return r.flip({1}); });
+    // Indexing, forward only, at n elements (tools/bench_ops.py's indexing_cases): gather and
+    // scatter along the rows of (n / 100, 100), x[idx] and masked_select of a vector.
+    auto time_forward = [&](const std::string& name, const std::function<Tensor()>& forward) {
+      if (!only.empty() && name != only) return;
+      std::printf("%s %.3f\n", name.c_str(), median_ms([&] { forward(); }, repeats, dev));
+    };
+    for (const auto& [tag, n] : std::vector<std::pair<const char*, int64_t>>{
+             {"1e4", 10000}, {"1e5", 100000}, {"1e6", 1000000}, {"1e7", 10000000}}) {
+      const std::string suffix = std::string("_") + tag;
+      if (!only.empty() && only.size() > suffix.size() &&
+          only.compare(only.size() - suffix.size(), suffix.size(), suffix))
+        continue;  // another size's case: skip making its inputs
+      Tensor m2 = ember::randn({n / 100, 100}, opts), src = ember::randn({n / 100, 100}, opts);
+      Tensor idx2 = ember::randint(0, 100, {n / 100, 100}, ember::TensorOptions(ember::kLong).device(dev));
+      Tensor v = ember::randn({n}, opts), mask = ember::rand({n}, opts) > 0.5;
+      Tensor idx = ember::randint(0, n, {n}, ember::TensorOptions(ember::kLong).device(dev));
+      time_forward("gather" + suffix, [&] { return m2.gather(1, idx2); });
+      time_forward("scatter" + suffix, [&] { return m2.scatter(1, idx2, src); });
+      time_forward("index" + suffix, [&] { return v.index({idx}); });
+      time_forward("masked_select" + suffix, [&] { return v.masked_select(mask); });
+    }
   } catch (const ember::Error& e) {
     std::fprintf(stderr, "bench_ops: %s\n", e.what());
     return 1;

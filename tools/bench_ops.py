@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark: ember's mm, conv2d and activations (forward + backward) against PyTorch, side by side.
+"""Benchmark: ember's mm, conv2d and activations (forward + backward) and indexing ops (gather,
+scatter, index, masked_select; forward only, 1e4-1e7 elements) against PyTorch, side by side.
 
 usage: tools/bench_ops.py BUILD_DIR [--threads 2] [--device cpu|cuda] [--repeats 10] [--rounds 1] [--only SUBSTRING]
                            [--clock wall|cpu]
@@ -68,6 +69,29 @@ def torch_cases(device):
         def step(fn=fn):
             y = fn(r); y.backward(torch.ones_like(y))
         steps[f"{name}_256x1024"] = step
+    steps.update(indexing_cases(device))
+    return steps
+
+
+def indexing_cases(device):
+    """Forward-only indexing at n elements, as tools/bench_ops.cpp (the tensors are made lazily)."""
+    steps = {}
+    for tag, n in [("1e4", 10**4), ("1e5", 10**5), ("1e6", 10**6), ("1e7", 10**7)]:
+        def data(n=n):
+            m2, src = torch.randn(n // 100, 100, device=device), torch.randn(n // 100, 100, device=device)
+            idx2 = torch.randint(0, 100, (n // 100, 100), device=device)
+            v, mask = torch.randn(n, device=device), torch.rand(n, device=device) > 0.5
+            return m2, src, idx2, v, mask, torch.randint(0, n, (n,), device=device)
+        cache = {}
+
+        def get(data=data, cache=cache):
+            if "d" not in cache:
+                cache["d"] = data()
+            return cache["d"]
+        steps[f"gather_{tag}"] = lambda get=get: get()[0].gather(1, get()[2])
+        steps[f"scatter_{tag}"] = lambda get=get: get()[0].scatter(1, get()[2], get()[1])
+        steps[f"index_{tag}"] = lambda get=get: get()[3][get()[5]]
+        steps[f"masked_select_{tag}"] = lambda get=get: get()[3].masked_select(get()[4])
     return steps
 
 
@@ -121,7 +145,7 @@ def main():
     med = statistics.median
     print(f"machine: {machine(a.device)}; threads {a.threads}; PyTorch {torch.__version__}; median of {a.repeats}; "
           f"{a.rounds} round(s); {a.clock} clock")
-    print(f"| case (fwd+bwd, batch 64) | PyTorch ms | ember ms | speed-up (PyTorch / ember) |")
+    print(f"| case | PyTorch ms | ember ms | speed-up (PyTorch / ember) |")
     print(f"|---|---:|---:|---:|")
     for k, (ref, ours) in times.items():
         print(f"| {k} | {med(ref):.2f} | {med(ours):.2f} | {med(r / o for r, o in zip(ref, ours)):.2f}x |")

@@ -5,6 +5,7 @@
 #include "ember/cuda.h"
 #include "ember/data.h"
 #include "ember/functional.h"
+#include "ember/indexing.h"
 #include "ember/nn.h"
 #include "ember/optim.h"
 #include "ember/random.h"

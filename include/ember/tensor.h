@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -20,6 +21,9 @@ struct TensorImpl;
 class Tensor;
 namespace autograd {
 struct Node;
+}
+namespace indexing {
+class TensorIndex;  // include/ember/indexing.h
 }
 using TensorList = ArrayRef<Tensor>;
 
@@ -120,6 +124,8 @@ class EMBER_API Tensor {
   Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
   Tensor view_as(const Tensor& other) const { return view(other.sizes()); }
   Tensor operator[](int64_t index) const { return select(0, index); }
+  /// t[index] with an integer or bool tensor: index({index}) (a gathered copy).
+  Tensor operator[](const Tensor& index) const;
 
   // --- autograd ---------------------------------------------------------------------------
   bool requires_grad() const;
@@ -225,6 +231,51 @@ class EMBER_API Tensor {
   EMBER_DECLARE_COMPARISON(ge)
 #undef EMBER_DECLARE_COMPARISON
   Tensor index_select(int64_t dim, const Tensor& index) const;
+
+  // --- indexing (include/ember/indexing.h: TensorIndex, Slice, None, Ellipsis) ---------------
+  /// LibTorch's t.index({Slice(), 0, None, "...", mask}): ints, slices, None and Ellipsis give a
+  /// view; integer and bool tensors gather a copy (advanced indexing, PyTorch's rules).
+  Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  /// Writes `values` (broadcast) where index(indices) reads.
+  const Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& values) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values) const;
+  const Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value) const;
+  /// ATen's form: one optional index tensor per leading dim; accumulate adds (repeats add up).
+  const Tensor& index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                           bool accumulate) const;
+  Tensor index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                   bool accumulate = false) const;
+  Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+  const Tensor& masked_fill_(const Tensor& mask, const Scalar& value) const;
+  const Tensor& masked_fill_(const Tensor& mask, const Tensor& value) const;
+  Tensor masked_select(const Tensor& mask) const;
+  Tensor masked_scatter(const Tensor& mask, const Tensor& source) const;
+  const Tensor& masked_scatter_(const Tensor& mask, const Tensor& source) const;
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1) const;
+  const Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1) const;
+  Tensor index_copy(int64_t dim, const Tensor& index, const Tensor& source) const;
+  const Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const;
+  Tensor index_fill(int64_t dim, const Tensor& index, const Scalar& value) const;
+  Tensor index_fill(int64_t dim, const Tensor& index, const Tensor& value) const;
+  const Tensor& index_fill_(int64_t dim, const Tensor& index, const Scalar& value) const;
+  const Tensor& index_fill_(int64_t dim, const Tensor& index, const Tensor& value) const;
+  Tensor gather(int64_t dim, const Tensor& index, bool sparse_grad = false) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Scalar& value) const;
+  const Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src) const;
+  const Tensor& scatter_(int64_t dim, const Tensor& index, const Scalar& value) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  const Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const;
+  /// reduce: "sum", "prod", "mean", "amax" or "amin".
+  Tensor scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                        bool include_self = true) const;
+  const Tensor& scatter_reduce_(int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                                bool include_self = true) const;
+  Tensor take(const Tensor& index) const;
+  Tensor nonzero() const;
   Tensor log_softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
   bool equal(const Tensor& other) const;

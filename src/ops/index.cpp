@@ -10,7 +10,7 @@ namespace {
 
 /// Checks that every index lies in [0, size). CPU indices are read in place; device indices cost
 /// one small copy (min and max) to the host.
-void check_index_range(const Tensor& index, int64_t size, int64_t dim, const Tensor& self) {
+void check_select_range(const Tensor& index, int64_t size, int64_t dim, const Tensor& self) {
   const int64_t n = index.numel();
   if (n == 0) return;
   int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
@@ -46,7 +46,7 @@ Tensor detail::index_select(const Tensor& x, int64_t dim, const Tensor& index, b
     x_c = x.contiguous();
     idx = index.reshape({index.numel()}).contiguous();
   }
-  if (check_range) check_index_range(idx, x.size(d), d, x);
+  if (check_range) check_select_range(idx, x.size(d), d, x);
 
   std::vector<int64_t> shape = x.sizes().vec();
   shape[d] = idx.numel();
