@@ -56,4 +56,15 @@ inline std::string data_fingerprint(const std::string& path) {
   return text;
 }
 
+/// "150000000 bytes, fnv1a64 ..." of a tensor's bytes (the decoded images of --data-format
+/// images: the same pictures in the same order give the same text, whatever the files' bytes).
+inline std::string bytes_fingerprint(const void* data, int64_t size) {
+  uint64_t h = 14695981039346656037ull;
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (int64_t i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  char text[80];
+  std::snprintf(text, sizeof text, "%lld bytes, fnv1a64 %016llx", (long long)size, (unsigned long long)h);
+  return text;
+}
+
 }  // namespace cifar

@@ -167,6 +167,7 @@ int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurren
 
 struct Args {
   std::string model, data, device, log;
+  std::string data_format = "binary";
   int epochs = 1, print_every = 100;
   int64_t batch_size = 0;
   bool batch_size_given = false;  // else the model's (cifar::recipe)
@@ -184,7 +185,8 @@ struct Args {
 
 /// The synopsis, printed after a usage error.
 const char* kSynopsis =
-    "usage: train_cifar --model MODEL --data DIR [--device cpu|cuda] [--epochs N] [--batch-size N]\n"
+    "usage: train_cifar --model MODEL --data DIR [--data-format binary|images] [--device cpu|cuda]\n"
+    "                   [--epochs N] [--batch-size N]\n"
     "                   [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]\n"
     "                   [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32] [--max-steps N]\n"
     "                   [--save FILE] [--save-every N] [--resume FILE] [--strict-resume]\n";
@@ -209,6 +211,10 @@ std::string usage() {
          "                 changes every step).\n" +
          "--data DIR       a folder with CIFAR-10's binary batches (data_batch_1.bin .. data_batch_5.bin,\n"
          "                 optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n"
+         "--data-format F  binary (the default): --data holds the binary batches above; images: --data is a\n"
+         "                 folder of 32x32 JPEG or PNG images, one subfolder per class (CIFAR-10's training\n"
+         "                 images unpacked: DIR/train), all decoded at the start; a fixed shuffle of them\n"
+         "                 (the same on every run) gives the first 49,000 to train and the next 1,000 to validate.\n"
          "--device D       cpu or cuda; default cuda when a GPU is usable, else cpu.\n"
          "--epochs N       default 1.\n"
          "--batch-size N   default 64 (resnet20: 128).\n"
@@ -277,7 +283,11 @@ Args parse(int argc, char** argv) {
     std::string v = argv[++i];
     if (f == "--model") a.model = v;
     else if (f == "--data") a.data = v;
-    else if (f == "--device") a.device = v;
+    else if (f == "--data-format") {
+      if (v != "binary" && v != "images")
+        throw UsageError("bad value '" + v + "' for --data-format (binary or images)");
+      a.data_format = v;
+    } else if (f == "--device") a.device = v;
     else if (f == "--log") a.log = v;
     else if (f == "--epochs") a.epochs = parse_number<int>(f, v);
     else if (f == "--batch-size") {
@@ -487,6 +497,33 @@ void merge_hyper(const Args& a, const cifar::StoredHyper& s, cifar::Hyper& h) {
 
 const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
 
+/// The tutorial's split of an image folder (--data-format images): every image decoded, put in
+/// a fixed order (a permutation drawn from seed 20261127, independent of --seed), then the first
+/// num_train train and the next num_val validate, as float32 in [0, 1] like the binary reader's.
+/// `fingerprint` receives the decoded pixels' fingerprint for the checkpoint.
+ember::data::Cifar10Split load_image_split(const std::string& dir, const ember::data::Cifar10Options& o,
+                                           std::string& fingerprint) {
+  ember::data::datasets::ImageFolder folder(dir);
+  const int64_t n = int64_t(folder.samples().size());
+  if (n < o.num_train + o.num_val)
+    throw ember::Error(ember::detail::str("--data-format images: '", dir, "' holds ", n, " images; the split needs ",
+                                          o.num_train, " to train and ", o.num_val, " to validate"));
+  ember::data::LabeledImages all = folder.load_all();
+  if (all.x.size(1) != 3 || all.x.size(2) != 32 || all.x.size(3) != 32)
+    throw ember::Error(ember::detail::str("--data-format images: the images of '", dir, "' are ", all.x.sizes(),
+                                          " (N x C x H x W); the CIFAR-10 models take 3 x 32 x 32"));
+  ember::manual_seed(20261127);  // --seed reseeds before anything else draws
+  Tensor order = ember::randperm(n);
+  Tensor x = all.x.to(ember::kFloat).index_select(0, order).div_(255);
+  Tensor y = all.y.index_select(0, order);
+  fingerprint = cifar::bytes_fingerprint(all.x.data_ptr(), int64_t(all.x.nbytes()));  // in file order
+  ember::data::Cifar10Split split;
+  split.train = {x.slice(0, 0, o.num_train), y.slice(0, 0, o.num_train)};
+  split.val = {x.slice(0, o.num_train, o.num_train + o.num_val), y.slice(0, o.num_train, o.num_train + o.num_val)};
+  split.classes = folder.classes();
+  return split;
+}
+
 int run(const Args& a) {
   install_stop_handlers();
   ember::set_num_threads(a.threads > 0 ? a.threads : hardware_threads());
@@ -514,7 +551,10 @@ int run(const Args& a) {
       std::filesystem::absolute(a.data).lexically_normal().string().c_str());
 
   // Data: the tutorial's split and per-channel normalisation, kept on the training device.
-  ember::data::Cifar10Split split = ember::data::load_cifar10_split(a.data, data_options);
+  std::string images_fingerprint;
+  ember::data::Cifar10Split split = a.data_format == "images"
+                                        ? load_image_split(a.data, data_options, images_fingerprint)
+                                        : ember::data::load_cifar10_split(a.data, data_options);
   auto prepare = [&](const ember::data::LabeledImages& d) {
     return std::make_pair(ember::data::normalize(d.x).to(device), d.y.to(device));
   };
@@ -528,9 +568,13 @@ int run(const Args& a) {
   cifar::RunRecord record;
   record.entries.emplace_back("device", device.is_cuda() ? "cuda" : "cpu");
   if (!device.is_cuda()) record.entries.emplace_back("threads", std::to_string(ember::get_num_threads()));
-  for (int i = 1; i <= data_options.train_files; ++i) {
-    const std::string name = "data_batch_" + std::to_string(i) + ".bin";
-    record.entries.emplace_back("data." + name, cifar::data_fingerprint(a.data + "/" + name));
+  if (a.data_format == "images") {
+    record.entries.emplace_back("data.images", images_fingerprint);
+  } else {
+    for (int i = 1; i <= data_options.train_files; ++i) {
+      const std::string name = "data_batch_" + std::to_string(i) + ".bin";
+      record.entries.emplace_back("data." + name, cifar::data_fingerprint(a.data + "/" + name));
+    }
   }
 
   const cifar::Recipe recipe = cifar::recipe(a.model);

@@ -7,6 +7,7 @@
 #include "ember/data/dataloader_options.h"
 #include "ember/data/datasets.h"
 #include "ember/data/example.h"
+#include "ember/data/image.h"
 #include "ember/data/labeled_images.h"
 #include "ember/data/samplers.h"
 #include "ember/data/tensor_loader.h"

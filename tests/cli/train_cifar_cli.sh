@@ -67,6 +67,14 @@ fi
 expect 1 "data_batch_1.bin" -- --model module_fc --data "$tmp/empty" --device cpu
 expect 1 "does not exist\|not a folder\|missing" -- --model module_fc --data "$tmp/nope" --device cpu
 expect 1 "data_batch_1.bin" -- --model module_fc --data "$tmp/short" --device cpu
+# --data-format images: a folder of class subfolders, with enough images for the split.
+expect 2 "bad value 'jpeg' for --data-format (binary or images)" -- --model module_fc --data "$tmp/empty" --data-format jpeg
+expect 1 "ImageFolder: '$tmp/empty' has no class subfolders" -- --model module_fc --data "$tmp/empty" --device cpu --data-format images
+mkdir -p "$tmp/few/cat" "$tmp/few/dog"
+printf 'x' > "$tmp/few/cat/1.png"
+expect 1 "ImageFolder: class 'dog' ($tmp/few/dog) has no .jpg, .jpeg or .png file" -- --model module_fc --data "$tmp/few" --device cpu --data-format images
+printf 'x' > "$tmp/few/dog/1.jpg"
+expect 1 "--data-format images: '$tmp/few' holds 2 images; the split needs 49000 to train and 1000 to validate" -- --model module_fc --data "$tmp/few" --device cpu --data-format images
 
 # --device cuda without a usable GPU (a build without CUDA, no driver, no device) stops before
 # touching the data. Where a GPU is usable, the run gets past that check to the empty folder.
