@@ -206,7 +206,7 @@ void CudaBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim,
   if (out.numel() == 0) return;
   const Dims d = split_at(in.sizes(), dim);
   const int64_t* ix = static_cast<const int64_t*>(index.data_ptr());
-  dispatch_all(out.dtype(), "index_select", [&](auto tag) {
+  dispatch_storage(out.dtype(), "index_select", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_index_slices<false>(static_cast<T*>(out.data_ptr()), static_cast<const T*>(in.data_ptr()), ix,
                                index_stride(index), d, index.numel());

@@ -110,6 +110,11 @@ TEST_CASE("dtypes: narrow integer arithmetic wraps as LibTorch's", "[dtypes]") {
   CHECK(values<uint8_t>(u.clamp(std::nullopt, 100)) == std::vector<uint8_t>{100, 3});
   Tensor sel = where(tensor({true, false}), u, tensor(std::vector<uint8_t>{7, 7}));
   CHECK(values<uint8_t>(sel) == std::vector<uint8_t>{250, 7});
+  // Moving values: index_select, cat, stack, views.
+  CHECK(values<uint8_t>(u.index_select(0, tensor({1, 0, 1}))) == std::vector<uint8_t>{3, 250, 3});
+  CHECK(values<uint8_t>(cat({u, u}, 0)) == std::vector<uint8_t>{250, 3, 250, 3});
+  CHECK(stack({u, u}, 0).sizes().vec() == std::vector<int64_t>{2, 2});
+  CHECK(values<uint8_t>(u.flip({0})) == std::vector<uint8_t>{3, 250});
 }
 
 TEST_CASE("dtypes: reductions of the narrow integers", "[dtypes]") {

@@ -31,7 +31,7 @@ struct TempDir {
   }
 };
 
-void copy(const std::string& fixture, const fs::path& to) {
+void copy_fixture(const std::string& fixture, const fs::path& to) {
   fs::create_directories(to.parent_path());
   fs::copy_file(kImages + fixture, to, fs::copy_options::overwrite_existing);
 }
@@ -41,13 +41,13 @@ bool have_png() { return data::image_format_available(data::ImageFormat::kPNG); 
 
 TEST_CASE("ImageFolder: classes sorted, examples sorted by path, labels by class", "[image]") {
   TempDir d;
-  copy("rgb.png", d.path / "zebra" / "b.png");
-  copy("rgb.png", d.path / "zebra" / "a.PNG");
-  copy("rgb.png", d.path / "ant" / "sub" / "x.png");  // found recursively
-  copy("rgb.jpg", d.path / "ant" / "y.jpeg");
+  copy_fixture("rgb.png", d.path / "zebra" / "b.png");
+  copy_fixture("rgb.png", d.path / "zebra" / "a.PNG");
+  copy_fixture("rgb.png", d.path / "ant" / "sub" / "x.png");  // found recursively
+  copy_fixture("rgb.jpg", d.path / "ant" / "y.jpeg");
   std::ofstream(d.path / "ant" / "notes.txt") << "not an image";
   fs::create_directories(d.path / "middle");
-  copy("gray.png", d.path / "middle" / "g.png");
+  copy_fixture("gray.png", d.path / "middle" / "g.png");
   data::datasets::ImageFolder folder(d.path.string());
   CHECK(folder.classes() == std::vector<std::string>{"ant", "middle", "zebra"});
   REQUIRE(folder.size() == std::optional<size_t>(5));
@@ -71,7 +71,8 @@ TEST_CASE("ImageFolder: classes sorted, examples sorted by path, labels by class
 TEST_CASE("ImageFolder: load_all decodes every image in parallel; a loader with workers visits each once", "[image]") {
   if (!have_png()) EMBER_SKIP("this build has no PNG decoder");
   TempDir d;
-  for (int i = 0; i < 30; ++i) copy("rgb.png", d.path / (i % 3 == 0 ? "a" : "b") / (std::to_string(i) + ".png"));
+  for (int i = 0; i < 30; ++i)
+    copy_fixture("rgb.png", d.path / (i % 3 == 0 ? "a" : "b") / (std::to_string(i) + ".png"));
   data::datasets::ImageFolder folder(d.path.string());
   data::LabeledImages all = folder.load_all();
   CHECK(all.x.dtype() == kByte);
@@ -89,7 +90,7 @@ TEST_CASE("ImageFolder: load_all decodes every image in parallel; a loader with 
   CHECK(seen == 30);
   CHECK(labels == 20);
   // Images of different sizes cannot share one tensor.
-  copy("gray.png", d.path / "a" / "zz.png");
+  copy_fixture("gray.png", d.path / "a" / "zz.png");
   CHECK_THROWS_WITH(data::datasets::ImageFolder(d.path.string()).load_all(),
                     Catch::Matchers::Contains("zz.png") && Catch::Matchers::Contains("load_all needs one size"));
 }

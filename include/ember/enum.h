@@ -12,9 +12,10 @@
   X(Linear)                                                                                                          \
   X(Conv1D)                                                                                                          \
   X(Conv2D)                                                                                                          \
-  X(Conv3D) X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) X(Sigmoid) X(Tanh) X(ReLU) X(LeakyReLU) X(SELU) \
-      X(FanIn) X(FanOut) X(Constant) X(Reflect) X(Replicate) X(Circular) X(Zeros) X(Same) X(Valid) X(Nearest)        \
-          X(NearestExact) X(Bilinear) X(Bicubic) X(Trilinear) X(Area)
+  X(Conv3D)                                                                                                          \
+  X(ConvTranspose1D) X(ConvTranspose2D) X(ConvTranspose3D) X(Sigmoid) X(Tanh) X(ReLU) X(LeakyReLU) X(SELU) X(FanIn)  \
+      X(FanOut) X(Constant) X(Reflect) X(Replicate) X(Circular) X(Zeros) X(Same) X(Valid) X(Nearest) X(NearestExact) \
+          X(Bilinear) X(Bicubic) X(Trilinear) X(Area)
 
 namespace ember {
 namespace enumtype {

@@ -78,15 +78,18 @@ void add_slices(T* out, const T* src, const int64_t* ix, int64_t ist, Dims d, in
   });
 }
 
-/// Calls body(out, other, index, index stride, d, count) typed for out's dtype.
-template <typename Body>
+/// Calls body(out, other, index, index stride, d, count) typed for out's dtype: any dtype for a
+/// body that only moves values (kMoves), the arithmetic kernels' dtypes otherwise.
+template <bool kMoves, typename Body>
 void run_slices(const char* op, const Tensor& out, const Tensor& other, const Dims& d, const Tensor& index, Body body) {
   if (out.numel() == 0 || other.numel() == 0) return;
-  dispatch_all(out.dtype(), op, [&](auto tag) {
+  auto typed = [&](auto tag) {
     using T = typename decltype(tag)::type;
     body(static_cast<T*>(out.data_ptr()), static_cast<const T*>(other.data_ptr()), index.data_ptr<int64_t>(),
          index_stride(index), d, index.numel());
-  });
+  };
+  if constexpr (kMoves) dispatch_storage(out.dtype(), op, typed);
+  else dispatch_all(out.dtype(), op, typed);
 }
 
 }  // namespace
@@ -94,14 +97,14 @@ void run_slices(const char* op, const Tensor& out, const Tensor& other, const Di
 // Both entries: out, in and src contiguous (src/backend.h), so every slice is `inner` elements.
 void CpuBackend::index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
   // The slices are read from in: its (outer, n, inner).
-  run_slices("index_select", out, in, split_at(in.sizes(), dim), index,
-             [](auto* o, const auto* x, auto&&... rest) { select_slices(o, x, rest...); });
+  run_slices<true>("index_select", out, in, split_at(in.sizes(), dim), index,
+                   [](auto* o, const auto* x, auto&&... rest) { select_slices(o, x, rest...); });
 }
 
 void CpuBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
   // The slices land in out: its (outer, n, inner).
-  run_slices("index_add", out, src, split_at(out.sizes(), dim), index,
-             [](auto* o, const auto* x, auto&&... rest) { add_slices(o, x, rest...); });
+  run_slices<false>("index_add", out, src, split_at(out.sizes(), dim), index,
+                    [](auto* o, const auto* x, auto&&... rest) { add_slices(o, x, rest...); });
 }
 
 }  // namespace ember
