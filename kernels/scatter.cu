@@ -155,17 +155,6 @@ __global__ void nonzero_write_kernel(const bool* __restrict__ mask, int64_t n, c
   }
 }
 
-template <typename F>
-void dispatch_reduce(ScatterReduce op, const F& f) {
-  switch (op) {
-    case ScatterReduce::Assign: return f(std::integral_constant<ScatterReduce, ScatterReduce::Assign>{});
-    case ScatterReduce::Sum: return f(std::integral_constant<ScatterReduce, ScatterReduce::Sum>{});
-    case ScatterReduce::Prod: return f(std::integral_constant<ScatterReduce, ScatterReduce::Prod>{});
-    case ScatterReduce::Amax: return f(std::integral_constant<ScatterReduce, ScatterReduce::Amax>{});
-    case ScatterReduce::Amin: return f(std::integral_constant<ScatterReduce, ScatterReduce::Amin>{});
-  }
-}
-
 }  // namespace
 }  // namespace cuda_kernels
 

@@ -6,6 +6,7 @@
 // Strides carry the broadcasting: index_copy's 1-D index is a stride-0 view over the other dims,
 // a scalar source is stride 0 everywhere.
 #include <cstdint>
+#include <type_traits>
 
 #include "ember/tensor.h"
 
@@ -13,6 +14,19 @@ namespace ember {
 
 /// How scatter combines a source element with its destination.
 enum class ScatterReduce { Assign, Sum, Prod, Amax, Amin };
+
+/// f(std::integral_constant<ScatterReduce, op>): the reduction as a compile-time constant, for
+/// both backends' kernels.
+template <typename F>
+void dispatch_reduce(ScatterReduce op, const F& f) {
+  switch (op) {
+    case ScatterReduce::Assign: return f(std::integral_constant<ScatterReduce, ScatterReduce::Assign>{});
+    case ScatterReduce::Sum: return f(std::integral_constant<ScatterReduce, ScatterReduce::Sum>{});
+    case ScatterReduce::Prod: return f(std::integral_constant<ScatterReduce, ScatterReduce::Prod>{});
+    case ScatterReduce::Amax: return f(std::integral_constant<ScatterReduce, ScatterReduce::Amax>{});
+    case ScatterReduce::Amin: return f(std::integral_constant<ScatterReduce, ScatterReduce::Amin>{});
+  }
+}
 
 /// The most dims the family takes (a kernel argument on CUDA, so it stays small).
 constexpr int kMaxScatterDims = 16;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ember/data.h"
+#include "ember/serialize.h"
 #include "helpers.h"
 
 using namespace ember;
@@ -187,4 +188,52 @@ TEST_CASE("samplers: make_data_loader takes a sampler instance, and a distribute
       for (int64_t i = 0; i < batch.data.size(0); ++i) seen.push_back(batch.data[i][0].item<float>());
   }
   CHECK(seen == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
+
+namespace {
+/// `saved`'s state written to a file and read into `fresh` (which must then continue alike).
+template <typename S>
+void archive_into(const S& saved, S& fresh, const std::string& name) {
+  serialize::OutputArchive out;
+  saved.save(out);
+  ember_test::TempDir dir;
+  out.save_to(dir.file(name));
+  serialize::InputArchive in;
+  in.load_from(dir.file(name));
+  fresh.load(in);
+}
+}  // namespace
+
+TEST_CASE("samplers: save and load resume each sampler mid-epoch, as LibTorch's", "[data][samplers]") {
+  manual_seed(5);
+  RandomSampler r(10);
+  r.next(3);
+  RandomSampler r2(4);  // another size and order: load replaces both
+  archive_into(r, r2, "random.st");
+  CHECK(r2.index() == 3);
+  CHECK(*r2.next(7) == *r.next(7));
+  SequentialSampler s(5), s2(5);
+  s.next(2);
+  archive_into(s, s2, "sequential.st");
+  CHECK(*s2.next(10) == std::vector<size_t>{2, 3, 4});
+  DistributedRandomSampler d(11, 2, 1), d2(11, 2, 1);
+  d.set_epoch(3);
+  d.reset();
+  d.next(2);
+  archive_into(d, d2, "distributed.st");
+  CHECK(d2.epoch() == 3);
+  CHECK(*d2.next(100) == *d.next(100));
+  DistributedSequentialSampler q(9, 3, 2), q2(9, 3, 2);
+  q.next(1);
+  archive_into(q, q2, "distseq.st");
+  CHECK(*q2.next(100) == *q.next(100));
+  StreamSampler t(10), t2(10);
+  t.next(4);
+  archive_into(t, t2, "stream.st");
+  CHECK(t2.next(100)->size() == 6);
+  // A position past the sampler's range is refused, naming the key.
+  SequentialSampler big(20), small(4);
+  big.next(9);
+  require_throws_with([&] { archive_into(big, small, "big.st"); },
+                      {"SequentialSampler::load: 'index' is 9, outside this sampler's [0, 4]"});
 }

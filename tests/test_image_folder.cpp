@@ -4,32 +4,17 @@
 #include <fstream>
 #include <set>
 
-#include <unistd.h>
-
 #include "catch.h"
 #include "ember/data.h"
 #include "ember/ember.h"
+#include "helpers.h"
 
 using namespace ember;
+using ember_test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 const std::string kImages = std::string(EMBER_FIXTURES_DIR) + "/images/";
-
-/// A fresh folder under the system's temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("ember_image_folder_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 void copy_fixture(const std::string& fixture, const fs::path& to) {
   fs::create_directories(to.parent_path());

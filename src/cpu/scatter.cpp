@@ -130,18 +130,6 @@ inline void combine(T& dst, T v) {
   else dst = (v < dst || v != v) ? v : dst;
 }
 
-/// f(std::integral_constant<ScatterReduce, op>): the reduction as a compile-time constant.
-template <typename F>
-void dispatch_reduce(ScatterReduce op, const F& f) {
-  switch (op) {
-    case ScatterReduce::Assign: return f(std::integral_constant<ScatterReduce, ScatterReduce::Assign>{});
-    case ScatterReduce::Sum: return f(std::integral_constant<ScatterReduce, ScatterReduce::Sum>{});
-    case ScatterReduce::Prod: return f(std::integral_constant<ScatterReduce, ScatterReduce::Prod>{});
-    case ScatterReduce::Amax: return f(std::integral_constant<ScatterReduce, ScatterReduce::Amax>{});
-    case ScatterReduce::Amin: return f(std::integral_constant<ScatterReduce, ScatterReduce::Amin>{});
-  }
-}
-
 }  // namespace
 
 void CpuBackend::gather(const Tensor& other, const Tensor& self, const Tensor& index, const ScatterGeometry& g) {

@@ -1,24 +1,43 @@
 // The samplers of torch::data::samplers, with LibTorch's orders: sequential, randperm from the
-// default generator, and the distributed samplers' std::mt19937(epoch) shuffle of a shared list.
+// default generator, and the distributed samplers' std::mt19937(epoch) shuffle of a shared list;
+// their state in LibTorch's archive keys.
 #include <algorithm>
 #include <numeric>
 #include <random>
 
+#include "../check.h"
 #include "ember/data/samplers/distributed.h"
 #include "ember/data/samplers/random.h"
 #include "ember/data/samplers/sequential.h"
 #include "ember/data/samplers/stream.h"
 #include "ember/error.h"
+#include "ember/serialize.h"
 
 namespace ember {
 namespace data {
 namespace samplers {
 
-void detail::no_archive(const char* sampler, const char* method) {
-  throw Error(ember::detail::str(sampler, "::", method,
-                                 ": ember has no serialize archive type yet, so a sampler's state cannot be "
-                                 "archived; index() gives its position in the epoch"));
+namespace {
+
+// LibTorch's keys: each sampler writes its position (and what it needs to redo its order) as
+// int64 tensors; load reads them back and rebuilds the rest.
+void write_count(serialize::OutputArchive& archive, const char* key, int64_t value) {
+  archive.write(key, tensor(value), /*is_buffer=*/true);
 }
+int64_t read_count(serialize::InputArchive& archive, const char* key) {
+  Tensor t;
+  archive.read(key, t, /*is_buffer=*/true);
+  EMBER_CHECK(t.numel() == 1, "sampler load: '", key, "' holds ", t.numel(), " values, expected one");
+  return t.to(kLong).reshape({}).item<int64_t>();
+}
+size_t read_position(serialize::InputArchive& archive, const char* key, size_t limit, const char* sampler) {
+  const int64_t v = read_count(archive, key);
+  EMBER_CHECK(v >= 0 && size_t(v) <= limit, sampler, "::load: '", key, "' is ", v, ", outside this sampler's [0, ",
+              limit, "]");
+  return size_t(v);
+}
+
+}  // namespace
 
 // --- SequentialSampler -------------------------------------------------------------------------
 
@@ -38,8 +57,12 @@ std::optional<std::vector<size_t>> SequentialSampler::next(size_t batch_size) {
   return batch;
 }
 
-void SequentialSampler::save(serialize::OutputArchive&) const { detail::no_archive("SequentialSampler", "save"); }
-void SequentialSampler::load(serialize::InputArchive&) { detail::no_archive("SequentialSampler", "load"); }
+void SequentialSampler::save(serialize::OutputArchive& archive) const {
+  write_count(archive, "index", int64_t(index_));
+}
+void SequentialSampler::load(serialize::InputArchive& archive) {
+  index_ = read_position(archive, "index", size_, "SequentialSampler");
+}
 
 // --- RandomSampler -----------------------------------------------------------------------------
 
@@ -65,8 +88,18 @@ std::optional<std::vector<size_t>> RandomSampler::next(size_t batch_size) {
   return batch;
 }
 
-void RandomSampler::save(serialize::OutputArchive&) const { detail::no_archive("RandomSampler", "save"); }
-void RandomSampler::load(serialize::InputArchive&) { detail::no_archive("RandomSampler", "load"); }
+void RandomSampler::save(serialize::OutputArchive& archive) const {
+  write_count(archive, "index", index_);
+  archive.write("indexes", indices_, /*is_buffer=*/true);
+}
+void RandomSampler::load(serialize::InputArchive& archive) {
+  Tensor indexes;
+  archive.read("indexes", indexes, /*is_buffer=*/true);
+  EMBER_CHECK(indexes.dim() == 1 && !indexes.is_floating_point(), "RandomSampler::load: 'indexes' is ",
+              describe(indexes), ", expected a 1-D integer tensor");
+  indices_ = indexes.to(indices_.scalar_type()).contiguous();
+  index_ = int64_t(read_position(archive, "index", size_t(indices_.size(0)), "RandomSampler"));
+}
 
 // --- DistributedRandomSampler ------------------------------------------------------------------
 
@@ -105,11 +138,18 @@ std::optional<std::vector<size_t>> DistributedRandomSampler::next(size_t batch_s
   return batch;
 }
 
-void DistributedRandomSampler::save(serialize::OutputArchive&) const {
-  detail::no_archive("DistributedRandomSampler", "save");
+void DistributedRandomSampler::save(serialize::OutputArchive& archive) const {
+  write_count(archive, "sample_index_", int64_t(sample_index_));
+  write_count(archive, "epoch_", int64_t(epoch_));
 }
-void DistributedRandomSampler::load(serialize::InputArchive&) {
-  detail::no_archive("DistributedRandomSampler", "load");
+void DistributedRandomSampler::load(serialize::InputArchive& archive) {
+  const int64_t epoch = read_count(archive, "epoch_");
+  EMBER_CHECK(epoch >= 0, "DistributedRandomSampler::load: 'epoch_' is ", epoch, ", expected a non-negative epoch");
+  epoch_ = size_t(epoch);
+  reset(size_);  // the epoch's order, redrawn from the epoch
+  sample_index_ = read_position(archive, "sample_index_", end_index_, "DistributedRandomSampler");
+  EMBER_CHECK(sample_index_ >= begin_index_, "DistributedRandomSampler::load: 'sample_index_' is ", sample_index_,
+              ", before this rank's share [", begin_index_, ", ", end_index_, ")");
 }
 
 // --- DistributedSequentialSampler --------------------------------------------------------------
@@ -147,11 +187,13 @@ std::optional<std::vector<size_t>> DistributedSequentialSampler::next(size_t bat
   return batch;
 }
 
-void DistributedSequentialSampler::save(serialize::OutputArchive&) const {
-  detail::no_archive("DistributedSequentialSampler", "save");
+void DistributedSequentialSampler::save(serialize::OutputArchive& archive) const {
+  write_count(archive, "sample_index_", int64_t(sample_index_));
 }
-void DistributedSequentialSampler::load(serialize::InputArchive&) {
-  detail::no_archive("DistributedSequentialSampler", "load");
+void DistributedSequentialSampler::load(serialize::InputArchive& archive) {
+  sample_index_ = read_position(archive, "sample_index_", end_index_, "DistributedSequentialSampler");
+  EMBER_CHECK(sample_index_ >= begin_index_, "DistributedSequentialSampler::load: 'sample_index_' is ", sample_index_,
+              ", before this rank's share [", begin_index_, ", ", end_index_, ")");
 }
 
 // --- StreamSampler -----------------------------------------------------------------------------
@@ -168,8 +210,12 @@ std::optional<BatchSize> StreamSampler::next(size_t batch_size) {
   return BatchSize(batch_size);
 }
 
-void StreamSampler::save(serialize::OutputArchive&) const { detail::no_archive("StreamSampler", "save"); }
-void StreamSampler::load(serialize::InputArchive&) { detail::no_archive("StreamSampler", "load"); }
+void StreamSampler::save(serialize::OutputArchive& archive) const {
+  write_count(archive, "examples_retrieved_so_far", int64_t(examples_retrieved_so_far_));
+}
+void StreamSampler::load(serialize::InputArchive& archive) {
+  examples_retrieved_so_far_ = read_position(archive, "examples_retrieved_so_far", epoch_size_, "StreamSampler");
+}
 
 }  // namespace samplers
 }  // namespace data

@@ -23,8 +23,7 @@ class StatefulDataset : public BatchDataset<Self, std::optional<Batch>, BatchReq
  public:
   /// Starts a new epoch.
   virtual void reset() = 0;
-  /// Saves and restores the dataset's position (LibTorch's signature; ember has no archive type
-  /// yet, so these exist for datasets that define one).
+  /// Saves and restores the dataset's position in an archive (LibTorch's signature).
   virtual void save(serialize::OutputArchive& archive) const = 0;
   virtual void load(serialize::InputArchive& archive) = 0;
 };

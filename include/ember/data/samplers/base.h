@@ -4,9 +4,8 @@
 // samplers, the indices of up to batch_size examples) or nullopt at the end of the epoch;
 // reset(new_size) starts a new epoch, over new_size examples when given.
 //
-// save/load take LibTorch's archive types. ember has no serialize::OutputArchive/InputArchive
-// yet, so these are declared for code written against LibTorch's interface, and ember's
-// samplers implement them by throwing ember::Error (index() gives their position meanwhile).
+// save/load write and read the sampler's position (and its epoch's order) in a
+// serialize::OutputArchive / InputArchive under LibTorch's keys, so a run can resume mid-epoch.
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -33,11 +32,6 @@ class Sampler {
   virtual void save(serialize::OutputArchive& archive) const = 0;
   virtual void load(serialize::InputArchive& archive) = 0;
 };
-
-namespace detail {
-/// Throws: `sampler`'s state cannot be archived until ember has archive types.
-[[noreturn]] EMBER_API void no_archive(const char* sampler, const char* method);
-}  // namespace detail
 
 }  // namespace samplers
 }  // namespace data
