@@ -47,6 +47,7 @@
 #include "cifar_models.h"
 #include "data_fingerprint.h"
 #include "ember/data.h"
+#include "numpy_permutation.h"
 #include "training_state.h"
 
 using ember::Tensor;
@@ -213,8 +214,8 @@ std::string usage() {
          "                 optionally test_batch.bin); data/fetch_cifar10.sh DIR downloads them.\n"
          "--data-format F  binary (the default): --data holds the binary batches above; images: --data is a\n"
          "                 folder of 32x32 JPEG or PNG images, one subfolder per class (CIFAR-10's training\n"
-         "                 images unpacked: DIR/train), all decoded at the start; a fixed shuffle of them\n"
-         "                 (the same on every run) gives the first 49,000 to train and the next 1,000 to validate.\n"
+         "                 images unpacked: DIR/train), all decoded at the start and put in the binary batches'\n"
+         "                 order (cifar10_to_bin.py's shuffle): the first 49,000 train, the next 1,000 validate.\n"
          "--device D       cpu or cuda; default cuda when a GPU is usable, else cpu.\n"
          "--epochs N       default 1.\n"
          "--batch-size N   default 64 (resnet20: 128).\n"
@@ -498,7 +499,9 @@ void merge_hyper(const Args& a, const cifar::StoredHyper& s, cifar::Hyper& h) {
 const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
 
 /// The tutorial's split of an image folder (--data-format images): every image decoded, put in
-/// a fixed order (a permutation drawn from seed 20261127, independent of --seed), then the first
+/// the order in which ../shared/data/cifar10_to_bin.py writes the binary batches (numpy's
+/// default_rng(20261127).permutation of the sorted files: for CIFAR-10's folder, the binary
+/// batches' images in their order, so both formats train and validate alike), then the first
 /// num_train train and the next num_val validate, as float32 in [0, 1] like the binary reader's.
 /// `fingerprint` receives the decoded pixels' fingerprint for the checkpoint.
 ember::data::Cifar10Split load_image_split(const std::string& dir, const ember::data::Cifar10Options& o,
@@ -512,8 +515,8 @@ ember::data::Cifar10Split load_image_split(const std::string& dir, const ember::
   if (all.x.size(1) != 3 || all.x.size(2) != 32 || all.x.size(3) != 32)
     throw ember::Error(ember::detail::str("--data-format images: the images of '", dir, "' are ", all.x.sizes(),
                                           " (N x C x H x W); the CIFAR-10 models take 3 x 32 x 32"));
-  ember::manual_seed(20261127);  // --seed reseeds before anything else draws
-  Tensor order = ember::randperm(n);
+  const std::vector<int64_t> permutation = cifar::numpy_permutation(20261127, n);
+  Tensor order = ember::tensor(permutation);
   Tensor x = all.x.to(ember::kFloat).index_select(0, order).div_(255);
   Tensor y = all.y.index_select(0, order);
   fingerprint = cifar::bytes_fingerprint(all.x.data_ptr(), int64_t(all.x.nbytes()));  // in file order
