@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -454,6 +455,17 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;  // never throw from a destructor: a leftover folder is harmless
   std::filesystem::remove_all(path, ec);
+}
+
+std::string fixture_bytes(const std::string& path) {
+  std::ifstream raw(path, std::ios::binary);
+  if (raw) return std::string((std::istreambuf_iterator<char>(raw)), std::istreambuf_iterator<char>());
+  std::ifstream hex(path + ".hex");
+  if (!hex) throw std::runtime_error("fixture_bytes: neither '" + path + "' nor its .hex twin exists");
+  std::string bytes, line;
+  while (std::getline(hex, line))
+    for (size_t i = 0; i + 1 < line.size(); i += 2) bytes.push_back(char(std::stoi(line.substr(i, 2), nullptr, 16)));
+  return bytes;
 }
 
 DeterministicScope::DeterministicScope(bool on) : was(is_deterministic()) { set_deterministic(on); }

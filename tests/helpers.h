@@ -151,6 +151,10 @@ double max_abs(const Tensor& t);
 /// terms cancel, an element that is small keeps the rounding error of the whole sum.
 void require_close_scaled(const Tensor& actual, const Tensor& expected, Tol tol);
 
+/// The bytes of the fixture file at `path`, or, when it is kept as hex text (the JPEGs: the
+/// project tracks no .jpg), of `path`.hex decoded.
+std::string fixture_bytes(const std::string& path);
+
 /// A fresh folder under the system temp dir, removed with its contents at scope exit.
 struct TempDir {
   std::filesystem::path path;

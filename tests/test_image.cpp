@@ -9,6 +9,7 @@
 #include "catch.h"
 #include "ember/data/image.h"
 #include "ember/ember.h"
+#include "helpers.h"
 
 using namespace ember;
 using data::ImageReadMode;
@@ -16,11 +17,6 @@ using data::ImageReadMode;
 namespace {
 
 const std::string kDir = std::string(EMBER_FIXTURES_DIR) + "/images/";
-
-std::string bytes_of(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
 
 struct Record {
   std::string file, mode;
@@ -64,7 +60,8 @@ TEST_CASE("read_image: JPEG and PNG files decode to PIL's pixels in every mode",
   for (const Record& r : rs) {
     if (!available(r.file)) continue;
     INFO(r.file << " " << r.mode);
-    Tensor img = data::read_image(kDir + r.file, mode_of(r.mode));
+    const std::string b = ember_test::fixture_bytes(kDir + r.file);
+    Tensor img = data::decode_image(b.data(), b.size(), mode_of(r.mode), r.file);
     CHECK(img.dtype() == kByte);
     CHECK(img.sizes().vec() == r.shape);
     CHECK(img.to(kLong).reshape({-1}).equal(tensor(r.pixels)));
@@ -84,13 +81,14 @@ TEST_CASE("read_image: alpha modes of PNG, decode_image from memory", "[image]")
   Tensor ga = data::read_image(kDir + "gray.png", ImageReadMode::kGrayAlpha);
   CHECK(ga.sizes().vec() == std::vector<int64_t>{2, 6, 3});
   CHECK(ga.select(0, 0).equal(data::read_image(kDir + "gray.png").select(0, 0)));
-  const std::string b = bytes_of(kDir + "la.png");
+  const std::string b = ember_test::fixture_bytes(kDir + "la.png");
   CHECK(data::decode_image(b.data(), b.size()).equal(data::read_image(kDir + "la.png")));
 }
 
 TEST_CASE("read_image: JPEG has no alpha modes", "[image]") {
   if (!data::image_format_available(data::ImageFormat::kJPEG)) EMBER_SKIP("this build has no JPEG decoder");
-  CHECK_THROWS_WITH(data::read_image(kDir + "rgb.jpg", ImageReadMode::kRGBAlpha),
+  const std::string jpeg = ember_test::fixture_bytes(kDir + "rgb.jpg");
+  CHECK_THROWS_WITH(data::decode_image(jpeg.data(), jpeg.size(), ImageReadMode::kRGBAlpha),
                     Catch::Matchers::Contains("no alpha channel"));
 }
 
@@ -104,7 +102,7 @@ TEST_CASE("read_image: corrupt, truncated and foreign files are errors naming th
   for (const char* file : {"rgb.jpg", "rgb.png", "palette_trns.png"}) {
     if (!available(file)) continue;
     INFO(file);
-    const std::string b = bytes_of(kDir + file);
+    const std::string b = ember_test::fixture_bytes(kDir + file);
     // Every truncation point and a flipped byte in every position: an Error or an image, never a crash.
     for (size_t n = 0; n < b.size(); n += (n < 64 ? 1 : 7)) {
       try {

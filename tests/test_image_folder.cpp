@@ -18,7 +18,7 @@ const std::string kImages = std::string(EMBER_FIXTURES_DIR) + "/images/";
 
 void copy_fixture(const std::string& fixture, const fs::path& to) {
   fs::create_directories(to.parent_path());
-  fs::copy_file(kImages + fixture, to, fs::copy_options::overwrite_existing);
+  std::ofstream(to, std::ios::binary) << ember_test::fixture_bytes(kImages + fixture);
 }
 
 bool have_png() { return data::image_format_available(data::ImageFormat::kPNG); }

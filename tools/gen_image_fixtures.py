@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/images/: small JPEG and PNG files of every layout read_image handles,
-and pixels.txt with the pixels PIL decodes from each (PIL uses the same libjpeg and libpng),
-as "name mode C H W : v v v ...". Run with a Python that has PIL: python3 tools/gen_image_fixtures.py"""
+"""Writes tests/fixtures/images/: small JPEG and PNG files of every layout read_image handles
+(random pixels, made here), and pixels.txt with the pixels PIL decodes from each (PIL uses the
+same libjpeg and libpng), as "name mode C H W : v v v ...". The JPEGs are kept as hex text
+(NAME.hex, 32 bytes a line: the project tracks no .jpg files); the tests turn them back into
+bytes. Run with a Python that has PIL: python3 tools/gen_image_fixtures.py"""
 import io
 import os
 import random
@@ -78,6 +80,14 @@ for name, img in files.items():
             out = back if conv is None else back.convert(conv)
         c, h, w, v = chw(out)
         lines.append(f"{name} {mode_name} {c} {h} {w} : " + " ".join(map(str, v)))
+for name in files:
+    if name.endswith(".jpg"):
+        path = os.path.join(HERE, name)
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path + ".hex", "w") as f:
+            f.write("".join(data[i:i + 32].hex() + "\n" for i in range(0, len(data), 32)))
+        os.remove(path)
 with open(os.path.join(HERE, "pixels.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")
 print("wrote", len(files), "images and", len(lines), "pixel records")
