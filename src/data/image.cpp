@@ -110,11 +110,7 @@ std::string decode_jpeg_into(const unsigned char* data, size_t size, ImageReadMo
   cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&cinfo);
   const int64_t h = cinfo.output_height, w = cinfo.output_width, c = cinfo.output_components;
-  if (h <= 0 || w <= 0 || h * w * c > kMaxPixelBytes) {
-    jpeg_destroy_decompress(&cinfo);
-    return "the image is larger than ember decodes";
-  }
-  try {  // between libjpeg calls: an exception (out of memory) may leave, once libjpeg is freed
+  try {  // between libjpeg calls: pixel_buffer's size check or out of memory may throw, once libjpeg is freed
     out = pixel_buffer(h, w, c, name);
   } catch (...) {
     jpeg_destroy_decompress(&cinfo);
@@ -213,11 +209,7 @@ std::string decode_png_into(const unsigned char* data, size_t size, ImageReadMod
     png_destroy_read_struct(&png, &info, nullptr);
     return "unexpected row layout after conversion";
   }
-  if (h <= 0 || w <= 0 || h * w * channels > kMaxPixelBytes) {
-    png_destroy_read_struct(&png, &info, nullptr);
-    return "the image is larger than ember decodes";
-  }
-  try {
+  try {  // as for JPEG: libpng is freed before pixel_buffer's error leaves
     out = pixel_buffer(h, w, channels, name);
   } catch (...) {
     png_destroy_read_struct(&png, &info, nullptr);
