@@ -7,14 +7,10 @@
 #include "backend.h"
 #include "cpu/cpu_backend.h"
 #include "dtype_dispatch.h"
+#include "factory_options.h"
 
 namespace ember {
 namespace {
-
-Tensor finish(Tensor t, const TensorOptions& o) {
-  if (o.requires_grad()) t.requires_grad_(true);
-  return t;
-}
 
 /// Fills a host buffer then moves it to the requested device (small, setup-time factories).
 template <typename Fill>
@@ -34,12 +30,14 @@ Tensor filled(const char* op, IntArrayRef size, const Scalar& v, const TensorOpt
   ScalarType dt = o.has_dtype() ? o.dtype() : v.isFloatingPoint() ? kFloat : v.isBoolean() ? kBool : kLong;
   Tensor t = make_empty(size, dt, o.device(), op);
   backend(t).fill(t, v);
-  return finish(t, o);
+  return finish_factory(t, o);
 }
 
 }  // namespace
 
-Tensor empty(IntArrayRef size, const TensorOptions& o) { return finish(make_empty(size, o.dtype(), o.device()), o); }
+Tensor empty(IntArrayRef size, const TensorOptions& o) {
+  return finish_factory(make_empty(size, o.dtype(), o.device()), o);
+}
 Tensor full(IntArrayRef size, const Scalar& v, const TensorOptions& o) { return filled("full", size, v, o); }
 Tensor zeros(IntArrayRef size, const TensorOptions& o) { return filled("zeros", size, 0, o.dtype(o.dtype())); }
 Tensor ones(IntArrayRef size, const TensorOptions& o) { return filled("ones", size, 1, o.dtype(o.dtype())); }
@@ -48,13 +46,13 @@ Tensor rand(IntArrayRef size, const TensorOptions& o) {
   EMBER_CHECK(is_floating_point(o.dtype()), "rand: expected a floating-point dtype, got ", o.dtype());
   Tensor t = make_empty(size, o.dtype(), o.device(), "rand");
   backend(t).uniform(t, 0, 1);
-  return finish(t, o);
+  return finish_factory(t, o);
 }
 Tensor randn(IntArrayRef size, const TensorOptions& o) {
   EMBER_CHECK(is_floating_point(o.dtype()), "randn: expected a floating-point dtype, got ", o.dtype());
   Tensor t = make_empty(size, o.dtype(), o.device(), "randn");
   backend(t).normal(t, 0, 1);
-  return finish(t, o);
+  return finish_factory(t, o);
 }
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& o) {
   EMBER_CHECK(low < high, "randint: expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
@@ -62,7 +60,7 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
   EMBER_CHECK(dt != kBool, "randint: bool is not a valid dtype");
   Tensor t = make_empty(size, dt, o.device(), "randint");
   backend(t).randint(t, low, high);
-  return finish(t, o);
+  return finish_factory(t, o);
 }
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) { return randint(0, high, size, o); }
 
@@ -72,7 +70,7 @@ Tensor randperm(int64_t n, const TensorOptions& o) {
   Tensor r = make_empty({n}, kLong, Device(kCPU), "randperm");
   static_cast<CpuBackend&>(cpu_backend()).randperm(r.data_ptr<int64_t>(), n);
   Tensor out = o.has_dtype() && o.dtype() != kLong ? r.to(o.dtype()) : r;
-  return finish(o.device().is_cpu() ? out : out.to(o.device()), o);
+  return finish_factory(o.device().is_cpu() ? out : out.to(o.device()), o);
 }
 
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& o) {
@@ -90,15 +88,15 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
   EMBER_CHECK(count < 0x1p63, "arange: the range from ", s, " to ", e, " by step ", st,
               " has more elements than fit in 64 bits");
   const auto n = int64_t(count);
-  return finish(host_filled("arange", {n}, dt, o.device(), [&](int64_t i) { return s + double(i) * st; }), o);
+  return finish_factory(host_filled("arange", {n}, dt, o.device(), [&](int64_t i) { return s + double(i) * st; }), o);
 }
 Tensor arange(const Scalar& start, const Scalar& end, const TensorOptions& o) { return arange(start, end, 1, o); }
 Tensor arange(const Scalar& end, const TensorOptions& o) { return arange(0, end, 1, o); }
 
 Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
   EMBER_CHECK(n >= 0 && m >= 0, "eye: n and m must be non-negative, got ", n, " and ", m);
-  return finish(host_filled("eye", {n, m}, o.dtype(), o.device(), [m](int64_t i) { return i / m == i % m ? 1 : 0; }),
-                o);
+  return finish_factory(
+      host_filled("eye", {n, m}, o.dtype(), o.device(), [m](int64_t i) { return i / m == i % m ? 1 : 0; }), o);
 }
 Tensor eye(int64_t n, const TensorOptions& o) { return eye(n, n, o); }
 
@@ -128,7 +126,7 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const Tenso
   impl->sizes = sizes.vec();
   impl->strides = strides.vec();
   impl->dtype = o.dtype();
-  return finish(Tensor(std::move(impl)), o);
+  return finish_factory(Tensor(std::move(impl)), o);
 }
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {
   shape_numel(sizes, "from_blob");  // before contiguous_strides multiplies the sizes
@@ -199,7 +197,7 @@ Tensor tensor(const TensorDataContainer& data, const TensorOptions& o) {
     for (size_t i = 0; i < values.size(); ++i) p[i] = values[i].to<T>();
   });
   Tensor t = o.device().is_cpu() ? h : h.to(o.device());
-  return finish(t, o);
+  return finish_factory(t, o);
 }
 
 }  // namespace ember

@@ -3,17 +3,12 @@
 #include <cmath>
 
 #include "ember/tensor_ops.h"
+#include "factory_options.h"
 #include "ops/common.h"
 #include "tensor_impl.h"
 
 namespace ember {
 namespace {
-
-/// Applies `o`'s requires_grad to a freshly made tensor.
-Tensor finish(Tensor t, const TensorOptions& o) {
-  if (o.requires_grad()) t.requires_grad_(true);
-  return t;
-}
 
 /// PyTorch's linspace values, computed in T: the first half counted up from start, the second
 /// down from end, so both ends are exact.
@@ -38,7 +33,7 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const Ten
     if (dt == kFloat) fill_linspace(host.data_ptr<float>(), start.toDouble(), end.toDouble(), steps);
     else fill_linspace(host.data_ptr<double>(), start.toDouble(), end.toDouble(), steps);
   }
-  return finish(host.to(o.device(), dt), o);
+  return finish_factory(host.to(o.device(), dt), o);
 }
 
 Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base, const TensorOptions& o) {
@@ -48,7 +43,7 @@ Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double ba
   const double* e = exponents.data_ptr<double>();
   double* out = host.data_ptr<double>();
   for (int64_t i = 0; i < steps; ++i) out[i] = std::pow(base, e[i]);
-  return finish(host.to(o.device(), o.dtype()), o);
+  return finish_factory(host.to(o.device(), o.dtype()), o);
 }
 
 Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& o) {
@@ -69,7 +64,7 @@ Tensor empty_strided(IntArrayRef size, IntArrayRef stride, const TensorOptions& 
   impl->sizes = size.vec();
   impl->strides = stride.vec();
   impl->dtype = o.dtype();
-  return finish(Tensor(std::move(impl)), o);
+  return finish_factory(Tensor(std::move(impl)), o);
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
