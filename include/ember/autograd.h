@@ -140,6 +140,8 @@ using ::ember::AutoGradMode;
 using ::ember::GradMode;
 using Variable = Tensor;
 using ::ember::variable_list;
+/// torch::autograd::tensor_list, custom Functions' spelling of a gradient list.
+using tensor_list = std::vector<Tensor>;
 
 /// LibTorch's torch::autograd::backward: Tensor::backward for several roots at once. A
 /// gradient left undefined is ones for a one-element root. retain_graph defaults to

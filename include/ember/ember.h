@@ -6,6 +6,7 @@
 #include "ember/data.h"
 #include "ember/functional.h"
 #include "ember/indexing.h"
+#include "ember/loss_ops.h"
 #include "ember/nn.h"
 #include "ember/optim.h"
 #include "ember/random.h"

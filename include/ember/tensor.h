@@ -104,6 +104,9 @@ class EMBER_API Tensor {
   Tensor contiguous() const;
   Tensor clone() const;
   Tensor detach() const;
+  /// LibTorch's Tensor::data(): the values without the history, sharing storage (a detach);
+  /// `p.grad().data() = g` assigns into the gradient as LibTorch's rvalue assignment does.
+  Tensor data() const { return detach(); }
   const Tensor& detach_() const;
 
   // --- views (share storage) ---------------------------------------------------------------
@@ -220,9 +223,12 @@ class EMBER_API Tensor {
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
 // The comparisons (bool results), each with a tensor or a scalar: eq, ne, lt, le, gt, ge.
-#define EMBER_DECLARE_COMPARISON(name)    \
-  Tensor name(const Tensor& other) const; \
-  Tensor name(const Scalar& other) const;
+// The in-place forms (eq_, ...) store the result in this tensor's dtype, as LibTorch's.
+#define EMBER_DECLARE_COMPARISON(name)              \
+  Tensor name(const Tensor& other) const;           \
+  Tensor name(const Scalar& other) const;           \
+  const Tensor& name##_(const Tensor& other) const; \
+  const Tensor& name##_(const Scalar& other) const;
   EMBER_DECLARE_COMPARISON(eq)
   EMBER_DECLARE_COMPARISON(ne)
   EMBER_DECLARE_COMPARISON(lt)

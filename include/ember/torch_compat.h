@@ -3,6 +3,25 @@
 // `#include <torch/torch.h>` becomes `#include <ember/torch_compat.h>`, with no other change.
 // It is optional and never included by ember itself, because it claims the names torch, at and
 // c10 and LibTorch's macro names for the program that asks for them.
+// <torch/torch.h> brings these standard headers in transitively; LibTorch programs rely on it.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
 #include "ember/ember.h"
 
 namespace torch = ember;

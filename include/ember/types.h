@@ -33,6 +33,16 @@ constexpr ScalarType kInt32 = ScalarType::Int;
 constexpr ScalarType kInt = ScalarType::Int;
 constexpr ScalarType kHalf = ScalarType::Half;          // reserved for mixed precision
 constexpr ScalarType kBFloat16 = ScalarType::BFloat16;  // reserved for mixed precision
+constexpr ScalarType kFloat16 = ScalarType::Half;
+// LibTorch's short names (torch/types.h).
+constexpr ScalarType kU8 = kUInt8;
+constexpr ScalarType kI8 = kInt8;
+constexpr ScalarType kI16 = kInt16;
+constexpr ScalarType kI32 = kInt32;
+constexpr ScalarType kI64 = kInt64;
+constexpr ScalarType kF16 = kFloat16;
+constexpr ScalarType kF32 = kFloat32;
+constexpr ScalarType kF64 = kFloat64;
 
 EMBER_API const char* to_string(ScalarType t);
 EMBER_API std::ostream& operator<<(std::ostream& os, ScalarType t);

@@ -421,11 +421,13 @@ Tensor Tensor::clamp_min(const Scalar& lo) const { return ember::clamp_min(*this
 Tensor Tensor::clamp_max(const Scalar& hi) const { return ember::clamp_max(*this, hi); }
 
 // --- comparisons and where ----------------------------------------------------------------------------
-#define EMBER_COMPARISON(fname, OP, sym)                                                                \
-  Tensor fname(const Tensor& a, const Tensor& b) { return compare(BinaryOp::OP, #fname, a, b); }        \
-  Tensor Tensor::fname(const Tensor& o) const { return compare(BinaryOp::OP, #fname, *this, o); }       \
-  Tensor Tensor::fname(const Scalar& o) const { return compare(BinaryOp::OP, #fname, *this, o); }       \
-  Tensor operator sym(const Tensor& a, const Tensor& b) { return compare(BinaryOp::OP, #fname, a, b); } \
+#define EMBER_COMPARISON(fname, OP, sym)                                                                               \
+  Tensor fname(const Tensor& a, const Tensor& b) { return compare(BinaryOp::OP, #fname, a, b); }                       \
+  Tensor Tensor::fname(const Tensor& o) const { return compare(BinaryOp::OP, #fname, *this, o); }                      \
+  Tensor Tensor::fname(const Scalar& o) const { return compare(BinaryOp::OP, #fname, *this, o); }                      \
+  const Tensor& Tensor::fname##_(const Tensor& o) const { return copy_(compare(BinaryOp::OP, #fname "_", *this, o)); } \
+  const Tensor& Tensor::fname##_(const Scalar& o) const { return copy_(compare(BinaryOp::OP, #fname "_", *this, o)); } \
+  Tensor operator sym(const Tensor& a, const Tensor& b) { return compare(BinaryOp::OP, #fname, a, b); }                \
   Tensor operator sym(const Tensor& a, const Scalar& b) { return compare(BinaryOp::OP, #fname, a, b); }
 EMBER_COMPARISON(eq, Eq, ==)
 EMBER_COMPARISON(ne, Ne, !=)

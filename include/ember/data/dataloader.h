@@ -20,9 +20,12 @@
 namespace ember {
 namespace data {
 
+// A second argument that converts to DataLoaderOptions (a batch size) is the options, not a
+// sampler: make_data_loader(dataset, 64) takes the overload below, as LibTorch's.
 template <typename Dataset, typename Sampler>
-std::enable_if_t<!Dataset::is_stateful, std::unique_ptr<StatelessDataLoader<Dataset, Sampler>>> make_data_loader(
-    Dataset dataset, Sampler sampler, DataLoaderOptions options = DataLoaderOptions()) {
+std::enable_if_t<!Dataset::is_stateful && !std::is_convertible_v<Sampler, DataLoaderOptions>,
+                 std::unique_ptr<StatelessDataLoader<Dataset, Sampler>>>
+make_data_loader(Dataset dataset, Sampler sampler, DataLoaderOptions options = DataLoaderOptions()) {
   return std::make_unique<StatelessDataLoader<Dataset, Sampler>>(std::move(dataset), std::move(sampler),
                                                                  std::move(options));
 }

@@ -30,4 +30,11 @@ EMBER_API Tensor pad(const Tensor& input, const PadFuncOptions& options);
 
 }  // namespace functional
 }  // namespace nn
+
+/// ATen's constant_pad_nd (torch::constant_pad_nd): F::pad in constant mode.
+inline Tensor constant_pad_nd(const Tensor& self, IntArrayRef pad, const Scalar& value = 0) {
+  return nn::functional::pad(
+      self, nn::functional::PadFuncOptions(std::vector<int64_t>(pad.begin(), pad.end())).value(value.toDouble()));
+}
+
 }  // namespace ember
