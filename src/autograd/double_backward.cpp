@@ -90,6 +90,8 @@ constexpr const char* kDifferentiable[] = {
     // batch_norm's node switches to recorded ops under create_graph (src/ops/batch_norm.cpp);
     // layer_norm and group_norm keep their fused kernels and are refused.
     "batch_norm",
+    // Without zeros in its input (else it is recorded as its composition, src/ops/reduce_extra.cpp).
+    "cumprod",
     "as_strided_backward",
     // The activations switch to recorded ops under create_graph (src/ops/elementwise.cpp).
     "silu",
