@@ -209,7 +209,6 @@ TEST_CASE("pt: hostile and broken files are refused naming the file and the rule
       {"deep.pt", {"nest deeper than 500 levels"}},
       {"self_list.pt", {"put inside itself"}},
       {"bad_memo.pt", {"memo entry 7 is read before it is written"}},
-      {"deflated.pt", {"compressed (deflate)", "re-save"}},
   };
   for (const auto& c : cases) {
     INFO(c.first);

@@ -1,5 +1,6 @@
 // ember/torch_compat.h, the porting header: LibTorch's names (torch::, at::, c10::Error) and
-// macros (TORCH_MODULE, TORCH_CHECK, TORCH_INTERNAL_ASSERT, AT_ASSERT) mean what they mean there.
+// macros (TORCH_MODULE, TORCH_CHECK, TORCH_INTERNAL_ASSERT, AT_ASSERT) and torch::str / c10::str mean
+// what they mean there.
 #include <ember/torch_compat.h>
 
 #include "helpers.h"
@@ -39,4 +40,20 @@ TEST_CASE("torch_compat: TORCH_CHECK throws c10::Error with the message, or LibT
   }
   require_throws_with([&] { TORCH_INTERNAL_ASSERT(n == 2, "rows ", n); }, {"internal error in ember", "rows 3"});
   require_throws_with([&] { AT_ASSERT(n == 2); }, {"internal error in ember", "n == 2 failed at"});
+}
+
+TEST_CASE("torch_compat: torch::str and c10::str concatenate their arguments with operator<<", "[compat]") {
+  torch::Tensor t = torch::zeros({2, 3});
+  CHECK(torch::str("expected ", t.sizes(), " of ", t.dtype(), " on ", t.device(), ", got ", 4, ' ', 2.5, ' ', true) ==
+        "expected [2, 3] of float32 on cpu, got 4 2.5 1");
+  CHECK(c10::str("a", std::string("b"), 'c') == "abc");
+  CHECK(torch::str().empty());
+  // A lone string comes back as it is, as LibTorch's (a const char* stays one).
+  const char* text = torch::str("text");
+  CHECK(std::string(text) == "text");
+  const std::string s = "kept";
+  CHECK(&torch::str(s) == &s);
+  // ember's own spelling, and inside a check message.
+  CHECK(ember::str(torch::Device("cpu")) == "cpu");
+  require_throws_with([&] { TORCH_CHECK(t.dim() == 3, torch::str("dims ", t.dim()), t.sizes()); }, {"dims 2[2, 3]"});
 }

@@ -130,7 +130,7 @@ def hostile(out):
     raw_pt(os.path.join(out, "self_list.pt"), b"\x80\x02]q\x00h\x00a.")
     # A memo entry read before it is written.
     raw_pt(os.path.join(out, "bad_memo.pt"), b"\x80\x02h\x07.")
-    # Stored deflated (ember reads stored entries only).
+    # Its entries deflated, as a zip tool re-compressing a .pt writes them (more in gen_pt_deflate_fixtures.py).
     write_zip(os.path.join(out, "deflated.pt"), [("archive/data.pkl", tensor_pickle(4, 0, [4], [1])),
                                                  ("archive/data/0", four), ("archive/version", b"3\n")],
               zipfile.ZIP_DEFLATED)

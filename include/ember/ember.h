@@ -11,6 +11,7 @@
 #include "ember/optim.h"
 #include "ember/random.h"
 #include "ember/serialize.h"
+#include "ember/string_util.h"
 #include "ember/tensor.h"
 #include "ember/tensor_ops.h"
 #include "ember/types.h"

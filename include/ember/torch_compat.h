@@ -30,6 +30,7 @@ namespace c10 {
 using Error = ::ember::Error;  // `catch (const c10::Error& e)` catches every ember error
 using ::ember::InferenceMode;
 using ::ember::IValue;
+using ::ember::str;  // c10::str, as torch::str
 using std::nullopt;
 template <typename T>
 using optional = std::optional<T>;
@@ -48,7 +49,7 @@ namespace detail {
 inline std::string check_message(const char* fallback) { return fallback; }
 template <typename... Args>
 std::string check_message(const char*, const Args&... args) {
-  return str(args...);
+  return ::ember::detail::str(args...);  // qualified: ember::str is also found by ADL
 }
 }  // namespace detail
 }  // namespace ember

@@ -81,6 +81,17 @@ constexpr const char* kDifferentiable[] = {
     "conv_transpose2d",
     "max_pool2d",
     "max_pool2d_backward",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool2d_backward",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_backward",
+    // batch_norm's node switches to recorded ops under create_graph (src/ops/batch_norm.cpp);
+    // layer_norm and group_norm keep their fused kernels and are refused.
+    "batch_norm",
+    // Without zeros in its input (else it is recorded as its composition, src/ops/reduce_extra.cpp).
+    "cumprod",
     "as_strided_backward",
     // The activations switch to recorded ops under create_graph (src/ops/elementwise.cpp).
     "silu",

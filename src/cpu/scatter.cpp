@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../dtype_dispatch.h"
@@ -46,6 +47,13 @@ Walk make_walk(const ScatterGeometry& g, bool dim_innermost) {
   return w;
 }
 
+/// Whether F has run(index offset, self offset, other offset, n): its own loop over a run of n
+/// elements contiguous in index and other, at one self offset (gather's).
+template <typename F, typename = void>
+struct HasRun : std::false_type {};
+template <typename F>
+struct HasRun<F, std::void_t<decltype(std::declval<const F&>().run(0, 0, 0, 0))>> : std::true_type {};
+
 /// f(index offset, self offset, other offset) for the elements [begin, end) of the walk.
 template <typename F>
 void walk_range(const Walk& w, int64_t begin, int64_t end, const F& shared_f) {
@@ -63,7 +71,11 @@ void walk_range(const Walk& w, int64_t begin, int64_t end, const F& shared_f) {
   for (int64_t e = begin; e < end;) {
     const int64_t run = std::min(n_last - c[last], end - e);
     if (s0 == 1 && s1 == 0 && s2 == 1) {  // the common run: index and other contiguous along dim
-      for (int64_t r = 0; r < run; ++r) f(off[0] + r, off[1], off[2] + r);
+      if constexpr (HasRun<F>::value) {
+        f.run(off[0], off[1], off[2], run);
+      } else {
+        for (int64_t r = 0; r < run; ++r) f(off[0] + r, off[1], off[2] + r);
+      }
     } else {
       for (int64_t r = 0; r < run; ++r) f(off[0] + r * s0, off[1] + r * s1, off[2] + r * s2);
     }
@@ -130,6 +142,49 @@ inline void combine(T& dst, T v) {
   else dst = (v < dst || v != v) ? v : dst;
 }
 
+/// gather's element: out[oo] = self[so + index value * sd]. A bad value reads position 0
+/// instead (no branch around the load: the loads of a run stay independent); the caller throws
+/// before the output is used. Held by value in each range (walk_range's private copy), so the
+/// pointers stay in registers across the stores.
+template <typename T>
+struct GatherFn {
+  const T* in;
+  T* out;
+  const int64_t* ix;
+  int64_t sd;
+  IndexCheck check;
+  void operator()(int64_t io, int64_t so, int64_t oo) const {
+    const int64_t v = check.value(ix[io]);
+    out[oo] = in[so + (v < 0 ? 0 : v) * sd];
+  }
+  // A run: the range check's result is or-ed into one flag per run (no store per element), and
+  // a contiguous dim (sd == 1) indexes without a multiply.
+  void run(int64_t io, int64_t so, int64_t oo, int64_t n) const {
+    const int64_t* x = ix + io;
+    const T* src = in + so;
+    T* dst = out + oo;
+    const uint64_t size = check.size;
+    const int64_t wrap = check.wrap;
+    bool bad = false;
+    if (sd == 1) {
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t v = x[r] + (x[r] < 0 ? wrap : 0);
+        const bool ok = uint64_t(v) < size;
+        bad |= !ok;
+        dst[r] = src[ok ? v : 0];
+      }
+    } else {
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t v = x[r] + (x[r] < 0 ? wrap : 0);
+        const bool ok = uint64_t(v) < size;
+        bad |= !ok;
+        dst[r] = src[(ok ? v : 0) * sd];
+      }
+    }
+    if (bad && check.flag != nullptr) __atomic_store_n(check.flag, int64_t(1), __ATOMIC_RELAXED);
+  }
+};
+
 }  // namespace
 
 void CpuBackend::gather(const Tensor& other, const Tensor& self, const Tensor& index, const ScatterGeometry& g) {
@@ -146,13 +201,7 @@ void CpuBackend::gather(const Tensor& other, const Tensor& self, const Tensor& i
     using T = typename decltype(tag)::type;
     const T* in = static_cast<const T*>(self.data_ptr());
     T* out = static_cast<T*>(other.data_ptr());
-    // A bad value reads position 0 instead (no branch around the load: the loads of one run
-    // stay independent); the caller throws before the output is used.
-    // Captures by value: the pointers stay in registers across the stores.
-    walk_all(w, g.numel, 1, [in, out, ix, sd, check](int64_t io, int64_t so, int64_t oo) {
-      const int64_t v = check.value(ix[io]);
-      out[oo] = in[so + (v < 0 ? 0 : v) * sd];
-    });
+    walk_all(w, g.numel, 1, GatherFn<T>{in, out, ix, sd, check});
   });
 }
 

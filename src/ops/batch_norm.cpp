@@ -14,6 +14,36 @@ Tensor per_channel(const Tensor& t, ScalarType dtype) {
   return t.reshape({t.numel()}).to(dtype).contiguous();
 }
 
+/// batch_norm's backward in recorded ops, for a create_graph backward: the fused kernel's
+/// formulas, with x^ = (x - mean) * invstd and per-channel means over the other dims,
+///   training: dx = w * invstd * (dy - mean(dy) - x^ * mean(dy * x^)),  eval: dx = w * invstd * dy,
+///   dw = sum(dy * x^), db = sum(dy).
+/// In training the batch statistics are recomputed from x, so their dependence on it is
+/// differentiated too; in evaluation they are the running statistics, constants.
+variable_list batch_norm_graph_backward(const Tensor& x, const Tensor& weight, const Tensor& go,
+                                        const Tensor& save_mean, const Tensor& save_invstd, bool training, double eps,
+                                        const std::vector<bool>& needs) {
+  std::vector<int64_t> channel_shape(x.dim(), 1), dims;  // (1, C, 1, ...) broadcasts per channel
+  channel_shape[1] = x.size(1);
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (d != 1) dims.push_back(d);
+  Tensor mean = save_mean.reshape(channel_shape), invstd = save_invstd.reshape(channel_shape);
+  if (training) {
+    mean = x.mean(dims, true);
+    const Tensor centred = x - mean;
+    invstd = ((centred * centred).mean(dims, true) + eps).pow(-0.5);
+  }
+  const Tensor x_hat = (x - mean) * invstd;
+  variable_list grads(3);
+  if (needs[0]) {
+    const Tensor scale = weight.defined() ? invstd * weight.reshape(channel_shape) : invstd;
+    grads[0] = training ? scale * (go - go.mean(dims, true) - x_hat * (go * x_hat).mean(dims, true)) : go * scale;
+  }
+  if (needs[1]) grads[1] = (go * x_hat).sum(dims);
+  if (needs[2]) grads[2] = go.sum(dims);
+  return grads;
+}
+
 /// batch_norm without the check that training has more than one value per channel: instance_norm
 /// runs it on (1, N * C, *), where one spatial value per sample is allowed (it normalises to 0), as
 /// at::instance_norm.
@@ -66,15 +96,28 @@ Tensor native_batch_norm(const Tensor& input, const Tensor& weight, const Tensor
   }
 
   if (autograd::needs_grad({input, weight, bias})) {
-    auto s_in = autograd::save(in_c, op);
-    auto s_w = w_c.defined() ? autograd::save(w_c, op) : autograd::SavedTensor();
-    const bool has_weight = w_c.defined();
-    record_norm(op, out, input, weight, bias, c,
-                [s_in, s_w, has_weight, save_mean, save_invstd, training](const Tensor& gi, const Tensor& gw,
-                                                                          const Tensor& gb, const Tensor& go) {
-                  backend(go).batch_norm_backward(gi, gw, gb, go, s_in.get(), has_weight ? s_w.get() : Tensor(),
-                                                  save_mean, save_invstd, training);
-                });
+    // The input and weight themselves are saved (not their contiguous copies), so that a
+    // create_graph backward differentiates through them.
+    auto s_in = autograd::save(input, op);
+    auto s_w = weight.defined() ? autograd::save(weight, op) : autograd::SavedTensor();
+    const bool has_weight = weight.defined();
+    record_norm(
+        op, out, input, weight, bias, c,
+        [s_in, s_w, has_weight, save_mean, save_invstd, training, dtype](const Tensor& gi, const Tensor& gw,
+                                                                         const Tensor& gb, const Tensor& go) {
+          Tensor x;
+          {
+            NoGradGuard no_grad;
+            x = s_in.get().contiguous();
+          }
+          backend(go).batch_norm_backward(gi, gw, gb, go, x, has_weight ? per_channel(s_w.get(), dtype) : Tensor(),
+                                          save_mean, save_invstd, training);
+        },
+        [s_in, s_w, has_weight, save_mean, save_invstd, training, eps](const Tensor& go,
+                                                                       const std::vector<bool>& needs) {
+          return batch_norm_graph_backward(s_in.get(), has_weight ? s_w.get() : Tensor(), go, save_mean, save_invstd,
+                                           training, eps, needs);
+        });
   }
   return out;
 }

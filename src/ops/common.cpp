@@ -90,14 +90,20 @@ std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* ar
 }
 
 void record_norm(const char* op, const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
-                 int64_t params, NormBackwardKernel kernel) {
+                 int64_t params, NormBackwardKernel kernel, NormGraphBackward graph) {
   const std::vector<int64_t> in_shape = input.sizes().vec();
   const std::vector<int64_t> w_shape = weight.defined() ? weight.sizes().vec() : std::vector<int64_t>();
   const std::vector<int64_t> b_shape = bias.defined() ? bias.sizes().vec() : std::vector<int64_t>();
   autograd::record(op, out, {input, weight, bias},
-                   [kernel = std::move(kernel), params, in_shape, w_shape, b_shape](const Tensor& grad,
-                                                                                    const std::vector<bool>& needs) {
+                   [kernel = std::move(kernel), graph = std::move(graph), params, in_shape, w_shape, b_shape](
+                       const Tensor& grad, const std::vector<bool>& needs) {
                      variable_list grads(3);
+                     if (graph && GradMode::is_enabled()) {  // create_graph
+                       grads = graph(grad, needs);
+                       if (needs[1]) grads[1] = grads[1].reshape(w_shape);
+                       if (needs[2]) grads[2] = grads[2].reshape(b_shape);
+                       return grads;
+                     }
                      const Tensor go = grad.contiguous();
                      if (needs[0]) grads[0] = make_empty(in_shape, go.dtype(), go.device());
                      if (needs[1]) grads[1] = make_empty({params}, go.dtype(), go.device());

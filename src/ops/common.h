@@ -30,11 +30,15 @@ std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* ar
 /// shape), grad_weight and grad_bias (flat, (params)) from grad_out (contiguous).
 using NormBackwardKernel = std::function<void(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
                                               const Tensor& grad_out)>;
+/// The same backward in recorded ops, for a create_graph backward: {grad_in, grad_weight (params),
+/// grad_bias (params)} from grad_out, undefined where `needs` says no.
+using NormGraphBackward = std::function<variable_list(const Tensor& grad_out, const std::vector<bool>& needs)>;
 /// Records the one node of a fused normalisation (batch_norm, layer_norm, group_norm) over
-/// (input, weight, bias): its backward allocates the gradients asked for and runs `kernel`, and
-/// the weight and bias gradients are viewed back to their tensors' shapes.
+/// (input, weight, bias): its backward allocates the gradients asked for and runs `kernel` (or,
+/// under create_graph, `graph` when the norm has one), and the weight and bias gradients are
+/// viewed back to their tensors' shapes.
 void record_norm(const char* op, const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
-                 int64_t params, NormBackwardKernel kernel);
+                 int64_t params, NormBackwardKernel kernel, NormGraphBackward graph = nullptr);
 
 namespace detail {
 /// nn::functional::linear after its argument checks: input (..., in) @ weight (out, in)^T + bias,

@@ -1,5 +1,8 @@
-// max_pool2d: PyTorch's argument checks and output-size rule (ceil_mode included), the forward
-// kernel that also records each window's argmax, and the backward that routes gradients there.
+// The 2-D pools (max, average, adaptive): PyTorch's argument checks and output-size rule
+// (ceil_mode included), the forward kernels (max pooling's also records each window's argmax),
+// and the backwards, recorded ops under create_graph (double backward).
+#include <functional>
+
 #include "common.h"
 
 namespace ember {
@@ -18,11 +21,13 @@ int64_t pool_out_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_
   return out;
 }
 
-/// The input gradient of max_pool2d as a recorded op, for a create_graph backward: linear in g,
-/// its own gradient reads gg at each window's maximum (a gather, done as index_select over the
-/// flattened planes, itself recorded).
-Tensor max_pool2d_grad_input(const Tensor& g, const Tensor& indices, const std::vector<int64_t>& in_shape,
-                             const PoolParams& p) {
+/// A pooling op's input gradient: `kernel` writes it (the input's shape) from the contiguous
+/// output gradient. The map from g is linear, so under create_graph (grad mode on in a backward)
+/// it is recorded as the op `name`, whose own backward is the transposed map `adjoint` applied
+/// to gg: the pool itself for average pooling, a gather at the saved indices for max pooling.
+Tensor pool_grad_input(autograd::NodeName name, const Tensor& g, const std::vector<int64_t>& in_shape,
+                       const std::function<void(const Tensor& grad_in, const Tensor& g_c)>& kernel,
+                       std::function<Tensor(const Tensor& gg)> adjoint) {
   Tensor grad_in = make_empty(in_shape, g.dtype(), g.device());
   if (g.numel() > 0) {
     Tensor g_c;
@@ -30,25 +35,26 @@ Tensor max_pool2d_grad_input(const Tensor& g, const Tensor& indices, const std::
       NoGradGuard no_grad;
       g_c = g.contiguous();
     }
-    backend(g).max_pool2d_backward(grad_in, g_c, indices, p);
+    kernel(grad_in, g_c);
   } else if (grad_in.numel() > 0) {
     backend(g).fill(grad_in, 0);
   }
-  if (autograd::needs_grad({g})) {
-    std::vector<int64_t> out_shape = g.sizes().vec();
-    autograd::record({"max_pool2d_backward", "MaxPool2DWithIndicesBackwardBackward0"}, grad_in, {g},
-                     [indices, in_shape, out_shape](const Tensor& gg) -> variable_list {
-                       if (indices.numel() == 0) return {zeros(out_shape, gg.options())};
-                       // The indices count within each (n, c) plane: add the plane's offset in the flattened input.
-                       const int64_t plane = in_shape[2] * in_shape[3];
-                       Tensor offsets = arange(in_shape[0] * in_shape[1], TensorOptions(kLong).device(gg.device()))
-                                            .reshape({in_shape[0], in_shape[1], 1, 1}) *
-                                        plane;
-                       Tensor flat = (indices + offsets).reshape({indices.numel()});
-                       return {index_select(gg.reshape({gg.numel()}), 0, flat).reshape(out_shape)};
-                     });
-  }
+  if (autograd::needs_grad({g}))
+    autograd::record(name, grad_in, {g},
+                     [adjoint = std::move(adjoint)](const Tensor& gg) -> variable_list { return {adjoint(gg)}; });
   return grad_in;
+}
+
+/// gg (N, C, H, W) read at each window's maximum: the transpose of max pooling's scatter, as a
+/// recorded index_select over the flattened planes (the indices count within each (n, c) plane).
+Tensor gather_at_indices(const Tensor& gg, const Tensor& indices) {
+  const std::vector<int64_t> out_shape = indices.sizes().vec();
+  if (indices.numel() == 0) return zeros(out_shape, gg.options());
+  const int64_t planes = gg.size(0) * gg.size(1), plane = gg.size(2) * gg.size(3);
+  Tensor offsets =
+      arange(planes, TensorOptions(kLong).device(gg.device())).reshape({gg.size(0), gg.size(1), 1, 1}) * plane;
+  Tensor flat = (indices + offsets).reshape({indices.numel()});
+  return index_select(gg.reshape({gg.numel()}), 0, flat).reshape(out_shape);
 }
 
 std::tuple<Tensor, Tensor> max_pool2d_batched(const Tensor& input, const PoolParams& p, bool ceil_mode) {
@@ -72,14 +78,10 @@ std::tuple<Tensor, Tensor> max_pool2d_batched(const Tensor& input, const PoolPar
     // changed); the window parameters let a backend gather instead of scatter (see backend.h).
     std::vector<int64_t> in_shape = input.sizes().vec();
     autograd::record("max_pool2d", out, {input}, [indices, in_shape, p](const Tensor& grad) -> variable_list {
-      if (GradMode::is_enabled()) return {max_pool2d_grad_input(grad, indices, in_shape, p)};  // create_graph
-      Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
-      if (grad.numel() > 0) {
-        backend(grad).max_pool2d_backward(grad_in, grad.contiguous(), indices, p);
-      } else if (grad_in.numel() > 0) {
-        backend(grad).fill(grad_in, 0);
-      }
-      return {grad_in};
+      return {pool_grad_input(
+          {"max_pool2d_backward", "MaxPool2DWithIndicesBackwardBackward0"}, grad, in_shape,
+          [&](const Tensor& gi, const Tensor& g_c) { backend(g_c).max_pool2d_backward(gi, g_c, indices, p); },
+          [indices](const Tensor& gg) { return gather_at_indices(gg, indices); })};
     });
   }
   return {out, indices};
@@ -185,14 +187,16 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
     if (out.numel() > 0) backend(x).avg_pool2d_forward(out, contiguous_input(x), p, count_include_pad, divisor);
     if (autograd::needs_grad({x})) {
       std::vector<int64_t> in_shape = x.sizes().vec();
-      autograd::record(op, out, {x}, [in_shape, p, count_include_pad, divisor](const Tensor& grad) -> variable_list {
-        Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
-        if (grad.numel() > 0) {
-          backend(grad).avg_pool2d_backward(grad_in, grad.contiguous(), p, count_include_pad, divisor);
-        } else if (grad_in.numel() > 0) {
-          backend(grad).fill(grad_in, 0);
-        }
-        return {grad_in};
+      const std::vector<int64_t> k_v{k[0], k[1]}, s_v{s[0], s[1]}, pad_v{pad[0], pad[1]};
+      autograd::record(op, out, {x}, [=](const Tensor& grad) -> variable_list {
+        return {pool_grad_input(
+            {"avg_pool2d_backward", "AvgPool2DBackwardBackward0"}, grad, in_shape,
+            [&](const Tensor& gi, const Tensor& g_c) {
+              backend(g_c).avg_pool2d_backward(gi, g_c, p, count_include_pad, divisor);
+            },
+            [=](const Tensor& gg) {
+              return avg_pool2d(gg, k_v, s_v, pad_v, ceil_mode, count_include_pad, divisor_override);
+            })};
       });
     }
     return out;
@@ -220,14 +224,12 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
     if (out.numel() > 0) backend(x).adaptive_avg_pool2d_forward(out, contiguous_input(x));
     if (autograd::needs_grad({x})) {
       std::vector<int64_t> in_shape = x.sizes().vec();
-      autograd::record(op, out, {x}, [in_shape](const Tensor& grad) -> variable_list {
-        Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
-        if (grad.numel() > 0) {
-          backend(grad).adaptive_avg_pool2d_backward(grad_in, grad.contiguous());
-        } else if (grad_in.numel() > 0) {
-          backend(grad).fill(grad_in, 0);
-        }
-        return {grad_in};
+      const std::vector<int64_t> out_size{o[0], o[1]};
+      autograd::record(op, out, {x}, [in_shape, out_size](const Tensor& grad) -> variable_list {
+        return {pool_grad_input(
+            {"adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0"}, grad, in_shape,
+            [](const Tensor& gi, const Tensor& g_c) { backend(g_c).adaptive_avg_pool2d_backward(gi, g_c); },
+            [out_size](const Tensor& gg) { return adaptive_avg_pool2d(gg, out_size); })};
       });
     }
     return out;
@@ -246,13 +248,10 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntArrayRef 
   if (autograd::needs_grad({x})) {
     std::vector<int64_t> in_shape = x.sizes().vec();
     autograd::record(op, out, {x}, [in_shape, indices](const Tensor& grad) -> variable_list {
-      Tensor grad_in = make_empty(in_shape, grad.dtype(), grad.device());
-      if (grad.numel() > 0) {
-        backend(grad).adaptive_max_pool2d_backward(grad_in, grad.contiguous(), indices);
-      } else if (grad_in.numel() > 0) {
-        backend(grad).fill(grad_in, 0);
-      }
-      return {grad_in};
+      return {pool_grad_input(
+          {"adaptive_max_pool2d_backward", "AdaptiveMaxPool2DBackwardBackward0"}, grad, in_shape,
+          [&](const Tensor& gi, const Tensor& g_c) { backend(g_c).adaptive_max_pool2d_backward(gi, g_c, indices); },
+          [indices](const Tensor& gg) { return gather_at_indices(gg, indices); })};
     });
   }
   if (batched) return {out, indices};

@@ -1,11 +1,12 @@
 // Reductions built from sum, max, min and the pointwise ops, so they run on every backend: all,
 // any, prod, cumsum, cumprod, std, var, logsumexp and norm. prod and the cumulative ops combine
 // neighbours in log2(n) whole-tensor steps (a pairwise tree and a Hillis-Steele scan) rather
-// than one element at a time.
+// than one element at a time; on the CPU the cumulative ops have a one-pass kernel (cpu/scan.h).
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "../cpu/scan.h"
 #include "common.h"
 #include "ember/tensor_ops.h"
 
@@ -62,6 +63,22 @@ Tensor scan(const Tensor& x, int64_t d, bool product) {
     t = cat({head, product ? tail * before : tail + before}, d);
   }
   return t;
+}
+
+/// The same scan without autograd, from the start or (reverse) from the end: the CPU kernel in
+/// one pass where it has the dtype, else the composition.
+Tensor scan_values(const Tensor& t, int64_t d, bool product, bool reverse) {
+  NoGradGuard no_grad;
+  if (!t.is_cpu() || !cpu::scan_supports(t.dtype())) {
+    const Tensor r = reverse ? flip(scan(flip(t, {d}), d, product), {d}) : scan(t, d, product);
+    return r.is_same(t) ? t.clone() : r;  // a new tensor, as the kernel's
+  }
+  int64_t outer = 1, inner = 1;
+  for (int64_t k = 0; k < d; ++k) outer *= t.size(k);
+  for (int64_t k = d + 1; k < t.dim(); ++k) inner *= t.size(k);
+  Tensor out = make_empty(t.sizes(), t.dtype(), t.device());
+  cpu::scan(out, t.contiguous(), outer, t.size(d), inner, product, reverse);
+  return out;
 }
 
 void check_floating_std(const char* op, const Tensor& x) {
@@ -134,16 +151,11 @@ Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
   const int64_t d = wrap_dim(dim, x.dim(), "cumsum");
   Tensor t = x.to(accumulate_type(x, dtype));
   if (t.dim() == 0) return t.is_same(x) ? t.clone() : t;
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    out = scan(t, d, false);
-    if (out.is_same(x)) out = x.clone();
-  }
+  Tensor out = scan_values(t, d, false, false);
   if (autograd::needs_grad({t})) {
     // d/dx_j sum_{i <= k} x_i: the gradient summed from the end, a reversed scan.
     autograd::record("cumsum", out, {t},
-                     [d](const Tensor& g) -> variable_list { return {flip(cumsum(flip(g, {d}), d), {d})}; });
+                     [d](const Tensor& g) -> variable_list { return {scan_values(g, d, false, true)}; });
   }
   return out;
 }
@@ -152,9 +164,29 @@ Tensor cumprod(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
   const int64_t d = wrap_dim(dim, x.dim(), "cumprod");
   Tensor t = x.to(accumulate_type(x, dtype));
   if (t.dim() == 0) return t.is_same(x) ? t.clone() : t;
-  // Recorded through the scan's products: exact gradients where inputs are zero.
-  Tensor out = scan(t, d, true);
-  return out.is_same(x) ? x.clone() : out;
+  bool composed = autograd::needs_grad({t});
+  if (composed && t.is_cpu() && cpu::scan_supports(t.dtype())) {
+    NoGradGuard no_grad;
+    composed = (t == 0).any().item<bool>();
+  }
+  if (composed) {
+    // Recorded through the scan's products: exact gradients where inputs are zero (and on the
+    // backends without a scan kernel).
+    Tensor out = scan(t, d, true);
+    return out.is_same(x) ? x.clone() : out;
+  }
+  Tensor out = scan_values(t, d, true, false);
+  if (autograd::needs_grad({t})) {
+    // No input is zero: d out_k / d x_j = out_k / x_j for j <= k, so the gradient is the
+    // reversed scan of g * out, divided by x. Under create_graph in recorded ops.
+    auto st = autograd::save(t, "cumprod");
+    autograd::record("cumprod", out, {t}, [st, d](const Tensor& g) -> variable_list {
+      const Tensor xs = st.get();
+      if (GradMode::is_enabled()) return {flip(scan(flip(g * scan(xs, d, true), {d}), d, false), {d}) / xs};
+      return {scan_values(g * scan_values(xs, d, true, false), d, false, true) / xs};
+    });
+  }
+  return out;
 }
 
 Tensor var(const Tensor& x, bool unbiased) { return variance("var", x, {}, unbiased ? 1 : 0, false); }

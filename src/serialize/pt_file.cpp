@@ -212,7 +212,7 @@ class PtReader {
     }
     const zip::Entry* entry = zip_.find(prefix_ + "data/" + key);
     if (!entry) fail("storage '" + key + "' has no record '" + prefix_ + "data/" + key + "'");
-    if (entry->method != 0) zip_.read(*entry, nullptr);  // throws: a compressed record is refused
+    zip_.check_method(*entry);  // before allocating for a record that cannot be read
     const uint64_t item = element_size(*dtype);
     if (numel < 0 || entry->size % item != 0 || entry->size / item != uint64_t(numel))
       fail(detail::str("storage '", key, "' should hold ", numel, " elements of ", *dtype, " but its record is ",

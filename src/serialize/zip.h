@@ -1,7 +1,8 @@
 #pragma once
 // The zip archives of PyTorch's .pt files: a reader that trusts nothing in the file, and the
-// writer of torch.save's layout. Only "stored" (uncompressed) entries: torch.save writes no
-// others, and a deflated entry is refused with a message rather than read by a half decoder.
+// writer of torch.save's layout. torch.save stores its entries uncompressed; deflated ones (a
+// .pt re-compressed by a zip tool, TorchScript's code/ records) are inflated with zlib when ember
+// is built with it (zip_inflate.cpp), and refused with a message otherwise.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -24,25 +25,29 @@ struct ByteSource {
 
 struct Entry {
   std::string name;
-  uint64_t data_offset = 0;  // where the entry's bytes start in the archive
-  uint64_t size = 0;         // of the stored bytes (compressed ones for a deflated entry)
-  uint32_t crc32 = 0;
-  uint16_t method = 0;  // 0 stored, 8 deflate (refused when read), ...
+  uint64_t data_offset = 0;      // where the entry's bytes start in the archive
+  uint64_t size = 0;             // of the entry's data (uncompressed): what read() writes
+  uint64_t compressed_size = 0;  // of its bytes in the archive (size, for a stored entry)
+  uint32_t crc32 = 0;            // of the uncompressed data
+  uint16_t method = 0;           // 0 stored, 8 deflate; others are refused when read
 };
 
 class Reader {
  public:
   /// Reads and checks the whole central directory and every entry's local header: each entry
-  /// unencrypted, inside the file, not overlapping the directory, names unique. A compressed
-  /// entry (TorchScript archives deflate their code/ records) is refused only when read.
+  /// unencrypted, inside the file, not overlapping the directory, names unique, a deflated
+  /// one's declared size within what deflate can expand its bytes to. An entry this reader
+  /// cannot decode (another method, deflate without zlib) is refused only when read.
   /// `file` and `who` name the file and the caller in error messages.
   Reader(ByteSource src, std::string file, std::string who);
 
   const std::vector<Entry>& entries() const { return entries_; }
   /// The entry called `name`, or nullptr.
   const Entry* find(const std::string& name) const;
-  /// Copies the entry's bytes into dst (entry.size bytes) and checks their CRC-32; a compressed
-  /// entry is an error.
+  /// Throws unless read() can decode the entry (stored, or deflate with zlib).
+  void check_method(const Entry& entry) const;
+  /// Writes the entry's data into dst (entry.size bytes: a deflated entry that inflates to
+  /// more or less is an error) and checks its CRC-32.
   void read(const Entry& entry, void* dst) const;
   /// The entry's bytes as a string (for small records).
   std::string read(const Entry& entry) const;
@@ -51,6 +56,9 @@ class Reader {
   [[noreturn]] void fail(const std::string& what) const;
 
  private:
+  void inflate(const Entry& entry, void* dst) const;  // zip_inflate.cpp
+  void check_crc(const Entry& entry, uint32_t crc) const;
+
   ByteSource src_;
   std::string file_, who_;
   std::vector<Entry> entries_;

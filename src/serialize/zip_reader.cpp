@@ -24,6 +24,7 @@ constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEocdSig = 
 constexpr uint32_t kZip64EocdSig = 0x06064b50, kZip64LocatorSig = 0x07064b50;
 constexpr size_t kEocdSize = 22, kCentralSize = 46, kLocalSize = 30, kZip64LocatorSize = 20, kZip64EocdSize = 56;
 constexpr size_t kMaxComment = 0xFFFF;
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 uint16_t u16(const unsigned char* p) { return uint16_t(p[0] | (p[1] << 8)); }
 uint32_t u32(const unsigned char* p) {
@@ -223,8 +224,14 @@ Reader::Reader(ByteSource src, std::string file, std::string who)
     if (flags & 1) fail(detail::str("entry '", en.name, "' is encrypted"));
     if (method == 0 && csize != usize)
       fail(detail::str("entry '", en.name, "' is stored but its sizes differ (", csize, " and ", usize, " bytes)"));
+    // Deflate expands at most 1032 to 1 (a 258-byte match per 2 bits, plus block headers), so a
+    // larger declared size is a lie, and a reader that allocated it would be a zip bomb's prey.
+    if (method == 8 && usize / kMaxDeflateRatio > csize)
+      fail(detail::str("entry '", en.name, "' declares ", usize, " bytes inflated from ", csize,
+                       " compressed bytes, more than deflate can produce (at most ", kMaxDeflateRatio, " to 1)"));
     en.method = method;
-    en.size = csize;
+    en.size = usize;
+    en.compressed_size = csize;
 
     // The local header repeats the name; its own sizes may be zero (a data descriptor follows).
     if (local > cd_offset || cd_offset - local < kLocalSize)
@@ -234,8 +241,8 @@ Reader::Reader(ByteSource src, std::string file, std::string who)
     if (u32(lh) != kLocalSig) fail(detail::str("entry '", en.name, "': no local header at offset ", local));
     if (u16(lh + 26) != name_len) fail(detail::str("entry '", en.name, "': its local header names another file"));
     const uint64_t data = local + kLocalSize + u16(lh + 26) + u16(lh + 28);
-    if (data > cd_offset || en.size > cd_offset - data)
-      fail(detail::str("entry '", en.name, "' (", en.size, " bytes at offset ", data,
+    if (data > cd_offset || en.compressed_size > cd_offset - data)
+      fail(detail::str("entry '", en.name, "' (", en.compressed_size, " bytes at offset ", data,
                        ") runs into the central directory or past the end of the file"));
     std::string local_name(name_len, '\0');
     if (name_len) src_.read(local + kLocalSize, &local_name[0], name_len);
@@ -251,13 +258,21 @@ const Entry* Reader::find(const std::string& name) const {
   return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
-void Reader::read(const Entry& entry, void* dst) const {
+void Reader::check_method(const Entry& entry) const {
+  if (entry.method != 0 && entry.method != 8)
+    fail(detail::str("entry '", entry.name, "' uses compression method ", entry.method,
+                     " (only stored, 0, and deflate, 8, are read)"));
+#ifndef EMBER_HAVE_ZLIB
   if (entry.method == 8)
     fail(detail::str("entry '", entry.name,
-                     "' is compressed (deflate); ember reads stored entries only, as torch.save writes them: "
-                     "load and re-save the file with torch.save"));
-  if (entry.method != 0)
-    fail(detail::str("entry '", entry.name, "' uses compression method ", entry.method, " (only stored, 0, is read)"));
+                     "' is deflate-compressed; this ember was built without zlib (install zlib's development files "
+                     "and rebuild, or re-save the file with torch.save, which stores entries uncompressed)"));
+#endif
+}
+
+void Reader::read(const Entry& entry, void* dst) const {
+  check_method(entry);
+  if (entry.method == 8) return inflate(entry, dst);
   // Read and checksum in pieces, each while it is still in the cache: one pass over memory.
   constexpr size_t kPiece = size_t(1) << 20;
   auto* p = static_cast<char*>(dst);
@@ -268,6 +283,10 @@ void Reader::read(const Entry& entry, void* dst) const {
     crc = crc32(p + done, n, crc);
     done += n;
   }
+  check_crc(entry, crc);
+}
+
+void Reader::check_crc(const Entry& entry, uint32_t crc) const {
   if (crc != entry.crc32)
     fail(detail::str("entry '", entry.name, "' is corrupt: its CRC-32 is ", crc, " but the archive records ",
                      entry.crc32));
