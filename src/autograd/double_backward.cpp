@@ -82,6 +82,13 @@ constexpr const char* kDifferentiable[] = {
     "max_pool2d",
     "max_pool2d_backward",
     "as_strided_backward",
+    // Sorting and selection: the backward is one scatter (src/ops/sort.cpp).
+    "sort",
+    "topk",
+    "kthvalue",
+    "median",
+    "nanmedian",
+    "mode",
     // The activations switch to recorded ops under create_graph (src/ops/elementwise.cpp).
     "silu",
     "mish",
