@@ -123,6 +123,17 @@ TEST_CASE("topk: k largest or smallest, k = 0 and k = size, NaN as the largest",
   check_pair(
       "topk_nan", [](const Tensor& x) { return x.topk(4); }, Indices::HoldValues);  // NaN ties
   check_pair("topk_nan_smallest", [](const Tensor& x) { return x.topk(4, -1, false); });
+  // A long row with ties and NaNs (the CPU's heap selection for k <= n / 16): the first k of
+  // PyTorch's stable sort, ties in input order.
+  for (Device dev : test_devices()) {
+    Tensor x = fx("sort_long.in").to(dev);
+    auto [lv, li] = x.topk(40);
+    require_equal(lv.to(kCPU), fx("sort_long_desc.values").narrow(0, 0, 40));
+    require_equal(li.to(kCPU), fx("sort_long_desc.indices").narrow(0, 0, 40));
+    auto [sv, si] = x.topk(40, 0, false);
+    require_equal(sv.to(kCPU), fx("sort_long.values").narrow(0, 0, 40));
+    require_equal(si.to(kCPU), fx("sort_long.indices").narrow(0, 0, 40));
+  }
   // sorted = false: the same set, in some order.
   for (Device dev : test_devices()) {
     Tensor x = fx("topk.in").to(dev);

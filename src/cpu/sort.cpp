@@ -81,6 +81,28 @@ void store(const std::vector<Item<T>>& items, int64_t count, T* vals, int64_t* p
   }
 }
 
+/// topk with k at most n / kHeapRatio keeps the k first seen so far in a heap while it reads
+/// the row once: most values lose against the heap's last one and cost one comparison, against
+/// nth_element's copy of the whole row into (value, position) items.
+constexpr int64_t kHeapRatio = 16;
+
+/// items = the k first of row[0..n) in Descending's order, sorted.
+template <typename T, bool Descending>
+void heap_select(std::vector<Item<T>>& items, const T* row, int64_t n, int64_t k) {
+  const Before<T, Descending> before;
+  items.resize(size_t(k));
+  for (int64_t i = 0; i < k; ++i) items[size_t(i)] = {row[i], i};
+  std::make_heap(items.begin(), items.end(), before);  // front: the last of the k in order
+  for (int64_t i = k; i < n; ++i) {
+    const Item<T> c{row[i], i};
+    if (!before(c, items.front())) continue;
+    std::pop_heap(items.begin(), items.end(), before);
+    items.back() = c;
+    std::push_heap(items.begin(), items.end(), before);
+  }
+  std::sort_heap(items.begin(), items.end(), before);
+}
+
 template <typename T>
 struct SortScratch {
   std::vector<Item<T>> items;
@@ -118,10 +140,16 @@ void CpuBackend::topk(const Tensor& values, const Tensor& indices, const Tensor&
     T* v = values.data_ptr<T>();
     int64_t* p = indices.data_ptr<int64_t>();
     for_rows<std::vector<Item<T>>>(rows, n, [&](int64_t r, std::vector<Item<T>>& items) {
-      load(items, x + r * n, n);
-      // The k first in order: select the k-th, which leaves the k - 1 before it in front.
-      if (k < n) select_items(items, k - 1, largest);
-      if (sorted) sort_items(items, 0, k, largest);
+      const T* row = x + r * n;
+      if (k * kHeapRatio <= n) {
+        if (largest) heap_select<T, true>(items, row, n, k);
+        else heap_select<T, false>(items, row, n, k);
+      } else {
+        load(items, row, n);
+        // The k first in order: select the k-th, which leaves the k - 1 before it in front.
+        if (k < n) select_items(items, k - 1, largest);
+        if (sorted) sort_items(items, 0, k, largest);
+      }
       store(items, k, v + r * k, p + r * k);
     });
   });

@@ -25,8 +25,7 @@ Runs runs_of(const Tensor& rows) {
   Runs r;
   Tensor head = ones({1}, rows.options().dtype(kBool));
   Tensor differs = rows.narrow(0, 1, n - 1).ne(rows.narrow(0, 0, n - 1));
-  if (rows.size(1) > 1 || differs.dim() > 1) differs = differs.any(1);
-  else differs = differs.reshape({n - 1});
+  differs = rows.size(1) == 1 ? differs.reshape({n - 1}) : differs.any(1);
   r.starts = cat({head, differs}, 0).contiguous();
   Tensor count = make_empty({n}, kLong, rows.device());
   backend(rows).cumulative_count(count, r.starts);
