@@ -235,7 +235,8 @@ void CudaBackend::sort(const Tensor& values, const Tensor& indices, const Tensor
 void CudaBackend::topk(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n,
                        int64_t k, bool largest, bool sorted) {
   if (k == 0) return;
-  auto [sv, sp] = sorted_rows(in, rows, n, largest);
+  Tensor sv, sp;  // not a structured binding: the lambda below captures them (C++17)
+  std::tie(sv, sp) = sorted_rows(in, rows, n, largest);
   dispatch_storage(in.dtype(), "topk", [&](auto tag) {
     using T = typename decltype(tag)::type;
     take_first_kernel<<<grid_for(rows * k), kBlockSize, 0, current_stream()>>>(
@@ -246,7 +247,8 @@ void CudaBackend::topk(const Tensor& values, const Tensor& indices, const Tensor
 
 void CudaBackend::kthvalue(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n,
                            int64_t k, KthRule rule) {
-  auto [sv, sp] = sorted_rows(in, rows, n, false);
+  Tensor sv, sp;  // not a structured binding: the lambda below captures them (C++17)
+  std::tie(sv, sp) = sorted_rows(in, rows, n, false);
   dispatch_storage(in.dtype(), "kthvalue", [&](auto tag) {
     using T = typename decltype(tag)::type;
     take_kth_kernel<<<grid_for(rows), kBlockSize, 0, current_stream()>>>(
@@ -256,7 +258,8 @@ void CudaBackend::kthvalue(const Tensor& values, const Tensor& indices, const Te
 }
 
 void CudaBackend::mode(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n) {
-  auto [sv, sp] = sorted_rows(in, rows, n, false);
+  Tensor sv, sp;  // not a structured binding: the lambda below captures them (C++17)
+  std::tie(sv, sp) = sorted_rows(in, rows, n, false);
   dispatch_storage(in.dtype(), "mode", [&](auto tag) {
     using T = typename decltype(tag)::type;
     take_mode_kernel<<<grid_for(rows), kBlockSize, 0, current_stream()>>>(
