@@ -43,11 +43,15 @@ struct Before {
 template <typename S, typename F>
 void for_rows(int64_t rows, int64_t n, const F& f) {
   const int threads = rows < 2 || rows * n < kParallelMin || omp_in_parallel() ? 1 : get_num_threads();
+  // Blocks of adjacent rows (about 8 per thread): balanced under uneven rows, and no two threads
+  // writing neighbouring rows' short outputs (topk's k values) into one cache line.
+  const int64_t block = std::max<int64_t>(1, rows / (int64_t(threads) * 8));
 #pragma omp parallel num_threads(threads)
   {
     S scratch;
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t r = 0; r < rows; ++r) f(r, scratch);
+    for (int64_t b = 0; b < (rows + block - 1) / block; ++b)
+      for (int64_t r = b * block; r < std::min(rows, (b + 1) * block); ++r) f(r, scratch);
   }
 }
 
