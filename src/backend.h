@@ -10,6 +10,7 @@
 #include "pad_geometry.h"
 #include "row_norm.h"
 #include "scatter_geometry.h"
+#include "sort_rules.h"
 #include "tensor_impl.h"
 
 namespace ember {
@@ -179,6 +180,31 @@ class Backend {
   /// out (n, k) int64 gets the coordinates (in mask's k dims; k = 0 is allowed) of the n
   /// non-zero elements of the contiguous bool `mask`, in row-major order; n was counted first.
   virtual void nonzero(const Tensor& out, const Tensor& mask) = 0;
+
+  // --- sorting and selection (src/sort_rules.h's order: NaN largest, ties by position). `in`
+  //     is contiguous (rows, n) of any dtype; outputs are contiguous, values of in's dtype,
+  //     indices int64 positions within the row. ---------------------------------------------------
+  /// values / indices (rows, n): each row in stable ascending (descending) order.
+  virtual void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n,
+                    bool descending) = 0;
+  /// values / indices (rows, k), 0 <= k <= n: the first k of each row's order, largest first when
+  /// `largest`; in that order when `sorted`, else in any order.
+  virtual void topk(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n, int64_t k,
+                    bool largest, bool sorted) = 0;
+  /// values / indices (rows), n >= 1: the element at ascending position kth_position(rule, k, n,
+  /// NaNs in the row) of each row.
+  virtual void kthvalue(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n,
+                        int64_t k, sort_rules::KthRule rule) = 0;
+  /// values / indices (rows), n >= 1: each row's most frequent value (the smallest of equally
+  /// frequent ones; NaNs are all distinct) and the last position holding it.
+  virtual void mode(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n) = 0;
+  /// out (rows, m), int64 or int32: search_position of values[r, j] in seq[r, 0..n); seq and
+  /// values contiguous, of one dtype.
+  virtual void searchsorted(const Tensor& out, const Tensor& seq, const Tensor& values, int64_t rows, int64_t n,
+                            int64_t m, bool right) = 0;
+  /// out (n, int64) = the number of true values in flags[0..j] (an inclusive count), both
+  /// contiguous 1-D: the group ids unique gives runs of equal values.
+  virtual void cumulative_count(const Tensor& out, const Tensor& flags) = 0;
 };
 
 /// The entries of Backend as a backend class declares them: each backend's class body says
@@ -250,7 +276,17 @@ class Backend {
   void gather(const Tensor& other, const Tensor& self, const Tensor& index, const ScatterGeometry& g) override;        \
   void scatter(const Tensor& self, const Tensor& index, const Tensor& other, const ScatterGeometry& g,                 \
                ScatterReduce op) override;                                                                             \
-  void nonzero(const Tensor& out, const Tensor& mask) override;
+  void nonzero(const Tensor& out, const Tensor& mask) override;                                                        \
+  void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n, bool descending)   \
+      override;                                                                                                        \
+  void topk(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n, int64_t k,         \
+            bool largest, bool sorted) override;                                                                       \
+  void kthvalue(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n, int64_t k,     \
+                sort_rules::KthRule rule) override;                                                                    \
+  void mode(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t rows, int64_t n) override;          \
+  void searchsorted(const Tensor& out, const Tensor& seq, const Tensor& values, int64_t rows, int64_t n, int64_t m,    \
+                    bool right) override;                                                                              \
+  void cumulative_count(const Tensor& out, const Tensor& flags) override;
 
 /// The backend for a device; throws a clear Error for CUDA in a build without CUDA.
 Backend& backend(Device device);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/sorting.h"
 #include "ember/tensor.h"
 
 namespace ember {

@@ -93,6 +93,13 @@ constexpr const char* kDifferentiable[] = {
     // Without zeros in its input (else it is recorded as its composition, src/ops/reduce_extra.cpp).
     "cumprod",
     "as_strided_backward",
+    // Sorting and selection: the backward is one scatter (src/ops/sort.cpp).
+    "sort",
+    "topk",
+    "kthvalue",
+    "median",
+    "nanmedian",
+    "mode",
     // The activations switch to recorded ops under create_graph (src/ops/elementwise.cpp).
     "silu",
     "mish",

@@ -1,0 +1,62 @@
+#pragma once
+// LSD radix sort of (key, position) pairs for the CPU sort of long rows: 8-bit digits, one
+// counting pass for every digit's histogram, then one stable scatter per digit that is not the
+// same for every key (small integers and narrow ranges skip most passes). Stable, so equal keys
+// keep their positions' order: sort_rules' tie rule for free. O(n) against std::sort's
+// O(n log n): the reason PyTorch's own CPU sort of a 1e7-element row is several times slower.
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "../sort_keys.h"
+
+namespace ember {
+namespace radix {
+
+template <typename T>
+using KeyOf = sort_rules::KeyOf<T>;
+
+template <typename U>
+struct Pair {
+  U key;
+  uint32_t pos;
+};
+
+/// Sorts in[0..n) (n < 2^32) ascending, or descending when `descending`, stably; writes the
+/// positions to `pos_out` and the values to `val_out` (gathered from `in`). `buf` is scratch
+/// reused across calls.
+template <typename T>
+void sort_row(const T* in, int64_t n, bool descending, T* val_out, int64_t* pos_out, std::vector<Pair<KeyOf<T>>>& buf) {
+  using U = KeyOf<T>;
+  constexpr int kDigits = int(sizeof(U));
+  buf.resize(size_t(2 * n));
+  Pair<U>* a = buf.data();
+  Pair<U>* b = a + n;
+  std::vector<int64_t> count(size_t(kDigits) * 256, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const U k = descending ? U(~sort_rules::radix_key(in[i])) : sort_rules::radix_key(in[i]);
+    a[i] = {k, uint32_t(i)};
+    for (int d = 0; d < kDigits; ++d) ++count[size_t(d * 256 + int((k >> (8 * d)) & 0xff))];
+  }
+  for (int d = 0; d < kDigits; ++d) {
+    int64_t* c = &count[size_t(d * 256)];
+    bool trivial = false;
+    for (int v = 0; v < 256; ++v) trivial = trivial || c[v] == n;
+    if (trivial) continue;  // every key has this digit: the pass would not move anything
+    int64_t sum = 0;
+    for (int v = 0; v < 256; ++v) {
+      const int64_t cv = c[v];
+      c[v] = sum;
+      sum += cv;
+    }
+    for (int64_t i = 0; i < n; ++i) b[c[(a[i].key >> (8 * d)) & 0xff]++] = a[i];
+    std::swap(a, b);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    pos_out[i] = a[i].pos;
+    val_out[i] = in[a[i].pos];
+  }
+}
+
+}  // namespace radix
+}  // namespace ember
