@@ -441,3 +441,22 @@ TEST_CASE("rnn: pad_sequence, pack_sequence, pack_padded_sequence and pad_packed
       },
       {"GRU", "Expected hidden size (1, 2, 3), got [1, 3, 3]"});
 }
+
+TEST_CASE("rnn: a packed batch of unsorted sequences with the default state gives each sequence's own run",
+          "[nn][rnn][packed]") {
+  manual_seed(11);
+  nn::LSTM lstm(nn::LSTMOptions(3, 4).bidirectional(true));
+  const std::vector<Tensor> sequences = {rnd({2, 3}), rnd({4, 3}), rnd({3, 3})};
+  const R::PackedSequence packed = R::pack_sequence(sequences, /*enforce_sorted=*/false);
+  auto [out, state] = lstm->forward_with_packed_input(packed);
+  const Tensor output = std::get<0>(R::pad_packed_sequence(out));
+  const Tol tol = tol_for(kFloat);
+  for (size_t b = 0; b < sequences.size(); ++b) {
+    INFO("sequence " << b);
+    const int64_t length = sequences[b].size(0), i = static_cast<int64_t>(b);
+    auto [alone, alone_state] = lstm(sequences[b].unsqueeze(1));
+    require_close(output.narrow(0, 0, length).select(1, i), alone.select(1, 0), tol);
+    require_close(std::get<0>(state).select(1, i), std::get<0>(alone_state).select(1, 0), tol);
+    require_close(std::get<1>(state).select(1, i), std::get<1>(alone_state).select(1, 0), tol);
+  }
+}

@@ -214,7 +214,7 @@ Tensor RNNImplBase::initial_state(const Tensor& input, const Tensor& batch_sizes
 }
 
 Tensor RNNImplBase::permute_hidden(const Tensor& hx, const Tensor& permutation) {
-  return permutation.defined() ? hx.index_select(1, permutation) : hx;
+  return permutation.defined() && hx.defined() ? hx.index_select(1, permutation) : hx;
 }
 
 namespace {
