@@ -14,6 +14,8 @@
 #include "ember/nn/ordered_dict.h"
 #include "ember/nn/pimpl.h"
 #include "ember/nn/pooling.h"
+#include "ember/nn/rnn.h"
+#include "ember/nn/rnn_options.h"
 #include "ember/nn/sequential.h"
 #include "ember/nn/upsampling.h"
 #include "ember/nn/utils.h"
