@@ -137,3 +137,37 @@ TEST_CASE("DDP (threads): every bucket is one all-reduce per backward; none unde
   // and find_unused_parameters' all-reduce of the 6 parameters' "used" flags.
   REQUIRE(counts[0] == std::vector<int64_t>{0, 31, 6});
 }
+
+TEST_CASE("SyncBatchNorm (threads): the global batch's statistics and gradients, as BatchNorm2d on it", "[ddp]") {
+  const auto expected = ddp_checks::batch_norm_reference();
+  for (int world : {2, 4}) {
+    auto results =
+        run_ranks<ddp_checks::NormResult>(world, [](const GroupPtr& g) { return ddp_checks::sync_batch_norm(g); });
+    const int64_t share = 8 / world;
+    Tensor grad_weight = zeros({3}, kDouble), grad_bias = zeros({3}, kDouble);
+    for (int r = 0; r < world; ++r) {
+      INFO("world " << world << " rank " << r);
+      ember_test::require_close(results[r].out, expected.out.narrow(0, share * r, share), 1e-12, 1e-12);
+      ember_test::require_close(results[r].grad_input, expected.grad_input.narrow(0, share * r, share), 1e-10, 1e-12);
+      ember_test::require_close(results[r].running_mean, expected.running_mean, 1e-12, 1e-12);
+      ember_test::require_close(results[r].running_var, expected.running_var, 1e-12, 1e-12);
+      grad_weight += results[r].grad_weight;
+      grad_bias += results[r].grad_bias;
+    }
+    // Each rank's weight and bias gradients are its shard's (DDP sums them, over the ranks).
+    ember_test::require_close(grad_weight, expected.grad_weight, 1e-10, 1e-12);
+    ember_test::require_close(grad_bias, expected.grad_bias, 1e-10, 1e-12);
+  }
+}
+
+TEST_CASE("SyncBatchNorm: bad input is an error naming the layer and the shape", "[ddp][errors]") {
+  nn::SyncBatchNorm bn(nn::BatchNormOptions(3));
+  ember_test::require_throws_with(
+      [&] {
+        bn->forward(zeros({4, 2, 3}));
+      },
+      {"SyncBatchNorm", "the input has 2 channels", "[4, 2, 3]", "built for 3"});
+  ember_test::require_throws_with([&] { bn->forward(zeros({4})); }, {"SyncBatchNorm", "expected 2D or 5D"});
+  REQUIRE(ember_test::printed(*bn) ==
+          "ember::nn::SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)");
+}

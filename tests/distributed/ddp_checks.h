@@ -11,6 +11,7 @@
 #include "../../tools/cifar_models.h"
 #include "ember/ember.h"
 #include "ember/nn/parallel/distributed.h"
+#include "ember/nn/sync_batch_norm.h"
 
 namespace ddp_checks {
 
@@ -215,5 +216,50 @@ inline BufferResult buffers(const Group& group, bool broadcast) {
   r.after_forward = bn->running_mean.clone();
   return r;
 }
+
+}  // namespace ddp_checks
+
+namespace ddp_checks {
+
+/// SyncBatchNorm on this rank's shard of a global (8, 3, 2, 2) float64 batch, against BatchNorm2d
+/// on the whole batch: {output rows, input gradient rows, weight and bias gradients, running
+/// statistics}. The loss weights the outputs by a fixed tensor, so every gradient is non-trivial.
+struct NormResult {
+  Tensor out, grad_input, grad_weight, grad_bias, running_mean, running_var;
+};
+inline Tensor norm_input() {
+  return ember::arange(96, ember::TensorOptions().dtype(ember::kDouble))
+      .view({8, 3, 2, 2})
+      .mul(0.37)
+      .sin()
+      .mul(3)
+      .add(1);
+}
+inline Tensor norm_upstream() {
+  return ember::arange(96, ember::TensorOptions().dtype(ember::kDouble)).view({8, 3, 2, 2}).mul(0.11).cos();
+}
+template <typename Norm>
+NormResult run_norm(Norm norm, int64_t begin, int64_t count) {
+  norm->to(ember::kDouble);
+  {
+    ember::NoGradGuard no_grad;
+    norm->weight.copy_(ember::tensor(std::vector<double>{0.5, 1.5, -2.0}));
+    norm->bias.copy_(ember::tensor(std::vector<double>{0.1, -0.2, 0.3}));
+  }
+  Tensor x = norm_input().narrow(0, begin, count).clone().requires_grad_();
+  Tensor y = norm->forward(x);
+  (y * norm_upstream().narrow(0, begin, count)).sum().backward();
+  return {y.detach(),
+          x.grad(),
+          norm->weight.grad(),
+          norm->bias.grad(),
+          norm->running_mean.clone(),
+          norm->running_var.clone()};
+}
+inline NormResult sync_batch_norm(const Group& group) {
+  const int64_t share = 8 / group->getSize();
+  return run_norm(nn::SyncBatchNorm(nn::BatchNormOptions(3), group), share * group->getRank(), share);
+}
+inline NormResult batch_norm_reference() { return run_norm(nn::BatchNorm2d(3), 0, 8); }
 
 }  // namespace ddp_checks
