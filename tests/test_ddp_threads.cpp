@@ -124,6 +124,7 @@ TEST_CASE("DDP (threads): every bucket is one all-reduce per backward; none unde
     auto net = ddp_checks::TwoHeads();
     auto ddp = nn::parallel::DistributedDataParallel(net, Options().process_group(g).find_unused_parameters(true));
     std::vector<int64_t> seen;
+    ddp->forward(ddp_checks::two_heads_input(0));  // a synchronised forward that no backward follows
     {
       auto guard = ddp->no_sync();
       ddp->forward(ddp_checks::two_heads_input(0)).sum().backward();

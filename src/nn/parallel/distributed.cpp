@@ -148,7 +148,11 @@ void DistributedDataParallelBase::pre_forward() {
 }
 
 void DistributedDataParallelBase::post_forward(const std::vector<Tensor>& outputs) {
-  if (GradMode::is_enabled() && require_backward_grad_sync_) reducer_->prepare_for_backward(outputs);
+  if (GradMode::is_enabled() && require_backward_grad_sync_) {
+    reducer_->prepare_for_backward(outputs);
+  } else {
+    reducer_->disarm();
+  }
 }
 
 }  // namespace parallel

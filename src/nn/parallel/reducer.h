@@ -30,6 +30,9 @@ class Reducer {
   /// Called after a forward that will be followed by a synchronised backward: arms the hooks.
   /// With find_unused, `outputs`' graph is searched for the parameters it reaches.
   void prepare_for_backward(const std::vector<Tensor>& outputs);
+  /// Called after a forward that no synchronised backward follows (no_sync, no grad mode): a
+  /// backward after it only accumulates locally.
+  void disarm() { armed_ = false; }
   /// Called before a forward: fails if the previous synchronised backward started averaging but
   /// did not finish (an exception in the middle of it).
   void check_previous_iteration();
