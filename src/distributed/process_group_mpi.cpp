@@ -594,7 +594,7 @@ MPI_Status Runner::wait(MPI_Request& req, std::shared_ptr<void> keep) {
   const Clock::time_point deadline = start + timeout;
   // Spin (yielding) at first: most operations finish within microseconds to milliseconds, and
   // MPI progresses only inside its calls; then poll every 50 us to leave the cores to compute.
-  const Clock::time_point spin_until = Clock::now() + milliseconds(5);
+  const Clock::time_point spin_until = Clock::now() + std::chrono::microseconds(200);
   for (;;) {
     MPI_Status st;
     int flag = 0;
@@ -618,7 +618,7 @@ MPI_Status Runner::wait(MPI_Request& req, std::shared_ptr<void> keep) {
     if (now < spin_until) {
       std::this_thread::yield();
     } else {
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
   }
 }
