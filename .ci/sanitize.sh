@@ -15,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 need=()
 # clang's libFuzzer and sanitizer runtimes are in libclang-rt-dev (libclang-rt-14-dev on Debian 12);
 # libomp-dev is OpenMP for clang.
-for pkg in cmake ninja-build g++ clang libclang-rt-dev libomp-dev libopenblas-dev catch2 pkg-config python3 libjpeg-dev libpng-dev; do
+for pkg in cmake ninja-build g++ clang libclang-rt-dev libomp-dev libopenblas-dev catch2 pkg-config python3 libjpeg-dev libpng-dev libopenmpi-dev openmpi-bin; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

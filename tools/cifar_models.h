@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "barebones.h"
+#include "ember/distributed.h"
 #include "ember/ember.h"
+#include "ember/nn/parallel/distributed.h"
 #include "ember/optim.h"
 
 namespace cifar {
@@ -185,14 +187,28 @@ inline std::string momentum_problem(const std::string& name, double momentum) {
   return "";
 }
 
+/// Data-parallel training's group (train_cifar --distributed), or null for one process.
+using Group = std::shared_ptr<ember::distributed::ProcessGroup>;
+
 inline Training barebones_training(std::function<Tensor(const Tensor&, const std::vector<Tensor>&)> model,
-                                   std::vector<Tensor> params, double lr) {
+                                   std::vector<Tensor> params, double lr, Group group = nullptr) {
   Training t;
   // Shared with set_hyper, so a resumed run can take the checkpoint's rate or a new --lr.
   auto rate = std::make_shared<double>(lr);
-  t.step = [model, params, rate](const Tensor& x, const Tensor& y) {
+  t.step = [model, params, rate, group](const Tensor& x, const Tensor& y) {
     Tensor loss = F::cross_entropy(model(x, params), y);
     loss.backward();
+    // No module for DistributedDataParallel to wrap: the gradients are averaged after backward.
+    if (group) {
+      std::vector<Tensor> grads;
+      for (const Tensor& p : params) grads.push_back(p.grad().div_(group->getSize()));
+      std::vector<std::shared_ptr<ember::distributed::Work>> works;
+      for (Tensor& g : grads) {
+        std::vector<Tensor> one{g};
+        works.push_back(group->allreduce(one));
+      }
+      for (auto& w : works) w->wait();
+    }
     barebones::sgd_step(params, *rate);
     return loss;
   };
@@ -217,15 +233,19 @@ inline std::shared_ptr<ember::optim::SGD> make_sgd(const std::vector<Tensor>& pa
   return std::make_shared<ember::optim::SGD>(std::move(groups), options);
 }
 
+/// With a group, the step runs the model through DistributedDataParallel; the checkpoint and the
+/// evaluations see the model itself.
 template <typename Net>
-Training module_training(Net net, const Hyper& h, double weight_decay = 0) {
+Training module_training(Net net, const Hyper& h, double weight_decay = 0, Group group = nullptr) {
   Training t;
   t.module = net.ptr();
   auto opt = make_sgd(net->parameters(), h, weight_decay);
   t.optimizer = opt;
-  t.step = [net, opt](const Tensor& x, const Tensor& y) mutable {
+  using DDP = ember::nn::parallel::DistributedDataParallel<typename Net::ContainedType>;
+  DDP ddp = group ? DDP(net, ember::nn::parallel::DistributedDataParallelOptions().process_group(group)) : DDP(nullptr);
+  t.step = [net, opt, ddp](const Tensor& x, const Tensor& y) mutable {
     net->train();
-    Tensor loss = F::cross_entropy(net->forward(x), y);
+    Tensor loss = F::cross_entropy(ddp ? ddp->forward(x) : net->forward(x), y);
     opt->zero_grad();
     loss.backward();
     opt->step();
@@ -244,47 +264,48 @@ Training module_training(Net net, const Hyper& h, double weight_decay = 0) {
   return t;
 }
 
-/// Builds a training on `device`; the caller seeds the generator first.
-inline Training build(const std::string& model, const Hyper& h, ember::Device device) {
+/// Builds a training on `device`; the caller seeds the generator first. With a group, every rank
+/// of it must call build at the same point (DistributedDataParallel's constructor is collective).
+inline Training build(const std::string& model, const Hyper& h, ember::Device device, Group group = nullptr) {
   using barebones::random_weight;
   using barebones::zero_weight;
   if (model == "barebones_fc") {
     return barebones_training(barebones::two_layer_fc,
-                              {random_weight({3072, 4000}, device), random_weight({4000, 10}, device)}, h.lr);
+                              {random_weight({3072, 4000}, device), random_weight({4000, 10}, device)}, h.lr, group);
   }
   if (model == "barebones_conv") {
     return barebones_training(
         barebones::three_layer_convnet,
         {random_weight({32, 3, 5, 5}, device), zero_weight({32}, device), random_weight({16, 32, 3, 3}, device),
          zero_weight({16}, device), random_weight({16 * 32 * 32, 10}, device), zero_weight({10}, device)},
-        h.lr);
+        h.lr, group);
   }
   if (model == "module_fc") {
     TwoLayerFC net(3072, 4000, 10);
     net->to(device);
-    return module_training(net, h);
+    return module_training(net, h, 0, group);
   }
   if (model == "module_conv") {
     ThreeLayerConvNet net(3, 32, 16, 10);
     net->to(device);
-    return module_training(net, h);
+    return module_training(net, h, 0, group);
   }
   if (model == "sequential_fc") {
     nn::Sequential net(nn::Flatten(), nn::Linear(3072, 4000), nn::ReLU(), nn::Linear(4000, 10));
     net->to(device);
-    return module_training(net, h);
+    return module_training(net, h, 0, group);
   }
   if (model == "sequential_conv") {
     nn::Sequential net(nn::Conv2d(nn::Conv2dOptions(3, 32, 5).padding(2)), nn::ReLU(),
                        nn::Conv2d(nn::Conv2dOptions(32, 16, 3).padding(1)), nn::ReLU(), nn::Flatten(),
                        nn::Linear(16 * 32 * 32, 10));
     net->to(device);
-    return module_training(net, h);
+    return module_training(net, h, 0, group);
   }
   if (model == "resnet20") {
     ResNet20 net(10);
     net->to(device);
-    return module_training(net, h, /*weight_decay=*/5e-4);
+    return module_training(net, h, /*weight_decay=*/5e-4, group);
   }
   defaults(model);  // throws the unknown-model error
   return {};

@@ -46,6 +46,7 @@
 
 #include "cifar_models.h"
 #include "data_fingerprint.h"
+#include "distributed_run.h"
 #include "ember/data.h"
 #include "numpy_permutation.h"
 #include "training_state.h"
@@ -68,6 +69,9 @@ std::string duration(double seconds) {
   return text;
 }
 
+/// --distributed: only rank 0 prints (stdout, the progress line, warnings); the others are quiet.
+bool g_quiet = false;
+
 /// The progress line on stderr. On a terminal it is redrawn in place ("\r") a few times a second,
 /// and erased before anything goes to stdout on the same terminal, so it never shares a line with
 /// the Iteration lines. Elsewhere (a log file, a pipe) it is a full line after the first step, then
@@ -80,7 +84,7 @@ class Progress {
   bool due() const { return seconds_since(last_) >= (tty_ ? 0.25 : 60.0); }
 
   void show(const std::string& text) {
-    if (!tty_ && text == last_text_) return;  // a log file gets no repeated line
+    if (g_quiet || (!tty_ && text == last_text_)) return;  // a log file gets no repeated line
     last_text_ = text;
     if (tty_) {
       const size_t pad = width_ > text.size() ? width_ - text.size() : 0;
@@ -131,10 +135,14 @@ class Progress {
 
 Progress g_progress;
 
+/// --distributed: "rank R: " before this rank's error messages.
+std::string g_rank_prefix;
+
 /// Every line train_cifar prints to stdout goes through here: the progress line makes way first,
 /// and a failed write (a full disk, /dev/full) stops the run instead of passing unnoticed. The
 /// flush also makes each line reach a log file as it is printed.
 __attribute__((format(printf, 1, 2))) void out(const char* format, ...) {
+  if (g_quiet) return;
   g_progress.before_stdout();
   va_list args;
   va_start(args, format);
@@ -182,6 +190,8 @@ struct Args {
   int64_t save_every = 0;
   std::string save, resume;
   bool strict_resume = false;
+  bool distributed = false;
+  int dist_timeout = 300;  // seconds
 };
 
 /// The synopsis, printed after a usage error.
@@ -190,7 +200,8 @@ const char* kSynopsis =
     "                   [--epochs N] [--batch-size N]\n"
     "                   [--lr X] [--momentum X] [--nesterov] [--print-every 100] [--seed S]\n"
     "                   [--threads T] [--log FILE] [--no-cuda-graph] [--no-tf32] [--max-steps N]\n"
-    "                   [--save FILE] [--save-every N] [--resume FILE] [--strict-resume]\n";
+    "                   [--save FILE] [--save-every N] [--resume FILE] [--strict-resume]\n"
+    "                   [--distributed [--dist-timeout SECONDS]]\n";
 
 /// The whole usage text (--help), with every default (the models' own from cifar::defaults).
 std::string usage() {
@@ -242,6 +253,15 @@ std::string usage() {
          "                 given here override them (a line says so) and the next checkpoint records them.\n"
          "--strict-resume  refuse a --resume saved on another device type, with other --threads (on the\n"
          "                 CPU) or other data files; by default a line warns that the results will differ.\n"
+         "--distributed    data-parallel training over the processes of an MPI launch (mpirun -np N\n"
+         "                 train_cifar --distributed ...; docs/distributed.md): backend nccl for --device\n"
+         "                 cuda (LOCAL_RANK picks the GPU), mpi for cpu; --batch-size and --threads are per\n"
+         "                 process (global batch N x it), each global batch split among the ranks, so a run on\n"
+         "                 N ranks follows a one-process run with N x the batch; a last partial global batch\n"
+         "                 is dropped. Rank 0 prints and writes --save and --log; every rank reads --resume.\n"
+         "                 Default off.\n"
+         "--dist-timeout S with --distributed, how long a collective waits for a lost or hung rank before\n"
+         "                 every remaining rank stops with a message naming it; default 300.\n"
          "Exit status: 0 done; 1 an error (data, checkpoint, files, a diverged training); 2 a bad command\n"
          "line; 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM), after writing --save.\n";
 }
@@ -274,7 +294,8 @@ Args parse(int argc, char** argv) {
     } switches[] = {{"--nesterov", &a.nesterov, true},
                     {"--no-cuda-graph", &a.cuda_graph, false},
                     {"--no-tf32", &a.tf32, false},
-                    {"--strict-resume", &a.strict_resume, true}};
+                    {"--strict-resume", &a.strict_resume, true},
+                    {"--distributed", &a.distributed, true}};
     const auto sw = std::find_if(std::begin(switches), std::end(switches), [&](const auto& s) { return f == s.flag; });
     if (sw != std::end(switches)) {
       *sw->field = sw->value;
@@ -309,6 +330,7 @@ Args parse(int argc, char** argv) {
     else if (f == "--save") a.save = v;
     else if (f == "--save-every") a.save_every = parse_number<int64_t>(f, v);
     else if (f == "--resume") a.resume = v;
+    else if (f == "--dist-timeout") a.dist_timeout = parse_number<int>(f, v);
     else throw UsageError("unknown flag " + f);
   }
   if (a.model.empty()) throw UsageError("--model is required");
@@ -322,6 +344,7 @@ Args parse(int argc, char** argv) {
   if (a.save_every < 0) throw UsageError("--save-every must be at least 0");
   if (a.save_every > 0 && a.save.empty()) throw UsageError("--save-every needs --save FILE");
   if (a.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+  if (a.dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 (seconds)");
   // More threads than this only time-slice the cores (and take memory); a typo, most likely.
   if (a.threads > 4 * hardware_threads())
     throw UsageError("--threads " + std::to_string(a.threads) + " is more than 4 x the " +
@@ -401,6 +424,7 @@ class CsvLog {
 
 /// Top-1 accuracy over (x, y) in chunks of 1000, printed as the tutorial does.
 double check_accuracy(const cifar::Training& t, const Tensor& x, const Tensor& y) {
+  if (g_quiet) return 0;  // --distributed: rank 0 evaluates and prints; the others need no figure
   ember::NoGradGuard no_grad;
   int64_t correct = 0, n = x.size(0);
   for (int64_t i = 0; i < n; i += 1000) {
@@ -540,18 +564,46 @@ int run(const Args& a) {
   if (device.is_cuda() && !ember::cuda::is_available())
     throw ember::Error("--device cuda, but no GPU is usable: " + ember::cuda::unavailable_reason());
 
+  // --distributed: one process per rank (GPU), all with the same flags.
+  int rank = 0, world = 1;
+  cifar::Group group;
+  if (a.distributed) {
+    namespace dist = ember::distributed;
+    dist::init_process_group(device.is_cuda() ? "nccl" : "mpi", std::chrono::seconds(a.dist_timeout));
+    rank = dist::get_rank();
+    world = dist::get_world_size();
+    group = dist::default_group();
+    g_quiet = rank != 0;
+    g_rank_prefix = "rank " + std::to_string(rank) + ": ";
+    if (device.is_cuda()) device = ember::Device(ember::kCUDA, dist::get_local_rank());
+    std::ostringstream flags;
+    flags << a.model << '|' << a.data_format << '|' << device.is_cuda() << '|' << a.epochs << '|' << a.batch_size << '|'
+          << a.seed << '|' << a.threads << '|' << a.lr.value_or(-1) << '|' << a.momentum.value_or(-1) << '|'
+          << a.nesterov << '|' << a.cuda_graph << '|' << a.tf32 << '|' << a.max_steps.value_or(-1) << '|' << a.resume
+          << '|' << a.strict_resume << '|' << a.dist_timeout;
+    cifar::check_same_flags(flags.str());
+  }
+  const int64_t global_batch = a.batch_size * world;
+
   cifar::Hyper h = cifar::defaults(a.model);
   if (a.lr) h.lr = *a.lr;
   if (a.momentum) h.momentum = *a.momentum;
   if (a.nesterov) h.nesterov = true;
   if (h.nesterov && h.momentum <= 0) throw UsageError("--nesterov needs a positive --momentum");
-  check_writable("--save", a.save, /*replaced=*/true);
-  check_writable("--log", a.log, /*replaced=*/false);
+  if (rank == 0) {  // only rank 0 writes them
+    check_writable("--save", a.save, /*replaced=*/true);
+    check_writable("--log", a.log, /*replaced=*/false);
+  }
 
   const ember::data::Cifar10Options data_options;
   out("train_cifar: %s on %s (%s), %d threads, %lld steps per epoch, data %s\n", a.model.c_str(), device.str().c_str(),
-      why.c_str(), ember::get_num_threads(), (long long)((data_options.num_train + a.batch_size - 1) / a.batch_size),
+      why.c_str(), ember::get_num_threads(),
+      (long long)(a.distributed ? data_options.num_train / global_batch
+                                : (data_options.num_train + global_batch - 1) / global_batch),
       std::filesystem::absolute(a.data).lexically_normal().string().c_str());
+  if (a.distributed)
+    out("distributed: %d ranks (%s), batch %lld per rank, %lld in all\n", world,
+        ember::distributed::get_backend().c_str(), (long long)a.batch_size, (long long)global_batch);
 
   // Data: the tutorial's split and per-channel normalisation, kept on the training device.
   std::string images_fingerprint;
@@ -571,6 +623,7 @@ int run(const Args& a) {
   cifar::RunRecord record;
   record.entries.emplace_back("device", device.is_cuda() ? "cuda" : "cpu");
   if (!device.is_cuda()) record.entries.emplace_back("threads", std::to_string(ember::get_num_threads()));
+  if (a.distributed) record.entries.emplace_back("world_size", std::to_string(world));
   if (a.data_format == "images") {
     record.entries.emplace_back("data.images", images_fingerprint);
   } else {
@@ -585,17 +638,19 @@ int run(const Args& a) {
   // resnet20 warms up on the CPU too, as resnet20_torch.py does on every device.
   if (device.is_cuda() || recipe.cosine) warm_up(a.model, h, device, xtr, ytr, a.batch_size);
   ember::manual_seed(a.seed);
-  cifar::Training t = cifar::build(a.model, h, device);
-  ember::data::TensorLoader loader(xtr, ytr, ember::data::TensorLoaderOptions(a.batch_size).shuffle(true).seed(a.seed));
+  cifar::Training t = cifar::build(a.model, h, device, group);
+  // --distributed: every rank draws the same global batches and trains on its slice of each.
+  ember::data::TensorLoader loader(
+      xtr, ytr, ember::data::TensorLoaderOptions(global_batch).shuffle(true).seed(a.seed).drop_last(a.distributed));
   const size_t batches = loader.size();
 
   CsvLog log;
-  if (!a.log.empty()) log.open(a.log);
+  if (!a.log.empty() && rank == 0) log.open(a.log);
 
-  const cifar::RunKey key{a.model, a.seed, a.batch_size};
+  const cifar::RunKey key{a.model, a.seed, global_batch};
   cifar::Position pos;
   if (!a.resume.empty()) {
-    const cifar::Layout layout{int64_t(batches), xtr.size(0), a.batch_size, a.epochs};
+    const cifar::Layout layout{int64_t(batches), xtr.size(0), global_batch, a.epochs};
     cifar::Loaded loaded = cifar::load_state(a.resume, t, key, layout);
     pos = loaded.pos;
     out("Resumed from %s: epoch %lld, batch %lld, %lld steps\n", a.resume.c_str(), (long long)pos.epoch + 1,
@@ -605,7 +660,7 @@ int run(const Args& a) {
     const std::string differs = cifar::record_differences(loaded.metadata, record);
     if (!differs.empty() && a.strict_resume)
       throw ember::Error("--strict-resume: this run differs from the one that saved '" + a.resume + "' in " + differs);
-    if (!differs.empty())
+    if (!differs.empty() && !g_quiet)
       std::fprintf(stderr,
                    "train_cifar: warning: this run differs from the one that saved '%s' in %s; it will not "
                    "end as an uninterrupted run would (--strict-resume refuses)\n",
@@ -617,7 +672,7 @@ int run(const Args& a) {
   int64_t saved_steps = -1;
   auto save = [&] {
     check_finite(t, pos.steps, h.lr);
-    cifar::save_state(a.save, t, key, record, h, pos);
+    if (rank == 0) cifar::save_state(a.save, t, key, record, h, pos);
     saved_steps = pos.steps;
     out("Saved %s: epoch %lld, batch %lld, %lld steps\n", a.save.c_str(), (long long)pos.epoch + 1,
         (long long)pos.batch, (long long)pos.steps);
@@ -626,7 +681,8 @@ int run(const Args& a) {
   double train_seconds = 0;
   int64_t run_steps = 0, run_images = 0;  // this run's share, for images/s
   // A captured step replays the lr it was captured with: a per-step schedule trains eagerly.
-  const bool use_graph = device.is_cuda() && a.cuda_graph && !recipe.cosine;
+  // (Nor does a data-parallel one: the collectives run outside the graph.)
+  const bool use_graph = device.is_cuda() && a.cuda_graph && !recipe.cosine && !a.distributed;
   const int64_t total_steps = a.epochs * int64_t(batches);  // the cosine schedule's span
   GraphStep graph(t);
   const int64_t planned = std::min<int64_t>(a.epochs * int64_t(batches), a.max_steps.value_or(INT64_MAX));
@@ -647,6 +703,8 @@ int run(const Args& a) {
     auto t0 = std::chrono::steady_clock::now();
     for (; it != loader.end() && !reached_max() && !g_signal; ++it) {
       const ember::data::Batch& batch = *it;
+      const Tensor bx = a.distributed ? batch.x.narrow(0, rank * a.batch_size, a.batch_size) : batch.x;
+      const Tensor by = a.distributed ? batch.y.narrow(0, rank * a.batch_size, a.batch_size) : batch.y;
       const int64_t i = pos.batch;  // the tutorial's iteration number within the epoch
       if (recipe.cosine) {
         cifar::Hyper now = h;
@@ -654,21 +712,21 @@ int run(const Args& a) {
         t.set_hyper(now);
       }
       // Augmented per image, per step, inside the timed loop (as resnet20_torch.py's timing).
-      const Tensor x =
-          recipe.augment ? ember::data::random_crop(ember::data::random_horizontal_flip(batch.x), 32, 4) : batch.x;
+      const Tensor x = recipe.augment ? ember::data::random_crop(ember::data::random_horizontal_flip(bx), 32, 4) : bx;
       // The loss tensor of a replay is the graph's: read it (below) before the next replay.
       Tensor loss;
       const bool full = batch.size() == a.batch_size;
       if (use_graph && graph.ready() && full) {
-        loss = graph.step(x, batch.y);
+        loss = graph.step(x, by);
       } else if (use_graph && !graph.ready() && full && run_steps >= kWarmupSteps) {
-        loss = graph.capture(x, batch.y);
+        loss = graph.capture(x, by);
         g_progress.end_line();
         std::fprintf(stderr, "  captured the training step in a CUDA graph after %lld eager steps\n",
                      (long long)run_steps);
       } else {
-        loss = t.step(x, batch.y);
+        loss = t.step(x, by);
       }
+      if (a.distributed) g_signal = cifar::agree_on_signal(g_signal);
       ++pos.steps;
       ++pos.batch;
       ++run_steps;
@@ -718,8 +776,9 @@ int run(const Args& a) {
     const int sig = g_signal;
     if (!a.save.empty() && saved_steps != pos.steps) save();
     log.close();
-    std::fprintf(stderr, "train_cifar: stopped by %s after step %lld; %s\n", signal_name(sig), (long long)pos.steps,
-                 a.save.empty() ? "nothing saved (no --save)" : ("continue with --resume " + a.save).c_str());
+    if (!g_quiet)
+      std::fprintf(stderr, "train_cifar: stopped by %s after step %lld; %s\n", signal_name(sig), (long long)pos.steps,
+                   a.save.empty() ? "nothing saved (no --save)" : ("continue with --resume " + a.save).c_str());
     return 128 + sig;
   }
   if (!a.save.empty() && saved_steps != pos.steps) save();
@@ -733,10 +792,13 @@ int run(const Args& a) {
     out("Test: ");
     test_acc = std::to_string(check_accuracy(t, test->first, test->second));
   }
+  // images_per_second: all ranks' images (each global batch) per second.
   out("{\"model\": \"%s\", \"device\": \"%s\", \"epochs\": %d, \"steps\": %lld, \"train_seconds\": %.3f, "
-      "\"images_per_second\": %.1f, \"val_accuracy\": %.4f, \"test_accuracy\": %s}\n",
+      "\"images_per_second\": %.1f, \"val_accuracy\": %.4f, \"test_accuracy\": %s%s}\n",
       a.model.c_str(), device.str().c_str(), a.epochs, (long long)pos.steps, train_seconds,
-      double(run_images) / std::max(train_seconds, 1e-9), val_acc, test_acc.c_str());
+      double(run_images) / std::max(train_seconds, 1e-9), val_acc, test_acc.c_str(),
+      a.distributed ? (", \"world_size\": " + std::to_string(world)).c_str() : "");
+  if (a.distributed) ember::distributed::destroy_process_group();
   return 0;
 }
 
@@ -772,7 +834,7 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::exception& e) {
     g_progress.end_line();
-    std::fprintf(stderr, "train_cifar: error: %s\n", e.what());
+    std::fprintf(stderr, "train_cifar: %serror: %s\n", g_rank_prefix.c_str(), e.what());
     return 1;
   }
 }

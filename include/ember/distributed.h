@@ -122,11 +122,9 @@ class EMBER_API ProcessGroup {
 /// The MPI backend: CPU tensors of every dtype. Initialises MPI (MPI_THREAD_SERIALIZED or better)
 /// on first use and finalises it at exit; operations run in order on one worker thread, so
 /// communication overlaps the caller's computation.
-EMBER_API std::shared_ptr<ProcessGroup> createProcessGroupMPI(
-    std::chrono::milliseconds timeout = kDefaultTimeout);
+EMBER_API std::shared_ptr<ProcessGroup> createProcessGroupMPI(std::chrono::milliseconds timeout = kDefaultTimeout);
 /// The NCCL backend: CUDA tensors of the device this rank uses (LOCAL_RANK's by default).
-EMBER_API std::shared_ptr<ProcessGroup> createProcessGroupNCCL(
-    std::chrono::milliseconds timeout = kDefaultTimeout);
+EMBER_API std::shared_ptr<ProcessGroup> createProcessGroupNCCL(std::chrono::milliseconds timeout = kDefaultTimeout);
 
 // --- torch.distributed's free functions, on the default group ----------------------------------
 
@@ -139,8 +137,7 @@ EMBER_API bool is_nccl_available();
 /// and built, else "mpi". Rank and world size come from the launcher: OpenMPI/PMIx
 /// (OMPI_COMM_WORLD_RANK/SIZE/LOCAL_RANK), Slurm (SLURM_PROCID/NTASKS/LOCALID), or torchrun's
 /// RANK/WORLD_SIZE/LOCAL_RANK; a disagreement with MPI's own numbering is an ember::Error.
-EMBER_API void init_process_group(const std::string& backend = "",
-                                  std::chrono::milliseconds timeout = kDefaultTimeout);
+EMBER_API void init_process_group(const std::string& backend = "", std::chrono::milliseconds timeout = kDefaultTimeout);
 EMBER_API bool is_initialized();
 EMBER_API void destroy_process_group();
 /// The default group (an ember::Error before init_process_group).
@@ -163,6 +160,11 @@ EMBER_API std::shared_ptr<Work> barrier(bool async_op = false);
 EMBER_API void send(const Tensor& tensor, int dst, int tag = 0);
 /// Receives into `tensor` from `src` and returns the sender's rank.
 EMBER_API int recv(Tensor& tensor, int src, int tag = 0);
+
+/// Prints `message` to stderr and ends the whole job (MPI_Abort on MPI_COMM_WORLD when MPI is
+/// initialised, else this process) with `exit_code`. The way out after a timed-out collective:
+/// MPI cannot recover a communicator whose rank is lost, and MPI_Finalize would wait for it.
+[[noreturn]] EMBER_API void abort(const std::string& message, int exit_code = 1);
 
 }  // namespace distributed
 }  // namespace ember

@@ -4,6 +4,7 @@
 #include "ember/autograd.h"
 #include "ember/cuda.h"
 #include "ember/data.h"
+#include "ember/distributed.h"
 #include "ember/functional.h"
 #include "ember/indexing.h"
 #include "ember/loss_ops.h"

@@ -7,6 +7,7 @@
 
 #include "../backend.h"
 #include "function.h"
+#include "post_accumulate.h"
 
 namespace ember {
 namespace {
@@ -158,6 +159,7 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   } else {
     acc.add_(g);
   }
+  run_post_accumulate_hooks(leaf);
   return {};
 }
 
@@ -277,9 +279,10 @@ variable_list accumulation_targets(const Node& node, const std::unordered_map<No
     if (acc == nullptr || deps.at(acc) != 1 || buffers.count(acc) != 0) continue;
     const TensorImpl& leaf = *acc->leaf;
     const Tensor& grad = leaf.grad;
-    // A leaf's hooks must see its gradient before it is added in.
-    if (!leaf.hooks.empty() || !grad.defined() || grad.requires_grad() || grad.grad_fn() || !grad.is_contiguous() ||
-        grad.dtype() != leaf.dtype || grad.device() != leaf.storage->device || grad.sizes() != IntArrayRef(leaf.sizes))
+    // A leaf's hooks must see its gradient before it is added in, its post-accumulate hooks after.
+    if (!leaf.hooks.empty() || has_post_accumulate_hooks(leaf) || !grad.defined() || grad.requires_grad() ||
+        grad.grad_fn() || !grad.is_contiguous() || grad.dtype() != leaf.dtype ||
+        grad.device() != leaf.storage->device || grad.sizes() != IntArrayRef(leaf.sizes))
       continue;
     targets[i] = grad;
   }
@@ -312,6 +315,8 @@ variable_list run_backward(const char* api, const variable_list& roots, const va
   // A create_graph backward records the backward functions' ops, making the gradients
   // differentiable; otherwise nothing is recorded.
   AutoGradMode grad_mode(create_graph);
+  // Callbacks queued during this run (queue_callback) run once the walk has finished.
+  CallbackQueue callbacks;
 
   // Seed the buffers of the roots' nodes.
   std::unordered_map<Node*, GradBuffer> buffers;
@@ -458,6 +463,7 @@ variable_list run_backward(const char* api, const variable_list& roots, const va
       if (--deps[e.fn.get()] == 0) ready.push_back(e.fn);
     }
   }
+  callbacks.run();
   return captured;
 }
 
