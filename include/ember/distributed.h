@@ -79,6 +79,8 @@ class EMBER_API Work {
 /// mismatch detected is an ember::Error naming the ranks' shapes.
 class EMBER_API ProcessGroup {
  public:
+  /// c10d's older nested spelling, c10d::ProcessGroup::Work.
+  using Work = ::ember::distributed::Work;
   ProcessGroup(int rank, int size);
   virtual ~ProcessGroup();
 
@@ -123,6 +125,17 @@ class EMBER_API ProcessGroup {
 /// on first use and finalises it at exit; operations run in order on one worker thread, so
 /// communication overlaps the caller's computation.
 EMBER_API std::shared_ptr<ProcessGroup> createProcessGroupMPI(std::chrono::milliseconds timeout = kDefaultTimeout);
+/// The MPI group under c10d's class name, for programs written against c10d
+/// (`auto pg = c10d::ProcessGroupMPI::createProcessGroupMPI(); pg->allreduce(tensors)->wait();`).
+class EMBER_API ProcessGroupMPI : public ProcessGroup {
+ public:
+  using ProcessGroup::ProcessGroup;
+  /// A group of every process of the job (`ranks` empty or listing them all: ember has no
+  /// sub-groups), with the default timeout.
+  static std::shared_ptr<ProcessGroupMPI> createProcessGroupMPI(std::vector<int> ranks = {});
+  /// Ends every process of the job (MPI_Abort), as c10d's ProcessGroupMPI::abort.
+  [[noreturn]] void abort();
+};
 /// The NCCL backend: CUDA tensors of the device this rank uses (LOCAL_RANK's by default).
 EMBER_API std::shared_ptr<ProcessGroup> createProcessGroupNCCL(std::chrono::milliseconds timeout = kDefaultTimeout);
 

@@ -36,6 +36,9 @@ template <typename T>
 using optional = std::optional<T>;
 }  // namespace c10
 
+// c10d: the process groups (c10d::ProcessGroupMPI::createProcessGroupMPI(), ProcessGroup::Work).
+namespace c10d = ::ember::distributed;
+
 #define TORCH_MODULE(Name) EMBER_MODULE(Name)
 #define TORCH_MODULE_IMPL(Name, ImplType) EMBER_MODULE_IMPL(Name, ImplType)
 

@@ -1,6 +1,7 @@
 // ember::distributed's front half: the Work and ProcessGroup base classes, the launcher's
 // environment, the default group and torch.distributed's free functions, and the entry points of
 // backends that were not built (an ember::Error naming the CMake option).
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -237,6 +238,24 @@ std::shared_ptr<ProcessGroup> createProcessGroupNCCL(std::chrono::milliseconds) 
       "CUDA backend, MPI and NCCL from the CUDA toolkit)");
 }
 #endif
+
+// c10d's spelling of the MPI factory (the group is made by whichever createProcessGroupMPI this
+// build has: the backend's, or the stub that says how to build it).
+std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI(std::vector<int> ranks) {
+  auto pg = std::static_pointer_cast<ProcessGroupMPI>(distributed::createProcessGroupMPI(kDefaultTimeout));
+  if (!ranks.empty()) {
+    std::sort(ranks.begin(), ranks.end());
+    bool all = int(ranks.size()) == pg->getSize();
+    for (size_t i = 0; all && i < ranks.size(); ++i) all = ranks[i] == int(i);
+    EMBER_CHECK(all, "ProcessGroupMPI::createProcessGroupMPI: ember's groups span every process of the job (",
+                pg->getSize(), "); a sub-group of ", ranks.size(), " ranks is not supported");
+  }
+  return pg;
+}
+
+void ProcessGroupMPI::abort() {
+  distributed::abort("ProcessGroupMPI::abort called on rank " + std::to_string(rank_), 1);
+}
 
 }  // namespace distributed
 }  // namespace ember

@@ -90,11 +90,11 @@ struct TimedOut : Error {
   using Error::Error;
 };
 
-class ProcessGroupMPI;
+class MpiGroup;
 
 // What a queued operation sees while it runs on the worker thread.
 struct Runner {
-  ProcessGroupMPI& pg;
+  MpiGroup& pg;
   std::string what;  // "allreduce #3"
   uint64_t seq;      // its collective number (0: point-to-point)
   int peer;          // point-to-point: the other rank
@@ -126,16 +126,17 @@ static_assert(sizeof(CallInfo) == 12 * sizeof(int64_t), "CallInfo is 12 int64s o
 
 const char* kKinds[] = {"?", "allreduce", "broadcast", "allgather", "reduce_scatter"};
 
-class ProcessGroupMPI final : public ProcessGroup {
+// The group behind both factories: its public face is ProcessGroupMPI (c10d's name).
+class MpiGroup final : public ProcessGroupMPI {
  public:
-  ProcessGroupMPI(int rank, int size, MPI_Comm data, MPI_Comm control, milliseconds timeout)
-      : ProcessGroup(rank, size), data_(data), control_(control) {
+  MpiGroup(int rank, int size, MPI_Comm data, MPI_Comm control, milliseconds timeout)
+      : ProcessGroupMPI(rank, size), data_(data), control_(control) {
     timeout_ = timeout;
     worker_ = std::thread([this] { run(); });
     hook_ = mpi_detail::add_exit_hook([this] { return stop(); });
   }
 
-  ~ProcessGroupMPI() override {
+  ~MpiGroup() override {
     mpi_detail::remove_exit_hook(hook_);
     const bool clean = stop();
     std::lock_guard<std::mutex> g(mpi_detail::lock());
@@ -623,7 +624,7 @@ MPI_Status Runner::wait(MPI_Request& req, std::shared_ptr<void> keep) {
   }
 }
 
-std::string ProcessGroupMPI::straggler_report(const Runner& r) {
+std::string MpiGroup::straggler_report(const Runner& r) {
   // The others answer from their worker threads (serve_locked), busy or idle; a rank that does not
   // answer within the grace period is dead, stopped, or stuck inside MPI.
   const milliseconds grace = std::min(std::max(r.timeout / 4, milliseconds(500)), milliseconds(10000));
@@ -739,7 +740,7 @@ std::shared_ptr<ProcessGroup> createProcessGroupMPI(milliseconds timeout) {
     MPI_Comm_set_errhandler(comms[0], MPI_ERRORS_RETURN);
     MPI_Comm_set_errhandler(comms[1], MPI_ERRORS_RETURN);
   }
-  return std::make_shared<ProcessGroupMPI>(rank, size, comms[0], comms[1], timeout);
+  return std::make_shared<MpiGroup>(rank, size, comms[0], comms[1], timeout);
 }
 
 }  // namespace distributed
