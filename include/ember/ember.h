@@ -9,6 +9,7 @@
 #include "ember/nn.h"
 #include "ember/optim.h"
 #include "ember/random.h"
+#include "ember/sampling.h"
 #include "ember/serialize.h"
 #include "ember/tensor.h"
 #include "ember/tensor_ops.h"
