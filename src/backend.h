@@ -209,7 +209,7 @@ class Backend {
   void uniform(const Tensor& out, double low, double high) override;                                                   \
   void normal(const Tensor& out, double mean, double std) override;                                                    \
   void randint(const Tensor& out, int64_t low, int64_t high) override;                                                 \
-  void random_bits(const Tensor& out, int64_t low, uint64_t range) override;                                           \
+  void random_bits(const Tensor& out, int64_t low, uint64_t range) override;                                          \
   void sample(Sampler kind, const Tensor& out, double a, double b) override;                                           \
   void bernoulli(const Tensor& out, const Tensor& p) override;                                                         \
   void multinomial(const Tensor& out, const Tensor& probs, int64_t n, bool replacement) override;                      \
