@@ -19,6 +19,7 @@
 #include "cuda/capture.h"
 #include "cuda/cuda_backend.h"
 #include "dtype_dispatch.h"
+#include "sampling_rules.h"
 
 namespace ember {
 namespace cuda_kernels {
@@ -139,6 +140,30 @@ struct RandInt {
   }
 };
 
+/// One draw per element (a 53-bit uniform, or a Box-Muller normal for log_normal_) turned into a
+/// value by the sampler's rule, shared with the CPU (src/sampling_rules.h).
+template <typename T>
+struct Sampled {
+  Sampler kind;
+  double a, b;
+  __device__ __forceinline__ void operator()(uint64_t seed, uint64_t ctr, T (&v)[4]) const {
+    const uint4 w = philox(seed, ctr, 0), w2 = philox(seed, ctr, 1);
+    double d[4] = {unit_double(w.x, w.y), unit_double(w.z, w.w), unit_double(w2.x, w2.y), unit_double(w2.z, w2.w)};
+    if (draws_normal(kind)) {
+#pragma unroll
+      for (int p = 0; p < 2; ++p) {
+        const double r = ::sqrt(-2.0 * ::log(1.0 - d[2 * p]));
+        double s, c;
+        ::sincospi(2.0 * d[2 * p + 1], &s, &c);
+        d[2 * p] = r * c;
+        d[2 * p + 1] = r * s;
+      }
+    }
+#pragma unroll
+    for (int q = 0; q < 4; ++q) v[q] = static_cast<T>(sample_value(kind, d[q], a, b));
+  }
+};
+
 /// out: (n) contiguous. Thread g fills elements 4g..4g+3 from counter offset + g.
 template <typename T, typename Gen>
 __global__ void random_kernel(T* __restrict__ out, int64_t n, Gen gen, uint64_t seed, uint64_t offset) {
@@ -227,6 +252,22 @@ void CudaBackend::randint(const Tensor& out, int64_t low, int64_t high) {
     using T = typename decltype(tag)::type;
     const cuda_kernels::RandInt<T> gen{low, uint64_t(high) - uint64_t(low)};
     fill_random<T>(*this, out, gen, seed_, offset_);
+  });
+}
+
+void CudaBackend::random_bits(const Tensor& out, int64_t low, uint64_t range) {
+  cuda_detail::check_not_capturing("random_ (random ops)", kNoCaptureReason);
+  dispatch_all(out.dtype(), "random_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_random<T>(*this, out, cuda_kernels::RandInt<T>{low, range}, seed_, offset_);
+  });
+}
+
+void CudaBackend::sample(Sampler kind, const Tensor& out, double a, double b) {
+  cuda_detail::check_not_capturing("random sampling (random ops)", kNoCaptureReason);
+  dispatch_all(out.dtype(), "random sampling", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_random<T>(*this, out, cuda_kernels::Sampled<T>{kind, a, b}, seed_, offset_);
   });
 }
 

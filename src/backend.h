@@ -9,6 +9,7 @@
 #include "functors.h"
 #include "pad_geometry.h"
 #include "row_norm.h"
+#include "sampling_rules.h"
 #include "scatter_geometry.h"
 #include "sort_rules.h"
 #include "tensor_impl.h"
@@ -49,6 +50,17 @@ class Backend {
   virtual void normal(const Tensor& out, double mean, double std) = 0;
   /// Integers in [low, high).
   virtual void randint(const Tensor& out, int64_t low, int64_t high) = 0;
+  // Sampling (the per-element rules and multinomial's selection are in src/sampling_rules.h, for
+  // both backends). Each fills `out` (possibly strided) in the order torch's CPU kernels draw.
+  /// low + bits % range, bits 32 random bits or 64 when range needs more (range up to 2^63):
+  /// random_ of every dtype, whose full ranges do not fit randint's int64 high.
+  virtual void random_bits(const Tensor& out, int64_t low, uint64_t range) = 0;
+  /// One draw per element turned into a value by `kind`'s rule with parameters a, b.
+  virtual void sample(Sampler kind, const Tensor& out, double a, double b) = 0;
+  /// out[i] = 1 with probability p[i]; p is floating, of out's shape (may be an expanded view).
+  virtual void bernoulli(const Tensor& out, const Tensor& p) = 0;
+  /// out (rows, n) int64 contiguous; probs (rows, categories) floating, already validated.
+  virtual void multinomial(const Tensor& out, const Tensor& probs, int64_t n, bool replacement) = 0;
 
   // --- pointwise (out contiguous; inputs strided views already broadcast to out's shape,
   //     of one common dtype; comparisons write bool) --------------------------------------------
@@ -223,6 +235,10 @@ class Backend {
   void uniform(const Tensor& out, double low, double high) override;                                                   \
   void normal(const Tensor& out, double mean, double std) override;                                                    \
   void randint(const Tensor& out, int64_t low, int64_t high) override;                                                 \
+  void random_bits(const Tensor& out, int64_t low, uint64_t range) override;                                          \
+  void sample(Sampler kind, const Tensor& out, double a, double b) override;                                           \
+  void bernoulli(const Tensor& out, const Tensor& p) override;                                                         \
+  void multinomial(const Tensor& out, const Tensor& probs, int64_t n, bool replacement) override;                      \
   void unary(UnaryOp op, const Tensor& out, const Tensor& in, const PointwiseParams& p) override;                      \
   void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const PointwiseParams& p) override;    \
   void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, double s, bool reversed,                         \

@@ -11,6 +11,7 @@
 #include "ember/nn.h"
 #include "ember/optim.h"
 #include "ember/random.h"
+#include "ember/sampling.h"
 #include "ember/serialize.h"
 #include "ember/string_util.h"
 #include "ember/tensor.h"

@@ -186,6 +186,28 @@ class EMBER_API Tensor {
   const Tensor& neg_() const;
   const Tensor& normal_(double mean = 0, double std = 1) const;
   const Tensor& uniform_(double from = 0, double to = 1) const;
+  // Random sampling (src/ops/sampling.cpp; the free forms are in ember/sampling.h). On the CPU
+  // each gives torch's numbers after the same manual_seed.
+  /// Each element 1 with probability p, else 0 (any dtype).
+  const Tensor& bernoulli_(double p = 0.5) const;
+  /// p (broadcast to this tensor's shape) gives each element's probability.
+  const Tensor& bernoulli_(const Tensor& p) const;
+  /// Draws with this tensor as the probabilities (the result has its dtype).
+  Tensor bernoulli() const;
+  Tensor bernoulli(double p) const;
+  /// Integers in [0, 2^mantissa] for floating dtypes, [0, max] for integer ones.
+  const Tensor& random_() const;
+  /// Integers in [0, to).
+  const Tensor& random_(int64_t to) const;
+  /// Integers in [from, to); without `to`, [from, 2^mantissa] or [from, max].
+  const Tensor& random_(int64_t from, std::optional<int64_t> to) const;
+  const Tensor& exponential_(double lambd = 1) const;
+  /// Trials until the first success (values 1, 2, ...), success probability p.
+  const Tensor& geometric_(double p) const;
+  const Tensor& log_normal_(double mean = 1, double std = 2) const;
+  const Tensor& cauchy_(double median = 0, double sigma = 1) const;
+  /// num_samples category indices per row of this 1-D or 2-D tensor of weights (int64).
+  Tensor multinomial(int64_t num_samples, bool replacement = false) const;
 
   // --- math ------------------------------------------------------------------------------------
   Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
