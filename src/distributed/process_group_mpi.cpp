@@ -17,6 +17,7 @@
 
 #include "../check.h"
 #include "ember/autograd.h"
+#include "host_work.h"
 #include "mpi_runtime.h"
 
 namespace ember {
@@ -30,59 +31,14 @@ using std::chrono::milliseconds;
 constexpr int kQueryTag = 1;
 constexpr int kReplyTag = 2;
 
-std::string seconds(milliseconds t) {
-  std::ostringstream os;
-  os << double(t.count()) / 1000.0 << " s";
-  return os.str();
-}
-
-class MpiWork final : public Work {
+class MpiWork final : public HostWork {
  public:
-  MpiWork(std::string what, std::vector<Tensor> outputs) : what_(std::move(what)), outputs_(std::move(outputs)) {}
-
-  bool isCompleted() override {
-    std::lock_guard<std::mutex> g(m_);
-    return done_;
-  }
-  bool isSuccess() const override {
-    std::lock_guard<std::mutex> g(m_);
-    return done_ && !error_;
-  }
-  std::exception_ptr exception() const override {
-    std::lock_guard<std::mutex> g(m_);
-    return error_;
-  }
+  using HostWork::HostWork;
+  /// The worker finishes every operation by its deadline (success, error or timeout).
   bool wait(milliseconds timeout) override {
-    std::unique_lock<std::mutex> g(m_);
-    if (timeout == kUnsetTimeout) {
-      // The worker finishes every operation by its deadline (success, error or timeout).
-      cv_.wait(g, [&] { return done_; });
-    } else {
-      EMBER_CHECK(cv_.wait_for(g, timeout, [&] { return done_; }), "Work::wait: ", what_, " did not finish within ",
-                  seconds(timeout), " (it keeps running; the group's own timeout ends it)");
-    }
-    if (error_) std::rethrow_exception(error_);
+    wait_host(timeout);
     return true;
   }
-  std::vector<Tensor> result() override { return outputs_; }
-
-  void finish(std::exception_ptr error) {
-    {
-      std::lock_guard<std::mutex> g(m_);
-      done_ = true;
-      error_ = error;
-    }
-    cv_.notify_all();
-  }
-  const std::string& what() const { return what_; }
-
- private:
-  const std::string what_;
-  std::vector<Tensor> outputs_;
-  mutable std::mutex m_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::exception_ptr error_;
 };
 
 // Thrown inside the worker when an operation's deadline passes; the group then marks itself broken.

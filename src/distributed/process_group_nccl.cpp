@@ -18,6 +18,7 @@
 
 #include "../check.h"
 #include "../cuda/context.h"
+#include "host_work.h"
 #include "launch_env.h"
 #include "mpi_runtime.h"
 
@@ -35,12 +36,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-std::string seconds(milliseconds t) {
-  std::ostringstream os;
-  os << double(t.count()) / 1000.0 << " s";
-  return os.str();
-}
 
 ncclDataType_t nccl_type(ScalarType dtype, const char* op) {
   switch (dtype) {
@@ -75,12 +70,11 @@ ncclRedOp_t nccl_op(ReduceOp op, ScalarType dtype, const char* what) {
   return ncclSum;
 }
 
-class NcclWork final : public Work {
+class NcclWork final : public HostWork {
  public:
   NcclWork(std::string what, int device, std::vector<Tensor> outputs, std::vector<Tensor> keep, milliseconds timeout)
-      : what_(std::move(what)),
+      : HostWork(std::move(what), std::move(outputs)),
         device_(device),
-        outputs_(std::move(outputs)),
         keep_(std::move(keep)),
         deadline_(Clock::now() + timeout),
         timeout_(timeout) {
@@ -88,29 +82,10 @@ class NcclWork final : public Work {
   }
   ~NcclWork() override { cudaEventDestroy(end_); }
 
-  bool isCompleted() override {
-    std::lock_guard<std::mutex> g(m_);
-    return done_;
-  }
-  bool isSuccess() const override {
-    std::lock_guard<std::mutex> g(m_);
-    return done_ && !error_;
-  }
-  std::exception_ptr exception() const override {
-    std::lock_guard<std::mutex> g(m_);
-    return error_;
-  }
   /// Orders the compute stream after the collective; with a timeout, also waits on the host.
   bool wait(milliseconds timeout) override {
-    if (timeout != kUnsetTimeout) {
-      std::unique_lock<std::mutex> g(m_);
-      EMBER_CHECK(cv_.wait_for(g, timeout, [&] { return done_; }), "Work::wait: ", what_, " did not finish within ",
-                  seconds(timeout));
-    }
-    {
-      std::lock_guard<std::mutex> g(m_);
-      if (error_) std::rethrow_exception(error_);
-    }
+    if (timeout != kUnsetTimeout) wait_host(timeout);
+    rethrow_if_failed();
     int current = 0;
     EMBER_CUDA_CHECK(cudaGetDevice(&current));
     if (current != device_) EMBER_CUDA_CHECK(cudaSetDevice(device_));
@@ -119,34 +94,19 @@ class NcclWork final : public Work {
     return true;
   }
   void synchronize() override { wait(kUnsetTimeout); }
-  std::vector<Tensor> result() override { return outputs_; }
 
   cudaEvent_t end() const { return end_; }
-  const std::string& what() const { return what_; }
   Clock::time_point deadline() const { return deadline_; }
   milliseconds timeout() const { return timeout_; }
 
-  void finish(std::exception_ptr error) {
-    {
-      std::lock_guard<std::mutex> g(m_);
-      done_ = true;
-      error_ = error;
-      keep_.clear();
-    }
-    cv_.notify_all();
-  }
-
  private:
-  const std::string what_;
+  void on_finish() override { keep_.clear(); }
+
   const int device_;
-  std::vector<Tensor> outputs_, keep_;
+  std::vector<Tensor> keep_;
   const Clock::time_point deadline_;
   const milliseconds timeout_;
   cudaEvent_t end_ = nullptr;
-  mutable std::mutex m_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::exception_ptr error_;
 };
 
 /// Broadcasts rank 0's NCCL unique id over a duplicate of MPI_COMM_WORLD, polling to `deadline`.
