@@ -1,6 +1,8 @@
 // Test machinery shared by the test files: see helpers.h.
 #include "helpers.h"
 
+#include "ember/pt_file.h"
+
 #include <cstdlib>
 
 #include <algorithm>
@@ -471,4 +473,28 @@ std::string fixture_bytes(const std::string& path) {
 DeterministicScope::DeterministicScope(bool on) : was(is_deterministic()) { set_deterministic(on); }
 DeterministicScope::~DeterministicScope() { set_deterministic(was); }
 
+}  // namespace ember_test
+
+namespace ember_test {
+size_t flip_sweep_pt(const std::string& bytes) {
+  using namespace ember;
+  const TensorMap original = pt_tensors(load_pt_from_bytes(bytes.data(), bytes.size(), "x"), "x");
+  size_t refused = 0;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    std::string b = bytes;
+    b[i] = char(b[i] ^ 0x5A);
+    TensorMap got;
+    try {
+      got = pt_tensors(load_pt_from_bytes(b.data(), b.size(), "flipped.pt"), "flipped.pt");
+    } catch (const Error& e) {
+      REQUIRE(std::string(e.what()).find("flipped.pt") != std::string::npos);
+      ++refused;
+      continue;
+    }
+    INFO("byte " << i << " flipped");
+    REQUIRE(got.size() == original.size());
+    for (const auto& kv : original) require_equal(got.at(kv.first), kv.second);
+  }
+  return refused;
+}
 }  // namespace ember_test

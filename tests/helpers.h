@@ -88,6 +88,9 @@ void require_close(const Tensor& actual, const Tensor& expected, double rtol, do
 void require_close(const Tensor& actual, const Tensor& expected, Tol tol);
 /// Same dtype, shape and values exactly.
 void require_equal(const Tensor& actual, const Tensor& expected);
+/// Flips every third byte of the .pt file `bytes`, one at a time: each copy must be refused with
+/// an error naming it ("flipped.pt") or load the original tensors. Returns how many were refused.
+size_t flip_sweep_pt(const std::string& bytes);
 
 /// A function of several tensors returning one tensor, for check_case and gradcheck.
 using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;

@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "../check.h"
+#include "collective_args.h"
 #include "ember/autograd.h"
 #include "host_work.h"
 #include "mpi_runtime.h"
@@ -107,10 +108,7 @@ class MpiGroup final : public ProcessGroupMPI {
   std::shared_ptr<Work> broadcast(std::vector<Tensor>& tensors, const BroadcastOptions& opts) override {
     const char* op = "broadcast";
     check_single(op, tensors);
-    EMBER_CHECK(opts.rootRank >= 0 && opts.rootRank < size_, op, ": rootRank ", opts.rootRank,
-                " is out of range for a group of ", size_, " processes (expected 0 <= rootRank < ", size_, ")");
-    EMBER_CHECK(opts.rootTensor == 0, op, ": rootTensor ", opts.rootTensor,
-                " is out of range: the MPI backend takes one tensor per process");
+    check_root(op, opts, size_);
     Tensor t = tensors[0];
     Tensor buf = t.contiguous();
     MPI_Datatype type = mpi_detail::datatype(t.dtype(), op);
@@ -149,21 +147,9 @@ class MpiGroup final : public ProcessGroupMPI {
                                   const AllgatherOptions& opts) override {
     const char* op = "allgather";
     check_single(op, inputTensors);
-    EMBER_CHECK(outputTensors.size() == 1, op,
-                ": MPI process group does not support multi-GPU collectives (expected one list of output tensors, got ",
-                outputTensors.size(), ")");
     const Tensor in = inputTensors[0];
-    std::vector<Tensor> outs = outputTensors[0];
-    EMBER_CHECK(int64_t(outs.size()) == size_, op, ": number of output tensors should equal to the world size (got ",
-                outs.size(), " output tensors for a group of ", size_, " processes)");
-    for (size_t i = 0; i < outs.size(); ++i) {
-      check_defined(op, outs[i]);
-      EMBER_CHECK(outs[i].is_cpu(), op, ": the MPI backend takes CPU tensors, got output tensor ", i, " ",
-                  describe(outs[i]));
-      EMBER_CHECK(outs[i].sizes() == in.sizes() && outs[i].dtype() == in.dtype(), op,
-                  ": Tensors are not equal in size or data type: output tensor ", i, " is ", describe(outs[i]),
-                  ", the input is ", describe(in));
-    }
+    const std::vector<Tensor> outs = check_rank_list(op, "output", outputTensors, in, size_,
+                                                     [&](const char* o, const Tensor& t) { check_tensor(o, t); });
     MPI_Datatype type = mpi_detail::datatype(in.dtype(), op);
     Tensor src = in.contiguous();
     std::vector<int64_t> gathered_shape{size_};
@@ -189,11 +175,7 @@ class MpiGroup final : public ProcessGroupMPI {
     const char* op = "_allgather_base";
     check_tensor(op, input);
     check_tensor(op, output);
-    EMBER_CHECK(output.dtype() == input.dtype(), op, ": output tensor must have the same type as input tensor (output ",
-                describe(output), ", input ", describe(input), ")");
-    EMBER_CHECK(output.numel() == input.numel() * size_, op,
-                ": output tensor size must be equal to world_size times input tensor size (output ", describe(output),
-                ", input ", describe(input), ", world size ", size_, ")");
+    check_allgather_base(op, output, input, size_);
     EMBER_CHECK(output.is_contiguous(), op, ": output tensor has to be contiguous, got ", describe(output));
     MPI_Datatype type = mpi_detail::datatype(input.dtype(), op);
     Tensor src = input.contiguous(), out = output;
@@ -216,21 +198,9 @@ class MpiGroup final : public ProcessGroupMPI {
                                        const ReduceScatterOptions& opts) override {
     const char* op = "reduce_scatter";
     check_single(op, outputTensors);
-    EMBER_CHECK(inputTensors.size() == 1, op,
-                ": MPI process group does not support multi-GPU collectives (expected one list of input tensors, got ",
-                inputTensors.size(), ")");
     const Tensor out = outputTensors[0];
-    const std::vector<Tensor> ins = inputTensors[0];
-    EMBER_CHECK(int64_t(ins.size()) == size_, op, ": number of input tensors should equal to the world size (got ",
-                ins.size(), " input tensors for a group of ", size_, " processes)");
-    for (size_t i = 0; i < ins.size(); ++i) {
-      check_defined(op, ins[i]);
-      EMBER_CHECK(ins[i].is_cpu(), op, ": the MPI backend takes CPU tensors, got input tensor ", i, " ",
-                  describe(ins[i]));
-      EMBER_CHECK(ins[i].sizes() == out.sizes() && ins[i].dtype() == out.dtype(), op,
-                  ": Tensors are not equal in size or data type: input tensor ", i, " is ", describe(ins[i]),
-                  ", the output is ", describe(out));
-    }
+    const std::vector<Tensor> ins = check_rank_list(op, "input", inputTensors, out, size_,
+                                                    [&](const char* o, const Tensor& t) { check_tensor(o, t); });
     MPI_Datatype type = mpi_detail::datatype(out.dtype(), op);
     MPI_Op mop = mpi_detail::reduce_op(opts.reduceOp, out.dtype(), op);
     std::vector<int64_t> packed_shape{size_};
@@ -247,11 +217,7 @@ class MpiGroup final : public ProcessGroupMPI {
     const char* op = "_reduce_scatter_base";
     check_tensor(op, input);
     check_tensor(op, output);
-    EMBER_CHECK(output.dtype() == input.dtype(), op, ": input tensor must be the same type as the output tensor (",
-                describe(input), " vs ", describe(output), ")");
-    EMBER_CHECK(input.numel() == output.numel() * size_, op,
-                ": input tensor must be the same size as output size times world size (input ", describe(input),
-                ", output ", describe(output), ", world size ", size_, ")");
+    check_reduce_scatter_base(op, output, input, size_);
     MPI_Datatype type = mpi_detail::datatype(output.dtype(), op);
     MPI_Op mop = mpi_detail::reduce_op(opts.reduceOp, output.dtype(), op);
     return reduce_scatter_block(op, input.contiguous(), output, type, mop, opts.reduceOp, opts.timeout);

@@ -18,6 +18,7 @@
 
 #include "../check.h"
 #include "../cuda/context.h"
+#include "collective_args.h"
 #include "host_work.h"
 #include "launch_env.h"
 #include "mpi_runtime.h"
@@ -174,10 +175,7 @@ class ProcessGroupNCCL final : public ProcessGroup {
   std::shared_ptr<Work> broadcast(std::vector<Tensor>& tensors, const BroadcastOptions& opts) override {
     const char* op = "broadcast";
     check_single(op, tensors);
-    EMBER_CHECK(opts.rootRank >= 0 && opts.rootRank < size_, op, ": rootRank ", opts.rootRank,
-                " is out of range for a group of ", size_, " processes (expected 0 <= rootRank < ", size_, ")");
-    EMBER_CHECK(opts.rootTensor == 0, op, ": rootTensor ", opts.rootTensor,
-                " is out of range (one tensor per process)");
+    check_root(op, opts, size_);
     Tensor t = tensors[0];
     ncclDataType_t type = nccl_type(t.dtype(), op);
     const int root = int(opts.rootRank);
@@ -201,17 +199,9 @@ class ProcessGroupNCCL final : public ProcessGroup {
                                   const AllgatherOptions& opts) override {
     const char* op = "allgather";
     check_single(op, inputTensors);
-    EMBER_CHECK(outputTensors.size() == 1, op, ": expected one list of output tensors, got ", outputTensors.size());
     const Tensor in = inputTensors[0];
-    const std::vector<Tensor> outs = outputTensors[0];
-    EMBER_CHECK(int64_t(outs.size()) == size_, op, ": number of output tensors should equal to the world size (got ",
-                outs.size(), " for a group of ", size_, " processes)");
-    for (size_t i = 0; i < outs.size(); ++i) {
-      check_tensor(op, outs[i]);
-      EMBER_CHECK(outs[i].sizes() == in.sizes() && outs[i].dtype() == in.dtype(), op,
-                  ": Tensors are not equal in size or data type: output tensor ", i, " is ", describe(outs[i]),
-                  ", the input is ", describe(in));
-    }
+    const std::vector<Tensor> outs = check_rank_list(op, "output", outputTensors, in, size_,
+                                                     [&](const char* o, const Tensor& t) { check_tensor(o, t); });
     ncclDataType_t type = nccl_type(in.dtype(), op);
     Tensor flat = empty({size_ * in.numel()}, TensorOptions().dtype(in.dtype()).device(in.device()));
     std::vector<Tensor> keep = outs;
@@ -233,11 +223,7 @@ class ProcessGroupNCCL final : public ProcessGroup {
     const char* op = "_allgather_base";
     check_tensor(op, input);
     check_tensor(op, output);
-    EMBER_CHECK(output.dtype() == input.dtype(), op, ": output tensor must have the same type as input tensor (output ",
-                describe(output), ", input ", describe(input), ")");
-    EMBER_CHECK(output.numel() == input.numel() * size_, op,
-                ": output tensor size must be equal to world_size times input tensor size (output ", describe(output),
-                ", input ", describe(input), ", world size ", size_, ")");
+    check_allgather_base(op, output, input, size_);
     ncclDataType_t type = nccl_type(input.dtype(), op);
     Tensor in = input, out = output;
     return launch(op, opts.timeout, {out}, {in, out}, [&](cudaStream_t s) {
@@ -250,17 +236,9 @@ class ProcessGroupNCCL final : public ProcessGroup {
                                        const ReduceScatterOptions& opts) override {
     const char* op = "reduce_scatter";
     check_single(op, outputTensors);
-    EMBER_CHECK(inputTensors.size() == 1, op, ": expected one list of input tensors, got ", inputTensors.size());
     const Tensor out = outputTensors[0];
-    const std::vector<Tensor> ins = inputTensors[0];
-    EMBER_CHECK(int64_t(ins.size()) == size_, op, ": number of input tensors should equal to the world size (got ",
-                ins.size(), " for a group of ", size_, " processes)");
-    for (size_t i = 0; i < ins.size(); ++i) {
-      check_tensor(op, ins[i]);
-      EMBER_CHECK(ins[i].sizes() == out.sizes() && ins[i].dtype() == out.dtype(), op,
-                  ": Tensors are not equal in size or data type: input tensor ", i, " is ", describe(ins[i]),
-                  ", the output is ", describe(out));
-    }
+    const std::vector<Tensor> ins = check_rank_list(op, "input", inputTensors, out, size_,
+                                                    [&](const char* o, const Tensor& t) { check_tensor(o, t); });
     ncclDataType_t type = nccl_type(out.dtype(), op);
     ncclRedOp_t rop = nccl_op(opts.reduceOp, out.dtype(), op);
     Tensor flat = empty({size_ * out.numel()}, TensorOptions().dtype(out.dtype()).device(out.device()));
@@ -281,11 +259,7 @@ class ProcessGroupNCCL final : public ProcessGroup {
     const char* op = "_reduce_scatter_base";
     check_tensor(op, input);
     check_tensor(op, output);
-    EMBER_CHECK(output.dtype() == input.dtype(), op, ": input tensor must be the same type as the output tensor (",
-                describe(input), " vs ", describe(output), ")");
-    EMBER_CHECK(input.numel() == output.numel() * size_, op,
-                ": input tensor must be the same size as output size times world size (input ", describe(input),
-                ", output ", describe(output), ", world size ", size_, ")");
+    check_reduce_scatter_base(op, output, input, size_);
     ncclDataType_t type = nccl_type(output.dtype(), op);
     ncclRedOp_t rop = nccl_op(opts.reduceOp, output.dtype(), op);
     Tensor in = input, out = output;
