@@ -22,6 +22,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# -O1 with line tables only (-g1): what the sanitizers' documentation recommends, with file:line in
+# every report, at two thirds of RelWithDebInfo's (-O2 -g) compile time.
+san_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 
@@ -35,7 +38,7 @@ echo "== unit tests under ASan + UBSan (build-asan)"
 # Without the MPI backend: OpenMPI's own allocations at exit, made by plugins it has already
 # unloaded (no module name to suppress), end every MPI process under LeakSanitizer. The MPI
 # backend and its tests run in the plain build (tools/test.sh).
-cmake -S . -B build-asan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMBER_SANITIZE=ON \
+cmake -S . -B build-asan -G Ninja "${launcher[@]}" "${san_flags[@]}" -DEMBER_SANITIZE=ON \
   -DEMBER_CUDA=OFF -DEMBER_MPI=OFF -DEMBER_BUILD_TESTS=ON -DEMBER_BUILD_TOOLS=OFF
 cmake --build build-asan -j "$JOBS"
 (cd build-asan && OMP_NUM_THREADS=2 ctest --output-on-failure -j "$JOBS")
@@ -46,7 +49,7 @@ if [ "$FUZZ_SECONDS" -le 0 ]; then
 fi
 
 echo "== fuzzers (build-fuzz, clang, ${FUZZ_SECONDS}s each)"
-cmake -S . -B build-fuzz -G Ninja "${launcher[@]}" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B build-fuzz -G Ninja "${launcher[@]}" -DCMAKE_CXX_COMPILER=clang++ "${san_flags[@]}" \
   -DEMBER_FUZZ=ON -DEMBER_CUDA=OFF -DEMBER_MPI=OFF -DEMBER_BUILD_TESTS=OFF -DEMBER_BUILD_TOOLS=OFF
 cmake --build build-fuzz -j "$JOBS"
 rm -rf build-fuzz/corpus
