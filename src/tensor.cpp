@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "autograd/function.h"
 #include "backend.h"
@@ -240,6 +241,17 @@ Device Tensor::device() const { return EMBER_IMPL()->storage->device; }
 TensorOptions Tensor::options() const { return TensorOptions(dtype()).device(device()); }
 uint32_t Tensor::_version() const { return EMBER_IMPL()->storage->version.load(); }
 void* Tensor::data_ptr() const { return EMBER_IMPL()->data(); }
+bool Tensor::is_inference() const { return EMBER_IMPL()->storage->inference; }
+
+void Tensor::check_accessor(size_t dims, bool int32_indices) const {
+  EMBER_CHECK(dim() == int64_t(dims), "TensorAccessor expected ", dims, " dims but tensor has ", dim());
+  if (!int32_indices) return;
+  constexpr int64_t limit = std::numeric_limits<int32_t>::max();
+  bool fits = numel() <= limit;
+  for (int64_t d = 0; d < dim(); ++d) fits = fits && size(d) <= limit && stride(d) <= limit;
+  EMBER_CHECK(fits, "numel needs to be smaller than int32_t max; otherwise, please use packed_accessor64 (tensor of size ",
+              sizes(), ")");
+}
 
 bool Tensor::is_contiguous() const {
   const TensorImpl* t = EMBER_IMPL();

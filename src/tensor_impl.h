@@ -18,6 +18,8 @@ struct Storage {
   size_t nbytes = 0;
   Device device = Device(kCPU);
   std::atomic<uint32_t> version{0};
+  /// Allocated under c10::InferenceMode: its tensors and their views answer is_inference().
+  bool inference = InferenceMode::is_enabled();
 };
 
 struct TensorImpl {

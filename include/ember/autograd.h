@@ -56,8 +56,8 @@ class EMBER_API NoGradGuard : public AutoGradMode {
 
 /// LibTorch's c10::InferenceMode (torch::InferenceMode): while one is alive with enabled = true,
 /// no graph is recorded and is_enabled() is true; guards nest and restore the previous state.
-/// Unlike LibTorch, ember does not mark the tensors made inside as inference tensors, so using
-/// them in autograd afterwards is not an error (they are ordinary tensors without history).
+/// Storage allocated inside answers Tensor::is_inference() true, as LibTorch's inference tensors;
+/// unlike LibTorch, using them in autograd afterwards is not an error (they have no history).
 class EMBER_API InferenceMode : detail::ScopeGuard {
  public:
   explicit InferenceMode(bool enabled = true);

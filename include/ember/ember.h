@@ -2,6 +2,7 @@
 // The one header a program needs, as <torch/torch.h>: a LibTorch program that uses ember's
 // subset builds after its include becomes <ember/ember.h> and `namespace torch = ember;`.
 #include "ember/autograd.h"
+#include "ember/aten_forms.h"
 #include "ember/cuda.h"
 #include "ember/data.h"
 #include "ember/distributed.h"

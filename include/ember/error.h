@@ -12,6 +12,9 @@ namespace ember {
 class EMBER_API Error : public std::runtime_error {
  public:
   explicit Error(const std::string& what) : std::runtime_error(what) {}
+  /// c10::Error's accessors: ember's messages carry no backtrace, so both are what().
+  const char* what_without_backtrace() const noexcept { return what(); }
+  std::string msg() const { return what(); }
 };
 
 /// Thrown when a device allocation fails; the message states bytes requested, free and cached.

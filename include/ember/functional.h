@@ -23,6 +23,7 @@
 #include "ember/nn/functional/conv_pool1d.h"
 // ember::conv_transpose1d/2d, F::conv_transpose1d/2d.
 #include "ember/nn/functional/conv_transpose.h"
+#include "ember/nn/functional/distance.h"
 
 namespace ember {
 

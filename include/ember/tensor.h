@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ember/accessor.h"
 #include "ember/types.h"
 
 namespace ember {
@@ -82,6 +83,29 @@ class EMBER_API Tensor {
   T* data_ptr() const;
   /// The same, untyped (LibTorch's data_ptr()).
   void* data_ptr() const;
+  /// `auto a = t.accessor<float, 2>(); a[i][j]`: the elements through sizes and strides
+  /// (ember/accessor.h); T must match dtype() and N dim(). Not on a temporary, as in LibTorch.
+  template <typename T, size_t N>
+  TensorAccessor<T, N> accessor() const& {
+    static_assert(N > 0, "accessor is used for indexing tensor, for scalars use *data_ptr<T>()");
+    check_accessor(N, false);
+    return TensorAccessor<T, N>(data_ptr<std::remove_const_t<T>>(), sizes().data(), strides().data());
+  }
+  template <typename T, size_t N>
+  TensorAccessor<T, N> accessor() && = delete;
+  /// The accessor with sizes and strides copied in, to pass by value (32-bit: every index fits).
+  template <typename T, size_t N>
+  PackedTensorAccessor64<T, N> packed_accessor64() const& {
+    static_assert(N > 0, "accessor is used for indexing tensor, for scalars use *data_ptr<T>()");
+    check_accessor(N, false);
+    return PackedTensorAccessor64<T, N>(data_ptr<std::remove_const_t<T>>(), sizes().data(), strides().data());
+  }
+  template <typename T, size_t N>
+  PackedTensorAccessor32<T, N> packed_accessor32() const& {
+    static_assert(N > 0, "accessor is used for indexing tensor, for scalars use *data_ptr<T>()");
+    check_accessor(N, true);
+    return PackedTensorAccessor32<T, N>(data_ptr<std::remove_const_t<T>>(), sizes().data(), strides().data());
+  }
   /// The single value of a one-element tensor, copied to the host.
   template <typename T>
   T item() const;
@@ -132,6 +156,8 @@ class EMBER_API Tensor {
 
   // --- autograd ---------------------------------------------------------------------------
   bool requires_grad() const;
+  /// Whether the storage was allocated under c10::InferenceMode (a view has its base's answer).
+  bool is_inference() const;
   const Tensor& requires_grad_(bool requires_grad = true) const;
   const Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
   bool is_leaf() const;
@@ -452,6 +478,8 @@ class EMBER_API Tensor {
   Tensor operator-() const { return neg(); }
 
  private:
+  /// accessor()'s checks: N dims; for 32-bit indices, numel and every extent below 2^31.
+  void check_accessor(size_t dims, bool int32_indices) const;
   std::shared_ptr<TensorImpl> impl_;
 };
 

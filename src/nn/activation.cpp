@@ -54,6 +54,20 @@ Tensor softmin(const Tensor& input, const SoftminFuncOptions& options) {
 }
 Tensor glu(const Tensor& input, const GLUFuncOptions& options) { return ember::glu(input, options.dim()); }
 
+Tensor threshold(Tensor input, const ThresholdFuncOptions& options) {
+  return inplace_or_not(options.inplace(), ember::threshold_, ember::threshold, input, options.threshold(),
+                        options.value());
+}
+Tensor hardshrink(const Tensor& input, const HardshrinkFuncOptions& options) {
+  return ember::hardshrink(input, options.lambda());
+}
+Tensor softshrink(const Tensor& input, const SoftshrinkFuncOptions& options) {
+  return ember::softshrink(input, options.lambda());
+}
+Tensor softsign(const Tensor& input) { return input / (input.abs() + 1); }
+Tensor tanhshrink(const Tensor& input) { return input - input.tanh(); }
+Tensor prelu(const Tensor& input, const Tensor& weight) { return ember::prelu(input, weight); }
+
 }  // namespace functional
 
 // The printouts are LibTorch's: inplace only when set.
@@ -115,6 +129,30 @@ void TanhImpl::pretty_print(std::ostream& s) const { print(s); }
 Tensor TanhImpl::forward(const Tensor& input) { return ember::tanh(input); }
 void LogSigmoidImpl::pretty_print(std::ostream& s) const { print(s); }
 Tensor LogSigmoidImpl::forward(const Tensor& input) { return ember::log_sigmoid(input); }
+
+void ThresholdImpl::pretty_print(std::ostream& s) const {
+  print(s, {{"threshold", options.threshold()}, {"value", options.value()}, {"inplace", true, options.inplace()}});
+}
+Tensor ThresholdImpl::forward(Tensor input) { return functional::threshold(std::move(input), options); }
+void HardshrinkImpl::pretty_print(std::ostream& s) const { print(s, {{"", options.lambda()}}); }
+Tensor HardshrinkImpl::forward(const Tensor& input) { return functional::hardshrink(input, options); }
+void SoftshrinkImpl::reset() {
+  EMBER_CHECK(options.lambda() >= 0, "Softshrink: lambda must be greater or equal to 0, but found to be ",
+              options.lambda(), ".");
+}
+void SoftshrinkImpl::pretty_print(std::ostream& s) const { print(s, {{"", options.lambda()}}); }
+Tensor SoftshrinkImpl::forward(const Tensor& input) { return functional::softshrink(input, options); }
+void SoftsignImpl::pretty_print(std::ostream& s) const { print(s); }
+Tensor SoftsignImpl::forward(const Tensor& input) { return functional::softsign(input); }
+void TanhshrinkImpl::pretty_print(std::ostream& s) const { print(s); }
+Tensor TanhshrinkImpl::forward(const Tensor& input) { return functional::tanhshrink(input); }
+void PReLUImpl::reset() {
+  EMBER_CHECK(options.num_parameters() >= 1, "PReLU: num_parameters must be at least 1, got ",
+              options.num_parameters());
+  weight = register_parameter("weight", full({options.num_parameters()}, options.init()));
+}
+void PReLUImpl::pretty_print(std::ostream& s) const { print(s, {{"num_parameters", options.num_parameters()}}); }
+Tensor PReLUImpl::forward(const Tensor& input) { return functional::prelu(input, weight); }
 
 }  // namespace nn
 }  // namespace ember

@@ -102,5 +102,8 @@ void MaxPool1dImpl::pretty_print(std::ostream& stream) const {
                  {"ceil_mode", options.ceil_mode()}});
 }
 Tensor MaxPool1dImpl::forward(const Tensor& input) { return functional::max_pool1d(input, options); }
+std::tuple<Tensor, Tensor> MaxPool1dImpl::forward_with_indices(const Tensor& input) {
+  return functional::max_pool1d_with_indices(input, options);
+}
 }  // namespace nn
 }  // namespace ember

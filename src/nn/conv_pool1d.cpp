@@ -1,12 +1,12 @@
-// F::conv1d, F::max_pool1d and F::avg_pool1d: the 2-D ops over (N, C, 1, L), with a 1-D op's
-// own checks first so that errors speak of 1-D shapes.
+// F::conv1d, F::max_pool1d(_with_indices), F::avg_pool1d and the adaptive 1-D pools, and their
+// ATen free forms: the 2-D ops over (N, C, 1, L), as PyTorch's, with a 1-D op's own checks first
+// so that errors speak of 1-D shapes.
 #include "ember/functional.h"
+#include "ember/nn/pooling.h"
 
 #include "conv_padding.h"
 
 namespace ember {
-namespace nn {
-namespace functional {
 namespace {
 
 void check_1d_input(const char* op, const Tensor& input) {
@@ -15,7 +15,22 @@ void check_1d_input(const char* op, const Tensor& input) {
               input.dim(), "-D input of size ", input.sizes());
 }
 
+/// PyTorch's check1d: an IntArrayRef argument of a 1-D op holds one value (stride may be empty:
+/// the kernel size).
+int64_t one_value(const char* op, const char* arg, IntArrayRef values) {
+  EMBER_CHECK(values.size() == 1, op, "() argument '", arg, "' should contain one int (got ", values.size(), ")");
+  return values[0];
+}
+
+Tensor squeeze_plane(const Tensor& t) { return t.squeeze(-2); }
+std::tuple<Tensor, Tensor> squeeze_plane(const std::tuple<Tensor, Tensor>& t) {
+  return {std::get<0>(t).squeeze(-2), std::get<1>(t).squeeze(-2)};
+}
+
 }  // namespace
+
+namespace nn {
+namespace functional {
 
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions& options) {
   check_1d_input("conv1d", input);
@@ -36,6 +51,13 @@ Tensor max_pool1d(const Tensor& input, const MaxPool1dFuncOptions& options) {
       .squeeze(-2);
 }
 
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, const MaxPool1dFuncOptions& options) {
+  check_1d_input("max_pool1d_with_indices", input);
+  return squeeze_plane(ember::max_pool2d_with_indices(input.unsqueeze(-2), {1, options.kernel_size()[0]},
+                                                      {1, options.stride()[0]}, {0, options.padding()[0]},
+                                                      {1, options.dilation()[0]}, options.ceil_mode()));
+}
+
 Tensor avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& options) {
   check_1d_input("avg_pool1d", input);
   return ember::avg_pool2d(input.unsqueeze(-2), {1, options.kernel_size()[0]}, {1, options.stride()[0]},
@@ -43,6 +65,67 @@ Tensor avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& options) {
       .squeeze(-2);
 }
 
+Tensor adaptive_avg_pool1d(const Tensor& input, const AdaptiveAvgPool1dFuncOptions& options) {
+  return ember::adaptive_avg_pool1d(input, options.output_size());
+}
+
+Tensor adaptive_max_pool1d(const Tensor& input, const AdaptiveMaxPool1dFuncOptions& options) {
+  return std::get<0>(ember::adaptive_max_pool1d(input, options.output_size()));
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input,
+                                                            const AdaptiveMaxPool1dFuncOptions& options) {
+  return ember::adaptive_max_pool1d(input, options.output_size());
+}
+
 }  // namespace functional
 }  // namespace nn
+
+namespace {
+/// The free forms' options as the module options (stride empty: the kernel size).
+nn::MaxPool1dOptions max_pool1d_options(const char* op, IntArrayRef kernel_size, IntArrayRef stride,
+                                        IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
+  const int64_t k = one_value(op, "kernel_size", kernel_size);
+  return nn::MaxPool1dOptions(k)
+      .stride(stride.empty() ? k : one_value(op, "stride", stride))
+      .padding(one_value(op, "padding", padding))
+      .dilation(one_value(op, "dilation", dilation))
+      .ceil_mode(ceil_mode);
+}
+}  // namespace
+
+Tensor max_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
+                  IntArrayRef dilation, bool ceil_mode) {
+  return nn::functional::max_pool1d(
+      input, max_pool1d_options("max_pool1d", kernel_size, stride, padding, dilation, ceil_mode));
+}
+
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
+                                                   IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
+  return nn::functional::max_pool1d_with_indices(
+      input, max_pool1d_options("max_pool1d_with_indices", kernel_size, stride, padding, dilation, ceil_mode));
+}
+
+Tensor avg_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding, bool ceil_mode,
+                  bool count_include_pad) {
+  const char* op = "avg_pool1d";
+  const int64_t k = one_value(op, "kernel_size", kernel_size);
+  return nn::functional::avg_pool1d(input, nn::AvgPool1dOptions(k)
+                                               .stride(stride.empty() ? k : one_value(op, "stride", stride))
+                                               .padding(one_value(op, "padding", padding))
+                                               .ceil_mode(ceil_mode)
+                                               .count_include_pad(count_include_pad));
+}
+
+Tensor adaptive_avg_pool1d(const Tensor& input, IntArrayRef output_size) {
+  const char* op = "adaptive_avg_pool1d";
+  check_1d_input(op, input);
+  return squeeze_plane(ember::adaptive_avg_pool2d(input.unsqueeze(-2), {1, one_value(op, "output_size", output_size)}));
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, IntArrayRef output_size) {
+  const char* op = "adaptive_max_pool1d";
+  check_1d_input(op, input);
+  return squeeze_plane(ember::adaptive_max_pool2d(input.unsqueeze(-2), {1, one_value(op, "output_size", output_size)}));
+}
 }  // namespace ember

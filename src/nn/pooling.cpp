@@ -40,6 +40,19 @@ void AvgPool2dImpl::pretty_print(std::ostream& stream) const {
 }
 Tensor AvgPool2dImpl::forward(const Tensor& input) { return functional::avg_pool2d(input, options); }
 
+void AdaptiveAvgPool1dImpl::pretty_print(std::ostream& stream) const {
+  print(stream, {{"output_size", options.output_size()}});
+}
+Tensor AdaptiveAvgPool1dImpl::forward(const Tensor& input) { return functional::adaptive_avg_pool1d(input, options); }
+
+void AdaptiveMaxPool1dImpl::pretty_print(std::ostream& stream) const {
+  print(stream, {{"output_size", options.output_size()}});
+}
+Tensor AdaptiveMaxPool1dImpl::forward(const Tensor& input) { return functional::adaptive_max_pool1d(input, options); }
+std::tuple<Tensor, Tensor> AdaptiveMaxPool1dImpl::forward_with_indices(const Tensor& input) {
+  return functional::adaptive_max_pool1d_with_indices(input, options);
+}
+
 void AdaptiveAvgPool2dImpl::pretty_print(std::ostream& stream) const {
   print(stream, {{"output_size", options.output_size()}});
 }

@@ -34,6 +34,13 @@ EMBER_LAYER(Mish, LayerBase, Tensor forward(const Tensor& input););
 EMBER_LAYER(Sigmoid, LayerBase, Tensor forward(const Tensor& input););
 EMBER_LAYER(Tanh, LayerBase, Tensor forward(const Tensor& input););
 EMBER_LAYER(LogSigmoid, LayerBase, Tensor forward(const Tensor& input););
+EMBER_LAYER(Threshold, OptionsModule<ThresholdOptions>, Tensor forward(Tensor input););
+EMBER_LAYER(Hardshrink, OptionsModule<HardshrinkOptions>, Tensor forward(const Tensor& input););
+EMBER_LAYER(Softshrink, OptionsModule<SoftshrinkOptions>, Tensor forward(const Tensor& input); void reset(););
+EMBER_LAYER(Softsign, LayerBase, Tensor forward(const Tensor& input););
+EMBER_LAYER(Tanhshrink, LayerBase, Tensor forward(const Tensor& input););
+/// max(0, x) + weight min(0, x) with learnt slopes `weight` (num_parameters of them).
+EMBER_LAYER(PReLU, OptionsModule<PReLUOptions>, Tensor forward(const Tensor& input); void reset(); Tensor weight;);
 
 }  // namespace nn
 }  // namespace ember

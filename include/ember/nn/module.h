@@ -15,6 +15,10 @@
 #include "ember/tensor.h"
 
 namespace ember {
+namespace serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace serialize
 namespace nn {
 
 class EMBER_API Module : public std::enable_shared_from_this<Module> {
@@ -83,6 +87,12 @@ class EMBER_API Module : public std::enable_shared_from_this<Module> {
   /// Writes a one-line description of this module alone; layers override it
   /// ("ember::nn::Linear(in_features=3, out_features=2, bias=true)").
   virtual void pretty_print(std::ostream& stream) const;
+
+  /// LibTorch's Module::save / load: every parameter and buffer, under its state_dict name
+  /// ("conv1.weight"), into or out of an archive (ember/serialize.h). load copies the stored
+  /// values into the existing tensors (same shapes) and names a missing key.
+  virtual void save(serialize::OutputArchive& archive) const;
+  virtual void load(serialize::InputArchive& archive);
 
   /// Adds a parameter (a leaf whose requires_grad is set to `requires_grad`). An undefined
   /// tensor is allowed (Linear without bias registers one) and is skipped by parameters().

@@ -72,7 +72,9 @@ EMBER_LAYER(MaxPool2d, OptionsModule<MaxPool2dOptions>, Tensor forward(const Ten
             /// (output, indices), as F::max_pool2d_with_indices.
             std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input););
 /// 1-D max pooling over (N, C, L) or (C, L).
-EMBER_LAYER(MaxPool1d, OptionsModule<MaxPool1dOptions>, Tensor forward(const Tensor& input););
+EMBER_LAYER(MaxPool1d, OptionsModule<MaxPool1dOptions>, Tensor forward(const Tensor& input);
+            /// (output, indices), as F::max_pool1d_with_indices.
+            std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input););
 /// max(x, 0).
 EMBER_LAYER(ReLU, OptionsModule<ReLUOptions>, Tensor forward(Tensor input););
 /// The Gaussian error linear unit.

@@ -42,6 +42,12 @@ using conv_padding_t = std::variant<ExpandingArray<D>, enumtype::kValid, enumtyp
 /// What the convolution modules pad with.
 using conv_padding_mode_t =
     std::variant<enumtype::kZeros, enumtype::kReflect, enumtype::kReplicate, enumtype::kCircular>;
+namespace detail {
+/// LibTorch spells both in torch::nn::detail.
+template <size_t D>
+using conv_padding_t = nn::conv_padding_t<D>;
+using conv_padding_mode_t = nn::conv_padding_mode_t;
+}  // namespace detail
 
 /// The `padding` option of the conv option structs. One setter per alternative, rather than
 /// EMBER_ARG's one taking the variant, so that .padding({1, 2}) still reads as sizes; the

@@ -22,16 +22,6 @@ struct EMBER_API UpsampleOptions {
   EMBER_ARG(std::optional<bool>, align_corners) = std::nullopt;
 };
 
-struct EMBER_API PixelShuffleOptions {
-  PixelShuffleOptions(int64_t upscale_factor) : upscale_factor_(upscale_factor) {}  // NOLINT
-  EMBER_ARG(int64_t, upscale_factor);
-};
-
-struct EMBER_API PixelUnshuffleOptions {
-  PixelUnshuffleOptions(int64_t downscale_factor) : downscale_factor_(downscale_factor) {}  // NOLINT
-  EMBER_ARG(int64_t, downscale_factor);
-};
-
 /// Resizes by F::interpolate with the layer's size or scale_factor, mode and align_corners.
 EMBER_LAYER(Upsample, OptionsModule<UpsampleOptions>, Tensor forward(const Tensor& input););
 /// (*, C r^2, H, W) -> (*, C, H r, W r).

@@ -40,4 +40,6 @@
     Tensor step(LossClosure closure = nullptr) override;                                            \
     void save(SafeTensors& archive) const override;                                                 \
     void load(const SafeTensors& archive, const std::string& source) override;                      \
+    using Optimizer::load; /* the archive forms */                                                   \
+    using Optimizer::save;                                                                          \
   };

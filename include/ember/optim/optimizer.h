@@ -14,6 +14,10 @@
 namespace ember {
 
 struct SafeTensors;  // ember/serialize.h
+namespace serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace serialize
 
 namespace optim {
 
@@ -160,6 +164,10 @@ class EMBER_API Optimizer {
   /// (its kind, the groups and their sizes, every tensor's name, shape and dtype): a mismatch
   /// throws naming `source` and changes nothing. The base throws, as save() does.
   virtual void load(const SafeTensors& archive, const std::string& source);
+  /// The same state through LibTorch's archives: `optimizer.save(archive); archive.save_to(f)`
+  /// and `archive.load_from(f); optimizer.load(archive)`.
+  void save(serialize::OutputArchive& archive) const;
+  void load(serialize::InputArchive& archive);
 
  protected:
   /// Runs a step's closure, if any, with grad mode on (it runs forward and backward, so it

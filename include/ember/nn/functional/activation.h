@@ -55,6 +55,15 @@ EMBER_API Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 EMBER_API Tensor& gelu_(Tensor& x, const std::string& approximate = "none");
 /// The gated linear unit a sigmoid(b), a and b the halves of x along dim (whose size must be even).
 EMBER_API Tensor glu(const Tensor& x, int64_t dim = -1);
+/// x where x > threshold, value elsewhere; the gradient passes where x > threshold.
+EMBER_API Tensor threshold(const Tensor& x, const Scalar& threshold, const Scalar& value);
+EMBER_API Tensor& threshold_(Tensor& x, const Scalar& threshold, const Scalar& value);
+/// x where |x| > lambd, 0 elsewhere.
+EMBER_API Tensor hardshrink(const Tensor& x, const Scalar& lambd = 0.5);
+/// x - lambd above lambd, x + lambd below -lambd, 0 between (lambd >= 0).
+EMBER_API Tensor softshrink(const Tensor& x, const Scalar& lambd = 0.5);
+/// x where x > 0, weight x elsewhere; weight holds one value or one per channel (dim 1).
+EMBER_API Tensor prelu(const Tensor& x, const Tensor& weight);
 
 namespace nn {
 
@@ -114,8 +123,35 @@ struct SoftplusOptions {
   EMBER_ARG(double, threshold) = 20.0;
 };
 
+struct ThresholdOptions {
+  ThresholdOptions(double threshold, double value) : threshold_(threshold), value_(value) {}
+  EMBER_ARG(double, threshold);
+  EMBER_ARG(double, value);
+  EMBER_ARG(bool, inplace) = false;
+};
+
+struct HardshrinkOptions {
+  HardshrinkOptions(double lambda = 0.5) : lambda_(lambda) {}  // NOLINT  Hardshrink(0.3)
+  EMBER_ARG(double, lambda);
+};
+
+struct SoftshrinkOptions {
+  SoftshrinkOptions(double lambda = 0.5) : lambda_(lambda) {}  // NOLINT  Softshrink(0.3)
+  EMBER_ARG(double, lambda);
+};
+
+struct PReLUOptions {
+  /// 1, or the input's channel count (its dim 1): one slope each.
+  EMBER_ARG(int64_t, num_parameters) = 1;
+  /// The slopes' initial value.
+  EMBER_ARG(double, init) = 0.25;
+};
+
 namespace functional {
 
+using ThresholdFuncOptions = ThresholdOptions;
+using HardshrinkFuncOptions = HardshrinkOptions;
+using SoftshrinkFuncOptions = SoftshrinkOptions;
 using ELUFuncOptions = ELUOptions;
 using SELUFuncOptions = SELUOptions;
 using GLUFuncOptions = GLUOptions;
@@ -145,6 +181,14 @@ EMBER_API Tensor mish(const Tensor& input);
 /// softmax(-input, dim).
 EMBER_API Tensor softmin(const Tensor& input, const SoftminFuncOptions& options);
 EMBER_API Tensor glu(const Tensor& input, const GLUFuncOptions& options = {});
+EMBER_API Tensor threshold(Tensor input, const ThresholdFuncOptions& options);
+EMBER_API Tensor hardshrink(const Tensor& input, const HardshrinkFuncOptions& options = {});
+EMBER_API Tensor softshrink(const Tensor& input, const SoftshrinkFuncOptions& options = {});
+/// x / (1 + |x|).
+EMBER_API Tensor softsign(const Tensor& input);
+/// x - tanh(x).
+EMBER_API Tensor tanhshrink(const Tensor& input);
+EMBER_API Tensor prelu(const Tensor& input, const Tensor& weight);
 
 }  // namespace functional
 }  // namespace nn

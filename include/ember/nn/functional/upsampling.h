@@ -15,6 +15,18 @@
 
 namespace ember {
 namespace nn {
+
+/// nn::PixelShuffle's options; F::pixel_shuffle takes them too (PixelShuffleFuncOptions).
+struct EMBER_API PixelShuffleOptions {
+  PixelShuffleOptions(int64_t upscale_factor) : upscale_factor_(upscale_factor) {}  // NOLINT
+  EMBER_ARG(int64_t, upscale_factor);
+};
+
+struct EMBER_API PixelUnshuffleOptions {
+  PixelUnshuffleOptions(int64_t downscale_factor) : downscale_factor_(downscale_factor) {}  // NOLINT
+  EMBER_ARG(int64_t, downscale_factor);
+};
+
 namespace functional {
 
 struct EMBER_API InterpolateFuncOptions {
@@ -39,6 +51,16 @@ EMBER_API Tensor interpolate(const Tensor& input, const InterpolateFuncOptions& 
 EMBER_API Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
 /// (*, C, H r, W r) -> (*, C r^2, H, W).
 EMBER_API Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
+
+using PixelShuffleFuncOptions = PixelShuffleOptions;
+using PixelUnshuffleFuncOptions = PixelUnshuffleOptions;
+/// LibTorch's spelling: F::pixel_shuffle(x, F::PixelShuffleFuncOptions(2)).
+inline Tensor pixel_shuffle(const Tensor& input, const PixelShuffleFuncOptions& options) {
+  return pixel_shuffle(input, options.upscale_factor());
+}
+inline Tensor pixel_unshuffle(const Tensor& input, const PixelUnshuffleFuncOptions& options) {
+  return pixel_unshuffle(input, options.downscale_factor());
+}
 
 }  // namespace functional
 }  // namespace nn
