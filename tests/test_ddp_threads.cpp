@@ -99,6 +99,30 @@ TEST_CASE("DDP (threads): buffers come from rank 0 at construction and, with bro
   }
 }
 
+TEST_CASE("DDP (threads): the buffers travel in one broadcast per dtype, each forward", "[ddp]") {
+  auto results = run_ranks<std::vector<Tensor>>(2, [](const GroupPtr& g) {
+    nn::Sequential net(nn::BatchNorm2d(2), nn::BatchNorm2d(2));
+    auto ddp = nn::parallel::DistributedDataParallel(net, Options().process_group(g));
+    // Rank-dependent float and int64 buffers, then one forward (eval: BatchNorm makes no collective).
+    for (const Tensor& b : net->buffers()) b.fill_(double(10 * g->getRank() + b.dim() + 1));
+    ddp->eval();
+    const int64_t before = g->collectives();
+    ddp->forward(ones({1, 2, 2, 2}));
+    std::vector<Tensor> seen{full({1}, double(g->collectives() - before))};
+    for (const Tensor& b : net->buffers()) seen.push_back(b.to(kDouble));
+    return seen;
+  });
+  for (int r = 0; r < 2; ++r) {
+    INFO("rank " << r);
+    REQUIRE(results[r][0].item<double>() == 2);  // float32 (4 buffers) and int64 (2)
+    // Rank 0's values everywhere: running_mean/var (1-D) 2, num_batches_tracked (0-D) 1.
+    for (size_t k = 1; k < results[r].size(); ++k) {
+      const double expected = results[r][k].dim() == 1 ? 2 : 1;
+      ember_test::require_close(results[r][k], full(results[r][k].sizes(), expected, kDouble), 0, 0);
+    }
+  }
+}
+
 TEST_CASE("DDP (threads): buckets in reverse parameter order, 1 MiB first, bucket_cap_mb after", "[ddp]") {
   // Parameters of 1 MiB / 2, 1 MiB and 2 MiB (float): reversed, 2 MiB fills the 1 MiB first
   // bucket alone; with a 1.5 MiB cap the next two share one.
