@@ -99,6 +99,30 @@ TEST_CASE("DDP (threads): buffers come from rank 0 at construction and, with bro
   }
 }
 
+TEST_CASE("DDP (threads): the buffers travel in one broadcast per dtype, each forward", "[ddp]") {
+  auto results = run_ranks<std::vector<Tensor>>(2, [](const GroupPtr& g) {
+    nn::Sequential net(nn::BatchNorm2d(2), nn::BatchNorm2d(2));
+    auto ddp = nn::parallel::DistributedDataParallel(net, Options().process_group(g));
+    // Rank-dependent float and int64 buffers, then one forward (eval: BatchNorm makes no collective).
+    for (const Tensor& b : net->buffers()) b.fill_(double(10 * g->getRank() + b.dim() + 1));
+    ddp->eval();
+    const int64_t before = g->collectives();
+    ddp->forward(ones({1, 2, 2, 2}));
+    std::vector<Tensor> seen{full({1}, double(g->collectives() - before))};
+    for (const Tensor& b : net->buffers()) seen.push_back(b.to(kDouble));
+    return seen;
+  });
+  for (int r = 0; r < 2; ++r) {
+    INFO("rank " << r);
+    REQUIRE(results[r][0].item<double>() == 2);  // float32 (4 buffers) and int64 (2)
+    // Rank 0's values everywhere: running_mean/var (1-D) 2, num_batches_tracked (0-D) 1.
+    for (size_t k = 1; k < results[r].size(); ++k) {
+      const double expected = results[r][k].dim() == 1 ? 2 : 1;
+      ember_test::require_close(results[r][k], full(results[r][k].sizes(), expected, kDouble), 0, 0);
+    }
+  }
+}
+
 TEST_CASE("DDP (threads): buckets in reverse parameter order, 1 MiB first, bucket_cap_mb after", "[ddp]") {
   // Parameters of 1 MiB / 2, 1 MiB and 2 MiB (float): reversed, 2 MiB fills the 1 MiB first
   // bucket alone; with a 1.5 MiB cap the next two share one.
@@ -141,9 +165,11 @@ TEST_CASE("DDP (threads): every bucket is one all-reduce per backward; none unde
 
 TEST_CASE("SyncBatchNorm (threads): the global batch's statistics and gradients, as BatchNorm2d on it", "[ddp]") {
   const auto expected = ddp_checks::batch_norm_reference();
-  for (int world : {2, 4}) {
-    auto results =
-        run_ranks<ddp_checks::NormResult>(world, [](const GroupPtr& g) { return ddp_checks::sync_batch_norm(g); });
+  for (auto [world, converted] : {std::pair{2, false}, {4, false}, {2, true}, {4, true}}) {
+    INFO((converted ? "convert_sync_batchnorm of a BatchNorm2d in a Sequential" : "SyncBatchNorm"));
+    auto results = run_ranks<ddp_checks::NormResult>(world, [converted = converted](const GroupPtr& g) {
+      return converted ? ddp_checks::converted_batch_norm(g) : ddp_checks::sync_batch_norm(g);
+    });
     const int64_t share = 8 / world;
     Tensor grad_weight = zeros({3}, kDouble), grad_bias = zeros({3}, kDouble);
     for (int r = 0; r < world; ++r) {
@@ -171,4 +197,80 @@ TEST_CASE("SyncBatchNorm: bad input is an error naming the layer and the shape",
   ember_test::require_throws_with([&] { bn->forward(zeros({4})); }, {"SyncBatchNorm", "expected 2D or 5D"});
   REQUIRE(ember_test::printed(*bn) ==
           "ember::nn::SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)");
+}
+
+namespace {
+// A parent that calls its BatchNorm through a typed member, as tools/cifar_models.h's blocks do.
+struct Block : nn::Module {
+  Block() : bn(register_module("bn", nn::BatchNorm2d(2))) {}
+  Tensor forward(const Tensor& x) { return bn->forward(x); }
+  nn::BatchNorm2d bn;
+};
+}  // namespace
+
+TEST_CASE("SyncBatchNorm::convert_sync_batchnorm: every container's BatchNorms, sharing their tensors", "[ddp]") {
+  auto group = std::make_shared<ThreadProcessGroup>(std::make_shared<ember_test::ThreadWorld>(1), 0);
+  nn::ModuleList list(nn::BatchNorm1d(nn::BatchNormOptions(4).eps(1e-3).momentum(0.25).affine(false)), nn::ReLU());
+  nn::ModuleDict dict(std::vector<std::pair<std::string, std::shared_ptr<nn::Module>>>{
+      {"norm", nn::BatchNorm2d(nn::BatchNormOptions(3).momentum(std::nullopt)).ptr()}});
+  nn::Sequential seq(nn::Conv2d(3, 3, 1), nn::BatchNorm2d(3));
+  auto root = std::make_shared<nn::Module>();
+  root->register_module("seq", seq);
+  root->register_module("list", list);
+  root->register_module("dict", dict);
+  auto before = root->named_parameters();
+  auto buffers_before = root->named_buffers();
+  seq->ptr(1)->eval();
+
+  REQUIRE(nn::SyncBatchNormImpl::convert_sync_batchnorm(root, group) == root);
+  // Sequential's entry (what its forward runs), ModuleList's and ModuleDict's, and the children.
+  auto in_seq = seq->ptr<nn::SyncBatchNormImpl>(1);
+  auto in_list = list->ptr<nn::SyncBatchNormImpl>(0);
+  auto in_dict = std::dynamic_pointer_cast<nn::SyncBatchNormImpl>(dict["norm"]);
+  REQUIRE(in_dict != nullptr);
+  REQUIRE(seq->named_children()["1"] == in_seq);
+  REQUIRE(list->named_children()["0"] == in_list);
+  REQUIRE(dict->named_children()["norm"] == in_dict);
+  REQUIRE(list->ptr(1)->as<nn::ReLU>() != nullptr);
+  for (const auto& layer : {in_seq, in_list, in_dict}) REQUIRE(layer->process_group == group);
+  // Options and training mode carried over.
+  REQUIRE(!in_seq->is_training());
+  REQUIRE(in_list->is_training());
+  REQUIRE(in_list->options.eps() == 1e-3);
+  REQUIRE(in_list->options.momentum() == 0.25);
+  REQUIRE(!in_list->options.affine());
+  REQUIRE(!in_dict->options.momentum().has_value());
+  REQUIRE(ember_test::printed(*in_list) ==
+          "ember::nn::SyncBatchNorm(4, eps=0.001, momentum=0.25, affine=false, track_running_stats=true)");
+  // The same tensors under the same names (an optimizer built before still holds them).
+  auto after = root->named_parameters();
+  auto buffers_after = root->named_buffers();
+  REQUIRE(after.keys() == before.keys());
+  REQUIRE(buffers_after.keys() == buffers_before.keys());
+  for (const auto& item : before)
+    REQUIRE(after[item.key()].unsafeGetTensorImpl() == item.value().unsafeGetTensorImpl());
+  for (const auto& item : buffers_before)
+    REQUIRE(buffers_after[item.key()].unsafeGetTensorImpl() == item.value().unsafeGetTensorImpl());
+  REQUIRE(!in_list->weight.defined());
+}
+
+TEST_CASE("SyncBatchNorm::convert_sync_batchnorm: a BatchNorm itself becomes one; a typed member is refused", "[ddp]") {
+  nn::BatchNorm2d bn(5);
+  auto converted = nn::SyncBatchNormImpl::convert_sync_batchnorm(bn.ptr());
+  auto sync = std::dynamic_pointer_cast<nn::SyncBatchNormImpl>(converted);
+  REQUIRE(sync != nullptr);
+  REQUIRE(sync->weight.unsafeGetTensorImpl() == bn->weight.unsafeGetTensorImpl());
+  REQUIRE(sync->num_batches_tracked.unsafeGetTensorImpl() == bn->num_batches_tracked.unsafeGetTensorImpl());
+  REQUIRE(sync->process_group == nullptr);  // the default group, looked up at each forward
+
+  // Its forward calls the member, which replacing the child would not reach: refused, unchanged.
+  nn::Sequential net(nn::BatchNorm2d(2));
+  net->push_back("block", std::make_shared<Block>());
+  ember_test::require_throws_with(
+      [&] { nn::SyncBatchNormImpl::convert_sync_batchnorm(net.ptr()); },
+      {"convert_sync_batchnorm", "'block.bn'", "typed member", "nn::BatchNorm2d bn;", "Nothing was converted"});
+  REQUIRE(net->ptr(0)->as<nn::BatchNorm2d>() != nullptr);
+  REQUIRE(net->named_modules()["block.bn"]->as<nn::BatchNorm2d>() != nullptr);
+  ember_test::require_throws_with([] { nn::SyncBatchNormImpl::convert_sync_batchnorm(nullptr); },
+                                  {"convert_sync_batchnorm", "empty"});
 }

@@ -5,6 +5,7 @@
 // did not join. Before the data of a collective moves, the ranks exchange a short description of
 // their tensors (describe_call), so mismatched shapes, dtypes, ops or roots are an ember::Error
 // naming each rank's, never MPI's undefined behaviour.
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -32,14 +33,67 @@ using std::chrono::milliseconds;
 constexpr int kQueryTag = 1;
 constexpr int kReplyTag = 2;
 
+// How the worker waits for MPI, which progresses only inside MPI calls (shared memory has no
+// interrupt to sleep on). While a thread of this rank waits for a Work, nothing here needs the
+// core, so the worker spins on MPI_Test (yielding): each of the several round trips of an
+// all-reduce then costs microseconds, not a sleep. Otherwise (an all-reduce overlapping the
+// backward) it sleeps between tests, doubling the sleep up to kMaxPause so the core stays the
+// computation's; a thread that starts waiting cuts the sleep short. Measured on 2 ranks of
+// train_cifar sequential_conv (docs/distributed.md): sleeping 20 us between tests, the 0.68 MB
+// gradient all-reduce took ~25 ms of each step on a busy machine.
+class Pacer {
+ public:
+  /// A thread starts or stops waiting for a Work of the group.
+  void enter() {
+    {
+      std::lock_guard<std::mutex> g(m_);
+      ++waiters_;
+    }
+    cv_.notify_all();
+  }
+  void leave() {
+    std::lock_guard<std::mutex> g(m_);
+    --waiters_;
+  }
+  bool waited() {
+    std::lock_guard<std::mutex> g(m_);
+    return waiters_ > 0;
+  }
+  /// Sleeps for `d`, or until some thread waits.
+  void pause(std::chrono::microseconds d) {
+    std::unique_lock<std::mutex> g(m_);
+    cv_.wait_for(g, d, [&] { return waiters_ > 0; });
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  int waiters_ = 0;
+};
+
+constexpr std::chrono::microseconds kMaxPause{1000};
+
 class MpiWork final : public HostWork {
  public:
-  using HostWork::HostWork;
+  MpiWork(std::string what, std::vector<Tensor> outputs, std::shared_ptr<Pacer> pacer)
+      : HostWork(std::move(what), std::move(outputs)), pacer_(std::move(pacer)) {}
   /// The worker finishes every operation by its deadline (success, error or timeout).
   bool wait(milliseconds timeout) override {
+    if (isCompleted()) {
+      wait_host(timeout);  // rethrows its error
+      return true;
+    }
+    pacer_->enter();
+    struct Leave {
+      Pacer& p;
+      ~Leave() { p.leave(); }
+    } leave{*pacer_};
     wait_host(timeout);
     return true;
   }
+
+ private:
+  std::shared_ptr<Pacer> pacer_;  // shared: a Work may outlive its group
 };
 
 // Thrown inside the worker when an operation's deadline passes; the group then marks itself broken.
@@ -437,7 +491,7 @@ class MpiGroup final : public ProcessGroupMPI {
     op.what = collective ? detail::str(name, " #", op.seq) : name;
     op.peer = peer;
     op.timeout = timeout == kUnsetTimeout ? timeout_ : timeout;
-    op.work = std::make_shared<MpiWork>(op.what, std::move(outputs));
+    op.work = std::make_shared<MpiWork>(op.what, std::move(outputs), pacer_);
     op.body = std::move(body);
     queue_.push_back(op);
     queue_cv_.notify_one();
@@ -497,6 +551,7 @@ class MpiGroup final : public ProcessGroupMPI {
   }
 
   MPI_Comm data_, control_;
+  std::shared_ptr<Pacer> pacer_ = std::make_shared<Pacer>();
   int hook_ = -1;
   std::atomic<uint64_t> entered_{0};  // collectives called (on the caller's thread)
   std::atomic<uint64_t> posted_{0};   // collectives the worker has started
@@ -515,9 +570,10 @@ class MpiGroup final : public ProcessGroupMPI {
 
 MPI_Status Runner::wait(MPI_Request& req, std::shared_ptr<void> keep) {
   const Clock::time_point deadline = start + timeout;
-  // Spin (yielding) at first: most operations finish within microseconds to milliseconds, and
-  // MPI progresses only inside its calls; then poll every 50 us to leave the cores to compute.
+  // Spin (yielding) at first: most operations finish within microseconds to milliseconds; after
+  // that, spin only while a thread waits for a Work (Pacer).
   const Clock::time_point spin_until = Clock::now() + std::chrono::microseconds(200);
+  std::chrono::microseconds pause{20};
   for (;;) {
     MPI_Status st;
     int flag = 0;
@@ -538,10 +594,12 @@ MPI_Status Runner::wait(MPI_Request& req, std::shared_ptr<void> keep) {
       }
       throw TimedOut(message);
     }
-    if (now < spin_until) {
+    if (now < spin_until || pg.pacer_->waited()) {
       std::this_thread::yield();
+      pause = std::chrono::microseconds(20);
     } else {
-      std::this_thread::sleep_for(std::chrono::microseconds(20));
+      pg.pacer_->pause(pause);
+      pause = std::min(pause * 2, kMaxPause);
     }
   }
 }

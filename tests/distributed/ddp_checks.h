@@ -4,6 +4,7 @@
 // returns what the test asserts on, so that the Catch2 assertions stay on the main thread.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -238,8 +239,10 @@ inline Tensor norm_input() {
 inline Tensor norm_upstream() {
   return ember::arange(96, ember::TensorOptions().dtype(ember::kDouble)).view({8, 3, 2, 2}).mul(0.11).cos();
 }
+/// `norm` on rows [begin, begin + count) of norm_input(), through `forward` when given (the
+/// module holding it) or norm's own forward.
 template <typename Norm>
-NormResult run_norm(Norm norm, int64_t begin, int64_t count) {
+NormResult run_norm(Norm norm, int64_t begin, int64_t count, std::function<Tensor(const Tensor&)> forward = nullptr) {
   norm->to(ember::kDouble);
   {
     ember::NoGradGuard no_grad;
@@ -247,7 +250,7 @@ NormResult run_norm(Norm norm, int64_t begin, int64_t count) {
     norm->bias.copy_(ember::tensor(std::vector<double>{0.1, -0.2, 0.3}));
   }
   Tensor x = norm_input().narrow(0, begin, count).clone().requires_grad_();
-  Tensor y = norm->forward(x);
+  Tensor y = forward ? forward(x) : norm->forward(x);
   (y * norm_upstream().narrow(0, begin, count)).sum().backward();
   return {y.detach(),
           x.grad(),
@@ -259,6 +262,15 @@ NormResult run_norm(Norm norm, int64_t begin, int64_t count) {
 inline NormResult sync_batch_norm(const Group& group) {
   const int64_t share = 8 / group->getSize();
   return run_norm(nn::SyncBatchNorm(nn::BatchNormOptions(3), group), share * group->getRank(), share);
+}
+/// The same through SyncBatchNorm::convert_sync_batchnorm of a BatchNorm2d in an nn::Sequential,
+/// run by the Sequential's forward (whose own list must hold the new layer).
+inline NormResult converted_batch_norm(const Group& group) {
+  const int64_t share = 8 / group->getSize();
+  nn::Sequential seq(nn::BatchNorm2d(3));
+  nn::SyncBatchNormImpl::convert_sync_batchnorm(seq.ptr(), group);
+  return run_norm(seq->ptr<nn::SyncBatchNormImpl>(0), share * group->getRank(), share,
+                  [seq](const Tensor& x) mutable { return seq->forward(x); });
 }
 inline NormResult batch_norm_reference() { return run_norm(nn::BatchNorm2d(3), 0, 8); }
 

@@ -61,15 +61,18 @@ TEST_CASE("DDP (MPI): buffers come from rank 0 at construction and, with broadca
 TEST_CASE("SyncBatchNorm (MPI): the global batch's statistics and gradients, as BatchNorm2d on it", "[ddp]") {
   auto group = dist::default_group();
   const auto expected = ddp_checks::batch_norm_reference();
-  const auto r = ddp_checks::sync_batch_norm(group);
-  const int64_t share = 8 / group->getSize();
-  const int64_t begin = share * group->getRank();
-  ember_test::require_close(r.out, expected.out.narrow(0, begin, share), 1e-12, 1e-12);
-  ember_test::require_close(r.grad_input, expected.grad_input.narrow(0, begin, share), 1e-10, 1e-12);
-  ember_test::require_close(r.running_mean, expected.running_mean, 1e-12, 1e-12);
-  ember_test::require_close(r.running_var, expected.running_var, 1e-12, 1e-12);
-  // Each rank's weight and bias gradients are its shard's: their sum over the ranks is BatchNorm's.
-  Tensor grads = ember::cat({r.grad_weight, r.grad_bias});
-  dist::all_reduce(grads);
-  ember_test::require_close(grads, ember::cat({expected.grad_weight, expected.grad_bias}), 1e-10, 1e-12);
+  for (bool converted : {false, true}) {
+    INFO((converted ? "convert_sync_batchnorm of a BatchNorm2d in a Sequential" : "SyncBatchNorm"));
+    const auto r = converted ? ddp_checks::converted_batch_norm(group) : ddp_checks::sync_batch_norm(group);
+    const int64_t share = 8 / group->getSize();
+    const int64_t begin = share * group->getRank();
+    ember_test::require_close(r.out, expected.out.narrow(0, begin, share), 1e-12, 1e-12);
+    ember_test::require_close(r.grad_input, expected.grad_input.narrow(0, begin, share), 1e-10, 1e-12);
+    ember_test::require_close(r.running_mean, expected.running_mean, 1e-12, 1e-12);
+    ember_test::require_close(r.running_var, expected.running_var, 1e-12, 1e-12);
+    // Each rank's weight and bias gradients are its shard's: their sum over the ranks is BatchNorm's.
+    Tensor grads = ember::cat({r.grad_weight, r.grad_bias});
+    dist::all_reduce(grads);
+    ember_test::require_close(grads, ember::cat({expected.grad_weight, expected.grad_bias}), 1e-10, 1e-12);
+  }
 }
