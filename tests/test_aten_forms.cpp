@@ -86,3 +86,13 @@ TEST_CASE("the bitwise operators, pow with a Scalar base, and the free view form
   CHECK(torch::clone(x).data_ptr() != x.data_ptr());
   require_throws_with([&] { torch::movedim(x, 3, 0); }, {"movedim", "3"});
 }
+
+TEST_CASE("std / var resolve an integer argument to a dim, as LibTorch's overloads do", "[reduce]") {
+  const Tensor s = tensor({{3.0, 1.0, 2.0, 1.0}, {0.0, -1.0, 5.0, 5.0}}, kDouble);
+  require_equal(s.std(1), s.std(IntArrayRef({1})));  // LibTorch: [2], not the whole tensor
+  require_equal(torch::var(s, 0), s.var(IntArrayRef({0})));
+  CHECK(s.std(true).dim() == 0);
+  CHECK(s.var(false).dim() == 0);
+  ember_test::require_close(s.var(false), tensor(4.25, kDouble), 1e-15, 0);  // PyTorch: 4.25
+  ember_test::require_close(torch::std(s), s.var().sqrt(), 1e-15, 0);
+}

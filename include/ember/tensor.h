@@ -412,10 +412,20 @@ class EMBER_API Tensor {
   Tensor prod(int64_t dim, bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor cumprod(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor std(bool unbiased = true) const;
+  /// Over all elements. Only a bool picks this form: t.std(1) reduces dim 1, as LibTorch's
+  /// overloads resolve it (its dims parameter takes the integer before the bool does).
+  template <typename Bool, std::enable_if_t<std::is_same<Bool, bool>::value, int> = 0>
+  Tensor std(Bool unbiased) const {
+    return std_or_var_all(true, unbiased);
+  }
+  Tensor std() const { return std_or_var_all(true, true); }
   Tensor std(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
   Tensor std(IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false) const;
-  Tensor var(bool unbiased = true) const;
+  template <typename Bool, std::enable_if_t<std::is_same<Bool, bool>::value, int> = 0>
+  Tensor var(Bool unbiased) const {
+    return std_or_var_all(false, unbiased);
+  }
+  Tensor var() const { return std_or_var_all(false, true); }
   Tensor var(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
   Tensor var(IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false) const;
   Tensor logsumexp(IntArrayRef dim, bool keepdim = false) const;
@@ -480,6 +490,8 @@ class EMBER_API Tensor {
  private:
   /// accessor()'s checks: N dims; for 32-bit indices, numel and every extent below 2^31.
   void check_accessor(size_t dims, bool int32_indices) const;
+  /// std (or var) over all elements: the bool forms above.
+  Tensor std_or_var_all(bool is_std, bool unbiased) const;
   std::shared_ptr<TensorImpl> impl_;
 };
 

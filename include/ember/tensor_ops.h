@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ember/sorting.h"
@@ -108,10 +109,20 @@ EMBER_API Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false,
                       std::optional<ScalarType> dtype = std::nullopt);
 EMBER_API Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 EMBER_API Tensor cumprod(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
-EMBER_API Tensor std(const Tensor& x, bool unbiased = true);
+/// Over all elements: only a bool picks this form (torch::std(x, 1) reduces dim 1, as LibTorch's
+/// overloads resolve it); Tensor::std(bool) says the same.
+template <typename Bool, std::enable_if_t<std::is_same<Bool, bool>::value, int> = 0>
+Tensor std(const Tensor& x, Bool unbiased) {
+  return x.std(unbiased);
+}
+inline Tensor std(const Tensor& x) { return x.std(); }
 EMBER_API Tensor std(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
 EMBER_API Tensor std(const Tensor& x, IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false);
-EMBER_API Tensor var(const Tensor& x, bool unbiased = true);
+template <typename Bool, std::enable_if_t<std::is_same<Bool, bool>::value, int> = 0>
+Tensor var(const Tensor& x, Bool unbiased) {
+  return x.var(unbiased);
+}
+inline Tensor var(const Tensor& x) { return x.var(); }
 EMBER_API Tensor var(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
 EMBER_API Tensor var(const Tensor& x, IntArrayRef dim, std::optional<int64_t> correction, bool keepdim = false);
 EMBER_API Tensor logsumexp(const Tensor& x, IntArrayRef dim, bool keepdim = false);

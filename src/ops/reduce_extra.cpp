@@ -189,14 +189,14 @@ Tensor cumprod(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
   return out;
 }
 
-Tensor var(const Tensor& x, bool unbiased) { return variance("var", x, {}, unbiased ? 1 : 0, false); }
+
 Tensor var(const Tensor& x, IntArrayRef dim, bool unbiased, bool keepdim) {
   return variance("var", x, dim, unbiased ? 1 : 0, keepdim);
 }
 Tensor var(const Tensor& x, IntArrayRef dim, std::optional<int64_t> correction, bool keepdim) {
   return variance("var", x, dim, correction.value_or(1), keepdim);
 }
-Tensor std(const Tensor& x, bool unbiased) { return ember::sqrt(var(x, unbiased)); }
+
 Tensor std(const Tensor& x, IntArrayRef dim, bool unbiased, bool keepdim) {
   return ember::sqrt(variance("std", x, dim, unbiased ? 1 : 0, keepdim));
 }
@@ -290,14 +290,16 @@ Tensor Tensor::prod(int64_t dim, bool keepdim, std::optional<ScalarType> dtype) 
 }
 Tensor Tensor::cumsum(int64_t dim, std::optional<ScalarType> dtype) const { return ember::cumsum(*this, dim, dtype); }
 Tensor Tensor::cumprod(int64_t dim, std::optional<ScalarType> dtype) const { return ember::cumprod(*this, dim, dtype); }
-Tensor Tensor::std(bool unbiased) const { return ember::std(*this, unbiased); }
+Tensor Tensor::std_or_var_all(bool is_std, bool unbiased) const {
+  const Tensor v = variance("var", *this, {}, unbiased ? 1 : 0, false);
+  return is_std ? ember::sqrt(v) : v;
+}
 Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const {
   return ember::std(*this, dim, unbiased, keepdim);
 }
 Tensor Tensor::std(IntArrayRef dim, std::optional<int64_t> correction, bool keepdim) const {
   return ember::std(*this, dim, correction, keepdim);
 }
-Tensor Tensor::var(bool unbiased) const { return ember::var(*this, unbiased); }
 Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
   return ember::var(*this, dim, unbiased, keepdim);
 }
