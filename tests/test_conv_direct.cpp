@@ -2,7 +2,8 @@
 // FMA, AVX-512; a path the CPU lacks is reported skipped) against double-accumulated loops:
 // forward with and without bias and the weight gradient, on shapes that straddle the vectors
 // (planes smaller than one vector, odd widths, ragged last vectors), the register tiles
-// (channel counts that are not multiples of 4 or 16) and the kernel sizes (1x1 to 7x7, 3x1),
+// (channel counts that are not multiples of 4 or 16), the kernel sizes (1x1 to 7x7, 3x1) and
+// both input layouts (masked; padded where rows are whole vectors),
 // batches 1 to 3; the result does not depend on the thread count. Then end to end through
 // conv2d's autograd (forward, input gradient as a flipped forward, weight gradient), float32
 // on the widest path against float64 on im2col + BLAS, at ResNet-20's shapes.
@@ -25,17 +26,25 @@ struct Shape {
 
 // Same-shaped (stride 1, padding (k - 1) / 2) convolutions of all the sizes the header names.
 const std::vector<Shape> kShapes = {
-    {1, 1, 1, 1, 1, 3, 3},     // one pixel: every tap but the centre is padding
-    {3, 3, 5, 3, 5, 3, 3},     // a plane of 15, under one AVX-512 vector
-    {1, 2, 3, 4, 7, 1, 1},     // 1x1, 28 pixels: ragged last vector
-    {2, 4, 13, 2, 3, 3, 3},    // 13 output channels: tiles of 4 / 16 plus remainders
-    {3, 5, 7, 7, 9, 3, 3},     // odd plane, odd channels
-    {2, 3, 6, 6, 7, 3, 1},     // a 3x1 kernel (padding 1, 0)
-    {2, 3, 17, 11, 6, 5, 5},   // 5x5, padding 2
-    {1, 6, 9, 5, 5, 7, 7},     // 7x7, padding 3: taps wider than the plane
-    {2, 7, 19, 9, 13, 3, 3},   // 19 outputs, rows of 13 that wrap inside vectors
+    {1, 1, 1, 1, 1, 3, 3},    // one pixel: every tap but the centre is padding
+    {3, 3, 5, 3, 5, 3, 3},    // a plane of 15, under one AVX-512 vector
+    {1, 2, 3, 4, 7, 1, 1},    // 1x1, 28 pixels: ragged last vector
+    {2, 4, 13, 2, 3, 3, 3},   // 13 output channels: tiles of 4 / 16 plus remainders
+    {3, 5, 7, 7, 9, 3, 3},    // odd plane, odd channels
+    {2, 3, 6, 6, 7, 3, 1},    // a 3x1 kernel (padding 1, 0)
+    {2, 3, 17, 11, 6, 5, 5},  // 5x5, padding 2
+    {1, 6, 9, 5, 5, 7, 7},    // 7x7, padding 3: taps wider than the plane
+    {2, 7, 19, 9, 13, 3, 3},  // 19 outputs, rows of 13 that wrap inside vectors
+    // Widths of whole AVX2 vectors: the padded layout there (conv_direct_kernels.h).
+    {1, 1, 1, 1, 8, 3, 3},     // one row: the rows above and below are padding
+    {1, 2, 3, 2, 8, 1, 1},     // 1x1, no padding
+    {2, 3, 5, 4, 8, 5, 5},     // 5x5 on a plane lower than the kernel
+    {1, 2, 6, 3, 16, 7, 7},    // 7x7, padding 3
+    {2, 5, 3, 5, 8, 3, 1},     // 3x1
     {1, 3, 16, 32, 32, 3, 3},  // ResNet-20's stem
-    {3, 16, 16, 32, 32, 3, 3}, {2, 32, 32, 16, 16, 3, 3}, {3, 64, 64, 8, 8, 3, 3},  // its stages
+    {3, 16, 16, 32, 32, 3, 3},
+    {2, 32, 32, 16, 16, 3, 3},
+    {3, 64, 64, 8, 8, 3, 3},  // its stages
 };
 
 ConvGeometry geometry(const Shape& s) {

@@ -21,6 +21,8 @@ struct Avx512 {
   // Register blocking (conv_direct_kernels.h): 32 zmm registers, 16 accumulators.
   static constexpr int kFwdNco = 16, kFwdNv = 1, kFwdBlock = 16;
   static constexpr int kWgtNco = 8, kWgtNt = 1;
+  static constexpr bool kPadded = false;  // masks are free on AVX-512
+  static constexpr int64_t kWgtChunkBytes = int64_t(1) << 18;
   using Vec = __m512;
   using Mask = __mmask16;
   using MaskSlot = __mmask16;
