@@ -1,9 +1,10 @@
 // Times ResNet-20's convolutions (CIFAR shapes, batch 128 unless --batch) one part at a time:
-// forward, input gradient only, weight gradient only (each less the forward it runs after); prints "shape part ms
-// GFLOP/s" with the fastest of --repeats runs (the one least disturbed by other jobs on a shared machine). It uses only
-// the public API, so the same source built against two libraries compares them. --clock cpu (default) times this
-// process's CPU time: with --threads 1 the work itself, which other jobs on a shared machine do not inflate. usage:
-// bench_conv_layers [--threads 1] [--batch 128] [--repeats 15] [--clock cpu|wall]
+// forward, input gradient only, weight gradient only (each less the forward it runs after),
+// and prints "shape part ms GFLOP/s", the fastest of --repeats runs (the one least disturbed by
+// other jobs on a shared machine). It uses only the public API, so one binary run against two
+// builds of the library (LD_LIBRARY_PATH) compares them. --clock cpu (default) times this
+// process's CPU time: with --threads 1 the work itself, which other jobs do not inflate as much.
+// usage: bench_conv_layers [--threads 1] [--batch 128] [--repeats 15] [--clock cpu|wall]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -35,7 +35,9 @@
 // V provides: kLanes, Vec, Mask (a lane mask), MaskSlot (one in memory: get, put), mask(bits),
 // first(k) (lanes [0, k)), load(mask, p), loadu(p), store(mask, p, v), storeu(p, v), set1(x),
 // zero(), fma(a, b, c) = a * b + c, add(a, b), sum(v) (all lanes), kPadded (whether to use the
-// padded layout where it applies).
+// padded layout where it applies), and the blocking: kFwdNco x kFwdNv forward tiles in units of
+// kFwdBlock output channels, kWgtNco x kWgtNt weight tiles over image chunks of about
+// kWgtChunkBytes.
 //
 // Every output element is one thread's, summed over (c, ki, kj) in order, and every weight
 // gradient lane over (image, pixel) in order: deterministic, independent of the thread count.
