@@ -1,5 +1,5 @@
 #pragma once
-// What every AVX-512 kernel file (sgemm_avx512.cpp, conv_panels.cpp, conv_direct.cpp) starts
+// What every AVX-512 kernel file (sgemm_avx512.cpp, conv_panels.cpp, conv_direct_avx512.cpp) starts
 // with: the intrinsics, and EMBER_AVX512 to compile one function for AVX-512 so the library
 // still loads on CPUs without it (callers ask sgemm_avx512_available() first).
 //

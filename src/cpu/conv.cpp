@@ -32,6 +32,7 @@
 
 #include "../dtype_dispatch.h"
 #include "blas.h"
+#include "conv_direct.h"
 #include "conv_panels.h"
 #include "cpu_backend.h"
 #include "sgemm.h"
@@ -239,7 +240,7 @@ void forward_impl(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
   const int64_t P = g.plane_out(), ckk = g.ckk();
   if (g.n == 0 || P == 0 || g.cout == 0) return;
   if constexpr (std::is_same_v<T, float>) {
-    // "Same"-shaped stride-1 convolutions (ResNet's 3x3): no columns at all (conv_direct.cpp).
+    // "Same"-shaped stride-1 convolutions (ResNet's 3x3): no columns at all (conv_direct.h).
     if (cpu::conv_direct_applies(g)) return cpu::conv_direct_forward(x, w, b, y, g);
   }
   const Plan plan = Plan::make<T>(g, /*split_pixels=*/true);

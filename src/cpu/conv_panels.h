@@ -20,15 +20,5 @@ namespace cpu {
 void im2col_panels(const float* x, int64_t image_stride, int64_t nb, int64_t p0, int64_t p1, const ConvGeometry& g,
                    float* panels);
 
-/// Whether conv_direct_forward takes geometry g: AVX-512, stride 1, dilation 1, the output plane
-/// the input's size (2 * padding = kernel - 1), kernels up to 7x7.
-bool conv_direct_applies(const ConvGeometry& g);
-/// y = conv(x, w) + bias (bias may be null) without im2col (conv_direct.cpp says how); threads
-/// over (image, output-channel block, pixel run). Precondition: conv_direct_applies(g).
-void conv_direct_forward(const float* x, const float* w, const float* bias, float* y, const ConvGeometry& g);
-/// grad_weight (Cout, C, KH, KW), written whole, of the same convolution, also without columns.
-/// Precondition: conv_direct_applies(g).
-void conv_direct_backward_weight(const float* x, const float* grad_out, float* grad_weight, const ConvGeometry& g);
-
 }  // namespace cpu
 }  // namespace ember
