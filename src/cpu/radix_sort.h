@@ -23,14 +23,13 @@ struct Pair {
 };
 
 /// Sorts in[0..n) (n < 2^32) ascending, or descending when `descending`, stably; writes the
-/// positions to `pos_out` and the values to `val_out` (gathered from `in`). `buf` is scratch
-/// reused across calls.
+/// positions to `pos_out` and the values to `val_out` (gathered from `in`). `buf` is scratch of
+/// 2 n pairs.
 template <typename T>
-void sort_row(const T* in, int64_t n, bool descending, T* val_out, int64_t* pos_out, std::vector<Pair<KeyOf<T>>>& buf) {
+void sort_row(const T* in, int64_t n, bool descending, T* val_out, int64_t* pos_out, Pair<KeyOf<T>>* buf) {
   using U = KeyOf<T>;
   constexpr int kDigits = int(sizeof(U));
-  buf.resize(size_t(2 * n));
-  Pair<U>* a = buf.data();
+  Pair<U>* a = buf;
   Pair<U>* b = a + n;
   std::vector<int64_t> count(size_t(kDigits) * 256, 0);
   for (int64_t i = 0; i < n; ++i) {
@@ -56,6 +55,13 @@ void sort_row(const T* in, int64_t n, bool descending, T* val_out, int64_t* pos_
     pos_out[i] = a[i].pos;
     val_out[i] = in[a[i].pos];
   }
+}
+
+/// The same with scratch reused across calls.
+template <typename T>
+void sort_row(const T* in, int64_t n, bool descending, T* val_out, int64_t* pos_out, std::vector<Pair<KeyOf<T>>>& buf) {
+  buf.resize(size_t(2 * n));
+  sort_row(in, n, descending, val_out, pos_out, buf.data());
 }
 
 }  // namespace radix
