@@ -147,10 +147,12 @@ inline bool any_beats(const T* v, int64_t m, T last) {
 }
 
 /// items[0..k) = the k first of row[0..n) in Descending's order, sorted. The values that beat
-/// the threshold go to a buffer of a few k; when it fills, nth_element keeps its k first and
-/// their last becomes the new threshold. (A heap of k, updated on every winner, cost twice as
-/// much: ~k ln(n / k) winners each paid a pop and a push.) A value that loses against a stale
-/// threshold loses against k values already seen, so it can never be in the result.
+/// the threshold go to a buffer of 2 k (at least 32); when it fills, nth_element keeps its k
+/// first and their last becomes the new threshold. A value that loses against a stale threshold
+/// loses against k values already seen, so it can never be in the result. (Measured on rows of
+/// 1000, k = 10: 3.2 us a row, against 3.8 for a heap of k that paid a pop and a push for each of
+/// the ~k ln(n / k) winners; buffers of 4 k and 8 k were slower, their threshold staying stale
+/// longer.)
 template <typename T, bool Descending>
 void buffer_select(std::vector<Item<T>>& items, const T* row, int64_t n, int64_t k) {
   const Before<T, Descending> before;
