@@ -72,6 +72,7 @@ constexpr const char* kDifferentiable[] = {
     "index_copy",
     "index_fill",
     "masked_scatter",
+    "masked_select",
     "index",
     "index_put",
     "bmm",

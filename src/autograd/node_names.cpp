@@ -78,6 +78,7 @@ constexpr Entry kNames[] = {
     {"index_copy", -1, "IndexCopyBackward0"},
     {"index_fill", -1, "IndexFillBackward1"},
     {"masked_scatter", -1, "MaskedScatterBackward0"},
+    {"masked_select", -1, "MaskedSelectBackward0"},
     {"index_put", -1, "IndexPutBackward0"},
     {"cat", -1, "CatBackward0"},
     {"log_softmax", -1, "LogSoftmaxBackward0"},

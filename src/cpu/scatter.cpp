@@ -158,30 +158,32 @@ struct GatherFn {
     out[oo] = in[so + (v < 0 ? 0 : v) * sd];
   }
   // A run: the range check's result is or-ed into one flag per run (no store per element), and
-  // a contiguous dim (sd == 1) indexes without a multiply.
+  // a contiguous dim (sd == 1) indexes without a multiply. Branch-free: a bad value is masked to
+  // position 0 (v & -ok), not branched around (GCC made the select a branch), and the negative
+  // wrap, which gather never asks for, costs nothing when it is off.
   void run(int64_t io, int64_t so, int64_t oo, int64_t n) const {
+    bool bad = false;
+    if (sd == 1 && check.wrap == 0) bad = run_loop<false, true>(io, so, oo, n);
+    else if (sd == 1) bad = run_loop<true, true>(io, so, oo, n);
+    else bad = run_loop<true, false>(io, so, oo, n);
+    if (bad && check.flag != nullptr) __atomic_store_n(check.flag, int64_t(1), __ATOMIC_RELAXED);
+  }
+  template <bool Wrap, bool Unit>
+  bool run_loop(int64_t io, int64_t so, int64_t oo, int64_t n) const {
     const int64_t* x = ix + io;
     const T* src = in + so;
     T* dst = out + oo;
     const uint64_t size = check.size;
     const int64_t wrap = check.wrap;
     bool bad = false;
-    if (sd == 1) {
-      for (int64_t r = 0; r < n; ++r) {
-        const int64_t v = x[r] + (x[r] < 0 ? wrap : 0);
-        const bool ok = uint64_t(v) < size;
-        bad |= !ok;
-        dst[r] = src[ok ? v : 0];
-      }
-    } else {
-      for (int64_t r = 0; r < n; ++r) {
-        const int64_t v = x[r] + (x[r] < 0 ? wrap : 0);
-        const bool ok = uint64_t(v) < size;
-        bad |= !ok;
-        dst[r] = src[(ok ? v : 0) * sd];
-      }
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t v = Wrap ? x[r] + (x[r] < 0 ? wrap : 0) : x[r];
+      const bool ok = uint64_t(v) < size;
+      bad |= !ok;
+      const int64_t at = v & -int64_t(ok);
+      dst[r] = src[Unit ? at : at * sd];
     }
-    if (bad && check.flag != nullptr) __atomic_store_n(check.flag, int64_t(1), __ATOMIC_RELAXED);
+    return bad;
   }
 };
 

@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "../check.h"
+#include "../cpu/masked_select.h"
 #include "common.h"
 #include "ember/indexing.h"
 #include "index.h"
@@ -460,9 +461,25 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   check_same_device("masked_select", {self, mask});
   EMBER_CHECK(mask.dtype() == kBool, "masked_select: expected BoolTensor for mask, got ", describe(mask));
   std::vector<int64_t> shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_select");
-  Tensor positions = detail::nonzero_flat(broadcast_view(mask, shape));
-  Tensor x = self.sizes().equals(shape) ? self : self.expand(shape);
-  return detail::index_select(x.reshape({-1}), 0, positions, /*check_range=*/false);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    Tensor x = broadcast_view(self, shape), m = broadcast_view(mask, shape);
+    if (self.is_cpu() && cpu::masked_select_supports(self.dtype())) {
+      out = cpu::masked_select(x.contiguous(), m.contiguous());  // one fused pass per thread chunk
+    } else {
+      out = detail::index_select(x.reshape({-1}), 0, detail::nonzero_flat(m), /*check_range=*/false);
+    }
+  }
+  if (autograd::needs_grad({self}) && self.is_floating_point()) {
+    auto sm = save(mask, "masked_select");
+    std::vector<int64_t> self_shape = self.sizes().vec();
+    // The gradient goes back to the selected places (masked_scatter: differentiable again).
+    record("masked_select", out, {self}, [sm, shape, self_shape](const Tensor& g) -> variable_list {
+      return {sum_to(zeros(shape, g.options()).masked_scatter(sm.get(), g), self_shape)};
+    });
+  }
+  return out;
 }
 
 Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source) {

@@ -2,9 +2,11 @@
 // (unique_dim): sort (stable, so the first of equal values keeps the lowest position), mark where
 // a run of equal neighbours starts, number the runs (Backend::cumulative_count), and read the
 // values, the inverse and the counts off the run starts. Made of ops every backend has, plus that
-// one count. Equality is ==, so every NaN is its own value (NumPy's rule; PyTorch 1.13's CPU
-// unique gives inconsistent inverse indices for NaNs). Nothing here records a backward: the
-// outputs are values picked by comparisons, as LibTorch, which does not differentiate unique.
+// one count. The CPU runs one fused kernel for unique of values instead (src/cpu/unique.h).
+// Equality is ==, so every NaN is its own value (NumPy's rule; PyTorch 1.13's CPU unique gives
+// inconsistent inverse indices for NaNs). Nothing here records a backward: the outputs are
+// values picked by comparisons, as LibTorch, which does not differentiate unique.
+#include "../cpu/unique.h"
 #include "common.h"
 #include "ember/indexing.h"
 #include "ember/tensor_ops.h"
@@ -92,6 +94,10 @@ std::tuple<Tensor, Tensor, Tensor> unique_values(const char* op, const Tensor& x
   if (n == 0)
     return {make_empty({0}, x.dtype(), x.device()), empty_long(return_inverse ? x.sizes() : IntArrayRef{0}, x),
             empty_long({0}, x)};
+  if (cpu::unique_supports(flat)) {  // the fused kernel: one sort and one pass
+    auto [values, inverse, counts] = cpu::unique_values(flat.contiguous(), sort_first, return_inverse, return_counts);
+    return {values, return_inverse ? inverse.reshape(x.sizes()) : inverse, counts};
+  }
   Tensor perm;
   if (sort_first) std::tie(flat, perm) = sort(flat);
   auto [values, inverse, counts] = collapse(flat.reshape({n, 1}).contiguous(), perm);
