@@ -14,39 +14,25 @@
 #include <functional>
 #include <vector>
 
+#include "bench_timing.h"
 #include "ember/ember.h"
 
 using ember::Tensor;
 namespace F = ember::nn::functional;
 
-static bool cpu_clock = true;
-static double now_ms() {
-  if (!cpu_clock)
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
-}
-
 static double best_ms(const std::function<void()>& step, int repeats) {
-  step();  // warm-up: allocator caches, scratch buffers
-  std::vector<double> ms;
-  for (int i = 0; i < repeats; ++i) {
-    const double t0 = now_ms();
-    step();
-    ms.push_back(now_ms() - t0);
-  }
-  return *std::min_element(ms.begin(), ms.end());
+  return ember_bench::timed_ms(step, repeats, /*warmups=*/1).front();
 }
 
 int main(int argc, char** argv) {
+  ember_bench::cpu_clock = true;  // the default here: one thread's work
   int threads = 1, repeats = 15;
   int64_t batch = 128;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--clock")) cpu_clock = !std::strcmp(argv[i + 1], "cpu");
+    else if (!std::strcmp(argv[i], "--clock")) ember_bench::cpu_clock = !std::strcmp(argv[i + 1], "cpu");
     else {
       std::fprintf(stderr, "bench_conv_layers: unknown flag %s\n", argv[i]);
       return 2;

@@ -13,37 +13,14 @@
 #include <utility>
 #include <vector>
 
+#include "bench_timing.h"
 #include "ember/ember.h"
 
 using ember::Tensor;
 namespace F = ember::nn::functional;
 
-/// Milliseconds on the wall clock, or of this process's CPU time (`--clock cpu`: with one thread,
-/// the work itself, whatever else the machine runs).
-static bool cpu_clock = false;
-static double now_ms() {
-  if (!cpu_clock)
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
-}
-
 static double median_ms(const std::function<void()>& step, int repeats, ember::Device dev) {
-  auto sync = [&] {
-    if (dev.is_cuda()) ember::cuda::synchronize();
-  };
-  for (int i = 0; i < 3; ++i) step();  // warm-up: allocator caches, BLAS buffers
-  sync();
-  std::vector<double> ms;
-  for (int i = 0; i < repeats; ++i) {
-    const double t0 = now_ms();
-    step();
-    sync();
-    ms.push_back(now_ms() - t0);
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  return ember_bench::timed_ms(step, repeats, /*warmups=*/3, dev)[size_t(repeats) / 2];
 }
 
 int main(int argc, char** argv) {
@@ -54,7 +31,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
     else if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--case")) only = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--clock")) cpu_clock = !std::strcmp(argv[i + 1], "cpu");
+    else if (!std::strcmp(argv[i], "--clock")) ember_bench::cpu_clock = !std::strcmp(argv[i + 1], "cpu");
     else {
       std::fprintf(stderr, "bench_ops: unknown flag %s\n", argv[i]);
       return 2;
