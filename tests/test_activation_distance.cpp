@@ -1,6 +1,6 @@
 // threshold, hardshrink, softshrink, softsign, tanhshrink, prelu, cosine_similarity,
 // pairwise_distance and one_hot against PyTorch (tests/fixtures/activation_distance.txt, written
-// by tools/gen_activation_distance_fixtures.py) on every test device with float64 gradchecks;
+// by tools/gen_port_fixtures.py) on every test device with float64 gradchecks;
 // their modules (LibTorch's printouts, PReLU's parameter), the padding layers, and the errors.
 #include "ember/nn.h"
 #include "helpers.h"

@@ -1,7 +1,7 @@
 // The 1-D pools built on the 2-D ones (F::adaptive_avg_pool1d / adaptive_max_pool1d,
 // max_pool1d_with_indices, the modules' forward_with_indices, ATen's torch::max_pool1d /
 // avg_pool1d / adaptive_*_pool1d) against PyTorch (tests/fixtures/pool1d.txt, written by
-// tools/gen_pool1d_fixtures.py) with float64 gradchecks and their errors; then the LibTorch
+// tools/gen_port_fixtures.py) with float64 gradchecks and their errors; then the LibTorch
 // surface a port needs: Tensor::accessor / packed accessors, is_inference, c10::Error's
 // accessors, F::pixel_shuffle's option struct, nn::detail::conv_padding_mode_t, and the archive
 // forms of Module::save / load and Optimizer::save / load.

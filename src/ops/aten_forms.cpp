@@ -26,18 +26,14 @@ Tensor extremum(const char* op, const char* node, bool larger, const Tensor& a, 
   check_defined(op, b);
   check_same_device(op, {a, b});
   broadcast_shapes(a.sizes(), b.sizes(), op);  // the error names this op
-  Tensor out, wins, tie;
-  {
-    NoGradGuard no_grad;
-    const Tensor ad = a.detach(), bd = b.detach();
-    // a NaN on either side wins (PyTorch propagates it): a's when a is NaN, else b's is picked
-    // because every comparison with NaN is false.
-    wins = (larger ? ad > bd : ad < bd).logical_or(ad.isnan());
-    out = where(wins, ad, bd);
-    tie = ad == bd;
-  }
+  const Tensor ad = a.detach(), bd = b.detach();
+  // a NaN on either side wins (PyTorch propagates it): a's when a is NaN, else b's is picked
+  // because every comparison with NaN is false.
+  const Tensor wins = (larger ? ad > bd : ad < bd).logical_or(ad.isnan());
+  const Tensor out = where(wins, ad, bd);
   if (autograd::needs_grad({a, b}) && is_floating_point(out.dtype())) {
-    auto sw = autograd::save(wins, op), st = autograd::save(tie, op);
+    // The tie mask only for the backward: PyTorch splits a tie's gradient in halves.
+    auto sw = autograd::save(wins, op), st = autograd::save(ad == bd, op);
     const auto as = a.sizes().vec(), bs = b.sizes().vec();
     const ScalarType at = a.dtype(), bt = b.dtype();
     autograd::record({op, node}, out, {a, b}, [=](const Tensor& g, const std::vector<bool>& n) -> variable_list {

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/activation_distance.txt: PyTorch's threshold, hardshrink, softshrink,
-softsign, tanhshrink, prelu, cosine_similarity and pairwise_distance (the compositions of
-src/ops/activation_compositions.cpp), in the format of tools/gen_fixtures.py (its FixtureFile
-and case), from a seed of their own.
+"""Writes the fixtures of the ops that ports of LibTorch programs needed beyond the issues' lists,
+in the format of tools/gen_fixtures.py (its FixtureFile and case), each family from a seed of its
+own: tests/fixtures/pool1d.txt (the 1-D pools ember builds on the 2-D ones: adaptive average and
+max pooling, max pooling with indices, the ATen free forms) and
+tests/fixtures/activation_distance.txt (threshold, hardshrink, softshrink, softsign, tanhshrink,
+prelu, cosine_similarity and pairwise_distance: src/ops/activation_compositions.cpp).
 
-    /usr/bin/python3 tools/gen_activation_distance_fixtures.py [OUTDIR]
+    /usr/bin/python3 tools/gen_port_fixtures.py [OUTDIR]
 """
 import os
 import sys
@@ -14,10 +16,30 @@ import torch.nn.functional as F
 
 import gen_fixtures as g
 
+WRITER = "tools/gen_port_fixtures.py"
+
+
+def pool1d():
+    g._gen.manual_seed(20261203)
+    ff = g.FixtureFile("pool1d", writer=WRITER)
+    x = g.rnd(2, 3, 9)
+    u = g.rnd(4, 7)  # unbatched (C, L)
+    g.case(ff, "adaptive_avg_pool1d_4", lambda a: F.adaptive_avg_pool1d(a, 4), [x])
+    g.case(ff, "adaptive_avg_pool1d_up", lambda a: F.adaptive_avg_pool1d(a, 11), [x])
+    g.case(ff, "adaptive_avg_pool1d_unbatched", lambda a: F.adaptive_avg_pool1d(a, 3), [u])
+    g.case(ff, "adaptive_max_pool1d_4", lambda a: F.adaptive_max_pool1d(a, 4, return_indices=True), [x])
+    g.case(ff, "adaptive_max_pool1d_unbatched", lambda a: F.adaptive_max_pool1d(a, 5, return_indices=True), [u])
+    g.case(ff, "max_pool1d_indices", lambda a: F.max_pool1d(a, 3, stride=2, padding=1, return_indices=True), [x])
+    g.case(ff, "max_pool1d_indices_dil_ceil",
+           lambda a: F.max_pool1d(a, 2, stride=3, dilation=2, ceil_mode=True, return_indices=True), [x])
+    g.case(ff, "aten_max_pool1d", lambda a: torch.max_pool1d(a, [3], [], [1], [1], False), [x])
+    g.case(ff, "aten_avg_pool1d", lambda a: torch.avg_pool1d(a, [4], [2], [2], True, False), [x])
+    return ff
+
 
 def activation_distance():
     g._gen.manual_seed(20261204)
-    ff = g.FixtureFile("activation_distance", writer="tools/gen_activation_distance_fixtures.py")
+    ff = g.FixtureFile("activation_distance", writer=WRITER)
     x = g.rnd(2, 3, 4)
     g.case(ff, "threshold", lambda a: F.threshold(a, 0.25, 20.0), [x])
     g.case(ff, "hardshrink", lambda a: F.hardshrink(a, 0.5), [x])
@@ -47,7 +69,8 @@ def activation_distance():
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
-    print(activation_distance().write(outdir))
+    for make in (pool1d, activation_distance):
+        print(make().write(outdir))
 
 
 if __name__ == "__main__":
