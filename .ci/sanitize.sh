@@ -24,7 +24,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # -O1 with line tables only (-g1): what the sanitizers' documentation recommends, with file:line in
 # every report, at two thirds of RelWithDebInfo's (-O2 -g) compile time.
-san_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
+# The library compiles in batches (unity build): about half the compile time of one file at a time.
+san_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DCMAKE_UNITY_BUILD=ON)
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 

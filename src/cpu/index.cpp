@@ -16,7 +16,7 @@ namespace ember {
 namespace {
 
 // Elements moved below which waking threads costs more than it saves.
-constexpr int64_t kParallelMin = 32768;
+constexpr int64_t kIndexParallelMin = 32768;
 constexpr int64_t kTile = 4096;  // inner elements one index_add task owns
 
 using Dims = SliceDims;
@@ -25,7 +25,7 @@ using Dims = SliceDims;
 template <typename Body>
 void parallel_chunks(int64_t items, int64_t work, const Body& body) {
   const int threads = get_num_threads();
-  if (work < kParallelMin || items < 2 || threads <= 1 || omp_in_parallel()) {
+  if (work < kIndexParallelMin || items < 2 || threads <= 1 || omp_in_parallel()) {
     body(int64_t(0), items);
     return;
   }

@@ -14,7 +14,7 @@ namespace ember {
 namespace cpu {
 namespace {
 
-constexpr int64_t kParallelMin = 65536;  // elements below which threads cost more than they save
+constexpr int64_t kMaskedSelectParallelMin = 65536;  // elements below which threads cost more than they save
 
 /// out[0..) = the x[lo..hi) whose mask is true; `count` of them (the chunk's count).
 template <typename U>
@@ -35,7 +35,7 @@ void select(const Tensor& values, const Tensor& mask, Tensor& out) {
   const int64_t n = mask.numel();
   const U* x = static_cast<const U*>(values.data_ptr());
   const bool* m = mask.data_ptr<bool>();
-  const int threads = n < kParallelMin || omp_in_parallel() ? 1 : get_num_threads();
+  const int threads = n < kMaskedSelectParallelMin || omp_in_parallel() ? 1 : get_num_threads();
   std::vector<int64_t> before(size_t(threads) + 1, 0);  // selected elements before each chunk
   auto chunk = [&](int t, int team, int64_t& lo, int64_t& hi) {
     lo = n * t / team;

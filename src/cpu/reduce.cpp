@@ -27,7 +27,7 @@ namespace ember {
 namespace {
 
 // Elements read below which waking threads costs more than it saves.
-constexpr int64_t kParallelMin = 32768;
+constexpr int64_t kReduceParallelMin = 32768;
 constexpr int64_t kBlock = 16384;  // values of one row reduced by one task
 constexpr int64_t kTile = 1024;    // outputs one column task accumulates at once
 
@@ -43,7 +43,7 @@ bool is_nan(T x) {
 /// Runs body(i) for i in [0, items); in parallel when `work` (elements read) is large.
 template <typename Body>
 void parallel_items(int64_t items, int64_t work, const Body& body) {
-  if (work < kParallelMin || items < 2 || get_num_threads() <= 1 || omp_in_parallel()) {
+  if (work < kReduceParallelMin || items < 2 || get_num_threads() <= 1 || omp_in_parallel()) {
     for (int64_t i = 0; i < items; ++i) body(i);
     return;
   }

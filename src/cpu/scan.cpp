@@ -14,7 +14,7 @@ namespace ember {
 namespace cpu {
 namespace {
 
-constexpr int64_t kParallelMin = 32768;  // elements below which threads cost more than they save
+constexpr int64_t kScanParallelMin = 32768;  // elements below which threads cost more than they save
 constexpr int64_t kBlock = 256;          // columns scanned together when inner > 1
 
 template <bool Product, typename Acc>
@@ -28,7 +28,7 @@ void scan_impl(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
   using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
   const Acc init = Product ? Acc(1) : Acc(0);
   const int64_t blocks = (inner + kBlock - 1) / kBlock, tasks = outer * blocks;
-  const int threads = outer * n * inner < kParallelMin || omp_in_parallel() ? 1 : get_num_threads();
+  const int threads = outer * n * inner < kScanParallelMin || omp_in_parallel() ? 1 : get_num_threads();
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t task = 0; task < tasks; ++task) {
     const int64_t o = task / blocks, j0 = (task % blocks) * kBlock, width = std::min(kBlock, inner - j0);

@@ -21,7 +21,7 @@
 namespace ember {
 namespace {
 
-constexpr int64_t kParallelMin = 32768;  // elements below which threads cost more than they save
+constexpr int64_t kScatterParallelMin = 32768;  // elements below which threads cost more than they save
 
 /// The walk: sizes and the three operands' strides (index, self without `dim`, other), outermost
 /// first, in the order the elements are visited.
@@ -100,7 +100,7 @@ template <typename F>
 void walk_all(const Walk& w, int64_t numel, int64_t align, const F& f) {
   const int threads = get_num_threads();
   const int64_t units = numel / align;
-  if (numel < kParallelMin || units < 2 || threads <= 1 || omp_in_parallel()) {
+  if (numel < kScatterParallelMin || units < 2 || threads <= 1 || omp_in_parallel()) {
     walk_range(w, 0, numel, f);
     return;
   }
@@ -233,7 +233,7 @@ void CpuBackend::nonzero(const Tensor& out, const Tensor& mask) {
   const bool* m = mask.data_ptr<bool>();
   int64_t* o = out.data_ptr<int64_t>();
   // Each thread counts its range, then writes from its prefix offset: the output stays in order.
-  const int threads = n < kParallelMin || omp_in_parallel() ? 1 : get_num_threads();
+  const int threads = n < kScatterParallelMin || omp_in_parallel() ? 1 : get_num_threads();
   std::vector<int64_t> counts(size_t(threads) + 1, 0);
   IntArrayRef sizes = mask.sizes();
 #pragma omp parallel num_threads(threads)

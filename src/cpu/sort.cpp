@@ -29,7 +29,7 @@ constexpr int64_t radix_min() {
   return 64 * int64_t(sizeof(T));
 }
 /// Elements below which waking threads costs more than it saves.
-constexpr int64_t kParallelMin = 16384;
+constexpr int64_t kSortParallelMin = 16384;
 
 template <typename T>
 struct Item {
@@ -49,7 +49,7 @@ struct Before {
 /// one S per thread, reused across that thread's rows.
 template <typename S, typename F>
 void for_rows(int64_t rows, int64_t n, const F& f) {
-  const int threads = rows < 2 || rows * n < kParallelMin || omp_in_parallel() ? 1 : get_num_threads();
+  const int threads = rows < 2 || rows * n < kSortParallelMin || omp_in_parallel() ? 1 : get_num_threads();
   // Blocks of adjacent rows (about 8 per thread): balanced under uneven rows, and no two threads
   // writing neighbouring rows' short outputs (topk's k values) into one cache line.
   const int64_t block = std::max<int64_t>(1, rows / (int64_t(threads) * 8));
@@ -293,7 +293,7 @@ void CpuBackend::searchsorted(const Tensor& out, const Tensor& seq, const Tensor
     int32_t* o32 = i32 ? out.data_ptr<int32_t>() : nullptr;
     int64_t* o64 = i32 ? nullptr : out.data_ptr<int64_t>();
     const int64_t total = rows * m;
-    const int threads = total < kParallelMin || omp_in_parallel() ? 1 : get_num_threads();
+    const int threads = total < kSortParallelMin || omp_in_parallel() ? 1 : get_num_threads();
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t e = 0; e < total; ++e) {
       const int64_t pos = sort_rules::search_position(s + (e / m) * n, n, x[e], right);
@@ -307,7 +307,7 @@ void CpuBackend::cumulative_count(const Tensor& out, const Tensor& flags) {
   const bool* f = flags.data_ptr<bool>();
   int64_t* o = out.data_ptr<int64_t>();
   const int64_t n = flags.numel();
-  const int threads = n < kParallelMin || omp_in_parallel() ? 1 : get_num_threads();
+  const int threads = n < kSortParallelMin || omp_in_parallel() ? 1 : get_num_threads();
   // Two passes: each thread counts its chunk, then writes its chunk's running count from the
   // sum of the chunks before it.
   std::vector<int64_t> before(size_t(threads) + 1, 0);

@@ -57,7 +57,7 @@ EMBER_DEFINE_OPTIMIZER_BASICS(LBFGS)
 
 namespace {
 
-Tensor dot(const Tensor& a, const Tensor& b) { return (a * b).sum(); }
+Tensor flat_dot(const Tensor& a, const Tensor& b) { return (a * b).sum(); }
 double value(const Tensor& t) { return t.item<double>(); }
 
 /// The parameters of the one group, checked: there is one, they share the first one's dtype and
@@ -129,7 +129,7 @@ LineSearch strong_wolfe(const ObjFunc& obj_func, double t, const Tensor& d, doub
   const double d_norm = value(d.abs().max());
   auto [f_new, g_new] = obj_func(t);
   int64_t ls_func_evals = 1;
-  double gtd_new = value(dot(g_new, d));
+  double gtd_new = value(flat_dot(g_new, d));
 
   // Bracket an interval containing a point that satisfies the Wolfe criteria.
   double t_prev = 0, f_prev = f, gtd_prev = gtd;
@@ -160,7 +160,7 @@ LineSearch strong_wolfe(const ObjFunc& obj_func, double t, const Tensor& d, doub
     t_prev = tmp, f_prev = f_new, g_prev = g_new.clone(), gtd_prev = gtd_new;
     std::tie(f_new, g_new) = obj_func(t);
     ++ls_func_evals;
-    gtd_new = value(dot(g_new, d));
+    gtd_new = value(flat_dot(g_new, d));
     ++ls_iter;
   }
   if (ls_iter == max_ls) bracket = {0, t}, bracket_f = {f, f_new}, bracket_g = {g, g_new};
@@ -188,7 +188,7 @@ LineSearch strong_wolfe(const ObjFunc& obj_func, double t, const Tensor& d, doub
     }
     std::tie(f_new, g_new) = obj_func(t);
     ++ls_func_evals;
-    gtd_new = value(dot(g_new, d));
+    gtd_new = value(flat_dot(g_new, d));
     ++ls_iter;
 
     if (f_new > f + c1 * t * gtd || f_new >= bracket_f[size_t(low_pos)]) {
@@ -265,23 +265,23 @@ Tensor LBFGS::step(LossClosure closure) {
       // positive enough to keep the inverse Hessian approximation positive definite).
       const Tensor y = flat_grad.sub(prev_flat_grad);
       const Tensor s = d.mul(t);
-      const Tensor ys = dot(y, s);
+      const Tensor ys = flat_dot(y, s);
       if (value(ys) > 1e-10) {
         if (old_dirs.size() == history_size) old_dirs.pop_front(), old_stps.pop_front(), ro.pop_front();
         old_dirs.push_back(y), old_stps.push_back(s), ro.push_back(ones_like(ys) / ys);
-        H_diag = ys / dot(y, y);  // the scale of the initial inverse Hessian
+        H_diag = ys / flat_dot(y, y);  // the scale of the initial inverse Hessian
       }
       // The two-loop recursion: d = -H g with H the approximation from the history.
       if (!state.al()) state.al(std::vector<Tensor>(history_size));
       std::vector<Tensor>& al = *state.al();
       Tensor q = flat_grad.neg();
       for (size_t i = old_dirs.size(); i-- > 0;) {
-        al[i] = dot(old_stps[i], q) * ro[i];
+        al[i] = flat_dot(old_stps[i], q) * ro[i];
         q.add_(old_dirs[i], -value(al[i]));
       }
       d = q.mul(H_diag);
       for (size_t i = 0; i < old_dirs.size(); ++i) {
-        const Tensor be_i = dot(old_dirs[i], d) * ro[i];
+        const Tensor be_i = flat_dot(old_dirs[i], d) * ro[i];
         d.add_(old_stps[i], value(al[i] - be_i));
       }
     }
@@ -291,7 +291,7 @@ Tensor LBFGS::step(LossClosure closure) {
 
     // The step length: a first guess of at most lr / |g|_1, then lr.
     t = state.n_iter() == 1 ? std::min(1., 1. / value(flat_grad.abs().sum())) * lr : lr;
-    const double gtd = value(dot(flat_grad, d));  // the directional derivative
+    const double gtd = value(flat_dot(flat_grad, d));  // the directional derivative
     if (gtd > -tolerance_change) break;
 
     int64_t ls_func_evals = 0;

@@ -17,7 +17,7 @@ namespace ember {
 namespace {
 
 using Kind = PtValue::Kind;
-constexpr size_t kMaxDims = 64;
+constexpr size_t kMaxPtDims = 64;
 // The newest record format torch.save (PyTorch 1.6 to 2.x) and TorchScript write.
 constexpr int64_t kMaxVersion = 10;
 // A walk of a value's tree visits at most this many values (shared sub-trees count each time).
@@ -107,8 +107,8 @@ class PtReader {
   std::vector<int64_t> int_tuple(const PtValue& v, const char* what) const {
     if (v.kind() != Kind::Tuple && v.kind() != Kind::List)
       fail(detail::str("data.pkl: a tensor's ", what, " is a ", v.kind_name(), ", not a tuple"));
-    if (v.elements().size() > kMaxDims)
-      fail(detail::str("data.pkl: a tensor has ", v.elements().size(), " dimensions, more than ", kMaxDims));
+    if (v.elements().size() > kMaxPtDims)
+      fail(detail::str("data.pkl: a tensor has ", v.elements().size(), " dimensions, more than ", kMaxPtDims));
     std::vector<int64_t> out;
     for (const PtValue& e : v.elements()) out.push_back(int_arg(e, what, *this));
     return out;

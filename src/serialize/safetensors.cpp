@@ -34,7 +34,7 @@ namespace {
 // As the reference implementation: a header above 100 MB is not a header but an attack or garbage.
 constexpr uint64_t kMaxHeaderBytes = 100000000;
 // More dimensions than any real tensor has; bounds the work a hostile header can ask for.
-constexpr size_t kMaxDims = 64;
+constexpr size_t kMaxSafetensorsDims = 64;
 const char* const kMetadataKey = "__metadata__";
 
 /// safetensors' dtype names of the dtypes ember stores.
@@ -236,8 +236,8 @@ std::vector<Region> parse_header(const std::string& header, int64_t payload_size
 
     Region r{key, *st, {}, 0, 0};
     d.array(*shape, what + ": shape");
-    if (shape->items.size() > kMaxDims)
-      d.fail(detail::str(what, " has ", shape->items.size(), " dimensions, more than the ", kMaxDims, " allowed"));
+    if (shape->items.size() > kMaxSafetensorsDims)
+      d.fail(detail::str(what, " has ", shape->items.size(), " dimensions, more than the ", kMaxSafetensorsDims, " allowed"));
     for (size_t i = 0; i < shape->items.size(); ++i)
       r.shape.push_back(d.count(shape->items[i], detail::str(what, ": shape[", i, "]")));
     // The shape rule every tensor obeys (tensor.cpp: numel, strides and bytes fit), worded as
@@ -309,7 +309,7 @@ Tensor read_tensor(const Source& src, uint64_t data_start, const Region& r, cons
 
 // The whole decode, one definition for files and memory: the length field, then the header
 // alone, checked in full against the size, and only then each tensor, allocated and filled.
-SafeTensors decode(const Source& src, const std::string& name) {
+SafeTensors decode_safetensors(const Source& src, const std::string& name) {
   const Decoder d{name};
   try {
     const uint64_t n = header_length(src, d);
@@ -349,12 +349,12 @@ void save_tensors(const TensorMap& tensors, const std::string& path, const Metad
 }
 SafeTensors load_tensors_from_bytes(const void* data, size_t size, const std::string& name) {
   const auto* bytes = static_cast<const unsigned char*>(data);
-  return decode({size, [bytes](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, bytes + offset, n); }}, name);
+  return decode_safetensors({size, [bytes](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, bytes + offset, n); }}, name);
 }
 
 SafeTensors load_tensors(const std::string& path) {
   const file_io::InputFile file(path, "load_tensors");
-  return decode({file.size(), [&file](uint64_t offset, void* dst, size_t n) { file.read_at(offset, dst, n); }}, path);
+  return decode_safetensors({file.size(), [&file](uint64_t offset, void* dst, size_t n) { file.read_at(offset, dst, n); }}, path);
 }
 
 }  // namespace ember
