@@ -58,7 +58,18 @@ enum class UnaryOp {
   Exp2,
   Sin,
   Cos,
-  BitwiseNot
+  BitwiseNot,
+  Tan,
+  Asin,
+  Acos,
+  Atan,
+  Sinh,
+  Cosh,
+  Asinh,
+  Acosh,
+  Atanh,
+  Log1p,
+  Expm1
 };
 enum class BinaryOp {
   Add,
@@ -91,11 +102,14 @@ enum class BinaryOp {
   LogicalXor,
   BitwiseAnd,
   BitwiseOr,
-  BitwiseXor
+  BitwiseXor,
+  Atan2,
+  DivTrunc,
+  DivFloor
 };
 /// The last value of each enum, for tests that walk every op.
-constexpr UnaryOp kLastUnaryOp = UnaryOp::BitwiseNot;
-constexpr BinaryOp kLastBinaryOp = BinaryOp::BitwiseXor;
+constexpr UnaryOp kLastUnaryOp = UnaryOp::Expm1;
+constexpr BinaryOp kLastBinaryOp = BinaryOp::DivFloor;
 
 /// Parameters of parameterised pointwise ops: PowScalar uses a, Clamp and Hardtanh [a, b],
 /// LeakyRelu the slope a, Softplus beta a and threshold b, Elu the coefficients a (alpha * scale
@@ -180,7 +194,26 @@ EMBER_MATH1(log10)
 EMBER_MATH1(exp2)
 EMBER_MATH1(sin)
 EMBER_MATH1(cos)
+EMBER_MATH1(tan)
+EMBER_MATH1(asin)
+EMBER_MATH1(acos)
+EMBER_MATH1(atan)
+EMBER_MATH1(sinh)
+EMBER_MATH1(cosh)
+EMBER_MATH1(asinh)
+EMBER_MATH1(acosh)
+EMBER_MATH1(atanh)
 #undef EMBER_MATH1
+template <typename T>
+EMBER_HD T atan2_of(T y, T x) {
+  if constexpr (std::is_same<T, float>::value) return ::atan2f(y, x);
+  else return T(::atan2(double(y), double(x)));
+}
+template <typename T>
+EMBER_HD T fmod_of(T a, T b) {
+  if constexpr (std::is_same<T, float>::value) return ::fmodf(a, b);
+  else return T(::fmod(double(a), double(b)));
+}
 
 // Each functor: its name (the public op's, for error messages), its dtype rule (the base), and
 // its formula. The one-line ones are spelled by these two macros; the rest are written out.
@@ -289,6 +322,18 @@ EMBER_UNARY_FN(Log10, "log10", Floating, log10_of(x))
 EMBER_UNARY_FN(Exp2, "exp2", Floating, exp2_of(x))
 EMBER_UNARY_FN(Sin, "sin", Floating, sin_of(x))
 EMBER_UNARY_FN(Cos, "cos", Floating, cos_of(x))
+EMBER_UNARY_FN(Tan, "tan", Floating, tan_of(x))
+EMBER_UNARY_FN(Asin, "asin", Floating, asin_of(x))
+EMBER_UNARY_FN(Acos, "acos", Floating, acos_of(x))
+EMBER_UNARY_FN(Atan, "atan", Floating, atan_of(x))
+EMBER_UNARY_FN(Sinh, "sinh", Floating, sinh_of(x))
+EMBER_UNARY_FN(Cosh, "cosh", Floating, cosh_of(x))
+EMBER_UNARY_FN(Asinh, "asinh", Floating, asinh_of(x))
+EMBER_UNARY_FN(Acosh, "acosh", Floating, acosh_of(x))
+EMBER_UNARY_FN(Atanh, "atanh", Floating, atanh_of(x))
+EMBER_UNARY_FN(Log1p, "log1p", Floating, log1p_of(x))
+EMBER_UNARY_FN(Expm1, "expm1", Floating, expm1_of(x))
+EMBER_BINARY_FN(Atan2, "atan2", Floating, T, atan2_of(a, b))
 
 // --- remainders ----------------------------------------------------------------------------------
 // The front half refuses an integer division by zero before a kernel could trap on it.
@@ -311,6 +356,38 @@ struct Remainder : Numeric {
     if constexpr (std::is_floating_point<T>::value) r = T(::fmod(a, b));
     else r = a % b;
     return r != T(0) && ((r < T(0)) != (b < T(0))) ? r + b : r;
+  }
+};
+/// div(a, b, rounding_mode="trunc"): the quotient rounded toward zero; integers stay integers.
+struct DivTrunc : Numeric {
+  static constexpr const char* name = "div";
+  template <typename T>
+  EMBER_HD T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point<T>::value) return trunc_of(a / b);
+    else return a / b;
+  }
+};
+/// div(a, b, rounding_mode="floor") (and floor_divide): the quotient rounded down. For floating
+/// point PyTorch's rule: (a - fmod(a, b)) / b, one less when the remainder's sign differs from
+/// b's, then rounded to the nearest integer (7.0 / 0.7 gives 10, where Python's 7.0 // 0.7 is 9);
+/// x / 0 is a / b's inf or NaN.
+struct DivFloor : Numeric {
+  static constexpr const char* name = "div";
+  template <typename T>
+  EMBER_HD T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (b == T(0)) return a / b;
+      const T mod = fmod_of(a, b);
+      T div = (a - mod) / b;
+      if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
+      if (div == T(0)) return T(0) * (a / b);  // a zero with the sign of a / b
+      T q = floor_of(div);
+      if (div - q > T(0.5)) q += T(1);
+      return q;
+    } else {
+      const T q = a / b;
+      return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? T(q - T(1)) : q;
+    }
   }
 };
 
@@ -619,6 +696,17 @@ decltype(auto) dispatch_unary(UnaryOp op, const PointwiseParams& p, F&& f) {
     case UnaryOp::Sin: return f(fn::Sin{});
     case UnaryOp::Cos: return f(fn::Cos{});
     case UnaryOp::BitwiseNot: return f(fn::BitwiseNot{});
+    case UnaryOp::Tan: return f(fn::Tan{});
+    case UnaryOp::Asin: return f(fn::Asin{});
+    case UnaryOp::Acos: return f(fn::Acos{});
+    case UnaryOp::Atan: return f(fn::Atan{});
+    case UnaryOp::Sinh: return f(fn::Sinh{});
+    case UnaryOp::Cosh: return f(fn::Cosh{});
+    case UnaryOp::Asinh: return f(fn::Asinh{});
+    case UnaryOp::Acosh: return f(fn::Acosh{});
+    case UnaryOp::Atanh: return f(fn::Atanh{});
+    case UnaryOp::Log1p: return f(fn::Log1p{});
+    case UnaryOp::Expm1: return f(fn::Expm1{});
   }
   throw Error(detail::str("dispatch_unary: unknown op #", int(op)));
 }
@@ -647,6 +735,9 @@ decltype(auto) dispatch_binary(BinaryOp op, const PointwiseParams& p, F&& f) {
     case BinaryOp::BitwiseAnd: return f(fn::BitwiseAnd{});
     case BinaryOp::BitwiseOr: return f(fn::BitwiseOr{});
     case BinaryOp::BitwiseXor: return f(fn::BitwiseXor{});
+    case BinaryOp::Atan2: return f(fn::Atan2{});
+    case BinaryOp::DivTrunc: return f(fn::DivTrunc{});
+    case BinaryOp::DivFloor: return f(fn::DivFloor{});
   }
   throw Error(detail::str("dispatch_binary: unknown op #", int(op)));
 }

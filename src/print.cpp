@@ -12,20 +12,6 @@
 namespace ember {
 namespace {
 
-const char* type_name(ScalarType t) {
-  switch (t) {
-    case kFloat: return "Float";
-    case kDouble: return "Double";
-    case kLong: return "Long";
-    case kBool: return "Bool";
-    case kByte: return "Byte";
-    case kChar: return "Char";
-    case kShort: return "Short";
-    case kInt: return "Int";
-    default: return "Unknown";
-  }
-}
-
 struct Format {
   double scale = 1;
   int64_t width = 0;
@@ -124,7 +110,25 @@ void print_matrix(std::ostream& os, const double* v, int64_t rows, int64_t cols,
 
 }  // namespace
 
-std::string Tensor::toString() const { return std::string(is_cuda() ? "CUDA" : "CPU") + type_name(dtype()) + "Type"; }
+const char* toString(ScalarType t) {
+  switch (t) {
+    case kFloat: return "Float";
+    case kDouble: return "Double";
+    case kLong: return "Long";
+    case kBool: return "Bool";
+    case kHalf: return "Half";
+    case kBFloat16: return "BFloat16";
+    case kByte: return "Byte";
+    case kChar: return "Char";
+    case kShort: return "Short";
+    case kInt: return "Int";
+  }
+  return "Undefined";
+}
+
+std::string Tensor::toString() const {
+  return std::string(is_cuda() ? "CUDA" : "CPU") + ember::toString(dtype()) + "Type";
+}
 
 void Tensor::print() const {
   if (defined()) {

@@ -249,7 +249,8 @@ void Tensor::check_accessor(size_t dims, bool int32_indices) const {
   constexpr int64_t limit = std::numeric_limits<int32_t>::max();
   bool fits = numel() <= limit;
   for (int64_t d = 0; d < dim(); ++d) fits = fits && size(d) <= limit && stride(d) <= limit;
-  EMBER_CHECK(fits, "numel needs to be smaller than int32_t max; otherwise, please use packed_accessor64 (tensor of size ",
+  EMBER_CHECK(fits,
+              "numel needs to be smaller than int32_t max; otherwise, please use packed_accessor64 (tensor of size ",
               sizes(), ")");
 }
 
@@ -419,6 +420,11 @@ Tensor Tensor::to(Device d, std::optional<ScalarType> dt, bool nb, bool copy) co
   return to(o, nb, copy);
 }
 Tensor Tensor::to(ScalarType dt, bool nb, bool copy) const { return to(TensorOptions(dt), nb, copy); }
+Tensor Tensor::to(const Tensor& other, bool nb, bool copy) const {
+  EMBER_CHECK(other.defined(), "to: the tensor whose dtype and device to take is undefined (self ", describe(*this),
+              ")");
+  return to(TensorOptions(other.dtype()).device(other.device()), nb, copy);
+}
 
 Tensor Tensor::clone() const { return converted(*this, device(), dtype(), "clone"); }
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }

@@ -57,3 +57,61 @@ TEST_CASE("torch_compat: torch::str and c10::str concatenate their arguments wit
   CHECK(ember::str(torch::Device("cpu")) == "cpu");
   require_throws_with([&] { TORCH_CHECK(t.dim() == 3, torch::str("dims ", t.dim()), t.sizes()); }, {"dims 2[2, 3]"});
 }
+
+TEST_CASE("torch_compat: c10 names, irange, at::IntList / _unsafe_view / size, the check and warning macros",
+          "[compat]") {
+  c10::IntArrayRef sizes = at::zeros({2, 3}).sizes();
+  CHECK(sizes.slice(1) == c10::IntArrayRef({3}));
+  c10::ScalarType t = c10::ScalarType::Float;
+  CHECK(std::string(c10::toString(t)) == "Float");
+  c10::Scalar s(4);
+  CHECK(s.toInt() == 4);
+  c10::variant<int, std::string> v = std::string("x");
+  CHECK(c10::get<std::string>(v) == "x");
+  std::vector<int64_t> seen;
+  for (auto i : c10::irange(3)) seen.push_back(i);
+  for (auto i : c10::irange(5, 7)) seen.push_back(i);
+  for (auto i : c10::irange(2, 1)) seen.push_back(i);  // empty
+  CHECK(seen == std::vector<int64_t>({0, 1, 2, 5, 6}));
+  at::IntList list = sizes;
+  CHECK(list.size() == 2);
+  CHECK(at::_unsafe_view(at::arange(6), {2, 3}).sizes() == c10::IntArrayRef({2, 3}));
+  CHECK(at::size(at::zeros({4, 5}), -1) == 5);
+
+  require_throws_with([] { AT_ERROR("bad value ", 3); }, {"bad value 3"});
+  require_throws_with([] { TORCH_CHECK_EQ(1 + 1, 3); }, {"Check failed: 1 + 1 == 3 (2 vs. 3)"});
+  TORCH_CHECK_LT(1, 2);
+  TORCH_CHECK_GE(2, 2);
+  require_throws_with([] { TORCH_CHECK_VALUE(false, "value ", "refused"); }, {"value refused"});
+  auto twice = [](const at::Tensor& x) {
+    at::Tensor out = at::empty_like(x);
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "twice", [&] {
+      const scalar_t* in = x.data_ptr<scalar_t>();
+      scalar_t* o = out.data_ptr<scalar_t>();
+      for (int64_t i = 0; i < x.numel(); ++i) o[i] = in[i] * scalar_t(2);
+    });
+    return out;
+  };
+  CHECK(twice(torch::tensor({1.5, 2.0})).equal(torch::tensor({3.0, 4.0})));
+  CHECK(twice(torch::tensor({1.5f})).equal(torch::tensor({3.0f})));
+  require_throws_with([&] { twice(torch::tensor({1})); }, {"twice not implemented for 'Long'"});
+  int64_t sum = 0;
+  AT_DISPATCH_ALL_TYPES(torch::kInt, "sum", [&] { sum = int64_t(sizeof(scalar_t)); });
+  CHECK(sum == 4);
+}
+
+namespace {
+struct ScaleOptions {
+  TORCH_ARG(double, scale) = 1.0;
+};
+}  // namespace
+
+TEST_CASE("torch_compat: TORCH_ARG options and TORCH_WARN_ONCE", "[compat]") {
+  CHECK(ScaleOptions().scale(2.5).scale() == 2.5);
+  std::ostringstream captured;
+  std::streambuf* old = std::cerr.rdbuf(captured.rdbuf());
+  for (int i = 0; i < 3; ++i) TORCH_WARN_ONCE("careful ", i);
+  TORCH_WARN("twice");
+  std::cerr.rdbuf(old);
+  CHECK(captured.str() == "Warning: careful 0\nWarning: twice\n");
+}

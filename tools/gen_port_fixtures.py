@@ -4,7 +4,9 @@ in the format of tools/gen_fixtures.py (its FixtureFile and case), each family f
 own: tests/fixtures/pool1d.txt (the 1-D pools ember builds on the 2-D ones: adaptive average and
 max pooling, max pooling with indices, the ATen free forms) and
 tests/fixtures/activation_distance.txt (threshold, hardshrink, softshrink, softsign, tanhshrink,
-prelu, cosine_similarity and pairwise_distance: src/ops/activation_compositions.cpp).
+prelu, cosine_similarity and pairwise_distance: src/ops/activation_compositions.cpp) and
+tests/fixtures/math_ops.txt (tan, the inverse and hyperbolic functions, log1p, expm1, atan2, div
+with rounding modes: src/ops/pointwise_extra.cpp).
 
     /usr/bin/python3 tools/gen_port_fixtures.py [OUTDIR]
 """
@@ -66,10 +68,38 @@ def activation_distance():
     return ff
 
 
+def math_ops():
+    g._gen.manual_seed(20261205)
+    ff = g.FixtureFile("math_ops", writer=WRITER)
+    x = g.rnd(3, 4)
+    inside = (g.rnd(3, 4) * 0.4).clamp(-0.95, 0.95)  # the domain of asin, acos, atanh
+    g.case(ff, "tan", torch.tan, [(x * 0.5)])
+    g.case(ff, "asin", torch.asin, [inside])
+    g.case(ff, "acos", torch.acos, [inside])
+    g.case(ff, "atan", torch.atan, [x])
+    g.case(ff, "sinh", torch.sinh, [x])
+    g.case(ff, "cosh", torch.cosh, [x])
+    g.case(ff, "asinh", torch.asinh, [x])
+    g.case(ff, "acosh", torch.acosh, [g.pos(3, 4) + 1])
+    g.case(ff, "atanh", torch.atanh, [inside])
+    g.case(ff, "log1p", torch.log1p, [g.pos(3, 4) - 0.4])
+    g.case(ff, "expm1", torch.expm1, [x])
+    g.case(ff, "atan2", torch.atan2, [g.rnd(3, 4), g.rnd(3, 4)])
+    g.case(ff, "atan2_broadcast", torch.atan2, [g.rnd(2, 3, 4), g.away_from_zero(4)])
+    a, b = g.rnd(3, 4) * 4, g.away_from_zero(3, 4)
+    g.case(ff, "div_trunc", lambda p, q: torch.div(p, q, rounding_mode="trunc"), [a, b])
+    g.case(ff, "div_floor", lambda p, q: torch.div(p, q, rounding_mode="floor"), [a, b])
+    # Quotients whose floor PyTorch takes from (a - fmod(a, b)) / b, not from a / b.
+    exact = torch.tensor([7.0, -7.0, 1.0, -0.0, 5.5, 0.3], dtype=torch.float64)
+    by = torch.tensor([0.7, 0.7, 0.1, 3.0, -0.5, -0.1], dtype=torch.float64)
+    g.case(ff, "div_floor_edge", lambda p, q: torch.div(p, q, rounding_mode="floor"), [exact, by], grad=False)
+    return ff
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
-    for make in (pool1d, activation_distance):
+    for make in (pool1d, activation_distance, math_ops):
         print(make().write(outdir))
 
 

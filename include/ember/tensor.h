@@ -2,6 +2,7 @@
 // Tensor: a shared handle to storage plus shape, strides, offset, dtype, device and autograd
 // state. Copying a Tensor copies the handle, as in LibTorch; in-place methods are const on the
 // handle (w.grad().zero_() works) and mutate the shared data.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -71,8 +72,17 @@ class EMBER_API Tensor {
   bool is_cpu() const { return device().is_cpu(); }
   bool is_contiguous() const;
   bool is_floating_point() const { return ember::is_floating_point(dtype()); }
+  bool is_complex() const { return false; }  // ember has no complex dtypes
+  Layout layout() const { return kStrided; }
+  bool is_signed() const { return dtype() != kByte && dtype() != kBool; }
   size_t element_size() const { return ember::element_size(dtype()); }
   size_t nbytes() const { return size_t(numel()) * element_size(); }
+  size_t itemsize() const { return element_size(); }
+  /// -1 for a CPU tensor, the GPU's index for a CUDA one (LibTorch's get_device()).
+  int64_t get_device() const { return is_cuda() ? std::max<int64_t>(device().index(), 0) : -1; }
+  bool is_sparse() const { return false; }  // ember's tensors are dense
+  /// The truth of a one-element tensor (an Error for any other, as LibTorch's).
+  bool is_nonzero() const;
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
   /// Whether this tensor is a view (made by view, select, narrow, expand, ...) of another.
   bool is_view() const;
@@ -123,6 +133,8 @@ class EMBER_API Tensor {
   Tensor to(DeviceType device) const { return to(Device(device)); }
   Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
   Tensor to(const TensorOptions& options, bool non_blocking = false, bool copy = false) const;
+  /// To other's dtype and device.
+  Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false) const;
   Tensor cpu() const { return to(Device(kCPU)); }
   Tensor cuda() const { return to(Device(kCUDA)); }
   Tensor contiguous() const;
@@ -131,6 +143,11 @@ class EMBER_API Tensor {
   /// LibTorch's Tensor::data(): the values without the history, sharing storage (a detach);
   /// `p.grad().data() = g` assigns into the gradient as LibTorch's rvalue assignment does.
   Tensor data() const { return detach(); }
+  /// LibTorch's deprecated spelling of data_ptr<T>().
+  template <typename T>
+  T* data() const {
+    return data_ptr<T>();
+  }
   const Tensor& detach_() const;
 
   // --- views (share storage) ---------------------------------------------------------------
@@ -147,9 +164,22 @@ class EMBER_API Tensor {
   Tensor unsqueeze(int64_t dim) const;
   Tensor squeeze() const;
   Tensor squeeze(int64_t dim) const;
+  // The in-place view ops: this tensor takes the view's sizes and strides (no data moves) and,
+  // under autograd, the view's node (src/ops/inplace_views.cpp).
+  const Tensor& unsqueeze_(int64_t dim) const;
+  const Tensor& squeeze_() const;
+  const Tensor& squeeze_(int64_t dim) const;
+  const Tensor& transpose_(int64_t dim0, int64_t dim1) const;
+  const Tensor& swapaxes_(int64_t axis0, int64_t axis1) const { return transpose_(axis0, axis1); }
+  const Tensor& swapdims_(int64_t dim0, int64_t dim1) const { return transpose_(dim0, dim1); }
+  const Tensor& t_() const;
   Tensor expand(IntArrayRef size) const;
   Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
   Tensor view_as(const Tensor& other) const { return view(other.sizes()); }
+  Tensor reshape_as(const Tensor& other) const { return reshape(other.sizes()); }
+  /// To other's dtype and device (LibTorch's self.to(other.options())).
+  Tensor type_as(const Tensor& other) const { return to(other); }
+  Tensor toType(ScalarType dtype) const { return to(dtype); }
   Tensor operator[](int64_t index) const { return select(0, index); }
   /// t[index] with an integer or bool tensor: index({index}) (a gathered copy).
   Tensor operator[](const Tensor& index) const;
@@ -207,6 +237,13 @@ class EMBER_API Tensor {
   const Tensor& div_(const Tensor& other) const;
   const Tensor& div_(const Scalar& other) const;
   const Tensor& clamp_(std::optional<Scalar> min = std::nullopt, std::optional<Scalar> max = std::nullopt) const;
+  /// clip is clamp's other name.
+  Tensor clip(std::optional<Scalar> min = std::nullopt, std::optional<Scalar> max = std::nullopt) const {
+    return clamp(min, max);
+  }
+  const Tensor& clip_(std::optional<Scalar> min = std::nullopt, std::optional<Scalar> max = std::nullopt) const {
+    return clamp_(min, max);
+  }
   const Tensor& clamp_min_(const Scalar& min) const;
   const Tensor& relu_() const;
   const Tensor& neg_() const;
@@ -244,6 +281,14 @@ class EMBER_API Tensor {
   Tensor mul(const Scalar& other) const;
   Tensor div(const Tensor& other) const;
   Tensor div(const Scalar& other) const;
+  /// rounding_mode "trunc" or "floor" rounds the quotient (integers stay integers; the gradient
+  /// is zero); nullopt is true division.
+  Tensor div(const Tensor& other, std::optional<std::string_view> rounding_mode) const;
+  Tensor div(const Scalar& other, std::optional<std::string_view> rounding_mode) const;
+  const Tensor& div_(const Tensor& other, std::optional<std::string_view> rounding_mode) const;
+  const Tensor& div_(const Scalar& other, std::optional<std::string_view> rounding_mode) const;
+  Tensor floor_divide(const Tensor& other) const;
+  Tensor floor_divide(const Scalar& other) const;
   Tensor neg() const;
   Tensor exp() const;
   Tensor log() const;
@@ -351,6 +396,82 @@ class EMBER_API Tensor {
   Tensor exp2() const;
   Tensor sin() const;
   Tensor cos() const;
+  Tensor tan() const;
+  Tensor asin() const;
+  Tensor acos() const;
+  Tensor atan() const;
+  Tensor sinh() const;
+  Tensor cosh() const;
+  Tensor asinh() const;
+  Tensor acosh() const;
+  Tensor atanh() const;
+  Tensor log1p() const;
+  Tensor expm1() const;
+  Tensor atan2(const Tensor& other) const;
+  /// sign for real tensors.
+  Tensor sgn() const { return sign(); }
+  /// self + value * t1 * t2 and self + value * t1 / t2 (broadcast; addcdiv refuses integers).
+  Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1) const;
+  Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1) const;
+  const Tensor& addcmul_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1) const;
+  const Tensor& addcdiv_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1) const;
+  Tensor arcsin() const { return asin(); }
+  Tensor arccos() const { return acos(); }
+  Tensor arctan() const { return atan(); }
+  Tensor arcsinh() const { return asinh(); }
+  Tensor arccosh() const { return acosh(); }
+  Tensor arctanh() const { return atanh(); }
+  Tensor arctan2(const Tensor& other) const { return atan2(other); }
+  // The in-place forms: the op out of place, written back (autograd records it as LibTorch's
+  // in-place op; a floating result refuses an integer tensor, as LibTorch's "can't be cast").
+#define EMBER_DECLARE_INPLACE_UNARY(name) const Tensor& name##_() const;
+  EMBER_DECLARE_INPLACE_UNARY(exp)
+  EMBER_DECLARE_INPLACE_UNARY(log)
+  EMBER_DECLARE_INPLACE_UNARY(sqrt)
+  EMBER_DECLARE_INPLACE_UNARY(abs)
+  EMBER_DECLARE_INPLACE_UNARY(sigmoid)
+  EMBER_DECLARE_INPLACE_UNARY(tanh)
+  EMBER_DECLARE_INPLACE_UNARY(erf)
+  EMBER_DECLARE_INPLACE_UNARY(sign)
+  EMBER_DECLARE_INPLACE_UNARY(floor)
+  EMBER_DECLARE_INPLACE_UNARY(ceil)
+  EMBER_DECLARE_INPLACE_UNARY(round)
+  EMBER_DECLARE_INPLACE_UNARY(trunc)
+  EMBER_DECLARE_INPLACE_UNARY(frac)
+  EMBER_DECLARE_INPLACE_UNARY(reciprocal)
+  EMBER_DECLARE_INPLACE_UNARY(rsqrt)
+  EMBER_DECLARE_INPLACE_UNARY(square)
+  EMBER_DECLARE_INPLACE_UNARY(log2)
+  EMBER_DECLARE_INPLACE_UNARY(log10)
+  EMBER_DECLARE_INPLACE_UNARY(exp2)
+  EMBER_DECLARE_INPLACE_UNARY(sin)
+  EMBER_DECLARE_INPLACE_UNARY(cos)
+  EMBER_DECLARE_INPLACE_UNARY(tan)
+  EMBER_DECLARE_INPLACE_UNARY(asin)
+  EMBER_DECLARE_INPLACE_UNARY(acos)
+  EMBER_DECLARE_INPLACE_UNARY(atan)
+  EMBER_DECLARE_INPLACE_UNARY(sinh)
+  EMBER_DECLARE_INPLACE_UNARY(cosh)
+  EMBER_DECLARE_INPLACE_UNARY(asinh)
+  EMBER_DECLARE_INPLACE_UNARY(acosh)
+  EMBER_DECLARE_INPLACE_UNARY(atanh)
+  EMBER_DECLARE_INPLACE_UNARY(log1p)
+  EMBER_DECLARE_INPLACE_UNARY(expm1)
+  EMBER_DECLARE_INPLACE_UNARY(logical_not)
+  EMBER_DECLARE_INPLACE_UNARY(bitwise_not)
+#undef EMBER_DECLARE_INPLACE_UNARY
+  const Tensor& pow_(const Scalar& exponent) const;
+  const Tensor& pow_(const Tensor& exponent) const;
+  const Tensor& clamp_max_(const Scalar& max) const;
+  const Tensor& atan2_(const Tensor& other) const;
+  const Tensor& fmod_(const Tensor& other) const;
+  const Tensor& fmod_(const Scalar& other) const;
+  const Tensor& remainder_(const Tensor& other) const;
+  const Tensor& remainder_(const Scalar& other) const;
+  const Tensor& lerp_(const Tensor& end, const Scalar& weight) const;
+  const Tensor& lerp_(const Tensor& end, const Tensor& weight) const;
+  const Tensor& nan_to_num_(std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                            std::optional<double> neginf = std::nullopt) const;
   Tensor fmod(const Tensor& other) const;
   Tensor fmod(const Scalar& other) const;
   Tensor remainder(const Tensor& other) const;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -31,6 +32,40 @@ EMBER_API Tensor log10(const Tensor& x);
 EMBER_API Tensor exp2(const Tensor& x);
 EMBER_API Tensor sin(const Tensor& x);
 EMBER_API Tensor cos(const Tensor& x);
+EMBER_API Tensor tan(const Tensor& x);
+EMBER_API Tensor asin(const Tensor& x);
+EMBER_API Tensor acos(const Tensor& x);
+EMBER_API Tensor atan(const Tensor& x);
+EMBER_API Tensor sinh(const Tensor& x);
+EMBER_API Tensor cosh(const Tensor& x);
+EMBER_API Tensor asinh(const Tensor& x);
+EMBER_API Tensor acosh(const Tensor& x);
+EMBER_API Tensor atanh(const Tensor& x);
+/// log(1 + x) and exp(x) - 1, accurate near 0.
+EMBER_API Tensor log1p(const Tensor& x);
+EMBER_API Tensor expm1(const Tensor& x);
+/// The angle of the point (other, x) (broadcast), in (-pi, pi].
+EMBER_API Tensor atan2(const Tensor& x, const Tensor& other);
+inline Tensor arcsin(const Tensor& x) { return asin(x); }
+inline Tensor arccos(const Tensor& x) { return acos(x); }
+inline Tensor arctan(const Tensor& x) { return atan(x); }
+inline Tensor arcsinh(const Tensor& x) { return asinh(x); }
+inline Tensor arccosh(const Tensor& x) { return acosh(x); }
+inline Tensor arctanh(const Tensor& x) { return atanh(x); }
+inline Tensor arctan2(const Tensor& x, const Tensor& other) { return atan2(x, other); }
+/// Division with rounding_mode "trunc" or "floor" (integers stay integers, an integer division
+/// by zero is an Error); nullopt is true division.
+EMBER_API Tensor div(const Tensor& x, const Tensor& other, std::optional<std::string_view> rounding_mode);
+EMBER_API Tensor div(const Tensor& x, const Scalar& other, std::optional<std::string_view> rounding_mode);
+/// Each tensor expanded (a view) to the shape they broadcast to together.
+EMBER_API std::vector<Tensor> broadcast_tensors(TensorList tensors);
+/// x + value * tensor1 * tensor2 and x + value * tensor1 / tensor2 (broadcast).
+EMBER_API Tensor addcmul(const Tensor& x, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1);
+EMBER_API Tensor addcdiv(const Tensor& x, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1);
+inline Tensor sgn(const Tensor& x) { return sign(x); }
+/// div(x, other, "floor").
+EMBER_API Tensor floor_divide(const Tensor& x, const Tensor& other);
+EMBER_API Tensor floor_divide(const Tensor& x, const Scalar& other);
 /// C's fmod: the remainder takes the dividend's sign.
 EMBER_API Tensor fmod(const Tensor& x, const Tensor& other);
 EMBER_API Tensor fmod(const Tensor& x, const Scalar& other);

@@ -1,6 +1,7 @@
 #pragma once
 // The small value types of the public API: ScalarType, Device, IntArrayRef, Scalar and
 // TensorOptions, with LibTorch's names and implicit conversions.
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -16,6 +17,8 @@ namespace ember {
 
 // The order is ember's own (files record dtypes by name, never by number).
 enum class ScalarType : int8_t { Float, Double, Long, Bool, Half, BFloat16, Byte, Char, Short, Int };
+/// LibTorch's name of a dtype in messages and type strings: "Float", "Long", ... (c10::toString).
+EMBER_API const char* toString(ScalarType t);
 constexpr ScalarType kFloat32 = ScalarType::Float;
 constexpr ScalarType kFloat = ScalarType::Float;
 constexpr ScalarType kFloat64 = ScalarType::Double;
@@ -118,6 +121,8 @@ class ArrayRef {
 #endif
   template <size_t N>
   ArrayRef(const T (&arr)[N]) : data_(arr), size_(N) {}  // NOLINT
+  template <size_t N>
+  ArrayRef(const std::array<T, N>& arr) : data_(arr.data()), size_(N) {}  // NOLINT
 
   const T* begin() const { return data_; }
   const T* end() const { return data_ + size_; }
@@ -127,6 +132,27 @@ class ArrayRef {
   const T& operator[](size_t i) const { return data_[i]; }
   const T& front() const { return data_[0]; }
   const T& back() const { return data_[size_ - 1]; }
+  /// Element i, checked (c10::ArrayRef::at).
+  const T& at(size_t i) const {
+    EMBER_CHECK(i < size_, "ArrayRef: invalid index ", i, " for an ArrayRef of size ", size_);
+    return data_[i];
+  }
+  /// The m elements from n on, and the elements from n on (c10::ArrayRef::slice).
+  ArrayRef slice(size_t n, size_t m) const {
+    EMBER_CHECK(n + m <= size_, "ArrayRef: invalid slice, N = ", n, "; M = ", m, "; size = ", size_);
+    return ArrayRef(data_ + n, m);
+  }
+  ArrayRef slice(size_t n) const {
+    EMBER_CHECK(n <= size_, "ArrayRef: invalid slice, N = ", n, "; size = ", size_);
+    return slice(n, size_ - n);
+  }
+  ArrayRef drop_front(size_t n = 1) const { return slice(n); }
+  ArrayRef drop_back(size_t n = 1) const {
+    EMBER_CHECK(n <= size_, "ArrayRef: can't drop ", n, " elements of ", size_);
+    return slice(0, size_ - n);
+  }
+  ArrayRef take_front(size_t n = 1) const { return n >= size_ ? *this : drop_back(size_ - n); }
+  ArrayRef take_back(size_t n = 1) const { return n >= size_ ? *this : drop_front(size_ - n); }
   std::vector<T> vec() const { return std::vector<T>(begin(), end()); }
   operator std::vector<T>() const { return vec(); }  // NOLINT
   bool equals(ArrayRef o) const {
@@ -169,6 +195,10 @@ class EMBER_API Scalar {
   float toFloat() const { return float(toDouble()); }
   int64_t toLong() const { return kind_ == kDouble ? int64_t(d_) : i_; }
   bool toBool() const { return kind_ == kDouble ? d_ != 0 : i_ != 0; }
+  int toInt() const { return int(toLong()); }
+  int16_t toShort() const { return int16_t(toLong()); }
+  int8_t toChar() const { return int8_t(toLong()); }
+  uint8_t toByte() const { return uint8_t(toLong()); }
   /// The value as T: bool is "non-zero", floating types go through double, integers through int64.
   template <typename T>
   T to() const {
@@ -189,6 +219,11 @@ class EMBER_API Scalar {
 };
 EMBER_API std::ostream& operator<<(std::ostream& os, const Scalar& s);
 
+/// A tensor's memory layout (c10::Layout): ember's tensors are all strided (dense).
+enum class Layout : int8_t { Strided, Sparse };
+constexpr Layout kStrided = Layout::Strided;
+constexpr Layout kSparse = Layout::Sparse;
+
 /// What a factory makes: dtype, device and requires_grad. Converts implicitly from a dtype or
 /// a device, so zeros({2}, kInt64) and zeros({2}, kCUDA) work, as in LibTorch.
 class EMBER_API TensorOptions {
@@ -208,6 +243,13 @@ class EMBER_API TensorOptions {
     o.device_ = d;
     return o;
   }
+  TensorOptions device(DeviceType type, int index) const { return device(Device(type, index)); }
+  /// Dense (strided) is the only layout ember has; a sparse one is refused.
+  TensorOptions layout(Layout l) const {
+    EMBER_CHECK(l == Layout::Strided, "TensorOptions: ember has only strided (dense) tensors; got a sparse layout");
+    return *this;
+  }
+  Layout layout() const { return Layout::Strided; }
   TensorOptions requires_grad(bool r) const {
     TensorOptions o = *this;
     o.requires_grad_ = r;
@@ -229,5 +271,6 @@ class EMBER_API TensorOptions {
 inline TensorOptions dtype(ScalarType t) { return TensorOptions().dtype(t); }
 inline TensorOptions device(Device d) { return TensorOptions().device(d); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+inline TensorOptions layout(Layout l) { return TensorOptions().layout(l); }
 
 }  // namespace ember

@@ -65,23 +65,12 @@ void ModuleDictImpl::insert(const std::string& key, std::shared_ptr<Module> modu
 // --- ParameterList / ParameterDict ---------------------------------------------------------------------
 
 namespace {
-// LibTorch's ScalarType name ("Float"): the middle of toString()'s "CPUFloatType".
-std::string scalar_type_name(const Tensor& t) {
-  std::string s = t.toString();
-  for (const char* prefix : {"CUDA", "CPU"})
-    if (s.rfind(prefix, 0) == 0) {
-      s.erase(0, std::string(prefix).size());
-      break;
-    }
-  if (s.size() > 4 && s.compare(s.size() - 4, 4, "Type") == 0) s.resize(s.size() - 4);
-  return s;
-}
 
 // LibTorch prints each parameter's dtype by name and its sizes.
 void print_parameters(std::ostream& stream, const char* type, const OrderedDict<std::string, Tensor>& params) {
   stream << type << "(" << std::endl;
   for (const auto& item : params)
-    stream << "(" << item.key() << "): Parameter containing: [" << scalar_type_name(item.value()) << " of size "
+    stream << "(" << item.key() << "): Parameter containing: [" << toString(item.value().dtype()) << " of size "
            << item.value().sizes() << "]" << std::endl;
   stream << ")";
 }

@@ -26,7 +26,7 @@ bool is_arith(BinaryOp op) { return !returns_bool(op) && op != BinaryOp::ReluGra
 /// point for true division of integers (as torch.div), else the promoted dtype.
 ScalarType result_dtype(BinaryOp op, ScalarType promoted, const char* name) {
   if (returns_bool(op)) return kBool;
-  if (op == BinaryOp::Div && !is_floating_point(promoted)) return kFloat;
+  if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating_point(promoted)) return kFloat;
   EMBER_CHECK(!(op == BinaryOp::Sub && promoted == kBool), name,
               ": subtraction of bool tensors is not supported; use "
               "logical ops or cast to an integer dtype first");
@@ -160,7 +160,7 @@ Tensor arith_scalar(BinaryOp op, const char* name, const Tensor& a, const Scalar
   return out;
 }
 
-ScalarType float_result(const Tensor& x) { return x.is_floating_point() ? x.dtype() : kFloat; }
+using detail::float_result;
 
 Tensor compare(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   return binary_kernel(op, name, a, b, 1);
@@ -171,8 +171,8 @@ Tensor compare(BinaryOp op, const char* name, const Tensor& a, const Scalar& s) 
 
 /// Writes `result` into self (an in-place op): version bump, and history when it has one.
 const Tensor& assign(const Tensor& self, const char* name, const Tensor& result) {
-  EMBER_CHECK(is_floating_point(self.dtype()) || !result.is_floating_point(), name, ": result type ", result.dtype(),
-              " can't be cast to the desired output type ", self.dtype());
+  EMBER_CHECK(is_floating_point(self.dtype()) || !result.is_floating_point(), name, ": result type ",
+              toString(result.dtype()), " can't be cast to the desired output type ", toString(self.dtype()));
   EMBER_CHECK(result.sizes().equals(self.sizes()), name, ": output with shape ", self.sizes(),
               " doesn't match the broadcast shape ", result.sizes());
   autograd::rebase_history(self, result);

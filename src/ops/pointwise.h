@@ -9,6 +9,9 @@
 namespace ember {
 namespace detail {
 
+/// The dtype of a floating-point op's result: x's when floating, else float32 (torch.sin of an
+/// int64 tensor is float32).
+inline ScalarType float_result(const Tensor& x) { return x.is_floating_point() ? x.dtype() : kFloat; }
 /// A unary op's gradient: dfdx(g, input, output) (input / output undefined unless saved).
 using UnaryGrad = std::function<Tensor(const Tensor& g, const Tensor& in, const Tensor& out)>;
 /// Runs UnaryOp `op` into a new `out_dtype` tensor (x cast to it first) and records `dfdx` as

@@ -14,7 +14,7 @@ namespace {
 using detail::pointwise_binary;
 using detail::pointwise_unary;
 
-ScalarType float_result(const Tensor& x) { return x.is_floating_point() ? x.dtype() : kFloat; }
+using detail::float_result;
 
 /// floor, ceil, round, trunc: integers come back as they are, bool is refused (as LibTorch's
 /// kernels), and the gradient is zero.
@@ -35,9 +35,8 @@ Tensor floating(UnaryOp op, const char* name, const Tensor& x, bool save_in, boo
 /// The bitwise ops take integers and bool only, as LibTorch's.
 void check_integral(const char* name, const Tensor& x) {
   check_defined(name, x);
-  EMBER_CHECK(!x.is_floating_point(), name, ": \"", name, "_cpu\" not implemented for '",
-              x.dtype() == kFloat ? "Float" : "Double", "' (", describe(x),
-              "; bitwise ops take integer and bool tensors)");
+  EMBER_CHECK(!x.is_floating_point(), name, ": \"", name, "_cpu\" not implemented for '", toString(x.dtype()), "' (",
+              describe(x), "; bitwise ops take integer and bool tensors)");
 }
 
 /// An integer fmod or remainder by zero traps the process: refused up front, as LibTorch's
@@ -150,6 +149,50 @@ Tensor cos(const Tensor& x) {
   return floating(UnaryOp::Cos, "cos", x, true, false,
                   [](const Tensor& g, const Tensor& in, const Tensor&) { return -g * ember::sin(in); });
 }
+Tensor tan(const Tensor& x) {
+  return floating(UnaryOp::Tan, "tan", x, false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& out) { return g * (out * out + 1); });
+}
+Tensor asin(const Tensor& x) {
+  return floating(UnaryOp::Asin, "asin", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g * ember::rsqrt(1 - in * in); });
+}
+Tensor acos(const Tensor& x) {
+  return floating(UnaryOp::Acos, "acos", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return -g * ember::rsqrt(1 - in * in); });
+}
+Tensor atan(const Tensor& x) {
+  return floating(UnaryOp::Atan, "atan", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g / (in * in + 1); });
+}
+Tensor sinh(const Tensor& x) {
+  return floating(UnaryOp::Sinh, "sinh", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g * ember::cosh(in); });
+}
+Tensor cosh(const Tensor& x) {
+  return floating(UnaryOp::Cosh, "cosh", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g * ember::sinh(in); });
+}
+Tensor asinh(const Tensor& x) {
+  return floating(UnaryOp::Asinh, "asinh", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g * ember::rsqrt(in * in + 1); });
+}
+Tensor acosh(const Tensor& x) {
+  return floating(UnaryOp::Acosh, "acosh", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g * ember::rsqrt(in * in - 1); });
+}
+Tensor atanh(const Tensor& x) {
+  return floating(UnaryOp::Atanh, "atanh", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g / (1 - in * in); });
+}
+Tensor log1p(const Tensor& x) {
+  return floating(UnaryOp::Log1p, "log1p", x, true, false,
+                  [](const Tensor& g, const Tensor& in, const Tensor&) { return g / (in + 1); });
+}
+Tensor expm1(const Tensor& x) {
+  return floating(UnaryOp::Expm1, "expm1", x, false, true,
+                  [](const Tensor& g, const Tensor&, const Tensor& out) { return g * (out + 1); });
+}
 Tensor bitwise_not(const Tensor& x) {
   check_integral("bitwise_not", x);
   return pointwise_unary(UnaryOp::BitwiseNot, "bitwise_not", x, x.dtype(), false, false, nullptr);
@@ -170,6 +213,120 @@ Tensor logical_xor(const Tensor& a, const Tensor& b) { return logical(BinaryOp::
 Tensor bitwise_and(const Tensor& a, const Tensor& b) { return bitwise(BinaryOp::BitwiseAnd, "bitwise_and", a, b); }
 Tensor bitwise_or(const Tensor& a, const Tensor& b) { return bitwise(BinaryOp::BitwiseOr, "bitwise_or", a, b); }
 Tensor bitwise_xor(const Tensor& a, const Tensor& b) { return bitwise(BinaryOp::BitwiseXor, "bitwise_xor", a, b); }
+
+/// atan2(a, b), the angle of (b, a): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2).
+Tensor atan2(const Tensor& a, const Tensor& b) {
+  check_defined("atan2", a);
+  check_defined("atan2", b);
+  Tensor out = pointwise_binary(BinaryOp::Atan2, "atan2", a, b);
+  if (!autograd::needs_grad({a, b})) return out;
+  auto sa = autograd::save(a, "atan2"), sb = autograd::save(b, "atan2");
+  auto as = a.sizes().vec(), bs = b.sizes().vec();
+  autograd::record("atan2", out, {a, b}, [=](const Tensor& g, const std::vector<bool>& n) -> variable_list {
+    const Tensor ta = sa.get(), tb = sb.get();
+    const Tensor scaled = g / (ta * ta + tb * tb);
+    return {n[0] ? sum_to(scaled * tb, as) : Tensor(), n[1] ? sum_to(-scaled * ta, bs) : Tensor()};
+  });
+  return out;
+}
+
+namespace {
+/// The rounding modes of div: nullopt (true division), "trunc" or "floor".
+std::optional<BinaryOp> rounding_op(const std::optional<std::string_view>& mode) {
+  if (!mode) return std::nullopt;
+  if (*mode == "trunc") return BinaryOp::DivTrunc;
+  if (*mode == "floor") return BinaryOp::DivFloor;
+  throw Error(detail::str("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'"));
+}
+const char* rounding_kernel(BinaryOp op) { return op == BinaryOp::DivTrunc ? "div_trunc_cpu" : "div_floor_cpu"; }
+
+/// A rounded quotient's gradient is zero almost everywhere (LibTorch's DivBackward2 / 3).
+template <typename B>
+Tensor rounded_div(BinaryOp op, const char* node, const Tensor& a, const B& b, const std::vector<Tensor>& inputs) {
+  EMBER_CHECK(result_type(a, b) != kBool, "div: \"", rounding_kernel(op), "\" not implemented for 'Bool' (",
+              describe(a), ")");
+  Tensor out = pointwise_binary(op, "div", a, b);
+  if (autograd::needs_grad(inputs) && out.is_floating_point()) {
+    std::vector<std::vector<int64_t>> shapes;
+    for (const Tensor& t : inputs) shapes.push_back(t.sizes().vec());
+    auto opts = out.options();
+    autograd::record({"div", node}, out, inputs, [=](const Tensor&) -> variable_list {
+      variable_list grads;
+      for (const auto& s : shapes) grads.push_back(zeros(s, opts));
+      return grads;
+    });
+  }
+  return out;
+}
+}  // namespace
+
+Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
+  check_defined("div", a);
+  check_defined("div", b);
+  const std::optional<BinaryOp> op = rounding_op(rounding_mode);
+  if (!op) return ember::div(a, b);
+  check_integer_divisor("div", a, b);
+  return rounded_div(*op, "DivBackward2", a, b, {a, b});
+}
+Tensor div(const Tensor& a, const Scalar& b, std::optional<std::string_view> rounding_mode) {
+  check_defined("div", a);
+  const std::optional<BinaryOp> op = rounding_op(rounding_mode);
+  if (!op) return a.div(b);
+  EMBER_CHECK(is_floating_point(result_type(a, b)) || b.toDouble() != 0,
+              "div: ZeroDivisionError (the integer divisor is zero; input ", describe(a), ")");
+  return rounded_div(*op, "DivBackward3", a, b, {a});
+}
+namespace {
+/// x + value * (t1 op t2) as one node (LibTorch's AddcmulBackward0 / AddcdivBackward0): the
+/// values from the composed ops without recording, the gradients written out.
+Tensor addc(const char* name, bool divide, const Tensor& x, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  check_defined(name, x);
+  check_defined(name, t1);
+  check_defined(name, t2);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = x + (divide ? t1 / t2 : t1 * t2) * value;
+  }
+  if (!autograd::needs_grad({x, t1, t2}) || !out.is_floating_point()) return out;
+  auto s1 = autograd::save(t1, name), s2 = autograd::save(t2, name);
+  auto xs = x.sizes().vec(), s1s = t1.sizes().vec(), s2s = t2.sizes().vec();
+  autograd::record(name, out, {x, t1, t2}, [=](const Tensor& g, const std::vector<bool>& n) -> variable_list {
+    const Tensor a = s1.get(), b = s2.get();
+    const Tensor gv = g * value;
+    Tensor g1, g2;
+    if (n[1]) g1 = sum_to(divide ? gv / b : gv * b, s1s);
+    if (n[2]) g2 = sum_to(divide ? -gv * a / (b * b) : gv * a, s2s);
+    return {n[0] ? sum_to(g, xs) : Tensor(), g1, g2};
+  });
+  return out;
+}
+}  // namespace
+
+Tensor addcmul(const Tensor& x, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  return addc("addcmul", false, x, t1, t2, value);
+}
+Tensor addcdiv(const Tensor& x, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  check_defined("addcdiv", t1);
+  check_defined("addcdiv", t2);
+  EMBER_CHECK(is_floating_point(result_type(t1, t2)),
+              "addcdiv: Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
+              "perform a true division of tensor1 and tensor2 (tensor1 ",
+              describe(t1), ", tensor2 ", describe(t2), ")");
+  return addc("addcdiv", true, x, t1, t2, value);
+}
+std::vector<Tensor> broadcast_tensors(TensorList tensors) {
+  std::vector<int64_t> shape;
+  for (const Tensor& t : tensors) {
+    check_defined("broadcast_tensors", t);
+    shape = broadcast_shapes(shape, t.sizes(), "broadcast_tensors");
+  }
+  std::vector<Tensor> out;
+  for (const Tensor& t : tensors) out.push_back(t.expand(shape));
+  return out;
+}
+Tensor floor_divide(const Tensor& a, const Tensor& b) { return ember::div(a, b, "floor"); }
+Tensor floor_divide(const Tensor& a, const Scalar& b) { return ember::div(a, b, "floor"); }
 
 // --- composed ----------------------------------------------------------------------------------------
 Tensor isnan(const Tensor& x) {
@@ -275,6 +432,34 @@ Tensor Tensor::log10() const { return ember::log10(*this); }
 Tensor Tensor::exp2() const { return ember::exp2(*this); }
 Tensor Tensor::sin() const { return ember::sin(*this); }
 Tensor Tensor::cos() const { return ember::cos(*this); }
+Tensor Tensor::tan() const { return ember::tan(*this); }
+Tensor Tensor::asin() const { return ember::asin(*this); }
+Tensor Tensor::acos() const { return ember::acos(*this); }
+Tensor Tensor::atan() const { return ember::atan(*this); }
+Tensor Tensor::sinh() const { return ember::sinh(*this); }
+Tensor Tensor::cosh() const { return ember::cosh(*this); }
+Tensor Tensor::asinh() const { return ember::asinh(*this); }
+Tensor Tensor::acosh() const { return ember::acosh(*this); }
+Tensor Tensor::atanh() const { return ember::atanh(*this); }
+Tensor Tensor::log1p() const { return ember::log1p(*this); }
+Tensor Tensor::expm1() const { return ember::expm1(*this); }
+Tensor Tensor::atan2(const Tensor& o) const { return ember::atan2(*this, o); }
+Tensor Tensor::div(const Tensor& o, std::optional<std::string_view> mode) const { return ember::div(*this, o, mode); }
+Tensor Tensor::div(const Scalar& o, std::optional<std::string_view> mode) const { return ember::div(*this, o, mode); }
+Tensor Tensor::floor_divide(const Tensor& o) const { return ember::floor_divide(*this, o); }
+bool Tensor::is_nonzero() const {
+  check_defined("is_nonzero", *this);
+  EMBER_CHECK(numel() == 1, "is_nonzero: Boolean value of Tensor with ",
+              numel() == 0 ? "no values" : "more than one value", " is ambiguous (", describe(*this), ")");
+  return item().toBool();
+}
+Tensor Tensor::addcmul(const Tensor& t1, const Tensor& t2, const Scalar& v) const {
+  return ember::addcmul(*this, t1, t2, v);
+}
+Tensor Tensor::addcdiv(const Tensor& t1, const Tensor& t2, const Scalar& v) const {
+  return ember::addcdiv(*this, t1, t2, v);
+}
+Tensor Tensor::floor_divide(const Scalar& o) const { return ember::floor_divide(*this, o); }
 Tensor Tensor::fmod(const Tensor& o) const { return ember::fmod(*this, o); }
 Tensor Tensor::fmod(const Scalar& o) const { return ember::fmod(*this, o); }
 Tensor Tensor::remainder(const Tensor& o) const { return ember::remainder(*this, o); }

@@ -32,25 +32,9 @@ const Tensor& sample_into(const Tensor& self, const char* op, F&& fill) {
   return self;
 }
 
-/// The dtype as LibTorch's messages name it (c10::toString).
-const char* torch_name(ScalarType t) {
-  switch (t) {
-    case kFloat: return "Float";
-    case kDouble: return "Double";
-    case kLong: return "Long";
-    case kBool: return "Bool";
-    case kInt: return "Int";
-    case kShort: return "Short";
-    case kChar: return "Char";
-    case kByte: return "Byte";
-    case kHalf: return "Half";
-    default: return "BFloat16";
-  }
-}
-
 /// torch's "not implemented for" refusal of the samplers that need a floating tensor.
 void check_floating_sampler(const char* op, const Tensor& self) {
-  EMBER_CHECK(is_floating_point(self.dtype()), op, ": \"", op, "_cpu\" not implemented for '", torch_name(self.dtype()),
+  EMBER_CHECK(is_floating_point(self.dtype()), op, ": \"", op, "_cpu\" not implemented for '", toString(self.dtype()),
               "' (", describe(self), ")");
 }
 
@@ -190,7 +174,7 @@ const Tensor& Tensor::bernoulli_(const Tensor& p) const {
 Tensor bernoulli(const Tensor& self) {
   check_defined("bernoulli", self);
   EMBER_CHECK(is_floating_point(self.dtype()), "bernoulli: \"bernoulli_tensor_cpu_p_\" not implemented for '",
-              torch_name(self.dtype()), "' (", describe(self), ")");
+              toString(self.dtype()), "' (", describe(self), ")");
   check_probabilities("bernoulli", self);
   Tensor out = make_empty(self.sizes(), self.dtype(), self.device(), "bernoulli");
   backend(out).bernoulli(out, self);
@@ -290,9 +274,8 @@ Tensor randint_like(const Tensor& self, int64_t low, int64_t high, const TensorO
 Tensor multinomial(const Tensor& self, int64_t n, bool replacement) {
   check_defined("multinomial", self);
   EMBER_CHECK(self.dim() > 0 && self.dim() <= 2, "multinomial: prob_dist must be 1 or 2 dim, got ", describe(self));
-  EMBER_CHECK(
-      is_floating_point(self.dtype()),
-      "multinomial: multinomial only supports floating-point dtypes for input, got: ", torch_name(self.dtype()));
+  EMBER_CHECK(is_floating_point(self.dtype()),
+              "multinomial: multinomial only supports floating-point dtypes for input, got: ", toString(self.dtype()));
   EMBER_CHECK(n > 0, "multinomial: cannot sample n_sample <= 0 samples (n_sample=", n, ")");
   const int64_t cats = self.size(-1);
   EMBER_CHECK(replacement || n <= cats,
