@@ -91,6 +91,10 @@ TEST_CASE("nn::EmbeddingBag module", "[embedding_bag][module]") {
       nn::EmbeddingBag::from_pretrained(table.clone(), nn::EmbeddingBagFromPretrainedOptions().freeze(false));
   CHECK(trainable->weight.requires_grad());
 
+  // int32 indices and offsets, as LibTorch takes them.
+  Tensor idx32 = tensor({0, 1, 4, 4}, kLong).to(kInt), off32 = tensor({0, 1}, kLong).to(kInt);
+  ember_test::require_equal(bag(idx32, off32), bag(tensor({0, 1, 4, 4}, kLong), tensor({0, 1}, kLong)));
+
   // max_norm renormalises the looked-up rows in place, as LibTorch's.
   Tensor big = tensor({3., 4., 0.3, 0.4}, kDouble).view({2, 2});
   F::embedding_bag(tensor({0, 1}, kLong), big, F::EmbeddingBagFuncOptions().offsets(tensor({0}, kLong)).max_norm(1.0));

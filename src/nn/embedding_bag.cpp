@@ -162,9 +162,14 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(const Tensor& weight, c
                        }
                        if (mode == kBagMax) {
                          // Each (bag, column) maximum sends its gradient to the row it came from.
+                         // (An index_add over the flattened table: CUDA's has a deterministic mode.)
                          const Tensor nonempty = first >= 0;
                          const Tensor rows = where(nonempty, max_indices, zeros_like(max_indices));
-                         grads[0] = gw.scatter_add(0, rows, where(nonempty, grad, zeros_like(grad)));
+                         const Tensor cols = arange(dim, TensorOptions(kLong).device(grad.device()));
+                         grads[0] = gw.reshape({-1})
+                                        .index_add(0, (rows * dim + cols).reshape({-1}),
+                                                   where(nonempty, grad, zeros_like(grad)).reshape({-1}))
+                                        .view(w_shape);
                          return grads;
                        }
                        const Tensor g_rows = grad.index_select(0, bag);  // (n, dim): each index's bag gradient

@@ -176,13 +176,17 @@ std::pair<Tensor, Tensor> max_start(const Tensor& x, const Triple& o) {
           full(shape, -1, TensorOptions(kLong).device(x.device()))};
 }
 
-/// The input gradient of a max pool: g scattered (added) to the saved flat volume indices.
+/// The input gradient of a max pool: g added at the saved flat volume indices. An index_add over
+/// the flattened input (not a scatter_add per plane), because CUDA's index_add has a deterministic
+/// mode (docs/determinism.md): overlapping windows send one input several gradients.
 Tensor scatter_to_indices(const Tensor& g, const Tensor& indices, const std::vector<int64_t>& in_shape) {
-  const int64_t n = in_shape[0], c = in_shape[1];
+  const int64_t planes = in_shape[0] * in_shape[1], volume = in_shape[2] * in_shape[3] * in_shape[4];
   const Tensor found = indices >= 0;  // a window of padding only has no maximum
-  const Tensor src = where(found, g, zeros_like(g)).reshape({n, c, -1});
-  return zeros({n, c, in_shape[2] * in_shape[3] * in_shape[4]}, g.options())
-      .scatter_add(2, indices.clamp_min(0).reshape({n, c, -1}), src)
+  const Tensor plane_start =
+      arange(planes, TensorOptions(kLong).device(g.device())).view({in_shape[0], in_shape[1], 1, 1, 1}) * volume;
+  const Tensor flat = (indices.clamp_min(0) + plane_start).reshape({-1});
+  return zeros({planes * volume}, g.options())
+      .index_add(0, flat, where(found, g, zeros_like(g)).reshape({-1}))
       .view(in_shape);
 }
 
