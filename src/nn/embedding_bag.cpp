@@ -13,6 +13,7 @@
 #include "ember/nn/init.h"
 #include "ember/sorting.h"
 #include "ops/common.h"
+#include "ops/index_add_rows.h"
 
 namespace ember {
 namespace nn {
@@ -103,9 +104,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(const Tensor& weight, c
     if (pad >= 0) valid = valid.logical_and(idx != pad);
     bag = offset2bag.clamp(0, std::max<int64_t>(bags - 1, 0));
     out = zeros({bags, dim}, values);
-    const Tensor counts = zeros({bags}, longs);
+    Tensor counts = zeros({bags}, longs);
     if (n > 0 && bags > 0) {
-      counts.index_add_(0, bag, valid.to(kLong));
+      counts = index_add_into_zeros({bags}, 0, bag, valid.to(kLong));
       const Tensor rows = weight.index_select(0, idx);
       if (mode == kBagMax) {
         const Tensor bag2 = bag.unsqueeze(1).expand({n, dim});
@@ -126,7 +127,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(const Tensor& weight, c
       } else {
         Tensor scale = valid.to(weight.dtype());
         if (psw.defined()) scale = scale * psw;
-        out.index_add_(0, bag, rows * scale.unsqueeze(1));
+        out = index_add_into_zeros({bags, dim}, 0, bag, rows * scale.unsqueeze(1));
         if (mode == kBagMean) out = out / counts.clamp_min(1).to(weight.dtype()).unsqueeze(1);
       }
     } else if (mode == kBagMax) {
@@ -154,28 +155,27 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(const Tensor& weight, c
     autograd::record({op, "EmbeddingBagBackward0"}, out, {weight, psw},
                      [=](const Tensor& grad, const std::vector<bool>& needs) -> variable_list {
                        variable_list grads(2);
-                       Tensor gw = zeros(w_shape, grad.options());
                        if (n == 0 || bags == 0) {
-                         if (needs[0]) grads[0] = gw;
+                         if (needs[0]) grads[0] = zeros(w_shape, grad.options());
                          if (needs[1]) grads[1] = zeros({n}, grad.options());
                          return grads;
                        }
                        if (mode == kBagMax) {
                          // Each (bag, column) maximum sends its gradient to the row it came from.
-                         // (An index_add over the flattened table: CUDA's has a deterministic mode.)
+                         // (Added over the flattened table: the index_add is deterministic.)
                          const Tensor nonempty = first >= 0;
                          const Tensor rows = where(nonempty, max_indices, zeros_like(max_indices));
                          const Tensor cols = arange(dim, TensorOptions(kLong).device(grad.device()));
-                         grads[0] = gw.reshape({-1})
-                                        .index_add(0, (rows * dim + cols).reshape({-1}),
-                                                   where(nonempty, grad, zeros_like(grad)).reshape({-1}))
-                                        .view(w_shape);
+                         grads[0] =
+                             index_add_into_zeros({w_shape[0] * w_shape[1]}, 0, (rows * dim + cols).reshape({-1}),
+                                                  where(nonempty, grad, zeros_like(grad)).reshape({-1}))
+                                 .view(w_shape);
                          return grads;
                        }
                        const Tensor g_rows = grad.index_select(0, bag);  // (n, dim): each index's bag gradient
                        if (needs[0]) {
                          Tensor sc = s_psw.defined() ? scale * s_psw.get() : scale;
-                         grads[0] = gw.index_add(0, idx, g_rows * sc.unsqueeze(1));
+                         grads[0] = index_add_into_zeros(w_shape, 0, idx, g_rows * sc.unsqueeze(1));
                        }
                        if (needs[1]) grads[1] = (g_rows * s_w.get().index_select(0, idx)).sum(1) * scale;
                        return grads;

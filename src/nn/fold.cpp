@@ -11,6 +11,7 @@
 #include "ember/autograd.h"
 #include "ember/functional.h"
 #include "ops/common.h"
+#include "ops/index_add_rows.h"
 
 namespace ember {
 namespace {
@@ -86,8 +87,8 @@ Tensor col2im_batched(const Tensor& cols, const Blocks& b) {
   Tensor out;
   {
     NoGradGuard no_grad;
-    out = zeros({n, c, b.hp() * b.wp()}, cols.options())
-              .index_add(2, block_positions(b, cols.device()), cols.reshape({n, c, b.kernel() * b.count()}))
+    out = index_add_into_zeros({n, c, b.hp() * b.wp()}, 2, block_positions(b, cols.device()),
+                               cols.reshape({n, c, b.kernel() * b.count()}))
               .view({n, c, b.hp(), b.wp()})
               .slice(2, b.ph, b.ph + b.h)
               .slice(3, b.pw, b.pw + b.w)

@@ -12,6 +12,7 @@
 #include "depth_taps.h"
 #include "ember/nn/functional/conv_pool3d.h"
 #include "ember/nn/functional/conv_transpose.h"
+#include "index_add_rows.h"
 
 namespace ember {
 namespace {
@@ -54,17 +55,20 @@ Tensor conv3d_grad_input(const Tensor& g, const Tensor& w, const std::vector<int
       h - ((oh - 1) * p.stride[1] - 2 * p.padding[1] + p.dilation[1] * (w.size(3) - 1) + 1),
       wd - ((ow - 1) * p.stride[2] - 2 * p.padding[2] + p.dilation[2] * (w.size(4) - 1) + 1)};
   const Tensor g_d = g.permute({2, 0, 1, 3, 4});
-  Tensor gx_d = zeros({depth, n, c, h, wd}, g.options());
+  // Each tap's input gradients, for the planes it read: summed per plane by one index_add.
+  std::vector<Tensor> planes, ids;
   for (int64_t kd = 0; kd < w.size(2); ++kd) {
     const DepthTap t = depth_tap(kd, depth, od, p);
     if (t.count() == 0) continue;
     const Tensor gs = g_d.narrow(0, t.lo, t.count()).reshape({t.count() * n, o, oh, ow});
     const Tensor gi =
         conv_transpose2d(gs, w.select(2, kd), Tensor(), p.stride2(), p.padding2(), out_pad, p.groups, p.dilation2());
-    const Tensor ids = arange(t.first, t.first + (t.count() - 1) * p.stride[0] + 1, p.stride[0],
-                              TensorOptions(kLong).device(g.device()));
-    gx_d = gx_d.index_add(0, ids, gi.reshape({t.count(), n, c, h, wd}));
+    planes.push_back(gi.reshape({t.count(), n, c, h, wd}));
+    ids.push_back(arange(t.first, t.first + (t.count() - 1) * p.stride[0] + 1, p.stride[0],
+                         TensorOptions(kLong).device(g.device())));
   }
+  const Tensor gx_d = planes.empty() ? zeros({depth, n, c, h, wd}, g.options())
+                                     : index_add_into_zeros({depth, n, c, h, wd}, 0, cat(ids), cat(planes));
   return gx_d.permute({1, 2, 0, 3, 4});
 }
 

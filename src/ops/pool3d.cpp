@@ -18,6 +18,7 @@
 #include "common.h"
 #include "depth_taps.h"
 #include "ember/nn/functional/conv_pool3d.h"
+#include "index_add_rows.h"
 #include "pool_size.h"
 
 namespace ember {
@@ -176,18 +177,16 @@ std::pair<Tensor, Tensor> max_start(const Tensor& x, const Triple& o) {
           full(shape, -1, TensorOptions(kLong).device(x.device()))};
 }
 
-/// The input gradient of a max pool: g added at the saved flat volume indices. An index_add over
-/// the flattened input (not a scatter_add per plane), because CUDA's index_add has a deterministic
-/// mode (docs/determinism.md): overlapping windows send one input several gradients.
+/// The input gradient of a max pool: g added at the saved flat volume indices, over the
+/// flattened input (index_add_rows.h: deterministic where overlapping windows send one input
+/// several gradients).
 Tensor scatter_to_indices(const Tensor& g, const Tensor& indices, const std::vector<int64_t>& in_shape) {
   const int64_t planes = in_shape[0] * in_shape[1], volume = in_shape[2] * in_shape[3] * in_shape[4];
   const Tensor found = indices >= 0;  // a window of padding only has no maximum
   const Tensor plane_start =
       arange(planes, TensorOptions(kLong).device(g.device())).view({in_shape[0], in_shape[1], 1, 1, 1}) * volume;
   const Tensor flat = (indices.clamp_min(0) + plane_start).reshape({-1});
-  return zeros({planes * volume}, g.options())
-      .index_add(0, flat, where(found, g, zeros_like(g)).reshape({-1}))
-      .view(in_shape);
+  return index_add_into_zeros({planes * volume}, 0, flat, where(found, g, zeros_like(g)).reshape({-1})).view(in_shape);
 }
 
 /// Records a max pool's node: its backward scatters to the indices (a recorded scatter_add).
