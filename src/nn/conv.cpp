@@ -1,10 +1,11 @@
-// nn::Conv1d, Conv2d, MaxPool1d and MaxPool2d.
+// nn::Conv1d, Conv2d, MaxPool1d and MaxPool2d, and what Conv3d shares with them (ConvNdImpl<3>).
 #include <cmath>
 #include <ostream>
 #include <sstream>
 #include <variant>
 
 #include "ember/functional.h"
+#include "ember/nn/conv_pool3d.h"
 #include "ember/nn/init.h"
 #include "ember/nn/modules.h"
 
@@ -70,11 +71,13 @@ Tensor ConvNdImpl<D>::conv_forward(const Tensor& input) {
                      .dilation(o.dilation())
                      .groups(o.groups());
   if constexpr (D == 1) return functional::conv1d(padded.input, this->weight, f);
-  else return functional::conv2d(padded.input, this->weight, f);
+  else if constexpr (D == 2) return functional::conv2d(padded.input, this->weight, f);
+  else return functional::conv3d(padded.input, this->weight, f);
 }
 
 template class ConvNdImpl<1>;
 template class ConvNdImpl<2>;
+template class ConvNdImpl<3>;
 
 void Conv1dImpl::pretty_print(std::ostream& stream) const { print_conv(stream); }
 void Conv2dImpl::pretty_print(std::ostream& stream) const { print_conv(stream); }

@@ -57,6 +57,9 @@ template ConvPadding resolve_conv_padding<1>(const char*, const Tensor&, const T
 template ConvPadding resolve_conv_padding<2>(const char*, const Tensor&, const Tensor&, const conv_padding_t<2>&,
                                              const conv_padding_mode_t&, const ExpandingArray<2>&,
                                              const ExpandingArray<2>&);
+template ConvPadding resolve_conv_padding<3>(const char*, const Tensor&, const Tensor&, const conv_padding_t<3>&,
+                                             const conv_padding_mode_t&, const ExpandingArray<3>&,
+                                             const ExpandingArray<3>&);
 
 }  // namespace nn
 }  // namespace ember

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <set>
 
+#include "embedding_renorm.h"
 #include "ember/autograd.h"
 #include "ember/functional.h"
 #include "ember/nn/init.h"
@@ -35,8 +36,9 @@ double row_norm(const Tensor& row, double norm_type) {
   return std::pow(a.pow(norm_type).sum().item<double>(), 1.0 / norm_type);
 }
 
-// LibTorch's embedding_renorm_: each distinct looked-up row whose norm exceeds max_norm is scaled
-// to max_norm (with its 1e-7 guard), in place and outside autograd.
+}  // namespace
+
+namespace detail {
 void embedding_renorm(const Tensor& weight, const Tensor& input, double max_norm, double norm_type) {
   NoGradGuard no_grad;
   Tensor idx = input.to(kCPU).contiguous();
@@ -50,8 +52,7 @@ void embedding_renorm(const Tensor& weight, const Tensor& input, double max_norm
     if (norm > max_norm) row.mul_(max_norm / (norm + 1e-7));
   }
 }
-
-}  // namespace
+}  // namespace detail
 
 Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options) {
   const char* op = "embedding";
@@ -67,7 +68,7 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
                 " must be within num_embeddings (", weight.size(0), ")");
     padding_idx = *given < 0 ? *given + weight.size(0) : *given;
   }
-  if (options.max_norm()) embedding_renorm(weight, input, *options.max_norm(), options.norm_type());
+  if (options.max_norm()) detail::embedding_renorm(weight, input, *options.max_norm(), options.norm_type());
 
   Tensor idx = input.reshape({-1});
   Tensor rows = weight.index_select(0, idx);

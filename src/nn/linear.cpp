@@ -4,6 +4,7 @@
 
 #include "ember/functional.h"
 #include "ember/nn/init.h"
+#include "ember/nn/conv_pool3d.h"  // WeightBiasImplBase<ConvOptions<3>>, exported
 #include "ember/nn/modules.h"
 
 #include "default_init.h"
@@ -27,6 +28,7 @@ void WeightBiasImplBase<Options>::register_weight_and_bias(const std::vector<int
 template class WeightBiasImplBase<LinearOptions>;
 template class WeightBiasImplBase<Conv1dOptions>;
 template class WeightBiasImplBase<Conv2dOptions>;
+template class WeightBiasImplBase<ConvOptions<3>>;
 
 void LinearImpl::reset() {
   EMBER_CHECK(options.in_features() >= 0 && options.out_features() >= 0,
