@@ -41,11 +41,12 @@ std::map<Op, Expected> expected_table() {
                "silu_backward:F mish_backward:F leaky_relu_backward:F elu_backward:F softplus_backward:F "
                "hardtanh_backward:F hardswish_backward:F hardsigmoid_backward:F gelu_backward:F gelu_backward:F "
                "log_sigmoid_backward:F fmod:N remainder:N logical_and:A logical_or:A logical_xor:A "
-               "bitwise_and:I bitwise_or:I bitwise_xor:I"
+               "bitwise_and:I bitwise_or:I bitwise_xor:I atan2:F div:N div:N"
              : "neg:N exp:F log:F sqrt:F abs:N sign:N relu:N sigmoid:F tanh:F erf:F pow:N clamp:N "
                "silu:F mish:F leaky_relu:F elu:F softplus:F hardtanh:N hardswish:F hardsigmoid:F gelu:F gelu:F "
                "log_sigmoid:F floor:N ceil:N round:N trunc:N frac:F reciprocal:F rsqrt:F log2:F log10:F "
-               "exp2:F sin:F cos:F bitwise_not:I");
+               "exp2:F sin:F cos:F bitwise_not:I tan:F asin:F acos:F atan:F sinh:F cosh:F asinh:F acosh:F "
+               "atanh:F log1p:F expm1:F");
   static std::deque<std::string> names;  // Expected::name points into these (stable on push_back)
   std::map<Op, Expected> table;
   for (std::string w; words >> w;) {

@@ -60,7 +60,8 @@ TEST_CASE("torch_compat: torch::str and c10::str concatenate their arguments wit
 
 TEST_CASE("torch_compat: c10 names, irange, at::IntList / _unsafe_view / size, the check and warning macros",
           "[compat]") {
-  c10::IntArrayRef sizes = at::zeros({2, 3}).sizes();
+  const at::Tensor z = at::zeros({2, 3});
+  c10::IntArrayRef sizes = z.sizes();  // a view of z's sizes: z must outlive it
   CHECK(sizes.slice(1) == c10::IntArrayRef({3}));
   c10::ScalarType t = c10::ScalarType::Float;
   CHECK(std::string(c10::toString(t)) == "Float");

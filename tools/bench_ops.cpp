@@ -92,6 +92,13 @@ int main(int argc, char** argv) {
     time_case("logsumexp_256x1024", [&] { return r.logsumexp({1}); });
     time_case("norm_256x1024", [&] { return r.norm(2, {1}); });
     time_case("flip_256x1024", [&] { return r.flip({1}); });
+    time_case("tan_256x1024", [&] { return r.tan(); });
+    time_case("atan_256x1024", [&] { return r.atan(); });
+    time_case("asinh_256x1024", [&] { return r.asinh(); });
+    time_case("expm1_256x1024", [&] { return r.expm1(); });
+    const Tensor shifted = r.detach() + 0.5;
+    time_case("atan2_256x1024", [&] { return r.atan2(shifted); });
+    time_case("div_floor_256x1024", [&] { return r.div(0.7, "floor"); });
     // Indexing, forward only, at n elements (tools/bench_ops.py's indexing_cases): gather and
     // scatter along the rows of (n / 100, 100), x[idx] and masked_select of a vector.
     auto time_forward = [&](const std::string& name, const std::function<Tensor()>& forward) {

@@ -102,7 +102,10 @@ ACTIVATIONS = [("relu", F.relu), ("silu", F.silu), ("gelu", F.gelu), ("gelu_tanh
 
 
 TENSORAPI = [("cumsum", lambda t: t.cumsum(1)), ("cumprod", lambda t: t.cumprod(1)),
-             ("logsumexp", lambda t: t.logsumexp(1)), ("norm", lambda t: t.norm(2, 1)), ("flip", lambda t: t.flip(1))]
+             ("logsumexp", lambda t: t.logsumexp(1)), ("norm", lambda t: t.norm(2, 1)), ("flip", lambda t: t.flip(1)),
+             ("tan", torch.tan), ("atan", torch.atan), ("asinh", torch.asinh), ("expm1", torch.expm1),
+             ("atan2", lambda t: torch.atan2(t, t.detach() + 0.5)),
+             ("div_floor", lambda t: torch.div(t, 0.7, rounding_mode="floor"))]
 
 
 def machine(device):

@@ -1,7 +1,9 @@
-// The pointwise conveniences: rounding, reciprocals, logs of other bases, trigonometry,
-// remainders, logical and bitwise ops (one functor each in src/functors.h, so both backends
-// compute one formula), and the ones composed of other ops (isnan, nan_to_num, lerp, clamp with
-// tensor bounds, isclose), whose gradients follow from their parts.
+// The pointwise conveniences: rounding, reciprocals, logs of other bases, trigonometric and
+// hyperbolic functions and their inverses, log1p/expm1, atan2, remainders, division with a
+// rounding mode, logical and bitwise ops (one functor each in src/functors.h, so both backends
+// compute one formula); addcmul/addcdiv (composed values, one node); and the ones composed of
+// other ops (isnan, nan_to_num, lerp, clamp with tensor bounds, isclose), whose gradients follow
+// from their parts. The in-place forms are in pointwise_inplace.cpp.
 #include <cmath>
 #include <limits>
 
