@@ -1,8 +1,9 @@
 // Recorded in-place relu_, add_ and sub_ (src/ops/elementwise.cpp), which write into self without
-// the clone a saved input would need (relu's backward reads its output, a sum's nothing; add_ and
-// sub_ of a tensor that is no view run the kernel in self): the same values, gradients and node
+// the clone a saved input would need (relu's backward reads its output, a sum's nothing; on a
+// tensor that is no view the kernel runs in self): the same values, gradients and node
 // names as their out-of-place forms, broadcasting, alpha, views, and the version check that still
-// stops a backward whose saved tensor an in-place op changed.
+// stops a backward whose saved tensor an in-place op changed (relu_'s own output included, as in
+// PyTorch).
 #include "catch.h"
 #include "ember/ember.h"
 #include "helpers.h"
@@ -37,9 +38,19 @@ void require_same(const Grads& got, const Grads& want) {
 TEST_CASE("relu_, add_ and sub_ under autograd match their out-of-place forms", "[autograd][inplace]") {
   manual_seed(5);
   const Tensor a = randn({3, 4}, kDouble), b = randn({3, 4}, kDouble), row = randn({4}, kDouble);
-  SECTION("relu_ then a residual add_") {
-    require_same(run(a, b, [](Tensor t, const Tensor& o) { return t.relu_().add_(o).relu_(); }),
-                 run(a, b, [](const Tensor& t, const Tensor& o) { return relu(relu(t) + o); }));
+  SECTION("a residual add_ then relu_ (ResNet's block end)") {
+    require_same(run(a, b, [](Tensor t, const Tensor& o) { return t.add_(o).relu_(); }),
+                 run(a, b, [](const Tensor& t, const Tensor& o) { return relu(t + o); }));
+  }
+  SECTION("relu_ of a view") {
+    require_same(run(a, b,
+                     [](Tensor t, const Tensor& o) {
+                       t.narrow(1, 1, 2).relu_();
+                       return t * o;
+                     }),
+                 run(a, b, [](const Tensor& t, const Tensor& o) {
+                   return cat({t.narrow(1, 0, 1), relu(t.narrow(1, 1, 2)), t.narrow(1, 3, 1)}, 1) * o;
+                 }));
   }
   SECTION("add_ with alpha, sub_") {
     require_same(run(a, b, [](Tensor t, const Tensor& o) { return t.add_(o, 2.5).sub_(o, 0.5); }),
@@ -81,6 +92,14 @@ TEST_CASE("add_ and relu_ of a tensor a backward saved still fail that backward"
   {
     Tensor t = x.exp();
     t.relu_();
+    REQUIRE_THROWS_AS(t.sum().backward(), Error);
+  }
+  {
+    // relu_'s node saves its output, self: changing it afterwards fails the backward, as in
+    // PyTorch ("modified by an inplace operation").
+    Tensor t = x * 1.0;
+    t.relu_();
+    t.add_(y);
     REQUIRE_THROWS_AS(t.sum().backward(), Error);
   }
 }

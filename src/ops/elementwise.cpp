@@ -351,16 +351,21 @@ Tensor abs(const Tensor& x) {
     return g * unary_kernel(UnaryOp::Sign, in, in.dtype());
   });
 }
+namespace {
+/// relu's gradient from its output (relu and relu_).
+Tensor relu_backward(const Tensor& g, const Tensor& out) {
+  // A create_graph backward needs the gradient's dependence on g recorded: a where() over the
+  // output's sign, instead of the fused kernel autograd cannot see.
+  if (GradMode::is_enabled()) return where(out > 0, g, zeros({}, g.options()));
+  Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
+  backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
+  return gi;
+}
+}  // namespace
+
 Tensor relu(const Tensor& x) {
   return unary(UnaryOp::Relu, "relu", x, numeric(x, "relu"), kOut,
-               [](const Tensor& g, const Tensor&, const Tensor& out) {
-                 // A create_graph backward needs the gradient's dependence on g recorded: a where() over the
-                 // output's sign, instead of the fused kernel autograd cannot see.
-                 if (GradMode::is_enabled()) return where(out > 0, g, zeros({}, g.options()));
-                 Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
-                 backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
-                 return gi;
-               });
+               [](const Tensor& g, const Tensor&, const Tensor& out) { return relu_backward(g, out); });
 }
 Tensor sigmoid(const Tensor& x) {
   return unary(UnaryOp::Sigmoid, "sigmoid", x, float_result(x), kOut,
@@ -541,6 +546,19 @@ const Tensor& Tensor::clamp_min_(const Scalar& lo) const {
 const Tensor& Tensor::relu_() const {
   autograd::check_inplace(*this, "relu_");
   check_no_overlap("relu_", *this);
+  if (autograd::needs_grad({*this}) && !is_view() && is_floating_point()) {
+    // Recorded relu_ of a tensor that is no view (ResNet's activations): the kernel writes in
+    // self and the node takes self's place in the graph, saving self as its output (linked to
+    // the node weakly, as a custom function's saved output: no cycle). Out of place and copied
+    // back, it would be two more passes over self.
+    backend(*this).unary(UnaryOp::Relu, *this, *this, {});
+    bump_version(*this);
+    auto out = std::make_shared<autograd::SavedTensor>();
+    autograd::record("relu", *this, {*this},
+                     [out](const Tensor& g) -> variable_list { return {relu_backward(g, out->get())}; });
+    *out = autograd::SavedTensor::output(*this, grad_fn(), 0, "relu");
+    return *this;
+  }
   // relu's backward reads its output, not its input: no clone.
   return inplace_via(*this, "relu_", false, [](const Tensor& src) { return ember::relu(src); });
 }
