@@ -344,7 +344,7 @@ void weight_shares(const float* x, const float* go, float* partial, int threads,
     float* acc = partial + size_t(t) * size_t(g.cout * per_co * L);
     const int64_t first = g.n * t / threads, last = g.n * (t + 1) / threads;
     // Images per chunk: one input plane and the tile's grad_out planes of each in about
-    // kWgtChunkBytes (AVX-512: 256 KiB, L2; AVX2: 16 KiB, L1, since with two loads per three
+    // kWgtChunkBytes (AVX-512: 256 KiB, L2; AVX2: 16 KiB, L1, since with seven loads per twelve
     // FMAs its weight tile is bound by the cache that feeds it).
     const int64_t chunk = std::max<int64_t>(1, V::kWgtChunkBytes / std::max<int64_t>(1, (Pin + P * V::kWgtNco) * 4));
     std::vector<float> padded(PADDED ? size_t(std::min(chunk, last - first) * g.c * s.plane) : 0);
