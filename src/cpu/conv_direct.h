@@ -1,9 +1,10 @@
 #pragma once
 // The direct float convolution for "same"-shaped stride-1 convolutions (ResNet's 3x3 pad 1) and
 // their stride-2 "halving" kin (ResNet's downsampling 3x3 pad 1 and 1x1 shortcuts): forward and
-// weight gradient without im2col; the stride-1 input gradient runs as a forward (conv.cpp:
-// backward_input_as_forward), the stride-2 one through im2col's adjoint. conv_direct_kernels.h says how; it is compiled
-// twice, for AVX-512 (conv_direct_avx512.cpp, 16-float vectors) and for AVX2 + FMA (conv_direct_avx2.cpp, 8-float
+// weight gradient without im2col. conv.cpp runs the stride-1 input gradient as a forward
+// (backward_input_as_forward) and takes im2col + GEMM for stride 2's input and weight gradients
+// (measured as fast). conv_direct_kernels.h says how; it is compiled twice, for AVX-512
+// (conv_direct_avx512.cpp, 16-float vectors) and for AVX2 + FMA (conv_direct_avx2.cpp, 8-float
 // vectors), and conv_direct.cpp picks the widest the CPU has at run time.
 #include <cstdint>
 
