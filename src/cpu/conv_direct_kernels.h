@@ -115,13 +115,15 @@ Source<V> make_source(const ConvGeometry& g) {
   return s;
 }
 
-/// Images [0, count) of x (dense) into dst in the padded layout.
+/// Images [0, count) of x (dense) into dst in the padded layout. Writes the input's places only:
+/// dst starts zeroed (a new std::vector) and only ever holds this layout, whose padding places
+/// no image writes, so they stay zero (a fill per image was a tenth of the convolution's
+/// non-FMA time).
 template <class V>
 void pad_images(const float* x, int64_t count, const ConvGeometry& g, const Source<V>& s, float* dst) {
   const int64_t P = g.h * g.w;
   for (int64_t i = 0; i < count * g.c; ++i) {
     float* plane = dst + i * s.plane;
-    std::fill(plane, plane + s.plane, 0.f);
     for (int64_t ih = 0; ih < g.h; ++ih) {
       const float* src = x + i * P + ih * g.w;
       float* row = plane + (ih + g.ph) * s.row;
