@@ -130,7 +130,12 @@ void pad_images(const float* x, int64_t count, const ConvGeometry& g, const Sour
       if (g.sw == 2) {  // even columns, then odd ones
         for (int64_t iw = 0; iw < g.w; ++iw) row[(iw & 1) * s.half + s.lead + iw / 2] = src[iw];
       } else {
-        std::copy(src, src + g.w, row + g.pw);
+        // Vector by vector: a call to memmove per row (32 floats in ResNet) cost more than the
+        // copy itself.
+        float* dst_row = row + g.pw;
+        int64_t iw = 0;
+        for (; iw + V::kLanes <= g.w; iw += V::kLanes) V::storeu(dst_row + iw, V::loadu(src + iw));
+        for (; iw < g.w; ++iw) dst_row[iw] = src[iw];
       }
     }
   }
