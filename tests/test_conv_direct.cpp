@@ -46,8 +46,7 @@ const std::vector<Shape> kShapes = {
     {3, 16, 16, 32, 32, 3, 3},
     {2, 32, 32, 16, 16, 3, 3},
     {3, 64, 64, 8, 8, 3, 3},  // its stages
-    // Stride 2, padding (k - 1) / 2: output widths of 8 or 16 (whole AVX2 vectors; the
-    // AVX-512 path takes the 16s).
+    // Stride 2, padding (k - 1) / 2 (the AVX2 path): output widths of 8 or 16, whole vectors.
     {1, 1, 1, 2, 16, 3, 3, 2},     // one output row
     {2, 3, 5, 7, 16, 3, 3, 2},     // odd height: the last output row's lower taps in the padding
     {1, 2, 3, 5, 15, 3, 3, 2},     // odd width: one fewer odd column than even ones
@@ -109,9 +108,8 @@ void check_path(cpu::SimdIsa isa) {
     INFO("n " << s.n << " c " << s.c << " cout " << s.cout << " plane " << s.h << "x" << s.w << " kernel " << s.kh
               << "x" << s.kw << " stride " << s.stride);
     REQUIRE(cpu::conv_direct_geometry(g));
-    // Stride 2 needs output rows of whole vectors of the path.
-    const int64_t lanes = isa == cpu::SimdIsa::avx512 ? 16 : 8;
-    REQUIRE(cpu::conv_direct_path_applies(isa, g) == (s.stride == 1 || g.ow % lanes == 0));
+    // Stride 2 runs on AVX2, with output rows of whole vectors.
+    REQUIRE(cpu::conv_direct_path_applies(isa, g) == (s.stride == 1 || (isa == cpu::SimdIsa::avx2 && g.ow % 8 == 0)));
     if (!cpu::conv_direct_path_applies(isa, g)) continue;
     const size_t in_size = size_t(g.n * g.image_in()), out_size = size_t(g.n * g.image_out());
     const size_t w_size = size_t(g.cout * g.ckk());
@@ -193,8 +191,11 @@ TEST_CASE("conv_direct: the geometry rule", "[conv][conv_direct]") {
   g.sh = g.sw = 3, g.oh = g.ow = 3;  // stride 3
   CHECK_FALSE(cpu::conv_direct_geometry(g));
   g = same;
-  g.sh = g.sw = 2, g.oh = g.ow = 4;  // rows of 4 output pixels: no path has vectors that short
+  g.sh = g.sw = 2, g.oh = g.ow = 4;  // rows of 4 output pixels: shorter than a vector
   CHECK_FALSE(cpu::conv_direct_path_applies(cpu::SimdIsa::avx2, g));
+  g = ConvGeometry{2, 3, 16, 16, 4, 3, 3, 8, 8, 2, 2, 1, 1, 1, 1};  // rows of 8: AVX2's, not AVX-512's
+  CHECK(cpu::conv_direct_geometry(g));
+  CHECK(cpu::conv_direct_path_applies(cpu::SimdIsa::avx2, g) == cpu::simd_available(cpu::SimdIsa::avx2));
   CHECK_FALSE(cpu::conv_direct_path_applies(cpu::SimdIsa::avx512, g));
   g = same;
   g.ph = 0, g.oh = 6;  // "valid": the output plane is smaller

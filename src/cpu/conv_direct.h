@@ -27,8 +27,8 @@ EMBER_API bool simd_available(SimdIsa isa);
 /// (2 * padding = kernel - 1), or stride 2 with an odd kernel and 2 * padding = kernel - 1.
 EMBER_API bool conv_direct_geometry(const ConvGeometry& g);
 
-/// conv_direct_geometry(g) on a path this CPU has, and for stride 2 output rows of whole vectors
-/// of that path (8 floats on AVX2, 16 on AVX-512).
+/// conv_direct_geometry(g) on a path this CPU has; stride 2 on the AVX2 path only, with output
+/// rows of whole vectors (multiples of 8 floats).
 EMBER_API bool conv_direct_path_applies(SimdIsa isa, const ConvGeometry& g);
 
 /// conv_direct_path_applies on the widest path this CPU has.
