@@ -40,7 +40,7 @@ Reference reference(const std::vector<double>& x, const std::vector<double>& w, 
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < inner; ++j) ss += (x[at(i, j)] - mean) * (x[at(i, j)] - mean);
     const double invstd = 1.0 / std::sqrt(ss / count + eps);
-    r.rm.push_back(momentum * mean);                                // running mean from 0
+    r.rm.push_back(momentum * mean);                               // running mean from 0
     r.rv.push_back((1 - momentum) + momentum * ss / (count - 1));  // running variance from 1
     double sum_go = 0, sum_go_xhat = 0;
     for (int64_t i = 0; i < n; ++i)
@@ -87,8 +87,8 @@ TEST_CASE("batch_norm: float32 forward and backward match a float64 reference ac
       const Tensor x32 = ember_test::rnd({s.n, s.c, s.h, s.w}) * spread + offset;
       const Tensor go32 = ember_test::rnd({s.n, s.c, s.h, s.w});
       const Tensor w32 = ember_test::rnd({s.c}) + 1.5, b32 = ember_test::rnd({s.c});
-      const std::vector<double> x = ember_test::values(x32), go = ember_test::values(go32),
-                                w = ember_test::values(w32), b = ember_test::values(b32);
+      const std::vector<double> x = ember_test::values(x32), go = ember_test::values(go32), w = ember_test::values(w32),
+                                b = ember_test::values(b32);
       const int64_t inner = s.h * s.w;
       const Reference r = reference(x, w, b, go, s.n, s.c, inner, momentum, eps);
 
