@@ -1,7 +1,9 @@
 #pragma once
-// The direct float convolution for "same"-shaped stride-1 convolutions (ResNet's 3x3 pad 1):
-// forward and weight gradient without im2col; the input gradient runs as a forward (conv.cpp:
-// backward_input_as_forward). conv_direct_kernels.h says how; it is compiled twice, for AVX-512
+// The direct float convolution for "same"-shaped stride-1 convolutions (ResNet's 3x3 pad 1) and
+// their stride-2 "halving" kin (ResNet's downsampling 3x3 pad 1 and 1x1 shortcuts): forward and
+// weight gradient without im2col. conv.cpp runs the stride-1 input gradient as a forward
+// (backward_input_as_forward) and takes im2col + GEMM for stride 2's input and weight gradients
+// (measured as fast). conv_direct_kernels.h says how; it is compiled twice, for AVX-512
 // (conv_direct_avx512.cpp, 16-float vectors) and for AVX2 + FMA (conv_direct_avx2.cpp, 8-float
 // vectors), and conv_direct.cpp picks the widest the CPU has at run time.
 #include <cstdint>
@@ -20,11 +22,16 @@ enum class SimdIsa { avx2, avx512 };
 /// that the tests can run each path against the im2col convolution.
 EMBER_API bool simd_available(SimdIsa isa);
 
-/// The geometry rule of the direct convolution, whatever the CPU: stride 1, dilation 1, the
-/// output plane the input's size (2 * padding = kernel - 1), kernels up to 7x7, a non-empty plane.
+/// The geometry rule of the direct convolution, whatever the CPU: dilation 1, kernels up to 7x7,
+/// a non-empty output plane, and either stride 1 with the output plane the input's size
+/// (2 * padding = kernel - 1), or stride 2 with an odd kernel and 2 * padding = kernel - 1.
 EMBER_API bool conv_direct_geometry(const ConvGeometry& g);
 
-/// conv_direct_geometry(g) and a path for this CPU.
+/// conv_direct_geometry(g) on a path this CPU has; stride 2 on the AVX2 path only, with output
+/// rows of whole vectors (multiples of 8 floats).
+EMBER_API bool conv_direct_path_applies(SimdIsa isa, const ConvGeometry& g);
+
+/// conv_direct_path_applies on the widest path this CPU has.
 bool conv_direct_applies(const ConvGeometry& g);
 
 /// y = conv(x, w) + bias (bias may be null), on the widest path this CPU has; threads over
@@ -34,7 +41,7 @@ void conv_direct_forward(const float* x, const float* w, const float* bias, floa
 /// Precondition: conv_direct_applies(g).
 void conv_direct_backward_weight(const float* x, const float* grad_out, float* grad_weight, const ConvGeometry& g);
 
-/// The same on one given path. Preconditions: simd_available(isa), conv_direct_geometry(g).
+/// The same on one given path. Precondition: conv_direct_path_applies(isa, g).
 EMBER_API void conv_direct_forward_with(SimdIsa isa, const float* x, const float* w, const float* bias, float* y,
                                         const ConvGeometry& g);
 EMBER_API void conv_direct_backward_weight_with(SimdIsa isa, const float* x, const float* grad_out, float* grad_weight,

@@ -44,26 +44,53 @@
 
 /// Where the kernels read the input: `plane` floats per input plane; pixel vector b's tap t at
 /// base[b] + offs[t] of the plane; in the masked layout, its live lanes masks[b * taps + t].
+/// Output row h's first vector reads from h * step (padded layouts).
 template <class V>
 struct Source {
   bool padded = false;
   int64_t plane = 0, row = 0;  // floats per plane and per row (padded layout: W + pw)
+  int64_t step = 0;            // floats between output rows' reads: row, or 2 * row for stride 2
+  int64_t half = 0;            // stride 2: floats per column phase of a row (row = 2 * half)
+  int64_t lead = 0;            // stride 2: zeros before each phase's columns
   std::vector<int64_t> offs, base;
   std::vector<typename V::MaskSlot> masks;
 };
 
+/// Floor division by 2 (of negative offsets too).
+inline int64_t floor_half(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+
 template <class V>
 Source<V> make_source(const ConvGeometry& g) {
-  const int64_t taps = g.kh * g.kw, P = g.h * g.w, L = V::kLanes, vectors = (P + L - 1) / L;
+  const int64_t taps = g.kh * g.kw, P = g.oh * g.ow, L = V::kLanes, vectors = (P + L - 1) / L;
   Source<V> s;
-  s.padded = V::kPadded && g.w % L == 0;
+  s.padded = (V::kPadded || g.sw == 2) && g.ow % L == 0;
   s.offs.resize(size_t(taps));
   s.base.resize(size_t(vectors));
+  if (g.sw == 2) {
+    // Stride 2 (padded layout only): each row's even columns, then its odd ones, each phase
+    // behind `lead` zeros and followed by zeros, so the input column 2 * ow + kj - pw that a
+    // tap reads for output column ow sits at phase (kj - pw) mod 2, index ow + floor((kj -
+    // pw) / 2): consecutive output pixels read consecutive floats, one plain load per vector
+    // as in stride 1. Input (ih, iw) at (ih + ph) * row + (iw % 2) * half + lead + iw / 2;
+    // output row h reads rows 2h + ki.
+    s.lead = -floor_half(-g.pw);
+    s.half = s.lead + std::max(g.ow + std::max<int64_t>(0, floor_half(g.kw - 1 - g.pw)), (g.w + 1) / 2);
+    s.row = 2 * s.half;
+    s.step = 2 * s.row;
+    s.plane = (std::max(g.h + g.ph, 2 * (g.oh - 1) + g.kh) + 1) * s.row;
+    for (int64_t t = 0; t < taps; ++t) {
+      const int64_t dj = t % g.kw - g.pw;
+      s.offs[size_t(t)] = t / g.kw * s.row + (dj & 1) * s.half + s.lead + floor_half(dj);
+    }
+    for (int64_t b = 0; b < vectors; ++b) s.base[size_t(b)] = b * L / g.ow * s.step + b * L % g.ow;
+    return s;
+  }
   if (s.padded) {
     // Rows of W + pw; input (ih, iw) at (ih + ph) * row + pw + iw; one spare row at the end for
     // the last row's right-hand taps. Output pixel (h, w)'s tap (ki, kj) is then at
     // h * row + w + ki * row + kj.
     s.row = g.w + g.pw;
+    s.step = s.row;
     s.plane = (g.h + 2 * g.ph + 1) * s.row;
     for (int64_t t = 0; t < taps; ++t) s.offs[size_t(t)] = t / g.kw * s.row + t % g.kw;
     for (int64_t b = 0; b < vectors; ++b) s.base[size_t(b)] = b * L / g.w * s.row + b * L % g.w;
@@ -88,15 +115,29 @@ Source<V> make_source(const ConvGeometry& g) {
   return s;
 }
 
-/// Images [0, count) of x (dense) into dst in the padded layout.
+/// Images [0, count) of x (dense) into dst in the padded layout. Writes the input's places only:
+/// dst starts zeroed (a new std::vector) and only ever holds this layout, whose padding places
+/// no image writes, so they stay zero (a fill per image was a tenth of the convolution's
+/// non-FMA time).
 template <class V>
 void pad_images(const float* x, int64_t count, const ConvGeometry& g, const Source<V>& s, float* dst) {
   const int64_t P = g.h * g.w;
   for (int64_t i = 0; i < count * g.c; ++i) {
     float* plane = dst + i * s.plane;
-    std::fill(plane, plane + s.plane, 0.f);
-    for (int64_t ih = 0; ih < g.h; ++ih)
-      std::copy(x + i * P + ih * g.w, x + i * P + (ih + 1) * g.w, plane + (ih + g.ph) * s.row + g.pw);
+    for (int64_t ih = 0; ih < g.h; ++ih) {
+      const float* src = x + i * P + ih * g.w;
+      float* row = plane + (ih + g.ph) * s.row;
+      if (g.sw == 2) {  // even columns, then odd ones
+        for (int64_t iw = 0; iw < g.w; ++iw) row[(iw & 1) * s.half + s.lead + iw / 2] = src[iw];
+      } else {
+        // Vector by vector: a call to memmove per row (32 floats in ResNet) cost more than the
+        // copy itself.
+        float* dst_row = row + g.pw;
+        int64_t iw = 0;
+        for (; iw + V::kLanes <= g.w; iw += V::kLanes) V::storeu(dst_row + iw, V::loadu(src + iw));
+        for (; iw < g.w; ++iw) dst_row[iw] = src[iw];
+      }
+    }
   }
 }
 
@@ -113,7 +154,7 @@ template <class V, bool PADDED, int NCO, int NV>
 void tile(const float* image, const float* wb, const float* bias, float* out, const ConvGeometry& g, int64_t co0,
           int64_t b, const Source<V>& s) {
   using Vec = typename V::Vec;
-  const int64_t taps = g.kh * g.kw, P = g.h * g.w, L = V::kLanes, wstride = g.c * taps, q = b * L;
+  const int64_t taps = g.kh * g.kw, P = g.oh * g.ow, L = V::kLanes, wstride = g.c * taps, q = b * L;
   const typename V::MaskSlot* m = PADDED ? nullptr : s.masks.data() + b * taps;
   const int64_t* offs = s.offs.data();
   const float* src[NV];
@@ -175,7 +216,7 @@ void channel_pieces(const float* image, const float* w, const float* bias, float
 template <class V, bool PADDED>
 void forward_units(const float* x, const float* w, const float* bias, float* y, const ConvGeometry& g,
                    const Source<V>& s) {
-  const int64_t taps = g.kh * g.kw, P = g.h * g.w, L = V::kLanes, vectors = (P + L - 1) / L;
+  const int64_t taps = g.kh * g.kw, P = g.oh * g.ow, L = V::kLanes, vectors = (P + L - 1) / L;
   // Units: (image, block of kFwdBlock output channels, run of vectors). The run, about
   // 65536 / (C * taps) pixels, keeps a unit's input reads in L1 / L2 and gives the threads
   // enough units when the batch is small; a multiple of kFwdNv where it splits the plane.
@@ -197,7 +238,7 @@ void forward_units(const float* x, const float* w, const float* bias, float* y, 
       const int64_t n = u / (co_blocks * runs), cb = u / runs % co_blocks, r = u % runs;
       const int64_t b0 = r * run, b1 = std::min(vectors, b0 + run);
       const int64_t co = cb * block, co_end = std::min(g.cout, co + block);
-      const float* image = x + n * g.c * P;
+      const float* image = x + n * g.c * g.h * g.w;
       if constexpr (PADDED) {
         if (n != padded_n) pad_images(image, 1, g, s, padded.data());
         padded_n = n;
@@ -245,7 +286,7 @@ template <class V, bool PADDED, int NCO, int NT>
 void weight_tile(const float* xs, const float* go_all, int64_t count, float* acc, const ConvGeometry& g, int64_t co0,
                  int64_t t0, const Source<V>& s) {
   using Vec = typename V::Vec;
-  const int64_t taps = g.kh * g.kw, P = g.h * g.w, L = V::kLanes, full = P / L, vectors = (P + L - 1) / L;
+  const int64_t taps = g.kh * g.kw, P = g.oh * g.ow, L = V::kLanes, full = P / L, vectors = (P + L - 1) / L;
   for (int64_t c = 0; c < g.c; ++c) {
     Vec a[NCO][NT];
     EMBER_UNROLL
@@ -260,15 +301,15 @@ void weight_tile(const float* xs, const float* go_all, int64_t count, float* acc
       EMBER_UNROLL
       for (int k = 0; k < NT; ++k) src[k] = plane + s.offs[size_t(t0 + k)];
       if constexpr (PADDED) {
-        // Whole vectors, row after row (rows s.row apart in the input); one vector per row
+        // Whole vectors, output row after row (s.step apart in the input); one vector per row
         // (ResNet's 8x8 on AVX2) without the inner loop.
-        if (g.w == L) {
-          for (int64_t h = 0; h < g.h; ++h)
-            weight_step<V, true, NCO, NT, true>(src, h * s.row, go, h * L, P, nullptr, a);
+        if (g.ow == L) {
+          for (int64_t h = 0; h < g.oh; ++h)
+            weight_step<V, true, NCO, NT, true>(src, h * s.step, go, h * L, P, nullptr, a);
         } else {
-          for (int64_t h = 0; h < g.h; ++h)
-            for (int64_t w = 0; w < g.w; w += L)
-              weight_step<V, true, NCO, NT, true>(src, h * s.row + w, go, h * g.w + w, P, nullptr, a);
+          for (int64_t h = 0; h < g.oh; ++h)
+            for (int64_t w = 0; w < g.ow; w += L)
+              weight_step<V, true, NCO, NT, true>(src, h * s.step + w, go, h * g.ow + w, P, nullptr, a);
         }
       } else {
         const typename V::MaskSlot* m = s.masks.data() + t0;
@@ -303,20 +344,20 @@ void weight_pieces(const float* xs, const float* go, int64_t count, float* acc, 
 template <class V, bool PADDED>
 void weight_shares(const float* x, const float* go, float* partial, int threads, const ConvGeometry& g,
                    const Source<V>& s) {
-  const int64_t taps = g.kh * g.kw, P = g.h * g.w, per_co = g.c * taps, L = V::kLanes;
+  const int64_t taps = g.kh * g.kw, P = g.oh * g.ow, Pin = g.h * g.w, per_co = g.c * taps, L = V::kLanes;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const int t = threads > 1 ? omp_get_thread_num() : 0;
     float* acc = partial + size_t(t) * size_t(g.cout * per_co * L);
     const int64_t first = g.n * t / threads, last = g.n * (t + 1) / threads;
     // Images per chunk: one input plane and the tile's grad_out planes of each in about
-    // kWgtChunkBytes (AVX-512: 256 KiB, L2; AVX2: 16 KiB, L1, since with two loads per three
+    // kWgtChunkBytes (AVX-512: 256 KiB, L2; AVX2: 16 KiB, L1, since with seven loads per twelve
     // FMAs its weight tile is bound by the cache that feeds it).
-    const int64_t chunk = std::max<int64_t>(1, V::kWgtChunkBytes / std::max<int64_t>(1, P * 4 * (V::kWgtNco + 1)));
+    const int64_t chunk = std::max<int64_t>(1, V::kWgtChunkBytes / std::max<int64_t>(1, (Pin + P * V::kWgtNco) * 4));
     std::vector<float> padded(PADDED ? size_t(std::min(chunk, last - first) * g.c * s.plane) : 0);
     for (int64_t n0 = first; n0 < last; n0 += chunk) {
       const int64_t count = std::min(last, n0 + chunk) - n0;
-      const float* xs = x + n0 * g.c * P;
+      const float* xs = x + n0 * g.c * Pin;
       if constexpr (PADDED) {
         pad_images(xs, count, g, s, padded.data());
         xs = padded.data();

@@ -180,11 +180,14 @@ const Tensor& assign(const Tensor& self, const char* name, const Tensor& result)
 }
 
 /// An in-place op through the graph: computes `op(source)` out of place and writes it into self.
-/// The source is a clone when autograd records, so tensors the backward saved are never the ones
-/// overwritten (PyTorch saves an "original_self" for the same reason).
+/// The source is a clone when `clone` (autograd records an op whose backward saves its input),
+/// so tensors the backward saved are never the ones overwritten (PyTorch saves an
+/// "original_self" for the same reason). Ops whose backward reads only their output or nothing
+/// (relu_, add_) pass false: self is read once, before it is overwritten, and the clone would
+/// be one more pass over it.
 template <typename Op>
-const Tensor& inplace_via(const Tensor& self, const char* name, bool recording, Op op) {
-  return assign(self, name, op(recording ? self.clone() : self));
+const Tensor& inplace_via(const Tensor& self, const char* name, bool clone, Op op) {
+  return assign(self, name, op(clone ? self.clone() : self));
 }
 
 /// Whether a kernel of op on dtype t computes in t itself and gives t (so it may write into a t).
@@ -211,8 +214,32 @@ const Tensor& inplace_binary(BinaryOp op, const char* name, const Tensor& self, 
     bump_version(self);
     return self;
   }
-  bool rec = autograd::needs_grad({self, other});
-  return inplace_via(self, name, rec, [&](const Tensor& src) { return arith(op, name, src, other, alpha); });
+  const bool rec = autograd::needs_grad({self, other});
+  const bool sum = op == BinaryOp::Add || op == BinaryOp::Sub;  // a backward that saves nothing
+  if (rec && sum && !self.is_view() && self.is_contiguous() && self.device() == other.device() &&
+      result_type(self, other) == self.dtype() && computes_in(op, self.dtype(), name) &&
+      self.sizes().equals(broadcast_shapes(self.sizes(), other.sizes(), name))) {
+    // Recorded add_ / sub_ of a tensor that is no view (a residual sum): the kernel writes
+    // straight into self and the node takes self's place in the graph, as rebase_history would
+    // after an out-of-place sum and a copy back (two more passes over self).
+    PointwiseParams p;
+    p.alpha = alpha;
+    backend(self).binary(op, self, self, broadcast_view(cast(other, self.dtype()), self.sizes()), p);
+    bump_version(self);
+    const std::vector<int64_t> ss = self.sizes().vec(), os = other.sizes().vec();
+    const ScalarType st = self.dtype(), ot = other.dtype();
+    const double sb = op == BinaryOp::Add ? alpha : -alpha;
+    autograd::record(name, self, {self, other}, [=](const Tensor& g, const std::vector<bool>& n) -> variable_list {
+      Tensor gb;
+      if (n[1]) {
+        gb = sum_to(sb == 1 ? g : g * sb, os);
+        if (gb.dtype() != ot) gb = gb.to(ot);
+      }
+      return {n[0] ? (g.dtype() == st ? g : g.to(st)) : Tensor(), gb};
+    });
+    return self;
+  }
+  return inplace_via(self, name, rec && !sum, [&](const Tensor& src) { return arith(op, name, src, other, alpha); });
 }
 
 const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, const Scalar& s, double alpha) {
@@ -226,7 +253,8 @@ const Tensor& inplace_scalar(BinaryOp op, const char* name, const Tensor& self, 
     bump_version(self);
     return self;
   }
-  return inplace_via(self, name, autograd::needs_grad({self}),
+  const bool sum = op == BinaryOp::Add || op == BinaryOp::Sub;  // a backward that saves nothing
+  return inplace_via(self, name, autograd::needs_grad({self}) && !sum,
                      [&](const Tensor& src) { return arith_scalar(op, name, src, s, false, alpha); });
 }
 
@@ -323,16 +351,21 @@ Tensor abs(const Tensor& x) {
     return g * unary_kernel(UnaryOp::Sign, in, in.dtype());
   });
 }
+namespace {
+/// relu's gradient from its output (relu and relu_).
+Tensor relu_backward(const Tensor& g, const Tensor& out) {
+  // A create_graph backward needs the gradient's dependence on g recorded: a where() over the
+  // output's sign, instead of the fused kernel autograd cannot see.
+  if (GradMode::is_enabled()) return where(out > 0, g, zeros({}, g.options()));
+  Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
+  backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
+  return gi;
+}
+}  // namespace
+
 Tensor relu(const Tensor& x) {
   return unary(UnaryOp::Relu, "relu", x, numeric(x, "relu"), kOut,
-               [](const Tensor& g, const Tensor&, const Tensor& out) {
-                 // A create_graph backward needs the gradient's dependence on g recorded: a where() over the
-                 // output's sign, instead of the fused kernel autograd cannot see.
-                 if (GradMode::is_enabled()) return where(out > 0, g, zeros({}, g.options()));
-                 Tensor gi = make_empty(g.sizes(), g.dtype(), g.device());
-                 backend(g).binary(BinaryOp::ReluGrad, gi, g, cast(out, g.dtype()), {});
-                 return gi;
-               });
+               [](const Tensor& g, const Tensor&, const Tensor& out) { return relu_backward(g, out); });
 }
 Tensor sigmoid(const Tensor& x) {
   return unary(UnaryOp::Sigmoid, "sigmoid", x, float_result(x), kOut,
@@ -513,7 +546,21 @@ const Tensor& Tensor::clamp_min_(const Scalar& lo) const {
 const Tensor& Tensor::relu_() const {
   autograd::check_inplace(*this, "relu_");
   check_no_overlap("relu_", *this);
-  return inplace_via(*this, "relu_", autograd::needs_grad({*this}), [](const Tensor& src) { return ember::relu(src); });
+  if (autograd::needs_grad({*this}) && !is_view() && is_floating_point()) {
+    // Recorded relu_ of a tensor that is no view (ResNet's activations): the kernel writes in
+    // self and the node takes self's place in the graph, saving self as its output (linked to
+    // the node weakly, as a custom function's saved output: no cycle). Out of place and copied
+    // back, it would be two more passes over self.
+    backend(*this).unary(UnaryOp::Relu, *this, *this, {});
+    bump_version(*this);
+    auto out = std::make_shared<autograd::SavedTensor>();
+    autograd::record("relu", *this, {*this},
+                     [out](const Tensor& g) -> variable_list { return {relu_backward(g, out->get())}; });
+    *out = autograd::SavedTensor::output(*this, grad_fn(), 0, "relu");
+    return *this;
+  }
+  // relu's backward reads its output, not its input: no clone.
+  return inplace_via(*this, "relu_", false, [](const Tensor& src) { return ember::relu(src); });
 }
 const Tensor& Tensor::neg_() const {
   autograd::check_inplace(*this, "neg_");
