@@ -19,16 +19,6 @@
 namespace F = torch::nn::functional;
 namespace nn = torch::nn;
 
-// y, its node's name and the gradient of sum(y * r) (r fixed) for x, zeroed after.
-static void with_grad(const std::string& what, const torch::Tensor& y, const torch::Tensor& x) {
-  show(what, y);
-  std::printf("  sizes %s node %s\n", torch::str(y.sizes()).c_str(), y.grad_fn() ? y.grad_fn()->name().c_str() : "null");
-  auto r = torch::arange(y.numel(), torch::kDouble).reshape(y.sizes()).cos();
-  (y * r).sum().backward();
-  show("  grad", x.grad());
-  x.grad().zero_();
-}
-
 int main() {
   torch::manual_seed(0);
   const auto d = [](const torch::Tensor& t) { return t.to(torch::kDouble).requires_grad_(); };
@@ -36,65 +26,65 @@ int main() {
   auto x2 = d(torch::randn({2, 4, 7, 6}));
 
   // Pooling.
-  with_grad("MaxPool1d", nn::MaxPool1d(nn::MaxPool1dOptions(3).stride(2).padding(1).ceil_mode(true))(x1), x1);
-  with_grad("max_pool1d dilation", F::max_pool1d(x1, F::MaxPool1dFuncOptions(2).dilation(2)), x1);
-  with_grad("AvgPool1d", nn::AvgPool1d(nn::AvgPool1dOptions(4).stride(3).padding(2).count_include_pad(false))(x1), x1);
+  with_weighted_grad("MaxPool1d", nn::MaxPool1d(nn::MaxPool1dOptions(3).stride(2).padding(1).ceil_mode(true))(x1), x1);
+  with_weighted_grad("max_pool1d dilation", F::max_pool1d(x1, F::MaxPool1dFuncOptions(2).dilation(2)), x1);
+  with_weighted_grad("AvgPool1d", nn::AvgPool1d(nn::AvgPool1dOptions(4).stride(3).padding(2).count_include_pad(false))(x1), x1);
   nn::MaxPool2d mp(nn::MaxPool2dOptions({3, 2}).stride({2, 1}).padding({1, 0}).ceil_mode(true));
   std::cout << mp << "\n";
-  with_grad("MaxPool2d", mp(x2), x2);
+  with_weighted_grad("MaxPool2d", mp(x2), x2);
   auto [mv, mi] = F::max_pool2d_with_indices(x2, F::MaxPool2dFuncOptions(2));
   show("max_pool2d_with_indices values", mv);
   show("max_pool2d_with_indices indices", mi);
   nn::AvgPool2d ap(nn::AvgPool2dOptions(3).stride(2).padding(1).ceil_mode(true).count_include_pad(false));
   std::cout << ap << "\n";
-  with_grad("AvgPool2d", ap(x2), x2);
-  with_grad("avg_pool2d divisor", F::avg_pool2d(x2, F::AvgPool2dFuncOptions(2).divisor_override(3)), x2);
-  with_grad("AdaptiveAvgPool2d", nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({3, 4}))(x2), x2);
+  with_weighted_grad("AvgPool2d", ap(x2), x2);
+  with_weighted_grad("avg_pool2d divisor", F::avg_pool2d(x2, F::AvgPool2dFuncOptions(2).divisor_override(3)), x2);
+  with_weighted_grad("AdaptiveAvgPool2d", nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({3, 4}))(x2), x2);
   nn::AdaptiveMaxPool2d amp(nn::AdaptiveMaxPool2dOptions({2, 5}));
-  with_grad("AdaptiveMaxPool2d", amp(x2), x2);
+  with_weighted_grad("AdaptiveMaxPool2d", amp(x2), x2);
   auto [av, ai] = amp->forward_with_indices(x2);
   show("AdaptiveMaxPool2d indices", ai);
-  with_grad("adaptive_avg_pool1d", F::adaptive_avg_pool1d(x1, F::AdaptiveAvgPool1dFuncOptions(4)), x1);
+  with_weighted_grad("adaptive_avg_pool1d", F::adaptive_avg_pool1d(x1, F::AdaptiveAvgPool1dFuncOptions(4)), x1);
 
   // Convolutions.
   torch::manual_seed(1);
   nn::Conv1d c1(nn::Conv1dOptions(3, 6, 3).stride(2).padding(2).dilation(2).groups(3).bias(true));
   c1->to(torch::kDouble);
   std::cout << c1 << "\n";
-  with_grad("Conv1d", c1(x1), x1);
+  with_weighted_grad("Conv1d", c1(x1), x1);
   for (auto mode : std::vector<nn::detail::conv_padding_mode_t>{torch::kZeros, torch::kReflect, torch::kReplicate,
                                                                  torch::kCircular}) {
     torch::manual_seed(2);
     nn::Conv2d c(nn::Conv2dOptions(4, 2, {3, 2}).padding({1, 1}).padding_mode(mode));
     c->to(torch::kDouble);
     std::cout << c << "\n";
-    with_grad("Conv2d padding mode", c(x2), x2);
+    with_weighted_grad("Conv2d padding mode", c(x2), x2);
   }
   torch::manual_seed(3);
   nn::Conv2d same(nn::Conv2dOptions(4, 3, {3, 4}).padding(torch::kSame).dilation({1, 2}));
   same->to(torch::kDouble);
   std::cout << same << "\n";
-  with_grad("Conv2d same", same(x2), x2);
-  with_grad("F::conv2d stride dilation",
+  with_weighted_grad("Conv2d same", same(x2), x2);
+  with_weighted_grad("F::conv2d stride dilation",
             F::conv2d(x2, same->weight.detach(), F::Conv2dFuncOptions().stride(2).dilation({2, 1}).padding(1)), x2);
 
   // Padding and resampling.
-  with_grad("pad constant", F::pad(x2, F::PadFuncOptions({1, 2, 0, 1}).value(0.5)), x2);
-  with_grad("pad reflect", F::pad(x2, F::PadFuncOptions({2, 1, 1, 2}).mode(torch::kReflect)), x2);
-  with_grad("pad replicate", F::pad(x1, F::PadFuncOptions({3, 1}).mode(torch::kReplicate)), x1);
-  with_grad("pad circular", F::pad(x2, F::PadFuncOptions({1, 2, 2, 1}).mode(torch::kCircular)), x2);
-  with_grad("Upsample nearest", nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 1.5}))(x2), x2);
-  with_grad("Upsample bilinear",
+  with_weighted_grad("pad constant", F::pad(x2, F::PadFuncOptions({1, 2, 0, 1}).value(0.5)), x2);
+  with_weighted_grad("pad reflect", F::pad(x2, F::PadFuncOptions({2, 1, 1, 2}).mode(torch::kReflect)), x2);
+  with_weighted_grad("pad replicate", F::pad(x1, F::PadFuncOptions({3, 1}).mode(torch::kReplicate)), x1);
+  with_weighted_grad("pad circular", F::pad(x2, F::PadFuncOptions({1, 2, 2, 1}).mode(torch::kCircular)), x2);
+  with_weighted_grad("Upsample nearest", nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2, 1.5}))(x2), x2);
+  with_weighted_grad("Upsample bilinear",
             nn::Upsample(nn::UpsampleOptions().size(std::vector<int64_t>{5, 9}).mode(torch::kBilinear).align_corners(true))(x2),
             x2);
-  with_grad("interpolate bilinear",
+  with_weighted_grad("interpolate bilinear",
             F::interpolate(x2, F::InterpolateFuncOptions()
                                    .size(std::vector<int64_t>{4, 11})
                                    .mode(torch::kBilinear)
                                    .align_corners(false)),
             x2);
-  with_grad("PixelShuffle", nn::PixelShuffle(nn::PixelShuffleOptions(2))(x2), x2);
-  with_grad("pixel_unshuffle", F::pixel_unshuffle(x2.narrow(2, 0, 6), F::PixelUnshuffleFuncOptions(2)), x2);
+  with_weighted_grad("PixelShuffle", nn::PixelShuffle(nn::PixelShuffleOptions(2))(x2), x2);
+  with_weighted_grad("pixel_unshuffle", F::pixel_unshuffle(x2.narrow(2, 0, 6), F::PixelUnshuffleFuncOptions(2)), x2);
 
   // BatchNorm: running statistics with momentum and cumulative averaging, then eval.
   for (auto momentum : std::vector<c10::optional<double>>{0.3, c10::nullopt}) {
@@ -103,19 +93,19 @@ int main() {
     std::cout << bn << "\n";
     for (int step = 0; step < 3; ++step) {
       auto xb = d(torch::randn({3, 4, 2, 3}) * (step + 1) + step);
-      with_grad("BatchNorm2d train", bn(xb), xb);
+      with_weighted_grad("BatchNorm2d train", bn(xb), xb);
     }
     show("running_mean", bn->running_mean);
     show("running_var", bn->running_var);
     std::printf("num_batches_tracked %lld\n", static_cast<long long>(bn->num_batches_tracked.item<int64_t>()));
     bn->eval();
-    with_grad("BatchNorm2d eval", bn(x2), x2);
+    with_weighted_grad("BatchNorm2d eval", bn(x2), x2);
   }
   nn::BatchNorm1d bn1(nn::BatchNorm1dOptions(3).affine(false).track_running_stats(false));
   bn1->to(torch::kDouble);
   std::cout << bn1 << "\n";
-  with_grad("BatchNorm1d no stats", bn1(x1), x1);
-  with_grad("F::batch_norm", F::batch_norm(x1, torch::zeros({3}, torch::kDouble), torch::ones({3}, torch::kDouble),
+  with_weighted_grad("BatchNorm1d no stats", bn1(x1), x1);
+  with_weighted_grad("F::batch_norm", F::batch_norm(x1, torch::zeros({3}, torch::kDouble), torch::ones({3}, torch::kDouble),
                                            F::BatchNormFuncOptions().training(true).momentum(0.2)),
             x1);
 
@@ -123,17 +113,17 @@ int main() {
   torch::manual_seed(4);
   auto z = d(torch::randn({2, 3, 4}));
   auto z2 = d(torch::randn({2, 3, 4}));
-  with_grad("threshold", F::threshold(z, F::ThresholdFuncOptions(0.25, 20)), z);
-  with_grad("hardshrink", F::hardshrink(z, F::HardshrinkFuncOptions().lambda(0.3)), z);
-  with_grad("softshrink", F::softshrink(z), z);
-  with_grad("softsign", F::softsign(z), z);
-  with_grad("tanhshrink", F::tanhshrink(z), z);
+  with_weighted_grad("threshold", F::threshold(z, F::ThresholdFuncOptions(0.25, 20)), z);
+  with_weighted_grad("hardshrink", F::hardshrink(z, F::HardshrinkFuncOptions().lambda(0.3)), z);
+  with_weighted_grad("softshrink", F::softshrink(z), z);
+  with_weighted_grad("softsign", F::softsign(z), z);
+  with_weighted_grad("tanhshrink", F::tanhshrink(z), z);
   nn::PReLU prelu(nn::PReLUOptions().num_parameters(3).init(0.2));
   prelu->to(torch::kDouble);
-  with_grad("PReLU", prelu(z), z);
+  with_weighted_grad("PReLU", prelu(z), z);
   show("PReLU weight grad", prelu->weight.grad());
-  with_grad("cosine_similarity", F::cosine_similarity(z, z2, F::CosineSimilarityFuncOptions().dim(2)), z);
-  with_grad("pairwise_distance", F::pairwise_distance(z, z2, F::PairwiseDistanceFuncOptions().p(1).keepdim(true)), z);
+  with_weighted_grad("cosine_similarity", F::cosine_similarity(z, z2, F::CosineSimilarityFuncOptions().dim(2)), z);
+  with_weighted_grad("pairwise_distance", F::pairwise_distance(z, z2, F::PairwiseDistanceFuncOptions().p(1).keepdim(true)), z);
   show("one_hot", F::one_hot(torch::tensor({3, 0, 1}, torch::kLong)));
   std::cout << nn::Threshold(nn::ThresholdOptions(0.1, 20)) << "\n"
             << nn::Hardshrink(0.3) << "\n"
@@ -150,8 +140,8 @@ int main() {
             << nn::ConstantPad3d(nn::ConstantPad3dOptions({1, 2, 0, 1, 1, 0}, -1)) << "\n"
             << nn::AdaptiveAvgPool1d(4) << "\n"
             << nn::AdaptiveMaxPool1d(nn::AdaptiveMaxPool1dOptions(2)) << "\n";
-  with_grad("ReflectionPad2d", nn::ReflectionPad2d(nn::ReflectionPad2dOptions({1, 2, 2, 0}))(x2), x2);
-  with_grad("ConstantPad1d", nn::ConstantPad1d(nn::ConstantPad1dOptions({2, 1}, 0.5))(x1), x1);
+  with_weighted_grad("ReflectionPad2d", nn::ReflectionPad2d(nn::ReflectionPad2dOptions({1, 2, 2, 0}))(x2), x2);
+  with_weighted_grad("ConstantPad1d", nn::ConstantPad1d(nn::ConstantPad1dOptions({2, 1}, 0.5))(x1), x1);
 
   // InferenceMode and TORCH_CHECK.
   {
