@@ -110,6 +110,15 @@ struct CaseOptions {
   bool gradcheck = true;    // run the float64 finite-difference check
   bool float32 = true;      // also run in float32 (float64 always runs)
 };
+/// Options for a case compared by value only (output `out`, e.g. the indices "out1"): no
+/// gradients, no gradcheck.
+inline CaseOptions values_only(const std::string& out = "out") {
+  CaseOptions o;
+  o.out = out;
+  o.grads = false;
+  o.gradcheck = false;
+  return o;
+}
 /// Runs fixture case `name` of `file` on every test device, in float64 and float32: the inputs
 /// NAME.in0, NAME.in1, ... go through fn; the result must match NAME.<out> and the gradients
 /// for upstream NAME.gout must match NAME.grad0, ...; then gradcheck in float64.

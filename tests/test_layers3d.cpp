@@ -25,14 +25,6 @@ V leaves(const V& v) {
   return out;
 }
 
-/// The indices output (out1) of a fixture case: exact, no gradients.
-CaseOptions indices_only() {
-  CaseOptions o;
-  o.out = "out1";
-  o.grads = false;
-  o.gradcheck = false;
-  return o;
-}
 }  // namespace
 
 TEST_CASE("conv3d against PyTorch", "[conv3d]") {
@@ -59,15 +51,15 @@ TEST_CASE("3-D pools against PyTorch", "[pool3d]") {
       [](const V& v) {
         return std::get<1>(max_pool3d_with_indices(v[0], {2, 3, 2}, {2, 2, 1}, {1, 1, 0}, {1, 1, 2}, true));
       },
-      indices_only());
+      ember_test::values_only("out1"));
   check_case("layers3d", "max_pool3d_k2", [](const V& v) { return max_pool3d(v[0], 2); });
   check_case(
       "layers3d", "max_pool3d_k2", [](const V& v) { return std::get<1>(max_pool3d_with_indices(v[0], 2)); },
-      indices_only());
+      ember_test::values_only("out1"));
   check_case("layers3d", "max_pool3d_unbatched", [](const V& v) { return max_pool3d(v[0], 3, 2, 1); });
   check_case(
       "layers3d", "max_pool3d_unbatched",
-      [](const V& v) { return std::get<1>(max_pool3d_with_indices(v[0], 3, 2, 1)); }, indices_only());
+      [](const V& v) { return std::get<1>(max_pool3d_with_indices(v[0], 3, 2, 1)); }, ember_test::values_only("out1"));
 
   check_case("layers3d", "avg_pool3d_ceil", [](const V& v) {
     return F::avg_pool3d(
@@ -92,7 +84,7 @@ TEST_CASE("3-D pools against PyTorch", "[pool3d]") {
       [](const V& v) {
         return std::get<1>(adaptive_max_pool3d(v[0], {3, 4, 2}));
       },
-      indices_only());
+      ember_test::values_only("out1"));
   check_case("layers3d", "adaptive_max_pool3d_unbatched", [](const V& v) {
     return std::get<0>(F::adaptive_max_pool3d_with_indices(v[0], F::AdaptiveMaxPool3dFuncOptions({2, 2, 3})));
   });
@@ -101,7 +93,7 @@ TEST_CASE("3-D pools against PyTorch", "[pool3d]") {
       [](const V& v) {
         return std::get<1>(adaptive_max_pool3d(v[0], {2, 2, 3}));
       },
-      indices_only());
+      ember_test::values_only("out1"));
 }
 
 TEST_CASE("BatchNorm3d and InstanceNorm3d against PyTorch", "[norm3d]") {
@@ -116,11 +108,19 @@ TEST_CASE("BatchNorm3d and InstanceNorm3d against PyTorch", "[norm3d]") {
   ember_test::require_close(bn(x), F::batch_norm(x, Tensor(), Tensor(), F::BatchNormFuncOptions().training(true)), 1e-5,
                             1e-5);
   ember_test::require_close(bn->running_mean, x.mean({0, 2, 3, 4}) * 0.1, 1e-5, 1e-6);
-  require_throws_with([&] { bn(rnd({2, 4, 3, 2})); }, {"BatchNorm3d", "expected 5D input (got 4D input of shape [2, 4, 3, 2])"});
+  require_throws_with(
+      [&] {
+        bn(rnd({2, 4, 3, 2}));
+      },
+      {"BatchNorm3d", "expected 5D input (got 4D input of shape [2, 4, 3, 2])"});
   nn::InstanceNorm3d in(nn::InstanceNorm3dOptions(4).affine(true));
   CHECK(in(x).sizes() == x.sizes());
   CHECK(in(x[0]).sizes() == x[0].sizes());  // unbatched
-  require_throws_with([&] { in(rnd({2, 4, 3})); }, {"InstanceNorm3d", "expected 4D or 5D input (got 3D input of shape [2, 4, 3])"});
+  require_throws_with(
+      [&] {
+        in(rnd({2, 4, 3}));
+      },
+      {"InstanceNorm3d", "expected 4D or 5D input (got 3D input of shape [2, 4, 3])"});
 }
 
 TEST_CASE("3-D layers: node names and double backward", "[conv3d][pool3d]") {

@@ -19,12 +19,6 @@ using V = std::vector<Tensor>;
 
 namespace {
 const char* kFile = "math_ops";
-CaseOptions values_only() {
-  CaseOptions o;
-  o.grads = false;
-  o.gradcheck = false;
-  return o;
-}
 }  // namespace
 
 TEST_CASE("tan, asin ... atanh, log1p, expm1 against PyTorch", "[math]") {
@@ -56,7 +50,7 @@ TEST_CASE("div with rounding modes against PyTorch: zero gradient, PyTorch's flo
   check_case(
       kFile, "div_floor", [](const V& v) { return ember::div(v[0], v[1], "floor"); }, no_gradcheck);
   // The edge quotients are float64's: in float32 0.3 / -0.1 floors to -4 (PyTorch's float32 too).
-  CaseOptions f64_values = values_only();
+  CaseOptions f64_values = ember_test::values_only();
   f64_values.float32 = false;
   check_case(
       kFile, "div_floor_edge", [](const V& v) { return ember::floor_divide(v[0], v[1]); }, f64_values);

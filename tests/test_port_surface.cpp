@@ -20,16 +20,6 @@ using ember_test::require_throws_with;
 using V = std::vector<Tensor>;
 namespace F = ember::nn::functional;
 
-namespace {
-CaseOptions indices_only() {
-  CaseOptions o;
-  o.out = "out1";
-  o.grads = false;
-  o.gradcheck = false;
-  return o;
-}
-}  // namespace
-
 TEST_CASE("adaptive 1-D pools against PyTorch: values, gradients, indices", "[pool]") {
   check_case("pool1d", "adaptive_avg_pool1d_4",
              [](const V& v) { return F::adaptive_avg_pool1d(v[0], F::AdaptiveAvgPool1dFuncOptions(4)); });
@@ -43,12 +33,13 @@ TEST_CASE("adaptive 1-D pools against PyTorch: values, gradients, indices", "[po
       [](const V& v) {
         return std::get<1>(F::adaptive_max_pool1d_with_indices(v[0], F::AdaptiveMaxPool1dFuncOptions(4)));
       },
-      indices_only());
+      ember_test::values_only("out1"));
   check_case("pool1d", "adaptive_max_pool1d_unbatched",
              [](const V& v) { return std::get<0>(torch::adaptive_max_pool1d(v[0], {5})); });
   check_case(
       "pool1d", "adaptive_max_pool1d_unbatched",
-      [](const V& v) { return std::get<1>(nn::AdaptiveMaxPool1d(5)->forward_with_indices(v[0])); }, indices_only());
+      [](const V& v) { return std::get<1>(nn::AdaptiveMaxPool1d(5)->forward_with_indices(v[0])); },
+      ember_test::values_only("out1"));
 }
 
 TEST_CASE("max_pool1d_with_indices and ATen's free 1-D pools against PyTorch", "[pool]") {
@@ -57,11 +48,12 @@ TEST_CASE("max_pool1d_with_indices and ATen's free 1-D pools against PyTorch", "
              [&](const V& v) { return std::get<0>(F::max_pool1d_with_indices(v[0], opts)); });
   check_case(
       "pool1d", "max_pool1d_indices",
-      [&](const V& v) { return std::get<1>(nn::MaxPool1d(opts)->forward_with_indices(v[0])); }, indices_only());
+      [&](const V& v) { return std::get<1>(nn::MaxPool1d(opts)->forward_with_indices(v[0])); },
+      ember_test::values_only("out1"));
   check_case(
       "pool1d", "max_pool1d_indices_dil_ceil",
       [](const V& v) { return std::get<1>(torch::max_pool1d_with_indices(v[0], {2}, {3}, {0}, {2}, true)); },
-      indices_only());
+      ember_test::values_only("out1"));
   check_case("pool1d", "aten_max_pool1d", [](const V& v) { return torch::max_pool1d(v[0], {3}, {}, {1}); });
   check_case("pool1d", "aten_avg_pool1d",
              [](const V& v) { return torch::avg_pool1d(v[0], {4}, {2}, {2}, true, false); });
