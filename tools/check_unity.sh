@@ -2,7 +2,8 @@
 # CI compiles the library as a unity build (batches of sources as one file, .ci/run), where two
 # files' file-local names (anonymous namespaces, statics) must not collide. This checks that in a
 # few minutes instead of a full build: it configures build-unity-check with CMAKE_UNITY_BUILD=ON
-# (CUDA too when nvcc is there) and parses each batch with -fsyntax-only.
+# (CUDA too when nvcc is there) and parses each batch with -fsyntax-only. Code generation errors
+# (an always_inline vector function outside its target) show only in a real build.
 # usage: tools/check_unity.sh        (exit status 1 and the compiler's errors on a collision)
 set -euo pipefail
 cd "$(dirname "$0")/.."
