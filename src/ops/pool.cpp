@@ -131,13 +131,6 @@ void check_pool_input(const char* op, const Tensor& input) {
     EMBER_CHECK(input.size(d) > 0, op, ": expected non-empty channel and spatial dims, got ", describe(input));
 }
 
-/// Runs `batched` on a 4-D view of a 3-D input and drops the batch dim again.
-template <typename F>
-Tensor with_batch(const Tensor& input, F batched) {
-  if (input.dim() == 3) return batched(input.unsqueeze(0)).squeeze(0);
-  return batched(input);
-}
-
 Tensor contiguous_input(const Tensor& input) {
   NoGradGuard no_grad;
   return input.contiguous();
@@ -165,7 +158,7 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
     p.stride[i] = s[i];
     p.padding[i] = pad[i];
   }
-  return with_batch(input, [&](const Tensor& x) {
+  return with_batch(input, 4, [&](const Tensor& x) {
     const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
     const int64_t oh = pool_out_size(h, k[0], pad[0], s[0], 1, ceil_mode);
     const int64_t ow = pool_out_size(w, k[1], pad[1], s[1], 1, ceil_mode);
@@ -207,7 +200,7 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
   const char* op = "adaptive_avg_pool2d";
   check_pool_input(op, input);
   const auto o = adaptive_output(op, output_size);
-  return with_batch(input, [&](const Tensor& x) {
+  return with_batch(input, 4, [&](const Tensor& x) {
     Tensor out = make_empty({x.size(0), x.size(1), o[0], o[1]}, x.dtype(), x.device());
     if (out.numel() > 0) backend(x).adaptive_avg_pool2d_forward(out, contiguous_input(x));
     if (autograd::needs_grad({x})) {

@@ -67,19 +67,6 @@ Triple pool_output(const char* op, const Tensor& x, const Triple& k, const Tripl
   return o;
 }
 
-/// Runs `batched` on a 5-D view of a 4-D (unbatched) input and drops the batch dim again.
-template <typename F>
-auto with_batch3d(const Tensor& input, F batched) {
-  using R = decltype(batched(input));
-  if (input.dim() == 5) return batched(input);
-  R r = batched(input.unsqueeze(0));
-  if constexpr (std::is_same<R, Tensor>::value) {
-    return r.squeeze(0);
-  } else {
-    return R{std::get<0>(r).squeeze(0), std::get<1>(r).squeeze(0)};
-  }
-}
-
 // --- separable average pools --------------------------------------------------------------------
 
 /// One axis's averaging matrix (out, in): row o holds the weights of output o's window.
@@ -228,7 +215,7 @@ std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, IntArray
   const Triple s = stride.empty() ? k : expand3(stride, op, "stride");
   const Triple pad = expand3(padding, op, "padding"), dil = expand3(dilation, op, "dilation");
   check_window(op, k, s, pad, dil);
-  return with_batch3d(input, [&](const Tensor& x) { return max_pool3d_batched(x, k, s, pad, dil, ceil_mode); });
+  return with_batch(input, 5, [&](const Tensor& x) { return max_pool3d_batched(x, k, s, pad, dil, ceil_mode); });
 }
 
 Tensor max_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
@@ -253,7 +240,7 @@ Tensor avg_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   if (divisor_override)
     for (auto& row : w[0])
       for (double& v : row) v /= double(*divisor_override);
-  return with_batch3d(input, [&](const Tensor& x) { return separable_pool({op, "AvgPool3DBackward0"}, x, w); });
+  return with_batch(input, 5, [&](const Tensor& x) { return separable_pool({op, "AvgPool3DBackward0"}, x, w); });
 }
 
 Tensor adaptive_avg_pool3d(const Tensor& input, IntArrayRef output_size) {
@@ -266,7 +253,9 @@ Tensor adaptive_avg_pool3d(const Tensor& input, IntArrayRef output_size) {
   if (o[0] == 1 && o[1] == 1 && o[2] == 1) return input.mean({-3, -2, -1}, /*keepdim=*/true);
   std::array<AxisWeights, 3> w;
   for (size_t a = 0; a < 3; ++a) w[a] = adaptive_axis(input.size(input.dim() - 3 + int64_t(a)), o[a]);
-  return with_batch3d(input, [&](const Tensor& x) { return separable_pool({op, "AdaptiveAvgPool3DBackward0"}, x, w); });
+  return with_batch(input, 5, [&](const Tensor& x) {
+    return separable_pool({op, "AdaptiveAvgPool3DBackward0"}, x, w);
+  });
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, IntArrayRef output_size) {
@@ -275,7 +264,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, IntArrayRef 
   EMBER_CHECK(output_size.size() == 3, op, ": output_size must be 3, got ", output_size);
   const Triple o{output_size[0], output_size[1], output_size[2]};
   EMBER_CHECK(o[0] >= 0 && o[1] >= 0 && o[2] >= 0, op, ": output_size must not be negative, got ", output_size);
-  return with_batch3d(input, [&](const Tensor& x) -> std::tuple<Tensor, Tensor> {
+  return with_batch(input, 5, [&](const Tensor& x) -> std::tuple<Tensor, Tensor> {
     const int64_t n = x.size(0), c = x.size(1), depth = x.size(2), h = x.size(3), w = x.size(4);
     auto [best, at] = max_start(x, o);
     if (best.numel() > 0) {

@@ -1,7 +1,11 @@
 #pragma once
-// PyTorch's pooling output-size rule, shared by the 2-D pools (pool.cpp) and the 3-D ones
-// (pool3d.cpp).
+// PyTorch's pooling output-size rule and the unbatched-input wrapper, shared by the 2-D pools
+// (pool.cpp) and the 3-D ones (pool3d.cpp).
 #include <cstdint>
+#include <tuple>
+#include <type_traits>
+
+#include "ember/tensor.h"
 
 namespace ember {
 
@@ -16,6 +20,20 @@ inline int64_t pool_out_size(int64_t in, int64_t k, int64_t pad, int64_t stride,
   int64_t out = pool_floor_div(in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
   if (ceil_mode && (out - 1) * stride >= in + pad) --out;
   return out;
+}
+
+/// Runs `batched` on a batched view of an unbatched input (one dim fewer than `batched_dims`)
+/// and drops the batch dim again from its result: a tensor, or a (values, indices) pair.
+template <typename F>
+auto with_batch(const Tensor& input, int64_t batched_dims, F batched) {
+  using R = decltype(batched(input));
+  if (input.dim() == batched_dims) return batched(input);
+  R r = batched(input.unsqueeze(0));
+  if constexpr (std::is_same<R, Tensor>::value) {
+    return r.squeeze(0);
+  } else {
+    return R{std::get<0>(r).squeeze(0), std::get<1>(r).squeeze(0)};
+  }
 }
 
 }  // namespace ember
